@@ -1,0 +1,50 @@
+import { Listr } from 'listr2';
+import type { ProfileName } from '../../image/profile-names.js';
+import { chooseProfile } from '../../image/profiles.js';
+import { Lab } from '../../lab/lab.js';
+import type { StartedLab } from '../../lab/started-lab.js';
+import { loadLabConfig } from '../../config/load-lab.js';
+import { labPaths } from '../../lab/paths.js';
+
+export interface UpOptions {
+  config: string;
+  profile?: ProfileName;
+  keep?: boolean;
+  signal?: AbortSignal;
+}
+
+/** `up`: choose the profile, build or reuse the image, boot the nodes in parallel, with progress. */
+export async function upCommand(o: UpOptions): Promise<StartedLab> {
+  const config = await loadLabConfig(o.config);
+  const choice = await chooseProfile(o.profile, config.profile);
+  process.stdout.write(`profile: ${choice.profile.name} (${choice.reason})\n`);
+  const lab = new Lab(config, choice.profile);
+  let started: StartedLab | undefined;
+  const tasks = new Listr(
+    [
+      {
+        title: `lab up (${config.nodes.map((n) => n.name).join(', ')})`,
+        task: async (_ctx, task) => {
+          const t0 = Date.now();
+          started = await lab.start({
+            keep: o.keep ?? true,
+            signal: o.signal,
+            progress: (m) => {
+              task.output = `[${((Date.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${m}`;
+            },
+          });
+          task.title = `lab ${started.id} up in ${((Date.now() - t0) / 1000).toFixed(0)} s`;
+        },
+        rendererOptions: { persistentOutput: true, outputBar: Infinity },
+      },
+    ],
+    { renderer: 'default', fallbackRenderer: 'simple', exitOnError: true },
+  );
+  await tasks.run();
+  const s = started!;
+  for (const n of s.state.nodes) {
+    process.stdout.write(`  ${n.name}  ${n.replicationIp}  ssh: npm run lab -- ssh ${n.name}   (127.0.0.1:${n.sshPort})\n`);
+  }
+  process.stdout.write(`  files: ${labPaths(s.id).dir}\n  down:  npm run lab -- down --lab ${s.id}\n`);
+  return s;
+}

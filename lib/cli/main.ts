@@ -1,0 +1,156 @@
+import { Command, Option } from 'commander';
+import { execa } from 'execa';
+import { DrbdlabError, UsageError } from '../errors.js';
+import { loadLabConfig } from '../config/load-lab.js';
+import { PROFILE_NAMES, type ProfileName } from '../image/profile-names.js';
+import { profileByName } from '../image/profiles.js';
+import { StartedLab } from '../lab/started-lab.js';
+import { labIdsInLibvirt, teardownLab } from '../lab/teardown.js';
+import { listLabIds, readState } from '../lab/state.js';
+import { labPaths } from '../lab/paths.js';
+import { DEFAULT_CONFIG, log, pickLabId } from './context.js';
+import { runDoctor } from './commands/doctor.js';
+import { upCommand } from './commands/up.js';
+
+/** Exit codes: 0 ok, 1 a scenario failed (product), 2 usage, 3 lab broken (infrastructure). */
+export const EXIT = { ok: 0, failed: 1, usage: 2, broken: 3 } as const;
+
+const program = new Command('drbdlab')
+  .description('Three-node DRBD lab on real VMs, and the walkthrough as scenario tests')
+  .option('-c, --config <file>', 'lab definition', DEFAULT_CONFIG)
+  .showHelpAfterError();
+
+const profileOption = () => new Option('-p, --profile <name>', 'guest profile').choices(PROFILE_NAMES as unknown as string[]);
+
+program
+  .command('doctor')
+  .description('check what the lab needs on this host, with the exact fix')
+  .action(async () => {
+    const cfg = await loadLabConfig(program.opts().config);
+    const checks = await runDoctor(cfg.libvirtUri);
+    for (const c of checks) log(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(20)} ${c.detail}${!c.ok && c.fix ? `\n      fix: ${c.fix}` : ''}`);
+    if (checks.some((c) => !c.ok)) process.exitCode = EXIT.broken;
+  });
+
+const image = program.command('image').description('guest images');
+image
+  .command('build')
+  .description('build the profile\'s base image (cached by recipe)')
+  .addOption(profileOption())
+  .action(async (o: { profile?: ProfileName }) => {
+    const cfg = await loadLabConfig(program.opts().config);
+    const profile = profileByName(o.profile ?? cfg.profile ?? 'debian12-drbd84');
+    const t0 = Date.now();
+    const img = await profile.ensureImage((m) => log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${m}`));
+    log(`${img.built ? 'built' : 'cached'}: ${img.disk}`);
+    for (const [k, v] of Object.entries(img.versions)) log(`  ${k} ${v}`);
+  });
+
+program
+  .command('up')
+  .description('start the lab: clones of the template, booted in parallel, ready over SSH')
+  .addOption(profileOption())
+  .action(async (o: { profile?: ProfileName }) => {
+    const ac = new AbortController();
+    const onInt = () => {
+      log('\ninterrupted: removing what was made …');
+      ac.abort(new UsageError('interrupted'));
+    };
+    process.once('SIGINT', onInt);
+    process.once('SIGTERM', onInt);
+    try {
+      await upCommand({ config: program.opts().config, profile: o.profile, signal: ac.signal, keep: true });
+    } finally {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onInt);
+    }
+  });
+
+program
+  .command('status')
+  .description('labs here and the state of their nodes')
+  .action(async () => {
+    const ids = await listLabIds();
+    if (ids.length === 0) log('no lab here');
+    for (const id of ids) {
+      const s = (await readState(id))!;
+      log(`lab ${id}  ${s.phase}  profile ${s.profile}  ${s.accel.toUpperCase()}  since ${s.createdAt}`);
+      const lab = await StartedLab.attach(id);
+      for (const n of lab.nodeList) {
+        const up = await n.output('uptime -p', { timeoutMs: 10_000 }).catch((e: Error) => `unreachable (${e.message.split('\n')[0]})`);
+        log(`  ${n.name.padEnd(8)} 127.0.0.1:${n.info.sshPort}  ${n.info.replicationIp}  ${up}`);
+        n.close();
+      }
+    }
+    const orphans = (await labIdsInLibvirt()).filter((id) => !ids.includes(id));
+    if (orphans.length) log(`libvirt has labs without a folder here: ${orphans.join(', ')} (npm run lab -- down --all)`);
+  });
+
+program
+  .command('ssh <node> [command...]')
+  .description('a shell or one command on a node (pinned host key)')
+  .option('-l, --lab <id>', 'lab id (default: the newest)')
+  .action(async (node: string, command: string[], o: { lab?: string }) => {
+    const id = await pickLabId(o.lab);
+    const s = (await readState(id))!;
+    const n = s.nodes.find((x) => x.name === node);
+    if (!n) throw new UsageError(`no node "${node}" in lab ${id}: nodes are ${s.nodes.map((x) => x.name).join(', ')}`);
+    const p = labPaths(id);
+    const r = await execa(
+      'ssh',
+      ['-i', p.userKey, '-p', String(n.sshPort), '-o', `UserKnownHostsFile=${p.knownHosts}`, '-o', 'StrictHostKeyChecking=yes',
+       '-o', 'IdentitiesOnly=yes', '-o', 'ConnectTimeout=15', '-o', 'ServerAliveInterval=5', `${s.user}@127.0.0.1`, ...command],
+      { stdio: 'inherit', reject: false },
+    );
+    process.exitCode = r.exitCode ?? 1;
+  });
+
+program
+  .command('console <node>')
+  .description('the serial console log of a node (--attach for the live console)')
+  .option('-l, --lab <id>', 'lab id (default: the newest)')
+  .option('--attach', 'attach to the live console (virsh console; Ctrl-] leaves)')
+  .action(async (node: string, o: { lab?: string; attach?: boolean }) => {
+    const id = await pickLabId(o.lab);
+    const s = (await readState(id))!;
+    const n = s.nodes.find((x) => x.name === node);
+    if (!n) throw new UsageError(`no node "${node}" in lab ${id}: nodes are ${s.nodes.map((x) => x.name).join(', ')}`);
+    if (o.attach) {
+      await execa('virsh', ['-c', s.libvirtUri, 'console', n.domain], { stdio: 'inherit', reject: false });
+    } else {
+      const { readFile } = await import('node:fs/promises');
+      process.stdout.write(await readFile(labPaths(id).consoleLog(node), 'utf8'));
+    }
+  });
+
+program
+  .command('down')
+  .description('remove a lab: domains, network, files (idempotent)')
+  .option('-l, --lab <id>', 'lab id (default: the newest)')
+  .option('--all', 'every lab here and every drbdlab domain/network libvirt has')
+  .action(async (o: { lab?: string; all?: boolean }) => {
+    const cfg = await loadLabConfig(program.opts().config);
+    const ids = o.all
+      ? [...new Set([...(await listLabIds()), ...(await labIdsInLibvirt(cfg.libvirtUri))])]
+      : o.lab
+        ? [o.lab]
+        : (await listLabIds()).slice(0, 1);
+    if (ids.length === 0) log('nothing to remove');
+    for (const id of ids) {
+      const removed = await teardownLab(id, cfg.libvirtUri);
+      log(`lab ${id}: ${removed.length ? `removed ${removed.join(', ')}` : 'nothing left'}`);
+    }
+  });
+
+export async function main(argv = process.argv): Promise<void> {
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    const e = err as Error;
+    process.stderr.write(`drbdlab: ${e.message}\n`);
+    if (process.env.DRBDLAB_DEBUG && e.stack) process.stderr.write(`${e.stack}\n`);
+    process.exitCode = err instanceof UsageError ? EXIT.usage : err instanceof DrbdlabError ? (err.kind === 'product' ? EXIT.failed : EXIT.broken) : EXIT.broken;
+  }
+}
+
+await main();

@@ -1,0 +1,91 @@
+// Typed errors that carry their context (which command, which node, stderr), modelled on
+// execa's ExecaError. `kind` separates infrastructure ("broken") from product ("failed").
+
+export type FailureKind = 'infrastructure' | 'product' | 'usage';
+
+export class DrbdlabError extends Error {
+  readonly kind: FailureKind = 'infrastructure';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input: a one-line message that says what to do. */
+export class UsageError extends DrbdlabError {
+  override readonly kind = 'usage';
+}
+
+/** lab.yaml (or another input file) does not validate. */
+export class ConfigError extends UsageError {
+  constructor(
+    readonly file: string,
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${path ? `${path}: ` : ''}${problem}`);
+  }
+}
+
+/** A host tool (virsh, qemu-img, mmdebstrap, …) failed. */
+export class HostCommandError extends DrbdlabError {
+  constructor(
+    readonly command: string,
+    readonly exitCode: number | undefined,
+    readonly stderr: string,
+    readonly stdout: string,
+    options?: { cause?: unknown; hint?: string },
+  ) {
+    const firstLine = stderr.trim().split('\n').filter(Boolean).pop() ?? '';
+    super(
+      `command failed${exitCode === undefined ? '' : ` (exit ${exitCode})`}: ${command}${firstLine ? `\n  ${firstLine}` : ''}${options?.hint ? `\n  hint: ${options.hint}` : ''}`,
+      options,
+    );
+  }
+}
+
+/** A command run on a lab node over SSH failed. */
+export class RemoteCommandError extends DrbdlabError {
+  override readonly kind: FailureKind;
+  constructor(
+    readonly node: string,
+    readonly command: string,
+    readonly exitCode: number | null,
+    readonly stdout: string,
+    readonly stderr: string,
+    kind: FailureKind = 'product',
+  ) {
+    const tail = (stderr.trim() || stdout.trim()).split('\n').slice(-3).join('\n  ');
+    super(`${node}: \`${command}\` exited ${exitCode ?? 'without status'}${tail ? `\n  ${tail}` : ''}`);
+    this.kind = kind;
+  }
+}
+
+/** A wait strategy ran out of time; says what it last saw. */
+export class WaitTimeoutError extends DrbdlabError {
+  override readonly kind: FailureKind;
+  constructor(
+    readonly what: string,
+    readonly timeoutMs: number,
+    readonly lastSeen: string,
+    readonly target?: string,
+    kind: FailureKind = 'infrastructure',
+  ) {
+    super(`${target ? `${target}: ` : ''}timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}; last seen: ${lastSeen}`);
+    this.kind = kind;
+  }
+}
+
+/** A package source or download the profile needs is not reachable or no longer publishes. */
+export class UpstreamUnavailableError extends DrbdlabError {
+  constructor(
+    readonly resource: string,
+    detail: string,
+  ) {
+    super(`upstream unavailable: ${resource}: ${detail}`);
+  }
+}
+
+export function failureKind(err: unknown): FailureKind {
+  return err instanceof DrbdlabError ? err.kind : 'product';
+}

@@ -1,0 +1,53 @@
+import { execa, ExecaError, type Options } from 'execa';
+import { HostCommandError } from '../errors.js';
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  input?: string;
+  timeoutMs?: number;
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Appended to the error message: the fix a user should try. */
+  hint?: string;
+}
+
+/** Quote one argument for display (errors, logs), never for execution. */
+export function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Run a host tool; every failure becomes a HostCommandError naming the command and its stderr. */
+export async function run(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const options: Options = {
+    input: opts.input,
+    timeout: opts.timeoutMs,
+    cwd: opts.cwd,
+    env: opts.env,
+    stripFinalNewline: true,
+    forceKillAfterDelay: 5_000,
+  };
+  const display = [file, ...args].map(shellQuote).join(' ');
+  try {
+    const r = await execa(file, args, options);
+    return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+  } catch (err) {
+    throw toHostCommandError(display, err, opts.hint);
+  }
+}
+
+export function toHostCommandError(display: string, err: unknown, hint?: string): HostCommandError {
+  if (err instanceof ExecaError) {
+    let stderr = String(err.stderr ?? '');
+    if (err.timedOut) stderr = `${stderr}\ntimed out`.trim();
+    else if (err.code === 'ENOENT') stderr = `${display.split(' ')[0]}: not installed`;
+    return new HostCommandError(display, err.exitCode, stderr, String(err.stdout ?? ''), {
+      cause: err,
+      hint: hint ?? (err.code === 'ENOENT' ? 'run `npm run lab -- doctor` for the fix' : undefined),
+    });
+  }
+  return new HostCommandError(display, undefined, String(err), '', { cause: err, hint });
+}

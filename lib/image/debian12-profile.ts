@@ -1,0 +1,28 @@
+import { ensureDebianImage } from './debian12-build.js';
+import { debian12Recipe } from './debian12-recipe.js';
+import type { BaseImage, GuestProfile } from './profile.js';
+import type { Progress } from './progress.js';
+
+/** Offline profile: Debian 12 from Debian's archive, in-tree DRBD 8.4, drbd-utils. */
+export class Debian12Profile implements GuestProfile {
+  readonly name = 'debian12-drbd84' as const;
+  readonly stack = 'drbdadm' as const;
+  constructor(readonly recipe = debian12Recipe()) {}
+
+  async checkAvailable(): Promise<void> {
+    // Debian's archive is only needed for a cold build; mmdebstrap reports its own errors.
+  }
+
+  async ensureImage(progress: Progress): Promise<BaseImage> {
+    const img = await ensureDebianImage(this.recipe, progress);
+    return {
+      profile: this.name,
+      disk: img.disk,
+      digest: img.digest,
+      dir: img.dir,
+      boot: { kind: 'direct', kernel: img.kernel!, initrd: img.initrd!, cmdline: this.recipe.cmdline },
+      versions: img.versions,
+      built: img.built,
+    };
+  }
+}

@@ -1,0 +1,60 @@
+// The debian12-drbd84 image recipe. Everything that changes the image is in here, so the
+// cache key (a digest of this object) changes with it.
+
+export interface DebianRecipe {
+  profile: 'debian12-drbd84';
+  suite: string;
+  mirror: string;
+  variant: 'apt';
+  packages: string[];
+  diskSizeGiB: number;
+  cmdline: string;
+  /** Shell run by mmdebstrap's customize hook with $1 = the root file system. */
+  customize: string;
+}
+
+export const DEBIAN12_PACKAGES = [
+  'systemd-sysv', 'udev', 'dbus', 'kmod', 'linux-image-cloud-amd64', 'initramfs-tools',
+  'openssh-server', 'cloud-init', 'netplan.io', 'lvm2', 'drbd-utils', 'sudo', 'iproute2',
+  'iputils-ping', 'procps', 'e2fsprogs', 'qemu-guest-agent', 'python3-yaml', 'less',
+];
+
+const CUSTOMIZE = String.raw`set -eu
+root="$1"
+# Fresh identity per clone: no machine-id, no host keys (cloud-init injects ours).
+: > "$root/etc/machine-id"
+rm -f "$root/var/lib/dbus/machine-id" "$root"/etc/ssh/ssh_host_*
+# mmdebstrap copies the host's resolv.conf; the host's resolver sits inside 10.255.255.0/24.
+rm -f "$root/etc/resolv.conf"; : > "$root/etc/resolv.conf"
+echo '/dev/vda / ext4 rw,errors=remount-ro 0 1' > "$root/etc/fstab"
+mkdir -p "$root/etc/cloud/cloud.cfg.d"
+cat > "$root/etc/cloud/cloud.cfg.d/90-drbdlab.cfg" <<'CFG'
+datasource_list: [ NoCloud, None ]
+locale: C.UTF-8
+# Only what a lab node needs: under TCG every module costs seconds.
+cloud_init_modules: [seed_random, bootcmd, write_files, set_hostname, update_hostname, users_groups, ssh]
+cloud_config_modules: [runcmd]
+cloud_final_modules: [scripts_per_once, scripts_user, final_message]
+CFG
+# Timers that would run apt or scrub disks in the middle of a scenario.
+for t in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer man-db.timer; do
+  ln -sf /dev/null "$root/etc/systemd/system/$t"
+done
+# Smaller initrd: only the drivers a virtio guest needs (faster to load under TCG).
+sed -i 's/^MODULES=.*/MODULES=list/' "$root/etc/initramfs-tools/initramfs.conf"
+printf '%s\n' virtio_pci virtio_blk virtio_net virtio_rng ext4 > "$root/etc/initramfs-tools/modules"
+chroot "$root" update-initramfs -u -k all >/dev/null
+`;
+
+export function debian12Recipe(mirror = process.env.DRBDLAB_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian'): DebianRecipe {
+  return {
+    profile: 'debian12-drbd84',
+    suite: 'bookworm',
+    mirror,
+    variant: 'apt',
+    packages: DEBIAN12_PACKAGES,
+    diskSizeGiB: 4,
+    cmdline: 'root=/dev/vda rw console=ttyS0 net.ifnames=1 systemd.show_status=auto',
+    customize: CUSTOMIZE,
+  };
+}

@@ -1,0 +1,63 @@
+import { readFile } from 'node:fs/promises';
+import type { CommandSink } from '../report/command-record.js';
+import { Transcript } from '../report/transcript.js';
+import { setTimeoutScale } from '../wait/poll.js';
+import { StartedNode } from './started-node.js';
+import { labPaths } from './paths.js';
+import { readState, type LabState } from './state.js';
+import { teardownLab } from './teardown.js';
+import { UsageError } from '../errors.js';
+
+/** A running lab: its nodes by name, and disposal that leaves nothing behind. */
+export class StartedLab implements AsyncDisposable {
+  readonly nodes: ReadonlyMap<string, StartedNode>;
+  private disposed = false;
+
+  constructor(
+    readonly state: LabState,
+    privateKey: string,
+    readonly transcript: CommandSink & { dir?: string },
+    /** Keep the VMs on dispose (a user's `--keep`, or an attach from the CLI). */
+    public keep = false,
+  ) {
+    setTimeoutScale(state.accel === 'tcg' ? 3 : 1);
+    const p = labPaths(state.labId);
+    this.nodes = new Map(
+      state.nodes.map((n) => [n.name, new StartedNode(n, p.consoleLog(n.name), privateKey, state.user, transcript)]),
+    );
+  }
+
+  /** Attach to a lab another process started (the CLI's `ssh`, `status`, scenarios). */
+  static async attach(labId: string, sink?: CommandSink): Promise<StartedLab> {
+    const state = await readState(labId);
+    if (!state) throw new UsageError(`no lab ${labId} here: run \`npm run lab -- up\` first`);
+    const key = await readFile(labPaths(labId).userKey, 'utf8');
+    return new StartedLab(state, key, sink ?? new Transcript(labPaths(labId).transcript), true);
+  }
+
+  get id(): string {
+    return this.state.labId;
+  }
+
+  node(name: string): StartedNode {
+    const n = this.nodes.get(name);
+    if (!n) throw new UsageError(`no node "${name}" in lab ${this.id}: nodes are ${[...this.nodes.keys()].join(', ')}`);
+    return n;
+  }
+
+  get nodeList(): StartedNode[] {
+    return [...this.nodes.values()];
+  }
+
+  async down(): Promise<string[]> {
+    for (const n of this.nodes.values()) n.close();
+    this.disposed = true;
+    return teardownLab(this.id, this.state.libvirtUri);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.disposed) return;
+    for (const n of this.nodes.values()) n.close();
+    if (!this.keep) await this.down();
+  }
+}

@@ -1,0 +1,83 @@
+import { readFile } from 'node:fs/promises';
+import type { CommandSink } from '../report/command-record.js';
+import { NodeSession, type ExecOptions, type ExecResult } from '../ssh/session.js';
+import { pollUntil, scaled } from '../wait/poll.js';
+import type { LabState } from './state.js';
+
+type NodeState = LabState['nodes'][number];
+
+/** A running node: kept-open SSH session, reboot that knows when it is back, its console log. */
+export class StartedNode {
+  readonly session: NodeSession;
+  constructor(
+    readonly info: NodeState,
+    readonly consoleLogPath: string,
+    privateKey: string,
+    user: string,
+    sink?: CommandSink,
+  ) {
+    this.session = new NodeSession({ node: info.name, port: info.sshPort, username: user, privateKey, hostKey: info.hostKey, sink });
+  }
+
+  get name(): string {
+    return this.info.name;
+  }
+
+  exec(command: string, opts?: ExecOptions): Promise<ExecResult> {
+    return this.session.exec(command, opts);
+  }
+
+  /** stdout of a command that must succeed, trimmed. */
+  async output(command: string, opts?: ExecOptions): Promise<string> {
+    return (await this.exec(command, opts)).stdout.trim();
+  }
+
+  async bootId(): Promise<string> {
+    return this.output('cat /proc/sys/kernel/random/boot_id', { timeoutMs: 15_000 });
+  }
+
+  /**
+   * Readiness = SSH answers (with the pinned host key) and cloud-init has finished. Each
+   * attempt has its own deadline: slirp accepts TCP even while the guest's sshd is down.
+   */
+  async waitReady(timeoutMs = scaled(300_000)): Promise<void> {
+    await pollUntil(
+      'SSH and cloud-init',
+      async () => {
+        if (!this.session.connected) await this.session.connect(15_000);
+        const r = await this.session.exec('cat /run/cloud-init/result.json 2>/dev/null || cloud-init status 2>/dev/null', { timeoutMs: 15_000, check: false });
+        if (!r.stdout.includes('"v1"')) return { done: false, seen: `SSH up, cloud-init ${r.stdout.trim() || 'running'}` };
+        const errors = (JSON.parse(r.stdout) as { v1: { errors: string[] } }).v1.errors;
+        if (errors.length > 0) throw new Error(`cloud-init finished with errors: ${errors.join('; ')}`);
+        return { done: true, seen: 'cloud-init done' };
+      },
+      { timeoutMs, intervalMs: 2_000, target: this.name },
+    );
+  }
+
+  /** `sudo reboot`, then wait until the node answers with a new boot_id and cloud-init is done. */
+  async reboot(timeoutMs = scaled(240_000)): Promise<void> {
+    const before = await this.bootId();
+    // The connection drops under the command: its exit status is not to be had.
+    await this.exec('sudo systemctl reboot', { timeoutMs: 10_000, check: false }).catch(() => undefined);
+    this.session.close();
+    await pollUntil(
+      'the node to come back with a new boot_id',
+      async () => {
+        if (!this.session.connected) await this.session.connect(15_000);
+        const now = await this.bootId();
+        return { done: now !== before, seen: now === before ? 'old boot_id (not yet rebooted)' : 'new boot_id' };
+      },
+      { timeoutMs, intervalMs: 2_000, target: this.name },
+    );
+    await this.waitReady(timeoutMs);
+  }
+
+  async consoleLog(): Promise<string> {
+    return readFile(this.consoleLogPath, 'utf8').catch(() => '');
+  }
+
+  close(): void {
+    this.session.close();
+  }
+}

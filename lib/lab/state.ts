@@ -1,0 +1,41 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import type { LabConfig } from '../config/lab-schema.js';
+import type { ProfileName } from '../image/profile-names.js';
+import type { Accel } from '../libvirt/domain-xml.js';
+import { labPaths, labsRoot } from './paths.js';
+
+/** What a started lab writes down, so another process (`ssh`, `down`) can attach to it. */
+export interface LabState {
+  labId: string;
+  phase: 'starting' | 'up' | 'failed';
+  createdAt: string;
+  profile: ProfileName;
+  accel: Accel;
+  accelReason: string;
+  libvirtUri: string;
+  user: string;
+  network: string;
+  image: { dir: string; digest: string; versions: Record<string, string> };
+  config: LabConfig;
+  nodes: { name: string; id: number; domain: string; sshPort: number; replicationIp: string; hostKey: string }[];
+}
+
+export async function writeState(state: LabState): Promise<void> {
+  await writeFile(labPaths(state.labId).state, JSON.stringify(state, null, 2));
+}
+
+export async function readState(labId: string): Promise<LabState | undefined> {
+  const f = labPaths(labId).state;
+  return existsSync(f) ? (JSON.parse(await readFile(f, 'utf8')) as LabState) : undefined;
+}
+
+/** Lab ids that have a folder here, newest first. */
+export async function listLabIds(): Promise<string[]> {
+  if (!existsSync(labsRoot())) return [];
+  const ids = (await readdir(labsRoot())).filter((d) => /^[0-9a-f]{6}$/.test(d));
+  const withTime = await Promise.all(
+    ids.map(async (id) => ({ id, t: (await readState(id))?.createdAt ?? '' })),
+  );
+  return withTime.sort((a, b) => b.t.localeCompare(a.t)).map((x) => x.id);
+}

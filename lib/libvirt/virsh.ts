@@ -1,0 +1,96 @@
+import { HostCommandError } from '../errors.js';
+import { run, type RunOptions } from '../exec/run.js';
+
+/** What went wrong, as far as the error text of libvirt tells. */
+export type VirshFailure =
+  | 'not-found'
+  | 'already-exists'
+  | 'not-running'
+  | 'daemon-down'
+  | 'port-in-use'
+  | 'permission'
+  | 'other';
+
+export class VirshError extends HostCommandError {
+  constructor(
+    base: HostCommandError,
+    readonly failure: VirshFailure,
+  ) {
+    super(base.command, base.exitCode, base.stderr, base.stdout, { cause: base.cause, hint: hintFor(failure) });
+  }
+}
+
+/** Map libvirt's error text to a failure class the lab logic can act on. */
+export function classifyVirshError(stderr: string): VirshFailure {
+  const s = stderr.toLowerCase();
+  if (/failed to get (domain|network)|domain not found|network not found|no (domain|network) with matching name|storage volume not found/.test(s)) return 'not-found';
+  if (/already exists|already in use by|domain is already active|network is already active/.test(s)) return 'already-exists';
+  if (/domain is not running|network is not active|not active/.test(s)) return 'not-running';
+  if (/failed to connect (to )?(the )?(hypervisor|socket)|no such file or directory.*libvirt-sock|connection refused/.test(s)) return 'daemon-down';
+  if (/could not set up host forwarding rule|address already in use/.test(s)) return 'port-in-use';
+  if (/permission denied|access denied|authentication failed/.test(s)) return 'permission';
+  return 'other';
+}
+
+function hintFor(f: VirshFailure): string | undefined {
+  switch (f) {
+    case 'daemon-down':
+      return 'libvirtd is not running: run `bash scripts/host-setup.sh`';
+    case 'port-in-use':
+      return 'an SSH forward port is taken by another process; run `npm run lab -- up` again to pick new ports';
+    case 'permission':
+      return 'run as root or as a member of the libvirt group';
+    default:
+      return undefined;
+  }
+}
+
+/** The one place virsh is run. */
+export class Virsh {
+  constructor(readonly uri: string) {}
+
+  async run(args: readonly string[], opts: RunOptions = {}): Promise<string> {
+    try {
+      const r = await run('virsh', ['-c', this.uri, '-q', ...args], { timeoutMs: 120_000, ...opts });
+      return r.stdout;
+    } catch (err) {
+      if (err instanceof HostCommandError) throw new VirshError(err, classifyVirshError(err.stderr));
+      throw err;
+    }
+  }
+
+  /** Like run(), but a missing object is not an error (for idempotent teardown). */
+  async runIfExists(args: readonly string[]): Promise<string | undefined> {
+    try {
+      return await this.run(args);
+    } catch (err) {
+      if (err instanceof VirshError && (err.failure === 'not-found' || err.failure === 'not-running')) return undefined;
+      throw err;
+    }
+  }
+
+  async listDomains(): Promise<string[]> {
+    return lines(await this.run(['list', '--all', '--name']));
+  }
+
+  async listNetworks(): Promise<string[]> {
+    return lines(await this.run(['net-list', '--all', '--name']));
+  }
+
+  async domainState(name: string): Promise<string | undefined> {
+    return (await this.runIfExists(['domstate', name]))?.trim();
+  }
+
+  async defineFromXml(kind: 'domain' | 'network', xml: string, file: string): Promise<void> {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(file, xml);
+    await this.run([kind === 'domain' ? 'define' : 'net-define', file]);
+  }
+}
+
+function lines(s: string): string[] {
+  return s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+}

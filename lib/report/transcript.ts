@@ -1,0 +1,48 @@
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Redactor, type CommandRecord, type CommandSink } from './command-record.js';
+
+/**
+ * Writes every remote command to `<dir>/commands.jsonl` and one log file per command
+ * (`<dir>/<node>/0007-drbdadm-status.log`), as LINBIT's vmshed keeps one log per VM command.
+ */
+export class Transcript implements CommandSink {
+  private seq = 0;
+  readonly records: CommandRecord[] = [];
+  constructor(
+    readonly dir: string,
+    readonly redactor = new Redactor(),
+  ) {}
+
+  async record(entry: Omit<CommandRecord, 'seq'>): Promise<void> {
+    const r: CommandRecord = {
+      ...entry,
+      seq: ++this.seq,
+      command: this.redactor.apply(entry.command),
+      stdout: this.redactor.apply(entry.stdout),
+      stderr: this.redactor.apply(entry.stderr),
+    };
+    this.records.push(r);
+    const nodeDir = join(this.dir, r.node);
+    await mkdir(nodeDir, { recursive: true });
+    await appendFile(join(this.dir, 'commands.jsonl'), `${JSON.stringify(r)}\n`);
+    await writeFile(join(nodeDir, `${String(r.seq).padStart(4, '0')}-${slug(r.command)}.log`), formatRecord(r));
+  }
+}
+
+export function formatRecord(r: CommandRecord): string {
+  return [
+    `# ${r.node}$ ${r.command}`,
+    `# started ${r.startedAt}, ${r.durationMs} ms, exit ${r.exitCode ?? 'none'}`,
+    r.stdout ? `${r.stdout.replace(/\n?$/, '\n')}` : '',
+    r.stderr ? `# stderr:\n${r.stderr.replace(/\n?$/, '\n')}` : '',
+  ].join('\n');
+}
+
+function slug(command: string): string {
+  return command
+    .replace(/^sudo\s+/, '')
+    .replace(/[^a-zA-Z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40) || 'command';
+}

@@ -1,0 +1,127 @@
+import { NodeSSH } from 'node-ssh';
+import { RemoteCommandError, WaitTimeoutError, type FailureKind } from '../errors.js';
+import type { CommandSink } from '../report/command-record.js';
+import { publicKeyBlob } from './keys.js';
+
+export interface SessionOptions {
+  node: string;
+  port: number;
+  username: string;
+  privateKey: string;
+  /** The node's pinned host key ("ssh-ed25519 AAAA…"); anything else is refused. */
+  hostKey: string;
+  sink?: CommandSink;
+}
+
+export interface ExecOptions {
+  /** Per-command deadline: slirp keeps accepting while sshd is gone, so nothing may wait forever. */
+  timeoutMs?: number;
+  stdin?: string;
+  /** Throw RemoteCommandError on a non-zero exit (default true). */
+  check?: boolean;
+  /** How a failure of this command is classed in reports. */
+  kind?: FailureKind;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  durationMs: number;
+}
+
+export const HOST = '127.0.0.1'; // the only address the host ever talks to
+
+/** One kept-open SSH connection to a node, with pinned host key and per-command deadlines. */
+export class NodeSession {
+  private ssh: NodeSSH | undefined;
+  constructor(readonly opts: SessionOptions) {}
+
+  get node(): string {
+    return this.opts.node;
+  }
+
+  get connected(): boolean {
+    return this.ssh?.isConnected() ?? false;
+  }
+
+  async connect(timeoutMs = 20_000): Promise<void> {
+    this.close();
+    const expected = publicKeyBlob(this.opts.hostKey);
+    let hostKeyMismatch = false;
+    const ssh = new NodeSSH();
+    try {
+      await ssh.connect({
+        host: HOST,
+        port: this.opts.port,
+        username: this.opts.username,
+        privateKey: this.opts.privateKey,
+        readyTimeout: timeoutMs,
+        keepaliveInterval: 5_000,
+        keepaliveCountMax: 3,
+        hostVerifier: (key: Buffer) => {
+          hostKeyMismatch = !key.equals(expected);
+          return !hostKeyMismatch;
+        },
+      });
+    } catch (err) {
+      ssh.dispose();
+      if (hostKeyMismatch) {
+        throw new RemoteCommandError(this.node, 'ssh connect', null, '', `host key of ${HOST}:${this.opts.port} does not match the key pinned for ${this.node}`, 'infrastructure');
+      }
+      throw err;
+    }
+    this.ssh = ssh;
+  }
+
+  async exec(command: string, o: ExecOptions = {}): Promise<ExecResult> {
+    if (!this.connected) await this.connect();
+    const ssh = this.ssh!;
+    const started = Date.now();
+    const timeoutMs = o.timeoutMs ?? 120_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // Closing the connection is the only way to stop a hung remote command.
+        this.close();
+        reject(new WaitTimeoutError(`\`${command}\` to finish`, timeoutMs, 'no answer', this.node));
+      }, timeoutMs);
+    });
+    let r: { stdout: string; stderr: string; code: number | null };
+    try {
+      r = await Promise.race([ssh.execCommand(command, { stdin: o.stdin }), timeout]);
+    } catch (err) {
+      await this.opts.sink?.record({
+        node: this.node,
+        command,
+        stdout: '',
+        stderr: err instanceof Error ? err.message : String(err),
+        exitCode: null,
+        startedAt: new Date(started).toISOString(),
+        durationMs: Date.now() - started,
+      });
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    const result: ExecResult = { stdout: r.stdout, stderr: r.stderr, exitCode: r.code, durationMs: Date.now() - started };
+    await this.opts.sink?.record({
+      node: this.node,
+      command,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      exitCode: r.code,
+      startedAt: new Date(started).toISOString(),
+      durationMs: result.durationMs,
+    });
+    if ((o.check ?? true) && r.code !== 0) {
+      throw new RemoteCommandError(this.node, command, r.code, r.stdout, r.stderr, o.kind ?? 'product');
+    }
+    return result;
+  }
+
+  close(): void {
+    this.ssh?.dispose();
+    this.ssh = undefined;
+  }
+}

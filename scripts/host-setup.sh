@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Host setup for drbdlab: Debian packages the lab needs, and libvirt daemons where no
+# systemd runs as PID 1. Idempotent: safe to run before every job.
+set -euo pipefail
+
+PKGS=(
+  libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
+  mmdebstrap e2fsprogs genisoimage openssh-client iproute2
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "host-setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # --no-install-recommends keeps dnsmasq & co. out; the lab never uses libvirt's NAT network.
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Network rule: libvirt's NAT network must never run; drop its autostart before libvirtd starts.
+rm -f /etc/libvirt/qemu/networks/autostart/default.xml
+
+# Without systemd the daemons are started by hand (virtlogd first: libvirtd needs it for consoles).
+if [ "$(cat /proc/1/comm 2>/dev/null)" != systemd ]; then
+  pgrep -x virtlogd >/dev/null || virtlogd -d
+  pgrep -x libvirtd >/dev/null || libvirtd -d
+fi
+
+for _ in $(seq 1 50); do
+  virsh -c qemu:///system version >/dev/null 2>&1 && break
+  sleep 0.2
+done
+virsh -c qemu:///system version >/dev/null 2>&1 || { echo "host-setup: libvirtd does not answer on qemu:///system" >&2; exit 1; }
+
+# Network rule: libvirt's NAT network must never run. Stop it and keep it from autostarting.
+if virsh -c qemu:///system net-info default >/dev/null 2>&1; then
+  virsh -c qemu:///system net-autostart default --disable >/dev/null 2>&1 || true
+  virsh -c qemu:///system net-destroy default >/dev/null 2>&1 || true
+fi
+echo "host-setup: ok"

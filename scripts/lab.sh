@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# `npm run lab -- <command>`: make sure the host and dependencies are there, then run the CLI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/host-setup.sh >/dev/null
+[ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null
+exec npx tsx lib/cli/main.ts "$@"
