@@ -52,12 +52,15 @@ program
   .addOption(profileOption())
   .action(async (o: { profile?: ProfileName }) => {
     const ac = new AbortController();
+    // Stay installed until cleanup is done: a terminal's Ctrl-C reaches tsx too, which relays a
+    // second SIGINT that would otherwise kill us half-way through removing the lab.
     const onInt = () => {
+      if (ac.signal.aborted) return;
       log('\ninterrupted: removing what was made …');
       ac.abort(new UsageError('interrupted'));
     };
-    process.once('SIGINT', onInt);
-    process.once('SIGTERM', onInt);
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onInt);
     try {
       await upCommand({ config: program.opts().config, profile: o.profile, signal: ac.signal, keep: true });
     } finally {

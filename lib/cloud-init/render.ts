@@ -66,10 +66,13 @@ export function renderSeed(t: Templates, inputs: SeedInputs): SeedFiles {
   };
   const userData = fill(parse(t.userData), values, 'user-data') as Record<string, unknown>;
   if (inputs.extraUserData) mergeCloudConfig(userData, inputs.extraUserData);
+  // cloud-init reads YAML 1.1 (PyYAML): emit for it, so strings such as the MAC 52:54:00:00:01:01
+  // (a base-60 integer in 1.1), 0644, yes or on come out quoted and stay strings.
+  const yaml11 = { version: '1.1', lineWidth: 0 } as const;
   return {
-    'user-data': `#cloud-config\n${stringify(userData, { lineWidth: 0 })}`,
-    'meta-data': stringify(fill(parse(t.metaData), values, 'meta-data')),
-    'network-config': stringify(fill(parse(t.networkConfig), values, 'network-config')),
+    'user-data': `#cloud-config\n${stringify(userData, yaml11)}`,
+    'meta-data': stringify(fill(parse(t.metaData), values, 'meta-data'), yaml11),
+    'network-config': stringify(fill(parse(t.networkConfig), values, 'network-config'), yaml11),
   };
 }
 

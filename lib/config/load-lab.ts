@@ -6,7 +6,8 @@ import { labSchema, type LabConfig } from './lab-schema.js';
 
 /** Parse and validate lab.yaml text; the first problem becomes a one-line ConfigError. */
 export function parseLabConfig(text: string, file = 'lab.yaml'): LabConfig {
-  const doc = parseDocument(text, { prettyErrors: false });
+  // prettyErrors fills e.linePos (the line number below); only e.code is used, not its message.
+  const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const where = e.linePos?.[0] ? `line ${e.linePos[0].line}` : '';
@@ -28,7 +29,8 @@ export async function loadLabConfig(file: string): Promise<LabConfig> {
 }
 
 function toConfigError(file: string, error: z.ZodError): ConfigError {
-  const issue = error.issues[0]!;
+  // zod lists missing keys before unknown ones; a typo (memoryMib) should be reported as the typo.
+  const issue = error.issues.find((i) => i.code === 'unrecognized_keys') ?? error.issues[0]!;
   const path = issue.path.map(String).join('.');
   let problem = issue.message;
   if (issue.code === 'unrecognized_keys') {

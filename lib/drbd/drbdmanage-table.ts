@@ -217,7 +217,8 @@ export function parseDrbdmanageState(state: string): DrbdmanageState {
   return {
     state,
     ok: state === 'ok',
-    stateFlags: split(head).filter((flag) => flag !== 'ok'),
+    // `*` is the placeholder state of a resource without volumes.
+    stateFlags: split(head).filter((flag) => flag !== 'ok' && flag !== '*'),
     pendingActions: split(pending),
   };
 }

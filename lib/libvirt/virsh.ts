@@ -26,9 +26,10 @@ export function classifyVirshError(stderr: string): VirshFailure {
   if (/failed to get (domain|network)|domain not found|network not found|no (domain|network) with matching name|storage volume not found/.test(s)) return 'not-found';
   if (/already exists|already in use by|domain is already active|network is already active/.test(s)) return 'already-exists';
   if (/domain is not running|network is not active|not active/.test(s)) return 'not-running';
+  // Before daemon-down: a refused connect also starts "failed to connect to the hypervisor".
+  if (/permission denied|access denied|authentication failed|authentication unavailable/.test(s)) return 'permission';
   if (/failed to connect (to )?(the )?(hypervisor|socket)|no such file or directory.*libvirt-sock|connection refused/.test(s)) return 'daemon-down';
   if (/could not set up host forwarding rule|address already in use/.test(s)) return 'port-in-use';
-  if (/permission denied|access denied|authentication failed/.test(s)) return 'permission';
   return 'other';
 }
 

@@ -71,6 +71,11 @@ export class NodeSession {
       }
       throw err;
     }
+    // node-ssh leaves no 'error' listener once connected: a reset or keepalive timeout (a node
+    // powered off) would be an uncaught exception. Drop the connection; the next exec reconnects.
+    ssh.connection?.on('error', () => {
+      if (this.ssh === ssh) this.close();
+    });
     this.ssh = ssh;
   }
 
