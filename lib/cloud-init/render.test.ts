@@ -58,13 +58,13 @@ describe('user-data', () => {
     }
   });
 
-  it('injects the host key pair and generates none', () => {
+  it('injects the host key pair and generates no other key type', () => {
     const ud = userData();
     expect(ud.ssh_keys).toEqual({
       ed25519_private: HOST_KEY_PRIVATE,
       ed25519_public: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHost drbd1',
     });
-    expect(ud.ssh_genkeytypes).toEqual([]);
+    expect(ud.ssh_genkeytypes).toEqual(['ed25519']);
     expect(ud.ssh_deletekeys).toBe(true);
   });
 

@@ -50,11 +50,16 @@ export class Lab {
 
   async start(opts: StartOptions = {}): Promise<StartedLab> {
     const progress = opts.progress ?? silent;
+    const timings: Record<string, number> = {};
+    const t0 = Date.now();
+    const mark = (phase: string, since: number) => (timings[phase] = (Date.now() - since) / 1000);
     const accel = opts.accel ?? (await detectAccel());
     setTimeoutScale(accel.accel === 'tcg' ? 3 : 1);
     progress(`hypervisor: ${accel.accel.toUpperCase()} (${accel.reason})`);
     await this.profile.checkAvailable();
+    const tImage = Date.now();
     const image = await this.profile.ensureImage(progress);
+    mark(image.built ? 'imageBuild' : 'imageCached', tImage);
     opts.signal?.throwIfAborted();
 
     const labId = newLabId();
@@ -82,6 +87,7 @@ export class Lab {
       const hosts = this.config.nodes.map((n) => ({ ip: n.replicationIp, name: n.name }));
       const prefix = prefixLength(this.config.replicationNetwork);
 
+      const tClone = Date.now();
       progress(`lab ${labId}: cloning ${this.config.nodes.length} nodes from ${image.profile} ${image.digest.slice(0, 12)}`);
       for (const n of this.config.nodes) {
         await mkdir(p.nodeDir(n.name), { recursive: true });
@@ -105,6 +111,7 @@ export class Lab {
         });
         await buildSeedIso(seed, p.seedIso(n.name));
       }
+      mark('clone', tClone);
       await writeFile(p.knownHosts, state.nodes.map((n) => knownHostsLine(n.sshPort, n.hostKey)).join('\n') + '\n');
       await writeState(state);
 
@@ -133,17 +140,20 @@ export class Lab {
       }
       opts.signal?.throwIfAborted();
       progress(`lab ${labId}: starting ${state.nodes.map((n) => n.name).join(', ')}`);
+      const tBoot = Date.now();
       await Promise.all(state.nodes.map((n) => virsh.run(['start', n.domain])));
 
       const key = await readFile(p.userKey, 'utf8');
       const started = new StartedLab(state, key, opts.sink ?? new Transcript(p.transcript), opts.keep ?? false);
-      const t0 = Date.now();
       await Promise.all(
         started.nodeList.map(async (node) => {
           await raceAbort(node.waitReady(), opts.signal);
-          progress(`${node.name}: ready (SSH + cloud-init) after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+          mark(`ready.${node.name}`, tBoot);
+          progress(`${node.name}: ready (SSH + cloud-init) after ${timings[`ready.${node.name}`]!.toFixed(0)} s`);
         }),
       );
+      mark('up', t0);
+      started.timings = timings;
       state.phase = 'up';
       await writeState(state);
       return started;

@@ -12,6 +12,8 @@ import { UsageError } from '../errors.js';
 export class StartedLab implements AsyncDisposable {
   readonly nodes: ReadonlyMap<string, StartedNode>;
   private disposed = false;
+  /** Seconds per phase of start() (image, clone, ready.<node>, up): for the bench and the log. */
+  timings: Record<string, number> = {};
 
   constructor(
     readonly state: LabState,
