@@ -1,0 +1,114 @@
+import { readFile } from 'node:fs/promises';
+import { DrbdlabError, RemoteCommandError } from '../errors.js';
+import type { ProfileName } from '../image/profile-names.js';
+import type { CommandRecord, CommandSink } from '../report/command-record.js';
+import type { ExecOptions, ExecResult } from '../ssh/session.js';
+import type { Clock } from '../wait/poll.js';
+import type { ScenarioLab, ScenarioNode } from './scenario-lab.js';
+
+/** A replayed run asked for something other than what the recording holds. */
+export class ReplayMismatchError extends DrbdlabError {
+  override readonly kind = 'product';
+  constructor(
+    readonly index: number,
+    readonly expected: Pick<CommandRecord, 'node' | 'command'> | undefined,
+    readonly actual: Pick<CommandRecord, 'node' | 'command'>,
+  ) {
+    super(
+      expected
+        ? `replay differs at command #${index + 1}: recording has ${expected.node}$ ${expected.command}\n  but the scenario ran ${actual.node}$ ${actual.command}`
+        : `replay differs at command #${index + 1}: the recording ends, but the scenario ran ${actual.node}$ ${actual.command}`,
+    );
+  }
+}
+
+export interface Recording {
+  profile: ProfileName;
+  labels: Record<string, string>;
+  nodes: { name: string; replicationIp: string }[];
+  commands: CommandRecord[];
+}
+
+/** Recordings are JSON: a header and the command records in order. */
+export async function loadRecording(file: string): Promise<Recording> {
+  return JSON.parse(await readFile(file, 'utf8')) as Recording;
+}
+
+/** Virtual time: sleeping advances the clock at once. */
+export class VirtualClock implements Clock {
+  private t = Date.parse('2026-01-01T00:00:00Z');
+  now(): number {
+    return this.t;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.t += ms;
+  }
+}
+
+/**
+ * Runs a scenario against a recording instead of VMs: each command must be the next one
+ * recorded (same node, same command), and gets the recorded output and exit code.
+ */
+export class ReplayLab implements ScenarioLab {
+  readonly mode = 'replay' as const;
+  readonly clock = new VirtualClock();
+  readonly nodes: ScenarioNode[];
+  private cursor = 0;
+
+  constructor(
+    readonly recording: Recording,
+    private readonly sink?: CommandSink,
+  ) {
+    this.nodes = recording.nodes.map((n) => this.makeNode(n.name, n.replicationIp));
+  }
+
+  get profile(): ProfileName {
+    return this.recording.profile;
+  }
+  get stack(): 'drbdadm' | 'drbdmanage' {
+    return this.recording.profile === 'ubuntu1804-drbd9' ? 'drbdmanage' : 'drbdadm';
+  }
+  get labels(): Record<string, string> {
+    return { ...this.recording.labels, mode: 'replay' };
+  }
+
+  node(name: string): ScenarioNode {
+    const n = this.nodes.find((x) => x.name === name);
+    if (!n) throw new ReplayMismatchError(this.cursor, this.recording.commands[this.cursor], { node: name, command: '(node lookup)' });
+    return n;
+  }
+
+  /** Commands of the recording not yet replayed: a complete replay leaves none. */
+  get remaining(): CommandRecord[] {
+    return this.recording.commands.slice(this.cursor);
+  }
+
+  private take(node: string, command: string): CommandRecord {
+    const expected = this.recording.commands[this.cursor];
+    if (!expected || expected.node !== node || expected.command !== command) {
+      throw new ReplayMismatchError(this.cursor, expected, { node, command });
+    }
+    this.cursor++;
+    return expected;
+  }
+
+  private makeNode(name: string, replicationIp: string): ScenarioNode {
+    const exec = async (command: string, o: ExecOptions = {}): Promise<ExecResult> => {
+      const r = this.take(name, command);
+      await this.sink?.record({ node: name, command, stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, startedAt: r.startedAt, durationMs: r.durationMs });
+      await this.clock.sleep(r.durationMs);
+      if ((o.check ?? true) && r.exitCode !== 0) throw new RemoteCommandError(name, command, r.exitCode, r.stdout, r.stderr, o.kind ?? 'product');
+      return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, durationMs: r.durationMs };
+    };
+    return {
+      name,
+      replicationIp,
+      exec,
+      output: async (c, o) => (await exec(c, o)).stdout.trim(),
+      reboot: async () => {
+        this.take(name, '#reboot');
+      },
+      consoleLog: async () => '',
+    };
+  }
+}

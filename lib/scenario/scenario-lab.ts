@@ -1,0 +1,27 @@
+import type { ProfileName } from '../image/profile-names.js';
+import type { ExecOptions, ExecResult } from '../ssh/session.js';
+import type { Clock } from '../wait/poll.js';
+
+/** What a scenario sees of a node: the same for real VMs and for a replayed recording. */
+export interface ScenarioNode {
+  readonly name: string;
+  readonly replicationIp: string;
+  exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
+  output(command: string, opts?: ExecOptions): Promise<string>;
+  /** Reboot and wait until the node is back (new boot, cloud-init done). */
+  reboot(): Promise<void>;
+  consoleLog(): Promise<string>;
+}
+
+/** What a scenario sees of the lab. Scenarios are written once against this. */
+export interface ScenarioLab {
+  readonly mode: 'real' | 'replay';
+  readonly profile: ProfileName;
+  readonly stack: 'drbdadm' | 'drbdmanage';
+  readonly nodes: readonly ScenarioNode[];
+  node(name: string): ScenarioNode;
+  /** Real time on VMs; virtual time in replay, so waits do not sleep. */
+  readonly clock: Clock;
+  /** Labels for reports: hypervisor, kernel, versions. */
+  readonly labels: Record<string, string>;
+}
