@@ -1,10 +1,19 @@
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-// Three projects: fast unit tests beside the code, the real-VM lab integration test, and the
-// DRBD scenarios (real VMs, or replayed recordings). VM projects run one file at a time.
+/** Scenarios run in file-name order (01-walkthrough first): one lab, one story. */
+class ByName extends BaseSequencer {
+  override async sort(files: TestSpecification[]) {
+    return [...files].sort((a, b) => a.moduleId.localeCompare(b.moduleId));
+  }
+}
+
+// Projects: unit tests beside the code; the real-VM lab test; the DRBD scenarios on real VMs;
+// the same scenarios replayed from recordings. VM projects run one file at a time.
+
 export default defineConfig({
   test: {
-    reporters: ['default', ['junit', { outputFile: 'reports/junit.xml' }]],
+    reporters: ['default', ['junit', { outputFile: 'reports/junit.xml' }], ['allure-vitest/reporter', { resultsDir: 'reports/allure-results' }]],
     projects: [
       {
         test: {
@@ -15,10 +24,31 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'replay',
+          include: ['scenarios/*.test.ts'],
+          globalSetup: ['scenarios/support/global-setup-replay.ts'],
+          setupFiles: ['allure-vitest/setup'],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
           fileParallelism: false,
           testTimeout: 15 * 60_000,
+          hookTimeout: 20 * 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'scenarios',
+          include: ['scenarios/*.test.ts'],
+          globalSetup: ['scenarios/support/global-setup-real.ts'],
+          setupFiles: ['allure-vitest/setup'],
+          fileParallelism: false,
+          sequence: { concurrent: false, sequencer: ByName },
+          testTimeout: 30 * 60_000,
           hookTimeout: 20 * 60_000,
         },
       },

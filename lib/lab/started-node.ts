@@ -41,6 +41,20 @@ export class StartedNode {
    * attempt has its own deadline: slirp accepts TCP even while the guest's sshd is down.
    */
   async waitReady(timeoutMs = scaled(300_000)): Promise<void> {
+    await this.unrecorded(() => this.pollReady(timeoutMs));
+  }
+
+  private async unrecorded<T>(fn: () => Promise<T>): Promise<T> {
+    const was = this.session.recording;
+    this.session.recording = false;
+    try {
+      return await fn();
+    } finally {
+      this.session.recording = was;
+    }
+  }
+
+  private async pollReady(timeoutMs: number): Promise<void> {
     await pollUntil(
       'SSH and cloud-init',
       async () => {
@@ -57,6 +71,10 @@ export class StartedNode {
 
   /** `sudo reboot`, then wait until the node answers with a new boot_id and cloud-init is done. */
   async reboot(timeoutMs = scaled(240_000)): Promise<void> {
+    await this.unrecorded(() => this.rebootAndWait(timeoutMs));
+  }
+
+  private async rebootAndWait(timeoutMs: number): Promise<void> {
     const before = await this.bootId();
     // The connection drops under the command: its exit status is not to be had.
     await this.exec('sudo systemctl reboot', { timeoutMs: 10_000, check: false }).catch(() => undefined);
@@ -70,7 +88,7 @@ export class StartedNode {
       },
       { timeoutMs, intervalMs: 2_000, target: this.name },
     );
-    await this.waitReady(timeoutMs);
+    await this.pollReady(timeoutMs);
   }
 
   async consoleLog(): Promise<string> {

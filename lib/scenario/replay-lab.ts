@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { DrbdlabError, RemoteCommandError } from '../errors.js';
 import type { ProfileName } from '../image/profile-names.js';
-import type { CommandRecord, CommandSink } from '../report/command-record.js';
+import { Redactor, type CommandRecord, type CommandSink } from '../report/command-record.js';
+import { setTimeoutScale } from '../wait/poll.js';
 import type { ExecOptions, ExecResult } from '../ssh/session.js';
 import type { Clock } from '../wait/poll.js';
 import type { ScenarioLab, ScenarioNode } from './scenario-lab.js';
@@ -58,7 +59,11 @@ export class ReplayLab implements ScenarioLab {
   constructor(
     readonly recording: Recording,
     private readonly sink?: CommandSink,
+    /** Secrets are redacted in recordings, so commands are compared redacted too. */
+    private readonly redactor = new Redactor(),
   ) {
+    // Waits replay on virtual time with the timeouts the recording was made with.
+    setTimeoutScale(recording.labels.hypervisor === 'TCG' ? 3 : 1);
     this.nodes = recording.nodes.map((n) => this.makeNode(n.name, n.replicationIp));
   }
 
@@ -83,7 +88,8 @@ export class ReplayLab implements ScenarioLab {
     return this.recording.commands.slice(this.cursor);
   }
 
-  private take(node: string, command: string): CommandRecord {
+  private take(node: string, rawCommand: string): CommandRecord {
+    const command = this.redactor.apply(rawCommand);
     const expected = this.recording.commands[this.cursor];
     if (!expected || expected.node !== node || expected.command !== command) {
       throw new ReplayMismatchError(this.cursor, expected, { node, command });

@@ -35,6 +35,8 @@ export const HOST = '127.0.0.1'; // the only address the host ever talks to
 /** One kept-open SSH connection to a node, with pinned host key and per-command deadlines. */
 export class NodeSession {
   private ssh: NodeSSH | undefined;
+  /** Off while the lab itself polls (readiness, reboot): transcripts hold what scenarios ran. */
+  recording = true;
   constructor(readonly opts: SessionOptions) {}
 
   get node(): string {
@@ -96,7 +98,7 @@ export class NodeSession {
     try {
       r = await Promise.race([ssh.execCommand(command, { stdin: o.stdin }), timeout]);
     } catch (err) {
-      await this.opts.sink?.record({
+      if (this.recording) await this.opts.sink?.record({
         node: this.node,
         command,
         stdout: '',
@@ -110,7 +112,7 @@ export class NodeSession {
       clearTimeout(timer);
     }
     const result: ExecResult = { stdout: r.stdout, stderr: r.stderr, exitCode: r.code, durationMs: Date.now() - started };
-    await this.opts.sink?.record({
+    if (this.recording) await this.opts.sink?.record({
       node: this.node,
       command,
       stdout: r.stdout,

@@ -1,0 +1,37 @@
+import type { ScenarioNode } from '../scenario/scenario-lab.js';
+import { pollUntil, scaled, type Clock } from '../wait/poll.js';
+import { parseDrbdsetupStatus, type DrbdResourceStatus } from './drbdsetup-status.js';
+import { describe } from './state.js';
+
+export interface DrbdWaitOptions {
+  clock: Clock;
+  timeoutMs?: number;
+  intervalMs?: number;
+  /** The status command: `drbdadm status r0` (8.4 via drbd-utils 9) or `drbdsetup status r0` (9). */
+  command?: string;
+}
+
+/**
+ * Wait until a resource on a node satisfies `predicate`. A timeout is a product failure
+ * ("DRBD did not get there") and says what the status showed last.
+ */
+export async function waitForResource(
+  node: ScenarioNode,
+  resource: string,
+  what: string,
+  predicate: (res: DrbdResourceStatus) => boolean,
+  o: DrbdWaitOptions,
+): Promise<DrbdResourceStatus> {
+  const command = o.command ?? `sudo drbdadm status ${resource}`;
+  return pollUntil(
+    `${resource} ${what}`,
+    async () => {
+      const r = await node.exec(command, { check: false, timeoutMs: 30_000 });
+      if (r.exitCode !== 0) return { done: false, seen: (r.stderr.trim() || r.stdout.trim() || `exit ${r.exitCode}`).split('\n')[0]! };
+      const res = parseDrbdsetupStatus(r.stdout).find((x) => x.name === resource);
+      if (!res) return { done: false, seen: `${resource} not in status output` };
+      return { done: predicate(res), value: res, seen: describe(res) };
+    },
+    { timeoutMs: o.timeoutMs ?? scaled(120_000), intervalMs: o.intervalMs ?? 2_000, clock: o.clock, target: node.name, kind: 'product' },
+  );
+}
