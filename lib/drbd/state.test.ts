@@ -97,3 +97,14 @@ group('describe', () => {
     expect(syncProgress(r0!)).toBe(3.56);
   });
 });
+
+group('isConnected on DRBD 8.4 status', () => {
+  it('a bare `peer role:Unknown` (8.4, not yet connected) is not connected', async () => {
+    const { parseDrbdsetupStatus } = await import('./drbdsetup-status.js');
+    const { isConnected } = await import('./state.js');
+    const [res] = parseDrbdsetupStatus('r0 role:Secondary\n  disk:Inconsistent\n  peer role:Unknown\n');
+    expect(isConnected(res!.peers[0]!)).toBe(false);
+    const [up] = parseDrbdsetupStatus('r0 role:Secondary\n  disk:Inconsistent\n  peer role:Secondary\n    replication:Established peer-disk:Inconsistent\n');
+    expect(isConnected(up!.peers[0]!)).toBe(true);
+  });
+});

@@ -7,6 +7,8 @@ import type { DrbdPeerStatus, DrbdPeerVolumeStatus, DrbdResourceStatus } from '.
  */
 
 export function isConnected(peer: DrbdPeerStatus): boolean {
+  // 8.4 via drbd-utils 9 prints an unconnected peer as a bare `peer role:Unknown` line.
+  if (peer.role === 'Unknown' && peer.connection === undefined && peer.volumes.length === 0) return false;
   return peer.connection === undefined || peer.connection === 'Connected';
 }
 

@@ -83,3 +83,18 @@ describe('Transcript', () => {
     expect(r.apply('ab abcd abcde')).toBe('ab <redacted> <redacted>e');
   });
 });
+
+describe('Transcript.addSecret', () => {
+  it('scrubs a secret from records already written, in memory and on disk', async () => {
+    const { mkdtemp, readFile, readdir } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'transcript-secret-'));
+    const t = new Transcript(dir);
+    await t.record({ node: 'drbd1', command: 'sudo drbdmanage add-node drbd2 10.255.255.102', stdout: 'drbdmanage join -p 6999 10.255.255.102 1 drbd1 10.255.255.101 0 s3cr3tPass', stderr: '', exitCode: 0, startedAt: 'x', durationMs: 1 });
+    await t.addSecret('s3cr3tPass');
+    expect(t.records[0]!.stdout).toContain('<redacted>');
+    expect(await readFile(join(dir, 'commands.jsonl'), 'utf8')).not.toContain('s3cr3tPass');
+    for (const f of await readdir(join(dir, 'drbd1'))) expect(await readFile(join(dir, 'drbd1', f), 'utf8')).not.toContain('s3cr3tPass');
+  });
+});

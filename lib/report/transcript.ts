@@ -14,6 +14,26 @@ export class Transcript implements CommandSink {
     readonly redactor = new Redactor(),
   ) {}
 
+  /**
+   * Register a secret learnt from output already recorded (drbdmanage prints the join
+   * passphrase before anyone can know it): scrub the kept records and rewrite their files.
+   */
+  async addSecret(secret: string): Promise<void> {
+    this.redactor.add(secret);
+    if (!this.records.some((r) => [r.command, r.stdout, r.stderr].some((t) => t.includes(secret)))) return;
+    for (const r of this.records) {
+      r.command = this.redactor.apply(r.command);
+      r.stdout = this.redactor.apply(r.stdout);
+      r.stderr = this.redactor.apply(r.stderr);
+    }
+    await writeFile(join(this.dir, 'commands.jsonl'), this.records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    for (const r of this.records) await writeFile(this.logPath(r), formatRecord(r));
+  }
+
+  private logPath(r: CommandRecord): string {
+    return join(this.dir, r.node, `${String(r.seq).padStart(4, '0')}-${slug(r.command)}.log`);
+  }
+
   async record(entry: Omit<CommandRecord, 'seq'>): Promise<void> {
     const r: CommandRecord = {
       ...entry,
@@ -26,7 +46,7 @@ export class Transcript implements CommandSink {
     const nodeDir = join(this.dir, r.node);
     await mkdir(nodeDir, { recursive: true });
     await appendFile(join(this.dir, 'commands.jsonl'), `${JSON.stringify(r)}\n`);
-    await writeFile(join(nodeDir, `${String(r.seq).padStart(4, '0')}-${slug(r.command)}.log`), formatRecord(r));
+    await writeFile(this.logPath(r), formatRecord(r));
   }
 }
 

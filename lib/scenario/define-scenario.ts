@@ -14,7 +14,7 @@ export interface ScenarioContext {
   lab: ScenarioLab;
   step: Step;
   /** Keep a secret (drbdmanage's join passphrase) out of transcripts, recordings and reports. */
-  redact(secret: string): void;
+  redact(secret: string): Promise<void>;
 }
 
 /**
@@ -40,7 +40,7 @@ export function defineScenario(
       for (const [k, v] of Object.entries(open.lab.labels)) await allure.label(k.replace(/[^\w:.-]/g, '_'), v);
       let passed = false;
       try {
-        await body({ lab: open.lab, step: makeStep(open.transcript), redact: (x) => open.transcript.redactor.add(x) });
+        await body({ lab: open.lab, step: makeStep(open.transcript), redact: (x) => open.transcript.addSecret(x) });
         passed = true;
       } finally {
         await open.close(passed);

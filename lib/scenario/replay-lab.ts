@@ -10,6 +10,8 @@ import type { ScenarioLab, ScenarioNode } from './scenario-lab.js';
 /** A replayed run asked for something other than what the recording holds. */
 export class ReplayMismatchError extends DrbdlabError {
   override readonly kind = 'product';
+  /** No wait may swallow it as "not yet". */
+  readonly fatal = true;
   constructor(
     readonly index: number,
     readonly expected: Pick<CommandRecord, 'node' | 'command'> | undefined,

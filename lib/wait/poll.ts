@@ -46,6 +46,8 @@ export async function pollUntil<T>(what: string, observe: () => Promise<Observat
       lastSeen = o.seen;
       if (o.done) return o.value as T;
     } catch (err) {
+      // Some errors end the wait at once (a replay that ran off its recording).
+      if ((err as { fatal?: boolean } | null)?.fatal) throw err;
       lastSeen = err instanceof Error ? err.message.split('\n')[0]! : String(err);
     }
     if (clock.now() + interval > deadline) {

@@ -1,0 +1,11 @@
+// Scenario 4: drbd.service vs drbdmanaged.service: which is enabled and what each does at boot.
+import { defineScenario } from '../lib/scenario/define-scenario.js';
+import { drbdadmServices } from './steps/drbdadm/services.js';
+
+defineScenario('services', async (ctx) => {
+  if (ctx.lab.stack === 'drbdmanage') {
+    const { drbdmanageServices } = await import('./steps/drbdmanage/services.js');
+    return drbdmanageServices(ctx);
+  }
+  return drbdadmServices(ctx);
+});

@@ -1,0 +1,127 @@
+// Shared pieces of the drbdadm stack (profile debian12-drbd84: in-tree DRBD 8.4, drbd-utils 9).
+import { expect } from 'vitest';
+import { parseDrbdsetupStatus, type DrbdResourceStatus } from '../../../lib/drbd/drbdsetup-status.js';
+import { renderResFile } from '../../../lib/drbd/res-file.js';
+import { isConnected, isUpToDateEverywhere } from '../../../lib/drbd/state.js';
+import { waitForResource } from '../../../lib/drbd/wait.js';
+import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
+import type { ScenarioLab, ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
+import { scaled } from '../../../lib/wait/poll.js';
+
+export const RES = 'r0';
+export const MINOR = 100; // as drbdmanage gives the walkthrough's r0
+export const PORT = 7000;
+export const DEVICE = `/dev/drbd${MINOR}`;
+export const MOUNT = '/mnt/r0';
+export const LV_SIZE = '1G';
+/** DRBD 8.4 replicates to one peer: r0 lives on the first two nodes, the third stays out. */
+export const replicas = (lab: ScenarioLab): [ScenarioNode, ScenarioNode] => [lab.nodes[0]!, lab.nodes[1]!];
+
+/** A fault to inject on purpose (DRBDLAB_FAULT=wrong-peer-ip): proves failures say where and what. */
+const FAULT = process.env.DRBDLAB_FAULT;
+
+export function resFile(lab: ScenarioLab): string {
+  const [a, b] = replicas(lab);
+  return renderResFile({
+    name: RES,
+    minor: MINOR,
+    port: PORT,
+    disk: `/dev/drbdpool/${RES}`,
+    hosts: [
+      { name: a.name, ip: a.replicationIp },
+      { name: b.name, ip: FAULT === 'wrong-peer-ip' ? '10.255.255.199' : b.replicationIp },
+    ],
+    resyncRate: '100M',
+  });
+}
+
+/** Write a file on a node; the content is part of the command, so recordings hold it. */
+export function writeFileCommand(path: string, content: string): string {
+  return `sudo tee ${path} >/dev/null <<'DRBDLAB_EOF'\n${content.replace(/\n$/, '')}\nDRBDLAB_EOF`;
+}
+
+export async function status(node: ScenarioNode): Promise<DrbdResourceStatus | undefined> {
+  const r = await node.exec(`sudo drbdadm status ${RES}`, { check: false });
+  return r.exitCode === 0 ? parseDrbdsetupStatus(r.stdout).find((x) => x.name === RES) : undefined;
+}
+
+export const connected = (res: DrbdResourceStatus) => res.peers.length === 1 && isConnected(res.peers[0]!);
+export const upToDate = (res: DrbdResourceStatus) => res.peers.length === 1 && isUpToDateEverywhere(res);
+
+export function waitConnected(lab: ScenarioLab, node: ScenarioNode) {
+  return waitForResource(node, RES, 'connected to its peer', connected, { clock: lab.clock, timeoutMs: scaled(60_000) });
+}
+
+export function waitUpToDate(lab: ScenarioLab, node: ScenarioNode) {
+  return waitForResource(node, RES, 'UpToDate on both replicas', upToDate, { clock: lab.clock, timeoutMs: scaled(180_000) });
+}
+
+/** Prepare the drbdpool VG as the walkthrough's template did (partition, pvcreate, vgcreate). */
+export async function ensureStorage(node: ScenarioNode): Promise<void> {
+  const vg = await node.exec('sudo vgs --noheadings -o vg_name drbdpool', { check: false });
+  if (vg.exitCode === 0) return;
+  await node.exec(`echo ',,L' | sudo sfdisk --quiet /dev/vdb`);
+  await node.exec('sudo udevadm settle');
+  await node.exec('sudo pvcreate /dev/vdb1');
+  await node.exec('sudo vgcreate drbdpool /dev/vdb1');
+}
+
+/**
+ * Bring r0 to the state the walkthrough ends in (Connected, UpToDate, a file system with a
+ * file on it, first node Primary and mounted), from whatever an earlier scenario left.
+ */
+export async function ensureR0(ctx: ScenarioContext): Promise<{ checksum: string }> {
+  const { lab, step } = ctx;
+  const [a, b] = replicas(lab);
+  return step('precondition: r0 connected and UpToDate with data on it', async () => {
+    for (const n of [a, b]) {
+      if (!(await status(n))) {
+        await ensureStorage(n);
+        const lv = await n.exec(`sudo lvs --noheadings drbdpool/${RES}`, { check: false });
+        if (lv.exitCode !== 0) {
+          await n.exec(`sudo lvcreate --yes --wipesignatures y -n ${RES} -L ${LV_SIZE} drbdpool`);
+        }
+        await n.exec(writeFileCommand(`/etc/drbd.d/${RES}.res`, resFile(lab)));
+        const md = await n.exec(`sudo drbdadm dump-md ${RES}`, { check: false });
+        if (md.exitCode !== 0) await n.exec(`sudo drbdadm create-md --force ${RES}`);
+        await n.exec(`sudo drbdadm up ${RES}`);
+      }
+    }
+    await waitConnected(lab, a);
+    let res = (await status(a))!;
+    if (res.volumes[0]?.disk === 'Inconsistent' && res.peers[0]?.volumes[0]?.peerDisk === 'Inconsistent') {
+      await a.exec(`sudo drbdadm primary --force ${RES}`);
+      await a.exec(`sudo mkfs.ext4 -q ${DEVICE}`);
+    }
+    res = await waitUpToDate(lab, a);
+    const other = res.role === 'Primary' ? a : (await status(b))?.role === 'Primary' ? b : undefined;
+    if (other && other !== a) {
+      await other.exec(`sudo umount ${MOUNT}`, { check: false });
+      await other.exec(`sudo drbdadm secondary ${RES}`);
+    }
+    await a.exec(`sudo drbdadm primary ${RES}`);
+    await a.exec(`sudo mkdir -p ${MOUNT}`);
+    const mounted = await a.exec(`mountpoint -q ${MOUNT}`, { check: false });
+    if (mounted.exitCode !== 0) await a.exec(`sudo mount ${DEVICE} ${MOUNT}`);
+    const f = await a.exec(`test -f ${MOUNT}/data.bin`, { check: false });
+    if (f.exitCode !== 0) await a.exec(`sudo dd if=/dev/urandom of=${MOUNT}/data.bin bs=1M count=16 status=none`);
+    const checksum = (await a.output(`sudo sha256sum ${MOUNT}/data.bin`)).split(/\s+/)[0]!;
+    expect(checksum).toMatch(/^[0-9a-f]{64}$/);
+    return { checksum };
+  });
+}
+
+/** Unmount and demote: a mounted Primary at reboot crashes the resource and forces a full resync. */
+export async function quiesce(node: ScenarioNode): Promise<void> {
+  await node.exec(`mountpoint -q ${MOUNT} && sudo umount ${MOUNT} || true`);
+  await node.exec(`sudo drbdadm secondary ${RES} 2>/dev/null || true`);
+}
+
+/** Undo what the scenarios make (resources, their LVs, mounts, enabled units): a clean start. */
+export async function resetDrbd(node: ScenarioNode): Promise<void> {
+  await node.exec(
+    `mountpoint -q ${MOUNT} && sudo umount ${MOUNT}; sudo drbdadm down all 2>/dev/null; ` +
+      `sudo systemctl disable --quiet drbd.service drbd@${RES}.target 2>/dev/null; ` +
+      `sudo rm -f /etc/drbd.d/*.res /tmp/r3.res; sudo lvremove --yes drbdpool/${RES} drbdpool/r3 2>/dev/null; true`,
+  );
+}

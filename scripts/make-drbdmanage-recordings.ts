@@ -1,0 +1,429 @@
+// Generates the replay recordings of the drbdmanage scenarios (profile ubuntu1804-drbd9):
+//   scenarios/recordings/{walkthrough,reboot,hostname,services}.ubuntu1804-drbd9.json
+// from the walkthrough's verbatim outputs (lib/drbd/fixtures, copied from shared/walkthrough).
+//
+//   npx tsx scripts/make-drbdmanage-recordings.ts
+//
+// Every output below is marked with where it comes from:
+//   V  verbatim: the walkthrough (blog / steps.md) shows exactly this text. Where drbdmanage's
+//      source says which stream a line goes to, the lines are split into stdout / stderr
+//      (drbdmanage_client.py prints server return codes, "Operation completed successfully"
+//      included, on stderr); the yes/no prompt is left out because the scenario runs with -q.
+//   A  verbatim, adapted: the walkthrough's text with a stated correction (the memo's
+//      mail1/mail2 typo, drbd3's node id 1 copy slip, the passphrase redacted, mke2fs's line
+//      breaks restored).
+//   C  constructed: the walkthrough shows no output for this command (or does not run it);
+//      written as DRBD 9.0.16 / drbd-utils 9.x / drbdmanage 0.99 / systemd 237 / lvm2 2.02.176
+//      on bionic print it, from their sources and formats.
+// The command lines themselves come from scenarios/steps/drbdmanage/commands.ts, which the
+// scenarios use, so a recording and its scenario cannot drift apart.
+
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseJoinCommand } from '../lib/drbd/index.js';
+import type { CommandRecord } from '../lib/report/command-record.js';
+import type { Recording } from '../lib/scenario/replay-lab.js';
+import {
+  cmd,
+  DRBD_SERVICE,
+  DRBDMANAGED,
+  joinCommandToRun,
+  R0_DEVICE,
+  REBOOT_FILE,
+  RENAMED,
+  WALKTHROUGH_FILE,
+  WALKTHROUGH_TEXT,
+  WALKTHROUGH_VOLUME,
+} from '../scenarios/steps/drbdmanage/commands.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const FIXTURES = join(ROOT, 'lib', 'drbd', 'fixtures');
+const OUT_DIR = join(ROOT, 'scenarios', 'recordings');
+const PROFILE = 'ubuntu1804-drbd9' as const;
+
+const NODES = [
+  { name: 'drbd1', replicationIp: '10.255.255.101' },
+  { name: 'drbd2', replicationIp: '10.255.255.102' },
+  { name: 'drbd3', replicationIp: '10.255.255.103' },
+];
+const ip = (name: string) => NODES.find((n) => n.name === name)!.replicationIp;
+
+const fixture = (file: string) => readFileSync(join(FIXTURES, file), 'utf8');
+
+type Kind = 'V' | 'A' | 'C';
+
+interface Out {
+  stdout?: string;
+  stderr?: string;
+  exitCode?: number;
+  /** How long the command ran. */
+  ms: number;
+}
+
+/** Builds one recording: commands in order on a plausible wall clock. */
+class Builder {
+  private t: number;
+  readonly commands: CommandRecord[] = [];
+  readonly kinds: Record<Kind, number> = { V: 0, A: 0, C: 0 };
+
+  constructor(start: string) {
+    this.t = Date.parse(start);
+  }
+
+  /** Time between two commands: the harness's own overhead, or a poll interval. */
+  wait(ms: number): this {
+    this.t += ms;
+    return this;
+  }
+
+  run(node: string, command: string, kind: Kind, out: Out, gapMs = 250): CommandRecord {
+    this.t += gapMs;
+    const record: CommandRecord = {
+      seq: this.commands.length + 1,
+      node,
+      command,
+      stdout: out.stdout ?? '',
+      stderr: out.stderr ?? '',
+      exitCode: out.exitCode ?? 0,
+      startedAt: new Date(this.t).toISOString(),
+      durationMs: out.ms,
+    };
+    this.t += out.ms;
+    this.commands.push(record);
+    this.kinds[kind]++;
+    return record;
+  }
+
+  /** Reboots of several nodes at once (the scenario calls node.reboot() in parallel). */
+  rebootAll(nodes: string[], bootMs: number): void {
+    for (const node of nodes) {
+      this.commands.push({
+        seq: this.commands.length + 1,
+        node,
+        command: '#reboot',
+        stdout: '',
+        stderr: '',
+        exitCode: 0,
+        startedAt: new Date(this.t).toISOString(),
+        durationMs: 0,
+      });
+    }
+    this.t += bootMs;
+  }
+
+  recording(): Recording {
+    const { V, A, C } = this.kinds;
+    return {
+      profile: PROFILE,
+      labels: {
+        ...LABELS,
+        outputs: `${V} verbatim, ${A} verbatim with a stated correction, ${C} constructed (marked in scripts/make-drbdmanage-recordings.ts)`,
+      },
+      nodes: NODES,
+      commands: this.commands,
+    };
+  }
+}
+
+/** C: package versions of the PPA in late 2018 (the walkthrough names none). */
+const LABELS: Record<string, string> = {
+  profile: PROFILE,
+  hypervisor: 'KVM',
+  source: 'walkthrough verbatim outputs (2018 blog)',
+  'pkg:drbd-dkms': '9.0.16-1ppa1~bionic1',
+  'pkg:drbd-utils': '9.6.0-1ppa1~bionic1',
+  'pkg:python-drbdmanage': '0.99.18-1ppa1~bionic1',
+  kernel: '4.15.0-39-generic',
+  generator: 'scripts/make-drbdmanage-recordings.ts',
+};
+
+// ---------------------------------------------------------------------------------------------
+// Outputs
+
+const OK = 'Operation completed successfully\n';
+
+/** C: DRBD 9.0.16's /proc/drbd (drbd_proc.c) for a module DKMS built on the template. */
+const PROC_DRBD_9 =
+  'version: 9.0.16-1 (api:2/proto:86-114)\n' +
+  'GIT-hash: ab9777dfeaf9d619acc9a5201bfcae8103e9529c build by root@ubuntu, 2018-11-05 09:12:40\n' +
+  'Transports (api:16): tcp (9.0.16-1)\n';
+
+/** C: lvm2 2.02.176 messages; sizes as on the walkthrough's 40 GiB disk (10239 4-MiB extents). */
+const VGS_MISSING = '  Volume group "drbdpool" not found\n  Cannot process volume group drbdpool\n';
+const PVCREATE = `  Physical volume "${'/dev/vdb'}" successfully created.\n`;
+const VGCREATE = '  Volume group "drbdpool" successfully created\n';
+const VGS = '  drbdpool 40956.00 40956.00\n';
+
+/** V (steps.md 11): init without the confirmation (-q); the rc line on stderr. */
+const INIT = {
+  stdout: "Empty drbdmanage control volume initialized on '/dev/drbd0'.\nEmpty drbdmanage control volume initialized on '/dev/drbd1'.\nWaiting for server: .\n",
+  stderr: OK,
+};
+
+/**
+ * V/A (steps.md 13, 16): add-node. Return codes go to stderr, ssh's "Host key verification
+ * failed." too; the join command to stdout (cmd_new_node). For drbd3 the node id is 2: the memo's
+ * "1" is a copy slip, drbdmanage hands out a free id. The passphrase is `<redacted>`, as the
+ * harness stores it.
+ */
+function addNodeOutput(name: string, nodeId: number) {
+  return {
+    stdout: `Give leader time to contact the new node\n\nJoin command for node ${name}:\ndrbdmanage join -p 6999 ${ip(name)} ${nodeId} drbd1 ${ip('drbd1')} 0 <redacted>\n`,
+    stderr: `${OK}${OK}Host key verification failed.\n${OK}${OK}`,
+  };
+}
+
+/** V (steps.md 14): join with -q, so no prompt. */
+const JOIN = { stdout: 'Waiting for server to start up (can take up to 1 min)\n', stderr: OK };
+
+/** A: the memo's second list shows mail1/mail2 for drbd1/drbd2 (a copy from another cluster). */
+const LIST_NODES_2_OK = fixture('drbdmanage-list-nodes-2-ok-mail-typo.txt').replace('| mail1 |', '| drbd1 |').replace('| mail2 |', '| drbd2 |');
+
+/** C: list-nodes as drbd1's server sees it after the reboot, the others offline (views.py: "OFFLINE"). */
+const LIST_NODES_OFFLINE = tableLike('drbdmanage-list-nodes-3-ok.txt', {
+  '| drbd2 | 40956 | 40948 | | ok |': '| drbd2 | 40956 | 40948 | | OFFLINE |',
+  '| drbd3 | 40956 | 40948 | | ok |': '| drbd3 | 40956 | 40948 | | OFFLINE |',
+});
+/** C: the same a few seconds after the reboot with drbdmanaged enabled: drbd3's server still starting. */
+const LIST_NODES_DRBD3_OFFLINE = tableLike('drbdmanage-list-nodes-3-ok.txt', {
+  '| drbd3 | 40956 | 40948 | | ok |': '| drbd3 | 40956 | 40948 | | OFFLINE |',
+});
+
+/**
+ * A (blog step 21): mke2fs 1.44.1 output, line breaks restored (the blog runs lines together);
+ * the version banner goes to stderr.
+ */
+const MKFS = {
+  stderr: 'mke2fs 1.44.1 (24-Mar-2018)\n',
+  stdout:
+    'Creating filesystem with 9765625 4k blocks and 2444624 inodes\n' +
+    'Filesystem UUID: 6db9e21d-c29d-489f-bea8-c2503add8351\n' +
+    'Superblock backups stored on blocks: \n' +
+    '\t32768, 98304, 163840, 229376, 294912, 819200, 884736, 1605632, 2654208, \n' +
+    '\t4096000, 7962624\n' +
+    '\n' +
+    'Allocating group tables: done\n' +
+    'Writing inode tables: done\n' +
+    'Creating journal (65536 blocks): done\n' +
+    'Writing superblocks and filesystem accounting information: done\n' +
+    '\n',
+};
+
+/** C: drbdsetup status r0 (drbdsetup.c) once the mount made drbd1 Primary; resync going on. */
+const R0_PRIMARY_RESYNC =
+  'r0 role:Primary\n  disk:UpToDate\n  drbd2 role:Secondary\n    replication:SyncSource peer-disk:Inconsistent done:5.12\n' +
+  '  drbd3 role:Secondary\n    replication:SyncSource peer-disk:Inconsistent done:5.07\n\n';
+
+const r0Resync = (d2: string, d3: string) =>
+  `r0 role:Secondary\n  disk:UpToDate\n  drbd2 role:Secondary\n    replication:SyncSource peer-disk:Inconsistent done:${d2}\n` +
+  `  drbd3 role:Secondary\n    replication:SyncSource peer-disk:Inconsistent done:${d3}\n\n`;
+const R0_IN_SYNC = 'r0 role:Secondary\n  disk:UpToDate\n  drbd2 role:Secondary\n    peer-disk:UpToDate\n  drbd3 role:Secondary\n    peer-disk:UpToDate\n\n';
+
+/** C: after the second reboot the control volume's leader is drbd2 (it need not be drbd1). */
+const STATUS_AFTER_REBOOT =
+  '.drbdctrl role:Secondary\n  volume:0 disk:UpToDate\n  volume:1 disk:UpToDate\n' +
+  '  drbd2 role:Primary\n    volume:0 peer-disk:UpToDate\n    volume:1 peer-disk:UpToDate\n' +
+  '  drbd3 role:Secondary\n    volume:0 peer-disk:UpToDate\n    volume:1 peer-disk:UpToDate\n\n' +
+  R0_IN_SYNC;
+
+/** C: drbdadm status r0 on drbd3 (its peers are drbd1, drbd2). */
+const R0_ON_DRBD3 = 'r0 role:Secondary\n  disk:UpToDate\n  drbd1 role:Secondary\n    peer-disk:UpToDate\n  drbd2 role:Secondary\n    peer-disk:UpToDate\n\n';
+
+/** V (steps.md 24): systemctl status drbd.service, exit 3 (inactive). */
+const DRBD_SERVICE_STATUS =
+  '● drbd.service - DRBD -- please disable. Unless you are NOT using a cluster manager.\n' +
+  '   Loaded: loaded (/lib/systemd/system/drbd.service; disabled; vendor preset: enabled)\n' +
+  '   Active: inactive (dead)\n';
+
+/** V (steps.md 25): systemctl enable prints this on stderr. */
+const ENABLE_DRBDMANAGED =
+  'Created symlink /etc/systemd/system/multi-user.target.wants/drbdmanaged.service → /lib/systemd/system/drbdmanaged.service.\n';
+
+/** C: dbus-send --print-reply of org.freedesktop.DBus.NameHasOwner. */
+const nameHasOwner = (owned: boolean, time: string, serial: number) =>
+  `method return time=${time} sender=org.freedesktop.DBus -> destination=:1.${serial} serial=3 reply_serial=2\n   boolean ${owned}\n`;
+
+/** C: a 16 MiB file from /dev/urandom; the hash is any fixed value, the same before and after. */
+const REBOOT_SHA = createHash('sha256').update('drbdlab reboot.bin').digest('hex');
+
+function tableLike(file: string, replace: Record<string, string>): string {
+  let text = fixture(file);
+  for (const [from, to] of Object.entries(replace)) {
+    if (!text.includes(from)) throw new Error(`${file}: no row ${from}`);
+    text = text.replace(from, to);
+  }
+  return text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// walkthrough
+
+function walkthrough(): Recording {
+  const b = new Builder('2018-11-06T01:02:10.000Z');
+  const all = NODES.map((n) => n.name);
+
+  // 7. the DKMS module
+  for (const n of all) {
+    b.run(n, cmd.modprobe, 'C', { ms: 184 });
+    b.run(n, cmd.procDrbd, 'C', { stdout: PROC_DRBD_9, ms: 4 });
+  }
+  // 8. LVM
+  for (const n of all) {
+    b.run(n, cmd.vgs, 'C', { stderr: VGS_MISSING, exitCode: 5, ms: 71 });
+    b.run(n, cmd.pvcreate, 'C', { stdout: PVCREATE, ms: 96 });
+    b.run(n, cmd.vgcreate, 'C', { stdout: VGCREATE, ms: 132 });
+    b.run(n, cmd.vgs, 'C', { stdout: VGS, ms: 64 });
+  }
+  // 10. hostnames
+  for (const n of all) b.run(n, cmd.hostname, 'C', { stdout: `${n}\n`, ms: 3 });
+  // 11. init
+  b.run('drbd1', cmd.init(ip('drbd1')), 'V', { ...INIT, ms: 9_812 });
+  // 12. list-nodes
+  b.run('drbd1', cmd.listNodes, 'V', { stdout: fixture('drbdmanage-list-nodes-1-ok.txt'), ms: 642 });
+  // 13-15. drbd2
+  const add2 = b.run('drbd1', cmd.addNode('drbd2', ip('drbd2')), 'A', { ...addNodeOutput('drbd2', 1), ms: 4_236 });
+  b.run('drbd2', joinCommandToRun(parseJoinCommand(add2.stdout)), 'V', { ...JOIN, ms: 21_408 });
+  b.run('drbd1', cmd.listNodes, 'V', { stdout: fixture('drbdmanage-list-nodes-2-pending.txt'), ms: 611 });
+  b.run('drbd1', cmd.listNodes, 'A', { stdout: LIST_NODES_2_OK, ms: 598 }, 5_000);
+  // 16. drbd3
+  const add3 = b.run('drbd1', cmd.addNode('drbd3', ip('drbd3')), 'A', { ...addNodeOutput('drbd3', 2), ms: 4_518 });
+  b.run('drbd3', joinCommandToRun(parseJoinCommand(add3.stdout)), 'V', { ...JOIN, ms: 22_037 });
+  b.run('drbd1', cmd.listNodes, 'V', { stdout: fixture('drbdmanage-list-nodes-3-offline-pending.txt'), ms: 623 });
+  b.run('drbd1', cmd.listNodes, 'V', { stdout: fixture('drbdmanage-list-nodes-3-ok.txt'), ms: 604 }, 5_000);
+  // 17. drbdsetup status
+  b.run('drbd1', cmd.status, 'V', { stdout: `${fixture('drbdsetup-status-9-drbdctrl-3-nodes.txt')}\n`, ms: 18 });
+  // 18. add-resource, list-volumes
+  b.run('drbd1', cmd.addResource, 'C', { stderr: OK, ms: 1_104 });
+  b.run('drbd1', cmd.listVolumesPort, 'V', { stdout: fixture('drbdmanage-list-volumes-port-no-volumes.txt'), ms: 587 });
+  // 19. add-volume (V: steps.md 19 shows the success line)
+  b.run('drbd1', cmd.addVolume(WALKTHROUGH_VOLUME), 'V', { stderr: fixture('drbdmanage-add-volume-ok.txt'), ms: 1_876 });
+  b.run('drbd1', cmd.listVolumesPort, 'V', { stdout: fixture('drbdmanage-list-volumes-port-ok.txt'), ms: 593 });
+  // 20. deploy, list-assignments
+  b.run('drbd1', cmd.deploy, 'C', { stderr: OK, ms: 2_311 });
+  b.run('drbd1', cmd.listAssignments, 'V', { stdout: fixture('drbdmanage-list-assignments-3-ok.txt'), ms: 612 }, 5_000);
+  // 21. mkfs
+  b.run('drbd1', cmd.mkfs(R0_DEVICE), 'A', { ...MKFS, ms: 8_944 });
+  // 22. resync visible
+  b.run('drbd1', cmd.status, 'V', { stdout: fixture('drbdsetup-status-9-drbdctrl-and-r0-resync.txt'), ms: 21 });
+  // 23. mount and use
+  b.run('drbd1', cmd.mkdirMountPoint, 'C', { ms: 9 });
+  b.run('drbd1', cmd.mount(R0_DEVICE), 'C', { ms: 87 });
+  b.run('drbd1', cmd.writeWalkthroughFile, 'C', { stdout: `${WALKTHROUGH_TEXT}\n`, ms: 11 });
+  b.run('drbd1', cmd.sync, 'C', { ms: 35 });
+  b.run('drbd1', cmd.cat(WALKTHROUGH_FILE), 'C', { stdout: `${WALKTHROUGH_TEXT}\n`, ms: 3 });
+  b.run('drbd1', cmd.statusOf('r0'), 'C', { stdout: R0_PRIMARY_RESYNC, ms: 17 });
+  return b.recording();
+}
+
+// ---------------------------------------------------------------------------------------------
+// reboot
+
+function reboot(): Recording {
+  const b = new Builder('2018-11-06T01:31:40.000Z');
+  const all = NODES.map((n) => n.name);
+
+  // 0. r0 deployed (the walkthrough's table), resync finishing, data written
+  b.run('drbd1', cmd.listAssignments, 'V', { stdout: fixture('drbdmanage-list-assignments-3-ok.txt'), ms: 608 });
+  b.run('drbd1', cmd.statusOf('r0'), 'C', { stdout: r0Resync('97.10', '96.98'), ms: 16 });
+  b.run('drbd1', cmd.statusOf('r0'), 'C', { stdout: r0Resync('98.93', '98.85'), ms: 15 }, 10_000);
+  b.run('drbd1', cmd.statusOf('r0'), 'C', { stdout: R0_IN_SYNC, ms: 15 }, 10_000);
+  b.run('drbd1', cmd.ensureMounted(R0_DEVICE), 'C', { ms: 12 });
+  b.run('drbd1', cmd.writeRebootFile, 'C', { ms: 264 });
+  b.run('drbd1', cmd.sha256(REBOOT_FILE), 'C', { stdout: `${REBOOT_SHA}  ${REBOOT_FILE}\n`, ms: 61 });
+  b.run('drbd1', cmd.umount, 'C', { ms: 142 });
+
+  // 24. reboot as installed: nothing starts drbdmanaged
+  for (const n of all) b.run(n, cmd.isEnabled(DRBDMANAGED), 'C', { stdout: 'disabled\n', exitCode: 1, ms: 9 });
+  b.rebootAll(all, 48_000);
+  for (const n of all) {
+    b.run(n, cmd.isEnabled(DRBDMANAGED), 'C', { stdout: 'disabled\n', exitCode: 1, ms: 10 });
+    b.run(n, cmd.isActive(DRBDMANAGED), 'C', { stdout: 'inactive\n', exitCode: 3, ms: 8 });
+  }
+  b.run('drbd1', cmd.statusUnit(DRBD_SERVICE), 'V', { stdout: DRBD_SERVICE_STATUS, exitCode: 3, ms: 21 });
+  b.run('drbd1', cmd.listNodes, 'C', { stdout: LIST_NODES_OFFLINE, ms: 6_930 });
+
+  // 25. enable, reboot, back
+  for (const n of all) {
+    b.run(n, cmd.enable(DRBDMANAGED), 'V', { stderr: ENABLE_DRBDMANAGED, ms: 412 });
+    b.run(n, cmd.isEnabled(DRBDMANAGED), 'C', { stdout: 'enabled\n', ms: 9 });
+  }
+  b.rebootAll(all, 51_000);
+  for (const n of all) b.run(n, cmd.isActive(DRBDMANAGED), 'C', { stdout: 'active\n', ms: 8 });
+  b.run('drbd1', cmd.listNodes, 'C', { stdout: LIST_NODES_DRBD3_OFFLINE, ms: 702 });
+  b.run('drbd1', cmd.listNodes, 'V', { stdout: fixture('drbdmanage-list-nodes-3-ok.txt'), ms: 655 }, 5_000);
+  b.run('drbd1', cmd.status, 'C', { stdout: STATUS_AFTER_REBOOT, ms: 19 });
+  b.run('drbd1', cmd.ensureMounted(R0_DEVICE), 'C', { ms: 96 });
+  b.run('drbd1', cmd.sha256(REBOOT_FILE), 'C', { stdout: `${REBOOT_SHA}  ${REBOOT_FILE}\n`, ms: 66 });
+  b.run('drbd1', cmd.umount, 'C', { ms: 131 });
+  return b.recording();
+}
+
+// ---------------------------------------------------------------------------------------------
+// hostname (after the reboot scenario: drbdmanaged runs under systemd)
+
+function hostname(): Recording {
+  const b = new Builder('2018-11-06T01:48:05.000Z');
+  const list3ok = fixture('drbdmanage-list-nodes-3-ok.txt');
+
+  b.run('drbd1', cmd.listAssignments, 'V', { stdout: fixture('drbdmanage-list-assignments-3-ok.txt'), ms: 597 });
+  b.run('drbd1', cmd.listNodes, 'V', { stdout: list3ok, ms: 603 });
+
+  // renamed
+  b.run('drbd3', cmd.setHostname(RENAMED), 'C', { ms: 64 });
+  b.run('drbd3', cmd.hostname, 'C', { stdout: `${RENAMED}\n`, ms: 3 });
+  // C: drbd-utils drbdadm_main.c, exit 10 (E_CONFIG_INVALID)
+  b.run('drbd3', cmd.drbdadmStatus('r0'), 'C', { stderr: "'r0' not defined in your config (for this host).\n", exitCode: 10, ms: 27 });
+  b.run('drbd3', cmd.isActive(DRBDMANAGED), 'C', { stdout: 'active\n', ms: 8 });
+  b.run('drbd3', cmd.restartUnit(DRBDMANAGED), 'C', { ms: 1_318 });
+  b.run('drbd3', cmd.nameHasOwner, 'C', { stdout: nameHasOwner(false, '1541468893.402117', 41), ms: 12 });
+  b.run('drbd3', cmd.nameHasOwner, 'C', { stdout: nameHasOwner(true, '1541468895.419630', 44), ms: 11 }, 2_000);
+  // C: server.py update_pool_data() → DM_ENOENT for a node name not in the data tables
+  b.run('drbd3', cmd.dmUpdatePool, 'C', { stderr: 'Error: Object not found\n', ms: 688 });
+  b.run('drbd1', cmd.listNodes, 'C', { stdout: list3ok, ms: 611 });
+
+  // restored
+  b.run('drbd3', cmd.setHostname('drbd3'), 'C', { ms: 61 });
+  b.run('drbd3', cmd.hostname, 'C', { stdout: 'drbd3\n', ms: 3 });
+  b.run('drbd3', cmd.isActive(DRBDMANAGED), 'C', { stdout: 'active\n', ms: 8 });
+  b.run('drbd3', cmd.restartUnit(DRBDMANAGED), 'C', { ms: 1_402 });
+  b.run('drbd3', cmd.nameHasOwner, 'C', { stdout: nameHasOwner(true, '1541468931.774502', 52), ms: 12 });
+  b.run('drbd3', cmd.dmUpdatePool, 'C', { stderr: OK, ms: 1_093 });
+  b.run('drbd3', cmd.drbdadmStatus('r0'), 'C', { stdout: R0_ON_DRBD3, ms: 31 });
+  b.run('drbd1', cmd.listNodes, 'V', { stdout: list3ok, ms: 617 });
+  return b.recording();
+}
+
+// ---------------------------------------------------------------------------------------------
+// services
+
+function services(): Recording {
+  const b = new Builder('2018-11-06T01:55:30.000Z');
+  const all = NODES.map((n) => n.name);
+  for (const n of all) {
+    b.run(n, cmd.statusUnit(DRBD_SERVICE), 'V', { stdout: DRBD_SERVICE_STATUS, exitCode: 3, ms: 23 });
+    b.run(n, cmd.isEnabled(DRBD_SERVICE), 'C', { stdout: 'disabled\n', exitCode: 1, ms: 9 });
+    b.run(n, cmd.showStates(DRBD_SERVICE), 'C', { stdout: 'ActiveState=inactive\nUnitFileState=disabled\n', ms: 10 });
+  }
+  for (const n of all) {
+    b.run(n, cmd.isEnabled(DRBDMANAGED), 'C', { stdout: 'enabled\n', ms: 9 });
+    b.run(n, cmd.showStates(DRBDMANAGED), 'C', { stdout: 'ActiveState=active\nUnitFileState=enabled\n', ms: 10 });
+  }
+  return b.recording();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+mkdirSync(OUT_DIR, { recursive: true });
+for (const [name, make] of [
+  ['walkthrough', walkthrough],
+  ['reboot', reboot],
+  ['hostname', hostname],
+  ['services', services],
+] as const) {
+  const recording = make();
+  const file = join(OUT_DIR, `${name}.${PROFILE}.json`);
+  writeFileSync(file, `${JSON.stringify(recording, null, 1)}\n`);
+  console.log(`${file.slice(ROOT.length + 1)}: ${recording.commands.length} records; ${recording.labels.outputs}`);
+}
