@@ -13,6 +13,7 @@ class ByName extends BaseSequencer {
 
 export default defineConfig({
   test: {
+    sequence: { sequencer: ByName },
     reporters: ['default', ['junit', { outputFile: 'reports/junit.xml' }], ['allure-vitest/reporter', { resultsDir: 'reports/allure-results' }]],
     projects: [
       {
@@ -36,6 +37,7 @@ export default defineConfig({
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
           fileParallelism: false,
+          maxWorkers: 1,
           testTimeout: 15 * 60_000,
           hookTimeout: 20 * 60_000,
         },
@@ -47,7 +49,8 @@ export default defineConfig({
           globalSetup: ['scenarios/support/global-setup-real.ts'],
           setupFiles: ['allure-vitest/setup'],
           fileParallelism: false,
-          sequence: { concurrent: false, sequencer: ByName },
+          maxWorkers: 1,
+          sequence: { concurrent: false },
           testTimeout: 30 * 60_000,
           hookTimeout: 20 * 60_000,
         },
