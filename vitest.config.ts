@@ -14,7 +14,7 @@ class ByName extends BaseSequencer {
 export default defineConfig({
   test: {
     sequence: { sequencer: ByName },
-    reporters: ['default', ['junit', { outputFile: 'reports/junit.xml' }], ['allure-vitest/reporter', { resultsDir: 'reports/allure-results' }]],
+    reporters: ['default', ['junit', { outputFile: process.env.DRBDLAB_JUNIT ?? 'reports/junit.xml' }], ['allure-vitest/reporter', { resultsDir: 'reports/allure-results' }]],
     projects: [
       {
         test: {

@@ -1,8 +1,36 @@
 #!/usr/bin/env bash
 # `npm test`: everything the tests need is installed here (CI runs this on a clean checkout).
-set -euo pipefail
+# Phases run one after another so that only one lab of VMs runs at a time.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/host-setup.sh
-[ -d node_modules ] || npm ci --no-audit --no-fund
-npx tsc --noEmit
-exec npx vitest run "$@"
+bash scripts/host-setup.sh || exit 3
+[ -d node_modules ] || npm ci --no-audit --no-fund || exit 3
+npx tsc --noEmit || exit 1
+
+rm -rf reports/allure-results reports/junit-*.xml
+rc=0
+run() { # name, vitest args…
+  local name=$1; shift
+  echo "== $name"
+  DRBDLAB_JUNIT="reports/junit-$name.xml" npx vitest run "$@" || rc=1
+}
+if [ $# -gt 0 ]; then
+  npx vitest run "$@"; exit $?
+fi
+run fast --project unit --project replay
+run lab --project integration
+run scenarios --project scenarios
+
+# One closing line for humans and CI: totals over every phase's JUnit file.
+node -e '
+const fs = require("fs");
+let t = 0, f = 0, s = 0;
+for (const file of fs.readdirSync("reports").filter((x) => /^junit-.*\.xml$/.test(x))) {
+  const x = fs.readFileSync("reports/" + file, "utf8");
+  const m = /<testsuites[^>]*tests="(\d+)"[^>]*failures="(\d+)"[^>]*errors="(\d+)"/.exec(x);
+  if (m) { t += +m[1]; f += +m[2] + +m[3]; }
+  s += (x.match(/<skipped/g) || []).length;
+}
+console.log(`${t - f - s} passed, ${f} failed, ${s} skipped`);
+'
+exit $rc

@@ -12,8 +12,8 @@ import { DEFAULT_CONFIG, log, pickLabId } from './context.js';
 import { runDoctor } from './commands/doctor.js';
 import { upCommand } from './commands/up.js';
 
-/** Exit codes: 0 ok, 1 a scenario failed (product), 2 usage, 3 lab broken (infrastructure). */
-export const EXIT = { ok: 0, failed: 1, usage: 2, broken: 3 } as const;
+import { EXIT } from './exit-codes.js';
+import { nightlyCommand } from './commands/nightly.js';
 
 const program = new Command('drbdlab')
   .description('Three-node DRBD lab on real VMs, and the walkthrough as scenario tests')
@@ -21,6 +21,16 @@ const program = new Command('drbdlab')
   .showHelpAfterError();
 
 const profileOption = () => new Option('-p, --profile <name>', 'guest profile').choices(PROFILE_NAMES as unknown as string[]);
+
+program
+  .command('nightly', { isDefault: true })
+  .description('the nightly job (default): image, up, all scenarios, report, down')
+  .addOption(profileOption())
+  .option('--keep', 'on failure keep the VMs and print how to reach them')
+  .argument('[scenarios...]', 'scenario files (default: all)')
+  .action(async (scenarios: string[], o: { profile?: ProfileName; keep?: boolean }) => {
+    process.exitCode = await nightlyCommand({ config: program.opts().config, profile: o.profile, keep: o.keep, scenarios });
+  });
 
 program
   .command('doctor')

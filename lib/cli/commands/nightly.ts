@@ -1,0 +1,103 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { loadLabConfig } from '../../config/load-lab.js';
+import { DrbdlabError, UsageError } from '../../errors.js';
+import { PROJECT_ROOT } from '../../image/cache.js';
+import type { ProfileName } from '../../image/profile-names.js';
+import { chooseProfile } from '../../image/profiles.js';
+import { Lab } from '../../lab/lab.js';
+import type { StartedLab } from '../../lab/started-lab.js';
+import { labPaths } from '../../lab/paths.js';
+import { copyConsoleLogs } from '../../report/console-logs.js';
+import { EXIT } from '../exit-codes.js';
+
+export interface NightlyOptions {
+  config: string;
+  profile?: ProfileName;
+  keep?: boolean;
+  /** Extra vitest arguments, e.g. one scenario file. */
+  scenarios?: string[];
+}
+
+const t0 = Date.now();
+const say = (m: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}\n`);
+
+/**
+ * The nightly job: profile → image (cached) → up → all scenarios → report → down.
+ * Exit 0 only when every scenario passed; 1 when a scenario failed (DRBD behaved unlike the
+ * walkthrough); 3 when the lab could not be built or reached (infrastructure).
+ */
+export async function nightlyCommand(o: NightlyOptions): Promise<number> {
+  const config = await loadLabConfig(o.config);
+  const choice = await chooseProfile(o.profile, config.profile);
+  // First line of output: which profile and why.
+  process.stdout.write(`profile: ${choice.profile.name} (${choice.reason})\n`);
+  const reports = join(PROJECT_ROOT, 'reports');
+  await rm(join(reports, 'allure-results'), { recursive: true, force: true });
+
+  const ac = new AbortController();
+  const onSignal = () => {
+    if (ac.signal.aborted) return;
+    say('interrupted: tearing the lab down …');
+    ac.abort(new UsageError('interrupted'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let lab: StartedLab | undefined;
+  let code: number = EXIT.ok;
+  try {
+    try {
+      lab = await new Lab(config, choice.profile).start({ progress: say, signal: ac.signal, keep: true });
+    } catch (err) {
+      say(`lab could not be built: ${(err as Error).message}`);
+      return err instanceof UsageError ? EXIT.usage : EXIT.broken;
+    }
+    say(`lab ${lab.id} up: ${JSON.stringify(lab.timings)}`);
+    const run = await execa('npx', ['vitest', 'run', '--project', 'scenarios', ...(o.scenarios ?? [])], {
+      cwd: PROJECT_ROOT,
+      env: { DRBDLAB_LAB: lab.id },
+      stdio: 'inherit',
+      reject: false,
+      cancelSignal: ac.signal,
+    });
+    code = await classifyRun(run.exitCode ?? 1, join(reports, 'allure-results'));
+    say(`scenarios: ${code === EXIT.ok ? 'all passed' : code === EXIT.failed ? 'failed' : 'broken (lab/infrastructure)'}`);
+    await copyConsoleLogs(lab, join(reports, 'console'));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await publish(reports, say);
+    if (lab) {
+      if (o.keep && code !== EXIT.ok) {
+        say(`kept lab ${lab.id} for you: npm run lab -- ssh drbd1 --lab ${lab.id}`);
+        say(`when done:            npm run lab -- down --lab ${lab.id}   (files: ${labPaths(lab.id).dir})`);
+      } else {
+        await lab.down();
+        say(`lab ${lab.id} removed`);
+      }
+    }
+  }
+  return code;
+}
+
+/** Failed (product) beats broken (infrastructure): a DRBD regression must not hide behind a flaky boot. */
+async function classifyRun(vitestExit: number, resultsDir: string): Promise<number> {
+  if (vitestExit === 0) return EXIT.ok;
+  const { readdir, readFile } = await import('node:fs/promises');
+  const files = (await readdir(resultsDir).catch(() => [] as string[])).filter((f) => f.endsWith('-result.json'));
+  const statuses = await Promise.all(files.map(async (f) => (JSON.parse(await readFile(join(resultsDir, f), 'utf8')) as { status?: string }).status));
+  if (statuses.includes('failed')) return EXIT.failed;
+  if (statuses.includes('broken')) return EXIT.broken;
+  return EXIT.failed;
+}
+
+async function publish(reports: string, log: (m: string) => void): Promise<void> {
+  const cli = join(PROJECT_ROOT, 'lib/report/cli.ts');
+  const r = await execa('npx', ['tsx', cli], { cwd: PROJECT_ROOT, reject: false, all: true });
+  if (r.exitCode === 0) log(`report: ${join(reports, 'html', 'index.html')}`);
+  else log(`report generation failed: ${String(r.all ?? '').split('\n').slice(-3).join(' | ')}`);
+}
+
+export { DrbdlabError };
