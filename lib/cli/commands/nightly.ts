@@ -10,6 +10,7 @@ import { Lab } from '../../lab/lab.js';
 import type { StartedLab } from '../../lab/started-lab.js';
 import { labPaths } from '../../lab/paths.js';
 import { copyConsoleLogs } from '../../report/console-logs.js';
+import { writeBrokenLabResult } from '../../report/broken-result.js';
 import { EXIT } from '../exit-codes.js';
 
 export interface NightlyOptions {
@@ -52,7 +53,8 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
       lab = await new Lab(config, choice.profile).start({ progress: say, signal: ac.signal, keep: true });
     } catch (err) {
       say(`lab could not be built: ${(err as Error).message}`);
-      return err instanceof UsageError ? EXIT.usage : EXIT.broken;
+      await writeBrokenLabResult(join(reports, 'allure-results'), (err as Error).message, { profile: choice.profile.name }, t0);
+      return (code = err instanceof UsageError ? EXIT.usage : EXIT.broken);
     }
     say(`lab ${lab.id} up: ${JSON.stringify(lab.timings)}`);
     const run = await execa('npx', ['vitest', 'run', '--project', 'scenarios', ...(o.scenarios ?? [])], {

@@ -39,34 +39,15 @@ export function expectDmOk(run: DmRun, what: string): void {
   expect(run.exitCode, `${what}: exit code`).toBe(0);
 }
 
-/**
- * pollUntil, except that a replay mismatch inside the probe ends the wait at once with the
- * mismatch itself: pollUntil would take it for "not yet" and time out on virtual time.
- */
-export async function pollStrict<T>(
+/** pollUntil on the lab's clock (virtual in replay), DRBD timeouts counted as product failures. */
+export function pollStrict<T>(
   lab: ScenarioLab,
   what: string,
   observe: () => Promise<Observation<T>>,
   opts: { timeoutMs: number; intervalMs?: number; target?: string },
 ): Promise<T> {
-  let mismatch: ReplayMismatchError | undefined;
-  const value = await pollUntil(
-    what,
-    async () => {
-      try {
-        return await observe();
-      } catch (err) {
-        if (err instanceof ReplayMismatchError) {
-          mismatch = err;
-          return { done: true, seen: 'replay mismatch' };
-        }
-        throw err;
-      }
-    },
-    { ...opts, clock: lab.clock, kind: 'product' },
-  );
-  if (mismatch) throw mismatch;
-  return value;
+  // pollUntil rethrows a ReplayMismatchError (fatal) instead of waiting on past it.
+  return pollUntil(what, observe, { ...opts, clock: lab.clock, kind: 'product' });
 }
 
 export function describeNodes(nodes: DrbdmanageNode[]): string {

@@ -1,0 +1,39 @@
+import { randomUUID, createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * An Allure result for a run that never reached its scenarios (lab could not be built,
+ * upstream unavailable): the report then says "broken" and why, instead of being empty.
+ */
+export function brokenLabResult(message: string, labels: Record<string, string>, start: number, stop = Date.now()) {
+  const name = 'lab setup';
+  return {
+    uuid: randomUUID(),
+    historyId: createHash('md5').update(`drbdlab:${name}:${labels.profile ?? ''}`).digest('hex'),
+    name,
+    fullName: `drbdlab: ${name}`,
+    status: 'broken' as const,
+    statusDetails: { message, trace: '' },
+    stage: 'finished' as const,
+    start,
+    stop,
+    labels: [
+      { name: 'epic', value: 'drbdlab' },
+      { name: 'feature', value: 'lab' },
+      ...Object.entries(labels).map(([k, v]) => ({ name: k, value: v })),
+    ],
+    steps: [],
+    attachments: [],
+    parameters: [],
+    links: [],
+  };
+}
+
+export async function writeBrokenLabResult(resultsDir: string, message: string, labels: Record<string, string>, start: number): Promise<string> {
+  await mkdir(resultsDir, { recursive: true });
+  const r = brokenLabResult(message, labels, start);
+  const file = join(resultsDir, `${r.uuid}-result.json`);
+  await writeFile(file, JSON.stringify(r));
+  return file;
+}
