@@ -1,17 +1,32 @@
 import { UpstreamUnavailableError } from '../errors.js';
+import { loadPinnedSet } from './pinning.js';
 import type { BaseImage, GuestProfile } from './profile.js';
 import type { Progress } from './progress.js';
+import { ensureUbuntuImage, type UbuntuBuildDeps } from './ubuntu1804-build.js';
+import { ubuntu1804Recipe, type UbuntuRecipe } from './ubuntu1804-recipe.js';
 import { probeHosts, type HostProbe } from './upstream-probe.js';
 
 export const UBUNTU_IMAGE_BASE = 'https://cloud-images.ubuntu.com/releases/bionic/release/';
 export const UBUNTU_IMAGE_FILE = 'bionic-server-cloudimg-amd64.img';
 export const UBUNTU_UPSTREAMS = ['cloud-images.ubuntu.com', 'archive.ubuntu.com', 'ppa.launchpadcontent.net'];
 
+export interface Ubuntu1804Options {
+  /** The recipe to build (default: the walkthrough's, pinned when a pinned set is given). */
+  recipe?: UbuntuRecipe;
+  /** A saved pinned set (manifest.json + debs) to install instead of the PPA; default $DRBDLAB_PIN_DIR. */
+  pinnedDir?: string;
+  /** Test seams of the build (fetch, accel, …); checkUpstream is always the profile's own check. */
+  build?: Omit<Partial<UbuntuBuildDeps>, 'checkUpstream' | 'pinnedDir'>;
+}
+
 /** The walkthrough as written: Ubuntu 18.04 cloud image + LINBIT PPA (DRBD 9, drbdmanage). */
 export class Ubuntu1804Profile implements GuestProfile {
   readonly name = 'ubuntu1804-drbd9' as const;
   readonly stack = 'drbdmanage' as const;
-  constructor(private readonly probe: HostProbe = probeHosts) {}
+  constructor(
+    private readonly probe: HostProbe = probeHosts,
+    private readonly options: Ubuntu1804Options = {},
+  ) {}
 
   async checkAvailable(): Promise<void> {
     const unreachable = await this.probe(UBUNTU_UPSTREAMS);
@@ -23,8 +38,31 @@ export class Ubuntu1804Profile implements GuestProfile {
     }
   }
 
-  async ensureImage(_progress: Progress): Promise<BaseImage> {
-    await this.checkAvailable();
-    throw new UpstreamUnavailableError(UBUNTU_IMAGE_BASE, 'image download is not implemented in this build');
+  /**
+   * The cached template, or a cold build: download, verify, one provisioning boot, flatten.
+   * A cached image needs no network; every network step of a build asks checkAvailable first.
+   */
+  async ensureImage(progress: Progress): Promise<BaseImage> {
+    const pinnedDir = this.options.pinnedDir ?? (process.env.DRBDLAB_PIN_DIR || undefined);
+    let recipe = this.options.recipe;
+    if (!recipe) {
+      const pinnedDebs = pinnedDir ? await loadPinnedSet(pinnedDir) : undefined;
+      recipe = ubuntu1804Recipe(pinnedDebs ? { pinnedDebs } : {});
+    }
+    if (recipe.pinnedDebs) progress(`pinned to ${recipe.pinnedDebs.debs.length} saved debs from ${pinnedDir}`);
+    const img = await ensureUbuntuImage(recipe, progress, {
+      ...this.options.build,
+      checkUpstream: () => this.checkAvailable(),
+      ...(pinnedDir ? { pinnedDir } : {}),
+    });
+    return {
+      profile: this.name,
+      disk: img.disk,
+      digest: img.digest,
+      dir: img.dir,
+      boot: { kind: 'disk' },
+      versions: img.versions,
+      built: img.built,
+    };
   }
 }
