@@ -6,6 +6,7 @@ set -euo pipefail
 PKGS=(
   libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
   mmdebstrap e2fsprogs genisoimage openssh-client iproute2
+  chromium  # headless check of the HTML report (tests/unit/report-browser.test.ts)
 )
 
 missing=()

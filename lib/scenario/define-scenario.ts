@@ -1,7 +1,10 @@
 import * as allure from 'allure-js-commons';
 import { inject, it } from 'vitest';
+import { DrbdlabError } from '../errors.js';
+import { FAILURE_KIND_LABEL } from '../report/classify.js';
 import type { ScenarioLab } from './scenario-lab.js';
 import { makeStep, type Step } from './step.js';
+import { failureSnapshot } from './failure-snapshot.js';
 import { scenarioTargets, type ScenarioEnv } from './targets.js';
 
 declare module 'vitest' {
@@ -34,16 +37,24 @@ export function defineScenario(
   }
   for (const target of targets) {
     it(`${name} [${target.title}]`, { timeout: opts.timeoutMs ?? 30 * 60_000 }, async () => {
-      const open = await target.open();
-      await allure.epic('drbdlab');
-      await allure.feature(name);
-      for (const [k, v] of Object.entries(open.lab.labels)) await allure.label(k.replace(/[^\w:.-]/g, '_'), v);
-      let passed = false;
       try {
-        await body({ lab: open.lab, step: makeStep(open.transcript), redact: (x) => open.transcript.addSecret(x) });
-        passed = true;
-      } finally {
-        await open.close(passed);
+        const open = await target.open();
+        await allure.epic('drbdlab');
+        await allure.feature(name);
+        for (const [k, v] of Object.entries(open.lab.labels)) await allure.label(k.replace(/[^\w:.-]/g, '_'), v);
+        let passed = false;
+        try {
+          await body({ lab: open.lab, step: makeStep(open.transcript, failureSnapshot(open.lab)), redact: (x) => open.transcript.addSecret(x) });
+          passed = true;
+        } finally {
+          await open.close(passed);
+        }
+      } catch (err) {
+        // allure-vitest sees only a serialized error (name, message, stack) and calls it
+        // "broken" unless it looks like an assertion; the kind lets the report say broken
+        // (infrastructure) or failed (DRBD) — see lib/report/classify.ts.
+        if (err instanceof DrbdlabError) await Promise.resolve(allure.label(FAILURE_KIND_LABEL, err.kind)).catch(() => undefined);
+        throw err;
       }
     });
   }

@@ -24,7 +24,7 @@ export interface RecordSource {
  * Run one walkthrough step as an Allure step, attaching the commands it ran and their output.
  * Vitest assertion errors pass through with the step's name prefixed.
  */
-export function makeStep(transcript: RecordSource) {
+export function makeStep(transcript: RecordSource, snapshot?: FailureSnapshot) {
   return async function step<T>(title: string, body: () => Promise<T>): Promise<T> {
     const from = transcript.records.length;
     return allure.step(title, async () => {
@@ -32,11 +32,16 @@ export function makeStep(transcript: RecordSource) {
         return await body();
       } catch (err) {
         if (err instanceof StepError) throw err;
+        // What DRBD looked like on every node when the step failed: in the message and attached.
+        const state = snapshot ? await snapshot().catch(() => '') : '';
+        const suffix = state ? `\n  DRBD state at failure: ${state}` : '';
         if (err instanceof Error && !(err instanceof DrbdlabError)) {
-          err.message = `step "${title}" failed: ${err.message}`;
+          err.message = `step "${title}" failed: ${err.message}${suffix}`;
           throw err;
         }
-        throw new StepError(title, err);
+        const e = new StepError(title, err);
+        e.message += suffix;
+        throw e;
       } finally {
         const ran = transcript.records.slice(from);
         if (ran.length > 0) await allure.attachment(`commands (${ran.length})`, ran.map(formatRecord).join('\n'), 'text/plain');
@@ -46,3 +51,6 @@ export function makeStep(transcript: RecordSource) {
 }
 
 export type Step = ReturnType<typeof makeStep>;
+
+/** Collects (and attaches) the nodes' DRBD state, dmesg and console at a failure; returns a one-line summary. */
+export type FailureSnapshot = () => Promise<string>;

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { loadLabConfig } from '../../config/load-lab.js';
-import { DrbdlabError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { PROJECT_ROOT } from '../../image/cache.js';
 import type { ProfileName } from '../../image/profile-names.js';
 import { chooseProfile } from '../../image/profiles.js';
@@ -11,6 +11,7 @@ import type { StartedLab } from '../../lab/started-lab.js';
 import { labPaths } from '../../lab/paths.js';
 import { copyConsoleLogs } from '../../report/console-logs.js';
 import { writeBrokenLabResult } from '../../report/broken-result.js';
+import { reportStatus, type AllureResult } from '../../report/classify.js';
 import { EXIT } from '../exit-codes.js';
 
 export interface NightlyOptions {
@@ -89,7 +90,8 @@ async function classifyRun(vitestExit: number, resultsDir: string): Promise<numb
   if (vitestExit === 0) return EXIT.ok;
   const { readdir, readFile } = await import('node:fs/promises');
   const files = (await readdir(resultsDir).catch(() => [] as string[])).filter((f) => f.endsWith('-result.json'));
-  const statuses = await Promise.all(files.map(async (f) => (JSON.parse(await readFile(join(resultsDir, f), 'utf8')) as { status?: string }).status));
+  // The report's verdict (product errors failed, infrastructure broken), not allure-vitest's raw one.
+  const statuses = await Promise.all(files.map(async (f) => reportStatus(JSON.parse(await readFile(join(resultsDir, f), 'utf8')) as AllureResult)));
   if (statuses.includes('failed')) return EXIT.failed;
   if (statuses.includes('broken')) return EXIT.broken;
   return EXIT.failed;
@@ -102,4 +104,3 @@ async function publish(reports: string, log: (m: string) => void): Promise<void>
   else log(`report generation failed: ${String(r.all ?? '').split('\n').slice(-3).join(' | ')}`);
 }
 
-export { DrbdlabError };

@@ -17,11 +17,16 @@ export const LV_SIZE = '1G';
 /** DRBD 8.4 replicates to one peer: r0 lives on the first two nodes, the third stays out. */
 export const replicas = (lab: ScenarioLab): [ScenarioNode, ScenarioNode] => [lab.nodes[0]!, lab.nodes[1]!];
 
-/** A fault to inject on purpose (DRBDLAB_FAULT=wrong-peer-ip): proves failures say where and what. */
+/**
+ * A fault to inject on purpose (DRBDLAB_FAULT=wrong-peer-ip): r0.res names a wrong address for
+ * the second replica. Proves that a failure says which step, which node and what DRBD showed last.
+ * (A wrong address in one node's copy only is not enough: 8.4 accepts the peer's connection.)
+ */
 const FAULT = process.env.DRBDLAB_FAULT;
 
 export function resFile(lab: ScenarioLab): string {
   const [a, b] = replicas(lab);
+  const faulty = FAULT === 'wrong-peer-ip';
   return renderResFile({
     name: RES,
     minor: MINOR,
@@ -29,7 +34,7 @@ export function resFile(lab: ScenarioLab): string {
     disk: `/dev/drbdpool/${RES}`,
     hosts: [
       { name: a.name, ip: a.replicationIp },
-      { name: b.name, ip: FAULT === 'wrong-peer-ip' ? '10.255.255.199' : b.replicationIp },
+      { name: b.name, ip: faulty ? '10.255.255.199' : b.replicationIp },
     ],
     resyncRate: '100M',
   });

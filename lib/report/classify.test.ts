@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DRBDLAB_CATEGORIES,
+  FAILURE_KIND_LABEL,
+  INFRA_MESSAGE_PATTERNS,
+  failureKindOf,
+  reclassify,
+  reportStatus,
+  rootMessage,
+  type AllureResult,
+  type AllureStatus,
+} from './classify.js';
+import { UpstreamUnavailableError, WaitTimeoutError, RemoteCommandError } from '../errors.js';
+import { StepError } from '../scenario/step.js';
+
+const result = (status: AllureStatus, message: string, labels: Record<string, string> = {}, steps: AllureResult['steps'] = []): AllureResult => ({
+  uuid: 'u1',
+  name: 'walkthrough [debian12-drbd84]',
+  status,
+  statusDetails: { message, trace: `Error: ${message}\n    at x.ts:1:1` },
+  labels: [{ name: 'feature', value: 'walkthrough' }, ...Object.entries(labels).map(([name, value]) => ({ name, value }))],
+  steps,
+});
+
+// Messages as the real error classes build them (allure-vitest writes err.message).
+const sshTimeout = new StepError('0. boot', new WaitTimeoutError('SSH and cloud-init', 240_000, 'connection refused', 'drbd1')).message;
+const upstream = new UpstreamUnavailableError('ppa.launchpad.net', 'HTTP 404: no longer published there').message;
+const productCmd = new StepError('0. DRBD stack', new RemoteCommandError('drbd1', 'drbdadm --version', 1, '', 'bash: drbdadm: command not found')).message;
+const productWait = new StepError('22. resync', new WaitTimeoutError('r0 UpToDate on drbd2', 60_000, 'SyncTarget 40%', 'drbd2', 'product')).message;
+
+describe('rootMessage', () => {
+  it('strips step prefixes (titles with quotes too) and the node prefix of a timeout', () => {
+    expect(rootMessage(sshTimeout)).toBe('timed out after 240 s waiting for SSH and cloud-init; last seen: connection refused');
+    expect(rootMessage('step "24. drbd.service: "please disable."" failed: step "inner" failed: upstream unavailable: x: y')).toBe('upstream unavailable: x: y');
+  });
+  it('keeps a node prefix that is not before a timeout or upstream message', () => {
+    expect(rootMessage(productCmd)).toMatch(/^drbd1: `drbdadm --version` exited 1/);
+  });
+});
+
+describe('failureKindOf / reportStatus', () => {
+  it('product errors (StepError over RemoteCommandError/WaitTimeoutError of kind product) are failed, not broken', () => {
+    // allure-vitest says "broken": the serialized StepError does not look like an assertion.
+    expect(reportStatus(result('broken', productCmd, { [FAILURE_KIND_LABEL]: 'product' }))).toBe('failed');
+    expect(reportStatus(result('broken', productWait, { [FAILURE_KIND_LABEL]: 'product' }))).toBe('failed');
+  });
+  it('infrastructure errors are broken, by label or by message', () => {
+    expect(reportStatus(result('failed', 'expected assert-like text', { [FAILURE_KIND_LABEL]: 'infrastructure' }))).toBe('broken');
+    expect(reportStatus(result('broken', sshTimeout))).toBe('broken');
+    expect(reportStatus(result('failed', sshTimeout))).toBe('broken'); // e.g. a message with "assert" in it
+    expect(reportStatus(result('failed', upstream))).toBe('broken');
+    expect(failureKindOf(result('broken', upstream))).toBe('infrastructure');
+    expect(failureKindOf(result('broken', sshTimeout))).toBe('infrastructure');
+  });
+  it('a reboot that never comes back is infrastructure; a product wait on a node is not', () => {
+    const reboot = new WaitTimeoutError('the node to come back with a new boot_id', 240_000, 'old boot_id', 'drbd2').message;
+    expect(failureKindOf(result('broken', reboot))).toBe('infrastructure');
+    expect(failureKindOf(result('broken', productWait))).toBeUndefined();
+  });
+  it('usage errors are broken', () => {
+    expect(reportStatus(result('failed', 'lab.yaml: nodes: required', { [FAILURE_KIND_LABEL]: 'usage' }))).toBe('broken');
+  });
+  it('without a kind, allure-vitest\'s verdict stays: assertions failed, a TypeError broken', () => {
+    expect(reportStatus(result('failed', 'step "21. mkfs" failed: expected 7001 to be 7000'))).toBe('failed');
+    expect(reportStatus(result('broken', "step \"20. up\" failed: Cannot read properties of undefined (reading 'peerDisk')"))).toBe('broken');
+  });
+  it('passed and skipped results are never touched, whatever the labels say', () => {
+    expect(reportStatus(result('passed', '', { [FAILURE_KIND_LABEL]: 'product' }))).toBe('passed');
+    expect(reportStatus(result('skipped', upstream))).toBe('skipped');
+  });
+  it('an unknown label value is ignored', () => {
+    expect(failureKindOf(result('broken', 'x', { [FAILURE_KIND_LABEL]: 'weird' }))).toBeUndefined();
+  });
+});
+
+describe('reclassify', () => {
+  it('moves the test and the steps the error went through; passed steps and the input stay as they were', () => {
+    const inner = { name: 'expect', status: 'broken' as const, steps: [] };
+    const r = result('broken', productCmd, { [FAILURE_KIND_LABEL]: 'product' }, [
+      { name: '0. setup', status: 'passed', steps: [] },
+      { name: '0. DRBD stack', status: 'broken', statusDetails: { message: productCmd }, steps: [inner] },
+    ]);
+    const before = JSON.stringify(r);
+    const { result: out, changed } = reclassify(r);
+    expect(changed).toBe(true);
+    expect(out.status).toBe('failed');
+    expect(out.steps!.map((s) => s.status)).toEqual(['passed', 'failed']);
+    expect(out.steps![1]!.steps![0]!.status).toBe('failed');
+    expect(JSON.stringify(r)).toBe(before);
+  });
+  it('returns the same object when nothing changes', () => {
+    const r = result('broken', sshTimeout);
+    expect(reclassify(r)).toEqual({ result: r, changed: false });
+  });
+});
+
+describe('DRBDLAB_CATEGORIES', () => {
+  // Allure 3 matches the first category whose matcher fits (status, label regexps, message regexp).
+  const categoryOf = (r: AllureResult) =>
+    DRBDLAB_CATEGORIES.find((c) =>
+      c.matchers.some(
+        (m) =>
+          (!m.statuses || m.statuses.includes(r.status!)) &&
+          Object.entries(m.labels ?? {}).every(([n, re]) => r.labels!.some((l) => l.name === n && new RegExp(re).test(l.value))) &&
+          (m.message === undefined || new RegExp(m.message).test(r.statusDetails?.message ?? '')),
+      ),
+    )?.id;
+
+  it('splits broken infrastructure (upstream, boot, other) from failed DRBD and broken harness', () => {
+    expect(categoryOf(result('broken', upstream))).toBe('infra-upstream');
+    expect(categoryOf(result('broken', `step "7. PPA" failed: ${upstream}`))).toBe('infra-upstream');
+    expect(categoryOf(result('broken', sshTimeout))).toBe('infra-boot');
+    expect(categoryOf(result('broken', 'qemu-img: no space', { [FAILURE_KIND_LABEL]: 'infrastructure' }))).toBe('infra-other');
+    expect(categoryOf({ ...result('broken', 'command failed: virsh'), labels: [{ name: 'feature', value: 'lab' }] })).toBe('infra-other');
+    expect(categoryOf(result('failed', productCmd, { [FAILURE_KIND_LABEL]: 'product' }))).toBe('product');
+    expect(categoryOf(result('broken', 'TypeError: x is undefined'))).toBe('harness');
+    expect(categoryOf(result('passed', ''))).toBeUndefined();
+  });
+  it('the message patterns are valid regexps anchored at the start', () => {
+    for (const p of Object.values(INFRA_MESSAGE_PATTERNS)) expect(p.startsWith('^')).toBe(true);
+    expect(JSON.parse(JSON.stringify(DRBDLAB_CATEGORIES))).toEqual(DRBDLAB_CATEGORIES);
+  });
+});

@@ -1,0 +1,214 @@
+// publishReport over the fixture results (tests/fixtures/allure-results: four replayed
+// scenarios) plus three failures built from them: runs the real `allure generate`.
+
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../image/cache.js';
+import { brokenLabResult } from './broken-result.js';
+import { FAILURE_KIND_LABEL, type AllureResult } from './classify.js';
+import { stripAnalytics } from './allure-report.js';
+import { latestPerTest, publishReport, reportTitle, summaryMarkdown, type PublishResult } from './publish.js';
+import { diffVersions } from './versions.js';
+
+const FIXTURES = join(PROJECT_ROOT, 'tests', 'fixtures', 'allure-results');
+const REBOOT = '5e034ae4-5139-43fb-9e58-9330d84d02bb-result.json';
+
+const productMsg = 'step "0. DRBD stack" failed: drbd1: `drbdadm --version` exited 1\n  bash: drbdadm: command not found';
+const bootMsg = 'step "24. reboot" failed: drbd2: timed out after 240 s waiting for SSH and cloud-init; last seen: connection refused';
+const upstreamMsg = 'upstream unavailable: ppa.launchpad.net: HTTP 404: no longer published there';
+
+/** A failure as allure-vitest writes it: both "broken" (a StepError is no assertion). */
+function failing(base: AllureResult, id: string, name: string, message: string, labels: Record<string, string>): AllureResult {
+  return {
+    ...base,
+    uuid: id,
+    historyId: id,
+    testCaseId: id,
+    name,
+    fullName: `drbdlab:${name}`,
+    status: 'broken',
+    statusDetails: { message, trace: `StepError: ${message}` },
+    labels: [...(base.labels ?? []).filter((l) => l.name !== 'feature'), { name: 'feature', value: name.split(' ')[0]! }, ...Object.entries(labels).map(([n, value]) => ({ name: n, value }))],
+    steps: [{ ...base.steps![0]!, status: 'broken', statusDetails: { message } }, ...base.steps!.slice(1)],
+  };
+}
+
+async function readJson<T>(file: string): Promise<T> {
+  return JSON.parse(await readFile(file, 'utf8')) as T;
+}
+
+describe('publishReport', () => {
+  let work: string;
+  let results: string;
+  let out: PublishResult;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'drbdlab-publish-'));
+    results = join(work, 'allure-results');
+    await cp(FIXTURES, results, { recursive: true });
+    const reboot = await readJson<AllureResult>(join(results, REBOOT));
+    const extra = [
+      failing(reboot, 'aaaa0001', 'walkthrough [debian12-drbd84]', productMsg, { [FAILURE_KIND_LABEL]: 'product' }),
+      failing(reboot, 'aaaa0002', 'reboot [debian12-drbd84]', bootMsg, {}),
+      brokenLabResult(upstreamMsg, { profile: 'debian12-drbd84' }, 1_795_738_736_000, 1_795_738_737_000) as unknown as AllureResult,
+    ];
+    for (const r of extra) await writeFile(join(results, `${r.uuid}-result.json`), JSON.stringify(r));
+    // The previous nightly of this profile had an older drbd-utils.
+    await mkdir(join(work, 'history'));
+    await writeFile(
+      join(work, 'history', 'versions.jsonl'),
+      `${JSON.stringify({ timestamp: '2026-11-25T02:00:00.000Z', profile: 'debian12-drbd84', versions: { 'drbd-utils': '9.21.0-1', kernel: '6.1.0-50-cloud-amd64' } })}\n`,
+    );
+    out = await publishReport({
+      resultsDir: results,
+      outDir: join(work, 'html'),
+      historyDir: join(work, 'history'),
+      versions: { 'drbd-utils': '9.22.0-1', kernel: '6.1.0-50-cloud-amd64' },
+      profile: 'debian12-drbd84',
+      now: new Date('2026-11-26T02:00:00.000Z'),
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('returns the paths it wrote', async () => {
+    expect(out.indexHtml).toBe(join(work, 'html', 'index.html'));
+    expect(out.summaryPath).toBe(join(work, 'summary.md'));
+    expect(out.allureHistoryPath).toBe(join(work, 'history', 'history.jsonl'));
+    expect(out.versionsHistoryPath).toBe(join(work, 'history', 'versions.jsonl'));
+    for (const f of [out.indexHtml, out.summaryPath, out.allureHistoryPath, out.versionsHistoryPath]) await expect(readFile(f)).resolves.toBeTruthy();
+  });
+
+  it('reports product errors as failed and infrastructure errors as broken, leaving the raw results alone', async () => {
+    const byName = new Map<string, AllureResult>();
+    for (const f of await readdir(join(work, 'html', 'data', 'test-results'))) {
+      const r = await readJson<AllureResult>(join(work, 'html', 'data', 'test-results', f));
+      byName.set(r.name, r);
+    }
+    expect(byName.get('walkthrough [debian12-drbd84]')?.status).toBe('failed');
+    expect(byName.get('walkthrough [debian12-drbd84]')?.steps?.[0]?.status).toBe('failed'); // the step it failed in, too
+    expect(byName.get('reboot [debian12-drbd84]')?.status).toBe('broken');
+    expect(byName.get('lab setup')?.status).toBe('broken');
+    expect(byName.get('walkthrough [replay walkthrough.ubuntu1804-drbd9.json]')?.status).toBe('passed');
+    expect((await readJson<AllureResult>(join(results, 'aaaa0001-result.json'))).status).toBe('broken');
+    expect(out.stats).toEqual({ total: 7, passed: 4, failed: 1, broken: 2 });
+  });
+
+  it('puts each failure in its category: DRBD failed, boot timeout, upstream unavailable', async () => {
+    const cats = await readJson<{ roots: string[]; nodes: Record<string, { name: string; type: string; childrenIds?: string[] }> }>(
+      join(work, 'html', 'widgets', 'categories.json'),
+    );
+    const testsUnder = (id: string): string[] => {
+      const n = cats.nodes[id]!;
+      return n.type === 'tr' ? [n.name] : (n.childrenIds ?? []).flatMap(testsUnder);
+    };
+    const byCategory = Object.fromEntries(cats.roots.map((id) => [cats.nodes[id]!.name, testsUnder(id)]));
+    expect(byCategory).toEqual({
+      'Failed (DRBD): DRBD behaved unlike the walkthrough': ['walkthrough [debian12-drbd84]'],
+      'Broken (infrastructure): upstream unavailable — package source unreachable, PPA no longer publishing': ['lab setup'],
+      'Broken (infrastructure): boot timeout — a node did not answer on SSH': ['reboot [debian12-drbd84]'],
+    });
+  });
+
+  it('shows the version change in the title and the variables, and records the run', async () => {
+    expect(out.changes).toEqual([{ kind: 'changed', name: 'drbd-utils', from: '9.21.0-1', to: '9.22.0-1' }]);
+    const summary = await readJson<{ name: string }>(join(work, 'html', 'summary.json'));
+    expect(summary.name).toBe('drbdlab debian12-drbd84 — package versions changed: drbd-utils 9.21.0-1 → 9.22.0-1');
+    const vars = await readJson<Record<string, string>>(join(work, 'html', 'widgets', 'variables.json'));
+    expect(Object.entries(vars)[0]).toEqual(['CHANGED drbd-utils', '9.21.0-1 → 9.22.0-1']);
+    const lines = (await readFile(out.versionsHistoryPath, 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[1]!)).toEqual({
+      timestamp: '2026-11-26T02:00:00.000Z',
+      profile: 'debian12-drbd84',
+      versions: { 'drbd-utils': '9.22.0-1', kernel: '6.1.0-50-cloud-amd64' },
+    });
+    expect((await readFile(out.allureHistoryPath, 'utf8')).trim().split('\n')).toHaveLength(1);
+  });
+
+  it('writes summary.md with the change first and what did not pass', async () => {
+    const md = await readFile(out.summaryPath, 'utf8');
+    const lines = md.split('\n');
+    expect(lines[0]).toBe('# drbdlab report: debian12-drbd84, 2026-11-26T02:00:00.000Z');
+    expect(lines[2]).toMatch(/^\*\*Package versions changed\*\* since the debian12-drbd84 run of 2026-11-25T02:00:00.000Z/);
+    expect(lines[4]).toBe('- drbd-utils 9.21.0-1 → 9.22.0-1');
+    expect(md).toContain('Results: 7 tests: 4 passed, 1 failed (DRBD behaved unlike the walkthrough), 2 broken (infrastructure or harness).');
+    expect(md).toContain('Report: html/index.html');
+    expect(md).toContain('- **failed** walkthrough [debian12-drbd84]: step "0. DRBD stack" failed: drbd1: `drbdadm --version` exited 1\n');
+    expect(md).toContain(`- **broken** lab setup: ${upstreamMsg}`);
+  });
+
+  it('sends nothing to Google: the analytics tag is gone', async () => {
+    const html = await readFile(out.indexHtml, 'utf8');
+    expect(html).not.toMatch(/googletagmanager|gtag\(/);
+    expect(html).toContain('<div id="app"></div>');
+  });
+
+  it('single-file mode: one index.html with the data inside, no analytics, history left alone', async () => {
+    const historyBefore = await readFile(out.allureHistoryPath, 'utf8');
+    const single = await publishReport({
+      resultsDir: results,
+      outDir: join(work, 'single'),
+      historyDir: join(work, 'history'),
+      versions: { 'drbd-utils': '9.22.0-1' },
+      profile: 'debian12-drbd84',
+      singleFile: true,
+      appendHistory: false,
+    });
+    expect((await readdir(single.reportDir)).filter((f) => f !== 'summary.json' && f !== 'test-results.json')).toEqual(['index.html']);
+    const html = await readFile(single.indexHtml, 'utf8');
+    expect(html).toContain('data/test-results/');
+    expect(html).not.toMatch(/googletagmanager|gtag\(/);
+    expect(await readFile(out.allureHistoryPath, 'utf8')).toBe(historyBefore);
+    expect((await readFile(out.versionsHistoryPath, 'utf8')).trim().split('\n')).toHaveLength(2);
+  });
+
+  it('refuses to replace a directory that is not a report', async () => {
+    const notReport = join(work, 'precious');
+    await mkdir(notReport);
+    await writeFile(join(notReport, 'notes.txt'), 'keep me');
+    await expect(
+      publishReport({ resultsDir: results, outDir: notReport, historyDir: join(work, 'h2'), versions: {}, profile: 'p', appendHistory: false }),
+    ).rejects.toThrow(/not empty and holds no report/);
+    expect(await readFile(join(notReport, 'notes.txt'), 'utf8')).toBe('keep me');
+  });
+});
+
+describe('report helpers', () => {
+  it('stripAnalytics removes exactly the gtag loader and its config script', () => {
+    const html = [
+      '<body>',
+      '    <div id="app"></div>',
+      '    <script async src="https://www.googletagmanager.com/gtag/js?id=G-X"></script>',
+      '    <script>',
+      '        window.dataLayer = window.dataLayer || [];',
+      "        function gtag(){dataLayer.push(arguments);}",
+      "        gtag('js', new Date());",
+      '    </script>',
+      '    <script>window.allure = {};</script>',
+      '</body>',
+    ].join('\n');
+    expect(stripAnalytics(html)).toBe(['<body>', '    <div id="app"></div>', '    <script>window.allure = {};</script>', '</body>'].join('\n'));
+    expect(stripAnalytics('<p>nothing</p>')).toBe('<p>nothing</p>');
+  });
+
+  it('counts the newest result of each test (older ones are retries)', () => {
+    const r = (uuid: string, historyId: string, status: AllureResult['status'], stop: number): AllureResult => ({ uuid, name: historyId, historyId, status, stop });
+    expect(latestPerTest([r('1', 'a', 'broken', 1), r('2', 'a', 'passed', 2), r('3', 'b', 'failed', 1)]).map((x) => x.uuid)).toEqual(['2', '3']);
+  });
+
+  it('title: the profile, with at most three changes', () => {
+    expect(reportTitle('p', [])).toBe('drbdlab p');
+    const many = diffVersions({ a: '1', b: '1', c: '1', d: '1' }, { a: '2', b: '2', c: '2', d: '2' });
+    expect(reportTitle('p', many)).toBe('drbdlab p — package versions changed: a 1 → 2; b 1 → 2; c 1 → 2; and 1 more (see Variables)');
+  });
+
+  it('summary for a first run says so and lists nothing as not passed', () => {
+    const md = summaryMarkdown({ profile: 'p', timestamp: 't', changes: [], previous: undefined, versions: {}, results: [], reportPath: 'html/index.html' });
+    expect(md).toBe('# drbdlab report: p, t\n\nPackage versions: first run of this profile: no earlier versions to compare with.\n\nResults: 0 tests.\nReport: html/index.html\n');
+  });
+});

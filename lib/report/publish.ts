@@ -1,0 +1,171 @@
+// One call after a nightly run: the HTML report (with trends from the history files), the
+// package-version changes at its top, and reports/summary.md for a glance without a browser.
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { generateAllureReport } from './allure-report.js';
+import type { AllureResult, AllureStatus } from './classify.js';
+import {
+  appendVersionsEntry,
+  changeHeadline,
+  diffVersions,
+  formatChange,
+  previousEntry,
+  readVersionsHistory,
+  versionVariables,
+  type VersionChange,
+  type Versions,
+  type VersionsEntry,
+} from './versions.js';
+
+export interface PublishOptions {
+  /** allure-results of this run (reports/allure-results). */
+  resultsDir: string;
+  /** Report directory (reports/html); replaced. */
+  outDir: string;
+  /** Where the history files live (reports/history): history.jsonl (Allure), versions.jsonl. */
+  historyDir: string;
+  /** This run's package versions. */
+  versions: Versions;
+  /** The lab profile the run used (versions are compared within a profile). */
+  profile: string;
+  /** Default: summary.md beside outDir (reports/summary.md). */
+  summaryPath?: string;
+  /** Report title; default `drbdlab <profile>`, with the version change appended. */
+  name?: string;
+  singleFile?: boolean;
+  /** Record this run in both history files (default true; false to re-render without a new run). */
+  appendHistory?: boolean;
+  /** The run's time (default now). */
+  now?: Date;
+}
+
+export interface PublishResult {
+  reportDir: string;
+  indexHtml: string;
+  summaryPath: string;
+  allureHistoryPath: string;
+  versionsHistoryPath: string;
+  changes: VersionChange[];
+  previous: VersionsEntry | undefined;
+  /** Unparsable lines in versions.jsonl (skipped). */
+  badHistoryLines: number[];
+  stats: Partial<Record<AllureStatus, number>> & { total: number };
+}
+
+export const ALLURE_HISTORY_FILE = 'history.jsonl';
+export const VERSIONS_HISTORY_FILE = 'versions.jsonl';
+
+/** Allure shows the newest result of a test (same historyId) and the others as retries. */
+export function latestPerTest(results: readonly AllureResult[]): AllureResult[] {
+  const byId = new Map<string, AllureResult>();
+  for (const r of results) {
+    const id = r.historyId ?? r.fullName ?? r.uuid;
+    const seen = byId.get(id);
+    if (!seen || (r.stop ?? r.start ?? 0) >= (seen.stop ?? seen.start ?? 0)) byId.set(id, r);
+  }
+  return [...byId.values()];
+}
+
+export function countStatuses(results: readonly AllureResult[]): PublishResult['stats'] {
+  const stats: PublishResult['stats'] = { total: results.length };
+  for (const r of results) {
+    const s = r.status ?? 'unknown';
+    stats[s] = (stats[s] ?? 0) + 1;
+  }
+  return stats;
+}
+
+const STATUS_MEANING: Record<string, string> = {
+  failed: 'failed (DRBD behaved unlike the walkthrough)',
+  broken: 'broken (infrastructure or harness)',
+};
+
+/** reports/summary.md: the version changes first, then the counts, then what did not pass. */
+export function summaryMarkdown(o: {
+  profile: string;
+  timestamp: string;
+  changes: readonly VersionChange[];
+  previous: VersionsEntry | undefined;
+  versions: Versions;
+  results: readonly AllureResult[];
+  reportPath: string;
+}): string {
+  const latest = latestPerTest(o.results);
+  const stats = countStatuses(latest);
+  const lines: string[] = [`# drbdlab report: ${o.profile}, ${o.timestamp}`, ''];
+  if (o.changes.length > 0) {
+    lines.push(`**Package versions changed** since the ${o.previous!.profile} run of ${o.previous!.timestamp}:`, '');
+    for (const c of o.changes) lines.push(`- ${formatChange(c)}`);
+  } else {
+    lines.push(`Package versions: ${changeHeadline(o.changes, o.previous)}.`);
+  }
+  const order: AllureStatus[] = ['passed', 'failed', 'broken', 'skipped', 'unknown'];
+  const counts = order.filter((s) => stats[s]).map((s) => `${stats[s]} ${STATUS_MEANING[s] ?? s}`);
+  lines.push('', `Results: ${stats.total} tests${counts.length ? `: ${counts.join(', ')}` : ''}.`, `Report: ${o.reportPath}`);
+  const bad = latest.filter((r) => r.status === 'failed' || r.status === 'broken').sort((a, b) => a.name.localeCompare(b.name));
+  if (bad.length > 0) {
+    lines.push('', '## Not passed', '');
+    for (const r of bad) {
+      const msg = (r.statusDetails?.message ?? '').split('\n')[0]!.slice(0, 300);
+      lines.push(`- **${r.status}** ${r.name}${msg ? `: ${msg}` : ''}`);
+    }
+  }
+  const names = Object.keys(o.versions).sort();
+  if (names.length > 0) {
+    lines.push('', '## Versions', '', '| package | version |', '| --- | --- |');
+    for (const n of names) lines.push(`| ${n} | ${o.versions[n]} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The report's title: the first thing on its first page, so it carries the version change. */
+export function reportTitle(profile: string, changes: readonly VersionChange[]): string {
+  if (changes.length === 0) return `drbdlab ${profile}`;
+  const shown = changes.slice(0, 3).map(formatChange).join('; ');
+  const more = changes.length > 3 ? `; and ${changes.length - 3} more (see Variables)` : '';
+  return `drbdlab ${profile} — package versions changed: ${shown}${more}`;
+}
+
+/** Generate the report with history and version changes; append this run to the history files. */
+export async function publishReport(o: PublishOptions): Promise<PublishResult> {
+  const now = o.now ?? new Date();
+  const timestamp = now.toISOString();
+  const allureHistoryPath = join(o.historyDir, ALLURE_HISTORY_FILE);
+  const versionsHistoryPath = join(o.historyDir, VERSIONS_HISTORY_FILE);
+  const summaryPath = o.summaryPath ?? join(dirname(o.outDir), 'summary.md');
+
+  const { entries, badLines } = await readVersionsHistory(versionsHistoryPath);
+  const previous = previousEntry(entries, o.profile);
+  const changes = diffVersions(previous?.versions, o.versions);
+  const name = o.name ?? reportTitle(o.profile, changes);
+
+  const report = await generateAllureReport({
+    resultsDir: o.resultsDir,
+    outDir: o.outDir,
+    historyPath: allureHistoryPath,
+    name,
+    variables: versionVariables(changes, previous, o.versions, o.profile),
+    singleFile: o.singleFile,
+    appendHistory: o.appendHistory,
+  });
+  if (o.appendHistory ?? true) await appendVersionsEntry(versionsHistoryPath, { timestamp, profile: o.profile, versions: o.versions });
+
+  await mkdir(dirname(summaryPath), { recursive: true });
+  const reportPath = relative(dirname(summaryPath), report.indexHtml) || report.indexHtml;
+  await writeFile(
+    summaryPath,
+    summaryMarkdown({ profile: o.profile, timestamp, changes, previous, versions: o.versions, results: report.results, reportPath }),
+  );
+  return {
+    reportDir: report.outDir,
+    indexHtml: report.indexHtml,
+    summaryPath,
+    allureHistoryPath,
+    versionsHistoryPath,
+    changes,
+    previous,
+    badHistoryLines: badLines,
+    stats: countStatuses(latestPerTest(report.results)),
+  };
+}

@@ -1,0 +1,158 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  appendVersionsEntry,
+  changeHeadline,
+  diffVersions,
+  formatChange,
+  parseVersionsHistory,
+  previousEntry,
+  readVersionsFile,
+  readVersionsHistory,
+  versionsFromLabels,
+  versionsFromNewestRecording,
+  versionVariables,
+  type VersionsEntry,
+} from './versions.js';
+
+const prev = { 'drbd-utils': '9.21.0-1', 'drbd-dkms': '9.2.1-1', kernel: '6.1.0-49-cloud-amd64', 'python-drbdmanage': '0.99.18-1' };
+const cur = { 'drbd-utils': '9.22.0-1', 'drbd-dkms': '9.2.1-1', kernel: '6.1.0-50-cloud-amd64', '/proc/drbd': '8.4.11' };
+
+describe('diffVersions', () => {
+  it('lists added, removed and changed packages, sorted by name; equal versions are no change', () => {
+    expect(diffVersions(prev, cur)).toEqual([
+      { kind: 'added', name: '/proc/drbd', to: '8.4.11' },
+      { kind: 'changed', name: 'drbd-utils', from: '9.21.0-1', to: '9.22.0-1' },
+      { kind: 'changed', name: 'kernel', from: '6.1.0-49-cloud-amd64', to: '6.1.0-50-cloud-amd64' },
+      { kind: 'removed', name: 'python-drbdmanage', from: '0.99.18-1' },
+    ]);
+  });
+  it('no previous run: nothing to report; same versions: empty', () => {
+    expect(diffVersions(undefined, cur)).toEqual([]);
+    expect(diffVersions(cur, { ...cur })).toEqual([]);
+  });
+  it('does not take inherited properties for packages', () => {
+    expect(diffVersions({}, { constructor: '1' })).toEqual([{ kind: 'added', name: 'constructor', to: '1' }]);
+    expect(diffVersions({ toString: '1' }, {})).toEqual([{ kind: 'removed', name: 'toString', from: '1' }]);
+  });
+  it('formats each change on one line', () => {
+    expect(diffVersions(prev, cur).map(formatChange)).toEqual([
+      '/proc/drbd added: 8.4.11',
+      'drbd-utils 9.21.0-1 → 9.22.0-1',
+      'kernel 6.1.0-49-cloud-amd64 → 6.1.0-50-cloud-amd64',
+      'python-drbdmanage removed (was 0.99.18-1)',
+    ]);
+  });
+});
+
+describe('versionsFromLabels', () => {
+  it('takes pkg:/pkg_/version: labels and kernel, nothing else', () => {
+    expect(
+      versionsFromLabels({
+        profile: 'debian12-drbd84',
+        hypervisor: 'TCG',
+        'pkg:drbd-utils': '9.22.0-1',
+        pkg_lvm2: '2.03.16-2',
+        'pkg:kernel': '6.1.0-50-cloud-amd64',
+        'version:/proc/drbd': '8.4.11',
+        kernel: '4.15.0-39-generic',
+      }),
+    ).toEqual({ 'drbd-utils': '9.22.0-1', lvm2: '2.03.16-2', kernel: '4.15.0-39-generic', '/proc/drbd': '8.4.11' });
+  });
+});
+
+describe('history (versions.jsonl)', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'drbdlab-versions-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('appends one line per run, creating the directory, and reads them back oldest first', async () => {
+    const file = join(dir, 'history', 'versions.jsonl');
+    expect(await readVersionsHistory(file)).toEqual({ entries: [], badLines: [] });
+    const a: VersionsEntry = { timestamp: '2026-11-25T02:00:00.000Z', profile: 'debian12-drbd84', versions: prev };
+    const b: VersionsEntry = { timestamp: '2026-11-26T02:00:00.000Z', profile: 'debian12-drbd84', versions: cur };
+    await appendVersionsEntry(file, a);
+    await appendVersionsEntry(file, b);
+    const text = await readFile(file, 'utf8');
+    expect(text.split('\n')).toHaveLength(3); // two lines and the final newline
+    expect((await readVersionsHistory(file)).entries).toEqual([a, b]);
+  });
+
+  it('skips lines that do not parse or are not entries, and says which', () => {
+    const good = JSON.stringify({ timestamp: 't', profile: 'p', versions: { a: '1' } });
+    const { entries, badLines } = parseVersionsHistory(`${good}\n{"trunc\n\n${JSON.stringify({ timestamp: 't', profile: 'p', versions: { a: 1 } })}\n${good}\n`);
+    expect(entries).toHaveLength(2);
+    expect(badLines).toEqual([2, 4]);
+  });
+
+  it('compares with the newest run of the same profile only', () => {
+    const entries: VersionsEntry[] = [
+      { timestamp: '1', profile: 'debian12-drbd84', versions: prev },
+      { timestamp: '2', profile: 'ubuntu1804-drbd9', versions: {} },
+      { timestamp: '3', profile: 'debian12-drbd84', versions: cur },
+      { timestamp: '4', profile: 'ubuntu1804-drbd9', versions: {} },
+    ];
+    expect(previousEntry(entries, 'debian12-drbd84')?.timestamp).toBe('3');
+    expect(previousEntry(entries, 'ubuntu2204')).toBeUndefined();
+  });
+});
+
+describe('banner texts', () => {
+  const previous: VersionsEntry = { timestamp: '2026-11-25T02:00:00.000Z', profile: 'debian12-drbd84', versions: prev };
+  it('headline: first run, unchanged, or the changes', () => {
+    expect(changeHeadline([], undefined)).toMatch(/^first run/);
+    expect(changeHeadline([], previous)).toBe('package versions unchanged since 2026-11-25T02:00:00.000Z');
+    expect(changeHeadline(diffVersions(prev, cur), previous)).toMatch(/^package versions changed since .*: \/proc\/drbd added: 8\.4\.11; drbd-utils 9\.21\.0-1 → 9\.22\.0-1;/);
+  });
+  it('report variables: the changes first, then profile and every version', () => {
+    const vars = versionVariables(diffVersions(prev, cur), previous, cur, 'debian12-drbd84');
+    expect(Object.keys(vars).slice(0, 5)).toEqual(['ADDED /proc/drbd', 'CHANGED drbd-utils', 'CHANGED kernel', 'REMOVED python-drbdmanage', 'compared with']);
+    expect(vars['CHANGED drbd-utils']).toBe('9.21.0-1 → 9.22.0-1');
+    expect(vars.profile).toBe('debian12-drbd84');
+    expect(vars['drbd-dkms']).toBe('9.2.1-1');
+    const unchanged = versionVariables([], previous, cur, 'debian12-drbd84');
+    expect(Object.keys(unchanged)[0]).toBe('package versions');
+    expect(Object.keys(unchanged).some((k) => /^(CHANGED|ADDED|REMOVED) /.test(k))).toBe(false);
+  });
+});
+
+describe('version sources for the CLI', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'drbdlab-versions-src-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads the newest recording by mtime', async () => {
+    const { utimes } = await import('node:fs/promises');
+    await writeFile(join(dir, 'old.json'), JSON.stringify({ profile: 'debian12-drbd84', labels: { 'pkg:drbd-utils': '9.21.0-1' } }));
+    await writeFile(join(dir, 'new.json'), JSON.stringify({ profile: 'debian12-drbd84', labels: { 'pkg:drbd-utils': '9.22.0-1', kernel: 'k' } }));
+    await utimes(join(dir, 'old.json'), new Date(2000, 0, 1), new Date(2000, 0, 1));
+    expect(await versionsFromNewestRecording(dir)).toEqual({
+      file: join(dir, 'new.json'),
+      profile: 'debian12-drbd84',
+      versions: { 'drbd-utils': '9.22.0-1', kernel: 'k' },
+    });
+    expect(await versionsFromNewestRecording(join(dir, 'none'))).toBeUndefined();
+  });
+
+  it('reads a versions file, flat or with a profile', async () => {
+    await writeFile(join(dir, 'a.json'), JSON.stringify({ 'drbd-utils': '9.22.0-1' }));
+    await writeFile(join(dir, 'b.json'), JSON.stringify({ profile: 'p', versions: { kernel: 'k' } }));
+    await writeFile(join(dir, 'c.json'), JSON.stringify({ profile: 'p', kernel: 'k' }));
+    await writeFile(join(dir, 'd.json'), JSON.stringify({ kernel: 6 }));
+    expect(await readVersionsFile(join(dir, 'a.json'))).toEqual({ profile: undefined, versions: { 'drbd-utils': '9.22.0-1' } });
+    expect(await readVersionsFile(join(dir, 'b.json'))).toEqual({ profile: 'p', versions: { kernel: 'k' } });
+    expect(await readVersionsFile(join(dir, 'c.json'))).toEqual({ profile: 'p', versions: { kernel: 'k' } });
+    await expect(readVersionsFile(join(dir, 'd.json'))).rejects.toThrow(/package → version strings/);
+    await expect(readVersionsFile(join(dir, 'missing.json'))).rejects.toThrow(/missing\.json/);
+  });
+});

@@ -1,0 +1,173 @@
+// Package versions across nightly runs: a PPA that publishes a new drbd-utils, or a kernel
+// update, changes what the scenarios test. The report says so at the top.
+
+import { appendFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { UsageError } from '../errors.js';
+
+/** Package (or component) name → version: drbd-utils, drbd-dkms, kernel, /proc/drbd, … */
+export type Versions = Record<string, string>;
+
+export type VersionChange =
+  | { kind: 'added'; name: string; to: string }
+  | { kind: 'removed'; name: string; from: string }
+  | { kind: 'changed'; name: string; from: string; to: string };
+
+/** One line of versions.jsonl: one run. */
+export interface VersionsEntry {
+  timestamp: string;
+  profile: string;
+  versions: Versions;
+}
+
+/**
+ * What changed from the previous run to this one, sorted by name. No previous run: nothing
+ * changed (a first run has nothing to compare with; the caller says "first run").
+ */
+export function diffVersions(previous: Versions | undefined, current: Versions): VersionChange[] {
+  if (!previous) return [];
+  const names = [...new Set([...Object.keys(previous), ...Object.keys(current)])].sort();
+  const changes: VersionChange[] = [];
+  for (const name of names) {
+    const from = Object.hasOwn(previous, name) ? previous[name] : undefined;
+    const to = Object.hasOwn(current, name) ? current[name] : undefined;
+    if (from === undefined && to !== undefined) changes.push({ kind: 'added', name, to });
+    else if (from !== undefined && to === undefined) changes.push({ kind: 'removed', name, from });
+    else if (from !== undefined && to !== undefined && from !== to) changes.push({ kind: 'changed', name, from, to });
+  }
+  return changes;
+}
+
+/** One change as a line: `drbd-utils 9.21.0-1 → 9.22.0-1`, `drbd-dkms added: 9.2.1`, … */
+export function formatChange(c: VersionChange): string {
+  switch (c.kind) {
+    case 'changed':
+      return `${c.name} ${c.from} → ${c.to}`;
+    case 'added':
+      return `${c.name} added: ${c.to}`;
+    case 'removed':
+      return `${c.name} removed (was ${c.from})`;
+  }
+}
+
+/**
+ * Versions from a lab's labels (a recording's `labels`, Allure labels): `pkg:NAME` (or
+ * `pkg_NAME` once made an Allure label name), `version:NAME` for what is not a package
+ * (`version:/proc/drbd`), and `kernel`.
+ */
+export function versionsFromLabels(labels: Record<string, string>): Versions {
+  const out: Versions = {};
+  for (const [key, value] of Object.entries(labels)) {
+    const m = /^(?:pkg[:_]|version:)(.+)$/.exec(key);
+    if (m) out[m[1]!] = value;
+    else if (key === 'kernel') out.kernel = value;
+  }
+  return out;
+}
+
+const isEntry = (v: unknown): v is VersionsEntry => {
+  const e = v as Partial<VersionsEntry> | null;
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof e.timestamp === 'string' &&
+    typeof e.profile === 'string' &&
+    typeof e.versions === 'object' &&
+    e.versions !== null &&
+    Object.values(e.versions).every((x) => typeof x === 'string')
+  );
+};
+
+/** versions.jsonl → entries, oldest first. Lines that do not parse are returned apart, not fatal. */
+export function parseVersionsHistory(text: string): { entries: VersionsEntry[]; badLines: number[] } {
+  const entries: VersionsEntry[] = [];
+  const badLines: number[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    try {
+      const v: unknown = JSON.parse(line);
+      if (isEntry(v)) entries.push(v);
+      else badLines.push(i + 1);
+    } catch {
+      badLines.push(i + 1);
+    }
+  });
+  return { entries, badLines };
+}
+
+/** The run to compare with: the newest earlier entry of the same profile (profiles differ by design). */
+export function previousEntry(entries: readonly VersionsEntry[], profile: string): VersionsEntry | undefined {
+  for (let i = entries.length - 1; i >= 0; i--) if (entries[i]!.profile === profile) return entries[i];
+  return undefined;
+}
+
+export async function readVersionsHistory(file: string): Promise<{ entries: VersionsEntry[]; badLines: number[] }> {
+  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return '';
+    throw err;
+  });
+  return parseVersionsHistory(text);
+}
+
+/** Append one run (one line) to versions.jsonl, creating the file and its directory. */
+export async function appendVersionsEntry(file: string, entry: VersionsEntry): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await appendFile(file, `${JSON.stringify(entry)}\n`);
+}
+
+/** The sentence at the top of a report: what changed since when, or that nothing did. */
+export function changeHeadline(changes: readonly VersionChange[], previous: VersionsEntry | undefined): string {
+  if (!previous) return 'first run of this profile: no earlier versions to compare with';
+  if (changes.length === 0) return `package versions unchanged since ${previous.timestamp}`;
+  return `package versions changed since ${previous.timestamp}: ${changes.map(formatChange).join('; ')}`;
+}
+
+/**
+ * Allure 3 report variables (the "Variables" block on the report's first page): the change
+ * banner first (`CHANGED …` / `ADDED …` / `REMOVED …`, or one `package versions` line), then
+ * every version of this run.
+ */
+export function versionVariables(
+  changes: readonly VersionChange[],
+  previous: VersionsEntry | undefined,
+  current: Versions,
+  profile: string,
+): Record<string, string> {
+  const vars: Record<string, string> = {};
+  if (changes.length === 0) vars['package versions'] = changeHeadline(changes, previous);
+  for (const c of changes) {
+    if (c.kind === 'changed') vars[`CHANGED ${c.name}`] = `${c.from} → ${c.to}`;
+    else if (c.kind === 'added') vars[`ADDED ${c.name}`] = c.to;
+    else vars[`REMOVED ${c.name}`] = `was ${c.from}`;
+  }
+  if (changes.length > 0 && previous) vars['compared with'] = `${previous.profile} run of ${previous.timestamp}`;
+  vars.profile = profile;
+  for (const name of Object.keys(current).sort()) vars[name] = current[name]!;
+  return vars;
+}
+
+/** The newest recording (by mtime) in `dir`: its profile and its labels' versions. */
+export async function versionsFromNewestRecording(dir: string): Promise<{ file: string; profile: string; versions: Versions } | undefined> {
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json'));
+  const withTimes = await Promise.all(names.map(async (f) => ({ file: join(dir, f), mtime: (await stat(join(dir, f))).mtimeMs })));
+  const newest = withTimes.sort((a, b) => b.mtime - a.mtime)[0];
+  if (!newest) return undefined;
+  const rec = JSON.parse(await readFile(newest.file, 'utf8')) as { profile?: string; labels?: Record<string, string> };
+  return { file: newest.file, profile: rec.profile ?? rec.labels?.profile ?? 'unknown', versions: versionsFromLabels(rec.labels ?? {}) };
+}
+
+/** --versions file: `{"drbd-utils": "9.22.0-1", …}`, or `{"profile": …, "versions": {…}}`. */
+export async function readVersionsFile(file: string): Promise<{ profile?: string; versions: Versions }> {
+  let v: unknown;
+  try {
+    v = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${file}: ${(err as Error).message}`);
+  }
+  const bad = () => new UsageError(`${file}: expected a JSON object of package → version strings`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad();
+  const { profile, versions: nested, ...flat } = v as Record<string, unknown>;
+  const versions = nested === undefined ? flat : nested;
+  if (typeof versions !== 'object' || versions === null || Object.values(versions).some((x) => typeof x !== 'string')) throw bad();
+  return { profile: typeof profile === 'string' ? profile : undefined, versions: versions as Versions };
+}
