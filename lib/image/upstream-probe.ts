@@ -5,26 +5,32 @@ import { connect } from 'node:net';
 export type HostProbe = (hosts: string[]) => Promise<string[]>;
 
 /**
- * Name lookup first, then a TCP connect to 443 with a short deadline. Where names do not
- * resolve (an offline runner), nothing is ever sent to a public address.
+ * Names first, all of them; a TCP connect to 443 only when every name resolves. Where any name
+ * does not resolve (an offline runner), the profile cannot run anyway and nothing is sent.
  */
 export const probeHosts: HostProbe = async (hosts) => {
   if (process.env.DRBDLAB_OFFLINE === '1') return hosts;
-  const results = await Promise.all(hosts.map(async (h) => ((await reachable(h)) ? undefined : h)));
-  return results.filter((h): h is string => !!h);
+  const resolved = await Promise.all(hosts.map(async (h) => ({ host: h, address: await resolve(h) })));
+  const unresolved = resolved.filter((r) => !r.address).map((r) => r.host);
+  if (unresolved.length > 0) return unresolved;
+  const answers = await Promise.all(resolved.map(async (r) => ((await answers443(r.address!)) ? undefined : r.host)));
+  return answers.filter((h): h is string => !!h);
 };
 
-async function reachable(host: string, timeoutMs = 5_000): Promise<boolean> {
-  let address: string;
+async function resolve(host: string, timeoutMs = 5_000): Promise<string | undefined> {
   try {
-    address = (await Promise.race([lookup(host), new Promise<never>((_, r) => setTimeout(() => r(new Error('dns timeout')), timeoutMs))])).address;
+    const r = await Promise.race([lookup(host), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('dns timeout')), timeoutMs))]);
+    return r.address;
   } catch {
-    return false;
+    return undefined;
   }
-  return new Promise((resolve) => {
+}
+
+function answers443(address: string, timeoutMs = 5_000): Promise<boolean> {
+  return new Promise((done) => {
     const s = connect({ host: address, port: 443, timeout: timeoutMs });
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('timeout', () => (s.destroy(), resolve(false)));
-    s.once('error', () => resolve(false));
+    s.once('connect', () => (s.destroy(), done(true)));
+    s.once('timeout', () => (s.destroy(), done(false)));
+    s.once('error', () => done(false));
   });
 }
