@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { loadLabConfig } from '../../config/load-lab.js';
@@ -37,6 +37,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
   process.stdout.write(`profile: ${choice.profile.name} (${choice.reason})\n`);
   const reports = join(PROJECT_ROOT, 'reports');
   await rm(join(reports, 'allure-results'), { recursive: true, force: true });
+  await mkdir(reports, { recursive: true });
 
   const ac = new AbortController();
   const onSignal = () => {
@@ -49,6 +50,8 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
 
   let lab: StartedLab | undefined;
   let code: number = EXIT.ok;
+  // This run's versions go to the report (the PPA regression signal), never an older run's.
+  const run: { profile: string; versions: Record<string, string> } = { profile: choice.profile.name, versions: {} };
   try {
     try {
       lab = await new Lab(config, choice.profile).start({ progress: say, signal: ac.signal, keep: true });
@@ -58,20 +61,21 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
       return (code = err instanceof UsageError ? EXIT.usage : EXIT.broken);
     }
     say(`lab ${lab.id} up: ${JSON.stringify(lab.timings)}`);
-    const run = await execa('npx', ['vitest', 'run', '--project', 'scenarios', ...(o.scenarios ?? [])], {
+    run.versions = { ...lab.state.image.versions, ...(await kernelDrbdVersion(lab)) };
+    const tests = await execa('npx', ['vitest', 'run', '--project', 'scenarios', ...(o.scenarios ?? [])], {
       cwd: PROJECT_ROOT,
       env: { DRBDLAB_LAB: lab.id },
       stdio: 'inherit',
       reject: false,
       cancelSignal: ac.signal,
     });
-    code = await classifyRun(run.exitCode ?? 1, join(reports, 'allure-results'));
+    code = await classifyRun(tests.exitCode ?? 1, join(reports, 'allure-results'));
     say(`scenarios: ${code === EXIT.ok ? 'all passed' : code === EXIT.failed ? 'failed' : 'broken (lab/infrastructure)'}`);
     await copyConsoleLogs(lab, join(reports, 'console'));
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await publish(reports, say);
+    await publish(reports, run, say);
     if (lab) {
       if (o.keep && code !== EXIT.ok) {
         say(`kept lab ${lab.id} for you: npm run lab -- ssh drbd1 --lab ${lab.id}`);
@@ -97,9 +101,19 @@ async function classifyRun(vitestExit: number, resultsDir: string): Promise<numb
   return EXIT.failed;
 }
 
-async function publish(reports: string, log: (m: string) => void): Promise<void> {
+/** The loaded DRBD module's version, as /proc/drbd says (a failed DKMS build leaves 8.4 there). */
+async function kernelDrbdVersion(lab: StartedLab): Promise<Record<string, string>> {
+  const first = lab.nodeList[0];
+  const proc = first ? await first.exec('cat /proc/drbd', { check: false, timeoutMs: 20_000 }).catch(() => undefined) : undefined;
+  const m = proc && /^version: (\S+)/.exec(proc.stdout);
+  return m ? { '/proc/drbd': m[1]! } : {};
+}
+
+async function publish(reports: string, run: { profile: string; versions: Record<string, string> }, log: (m: string) => void): Promise<void> {
   const cli = join(PROJECT_ROOT, 'lib/report/cli.ts');
-  const r = await execa('npx', ['tsx', cli], { cwd: PROJECT_ROOT, reject: false, all: true });
+  const versionsFile = join(reports, 'versions.json');
+  await writeFile(versionsFile, JSON.stringify(run, null, 2));
+  const r = await execa('npx', ['tsx', cli, '--versions', versionsFile, '--profile', run.profile], { cwd: PROJECT_ROOT, reject: false, all: true });
   if (r.exitCode === 0) log(`report: ${join(reports, 'html', 'index.html')}`);
   else log(`report generation failed: ${String(r.all ?? '').split('\n').slice(-3).join(' | ')}`);
 }
