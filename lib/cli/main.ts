@@ -13,6 +13,7 @@ import { runDoctor } from './commands/doctor.js';
 import { upCommand } from './commands/up.js';
 
 import { EXIT } from './exit-codes.js';
+import { abortOnSignals } from './interrupt.js';
 import { nightlyCommand } from './commands/nightly.js';
 
 const program = new Command('drbdlab')
@@ -61,21 +62,11 @@ program
   .description('start the lab: clones of the template, booted in parallel, ready over SSH')
   .addOption(profileOption())
   .action(async (o: { profile?: ProfileName }) => {
-    const ac = new AbortController();
-    // Stay installed until cleanup is done: a terminal's Ctrl-C reaches tsx too, which relays a
-    // second SIGINT that would otherwise kill us half-way through removing the lab.
-    const onInt = () => {
-      if (ac.signal.aborted) return;
-      log('\ninterrupted: removing what was made …');
-      ac.abort(new UsageError('interrupted'));
-    };
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onInt);
+    const interrupt = abortOnSignals((m) => log(`\n${m}`), 'removing what was made');
     try {
-      await upCommand({ config: program.opts().config, profile: o.profile, signal: ac.signal, keep: true });
+      await upCommand({ config: program.opts().config, profile: o.profile, signal: interrupt.signal, keep: true });
     } finally {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onInt);
+      interrupt.release();
     }
   });
 

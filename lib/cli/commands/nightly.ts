@@ -13,6 +13,7 @@ import { copyConsoleLogs } from '../../report/console-logs.js';
 import { writeBrokenLabResult } from '../../report/broken-result.js';
 import { reportStatus, type AllureResult } from '../../report/classify.js';
 import { EXIT } from '../exit-codes.js';
+import { abortOnSignals } from '../interrupt.js';
 
 export interface NightlyOptions {
   config: string;
@@ -39,14 +40,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
   await rm(join(reports, 'allure-results'), { recursive: true, force: true });
   await mkdir(reports, { recursive: true });
 
-  const ac = new AbortController();
-  const onSignal = () => {
-    if (ac.signal.aborted) return;
-    say('interrupted: tearing the lab down …');
-    ac.abort(new UsageError('interrupted'));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = abortOnSignals(say, 'tearing the lab down');
 
   let lab: StartedLab | undefined;
   let code: number = EXIT.ok;
@@ -54,7 +48,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
   const run: { profile: string; versions: Record<string, string> } = { profile: choice.profile.name, versions: {} };
   try {
     try {
-      lab = await new Lab(config, choice.profile).start({ progress: say, signal: ac.signal, keep: true });
+      lab = await new Lab(config, choice.profile).start({ progress: say, signal: interrupt.signal, keep: true });
     } catch (err) {
       say(`lab could not be built: ${(err as Error).message}`);
       await writeBrokenLabResult(join(reports, 'allure-results'), (err as Error).message, { profile: choice.profile.name }, t0);
@@ -67,14 +61,13 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
       env: { DRBDLAB_LAB: lab.id },
       stdio: 'inherit',
       reject: false,
-      cancelSignal: ac.signal,
+      cancelSignal: interrupt.signal,
     });
     code = await classifyRun(tests.exitCode ?? 1, join(reports, 'allure-results'));
     say(`scenarios: ${code === EXIT.ok ? 'all passed' : code === EXIT.failed ? 'failed' : 'broken (lab/infrastructure)'}`);
     await copyConsoleLogs(lab, join(reports, 'console'));
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.release();
     await publish(reports, run, say);
     if (lab) {
       if (o.keep && code !== EXIT.ok) {

@@ -1,0 +1,24 @@
+import { UsageError } from '../errors.js';
+
+/**
+ * Turn SIGINT/SIGTERM into an abort, once. The handlers stay installed until `release()`: a
+ * terminal's Ctrl-C reaches tsx too, which relays a second SIGINT that would otherwise kill us
+ * half-way through removing the lab.
+ */
+export function abortOnSignals(say: (m: string) => void, what: string): { signal: AbortSignal; release(): void } {
+  const ac = new AbortController();
+  const onSignal = () => {
+    if (ac.signal.aborted) return;
+    say(`interrupted: ${what} …`);
+    ac.abort(new UsageError('interrupted'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: ac.signal,
+    release: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
