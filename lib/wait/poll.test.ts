@@ -96,3 +96,24 @@ describe('pollUntil', () => {
     expect(clock.sleeps).toEqual([1_000]);
   });
 });
+
+describe('errors that end a wait', () => {
+  it('an ssh2-style error with fatal: true is "not yet"; only the ENDS_WAIT marker ends the wait', async () => {
+    const { ENDS_WAIT, pollUntil } = await import('./poll.js');
+    let t = 0;
+    const clock = { now: () => t, sleep: async (ms: number) => void (t += ms) };
+    let calls = 0;
+    const value = await pollUntil(
+      'ssh',
+      async () => {
+        calls++;
+        if (calls < 3) throw Object.assign(new Error('Connection lost before handshake'), { level: 'protocol', fatal: true });
+        return { done: true, value: 'up', seen: 'up' };
+      },
+      { timeoutMs: 10_000, intervalMs: 100, clock },
+    );
+    expect(value).toBe('up');
+    const stop = Object.assign(new Error('replay differs'), { [ENDS_WAIT]: true });
+    await expect(pollUntil('x', async () => { throw stop; }, { timeoutMs: 10_000, intervalMs: 100, clock })).rejects.toBe(stop);
+  });
+});

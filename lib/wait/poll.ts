@@ -23,6 +23,9 @@ export interface PollOptions {
   kind?: FailureKind;
 }
 
+/** Set on an error that must end a wait at once instead of counting as "not yet". */
+export const ENDS_WAIT = Symbol.for('drbdlab.endsWait');
+
 /** One look at the world: done or not, and what was seen (for the timeout message). */
 export interface Observation<T> {
   done: boolean;
@@ -46,8 +49,9 @@ export async function pollUntil<T>(what: string, observe: () => Promise<Observat
       lastSeen = o.seen;
       if (o.done) return o.value as T;
     } catch (err) {
-      // Some errors end the wait at once (a replay that ran off its recording).
-      if ((err as { fatal?: boolean } | null)?.fatal) throw err;
+      // Some errors end the wait at once (a replay that ran off its recording). A marker of our
+      // own: ssh2's connection errors carry `fatal: true` and must stay "not yet".
+      if (err !== null && typeof err === 'object' && ENDS_WAIT in err) throw err;
       lastSeen = err instanceof Error ? err.message.split('\n')[0]! : String(err);
     }
     if (clock.now() + interval > deadline) {
