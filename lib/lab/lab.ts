@@ -65,6 +65,7 @@ export class Lab {
     const labId = newLabId();
     const p = labPaths(labId);
     const virsh = new Virsh(this.config.libvirtUri);
+    let started: StartedLab | undefined;
     const state: LabState = {
       labId,
       phase: 'starting',
@@ -144,10 +145,20 @@ export class Lab {
       await Promise.all(state.nodes.map((n) => virsh.run(['start', n.domain])));
 
       const key = await readFile(p.userKey, 'utf8');
-      const started = new StartedLab(state, key, opts.sink ?? new Transcript(p.transcript), opts.keep ?? false);
+      started = new StartedLab(state, key, opts.sink ?? new Transcript(p.transcript), opts.keep ?? false);
+      // One node failing (or Ctrl-C) stops the others' waits too: nothing keeps polling a lab
+      // that is being removed.
+      const stopWaits = new AbortController();
+      opts.signal?.addEventListener('abort', () => stopWaits.abort(opts.signal?.reason), { once: true });
+      started.stopOnFailure = stopWaits;
       await Promise.all(
         started.nodeList.map(async (node) => {
-          await raceAbort(node.waitReady(), opts.signal);
+          try {
+            await raceAbort(node.waitReady(undefined, stopWaits.signal), opts.signal);
+          } catch (err) {
+            stopWaits.abort(err);
+            throw err;
+          }
           mark(`ready.${node.name}`, tBoot);
           progress(`${node.name}: ready (SSH + cloud-init) after ${timings[`ready.${node.name}`]!.toFixed(0)} s`);
         }),
@@ -159,6 +170,8 @@ export class Lab {
       return started;
     } catch (err) {
       state.phase = 'failed';
+      started?.stopOnFailure?.abort(err);
+      for (const n of started?.nodeList ?? []) n.close();
       if (opts.keep) {
         await writeState(state).catch(() => undefined);
       } else {

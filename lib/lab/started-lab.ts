@@ -14,6 +14,8 @@ export class StartedLab implements AsyncDisposable {
   private disposed = false;
   /** Seconds per phase of start() (image, clone, ready.<node>, up): for the bench and the log. */
   timings: Record<string, number> = {};
+  /** While start() waits for readiness: aborting it stops every node's wait. */
+  stopOnFailure?: AbortController;
 
   constructor(
     readonly state: LabState,

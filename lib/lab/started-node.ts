@@ -40,8 +40,8 @@ export class StartedNode {
    * Readiness = SSH answers (with the pinned host key) and cloud-init has finished. Each
    * attempt has its own deadline: slirp accepts TCP even while the guest's sshd is down.
    */
-  async waitReady(timeoutMs = scaled(300_000)): Promise<void> {
-    await this.unrecorded(() => this.pollReady(timeoutMs));
+  async waitReady(timeoutMs = scaled(300_000), signal?: AbortSignal): Promise<void> {
+    await this.unrecorded(() => this.pollReady(timeoutMs, signal));
   }
 
   private async unrecorded<T>(fn: () => Promise<T>): Promise<T> {
@@ -54,7 +54,7 @@ export class StartedNode {
     }
   }
 
-  private async pollReady(timeoutMs: number): Promise<void> {
+  private async pollReady(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     await pollUntil(
       'SSH and cloud-init',
       async () => {
@@ -65,7 +65,7 @@ export class StartedNode {
         if (errors.length > 0) throw new Error(`cloud-init finished with errors: ${errors.join('; ')}`);
         return { done: true, seen: 'cloud-init done' };
       },
-      { timeoutMs, intervalMs: 2_000, target: this.name },
+      { timeoutMs, intervalMs: 2_000, target: this.name, signal },
     );
   }
 
