@@ -30,6 +30,8 @@ export interface StartOptions {
   signal?: AbortSignal;
   /** Keep the VMs when disposing the started lab. */
   keep?: boolean;
+  /** Keep what was made when start() itself fails (a user's --keep); otherwise remove it. */
+  keepOnFailure?: boolean;
   sink?: CommandSink;
   accel?: AccelChoice;
 }
@@ -172,8 +174,9 @@ export class Lab {
       state.phase = 'failed';
       started?.stopOnFailure?.abort(err);
       for (const n of started?.nodeList ?? []) n.close();
-      if (opts.keep) {
+      if (opts.keepOnFailure) {
         await writeState(state).catch(() => undefined);
+        progress(`lab ${labId}: start failed, kept for inspection (npm run lab -- down --lab ${labId})`);
       } else {
         progress(`lab ${labId}: start failed, removing what was made`);
         await teardownLab(labId, this.config.libvirtUri).catch(() => undefined);

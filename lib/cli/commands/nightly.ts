@@ -48,7 +48,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
   const run: { profile: string; versions: Record<string, string> } = { profile: choice.profile.name, versions: {} };
   try {
     try {
-      lab = await new Lab(config, choice.profile).start({ progress: say, signal: interrupt.signal, keep: true });
+      lab = await new Lab(config, choice.profile).start({ progress: say, signal: interrupt.signal, keep: true, keepOnFailure: o.keep });
     } catch (err) {
       say(`lab could not be built: ${(err as Error).message}`);
       await writeBrokenLabResult(join(reports, 'allure-results'), (err as Error).message, { profile: choice.profile.name }, t0);
