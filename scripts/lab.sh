@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/host-setup.sh >/dev/null
 [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null
-exec npx tsx lib/cli/main.ts "$@"
+exec node --import tsx lib/cli/main.ts "$@"

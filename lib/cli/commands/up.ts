@@ -38,7 +38,7 @@ export async function upCommand(o: UpOptions): Promise<StartedLab> {
         rendererOptions: { persistentOutput: true, outputBar: Infinity },
       },
     ],
-    { renderer: 'default', fallbackRenderer: 'simple', exitOnError: true },
+    { renderer: 'default', fallbackRenderer: 'simple', exitOnError: true, registerSignalListeners: false },
   );
   await tasks.run();
   const s = started!;
