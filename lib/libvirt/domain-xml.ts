@@ -102,7 +102,6 @@ export function renderDomainXml(spec: DomainSpec): string {
         },
         rng: { '@model': 'virtio', backend: { '@model': 'random', '#': '/dev/urandom' } },
         memballoon: { '@model': 'none' },
-        graphics: undefined,
       },
       'qemu:commandline': {
         'qemu:arg': [

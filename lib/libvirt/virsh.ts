@@ -82,11 +82,6 @@ export class Virsh {
     return (await this.runIfExists(['domstate', name]))?.trim();
   }
 
-  async defineFromXml(kind: 'domain' | 'network', xml: string, file: string): Promise<void> {
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(file, xml);
-    await this.run([kind === 'domain' ? 'define' : 'net-define', file]);
-  }
 }
 
 function lines(s: string): string[] {
