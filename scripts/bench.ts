@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { loadLabConfig } from '../lib/config/load-lab.js';
 import { DEFAULT_CONFIG } from '../lib/cli/context.js';
 import { Debian12Profile } from '../lib/image/debian12-profile.js';
-import { detectAccel } from '../lib/libvirt/accel.js';
 import { Lab } from '../lib/lab/lab.js';
 
 const seconds = (t: number) => Math.round((Date.now() - t) / 100) / 10;
@@ -14,8 +13,6 @@ const skipCold = process.argv.includes('--skip-cold');
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const result: Record<string, unknown> = { host: { cpus: (await import('node:os')).cpus().length } };
 
-const accel = await detectAccel();
-result.hypervisor = { accel: accel.accel, reason: accel.reason };
 const profile = new Debian12Profile();
 
 if (!skipCold) {
@@ -40,6 +37,7 @@ const config = await loadLabConfig(DEFAULT_CONFIG);
 t = Date.now();
 const lab = await new Lab(config, profile).start({ progress: log });
 result.upTotal = seconds(t);
+result.hypervisor = { accel: lab.state.accel, reason: lab.state.accelReason };
 result.clone = lab.timings.clone;
 result.bootToReady = Object.fromEntries(Object.entries(lab.timings).filter(([k]) => k.startsWith('ready.')).map(([k, v]) => [k.slice(6), v]));
 result.allReady = Math.max(...Object.values(result.bootToReady as Record<string, number>));

@@ -24,6 +24,18 @@ fi
 # Network rule: libvirt's NAT network must never run; drop its autostart before libvirtd starts.
 rm -f /etc/libvirt/qemu/networks/autostart/default.xml
 
+# Without udev the device nodes keep the kernel's defaults (/dev/kvm root:root 0600), and libvirt
+# runs QEMU as libvirt-qemu (group kvm): KVM then fails with "Permission denied" and libvirt
+# re-probes QEMU's capabilities on every define (72 s each). Give them what Debian's udev rules
+# (50-udev-default.rules) give them.
+if ! pgrep -x systemd-udevd >/dev/null && ! pgrep -x udevd >/dev/null; then
+  getent group kvm >/dev/null || groupadd --system kvm
+  for dev in /dev/kvm /dev/vhost-net /dev/vhost-vsock; do
+    [ -c "$dev" ] && { chgrp kvm "$dev"; chmod 0660 "$dev"; }
+  done
+  [ -c /dev/net/tun ] && chmod 0666 /dev/net/tun
+fi
+
 # Without systemd the daemons are started by hand (virtlogd first: libvirtd needs it for consoles).
 if [ "$(cat /proc/1/comm 2>/dev/null)" != systemd ]; then
   pgrep -x virtlogd >/dev/null || virtlogd -d

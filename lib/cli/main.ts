@@ -6,6 +6,8 @@ import { PROFILE_NAMES, type ProfileName } from '../image/profile-names.js';
 import { profileByName } from '../image/profiles.js';
 import { StartedLab } from '../lab/started-lab.js';
 import { labIdsInLibvirt, teardownLab } from '../lab/teardown.js';
+import { describeReaped, reapOrphans } from '../lab/reaper.js';
+import { describeOwner } from '../host/owner.js';
 import { listLabIds, readState } from '../lab/state.js';
 import { labPaths } from '../lab/paths.js';
 import { DEFAULT_CONFIG, log, pickLabId } from './context.js';
@@ -19,7 +21,12 @@ import { nightlyCommand } from './commands/nightly.js';
 const program = new Command('drbdlab')
   .description('Three-node DRBD lab on real VMs, and the walkthrough as scenario tests')
   .option('-c, --config <file>', 'lab definition', DEFAULT_CONFIG)
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Every command first removes the labs of processes that are gone (a killed nightly or test).
+  .hook('preAction', async () => {
+    const cfg = await loadLabConfig(program.opts().config);
+    for (const r of await reapOrphans(cfg.libvirtUri)) log(describeReaped(r));
+  });
 
 const profileOption = () => new Option('-p, --profile <name>', 'guest profile').choices(PROFILE_NAMES as unknown as string[]);
 
@@ -36,9 +43,10 @@ program
 program
   .command('doctor')
   .description('check what the lab needs on this host, with the exact fix')
-  .action(async () => {
+  .option('--reprobe', 'probe KVM again instead of the verdict remembered for this host boot')
+  .action(async (o: { reprobe?: boolean }) => {
     const cfg = await loadLabConfig(program.opts().config);
-    const checks = await runDoctor(cfg.libvirtUri);
+    const checks = await runDoctor(cfg.libvirtUri, { reprobe: o.reprobe });
     for (const c of checks) log(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(20)} ${c.detail}${!c.ok && c.fix ? `\n      fix: ${c.fix}` : ''}`);
     if (checks.some((c) => !c.ok)) process.exitCode = EXIT.broken;
   });
@@ -64,7 +72,9 @@ program
   .action(async (o: { profile?: ProfileName }) => {
     const interrupt = abortOnSignals((m) => log(`\n${m}`), 'removing what was made');
     try {
-      await upCommand({ config: program.opts().config, profile: o.profile, signal: interrupt.signal, keep: true });
+      const lab = await upCommand({ config: program.opts().config, profile: o.profile, signal: interrupt.signal, keep: true });
+      // The lab stays (it is the user's now); this process has nothing left to do.
+      await lab[Symbol.asyncDispose]();
     } finally {
       interrupt.release();
     }
@@ -78,7 +88,8 @@ program
     if (ids.length === 0) log('no lab here');
     for (const id of ids) {
       const s = (await readState(id))!;
-      log(`lab ${id}  ${s.phase}  profile ${s.profile}  ${s.accel.toUpperCase()}  since ${s.createdAt}`);
+      log(`lab ${id}  ${s.phase}  profile ${s.profile}  since ${s.createdAt}  ${s.owner ? describeOwner(s.owner) : ''}`);
+      log(`  hypervisor ${s.accel.toUpperCase()}: ${s.accelReason}`);
       const lab = await StartedLab.attach(id);
       for (const n of lab.nodeList) {
         const up = await n.output('uptime -p', { timeoutMs: 10_000 }).catch((e: Error) => `unreachable (${e.message.split('\n')[0]})`);

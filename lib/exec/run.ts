@@ -13,6 +13,13 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Appended to the error message: the fix a user should try. */
   hint?: string;
+  /** Kill the command when this aborts (an interrupted image build). */
+  signal?: AbortSignal;
+  /**
+   * Run in its own process group: a terminal's Ctrl-C or `timeout`'s group kill then reaches
+   * only us, and a libvirt call in flight finishes instead of leaving libvirtd half-way.
+   */
+  detached?: boolean;
 }
 
 /** Quote one argument for display (errors, logs), never for execution. */
@@ -29,6 +36,8 @@ export async function run(file: string, args: readonly string[], opts: RunOption
     env: opts.env,
     stripFinalNewline: true,
     forceKillAfterDelay: 5_000,
+    cancelSignal: opts.signal,
+    detached: opts.detached,
   };
   const display = [file, ...args].map(shellQuote).join(' ');
   try {
@@ -43,6 +52,7 @@ export function toHostCommandError(display: string, err: unknown, hint?: string)
   if (err instanceof ExecaError) {
     let stderr = String(err.stderr ?? '');
     if (err.timedOut) stderr = `${stderr}\ntimed out`.trim();
+    else if (err.isCanceled) stderr = `${stderr}\ninterrupted`.trim();
     else if (err.code === 'ENOENT') stderr = `${display.split(' ')[0]}: not installed`;
     return new HostCommandError(display, err.exitCode, stderr, String(err.stdout ?? ''), {
       cause: err,

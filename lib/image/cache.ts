@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename } from 'node:fs/promises';
+import { currentOwner } from '../host/owner.js';
 import { removeTree } from './remove-tree.js';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +57,9 @@ export async function buildAtomically(
   finalDir: string,
   build: (scratch: string) => Promise<void>,
 ): Promise<void> {
-  const scratch = `${finalDir}.building-${process.pid}`;
+  // pid and start time name the builder, so the reaper can remove the folder of a killed build.
+  const me = currentOwner();
+  const scratch = `${finalDir}.building-${me.pid}-${me.startTime}`;
   await removeTree(scratch);
   await mkdir(scratch, { recursive: true });
   try {

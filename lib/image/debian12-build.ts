@@ -9,7 +9,7 @@ import type { Progress } from './progress.js';
 /** Versions worth tracking across runs (the regression signal). */
 const TRACKED = ['linux-image-cloud-amd64', 'drbd-utils', 'cloud-init', 'lvm2', 'systemd'];
 
-export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress): Promise<CachedImage & { built: boolean }> {
+export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress, signal?: AbortSignal): Promise<CachedImage & { built: boolean }> {
   const digest = recipeDigest(recipe);
   const cached = await readCachedImage(recipe.profile, digest);
   if (cached) {
@@ -36,7 +36,7 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
         rootfs,
         recipe.mirror,
       ],
-      { timeoutMs: 20 * 60_000, hint: 'mmdebstrap needs Debian\'s archive: check DRBDLAB_DEBIAN_MIRROR or your apt proxy' },
+      { timeoutMs: 20 * 60_000, signal, hint: 'mmdebstrap needs Debian\'s archive: check DRBDLAB_DEBIAN_MIRROR or your apt proxy' },
     );
     const boot = await readdir(join(rootfs, 'boot'));
     const kernel = boot.find((f) => f.startsWith('vmlinuz-'));
@@ -52,9 +52,9 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
     progress(`mkfs.ext4 + qemu-img convert`);
     const raw = join(scratch, 'root.raw');
     await run('truncate', ['-s', `${recipe.diskSizeGiB}G`, raw]);
-    await run('mkfs.ext4', ['-q', '-F', '-L', 'root', '-d', rootfs, raw], { timeoutMs: 10 * 60_000 });
+    await run('mkfs.ext4', ['-q', '-F', '-L', 'root', '-d', rootfs, raw], { timeoutMs: 10 * 60_000, signal });
     await removeTree(rootfs);
-    await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, join(scratch, 'disk.qcow2')], { timeoutMs: 10 * 60_000 });
+    await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, join(scratch, 'disk.qcow2')], { timeoutMs: 10 * 60_000, signal });
     await rm(raw, { force: true });
 
     const manifest: Omit<CachedImage, 'dir'> = {

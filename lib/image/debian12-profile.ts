@@ -13,8 +13,8 @@ export class Debian12Profile implements GuestProfile {
     // Debian's archive is only needed for a cold build; mmdebstrap reports its own errors.
   }
 
-  async ensureImage(progress: Progress): Promise<BaseImage> {
-    const img = await ensureDebianImage(this.recipe, progress);
+  async ensureImage(progress: Progress, signal?: AbortSignal): Promise<BaseImage> {
+    const img = await ensureDebianImage(this.recipe, progress, signal);
     return {
       profile: this.name,
       disk: img.disk,

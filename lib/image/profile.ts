@@ -20,5 +20,6 @@ export interface GuestProfile {
   readonly stack: 'drbdadm' | 'drbdmanage';
   /** Fails fast with UpstreamUnavailableError when a source it needs cannot be reached. */
   checkAvailable(): Promise<void>;
-  ensureImage(progress: Progress): Promise<BaseImage>;
+  /** A signal stops a build half-way; the cache then keeps nothing of it. */
+  ensureImage(progress: Progress, signal?: AbortSignal): Promise<BaseImage>;
 }

@@ -20,7 +20,8 @@ import type { SeedFiles } from '../cloud-init/render.js';
 import { drbdVersion } from '../drbd/proc-drbd.js';
 import { DrbdlabError, HostCommandError, UpstreamUnavailableError, UsageError, WaitTimeoutError, type FailureKind } from '../errors.js';
 import { run } from '../exec/run.js';
-import { detectAccel, type AccelChoice } from '../libvirt/accel.js';
+import { chooseAccel, type AccelChoice } from '../libvirt/accel.js';
+import { Virsh } from '../libvirt/virsh.js';
 import type { Accel } from '../libvirt/domain-xml.js';
 import { buildAtomically, cacheRoot, imageDir, readCachedImage, type CachedImage } from './cache.js';
 import { buildPinManifest, hashDebs, parseDpkgQuery, PIN_MANIFEST_FILE, PINNED_SEED_DIR, writePinnedSet, type PinManifest } from './pinning.js';
@@ -401,7 +402,8 @@ export async function ensureUbuntuImage(recipe: UbuntuRecipe, progress: Progress
     await buildProvisioningSeedIso(renderProvisioningSeed(recipe, `drbdlab-template-${digest.slice(0, 12)}`), seed, pinned);
 
     await deps.checkUpstream('provisioning boot (apt from the Ubuntu archive and the LINBIT PPA)');
-    const accel = await (deps.accel ?? detectAccel)();
+    // The verdict of a guest booted from this very cloud image under KVM (or TCG).
+    const accel = await (deps.accel ?? (() => chooseAccel({ virsh: new Virsh('qemu:///system'), cacheDir: cacheRoot(), boot: { kind: 'disk' }, disk: resolve(image), progress })))();
     // Upgrade, toolchain, DKMS build: about 20 min under KVM; TCG is several times slower.
     const timeoutMs = (accel.accel === 'tcg' ? 4 : 1) * 60 * 60_000;
     progress(`provisioning boot (${accel.accel.toUpperCase()}): walkthrough steps 3-8, up to ${Math.round(timeoutMs / 60_000)} min`);

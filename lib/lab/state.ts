@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import type { LabConfig } from '../config/lab-schema.js';
 import type { ProfileName } from '../image/profile-names.js';
-import type { Accel } from '../libvirt/domain-xml.js';
+import type { Accel, KvmCpu } from '../libvirt/domain-xml.js';
+import type { Owner } from '../host/owner.js';
 import { labPaths, labsRoot } from './paths.js';
 
 /** What a started lab writes down, so another process (`ssh`, `down`) can attach to it. */
@@ -13,12 +14,16 @@ export interface LabState {
   profile: ProfileName;
   accel: Accel;
   accelReason: string;
+  /** Under KVM: the CPU mode in use. */
+  cpu?: KvmCpu;
+  /** Whose lab this is: the reaper removes a process-owned lab whose process is gone. */
+  owner?: Owner;
   libvirtUri: string;
   user: string;
   network: string;
   image: { dir: string; digest: string; versions: Record<string, string> };
   config: LabConfig;
-  nodes: { name: string; id: number; domain: string; sshPort: number; replicationIp: string; hostKey: string }[];
+  nodes: { name: string; id: number; domain: string; uuid: string; sshPort: number; replicationIp: string; hostKey: string }[];
 }
 
 export async function writeState(state: LabState): Promise<void> {

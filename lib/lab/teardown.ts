@@ -1,35 +1,48 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { Virsh } from '../libvirt/virsh.js';
-import { domainName, isLabDomain, networkName } from './identity.js';
+import { pollUntil } from '../wait/poll.js';
+import { isLabDomain, networkName } from './identity.js';
 import { labPaths } from './paths.js';
 import { readState } from './state.js';
 
 /**
  * Remove everything of one lab: domains (destroy + undefine), its network, its folder.
- * Idempotent: what is already gone is skipped. Works from libvirt's names too, so a lab whose
- * state file was lost mid-start is still cleaned (a small reaper, like testcontainers' ryuk).
+ * Idempotent: what is already gone is skipped. It goes by what libvirt has now, not by a list
+ * taken earlier, and lists again until nothing of the lab is left: a define that libvirtd
+ * finished after our first look is removed too.
  */
-export async function teardownLab(labId: string, uri = 'qemu:///system'): Promise<string[]> {
+export async function teardownLab(labId: string, uri = 'qemu:///system', opts: { dir?: string } = {}): Promise<string[]> {
   const state = await readState(labId);
   const virsh = new Virsh(state?.libvirtUri ?? uri);
   const removed: string[] = [];
-  const domains = new Set((await virsh.listDomains()).filter((d) => isLabDomain(d, labId)));
-  for (const n of state?.nodes ?? []) domains.add(domainName(labId, n.name));
-  await Promise.all(
-    [...domains].map(async (d) => {
-      await virsh.runIfExists(['destroy', d]);
-      if ((await virsh.runIfExists(['undefine', d, '--nvram'])) !== undefined) removed.push(`domain ${d}`);
-    }),
-  );
   const net = networkName(labId);
-  if ((await virsh.listNetworks()).includes(net)) {
-    await virsh.runIfExists(['net-destroy', net]);
-    await virsh.runIfExists(['net-undefine', net]);
-    removed.push(`network ${net}`);
-  }
-  const dir = labPaths(labId).dir;
-  if (existsSync(dir)) {
+  await pollUntil(
+    `nothing of lab ${labId} left in libvirt`,
+    async () => {
+      const domains = (await virsh.listDomains()).filter((d) => isLabDomain(d, labId));
+      const nets = (await virsh.listNetworks()).filter((n) => n === net);
+      if (domains.length === 0 && nets.length === 0) return { done: true, seen: 'nothing left' };
+      await Promise.all(
+        domains.map(async (d) => {
+          await virsh.runIfExists(['destroy', d]);
+          if ((await virsh.runIfExists(['undefine', d, '--nvram'])) !== undefined) removed.push(`domain ${d}`);
+        }),
+      );
+      // Domains first: a network is only removed once nothing is attached to it.
+      for (const n of nets) {
+        await virsh.runIfExists(['net-destroy', n]);
+        if ((await virsh.runIfExists(['net-undefine', n])) !== undefined) removed.push(`network ${n}`);
+      }
+      return { done: false, seen: `removing ${[...domains, ...nets].join(', ')}` };
+    },
+    { timeoutMs: 120_000, intervalMs: 500 },
+  );
+  // A folder named by another checkout's metadata is removed only if it is that lab's folder.
+  const dirs = [labPaths(labId).dir, ...(opts.dir && basename(opts.dir) === labId ? [opts.dir] : [])];
+  for (const dir of new Set(dirs)) {
+    if (!existsSync(dir)) continue;
     await rm(dir, { recursive: true, force: true });
     removed.push(`folder ${dir}`);
   }

@@ -1,46 +1,164 @@
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { execa } from 'execa';
-import type { Accel } from './domain-xml.js';
+import { DrbdlabError, UsageError } from '../errors.js';
+import { hostBootId } from '../host/owner.js';
+import type { Accel, BootSpec, KvmCpu } from './domain-xml.js';
+import { cpuName, probeKvmBoot, type ProbeResult } from './kvm-probe.js';
+import { Virsh } from './virsh.js';
 
 export interface AccelChoice {
   accel: Accel;
+  /** Under KVM: the CPU mode that booted the probe. */
+  cpu?: KvmCpu;
   reason: string;
+  /** forced = DRBDLAB_ACCEL named it (never falls back); auto = the probe chose. */
+  mode: 'forced' | 'auto';
 }
 
-let cached: AccelChoice | undefined;
+export type AccelSetting = 'auto' | 'kvm' | 'tcg';
+
+export function accelSetting(env = process.env.DRBDLAB_ACCEL): AccelSetting {
+  if (env === undefined || env === '' || env === 'auto') return 'auto';
+  if (env === 'kvm' || env === 'tcg') return env;
+  throw new UsageError(`DRBDLAB_ACCEL=${env}: use kvm, tcg or auto (or leave it unset)`);
+}
+
+/** What a verdict depends on: this host boot, the QEMU and libvirt in use, /dev/kvm's access. */
+export interface VerdictKey {
+  bootId: string;
+  versions: string;
+  kvmDevice: string;
+}
+
+interface CachedVerdict {
+  key: VerdictKey;
+  choice: AccelChoice;
+  probes: ProbeResult[];
+  at: string;
+}
+
+const PROBE_TIMEOUT_MS = 20_000;
+
+function verdictFile(cacheDir: string): string {
+  return join(cacheDir, 'hypervisor.json');
+}
+
+function kvmDeviceDescription(): string {
+  if (!existsSync('/dev/kvm')) return 'absent';
+  const st = statSync('/dev/kvm');
+  return `${st.uid}:${st.gid} ${(st.mode & 0o777).toString(8)}`;
+}
+
+export async function verdictKey(virsh: Virsh): Promise<VerdictKey> {
+  return { bootId: hostBootId(), versions: (await virsh.run(['version'], { timeoutMs: 20_000 })).replace(/\s+/g, ' ').trim(), kvmDevice: kvmDeviceDescription() };
+}
+
+/** The user and groups libvirt runs QEMU as (qemu.conf; Debian's default libvirt-qemu:kvm). */
+async function qemuIdentity(): Promise<{ user: string; uid: number; gids: number[] }> {
+  // No qemu.conf (libvirt's defaults then apply): Debian's libvirt-qemu.
+  const conf = await readFile('/etc/libvirt/qemu.conf', 'utf8').catch(() => '');
+  const user = /^\s*user\s*=\s*"([^"]+)"/m.exec(conf)?.[1] ?? 'libvirt-qemu';
+  const uid = await execa('id', ['-u', user], { reject: false });
+  const gids = await execa('id', ['-G', user], { reject: false });
+  return { user, uid: Number(uid.stdout), gids: String(gids.stdout).split(/\s+/).filter(Boolean).map(Number) };
+}
 
 /**
- * KVM only when it really works: /dev/kvm can exist while nested virtualisation is broken
- * (QEMU then hangs or dies on an MSR assertion). So start a tiny KVM guest and wait for
- * SeaBIOS to say hello on the debug console.
+ * Can libvirt's QEMU user open /dev/kvm? Without udev the device stays root:root 0600: KVM then
+ * fails with "Permission denied" and libvirt re-probes QEMU on every define (72 s each).
  */
-export async function detectAccel(): Promise<AccelChoice> {
-  if (cached) return cached;
-  const forced = process.env.DRBDLAB_ACCEL;
-  if (forced === 'kvm' || forced === 'tcg') return (cached = { accel: forced, reason: 'DRBDLAB_ACCEL' });
-  cached = await tryKvm();
-  return cached;
+export async function kvmDeviceProblem(): Promise<string | undefined> {
+  if (!existsSync('/dev/kvm')) return '/dev/kvm does not exist (no KVM on this host)';
+  const st = statSync('/dev/kvm');
+  const id = await qemuIdentity();
+  const rw = (bits: number) => (bits & 0o6) === 0o6;
+  const ok = id.uid === 0 || (st.uid === id.uid && rw(st.mode >> 6)) || (id.gids.includes(st.gid) && rw(st.mode >> 3)) || rw(st.mode);
+  if (ok) return undefined;
+  return `/dev/kvm is ${kvmDeviceDescription()} and libvirt runs QEMU as ${id.user}, which cannot open it (no udev here): run \`bash scripts/host-setup.sh\``;
 }
 
-export async function tryKvm(timeoutMs = 8_000): Promise<AccelChoice> {
-  try {
-    const child = execa(
-      'qemu-system-x86_64',
-      ['-accel', 'kvm', '-machine', 'pc', '-m', '32', '-nodefaults', '-display', 'none', '-no-reboot',
-       '-chardev', 'stdio,id=bios', '-device', 'isa-debugcon,iobase=0x402,chardev=bios'],
-      { timeout: timeoutMs, reject: false, stdin: 'ignore', buffer: true, forceKillAfterDelay: 1_000 },
-    );
-    let seen = false;
-    child.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes('SeaBIOS')) {
-        seen = true;
-        child.kill('SIGKILL');
-      }
-    });
-    const r = await child;
-    if (seen) return { accel: 'kvm', reason: 'a KVM test guest booted' };
-    const why = String(r.stderr ?? '').trim().split('\n')[0] || (r.timedOut ? 'test guest hung' : `qemu exited ${r.exitCode}`);
-    return { accel: 'tcg', reason: `KVM unusable (${why})` };
-  } catch (err) {
-    return { accel: 'tcg', reason: `KVM unusable (${(err as Error).message.split('\n')[0]})` };
+/** CPU modes to try under KVM: the host's own, then the named model libvirt would use, then qemu64. */
+async function cpuCandidates(virsh: Virsh): Promise<KvmCpu[]> {
+  const out: KvmCpu[] = ['host-passthrough'];
+  // Without domain capabilities there is just no named host model to try.
+  const caps = await virsh.run(['domcapabilities', '--virttype', 'kvm'], { timeoutMs: 60_000 }).catch(() => '');
+  const named = /<mode name='host-model' supported='yes'>\s*<model[^>]*>([^<]+)<\/model>/.exec(caps)?.[1];
+  if (named) out.push({ model: named });
+  out.push({ model: 'qemu64' });
+  return out;
+}
+
+export interface ChooseAccelOptions {
+  virsh: Virsh;
+  /** Where the verdict is remembered (the image cache folder). */
+  cacheDir: string;
+  /** How the nodes boot: the probe boots the same kernel (or disk) the same way. */
+  boot: BootSpec;
+  disk?: string;
+  progress?: (m: string) => void;
+  /** Ignore a remembered verdict (doctor --reprobe, the verdict-agreement check). */
+  reprobe?: boolean;
+  setting?: AccelSetting;
+}
+
+/**
+ * KVM only when a guest booted through libvirt, with the domain type and CPU mode the nodes
+ * will use, reaches its kernel's /init; remembered per host boot and QEMU/libvirt version.
+ */
+export async function chooseAccel(o: ChooseAccelOptions): Promise<AccelChoice> {
+  const setting = o.setting ?? accelSetting();
+  if (setting === 'tcg') return { accel: 'tcg', mode: 'forced', reason: 'DRBDLAB_ACCEL=tcg' };
+  const device = await kvmDeviceProblem();
+  if (device) {
+    if (setting === 'kvm') throw new DrbdlabError(`DRBDLAB_ACCEL=kvm but ${device}`);
+    return { accel: 'tcg', mode: 'auto', reason: `KVM unusable: ${device}` };
   }
+  const key = await verdictKey(o.virsh);
+  const remembered = o.reprobe ? undefined : await readVerdict(o.cacheDir, key);
+  if (remembered && (setting === 'auto' || remembered.choice.accel === 'kvm')) {
+    return { ...remembered.choice, mode: setting === 'kvm' ? 'forced' : 'auto', reason: `${remembered.choice.reason} (verdict of ${remembered.at})` };
+  }
+  const probes: ProbeResult[] = [];
+  const workDir = join(o.cacheDir, 'probes');
+  for (const cpu of await cpuCandidates(o.virsh)) {
+    o.progress?.(`KVM probe: booting the lab's kernel with CPU ${cpuName(cpu)}`);
+    const r = await probeKvmBoot(o.virsh, o.boot, cpu, { workDir, timeoutMs: PROBE_TIMEOUT_MS, disk: o.disk });
+    probes.push(r);
+    o.progress?.(`KVM probe: ${cpuName(cpu)}: ${r.detail}`);
+    if (r.ok) break;
+  }
+  const good = probes.find((p) => p.ok);
+  const summary = probes.map((p) => `${cpuName(p.cpu)}: ${p.detail}`).join('; ');
+  if (!good && setting === 'kvm') throw new DrbdlabError(`DRBDLAB_ACCEL=kvm but no KVM guest boots here (${summary}); unset DRBDLAB_ACCEL to use TCG`);
+  const choice: AccelChoice = good
+    ? { accel: 'kvm', cpu: good.cpu, mode: setting === 'kvm' ? 'forced' : 'auto', reason: `a KVM guest booted its kernel (CPU ${cpuName(good.cpu)})` }
+    : { accel: 'tcg', mode: 'auto', reason: `KVM unusable (${summary})` };
+  await writeVerdict(o.cacheDir, { key, choice, probes, at: new Date().toISOString() });
+  return choice;
+}
+
+/** A lab fell back from KVM to TCG: later runs on this host boot go straight to TCG. */
+export async function rememberFallback(virsh: Virsh, cacheDir: string, reason: string): Promise<void> {
+  const key = await verdictKey(virsh);
+  await writeVerdict(cacheDir, { key, choice: { accel: 'tcg', mode: 'auto', reason: `KVM fell back: ${reason}` }, probes: [], at: new Date().toISOString() });
+}
+
+async function readVerdict(cacheDir: string, key: VerdictKey): Promise<CachedVerdict | undefined> {
+  // No file yet: nothing remembered.
+  const text = existsSync(verdictFile(cacheDir)) ? await readFile(verdictFile(cacheDir), 'utf8') : undefined;
+  if (!text) return undefined;
+  const v = JSON.parse(text) as CachedVerdict;
+  return JSON.stringify(v.key) === JSON.stringify(key) ? v : undefined;
+}
+
+async function writeVerdict(cacheDir: string, v: CachedVerdict): Promise<void> {
+  await mkdir(cacheDir, { recursive: true });
+  await writeFile(verdictFile(cacheDir), JSON.stringify(v, null, 2));
+}
+
+/** The remembered verdict for this host boot, if any (doctor, status). */
+export async function rememberedVerdict(virsh: Virsh, cacheDir: string): Promise<CachedVerdict | undefined> {
+  return readVerdict(cacheDir, await verdictKey(virsh));
 }

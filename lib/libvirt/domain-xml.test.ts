@@ -47,6 +47,8 @@ function spec(over: Partial<DomainSpec> = {}): DomainSpec {
     consoleLog: '/run/lab/drbd1-console.log',
     mgmt: { mac: '52:54:00:00:01:01', sshPort: 40123 },
     repl: { mac: '52:54:00:00:02:01', network: 'drbdlab-abc123-repl' },
+    owner: { kind: 'process', pid: 4242, startTime: '123456', bootId: 'b00t' },
+    labDir: '/work/.lab/abc123',
     ...over,
   };
 }
@@ -86,6 +88,22 @@ describe('renderDomainXml', () => {
     expect(labs[0]!.namespaceURI).toBe(LAB_XMLNS);
     expect(labs[0]!.getAttribute('id')).toBe('abc123');
     expect(labs[0]!.getAttribute('node')).toBe('drbd1');
+  });
+
+  it('metadata names the owner (kind, pid, process start, host boot) and the lab folder, for the reaper', () => {
+    const lab = Array.from(child(parse(renderDomainXml(spec())), 'metadata').getElementsByTagNameNS(LAB_XMLNS, 'lab'))[0]!;
+    expect(lab.getAttribute('owner-kind')).toBe('process');
+    expect(lab.getAttribute('owner-pid')).toBe('4242');
+    expect(lab.getAttribute('owner-start')).toBe('123456');
+    expect(lab.getAttribute('owner-boot')).toBe('b00t');
+    expect(lab.getAttribute('dir')).toBe('/work/.lab/abc123');
+  });
+
+  it('kvm with a named model: custom cpu that forbids falling back to another model', () => {
+    const cpu = child(parse(renderDomainXml(spec({ accel: 'kvm', cpu: { model: 'Skylake-Client' } }))), 'cpu');
+    expect(cpu.getAttribute('mode')).toBe('custom');
+    expect(child(cpu, 'model').textContent).toBe('Skylake-Client');
+    expect(child(cpu, 'model').getAttribute('fallback')).toBe('forbid');
   });
 
   it('direct boot: kernel, initrd and cmdline, no <boot>', () => {

@@ -1,9 +1,23 @@
 import { create } from 'xmlbuilder2';
+import type { Owner } from '../host/owner.js';
 
 export const LAB_XMLNS = 'https://github.com/drbdlab/drbdlab/xmlns/1';
 const QEMU_XMLNS = 'http://libvirt.org/schemas/domain/qemu/1.0';
 
 export type Accel = 'kvm' | 'tcg';
+
+/** The guest CPU under KVM: the host's own, else a named model (nested KVM may refuse one). */
+export type KvmCpu = 'host-passthrough' | { model: string };
+
+/** The <cpu> element for a hypervisor choice; TCG emulates a plain qemu64. */
+export function cpuElement(accel: Accel, cpu: KvmCpu = 'host-passthrough'): Record<string, unknown> {
+  if (accel === 'tcg') return { '@mode': 'custom', '@match': 'exact', model: 'qemu64' };
+  if (cpu === 'host-passthrough') return { '@mode': 'host-passthrough' };
+  // check='none': QEMU, not libvirt's CPU map, decides which features the nested host lacks.
+  return { '@mode': 'custom', '@match': 'exact', '@check': 'none', model: { '@fallback': 'forbid', '#': cpu.model } };
+}
+
+export type OwnerTag = Owner;
 
 export type BootSpec =
   /** Kernel and initrd handed to QEMU directly: the Debian image has no bootloader. */
@@ -13,9 +27,16 @@ export type BootSpec =
 
 export interface DomainSpec {
   name: string;
+  /** Fixed per node: a re-define (new port, KVM→TCG) then updates the domain in place. */
+  uuid?: string;
   labId: string;
   node: string;
   accel: Accel;
+  /** Under KVM: the CPU mode the probe found to boot. */
+  cpu?: KvmCpu;
+  owner: OwnerTag;
+  /** The lab's folder, so a reaper in another checkout can remove it too. */
+  labDir: string;
   memoryMiB: number;
   cpus: number;
   boot: BootSpec;
@@ -61,15 +82,16 @@ export function renderDomainXml(spec: DomainSpec): string {
       '@type': spec.accel === 'kvm' ? 'kvm' : 'qemu',
       '@xmlns:qemu': QEMU_XMLNS,
       name: spec.name,
+      ...(spec.uuid ? { uuid: spec.uuid } : {}),
       title: `drbdlab ${spec.labId} ${spec.node}`,
       metadata: {
-        'drbdlab:lab': { '@xmlns:drbdlab': LAB_XMLNS, '@id': spec.labId, '@node': spec.node },
+        'drbdlab:lab': labMetadata(spec.labId, spec.node, spec.owner, spec.labDir),
       },
       memory: { '@unit': 'MiB', '#': spec.memoryMiB },
       vcpu: spec.cpus,
       os,
       features,
-      cpu: spec.accel === 'kvm' ? { '@mode': 'host-passthrough' } : { '@mode': 'custom', '@match': 'exact', model: 'qemu64' },
+      cpu: cpuElement(spec.accel, spec.cpu),
       clock: { '@offset': 'utc' },
       on_poweroff: 'destroy',
       on_reboot: 'restart',
@@ -115,4 +137,19 @@ export function renderDomainXml(spec: DomainSpec): string {
     },
   };
   return create(doc).end({ prettyPrint: true, headless: true }) + '\n';
+}
+
+/** The metadata element every drbdlab domain carries: the lab, the node, the owner, the folder. */
+export function labMetadata(labId: string, node: string, owner: OwnerTag, labDir: string): Record<string, unknown> {
+  return {
+    '@xmlns:drbdlab': LAB_XMLNS,
+    '@id': labId,
+    '@node': node,
+    '@dir': labDir,
+    // Attributes, not child elements: libvirt keeps only the one namespaced element as written.
+    '@owner-kind': owner.kind,
+    '@owner-pid': owner.pid,
+    '@owner-start': owner.startTime,
+    '@owner-boot': owner.bootId,
+  };
 }

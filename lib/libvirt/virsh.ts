@@ -52,7 +52,7 @@ export class Virsh {
 
   async run(args: readonly string[], opts: RunOptions = {}): Promise<string> {
     try {
-      const r = await run('virsh', ['-c', this.uri, '-q', ...args], { timeoutMs: 120_000, ...opts });
+      const r = await run('virsh', ['-c', this.uri, '-q', ...args], { timeoutMs: 120_000, detached: true, ...opts });
       return r.stdout;
     } catch (err) {
       if (err instanceof HostCommandError) throw new VirshError(err, classifyVirshError(err.stderr));
@@ -80,6 +80,16 @@ export class Virsh {
 
   async domainState(name: string): Promise<string | undefined> {
     return (await this.runIfExists(['domstate', name]))?.trim();
+  }
+
+  async domainXml(name: string): Promise<string | undefined> {
+    return this.runIfExists(['dumpxml', name]);
+  }
+
+  /** Replace one namespaced metadata element, in the running domain and its definition. */
+  async setMetadata(domain: string, uri: string, key: string, xml: string): Promise<void> {
+    const live = (await this.domainState(domain)) === 'running' ? ['--live'] : [];
+    await this.run(['metadata', domain, uri, '--key', key, '--set', xml, '--config', ...live]);
   }
 
 }

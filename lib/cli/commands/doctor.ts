@@ -1,9 +1,15 @@
 import { statfsSync } from 'node:fs';
 import { execa } from 'execa';
-import { detectAccel } from '../../libvirt/accel.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chooseAccel, kvmDeviceProblem, rememberedVerdict } from '../../libvirt/accel.js';
+import { isKvmCheck, parseVirtHostValidate } from '../../host/virt-host-validate.js';
+import { debian12Recipe } from '../../image/debian12-recipe.js';
+import { imageDir, recipeDigest } from '../../image/cache.js';
 import { Virsh } from '../../libvirt/virsh.js';
 import { labIdsInLibvirt } from '../../lab/teardown.js';
-import { cacheRoot } from '../../image/cache.js';
+import { cacheRoot, readCachedImage } from '../../image/cache.js';
 
 export interface Check {
   name: string;
@@ -24,7 +30,7 @@ const TOOLS: [string, string][] = [
 ];
 
 /** What the lab needs from this host, each with the exact fix. */
-export async function runDoctor(uri: string): Promise<Check[]> {
+export async function runDoctor(uri: string, opts: { reprobe?: boolean } = {}): Promise<Check[]> {
   const checks: Check[] = [];
   const major = Number(process.versions.node.split('.')[0]);
   checks.push({ name: 'node', ok: major >= 20, detail: `v${process.versions.node}`, fix: 'install Node.js 20 or newer' });
@@ -57,8 +63,18 @@ export async function runDoctor(uri: string): Promise<Check[]> {
       fix: `npm run lab -- down --all`,
     });
   }
-  const accel = await detectAccel();
-  checks.push({ name: 'hypervisor', ok: true, detail: `${accel.accel.toUpperCase()}: ${accel.reason}` });
+  const validate = await execa('virt-host-validate', ['qemu'], { reject: false, all: true });
+  for (const l of parseVirtHostValidate(String(validate.all ?? ''))) {
+    if (l.status === 'PASS') continue;
+    // KVM's own checks decide KVM or TCG (the hypervisor line), not whether the lab can run.
+    checks.push({ name: 'virt-host-validate', ok: l.status === 'WARN' || isKvmCheck(l), detail: `${l.status} ${l.check}${l.detail ? `: ${l.detail}` : ''}` });
+  }
+  const device = await kvmDeviceProblem();
+  checks.push({ name: '/dev/kvm access', ok: !device || device.includes('does not exist'), detail: device ?? "libvirt's QEMU user can open it", fix: 'bash scripts/host-setup.sh (gives /dev/kvm the group and mode udev would)' });
+  if (libvirtOk) {
+    checks.push(await timedDefine(virsh, device));
+    checks.push(await hypervisorCheck(virsh, opts.reprobe ?? false));
+  }
   try {
     const st = statfsSync(cacheRoot().replace(/\/\.cache$/, ''));
     const freeGiB = (st.bavail * st.bsize) / 2 ** 30;
@@ -67,4 +83,45 @@ export async function runDoctor(uri: string): Promise<Check[]> {
     /* the folder may not exist yet */
   }
   return checks;
+}
+
+/**
+ * A throwaway define/undefine, timed: while /dev/kvm is unusable for libvirt's QEMU user,
+ * libvirt re-probes QEMU's capabilities on every define (36 QEMU launches, 72 s each).
+ */
+async function timedDefine(virsh: Virsh, deviceProblem: string | undefined): Promise<Check> {
+  const dir = await mkdtemp(join(tmpdir(), 'drbdlab-doctor-'));
+  const name = `drbdlab-doctor-${process.pid}`;
+  const file = join(dir, 'domain.xml');
+  await writeFile(file, `<domain type='qemu'><name>${name}</name><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='pc'>hvm</type></os></domain>\n`);
+  const t = Date.now();
+  try {
+    await virsh.run(['define', file], { timeoutMs: 300_000 });
+    const secs = (Date.now() - t) / 1000;
+    const slow = secs > 5;
+    return {
+      name: 'libvirt define',
+      ok: !slow,
+      detail: slow
+        ? `a define took ${secs.toFixed(0)} s: libvirt re-probes QEMU's capabilities on every define${deviceProblem ? ` because ${deviceProblem}` : ''}`
+        : `${secs.toFixed(2)} s`,
+      fix: 'bash scripts/host-setup.sh, then restart libvirtd (pkill -x libvirtd; libvirtd -d)',
+    };
+  } finally {
+    await virsh.runIfExists(['undefine', name]);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The remembered verdict, or a probe when the offline image is cached (it boots that kernel). */
+async function hypervisorCheck(virsh: Virsh, reprobe: boolean): Promise<Check> {
+  const remembered = reprobe ? undefined : await rememberedVerdict(virsh, cacheRoot());
+  if (remembered) return { name: 'hypervisor', ok: true, detail: `${remembered.choice.accel.toUpperCase()}: ${remembered.choice.reason} (verdict of ${remembered.at})` };
+  const recipe = debian12Recipe();
+  const img = await readCachedImage(recipe.profile, recipeDigest(recipe));
+  if (!img?.kernel || !img.initrd) {
+    return { name: 'hypervisor', ok: true, detail: `not probed yet: the probe boots the lab's kernel (npm run lab -- image build; image folder ${imageDir(recipe.profile, recipeDigest(recipe))})` };
+  }
+  const c = await chooseAccel({ virsh, cacheDir: cacheRoot(), boot: { kind: 'direct', kernel: img.kernel, initrd: img.initrd, cmdline: recipe.cmdline }, reprobe: true });
+  return { name: 'hypervisor', ok: true, detail: `${c.accel.toUpperCase()}: ${c.reason}` };
 }

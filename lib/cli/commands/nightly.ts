@@ -9,6 +9,7 @@ import { chooseProfile } from '../../image/profiles.js';
 import { Lab } from '../../lab/lab.js';
 import type { StartedLab } from '../../lab/started-lab.js';
 import { labPaths } from '../../lab/paths.js';
+import { keepForUser } from '../../lab/ownership.js';
 import { copyConsoleLogs } from '../../report/console-logs.js';
 import { writeBrokenLabResult } from '../../report/broken-result.js';
 import { reportStatus, type AllureResult } from '../../report/classify.js';
@@ -71,6 +72,8 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     await publish(reports, run, say);
     if (lab) {
       if (o.keep && code !== EXIT.ok) {
+        await keepForUser(lab.state);
+        await lab[Symbol.asyncDispose](); // keep=true: closes the SSH sessions, leaves the VMs
         say(`kept lab ${lab.id} for you: npm run lab -- ssh drbd1 --lab ${lab.id}`);
         say(`when done:            npm run lab -- down --lab ${lab.id}   (files: ${labPaths(lab.id).dir})`);
       } else {

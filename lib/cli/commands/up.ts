@@ -28,6 +28,8 @@ export async function upCommand(o: UpOptions): Promise<StartedLab> {
           const t0 = Date.now();
           started = await lab.start({
             keep: o.keep ?? true,
+            // The user's once ready; until then a kill of this process gets it reaped.
+            owner: 'user',
             signal: o.signal,
             progress: (m) => {
               task.output = `[${((Date.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${m}`;

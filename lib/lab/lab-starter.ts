@@ -1,0 +1,379 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadTemplates, renderSeed } from '../cloud-init/render.js';
+import { buildSeedIso } from '../cloud-init/seed-iso.js';
+import { prefixLength, type LabConfig } from '../config/lab-schema.js';
+import { WaitTimeoutError } from '../errors.js';
+import { run } from '../exec/run.js';
+import { currentOwner } from '../host/owner.js';
+import { cacheRoot } from '../image/cache.js';
+import type { BaseImage, GuestProfile } from '../image/profile.js';
+import { silent, type Progress } from '../image/progress.js';
+import { chooseAccel, rememberFallback, type AccelChoice } from '../libvirt/accel.js';
+import { renderDomainXml } from '../libvirt/domain-xml.js';
+import { cpuName, KERNEL_RAN, qemuLogTail } from '../libvirt/kvm-probe.js';
+import { renderNetworkXml } from '../libvirt/network-xml.js';
+import { Virsh, VirshError } from '../libvirt/virsh.js';
+import type { CommandSink } from '../report/command-record.js';
+import { Transcript } from '../report/transcript.js';
+import { ensureKeyPair, knownHostsLine } from '../ssh/keys.js';
+import { pollUntil, setTimeoutScale } from '../wait/poll.js';
+import { bridgeName, domainName, macFor, MGMT_GUEST_IP, networkName, newLabId } from './identity.js';
+import { keepForUser } from './ownership.js';
+import { labPaths } from './paths.js';
+import { freeLoopbackPort } from './ports.js';
+import { describeReaped, reapOrphans } from './reaper.js';
+import { StartedLab } from './started-lab.js';
+import { writeState, type LabState } from './state.js';
+import { teardownLab } from './teardown.js';
+
+export const LAB_USER = 'drbdlab';
+
+export interface StartOptions {
+  progress?: Progress;
+  /** Ctrl-C: abort the start and clean up what was made. */
+  signal?: AbortSignal;
+  /** Keep the VMs when disposing the started lab. */
+  keep?: boolean;
+  /** Keep what was made when start() itself fails (a user's --keep); otherwise remove it. */
+  keepOnFailure?: boolean;
+  sink?: CommandSink;
+  /** A fixed hypervisor choice (tests); by default the probe's verdict. */
+  accel?: AccelChoice;
+  /**
+   * 'process' (default): the lab belongs to this process and is reaped once it is gone.
+   * 'user' (`up`): it becomes the user's once ready, and stays until `down`.
+   */
+  owner?: 'process' | 'user';
+  /** Where a node's SSH forward goes (tests hand out a port somebody else holds). */
+  pickPort?: () => Promise<number>;
+}
+
+/** Attempts at a free forwarded port when another process takes the chosen one first. */
+const PORT_ATTEMPTS = 5;
+/** Under KVM a node's kernel must run within this; else the lab falls back to TCG. */
+const KVM_BOOT_DEADLINE_MS = 60_000;
+
+type NodeState = LabState['nodes'][number];
+
+/**
+ * One start of a lab, phase by phase (as testcontainers' GenericContainer.start): image,
+ * hypervisor, lab folder, node files, domains, network, boot, readiness. Everything made is
+ * recorded in the lab's state first, so a failure or a signal at any phase removes it all.
+ */
+export class LabStarter {
+  private readonly progress: Progress;
+  private readonly virsh: Virsh;
+  private readonly timings: Record<string, number> = {};
+  private readonly t0 = Date.now();
+  private image!: BaseImage;
+  private accel!: AccelChoice;
+  private state!: LabState;
+  private started?: StartedLab;
+
+  constructor(
+    private readonly config: LabConfig,
+    private readonly profile: GuestProfile,
+    private readonly opts: StartOptions,
+  ) {
+    this.progress = opts.progress ?? silent;
+    this.virsh = new Virsh(config.libvirtUri);
+  }
+
+  async start(): Promise<StartedLab> {
+    await this.reapOrphans();
+    await this.resolveImage();
+    await this.chooseHypervisor();
+    await this.createLabFolder();
+    try {
+      await this.phase('clone', () => this.prepareNodes());
+      await this.defineDomains();
+      await this.startNetwork();
+      const tBoot = Date.now();
+      await this.bootNodes();
+      await this.waitUntilReady(tBoot);
+      this.timings.up = (Date.now() - this.t0) / 1000;
+      this.state.phase = 'up';
+      await writeState(this.state);
+      if (this.opts.owner === 'user') await keepForUser(this.state);
+      this.started!.timings = this.timings;
+      return this.started!;
+    } catch (err) {
+      await this.cleanUpAfter(err);
+      throw err;
+    }
+  }
+
+  private async phase(name: string, fn: () => Promise<void>): Promise<void> {
+    this.opts.signal?.throwIfAborted();
+    const t = Date.now();
+    await fn();
+    this.timings[name] = (Date.now() - t) / 1000;
+  }
+
+  /** Labs of processes that are gone (a killed nightly, a crashed test run) go first. */
+  private async reapOrphans(): Promise<void> {
+    for (const r of await reapOrphans(this.config.libvirtUri)) this.progress(describeReaped(r));
+  }
+
+  private async resolveImage(): Promise<void> {
+    const t = Date.now();
+    await this.profile.checkAvailable();
+    this.image = await this.profile.ensureImage(this.progress, this.opts.signal);
+    this.timings[this.image.built ? 'imageBuild' : 'imageCached'] = (Date.now() - t) / 1000;
+  }
+
+  private async chooseHypervisor(): Promise<void> {
+    this.accel =
+      this.opts.accel ??
+      (await chooseAccel({ virsh: this.virsh, cacheDir: cacheRoot(), boot: this.image.boot, disk: this.image.disk, progress: this.progress }));
+    setTimeoutScale(this.accel.accel === 'tcg' ? 3 : 1);
+    const cpu = this.accel.cpu ? `, CPU ${cpuName(this.accel.cpu)}` : '';
+    this.progress(`hypervisor: ${this.accel.accel.toUpperCase()}${cpu} (${this.accel.reason})`);
+  }
+
+  /** The state file comes first: from here on, `down` and the reaper can find this lab. */
+  private async createLabFolder(): Promise<void> {
+    this.opts.signal?.throwIfAborted();
+    const labId = newLabId();
+    this.state = {
+      labId,
+      phase: 'starting',
+      createdAt: new Date().toISOString(),
+      profile: this.profile.name,
+      accel: this.accel.accel,
+      accelReason: this.accel.reason,
+      cpu: this.accel.cpu,
+      owner: currentOwner('process'),
+      libvirtUri: this.config.libvirtUri,
+      user: LAB_USER,
+      network: networkName(labId),
+      image: { dir: this.image.dir, digest: this.image.digest, versions: this.image.versions },
+      config: this.config,
+      nodes: [],
+    };
+    await mkdir(join(labPaths(labId).dir, 'keys'), { recursive: true });
+    await writeState(this.state);
+  }
+
+  private get paths() {
+    return labPaths(this.state.labId);
+  }
+
+  /** Keys, copy-on-write disks and cloud-init seeds: files only, nothing in libvirt yet. */
+  private async prepareNodes(): Promise<void> {
+    const p = this.paths;
+    const labId = this.state.labId;
+    this.progress(`lab ${labId}: cloning ${this.config.nodes.length} nodes from ${this.image.profile} ${this.image.digest.slice(0, 12)}`);
+    const userKey = await ensureKeyPair(p.userKey, `drbdlab-${labId}`);
+    const templates = await loadTemplates();
+    const hosts = this.config.nodes.map((n) => ({ ip: n.replicationIp, name: n.name }));
+    const prefix = prefixLength(this.config.replicationNetwork);
+    for (const n of this.config.nodes) {
+      this.opts.signal?.throwIfAborted();
+      await mkdir(p.nodeDir(n.name), { recursive: true });
+      const hostKey = await ensureKeyPair(p.hostKey(n.name), `${n.name}-host`);
+      this.state.nodes.push({
+        name: n.name,
+        id: n.id,
+        domain: domainName(labId, n.name),
+        uuid: randomUUID(),
+        sshPort: await this.pickPort(),
+        replicationIp: n.replicationIp,
+        hostKey: hostKey.publicKey,
+      });
+      await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', this.image.disk, p.rootDisk(n.name)]);
+      await run('qemu-img', ['create', '-q', '-f', 'qcow2', p.dataDisk(n.name), `${this.config.dataDiskGiB * 1024}M`]);
+      const seed = renderSeed(templates, {
+        hostname: n.name,
+        instanceId: `drbdlab-${labId}-${n.name}`,
+        user: LAB_USER,
+        authorizedKey: userKey.publicKey,
+        hostKeyPrivate: hostKey.privateKey,
+        hostKeyPublic: hostKey.publicKey,
+        mgmtMac: macFor('mgmt', n.id),
+        mgmtAddress: `${MGMT_GUEST_IP}/24`,
+        replMac: macFor('repl', n.id),
+        replAddress: `${n.replicationIp}/${prefix}`,
+        hosts,
+      });
+      await buildSeedIso(seed, p.seedIso(n.name));
+    }
+    await this.writeNodeState();
+  }
+
+  private pickPort(): Promise<number> {
+    return (this.opts.pickPort ?? freeLoopbackPort)();
+  }
+
+  private async writeNodeState(): Promise<void> {
+    await writeFile(this.paths.knownHosts, this.state.nodes.map((n) => knownHostsLine(n.sshPort, n.hostKey)).join('\n') + '\n');
+    await writeState(this.state);
+  }
+
+  /** Domains before the network: a network without domains is then always an orphan. */
+  private async defineDomains(): Promise<void> {
+    this.opts.signal?.throwIfAborted();
+    for (const n of this.state.nodes) await this.defineDomain(n);
+  }
+
+  /** Define (or re-define in place: same name and uuid) one node's domain. */
+  private async defineDomain(n: NodeState): Promise<void> {
+    const p = this.paths;
+    const xml = renderDomainXml({
+      name: n.domain,
+      uuid: n.uuid,
+      labId: this.state.labId,
+      node: n.name,
+      accel: this.state.accel,
+      cpu: this.state.cpu,
+      owner: this.state.owner!,
+      labDir: p.dir,
+      memoryMiB: this.config.memoryMiB,
+      cpus: this.config.cpus,
+      boot: this.image.boot,
+      rootDisk: p.rootDisk(n.name),
+      dataDisk: p.dataDisk(n.name),
+      seedIso: p.seedIso(n.name),
+      consoleLog: p.consoleLog(n.name),
+      mgmt: { mac: macFor('mgmt', n.id), sshPort: n.sshPort },
+      repl: { mac: macFor('repl', n.id), network: this.state.network },
+    });
+    await writeFile(p.domainXml(n.name), xml);
+    await this.virsh.run(['define', p.domainXml(n.name)]);
+  }
+
+  private async startNetwork(): Promise<void> {
+    this.opts.signal?.throwIfAborted();
+    await writeFile(this.paths.networkXml, renderNetworkXml({ name: this.state.network, bridge: bridgeName(this.state.labId) }));
+    await this.virsh.run(['net-define', this.paths.networkXml]);
+    await this.virsh.run(['net-start', this.state.network]);
+  }
+
+  /** Start every node; under an automatic KVM choice, a node that does not boot sends the lab to TCG. */
+  private async bootNodes(): Promise<void> {
+    this.opts.signal?.throwIfAborted();
+    this.progress(`lab ${this.state.labId}: starting ${this.state.nodes.map((n) => n.name).join(', ')}`);
+    const mayFallBack = this.state.accel === 'kvm' && this.accel.mode === 'auto';
+    try {
+      await Promise.all(this.state.nodes.map((n) => this.startNode(n)));
+    } catch (err) {
+      if (!(mayFallBack && err instanceof VirshError)) throw err;
+      return this.fallBackToTcg(`${err.stderr.trim().split('\n').pop()}`);
+    }
+    if (mayFallBack) {
+      const silentNode = await this.firstNodeWhoseKernelDidNotRun();
+      if (silentNode) await this.fallBackToTcg(silentNode);
+    }
+  }
+
+  /** `virsh start`, and a new forwarded port when someone took ours since we chose it. */
+  private async startNode(n: NodeState): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.virsh.run(['start', n.domain]);
+        return;
+      } catch (err) {
+        if (!(err instanceof VirshError && err.failure === 'port-in-use') || attempt >= PORT_ATTEMPTS) throw err;
+        const taken = n.sshPort;
+        n.sshPort = await this.pickPort();
+        this.progress(`${n.name}: 127.0.0.1:${taken} was taken by another process; forwarding SSH from 127.0.0.1:${n.sshPort} instead`);
+        await this.writeNodeState();
+        await this.defineDomain(n);
+      }
+    }
+  }
+
+  /** Under KVM: each node's kernel must reach /init; a dead or silent node names the failure. */
+  private async firstNodeWhoseKernelDidNotRun(): Promise<string | undefined> {
+    const verdicts = await Promise.all(
+      this.state.nodes.map(async (n) => {
+        try {
+          return await pollUntil(
+            `${n.name}'s kernel to run under KVM`,
+            async () => {
+              const log = await readFile(this.paths.consoleLog(n.name), 'utf8').catch(() => '');
+              if (KERNEL_RAN.test(log)) return { done: true, value: undefined, seen: 'kernel ran' };
+              const st = await this.virsh.domainState(n.domain);
+              if (st !== 'running') return { done: true, value: `${n.name}: QEMU died (${(await qemuLogTail(n.domain)) || st})`, seen: st ?? 'gone' };
+              return { done: false, seen: 'console silent' };
+            },
+            { timeoutMs: KVM_BOOT_DEADLINE_MS, intervalMs: 500, signal: this.opts.signal },
+          );
+        } catch (err) {
+          if (err instanceof WaitTimeoutError) return `${n.name}: console silent for ${KVM_BOOT_DEADLINE_MS / 1000} s`;
+          throw err;
+        }
+      }),
+    );
+    return verdicts.find((v): v is string => !!v);
+  }
+
+  /** Once per lab: every node goes to TCG, the run says so, and this host boot remembers it. */
+  private async fallBackToTcg(why: string): Promise<void> {
+    this.progress(`KVM did not boot the lab (${why}): falling back to TCG for every node`);
+    await Promise.all(this.state.nodes.map((n) => this.virsh.runIfExists(['destroy', n.domain])));
+    this.state.accel = 'tcg';
+    this.state.cpu = undefined;
+    this.state.accelReason = `KVM fell back to TCG: ${why}`;
+    this.accel = { accel: 'tcg', mode: 'auto', reason: this.state.accelReason };
+    setTimeoutScale(3);
+    await writeState(this.state);
+    await rememberFallback(this.virsh, cacheRoot(), why);
+    await this.defineDomains();
+    await Promise.all(this.state.nodes.map((n) => this.startNode(n)));
+  }
+
+  /** Readiness = SSH answers with the pinned host key and cloud-init has finished, on every node. */
+  private async waitUntilReady(tBoot: number): Promise<void> {
+    const key = await readFile(this.paths.userKey, 'utf8');
+    const started = new StartedLab(this.state, key, this.opts.sink ?? new Transcript(this.paths.transcript), this.opts.keep ?? false);
+    this.started = started;
+    // One node failing (or Ctrl-C) stops the others' waits too: nothing keeps polling a lab
+    // that is being removed.
+    const stopWaits = new AbortController();
+    this.opts.signal?.addEventListener('abort', () => stopWaits.abort(this.opts.signal?.reason), { once: true });
+    started.stopOnFailure = stopWaits;
+    await Promise.all(
+      started.nodeList.map(async (node) => {
+        try {
+          await raceAbort(node.waitReady(undefined, stopWaits.signal), this.opts.signal);
+        } catch (err) {
+          stopWaits.abort(err);
+          throw err;
+        }
+        this.timings[`ready.${node.name}`] = (Date.now() - tBoot) / 1000;
+        this.progress(`${node.name}: ready (SSH + cloud-init) after ${this.timings[`ready.${node.name}`]!.toFixed(0)} s`);
+      }),
+    );
+  }
+
+  private async cleanUpAfter(err: unknown): Promise<void> {
+    this.state.phase = 'failed';
+    this.started?.stopOnFailure?.abort(err);
+    for (const n of this.started?.nodeList ?? []) n.close();
+    if (this.opts.keepOnFailure) {
+      await keepForUser(this.state);
+      this.progress(`lab ${this.state.labId}: start failed, kept for inspection (npm run lab -- down --lab ${this.state.labId})`);
+      return;
+    }
+    this.progress(`lab ${this.state.labId}: start failed, removing what was made`);
+    try {
+      for (const r of await teardownLab(this.state.labId, this.config.libvirtUri)) this.progress(`  removed ${r}`);
+    } catch (teardownErr) {
+      // The start's own error is what the user needs; the leftover is named, and reaped later.
+      this.progress(`lab ${this.state.labId}: removal failed too (${(teardownErr as Error).message.split('\n')[0]}); the next drbdlab command reaps it`);
+    }
+  }
+}
+
+function raceAbort<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason ?? new Error('aborted'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

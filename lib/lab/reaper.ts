@@ -1,0 +1,81 @@
+// The reaper, as testcontainers' Ryuk is for containers: a lab made by the nightly job or the
+// tests belongs to its process; once that process is gone, the next drbdlab command removes it.
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cacheRoot } from '../image/cache.js';
+import { removeTree } from '../image/remove-tree.js';
+import { parseLabMetadata } from '../libvirt/lab-metadata.js';
+import { Virsh } from '../libvirt/virsh.js';
+import { isLabDomain, networkName } from './identity.js';
+import { hostBootId, ownerAlive, type Owner } from '../host/owner.js';
+import { listLabIds, readState } from './state.js';
+import { labIdsInLibvirt, teardownLab } from './teardown.js';
+
+export interface Reaped {
+  labId: string;
+  why: string;
+  removed: string[];
+}
+
+interface Known {
+  owner?: Owner;
+  dir?: string;
+  domains: number;
+  localState: boolean;
+}
+
+/** Labs (and half-built images) whose owner is gone. A user's lab and a lab of before owners stay. */
+export async function reapOrphans(uri = 'qemu:///system'): Promise<Reaped[]> {
+  const virsh = new Virsh(uri);
+  const labs = new Map<string, Known>();
+  const known = (id: string) => labs.get(id) ?? labs.set(id, { domains: 0, localState: false }).get(id)!;
+
+  for (const d of (await virsh.listDomains()).filter((n) => isLabDomain(n))) {
+    const meta = parseLabMetadata((await virsh.domainXml(d)) ?? '');
+    if (!meta) continue;
+    const k = known(meta.labId);
+    k.domains += 1;
+    k.owner ??= meta.owner;
+    k.dir ??= meta.dir;
+  }
+  for (const id of await listLabIds()) {
+    const k = known(id);
+    k.localState = true;
+    k.owner ??= (await readState(id))?.owner;
+  }
+  const reaped: Reaped[] = [];
+  for (const [id, k] of labs) {
+    if (!k.owner || ownerAlive(k.owner)) continue;
+    const removed = await teardownLab(id, uri, { dir: k.dir });
+    reaped.push({ labId: id, why: `its owner, pid ${k.owner.pid}, is gone`, removed });
+  }
+  // A network outlives its lab only after a kill mid-teardown: domains are defined before it.
+  for (const id of await labIdsInLibvirt(uri)) {
+    if (labs.has(id) || !(await virsh.listNetworks()).includes(networkName(id))) continue;
+    const removed = await teardownLab(id, uri);
+    reaped.push({ labId: id, why: 'a network without domains or owner', removed });
+  }
+  reaped.push(...(await reapImageScratch()));
+  return reaped;
+}
+
+/** `<image>.building-<pid>-<start>` folders of builds whose process is gone (killed mid-build). */
+async function reapImageScratch(): Promise<Reaped[]> {
+  const root = join(cacheRoot(), 'images');
+  if (!existsSync(root)) return [];
+  const out: Reaped[] = [];
+  for (const name of await readdir(root)) {
+    const m = /\.building-(\d+)-(\d+)$/.exec(name);
+    if (!m) continue;
+    // The name holds pid and start time of this host boot; a folder from an earlier boot has none alive.
+    if (ownerAlive({ kind: 'process', pid: Number(m[1]), startTime: m[2]!, bootId: hostBootId() })) continue;
+    await removeTree(join(root, name));
+    out.push({ labId: name, why: `an image build of pid ${m[1]} that is gone`, removed: [`folder ${join(root, name)}`] });
+  }
+  return out;
+}
+
+export function describeReaped(r: Reaped): string {
+  return `reaped ${r.labId.length === 6 ? `lab ${r.labId}` : r.labId} (${r.why}): removed ${r.removed.join(', ') || 'nothing'}`;
+}
