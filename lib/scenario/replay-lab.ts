@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { DrbdlabError, RemoteCommandError } from '../errors.js';
 import type { ProfileName } from '../image/profile-names.js';
 import { Redactor, type CommandRecord, type CommandSink } from '../report/command-record.js';
-import { ENDS_WAIT, setTimeoutScale } from '../wait/poll.js';
+import { setTimeoutScale } from '../wait/poll.js';
 import type { ExecOptions, ExecResult } from '../ssh/session.js';
 import type { Clock } from '../wait/poll.js';
 import type { ScenarioLab, ScenarioNode } from './scenario-lab.js';
@@ -10,8 +10,6 @@ import type { ScenarioLab, ScenarioNode } from './scenario-lab.js';
 /** A replayed run asked for something other than what the recording holds. */
 export class ReplayMismatchError extends DrbdlabError {
   override readonly kind = 'product';
-  /** No wait may swallow it as "not yet". */
-  readonly [ENDS_WAIT] = true;
   constructor(
     readonly index: number,
     readonly expected: Pick<CommandRecord, 'node' | 'command'> | undefined,
