@@ -61,6 +61,30 @@ export class RemoteCommandError extends DrbdlabError {
   }
 }
 
+/**
+ * The SSH connection to a node failed or went away under a command (refused, reset, handshake
+ * timeout, channel refused): no exit status. A RemoteCommandError for whoever catches those,
+ * but a wait takes it as "not yet": it is what a booting or rebooting node looks like.
+ */
+export class SshTransportError extends RemoteCommandError {
+  constructor(node: string, command: string, cause: unknown) {
+    const detail = cause instanceof Error ? cause.message.split('\n')[0]! : String(cause);
+    super(node, command, null, '', detail, 'infrastructure');
+    this.message = `${node}: \`${command}\`: SSH connection failed: ${detail}`;
+    this.cause = cause;
+  }
+}
+
+/** cloud-init on a node finished with errors (result.json) or says `status: error`: waiting won't fix it. */
+export class CloudInitError extends DrbdlabError {
+  constructor(
+    readonly node: string,
+    readonly errors: string[],
+  ) {
+    super(`${node}: cloud-init finished with errors: ${errors.join('; ')}`);
+  }
+}
+
 /** A wait strategy ran out of time; says what it last saw. */
 export class WaitTimeoutError extends DrbdlabError {
   override readonly kind: FailureKind;

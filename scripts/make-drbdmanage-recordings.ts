@@ -1,6 +1,8 @@
 // Generates the replay recordings of the drbdmanage scenarios (profile ubuntu1804-drbd9):
-//   scenarios/recordings/{walkthrough,reboot,hostname,services}.ubuntu1804-drbd9.json
+//   scenarios/recordings/synthetic/{walkthrough,reboot,hostname,services}.ubuntu1804-drbd9.json
 // from the walkthrough's verbatim outputs (lib/drbd/fixtures, copied from shared/walkthrough).
+// They are synthetic evidence (`evidence: 'synthetic'`): no VM ran them, so they carry no
+// hypervisor, kernel or package-version labels, and a replay of them says so in its name.
 //
 //   npx tsx scripts/make-drbdmanage-recordings.ts
 //
@@ -24,7 +26,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseJoinCommand } from '../lib/drbd/index.js';
 import type { CommandRecord } from '../lib/report/command-record.js';
-import type { Recording } from '../lib/scenario/replay-lab.js';
+import { SYNTHETIC_SOURCE, type Recording } from '../lib/scenario/recording.js';
 import {
   cmd,
   DRBD_SERVICE,
@@ -40,7 +42,7 @@ import {
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURES = join(ROOT, 'lib', 'drbd', 'fixtures');
-const OUT_DIR = join(ROOT, 'scenarios', 'recordings');
+const OUT_DIR = join(ROOT, 'scenarios', 'recordings', 'synthetic');
 const PROFILE = 'ubuntu1804-drbd9' as const;
 
 const NODES = [
@@ -117,6 +119,8 @@ class Builder {
     const { V, A, C } = this.kinds;
     return {
       profile: PROFILE,
+      evidence: 'synthetic',
+      source: SYNTHETIC_SOURCE,
       labels: {
         ...LABELS,
         outputs: `${V} verbatim, ${A} verbatim with a stated correction, ${C} constructed (marked in scripts/make-drbdmanage-recordings.ts)`,
@@ -127,15 +131,12 @@ class Builder {
   }
 }
 
-/** C: package versions of the PPA in late 2018 (the walkthrough names none). */
+/**
+ * Only what is true of a generated recording: no hypervisor ran it, and the walkthrough names
+ * no package versions or kernel (labels of those would read as a run's in the report).
+ */
 const LABELS: Record<string, string> = {
   profile: PROFILE,
-  hypervisor: 'KVM',
-  source: 'walkthrough verbatim outputs (2018 blog)',
-  'pkg:drbd-dkms': '9.0.16-1ppa1~bionic1',
-  'pkg:drbd-utils': '9.6.0-1ppa1~bionic1',
-  'pkg:python-drbdmanage': '0.99.18-1ppa1~bionic1',
-  kernel: '4.15.0-39-generic',
   generator: 'scripts/make-drbdmanage-recordings.ts',
 };
 

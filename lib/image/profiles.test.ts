@@ -3,7 +3,7 @@ import { UpstreamUnavailableError } from '../errors.js';
 import { Debian12Profile } from './debian12-profile.js';
 import type { BaseImage, GuestProfile } from './profile.js';
 import type { ProfileName } from './profile-names.js';
-import { chooseProfile, profileByName } from './profiles.js';
+import { choiceLine, chooseProfile, profileByName } from './profiles.js';
 import { Ubuntu1804Profile, UBUNTU_UPSTREAMS } from './ubuntu1804-profile.js';
 
 /** A profile whose availability the test decides; counts checkAvailable() calls. */
@@ -73,7 +73,32 @@ describe('chooseProfile', () => {
       profile: c.debian,
       explicit: false,
       reason: 'archive.ubuntu.com, ppa.launchpadcontent.net unreachable, so the offline profile',
+      substituted: { wanted: 'ubuntu1804-drbd9', reason: 'archive.ubuntu.com, ppa.launchpadcontent.net unavailable' },
     });
+  });
+
+  it('the substitution is part of the choice and its first line says what did not run', async () => {
+    const c = fakes(unreachable('ppa.launchpadcontent.net'));
+    const choice = await chooseProfile(undefined, undefined, c);
+    expect(c.ubuntu.checks).toBe(1);
+    expect(choice.profile).toBe(c.debian);
+    expect(choice.substituted).toEqual({ wanted: 'ubuntu1804-drbd9', reason: 'ppa.launchpadcontent.net unavailable' });
+    expect(choiceLine(choice)).toBe('ubuntu1804-drbd9 not run: ppa.launchpadcontent.net unavailable; debian12-drbd84 ran instead');
+  });
+
+  it('no substitution when Ubuntu ran or a profile was named (a named profile never falls back)', async () => {
+    const reachable = await chooseProfile(undefined, undefined, fakes());
+    expect(reachable.substituted).toBeUndefined();
+    expect(choiceLine(reachable)).toBe('profile: ubuntu1804-drbd9 (the Ubuntu archive and the LINBIT PPA are reachable)');
+    const c = fakes(unreachable('ppa.launchpadcontent.net'));
+    for (const named of [await chooseProfile('ubuntu1804-drbd9', undefined, c), await chooseProfile(undefined, 'ubuntu1804-drbd9', c)]) {
+      expect(named.profile).toBe(c.ubuntu);
+      expect(named.substituted).toBeUndefined();
+      expect(choiceLine(named)).toMatch(/^profile: ubuntu1804-drbd9 \(named by (--profile|lab\.yaml)\)$/);
+    }
+    const debian = await chooseProfile('debian12-drbd84', undefined, c);
+    expect(debian.substituted).toBeUndefined();
+    expect(c.ubuntu.checks).toBe(0);
   });
 
   it('any other failure of the check is not hidden behind a fallback', async () => {

@@ -3,6 +3,7 @@ import type { GuestProfile } from './profile.js';
 import type { ProfileName } from './profile-names.js';
 import { Ubuntu1804Profile } from './ubuntu1804-profile.js';
 import { UpstreamUnavailableError } from '../errors.js';
+import { substitutionSentence, type ProfileSubstitution } from './substitution.js';
 
 export function profileByName(name: ProfileName): GuestProfile {
   return name === 'ubuntu1804-drbd9' ? new Ubuntu1804Profile() : new Debian12Profile();
@@ -13,11 +14,19 @@ export interface ProfileChoice {
   /** Why this one: printed as the first line of a run. */
   reason: string;
   explicit: boolean;
+  /** Set when the offline profile runs in place of the walkthrough's (never for a named profile). */
+  substituted?: ProfileSubstitution;
+}
+
+/** The first line of `up` and of the nightly: which profile and why, or what did not run. */
+export function choiceLine(choice: ProfileChoice): string {
+  return choice.substituted ? substitutionSentence(choice.substituted, choice.profile.name) : `profile: ${choice.profile.name} (${choice.reason})`;
 }
 
 /**
  * A profile named by flag or lab.yaml is used as is (it never falls back). Otherwise the
- * walkthrough's own profile where its upstreams answer, the offline one elsewhere.
+ * walkthrough's own profile where its upstreams answer, the offline one elsewhere, and the
+ * choice says it substituted.
  */
 export async function chooseProfile(
   flag: ProfileName | undefined,
@@ -34,6 +43,11 @@ export async function chooseProfile(
     return { profile: candidates.ubuntu, explicit: false, reason: 'the Ubuntu archive and the LINBIT PPA are reachable' };
   } catch (err) {
     if (!(err instanceof UpstreamUnavailableError)) throw err;
-    return { profile: candidates.debian, explicit: false, reason: `${err.resource} unreachable, so the offline profile` };
+    return {
+      profile: candidates.debian,
+      explicit: false,
+      reason: `${err.resource} unreachable, so the offline profile`,
+      substituted: { wanted: 'ubuntu1804-drbd9', reason: `${err.resource} unavailable` },
+    };
   }
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { CommandSink } from '../report/command-record.js';
 import { NodeSession, type ExecOptions, type ExecResult } from '../ssh/session.js';
 import { pollUntil, scaled } from '../wait/poll.js';
+import { BOOT_ID_COMMAND, cloudInitProbe, newBootProbe } from './readiness.js';
 import type { LabState } from './state.js';
 
 type NodeState = LabState['nodes'][number];
@@ -33,7 +34,7 @@ export class StartedNode {
   }
 
   async bootId(): Promise<string> {
-    return this.output('cat /proc/sys/kernel/random/boot_id', { timeoutMs: 15_000 });
+    return this.output(BOOT_ID_COMMAND, { timeoutMs: 15_000 });
   }
 
   /**
@@ -55,18 +56,8 @@ export class StartedNode {
   }
 
   private async pollReady(timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    await pollUntil(
-      'SSH and cloud-init',
-      async () => {
-        if (!this.session.connected) await this.session.connect(15_000);
-        const r = await this.session.exec('cat /run/cloud-init/result.json 2>/dev/null || cloud-init status 2>/dev/null', { timeoutMs: 15_000, check: false });
-        if (!r.stdout.includes('"v1"')) return { done: false, seen: `SSH up, cloud-init ${r.stdout.trim() || 'running'}` };
-        const errors = (JSON.parse(r.stdout) as { v1: { errors: string[] } }).v1.errors;
-        if (errors.length > 0) throw new Error(`cloud-init finished with errors: ${errors.join('; ')}`);
-        return { done: true, seen: 'cloud-init done' };
-      },
-      { timeoutMs, intervalMs: 2_000, target: this.name, signal },
-    );
+    // Not yet: SSH refused/reset/no handshake, no result.json yet. Over: cloud-init errors.
+    await pollUntil('SSH and cloud-init', cloudInitProbe(this.session), { timeoutMs, intervalMs: 2_000, target: this.name, signal });
   }
 
   /** `sudo reboot`, then wait until the node answers with a new boot_id and cloud-init is done. */
@@ -79,15 +70,7 @@ export class StartedNode {
     // The connection drops under the command: its exit status is not to be had.
     await this.exec('sudo systemctl reboot', { timeoutMs: 10_000, check: false }).catch(() => undefined);
     this.session.close();
-    await pollUntil(
-      'the node to come back with a new boot_id',
-      async () => {
-        if (!this.session.connected) await this.session.connect(15_000);
-        const now = await this.bootId();
-        return { done: now !== before, seen: now === before ? 'old boot_id (not yet rebooted)' : 'new boot_id' };
-      },
-      { timeoutMs, intervalMs: 2_000, target: this.name },
-    );
+    await pollUntil('the node to come back with a new boot_id', newBootProbe(this.session, before), { timeoutMs, intervalMs: 2_000, target: this.name });
     await this.pollReady(timeoutMs);
   }
 

@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { EXIT } from '../cli/exit-codes.js';
 import { DrbdlabError, UsageError } from '../errors.js';
 import { PROJECT_ROOT } from '../image/cache.js';
+import type { ProfileSubstitution } from '../image/substitution.js';
 import { publishReport } from './publish.js';
 import { changeHeadline, readVersionsFile, versionsFromNewestRecording, type Versions } from './versions.js';
 
@@ -39,10 +40,12 @@ async function main(argv: string[]): Promise<void> {
 
   let versions: Versions = {};
   let profile = o.profile;
+  let substituted: ProfileSubstitution | undefined;
   if (o.versions) {
     const f = await readVersionsFile(o.versions);
     versions = f.versions;
     profile ??= f.profile;
+    substituted = f.substituted;
   } else {
     const rec = await versionsFromNewestRecording(o.recordings);
     if (rec) {
@@ -60,6 +63,7 @@ async function main(argv: string[]): Promise<void> {
     summaryPath: resolve(o.summary),
     versions,
     profile: profile ?? 'unknown',
+    substituted,
     singleFile: o.singleFile,
     appendHistory: o.appendHistory,
   });

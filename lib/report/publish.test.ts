@@ -167,6 +167,27 @@ describe('publishReport', () => {
     expect((await readFile(out.versionsHistoryPath, 'utf8')).trim().split('\n')).toHaveLength(2);
   });
 
+  it('a substituted profile is said in the title, first in the variables and at the top of summary.md', async () => {
+    const sentence = 'ubuntu1804-drbd9 not run: ppa.launchpadcontent.net unavailable; debian12-drbd84 ran instead';
+    const sub = await publishReport({
+      resultsDir: results,
+      outDir: join(work, 'substituted'),
+      historyDir: join(work, 'history'),
+      summaryPath: join(work, 'substituted-summary.md'),
+      versions: { 'drbd-utils': '9.23.0-1', kernel: '6.1.0-50-cloud-amd64' }, // the last run recorded had 9.22.0-1
+      profile: 'debian12-drbd84',
+      substituted: { wanted: 'ubuntu1804-drbd9', reason: 'ppa.launchpadcontent.net unavailable' },
+      appendHistory: false,
+    });
+    const summary = await readJson<{ name: string }>(join(sub.reportDir, 'summary.json'));
+    expect(summary.name).toBe(`drbdlab debian12-drbd84 — ${sentence} — package versions changed: drbd-utils 9.22.0-1 → 9.23.0-1`);
+    const vars = await readJson<Record<string, string>>(join(sub.reportDir, 'widgets', 'variables.json'));
+    expect(Object.entries(vars)[0]).toEqual(['NOT RUN', sentence]);
+    const lines = (await readFile(sub.summaryPath, 'utf8')).split('\n');
+    expect(lines[0]).toBe(`# drbdlab report: debian12-drbd84, ${lines[0]!.split(', ')[1]}`);
+    expect(lines[2]).toBe(`**${sentence}.**`);
+  });
+
   it('refuses to replace a directory that is not a report', async () => {
     const notReport = join(work, 'precious');
     await mkdir(notReport);
@@ -205,6 +226,14 @@ describe('report helpers', () => {
     expect(reportTitle('p', [])).toBe('drbdlab p');
     const many = diffVersions({ a: '1', b: '1', c: '1', d: '1' }, { a: '2', b: '2', c: '2', d: '2' });
     expect(reportTitle('p', many)).toBe('drbdlab p — package versions changed: a 1 → 2; b 1 → 2; c 1 → 2; and 1 more (see Variables)');
+  });
+
+  it('title and summary with a substituted profile: the sentence first', () => {
+    const substituted = { wanted: 'ubuntu1804-drbd9' as const, reason: 'archive.ubuntu.com unavailable' };
+    const sentence = 'ubuntu1804-drbd9 not run: archive.ubuntu.com unavailable; debian12-drbd84 ran instead';
+    expect(reportTitle('debian12-drbd84', [], substituted)).toBe(`drbdlab debian12-drbd84 — ${sentence}`);
+    const md = summaryMarkdown({ profile: 'debian12-drbd84', substituted, timestamp: 't', changes: [], previous: undefined, versions: {}, results: [], reportPath: 'r' });
+    expect(md.split('\n').slice(0, 4)).toEqual(['# drbdlab report: debian12-drbd84, t', '', `**${sentence}.**`, '']);
   });
 
   it('summary for a first run says so and lists nothing as not passed', () => {

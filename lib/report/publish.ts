@@ -3,6 +3,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
+import { substitutionSentence, type ProfileSubstitution } from '../image/substitution.js';
 import { generateAllureReport } from './allure-report.js';
 import type { AllureResult, AllureStatus } from './classify.js';
 import {
@@ -29,6 +30,8 @@ export interface PublishOptions {
   versions: Versions;
   /** The lab profile the run used (versions are compared within a profile). */
   profile: string;
+  /** The offline profile ran in place of the walkthrough's: said first in the title and the summary. */
+  substituted?: ProfileSubstitution;
   /** Default: summary.md beside outDir (reports/summary.md). */
   summaryPath?: string;
   /** Report title; default `drbdlab <profile>`, with the version change appended. */
@@ -81,9 +84,13 @@ const STATUS_MEANING: Record<string, string> = {
   broken: 'broken (infrastructure or harness)',
 };
 
-/** reports/summary.md: the version changes first, then the counts, then what did not pass. */
+/**
+ * reports/summary.md: a substitution of profiles first (a green run of the substitute is no
+ * passing walkthrough), then the version changes, the counts, what did not pass.
+ */
 export function summaryMarkdown(o: {
   profile: string;
+  substituted?: ProfileSubstitution;
   timestamp: string;
   changes: readonly VersionChange[];
   previous: VersionsEntry | undefined;
@@ -94,6 +101,7 @@ export function summaryMarkdown(o: {
   const latest = latestPerTest(o.results);
   const stats = countStatuses(latest);
   const lines: string[] = [`# drbdlab report: ${o.profile}, ${o.timestamp}`, ''];
+  if (o.substituted) lines.push(`**${substitutionSentence(o.substituted, o.profile)}.**`, '');
   if (o.changes.length > 0) {
     lines.push(`**Package versions changed** since the ${o.previous!.profile} run of ${o.previous!.timestamp}:`, '');
     for (const c of o.changes) lines.push(`- ${formatChange(c)}`);
@@ -119,12 +127,16 @@ export function summaryMarkdown(o: {
   return `${lines.join('\n')}\n`;
 }
 
-/** The report's title: the first thing on its first page, so it carries the version change. */
-export function reportTitle(profile: string, changes: readonly VersionChange[]): string {
-  if (changes.length === 0) return `drbdlab ${profile}`;
+/**
+ * The report's title: the first thing on its first page, so it carries a substitution of
+ * profiles and the version change.
+ */
+export function reportTitle(profile: string, changes: readonly VersionChange[], substituted?: ProfileSubstitution): string {
+  const head = substituted ? `drbdlab ${profile} — ${substitutionSentence(substituted, profile)}` : `drbdlab ${profile}`;
+  if (changes.length === 0) return head;
   const shown = changes.slice(0, 3).map(formatChange).join('; ');
   const more = changes.length > 3 ? `; and ${changes.length - 3} more (see Variables)` : '';
-  return `drbdlab ${profile} — package versions changed: ${shown}${more}`;
+  return `${head} — package versions changed: ${shown}${more}`;
 }
 
 /** Generate the report with history and version changes; append this run to the history files. */
@@ -138,14 +150,17 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
   const { entries, badLines } = await readVersionsHistory(versionsHistoryPath);
   const previous = previousEntry(entries, o.profile);
   const changes = diffVersions(previous?.versions, o.versions);
-  const name = o.name ?? reportTitle(o.profile, changes);
+  const name = o.name ?? reportTitle(o.profile, changes, o.substituted);
 
   const report = await generateAllureReport({
     resultsDir: o.resultsDir,
     outDir: o.outDir,
     historyPath: allureHistoryPath,
     name,
-    variables: versionVariables(changes, previous, o.versions, o.profile),
+    variables: {
+      ...(o.substituted ? { 'NOT RUN': substitutionSentence(o.substituted, o.profile) } : {}),
+      ...versionVariables(changes, previous, o.versions, o.profile),
+    },
     singleFile: o.singleFile,
     appendHistory: o.appendHistory,
   });
@@ -155,7 +170,7 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
   const reportPath = relative(dirname(summaryPath), report.indexHtml) || report.indexHtml;
   await writeFile(
     summaryPath,
-    summaryMarkdown({ profile: o.profile, timestamp, changes, previous, versions: o.versions, results: report.results, reportPath }),
+    summaryMarkdown({ profile: o.profile, substituted: o.substituted, timestamp, changes, previous, versions: o.versions, results: report.results, reportPath }),
   );
   return {
     reportDir: report.outDir,

@@ -155,4 +155,12 @@ describe('version sources for the CLI', () => {
     await expect(readVersionsFile(join(dir, 'd.json'))).rejects.toThrow(/package → version strings/);
     await expect(readVersionsFile(join(dir, 'missing.json'))).rejects.toThrow(/missing\.json/);
   });
+
+  it('reads the substitution the nightly writes into versions.json, and refuses a malformed one', async () => {
+    const substituted = { wanted: 'ubuntu1804-drbd9', reason: 'ppa.launchpadcontent.net unavailable' };
+    await writeFile(join(dir, 's.json'), JSON.stringify({ profile: 'debian12-drbd84', versions: { kernel: 'k' }, substituted }));
+    expect(await readVersionsFile(join(dir, 's.json'))).toEqual({ profile: 'debian12-drbd84', versions: { kernel: 'k' }, substituted });
+    await writeFile(join(dir, 't.json'), JSON.stringify({ profile: 'debian12-drbd84', versions: {}, substituted: { wanted: 'x' } }));
+    await expect(readVersionsFile(join(dir, 't.json'))).rejects.toThrow(/t\.json: "substituted" must be/);
+  });
 });

@@ -4,6 +4,7 @@
 import { appendFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { isProfileSubstitution, type ProfileSubstitution } from '../image/substitution.js';
 
 /** Package (or component) name → version: drbd-utils, drbd-dkms, kernel, /proc/drbd, … */
 export type Versions = Record<string, string>;
@@ -156,8 +157,11 @@ export async function versionsFromNewestRecording(dir: string): Promise<{ file: 
   return { file: newest.file, profile: rec.profile ?? rec.labels?.profile ?? 'unknown', versions: versionsFromLabels(rec.labels ?? {}) };
 }
 
-/** --versions file: `{"drbd-utils": "9.22.0-1", …}`, or `{"profile": …, "versions": {…}}`. */
-export async function readVersionsFile(file: string): Promise<{ profile?: string; versions: Versions }> {
+/**
+ * --versions file: `{"drbd-utils": "9.22.0-1", …}`, or `{"profile": …, "versions": {…}}`, the
+ * latter with `substituted` when the offline profile ran in place of the walkthrough's.
+ */
+export async function readVersionsFile(file: string): Promise<{ profile?: string; versions: Versions; substituted?: ProfileSubstitution }> {
   let v: unknown;
   try {
     v = JSON.parse(await readFile(file, 'utf8'));
@@ -166,8 +170,11 @@ export async function readVersionsFile(file: string): Promise<{ profile?: string
   }
   const bad = () => new UsageError(`${file}: expected a JSON object of package → version strings`);
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad();
-  const { profile, versions: nested, ...flat } = v as Record<string, unknown>;
+  const { profile, versions: nested, substituted, ...flat } = v as Record<string, unknown>;
   const versions = nested === undefined ? flat : nested;
   if (typeof versions !== 'object' || versions === null || Object.values(versions).some((x) => typeof x !== 'string')) throw bad();
-  return { profile: typeof profile === 'string' ? profile : undefined, versions: versions as Versions };
+  if (substituted !== undefined && !isProfileSubstitution(substituted)) {
+    throw new UsageError(`${file}: "substituted" must be {"wanted": "ubuntu1804-drbd9", "reason": "…"}`);
+  }
+  return { profile: typeof profile === 'string' ? profile : undefined, versions: versions as Versions, ...(substituted ? { substituted } : {}) };
 }

@@ -41,6 +41,7 @@ export function defineScenario(
         const open = await target.open();
         await allure.epic('drbdlab');
         await allure.feature(name);
+        if (target.description) await allure.description(target.description);
         for (const [k, v] of Object.entries(open.lab.labels)) await allure.label(k.replace(/[^\w:.-]/g, '_'), v);
         let passed = false;
         try {

@@ -30,6 +30,7 @@ export function realScenarioLab(lab: StartedLab): ScenarioLab {
     clock: systemClock,
     labels: {
       profile: lab.state.profile,
+      evidence: 'real',
       hypervisor: lab.state.accel.toUpperCase(),
       labId: lab.id,
       labDir: labPaths(lab.id).dir,

@@ -1,17 +1,15 @@
-import { readFile } from 'node:fs/promises';
 import { DrbdlabError, RemoteCommandError } from '../errors.js';
 import type { ProfileName } from '../image/profile-names.js';
 import { Redactor, type CommandRecord, type CommandSink } from '../report/command-record.js';
-import { ENDS_WAIT, setTimeoutScale } from '../wait/poll.js';
+import { setTimeoutScale } from '../wait/poll.js';
 import type { ExecOptions, ExecResult } from '../ssh/session.js';
 import type { Clock } from '../wait/poll.js';
+import type { Recording } from './recording.js';
 import type { ScenarioLab, ScenarioNode } from './scenario-lab.js';
 
 /** A replayed run asked for something other than what the recording holds. */
 export class ReplayMismatchError extends DrbdlabError {
   override readonly kind = 'product';
-  /** No wait may swallow it as "not yet". */
-  readonly [ENDS_WAIT] = true;
   constructor(
     readonly index: number,
     readonly expected: Pick<CommandRecord, 'node' | 'command'> | undefined,
@@ -25,17 +23,7 @@ export class ReplayMismatchError extends DrbdlabError {
   }
 }
 
-export interface Recording {
-  profile: ProfileName;
-  labels: Record<string, string>;
-  nodes: { name: string; replicationIp: string }[];
-  commands: CommandRecord[];
-}
-
-/** Recordings are JSON: a header and the command records in order. */
-export async function loadRecording(file: string): Promise<Recording> {
-  return JSON.parse(await readFile(file, 'utf8')) as Recording;
-}
+export type { Recording } from './recording.js';
 
 /** Virtual time: sleeping advances the clock at once. */
 export class VirtualClock implements Clock {
@@ -75,8 +63,14 @@ export class ReplayLab implements ScenarioLab {
   get stack(): 'drbdadm' | 'drbdmanage' {
     return this.recording.profile === 'ubuntu1804-drbd9' ? 'drbdmanage' : 'drbdadm';
   }
+  /**
+   * The recording's labels, with what kind of evidence it is. Synthetic evidence ran on no
+   * hypervisor: it gets no such label, whatever an older generator wrote.
+   */
   get labels(): Record<string, string> {
-    return { ...this.recording.labels, mode: 'replay' };
+    const { hypervisor: _none, ...noHypervisor } = this.recording.labels;
+    const labels = this.recording.evidence === 'synthetic' ? noHypervisor : this.recording.labels;
+    return { ...labels, mode: 'replay', evidence: this.recording.evidence };
   }
 
   node(name: string): ScenarioNode {

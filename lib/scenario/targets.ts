@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../image/cache.js';
@@ -6,10 +6,13 @@ import type { ProfileName } from '../image/profile-names.js';
 import { StartedLab } from '../lab/started-lab.js';
 import { Transcript } from '../report/transcript.js';
 import { realScenarioLab } from './real-lab.js';
-import { ReplayLab, type Recording } from './replay-lab.js';
+import { readRecording, realSource, SYNTHETIC_NOTE, type Recording } from './recording.js';
+import { ReplayLab } from './replay-lab.js';
 import type { ScenarioLab } from './scenario-lab.js';
 
 export const RECORDINGS_DIR = join(PROJECT_ROOT, 'scenarios', 'recordings');
+/** Generated recordings (never run on VMs), kept apart from the real ones. */
+export const SYNTHETIC_RECORDINGS_DIR = join(RECORDINGS_DIR, 'synthetic');
 export const REPORTS_DIR = join(PROJECT_ROOT, 'reports');
 
 /** What the scenarios project's global setup hands to scenario files. */
@@ -27,6 +30,8 @@ export interface OpenTarget {
 /** One lab a scenario runs against: the real lab, or one recording. */
 export interface ScenarioTarget {
   title: string;
+  /** For the report: what a replay of synthetic evidence is (and is not). */
+  description?: string;
   profile: ProfileName;
   stack: 'drbdadm' | 'drbdmanage';
   open(): Promise<OpenTarget>;
@@ -34,12 +39,22 @@ export interface ScenarioTarget {
 
 const stackOf = (p: ProfileName) => (p === 'ubuntu1804-drbd9' ? 'drbdmanage' : 'drbdadm');
 
+/** The real recordings of a scenario, then the synthetic ones (faults/ is replayed by its own test). */
 export function recordingFiles(scenario: string, only?: string[]): string[] {
   if (only?.length) return only.filter((f) => f.includes(`${scenario}.`));
-  if (!existsSync(RECORDINGS_DIR)) return [];
-  return readdirSync(RECORDINGS_DIR)
-    .filter((f) => f.startsWith(`${scenario}.`) && f.endsWith('.json'))
-    .map((f) => join(RECORDINGS_DIR, f));
+  return [RECORDINGS_DIR, SYNTHETIC_RECORDINGS_DIR].flatMap((dir) =>
+    existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => f.startsWith(`${scenario}.`) && f.endsWith('.json'))
+          .map((f) => join(dir, f))
+      : [],
+  );
+}
+
+/** `replay walkthrough.debian12-drbd84.json`, `replay synthetic/… — SYNTHETIC (…)` */
+function replayTitle(file: string, recording: Recording): string {
+  const name = file.split('/').pop()!;
+  return recording.evidence === 'synthetic' ? `replay synthetic/${name} — ${SYNTHETIC_NOTE}` : `replay ${name}`;
 }
 
 export function scenarioTargets(scenario: string, env: ScenarioEnv): ScenarioTarget[] {
@@ -61,6 +76,8 @@ export function scenarioTargets(scenario: string, env: ScenarioEnv): ScenarioTar
               for (const n of started.nodeList) n.close();
               const recording: Recording = {
                 profile: env.profile,
+                evidence: 'real',
+                source: realSource(env.labId, new Date(transcript.records[0]?.startedAt ?? Date.now())),
                 labels: lab.labels,
                 nodes: lab.nodes.map((n) => ({ name: n.name, replicationIp: n.replicationIp })),
                 commands: transcript.records,
@@ -75,9 +92,10 @@ export function scenarioTargets(scenario: string, env: ScenarioEnv): ScenarioTar
     ];
   }
   return recordingFiles(scenario, env.recordings).map((file) => {
-    const recording = JSON.parse(readFileSync(file, 'utf8')) as Recording;
+    const recording = readRecording(file);
     return {
-      title: `replay ${file.split('/').pop()}`,
+      title: replayTitle(file, recording),
+      ...(recording.evidence === 'synthetic' ? { description: `${SYNTHETIC_NOTE}: ${recording.source}. It shows the scenario code against the blog's outputs; it says nothing of today's packages.` } : {}),
       profile: recording.profile,
       stack: stackOf(recording.profile),
       open: async () => {

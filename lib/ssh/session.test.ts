@@ -1,8 +1,9 @@
 import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RemoteCommandError, WaitTimeoutError } from '../errors.js';
+import { RemoteCommandError, SshTransportError, WaitTimeoutError } from '../errors.js';
+import { isTransient } from '../wait/transient.js';
 import type { CommandRecord, CommandSink } from '../report/command-record.js';
 import { NodeSession, type SessionOptions } from './session.js';
 
@@ -270,6 +271,73 @@ describe('NodeSession against an in-process SSH server', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(err).toBeInstanceOf(RemoteCommandError);
     expect(err).toMatchObject({ command: 'hang', exitCode: null });
+    // …of the transport kind: a wait (a reboot) takes it as "not yet".
+    expect(err).toBeInstanceOf(SshTransportError);
+    expect(isTransient(err)).toBe(true);
     expect((await s.exec('echo hi')).stdout).toBe('hi');
+  });
+
+  it('a wrong user key or host key is no transport error: a wait ends on it', async () => {
+    const other = utils.generateKeyPairSync('ed25519');
+    const auth = await session({ privateKey: other.private }).connect().catch((e: unknown) => e);
+    expect(auth).not.toBeInstanceOf(SshTransportError);
+    expect(isTransient(auth)).toBe(false);
+    const hostKey = await session({ hostKey: other.public }).connect().catch((e: unknown) => e);
+    expect(hostKey).toBeInstanceOf(RemoteCommandError);
+    expect(isTransient(hostKey)).toBe(false);
+  });
+});
+
+/** A port whose listener does `onSocket` with every connection (nothing behind a port forward). */
+async function tcpPort(onSocket: (s: Socket) => void): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: NetServer = createServer((sock) => {
+    sockets.add(sock);
+    sock.on('error', () => {});
+    onSocket(sock);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => (sockets.forEach((x) => x.destroy()), server.close(() => resolve()))),
+  };
+}
+
+describe('NodeSession: what a node that is not up yet looks like (real ssh2 errors)', () => {
+  const keys = utils.generateKeyPairSync('ed25519');
+  const session = (port: number) => new NodeSession({ node: 'drbd2', port, username: 'lab', privateKey: keys.private, hostKey: keys.public });
+
+  it('connection refused: SshTransportError around ECONNREFUSED, transient', async () => {
+    const free = await tcpPort(() => {});
+    await free.close(); // a port nobody listens on now
+    const err = await session(free.port).connect(2_000).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SshTransportError);
+    expect(err).toMatchObject({ node: 'drbd2', command: 'ssh connect', exitCode: null, kind: 'infrastructure' });
+    expect((err as Error & { cause: { code?: string } }).cause.code).toBe('ECONNREFUSED');
+    expect(isTransient(err)).toBe(true);
+  });
+
+  it('accepted, then closed before the handshake (slirp with no sshd behind): transient', async () => {
+    const port = await tcpPort((s) => s.end());
+    try {
+      const err = await session(port.port).exec('echo hi').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SshTransportError);
+      expect(err).toMatchObject({ node: 'drbd2', command: 'echo hi', exitCode: null });
+      expect(isTransient(err)).toBe(true);
+    } finally {
+      await port.close();
+    }
+  });
+
+  it('accepted, never answered: "Timed out while waiting for handshake", transient', async () => {
+    const port = await tcpPort(() => {});
+    try {
+      const err = await session(port.port).connect(300).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SshTransportError);
+      expect((err as Error).message).toContain('Timed out while waiting for handshake');
+      expect(isTransient(err)).toBe(true);
+    } finally {
+      await port.close();
+    }
   });
 });

@@ -1,7 +1,8 @@
 import { NodeSSH } from 'node-ssh';
-import { RemoteCommandError, WaitTimeoutError, type FailureKind } from '../errors.js';
+import { RemoteCommandError, SshTransportError, WaitTimeoutError, type FailureKind } from '../errors.js';
 import type { CommandSink } from '../report/command-record.js';
 import { publicKeyBlob } from './keys.js';
+import { isSshTransportFailure } from './transport-failure.js';
 
 export interface SessionOptions {
   node: string;
@@ -17,7 +18,8 @@ export interface ExecOptions {
   /** Per-command deadline: slirp keeps accepting while sshd is gone, so nothing may wait forever. */
   timeoutMs?: number;
   stdin?: string;
-  /** Throw RemoteCommandError on a non-zero exit (default true). */
+  /** Throw RemoteCommandError on a non-zero exit (default true). A connection lost under the
+   *  command throws SshTransportError either way. */
   check?: boolean;
   /** How a failure of this command is classed in reports. */
   kind?: FailureKind;
@@ -47,6 +49,7 @@ export class NodeSession {
     return this.ssh?.isConnected() ?? false;
   }
 
+  /** Refused, reset, no handshake: SshTransportError. A wrong host or user key: thrown as is. */
   async connect(timeoutMs = 20_000): Promise<void> {
     this.close();
     const expected = publicKeyBlob(this.opts.hostKey);
@@ -71,7 +74,7 @@ export class NodeSession {
       if (hostKeyMismatch) {
         throw new RemoteCommandError(this.node, 'ssh connect', null, '', `host key of ${HOST}:${this.opts.port} does not match the key pinned for ${this.node}`, 'infrastructure');
       }
-      throw err;
+      throw isSshTransportFailure(err) ? new SshTransportError(this.node, 'ssh connect', err) : err;
     }
     // node-ssh leaves no 'error' listener once connected: a reset or keepalive timeout (a node
     // powered off) would be an uncaught exception. Drop the connection; the next exec reconnects.
@@ -82,7 +85,13 @@ export class NodeSession {
   }
 
   async exec(command: string, o: ExecOptions = {}): Promise<ExecResult> {
-    if (!this.connected) await this.connect();
+    if (!this.connected) {
+      try {
+        await this.connect();
+      } catch (err) {
+        throw err instanceof SshTransportError ? new SshTransportError(this.node, command, err.cause) : err;
+      }
+    }
     const ssh = this.ssh!;
     const started = Date.now();
     const timeoutMs = o.timeoutMs ?? 120_000;
@@ -94,20 +103,21 @@ export class NodeSession {
         reject(new WaitTimeoutError(`\`${command}\` to finish`, timeoutMs, 'no answer', this.node));
       }, timeoutMs);
     });
-    let r: { stdout: string; stderr: string; code: number | null };
+    let r: { stdout: string; stderr: string; code: number | null; signal: string | null };
     try {
       r = await Promise.race([ssh.execCommand(command, { stdin: o.stdin }), timeout]);
     } catch (err) {
+      const thrown = isSshTransportFailure(err) ? new SshTransportError(this.node, command, err) : err;
       if (this.recording) await this.opts.sink?.record({
         node: this.node,
         command,
         stdout: '',
-        stderr: err instanceof Error ? err.message : String(err),
+        stderr: thrown instanceof Error ? thrown.message : String(thrown),
         exitCode: null,
         startedAt: new Date(started).toISOString(),
         durationMs: Date.now() - started,
       });
-      throw err;
+      throw thrown;
     } finally {
       clearTimeout(timer);
     }
@@ -121,6 +131,11 @@ export class NodeSession {
       startedAt: new Date(started).toISOString(),
       durationMs: result.durationMs,
     });
+    // sshd always sends an exit status or signal: a channel closed without either is a
+    // connection that went away under the command (a node resetting or powering off).
+    if (r.code === null && r.signal === null) {
+      throw new SshTransportError(this.node, command, new Error('Connection closed during the command, no exit status'));
+    }
     if ((o.check ?? true) && r.code !== 0) {
       throw new RemoteCommandError(this.node, command, r.code, r.stdout, r.stderr, o.kind ?? 'product');
     }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { WaitTimeoutError } from '../errors.js';
+import { DrbdParseError } from '../drbd/errors.js';
+import { RemoteCommandError, SshTransportError, WaitTimeoutError } from '../errors.js';
+import { ReplayMismatchError } from '../scenario/replay-lab.js';
 import { pollUntil, type Clock, type Observation } from './poll.js';
 
 /** Virtual time: sleep() advances now() at once; honours the signal like timers/promises does. */
@@ -14,6 +16,11 @@ class FakeClock implements Clock {
     this.sleeps.push(ms);
     this.t += ms;
   }
+}
+
+/** A socket error as Node raises it while a node's port forward has nothing behind it. */
+function refused(): Error {
+  return Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:2201'), { code: 'ECONNREFUSED', errno: -111, syscall: 'connect', level: 'client-socket' });
 }
 
 /** An observer that replays a script of observations (or errors), then repeats the last. */
@@ -40,9 +47,9 @@ describe('pollUntil', () => {
     expect(clock.sleeps).toEqual([2_000, 2_000]);
   });
 
-  it('a probe that throws counts as not yet', async () => {
+  it('a probe that throws an SSH transport error counts as not yet', async () => {
     const clock = new FakeClock();
-    const o = scripted<number>([new Error('ssh: connection refused'), new Error('boom'), { done: true, value: 42, seen: 'ok' }]);
+    const o = scripted<number>([refused(), new SshTransportError('drbd1', 'ssh connect', new Error('Timed out while waiting for handshake')), { done: true, value: 42, seen: 'ok' }]);
     await expect(pollUntil('sshd', o.observe, { timeoutMs: 10_000, intervalMs: 500, clock })).resolves.toBe(42);
     expect(o.calls()).toBe(3);
   });
@@ -64,9 +71,9 @@ describe('pollUntil', () => {
 
   it('the last seen is the first line of the last error when the probe kept throwing', async () => {
     const clock = new FakeClock();
-    const o = scripted<void>([new Error('drbdadm: no resources defined!\nmore detail')]);
+    const o = scripted<void>([Object.assign(new Error('read ECONNRESET\nmore detail'), { code: 'ECONNRESET' })]);
     await expect(pollUntil('r0', o.observe, { timeoutMs: 3_000, intervalMs: 1_000, clock })).rejects.toThrow(
-      /^timed out after 3 s waiting for r0; last seen: drbdadm: no resources defined!$/,
+      /^timed out after 3 s waiting for r0; last seen: read ECONNRESET$/,
     );
   });
 
@@ -98,22 +105,89 @@ describe('pollUntil', () => {
 });
 
 describe('errors that end a wait', () => {
-  it('an ssh2-style error with fatal: true is "not yet"; only the ENDS_WAIT marker ends the wait', async () => {
-    const { ENDS_WAIT, pollUntil } = await import('./poll.js');
+  /** Throws `err` on the first look; counts the looks and sleeps. */
+  async function endsAtOnce(err: unknown) {
+    const clock = new FakeClock();
+    const o = scripted<void>([err as Error, { done: true, seen: 'never reached' }]);
+    const thrown = await pollUntil('y', o.observe, { timeoutMs: 600_000, intervalMs: 1_000, clock }).catch((e: unknown) => e);
+    return { thrown, calls: o.calls(), sleeps: clock.sleeps };
+  }
+
+  it('ssh2-style connection errors (fatal: true, or by message) are "not yet"', async () => {
     let t = 0;
     const clock = { now: () => t, sleep: async (ms: number) => void (t += ms) };
     let calls = 0;
+    const transient = [
+      Object.assign(new Error('Connection lost before handshake'), { level: 'protocol', fatal: true }),
+      Object.assign(new Error('Timed out while waiting for handshake'), { level: 'client-timeout' }),
+      Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', level: 'client-socket' }),
+      new Error('Not connected to server'),
+      new Error('(SSH) Channel open failure: server closed channel unexpectedly'),
+      Object.assign(new Error('No response from server'), { code: 'ETIMEDOUT' }),
+    ];
     const value = await pollUntil(
       'ssh',
       async () => {
-        calls++;
-        if (calls < 3) throw Object.assign(new Error('Connection lost before handshake'), { level: 'protocol', fatal: true });
+        if (calls < transient.length) throw transient[calls++]!;
         return { done: true, value: 'up', seen: 'up' };
       },
       { timeoutMs: 10_000, intervalMs: 100, clock },
     );
     expect(value).toBe('up');
-    const stop = Object.assign(new Error('replay differs'), { [ENDS_WAIT]: true });
-    await expect(pollUntil('x', async () => { throw stop; }, { timeoutMs: 10_000, intervalMs: 100, clock })).rejects.toBe(stop);
+    expect(calls).toBe(transient.length);
+  });
+
+  it('a failed remote command ends the wait at once with the same error object', async () => {
+    const err = new RemoteCommandError('drbd1', 'sudo drbdadm status r0', 10, '', "r0: No such resource");
+    const r = await endsAtOnce(err);
+    expect(r.thrown).toBe(err);
+    expect(r.thrown).toMatchObject({ node: 'drbd1', command: 'sudo drbdadm status r0', exitCode: 10, kind: 'product' });
+    expect(r.calls).toBe(1);
+    expect(r.sleeps).toEqual([]);
+  });
+
+  it('a remote command whose output talks about connections is still a failed command, not transport', async () => {
+    const err = new RemoteCommandError('drbd1', 'drbdmanage list-nodes', 1, '', 'Error: Connection closed: ECONNREFUSED');
+    expect((await endsAtOnce(err)).thrown).toBe(err);
+  });
+
+  it('a parse error ends the wait at once: a SyntaxError and a DrbdParseError', async () => {
+    const syntax = (() => {
+      try {
+        JSON.parse('{"v1": ');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(syntax).toBeInstanceOf(SyntaxError);
+    const r1 = await endsAtOnce(syntax);
+    expect(r1.thrown).toBe(syntax);
+    expect(r1.calls).toBe(1);
+    const parse = new DrbdParseError('drbdsetup-status', 'unexpected line', 'r0 role:Primary?', 1);
+    const r2 = await endsAtOnce(parse);
+    expect(r2.thrown).toBe(parse);
+    expect(r2.calls).toBe(1);
+  });
+
+  it('a plain Error ends the wait at once', async () => {
+    const err = new Error('boom');
+    const r = await endsAtOnce(err);
+    expect(r.thrown).toBe(err);
+    expect(r.calls).toBe(1);
+    expect(r.sleeps).toEqual([]);
+  });
+
+  it('a replay that ran off its recording ends the wait at once', async () => {
+    const stop = new ReplayMismatchError(3, { node: 'drbd1', command: 'a' }, { node: 'drbd1', command: 'b' });
+    expect((await endsAtOnce(stop)).thrown).toBe(stop);
+  });
+
+  it('an error ending the wait after some "not yet" looks keeps its identity', async () => {
+    const clock = new FakeClock();
+    const err = new RemoteCommandError('drbd2', 'cat /proc/sys/kernel/random/boot_id', 1, '', 'cat: Permission denied');
+    const o = scripted<void>([refused(), { done: false, seen: 'old boot_id' }, err]);
+    await expect(pollUntil('boot', o.observe, { timeoutMs: 60_000, intervalMs: 2_000, clock })).rejects.toBe(err);
+    expect(o.calls()).toBe(3);
+    expect(clock.sleeps).toEqual([2_000, 2_000]);
   });
 });

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { WaitTimeoutError, type FailureKind } from '../errors.js';
+import { isTransient } from './transient.js';
 
 /** Injectable time, so waits are unit-testable without sleeping (as testcontainers' retry does). */
 export interface Clock {
@@ -23,9 +24,6 @@ export interface PollOptions {
   kind?: FailureKind;
 }
 
-/** Set on an error that must end a wait at once instead of counting as "not yet". */
-export const ENDS_WAIT = Symbol.for('drbdlab.endsWait');
-
 /** One look at the world: done or not, and what was seen (for the timeout message). */
 export interface Observation<T> {
   done: boolean;
@@ -34,8 +32,10 @@ export interface Observation<T> {
 }
 
 /**
- * Poll `observe` until it says done or the deadline passes. A probe that throws counts as
- * "not yet" and its message becomes the last thing seen.
+ * Poll `observe` until it says done or the deadline passes. "Not yet" is an observation with
+ * `done: false`, or an SSH transport error (a node booting or rebooting: see isTransient), whose
+ * message becomes the last thing seen. Any other error ends the wait at once, unchanged: a failed
+ * command or a parse error will not get better by waiting, and must not turn into a timeout.
  */
 export async function pollUntil<T>(what: string, observe: () => Promise<Observation<T>>, opts: PollOptions): Promise<T> {
   const clock = opts.clock ?? systemClock;
@@ -49,9 +49,7 @@ export async function pollUntil<T>(what: string, observe: () => Promise<Observat
       lastSeen = o.seen;
       if (o.done) return o.value as T;
     } catch (err) {
-      // Some errors end the wait at once (a replay that ran off its recording). A marker of our
-      // own: ssh2's connection errors carry `fatal: true` and must stay "not yet".
-      if (err !== null && typeof err === 'object' && ENDS_WAIT in err) throw err;
+      if (!isTransient(err)) throw err;
       lastSeen = err instanceof Error ? err.message.split('\n')[0]! : String(err);
     }
     if (clock.now() + interval > deadline) {

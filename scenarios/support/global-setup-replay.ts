@@ -1,4 +1,5 @@
-// Scenarios replayed from recordings (scenarios/recordings, or DRBDLAB_REPLAY=file[,file]).
+// Scenarios replayed from recordings (scenarios/recordings: real ones, and synthetic/ generated
+// from the blog; or DRBDLAB_REPLAY=file[,file]).
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { REPORTS_DIR } from '../../lib/scenario/targets.js';

@@ -2,11 +2,11 @@
 // peer), recorded on real VMs, replayed: the failure must name the step, the node and the state
 // DRBD was last seen in.
 import { mkdtemp } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { ReplayLab, type Recording } from '../../lib/scenario/replay-lab.js';
+import { readRecording } from '../../lib/scenario/recording.js';
+import { ReplayLab } from '../../lib/scenario/replay-lab.js';
 import { makeStep } from '../../lib/scenario/step.js';
 import { failureSnapshot } from '../../lib/scenario/failure-snapshot.js';
 import { Transcript } from '../../lib/report/transcript.js';
@@ -21,7 +21,8 @@ afterAll(() => {
 it('a wrong peer IP in r0.res fails naming the step, the node and the state last seen', async () => {
   process.env.DRBDLAB_FAULT = 'wrong-peer-ip'; // read when the scenario module loads
   const { drbdadmWalkthrough } = await import('../../scenarios/steps/drbdadm/walkthrough.js');
-  const recording = JSON.parse(readFileSync(RECORDING, 'utf8')) as Recording;
+  const recording = readRecording(RECORDING);
+  expect(recording.evidence).toBe('real');
   const transcript = new Transcript(await mkdtemp(join(tmpdir(), 'fault-replay-')));
   const lab = new ReplayLab(recording, transcript, transcript.redactor);
   const run = drbdadmWalkthrough({ lab, step: makeStep(transcript, failureSnapshot(lab)), redact: (s) => transcript.addSecret(s) });

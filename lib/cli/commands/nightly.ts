@@ -5,7 +5,8 @@ import { loadLabConfig } from '../../config/load-lab.js';
 import { UsageError } from '../../errors.js';
 import { PROJECT_ROOT } from '../../image/cache.js';
 import type { ProfileName } from '../../image/profile-names.js';
-import { chooseProfile } from '../../image/profiles.js';
+import { chooseProfile, choiceLine } from '../../image/profiles.js';
+import type { ProfileSubstitution } from '../../image/substitution.js';
 import { Lab } from '../../lab/lab.js';
 import type { StartedLab } from '../../lab/started-lab.js';
 import { labPaths } from '../../lab/paths.js';
@@ -35,8 +36,8 @@ const say = (m: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).t
 export async function nightlyCommand(o: NightlyOptions): Promise<number> {
   const config = await loadLabConfig(o.config);
   const choice = await chooseProfile(o.profile, config.profile);
-  // First line of output: which profile and why.
-  process.stdout.write(`profile: ${choice.profile.name} (${choice.reason})\n`);
+  // First line of output: which profile and why, or that the walkthrough's did not run.
+  process.stdout.write(`${choiceLine(choice)}\n`);
   const reports = join(PROJECT_ROOT, 'reports');
   await rm(join(reports, 'allure-results'), { recursive: true, force: true });
   await mkdir(reports, { recursive: true });
@@ -45,8 +46,9 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
 
   let lab: StartedLab | undefined;
   let code: number = EXIT.ok;
-  // This run's versions go to the report (the PPA regression signal), never an older run's.
-  const run: { profile: string; versions: Record<string, string> } = { profile: choice.profile.name, versions: {} };
+  // This run's versions go to the report (the PPA regression signal), never an older run's;
+  // a substitution goes with them, to the report title and summary.md.
+  const run: RunInfo = { profile: choice.profile.name, versions: {}, ...(choice.substituted ? { substituted: choice.substituted } : {}) };
   try {
     try {
       lab = await new Lab(config, choice.profile).start({ progress: say, signal: interrupt.signal, keep: true, keepOnFailure: o.keep });
@@ -105,7 +107,14 @@ async function kernelDrbdVersion(lab: StartedLab): Promise<Record<string, string
   return m ? { '/proc/drbd': m[1]! } : {};
 }
 
-async function publish(reports: string, run: { profile: string; versions: Record<string, string> }, log: (m: string) => void): Promise<void> {
+/** reports/versions.json, read by lib/report/cli.ts. */
+interface RunInfo {
+  profile: string;
+  versions: Record<string, string>;
+  substituted?: ProfileSubstitution;
+}
+
+async function publish(reports: string, run: RunInfo, log: (m: string) => void): Promise<void> {
   const cli = join(PROJECT_ROOT, 'lib/report/cli.ts');
   const versionsFile = join(reports, 'versions.json');
   await writeFile(versionsFile, JSON.stringify(run, null, 2));

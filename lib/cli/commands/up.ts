@@ -1,6 +1,6 @@
 import { Listr } from 'listr2';
 import type { ProfileName } from '../../image/profile-names.js';
-import { chooseProfile } from '../../image/profiles.js';
+import { chooseProfile, choiceLine } from '../../image/profiles.js';
 import { Lab } from '../../lab/lab.js';
 import type { StartedLab } from '../../lab/started-lab.js';
 import { loadLabConfig } from '../../config/load-lab.js';
@@ -17,7 +17,7 @@ export interface UpOptions {
 export async function upCommand(o: UpOptions): Promise<StartedLab> {
   const config = await loadLabConfig(o.config);
   const choice = await chooseProfile(o.profile, config.profile);
-  process.stdout.write(`profile: ${choice.profile.name} (${choice.reason})\n`);
+  process.stdout.write(`${choiceLine(choice)}\n`);
   const lab = new Lab(config, choice.profile);
   let started: StartedLab | undefined;
   const tasks = new Listr(

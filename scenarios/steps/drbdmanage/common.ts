@@ -12,6 +12,7 @@ import {
   type DrbdmanageResult,
   type DrbdResourceStatus,
 } from '../../../lib/drbd/index.js';
+import { RemoteCommandError } from '../../../lib/errors.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
 import { ReplayMismatchError } from '../../../lib/scenario/replay-lab.js';
 import type { ScenarioLab, ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
@@ -32,6 +33,18 @@ export async function dm(node: ScenarioNode, command: string, opts: ExecOptions 
   return { ...r, result: parseDrbdmanageResult(r.stdout, r.stderr) };
 }
 
+/**
+ * A drbdmanage listing inside a wait: the error lines drbdmanage prints while its server is busy
+ * are "not yet" (as in waitForNodes); any other failed exit ends the wait with a RemoteCommandError.
+ */
+export async function dmListing(node: ScenarioNode, command: string): Promise<{ stdout: string } | { notYet: string }> {
+  const r = await node.exec(command, { check: false, timeoutMs: 120_000 });
+  const errors = parseDrbdmanageResult(r.stdout, r.stderr).errors;
+  if (errors.length > 0) return { notYet: errors.join('; ') };
+  if (r.exitCode !== 0) throw new RemoteCommandError(node.name, command, r.exitCode, r.stdout, r.stderr);
+  return { stdout: r.stdout };
+}
+
 /** drbdmanage said `Operation completed successfully` and printed no error line. */
 export function expectDmOk(run: DmRun, what: string): void {
   const tail = `${run.stdout}\n${run.stderr}`.trim().split('\n').slice(-4).join(' | ');
@@ -46,7 +59,7 @@ export function pollStrict<T>(
   observe: () => Promise<Observation<T>>,
   opts: { timeoutMs: number; intervalMs?: number; target?: string },
 ): Promise<T> {
-  // pollUntil rethrows a ReplayMismatchError (fatal) instead of waiting on past it.
+  // Only SSH transport errors are "not yet": a ReplayMismatchError or a failed command ends it.
   return pollUntil(what, observe, { ...opts, clock: lab.clock, kind: 'product' });
 }
 

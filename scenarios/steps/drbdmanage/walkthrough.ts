@@ -22,7 +22,7 @@ import {
   WALKTHROUGH_FILE,
   WALKTHROUGH_TEXT,
 } from './commands.js';
-import { allOk, dm, expectDmOk, find, NODE_NAMES, pollStrict, primaries, upToDateWith, waitForNodes, waitForStatus } from './common.js';
+import { allOk, dm, dmListing, expectDmOk, find, NODE_NAMES, pollStrict, primaries, upToDateWith, waitForNodes, waitForStatus } from './common.js';
 
 /** The two 4 MiB control volumes (.drbdctrl_0, .drbdctrl_1) every node carves from drbdpool. */
 const DRBDCTRL_MIB = 8;
@@ -146,7 +146,9 @@ export async function drbdmanageWalkthrough(ctx: ScenarioContext): Promise<void>
       lab,
       'r0 volume 0 ok in list-volumes',
       async () => {
-        const vols = parseListVolumes((await drbd1.exec(cmd.listVolumesPort)).stdout);
+        const listing = await dmListing(drbd1, cmd.listVolumesPort);
+        if ('notYet' in listing) return { done: false, seen: listing.notYet };
+        const vols = parseListVolumes(listing.stdout);
         const v = vols.find((x) => x.resource === 'r0' && x.volumeId === 0);
         return { done: v?.ok ?? false, value: v, seen: vols.map((x) => `${x.resource}/${x.volumeId ?? '*'}:${x.state}`).join(', ') };
       },
@@ -164,7 +166,9 @@ export async function drbdmanageWalkthrough(ctx: ScenarioContext): Promise<void>
       lab,
       'r0 assignments ok on drbd1, drbd2, drbd3',
       async () => {
-        const rows = parseListAssignments((await drbd1.exec(cmd.listAssignments)).stdout).filter((a) => a.resource === 'r0');
+        const listing = await dmListing(drbd1, cmd.listAssignments);
+        if ('notYet' in listing) return { done: false, seen: listing.notYet };
+        const rows = parseListAssignments(listing.stdout).filter((a) => a.resource === 'r0');
         const perResource = rows.filter((a) => a.volumeId === null);
         const done = rows.every((a) => a.ok) && NODE_NAMES.every((n) => perResource.some((a) => a.node === n && a.ok));
         return { done, seen: rows.map((a) => `${a.node}/${a.volumeId ?? '*'}:${a.state}`).join(', ') || '(no assignments)' };

@@ -1,0 +1,64 @@
+// The two looks a lab takes at a node while it boots: is cloud-init done, and which boot is it.
+// Apart from StartedNode so they can be run against a fake session and a fake clock.
+
+import { CloudInitError, WaitTimeoutError } from '../errors.js';
+import type { NodeSession } from '../ssh/session.js';
+import type { Observation } from '../wait/poll.js';
+
+export type ProbeSession = Pick<NodeSession, 'node' | 'connected' | 'connect' | 'exec'>;
+
+/** result.json appears when cloud-init's last stage ends; `cloud-init status` says how far it got until then. */
+export const CLOUD_INIT_COMMAND = 'cat /run/cloud-init/result.json 2>/dev/null || cloud-init status 2>/dev/null';
+
+/**
+ * What the cloud-init command printed: done, not yet, or errors (thrown: they stay). A
+ * result.json that does not parse is thrown too (SyntaxError): cloud-init writes it atomically.
+ */
+export function readCloudInit(node: string, stdout: string): Observation<void> {
+  if (stdout.includes('"v1"')) {
+    const errors = (JSON.parse(stdout) as { v1: { errors?: string[] } }).v1.errors ?? [];
+    if (errors.length > 0) throw new CloudInitError(node, errors);
+    return { done: true, seen: 'cloud-init done' };
+  }
+  const status = /^status: (.+)$/m.exec(stdout)?.[1]?.trim();
+  if (status === 'error') throw new CloudInitError(node, [stdout.trim().split('\n').join(' | ')]);
+  return { done: false, seen: `SSH up, cloud-init ${stdout.trim() || 'running'}` };
+}
+
+/**
+ * A probe command, or undefined when it missed its deadline. Here only that is "not yet": a
+ * node going down may take the command and never answer, and under TCG `cloud-init status`
+ * (Python) can take longer than the deadline while cloud-init runs. Elsewhere a command past
+ * its deadline ends a wait.
+ */
+async function probe(session: ProbeSession, command: string, check: boolean) {
+  if (!session.connected) await session.connect(15_000);
+  try {
+    return await session.exec(command, { timeoutMs: 15_000, check });
+  } catch (err) {
+    if (err instanceof WaitTimeoutError && err.target === session.node) return undefined;
+    throw err;
+  }
+}
+
+const NO_ANSWER = 'no answer within 15 s';
+
+/** SSH up (transport errors are thrown: "not yet" to pollUntil) and cloud-init finished. */
+export function cloudInitProbe(session: ProbeSession): () => Promise<Observation<void>> {
+  return async () => {
+    const r = await probe(session, CLOUD_INIT_COMMAND, false);
+    return r ? readCloudInit(session.node, r.stdout) : { done: false, seen: `SSH up, cloud-init: ${NO_ANSWER}` };
+  };
+}
+
+export const BOOT_ID_COMMAND = 'cat /proc/sys/kernel/random/boot_id';
+
+/** Back with a boot_id other than `before`. A failed `cat` ends the wait (it cannot fail on Linux). */
+export function newBootProbe(session: ProbeSession, before: string): () => Promise<Observation<string>> {
+  return async () => {
+    const r = await probe(session, BOOT_ID_COMMAND, true);
+    if (!r) return { done: false, seen: NO_ANSWER };
+    const now = r.stdout.trim();
+    return { done: now !== before, value: now, seen: now === before ? 'old boot_id (not yet rebooted)' : 'new boot_id' };
+  };
+}
