@@ -8,13 +8,16 @@ class ByName extends BaseSequencer {
   }
 }
 
+// DRBDLAB_REPORTS: a folder per job when two run on one host (the nightly passes it on).
+const REPORTS = process.env.DRBDLAB_REPORTS ?? 'reports';
+
 // Projects: unit tests beside the code; the real-VM lab test; the DRBD scenarios on real VMs;
 // the same scenarios replayed from recordings. VM projects run one file at a time.
 
 export default defineConfig({
   test: {
     sequence: { sequencer: ByName },
-    reporters: ['default', ['junit', { outputFile: process.env.DRBDLAB_JUNIT ?? 'reports/junit.xml' }], ['allure-vitest/reporter', { resultsDir: 'reports/allure-results' }]],
+    reporters: ['default', ['junit', { outputFile: process.env.DRBDLAB_JUNIT ?? `${REPORTS}/junit.xml` }], ['allure-vitest/reporter', { resultsDir: `${REPORTS}/allure-results` }]],
     projects: [
       {
         test: {
@@ -40,6 +43,17 @@ export default defineConfig({
           maxWorkers: 1,
           testTimeout: 15 * 60_000,
           hookTimeout: 20 * 60_000,
+        },
+      },
+      {
+        test: {
+          // Signals at every phase, CLI exits, two nightly jobs at once: real VMs, one file at a time.
+          name: 'lifecycle',
+          include: ['tests/lifecycle/**/*.test.ts'],
+          fileParallelism: false,
+          maxWorkers: 1,
+          testTimeout: 30 * 60_000,
+          hookTimeout: 30 * 60_000,
         },
       },
       {

@@ -20,6 +20,7 @@ if [ $# -gt 0 ]; then
 fi
 run fast --project unit --project replay
 run lab --project integration
+run lifecycle --project lifecycle
 run scenarios --project scenarios
 
 # One closing line for humans and CI: totals over every phase's JUnit file.

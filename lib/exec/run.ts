@@ -20,6 +20,16 @@ export interface RunOptions {
    * only us, and a libvirt call in flight finishes instead of leaving libvirtd half-way.
    */
   detached?: boolean;
+  /**
+   * Killed with us even by SIGKILL (the kernel's parent-death signal, through util-linux's
+   * setpriv): a long build must not go on writing into a folder the reaper is removing.
+   */
+  dieWithParent?: boolean;
+}
+
+/** Wrap a command so the kernel kills it when this process dies, however it dies. */
+export function dyingWithParent(file: string, args: readonly string[], signal = 'KILL'): [string, string[]] {
+  return ['setpriv', ['--pdeathsig', signal, '--', file, ...args]];
 }
 
 /** Quote one argument for display (errors, logs), never for execution. */
@@ -40,8 +50,9 @@ export async function run(file: string, args: readonly string[], opts: RunOption
     detached: opts.detached,
   };
   const display = [file, ...args].map(shellQuote).join(' ');
+  const [cmd, argv] = opts.dieWithParent ? dyingWithParent(file, args) : [file, [...args]];
   try {
-    const r = await execa(file, args, options);
+    const r = await execa(cmd, argv, options);
     return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
   } catch (err) {
     throw toHostCommandError(display, err, opts.hint);

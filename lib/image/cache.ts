@@ -8,6 +8,11 @@ import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** Where a run leaves its reports; DRBDLAB_REPORTS gives two jobs on one host a folder each. */
+export function reportsRoot(): string {
+  return resolve(process.env.DRBDLAB_REPORTS ?? join(PROJECT_ROOT, 'reports'));
+}
+
 /** Images are cached content-addressed by recipe: same recipe, same folder, no rebuild. */
 export function cacheRoot(): string {
   return resolve(process.env.DRBDLAB_CACHE ?? join(PROJECT_ROOT, '.cache'));

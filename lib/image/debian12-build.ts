@@ -36,7 +36,7 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
         rootfs,
         recipe.mirror,
       ],
-      { timeoutMs: 20 * 60_000, signal, hint: 'mmdebstrap needs Debian\'s archive: check DRBDLAB_DEBIAN_MIRROR or your apt proxy' },
+      { timeoutMs: 20 * 60_000, signal, dieWithParent: true, hint: 'mmdebstrap needs Debian\'s archive: check DRBDLAB_DEBIAN_MIRROR or your apt proxy' },
     );
     const boot = await readdir(join(rootfs, 'boot'));
     const kernel = boot.find((f) => f.startsWith('vmlinuz-'));
@@ -52,9 +52,9 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
     progress(`mkfs.ext4 + qemu-img convert`);
     const raw = join(scratch, 'root.raw');
     await run('truncate', ['-s', `${recipe.diskSizeGiB}G`, raw]);
-    await run('mkfs.ext4', ['-q', '-F', '-L', 'root', '-d', rootfs, raw], { timeoutMs: 10 * 60_000, signal });
+    await run('mkfs.ext4', ['-q', '-F', '-L', 'root', '-d', rootfs, raw], { timeoutMs: 10 * 60_000, signal, dieWithParent: true });
     await removeTree(rootfs);
-    await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, join(scratch, 'disk.qcow2')], { timeoutMs: 10 * 60_000, signal });
+    await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, join(scratch, 'disk.qcow2')], { timeoutMs: 10 * 60_000, signal, dieWithParent: true });
     await rm(raw, { force: true });
 
     const manifest: Omit<CachedImage, 'dir'> = {

@@ -88,7 +88,7 @@ export class LabStarter {
     await this.createLabFolder();
     try {
       await this.phase('clone', () => this.prepareNodes());
-      await this.defineDomains();
+      await this.withKvmFallback(() => this.defineDomains(), false);
       await this.startNetwork();
       const tBoot = Date.now();
       await this.bootNodes();
@@ -215,6 +215,7 @@ export class LabStarter {
   /** Domains before the network: a network without domains is then always an orphan. */
   private async defineDomains(): Promise<void> {
     this.opts.signal?.throwIfAborted();
+    this.progress(`lab ${this.state.labId}: defining ${this.state.nodes.length} domains (${this.state.accel.toUpperCase()})`);
     for (const n of this.state.nodes) await this.defineDomain(n);
   }
 
@@ -246,6 +247,7 @@ export class LabStarter {
 
   private async startNetwork(): Promise<void> {
     this.opts.signal?.throwIfAborted();
+    this.progress(`lab ${this.state.labId}: starting the replication network ${this.state.network}`);
     await writeFile(this.paths.networkXml, renderNetworkXml({ name: this.state.network, bridge: bridgeName(this.state.labId) }));
     await this.virsh.run(['net-define', this.paths.networkXml]);
     await this.virsh.run(['net-start', this.state.network]);
@@ -255,16 +257,30 @@ export class LabStarter {
   private async bootNodes(): Promise<void> {
     this.opts.signal?.throwIfAborted();
     this.progress(`lab ${this.state.labId}: starting ${this.state.nodes.map((n) => n.name).join(', ')}`);
-    const mayFallBack = this.state.accel === 'kvm' && this.accel.mode === 'auto';
-    try {
-      await Promise.all(this.state.nodes.map((n) => this.startNode(n)));
-    } catch (err) {
-      if (!(mayFallBack && err instanceof VirshError)) throw err;
-      return this.fallBackToTcg(`${err.stderr.trim().split('\n').pop()}`);
-    }
-    if (mayFallBack) {
+    await this.withKvmFallback(() => this.startNodes(), true);
+    if (this.mayFallBack) {
       const silentNode = await this.firstNodeWhoseKernelDidNotRun();
-      if (silentNode) await this.fallBackToTcg(silentNode);
+      if (silentNode) await this.fallBackToTcg(silentNode, true);
+    }
+  }
+
+  private async startNodes(): Promise<void> {
+    await Promise.all(this.state.nodes.map((n) => this.startNode(n)));
+  }
+
+  /** KVM chosen by the probe, not forced: a node that fails under it sends the lab to TCG, once. */
+  private get mayFallBack(): boolean {
+    return this.state.accel === 'kvm' && this.accel.mode === 'auto';
+  }
+
+  /** Run a define or start phase; libvirt refusing it under an automatic KVM choice means TCG. */
+  private async withKvmFallback(fn: () => Promise<void>, thenStart: boolean): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      const libvirtRefused = err instanceof VirshError && err.failure !== 'port-in-use' && err.failure !== 'daemon-down';
+      if (!(this.mayFallBack && libvirtRefused)) throw err;
+      await this.fallBackToTcg(err.stderr.trim().split('\n').pop() ?? err.message, thenStart);
     }
   }
 
@@ -311,7 +327,7 @@ export class LabStarter {
   }
 
   /** Once per lab: every node goes to TCG, the run says so, and this host boot remembers it. */
-  private async fallBackToTcg(why: string): Promise<void> {
+  private async fallBackToTcg(why: string, thenStart: boolean): Promise<void> {
     this.progress(`KVM did not boot the lab (${why}): falling back to TCG for every node`);
     await Promise.all(this.state.nodes.map((n) => this.virsh.runIfExists(['destroy', n.domain])));
     this.state.accel = 'tcg';
@@ -320,9 +336,10 @@ export class LabStarter {
     this.accel = { accel: 'tcg', mode: 'auto', reason: this.state.accelReason };
     setTimeoutScale(3);
     await writeState(this.state);
-    await rememberFallback(this.virsh, cacheRoot(), why);
+    // Only a probe's verdict is corrected; a choice handed in (tests) is not the host's verdict.
+    if (!this.opts.accel) await rememberFallback(this.virsh, cacheRoot(), why);
     await this.defineDomains();
-    await Promise.all(this.state.nodes.map((n) => this.startNode(n)));
+    if (thenStart) await this.startNodes();
   }
 
   /** Readiness = SSH answers with the pinned host key and cloud-init has finished, on every node. */
@@ -330,6 +347,7 @@ export class LabStarter {
     const key = await readFile(this.paths.userKey, 'utf8');
     const started = new StartedLab(this.state, key, this.opts.sink ?? new Transcript(this.paths.transcript), this.opts.keep ?? false);
     this.started = started;
+    this.progress(`lab ${this.state.labId}: waiting for SSH and cloud-init on ${this.state.nodes.map((n) => n.name).join(', ')}`);
     // One node failing (or Ctrl-C) stops the others' waits too: nothing keeps polling a lab
     // that is being removed.
     const stopWaits = new AbortController();

@@ -5,12 +5,12 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { EXIT } from '../cli/exit-codes.js';
 import { DrbdlabError, UsageError } from '../errors.js';
-import { PROJECT_ROOT } from '../image/cache.js';
+import { reportsRoot } from '../image/cache.js';
 import type { ProfileSubstitution } from '../image/substitution.js';
 import { publishReport } from './publish.js';
 import { changeHeadline, readVersionsFile, versionsFromNewestRecording, type Versions } from './versions.js';
 
-const REPORTS = join(PROJECT_ROOT, 'reports');
+const REPORTS = reportsRoot();
 
 async function main(argv: string[]): Promise<void> {
   const o = new Command('report')

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../image/cache.js';
+import { PROJECT_ROOT, reportsRoot } from '../image/cache.js';
 import type { ProfileName } from '../image/profile-names.js';
 import { StartedLab } from '../lab/started-lab.js';
 import { Transcript } from '../report/transcript.js';
@@ -13,7 +13,7 @@ import type { ScenarioLab } from './scenario-lab.js';
 export const RECORDINGS_DIR = join(PROJECT_ROOT, 'scenarios', 'recordings');
 /** Generated recordings (never run on VMs), kept apart from the real ones. */
 export const SYNTHETIC_RECORDINGS_DIR = join(RECORDINGS_DIR, 'synthetic');
-export const REPORTS_DIR = join(PROJECT_ROOT, 'reports');
+export const REPORTS_DIR = reportsRoot();
 
 /** What the scenarios project's global setup hands to scenario files. */
 export type ScenarioEnv =

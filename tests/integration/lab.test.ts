@@ -1,5 +1,6 @@
 // The real thing: three VMs on this host's libvirt, reached over 127.0.0.1 only.
 import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLabConfig } from '../../lib/config/load-lab.js';
 import type { LabConfig } from '../../lib/config/lab-schema.js';
@@ -9,20 +10,69 @@ import { Lab } from '../../lib/lab/lab.js';
 import { labPaths } from '../../lib/lab/paths.js';
 import type { StartedLab } from '../../lib/lab/started-lab.js';
 import { Virsh } from '../../lib/libvirt/virsh.js';
+import { freeLoopbackPort } from '../../lib/lab/ports.js';
+import { restartLibvirtd } from '../support/libvirtd.js';
 
 let config: LabConfig;
 let lab: StartedLab | undefined;
+const said: string[] = [];
+/** A loopback port another process holds: handed to drbd1 as if taken between choice and start. */
+let squatter: Server;
+let squatted: number;
+let libvirtdRestarted: Promise<void> | undefined;
 
 beforeAll(async () => {
   config = await loadLabConfig(DEFAULT_CONFIG);
+  squatter = createServer();
+  await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', r));
+  squatted = (squatter.address() as { port: number }).port;
+  let handedOut = false;
+  // One start exercises three faults of the start path: a taken port, a KVM choice that
+  // cannot boot (a CPU model no host has: libvirt refuses it anywhere) and libvirtd restarted
+  // while the nodes boot.
   lab = await new Lab(config, new Debian12Profile()).start({
-    progress: (m) => console.log(`[lab] ${m}`),
+    progress: (m) => {
+      said.push(m);
+      console.log(`[lab] ${m}`);
+      if (/waiting for SSH and cloud-init/.test(m)) libvirtdRestarted = restartLibvirtd(config.libvirtUri);
+    },
+    pickPort: async () => {
+      if (handedOut) return freeLoopbackPort();
+      handedOut = true;
+      return squatted;
+    },
+    accel: { accel: 'kvm', cpu: { model: 'drbdlab-no-such-cpu' }, mode: 'auto', reason: 'test: as if the probe had passed' },
   });
+  await libvirtdRestarted;
   console.log(`[lab] timings ${JSON.stringify(lab.timings)}`);
 });
 
 afterAll(async () => {
+  squatter?.close();
   await lab?.[Symbol.asyncDispose]();
+});
+
+describe('the start path under faults', () => {
+  it('a forwarded port taken by someone else between choice and start gets a new port, not a failure', async () => {
+    const drbd1 = lab!.state.nodes.find((n) => n.name === 'drbd1')!;
+    expect(said.some((m) => m.includes(`127.0.0.1:${squatted} was taken by another process`))).toBe(true);
+    expect(drbd1.sshPort).not.toBe(squatted);
+    expect(await lab!.node('drbd1').output('hostname')).toBe('drbd1');
+  });
+
+  it('a KVM choice that does not boot falls the whole lab back to TCG once, and says so', async () => {
+    expect(said.filter((m) => /falling back to TCG for every node/.test(m))).toHaveLength(1);
+    expect(lab!.state.accel).toBe('tcg');
+    expect(lab!.state.accelReason).toMatch(/^KVM fell back to TCG: /);
+    const virsh = new Virsh(config.libvirtUri);
+    for (const n of lab!.state.nodes) expect(await virsh.run(['dumpxml', n.domain])).toMatch(/<domain type='qemu'/);
+  });
+
+  it('libvirtd restarted while the nodes booted: the lab completed and libvirt still knows its domains', async () => {
+    expect(libvirtdRestarted).toBeDefined();
+    const virsh = new Virsh(config.libvirtUri);
+    for (const n of lab!.state.nodes) expect(await virsh.domainState(n.domain)).toBe('running');
+  });
 });
 
 describe('three-VM lab on libvirt', () => {

@@ -10,6 +10,8 @@ const github = await load('github-actions-nightly.yml');
 const gitlab = await load('gitlab-ci-nightly.yml');
 
 /** A job per profile, each naming it: an unnamed run may substitute the offline profile for the PPA's. */
+// After a cancel or a timeout: an ordinary command reaps the killed job's lab (owner gone).
+const REAP = 'npm run lab -- status';
 const namesItsProfile = /^npm run lab -- --profile \S+$/;
 
 /** What every nightly must keep of a run, failed or not. */
@@ -36,11 +38,18 @@ describe('GitHub Actions nightly', () => {
     expect(order).toEqual([...order].sort((a, b) => a - b));
   });
 
+  it('reaps a cancelled job\'s lab with an ordinary command, never `down --all` (other jobs\' labs stay)', () => {
+    expect(JSON.stringify(github)).not.toMatch(/down --all/);
+    const reap = steps.find((s) => s.name === 'Reap the labs of killed jobs')!;
+    expect(reap.run).toBe(REAP);
+    expect(reap.if).toMatch(/cancelled\(\)/);
+  });
+
   it('one job per profile, each naming it with --profile (no unnamed run that could substitute)', () => {
     expect([...job.strategy.matrix.profile].sort()).toEqual([...PROFILE_NAMES].sort());
     expect(job.strategy['fail-fast']).toBe(false);
     expect(job.strategy['max-parallel']).toBe(1);
-    const labRuns = steps.filter((s) => typeof s.run === 'string' && /^npm run lab\b(?! -- down)/.test(s.run));
+    const labRuns = steps.filter((s) => typeof s.run === 'string' && /^npm run lab\b(?! -- (down|status))/.test(s.run));
     expect(labRuns.map((s) => s.run)).toEqual([LAB]);
     expect(LAB.replace('${{ matrix.profile }}', 'debian12-drbd84')).toMatch(namesItsProfile);
   });
@@ -101,6 +110,11 @@ describe('GitLab CI nightly', () => {
     const labJobs = Object.entries(gitlab).filter(([k, v]) => !k.startsWith('.') && typeof v === 'object' && v !== null && 'script' in v);
     expect(labJobs.map(([k]) => k).sort()).toEqual(jobs.map((j) => j.name).sort());
     expect(template.script).toBeUndefined();
+  });
+
+  it('after a cancel or timeout reaps with an ordinary command, never `down --all`', () => {
+    expect(JSON.stringify(gitlab)).not.toMatch(/down --all/);
+    expect(template.after_script).toEqual([REAP]);
   });
 
   it('runs only for the nightly schedule (or by hand), on the kvm runner', () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { loadLabConfig } from '../../config/load-lab.js';
 import { UsageError } from '../../errors.js';
-import { PROJECT_ROOT } from '../../image/cache.js';
+import { PROJECT_ROOT, reportsRoot } from '../../image/cache.js';
 import type { ProfileName } from '../../image/profile-names.js';
 import { chooseProfile, choiceLine } from '../../image/profiles.js';
 import type { ProfileSubstitution } from '../../image/substitution.js';
@@ -15,6 +15,7 @@ import { copyConsoleLogs } from '../../report/console-logs.js';
 import { writeBrokenLabResult } from '../../report/broken-result.js';
 import { reportStatus, type AllureResult } from '../../report/classify.js';
 import { EXIT } from '../exit-codes.js';
+import { dyingWithParent } from '../../exec/run.js';
 import { abortOnSignals } from '../interrupt.js';
 
 export interface NightlyOptions {
@@ -38,7 +39,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
   const choice = await chooseProfile(o.profile, config.profile);
   // First line of output: which profile and why, or that the walkthrough's did not run.
   process.stdout.write(`${choiceLine(choice)}\n`);
-  const reports = join(PROJECT_ROOT, 'reports');
+  const reports = reportsRoot();
   await rm(join(reports, 'allure-results'), { recursive: true, force: true });
   await mkdir(reports, { recursive: true });
 
@@ -59,7 +60,10 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     }
     say(`lab ${lab.id} up: ${JSON.stringify(lab.timings)}`);
     run.versions = { ...lab.state.image.versions, ...(await kernelDrbdVersion(lab)) };
-    const tests = await execa('npx', ['vitest', 'run', '--project', 'scenarios', ...(o.scenarios ?? [])], {
+    // vitest itself, not through npx (which would not pass the signal on), dies with us even on
+    // SIGKILL: no scenario goes on against a lab the reaper removes.
+    const vitest = [join(PROJECT_ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'scenarios', ...(o.scenarios ?? [])];
+    const tests = await execa(...dyingWithParent(process.execPath, vitest, 'TERM'), {
       cwd: PROJECT_ROOT,
       env: { DRBDLAB_LAB: lab.id },
       stdio: 'inherit',

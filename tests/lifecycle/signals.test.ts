@@ -1,0 +1,68 @@
+// Lifecycle faults on real VMs, through the CLI as a user runs it: a signal at each phase of
+// `up` and of the nightly job, then the next command → nothing of that lab is left anywhere.
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, runCli } from '../support/cli.js';
+import type { HostSnapshot } from '../support/leftovers.js';
+import { LifecycleEnv } from '../support/lifecycle-env.js';
+
+type Signal = 'SIGINT' | 'SIGTERM' | 'SIGKILL';
+const SIGNALS: Signal[] = ['SIGINT', 'SIGTERM', 'SIGKILL'];
+
+let lc: LifecycleEnv;
+let before: HostSnapshot;
+
+beforeAll(async () => {
+  lc = await LifecycleEnv.create();
+  before = await lc.look();
+});
+
+afterAll(async () => {
+  await lc?.dispose();
+});
+
+interface Phase {
+  name: string;
+  command: string[];
+  /** Printed when the phase has begun. */
+  marker: RegExp;
+  /** How long into the phase the signal comes. */
+  afterMs: number;
+  env?: () => Record<string, string>;
+}
+
+const PHASES: Phase[] = [
+  // A cold cache: mmdebstrap is running, with proc and sys mounted in its chroot.
+  { name: 'image build', command: ['up'], marker: /mmdebstrap bookworm/, afterMs: 8_000, env: () => ({ DRBDLAB_CACHE: lc.coldCache }) },
+  { name: 'clone', command: ['up'], marker: /cloning \d+ nodes/, afterMs: 0 },
+  { name: 'define', command: ['up'], marker: /defining \d+ domains/, afterMs: 0 },
+  { name: 'start', command: ['up'], marker: /starting drbd1, drbd2, drbd3/, afterMs: 0 },
+  { name: 'readiness', command: ['up'], marker: /waiting for SSH and cloud-init/, afterMs: 15_000 },
+  { name: 'scenarios', command: ['nightly', '--profile', 'debian12-drbd84', 'scenarios/03-hostname-pitfall.test.ts'], marker: /lab [0-9a-f]{6} up: /, afterMs: 20_000 },
+];
+
+describe.each(PHASES)('a signal during $name', (phase) => {
+  it.each(SIGNALS)('%s: nothing of the lab is left (after the next command for SIGKILL)', async (sig) => {
+    const run = runCli(phase.command, { ...lc.env, ...(phase.env?.() ?? {}) });
+    await run.waitFor(phase.marker, 20 * 60_000);
+    if (phase.afterMs) await delay(phase.afterMs);
+    const sentAt = Date.now();
+    run.child.kill(sig);
+    const exit = await run.exit;
+    const labId = /lab ([0-9a-f]{6})/.exec(run.output())?.[1];
+    if (sig === 'SIGKILL') {
+      expect(exit.signal).toBe('SIGKILL');
+      // The next drbdlab command on the host reaps what the killed process owned.
+      const next = await cli(['status'], lc.env);
+      expect(next.exitCode, next.output).toBe(0);
+      if (labId) expect(next.output).toMatch(new RegExp(`reaped lab ${labId} \\(its owner, pid \\d+, is gone\\)`));
+      if (phase.name === 'image build') expect(next.output).toMatch(/reaped .*\.building-\d+-\d+ \(an image build of pid \d+ that is gone\)/);
+    } else {
+      // Interrupted: it cleans up after itself and exits, unsuccessfully, within a bounded time.
+      expect(exit.exitCode, run.output()).not.toBe(0);
+      expect(run.output()).toMatch(/interrupted/);
+      expect(exit.atMs - sentAt).toBeLessThan(180_000);
+    }
+    expect(await lc.look()).toEqual(before);
+  });
+});

@@ -1,0 +1,44 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_CONFIG } from '../../lib/cli/context.js';
+import { loadLabConfig } from '../../lib/config/load-lab.js';
+import { cacheRoot } from '../../lib/image/cache.js';
+import { cli } from './cli.js';
+import { snapshot, type HostSnapshot } from './leftovers.js';
+
+/**
+ * Labs of a lifecycle test file live in a folder of their own, its reports too (the repo's
+ * stay untouched). The image is built (or found) once, outside any fault.
+ */
+export class LifecycleEnv {
+  private constructor(
+    readonly uri: string,
+    readonly stateDir: string,
+    readonly reportsDir: string,
+    /** An empty image cache: a build started there is a cold one. */
+    readonly coldCache: string,
+  ) {}
+
+  static async create(): Promise<LifecycleEnv> {
+    const uri = (await loadLabConfig(DEFAULT_CONFIG)).libvirtUri;
+    const mk = (what: string) => mkdtemp(join(tmpdir(), `drbdlab-lifecycle-${what}-`));
+    const e = new LifecycleEnv(uri, await mk('state'), await mk('reports'), await mk('cache'));
+    const img = await cli(['image', 'build'], e.env, 20 * 60_000);
+    if (img.exitCode !== 0) throw new Error(`image build failed:\n${img.output}`);
+    return e;
+  }
+
+  get env(): Record<string, string> {
+    return { DRBDLAB_STATE: this.stateDir, DRBDLAB_REPORTS: this.reportsDir };
+  }
+
+  /** What the host holds of drbdlab now (compare before and after a fault). */
+  look(): Promise<HostSnapshot> {
+    return snapshot({ uri: this.uri, stateDir: this.stateDir, cacheDirs: [cacheRoot(), this.coldCache] });
+  }
+
+  async dispose(): Promise<void> {
+    for (const d of [this.stateDir, this.reportsDir, this.coldCache]) await rm(d, { recursive: true, force: true });
+  }
+}
