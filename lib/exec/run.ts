@@ -25,6 +25,12 @@ export interface RunOptions {
    * setpriv): a long build must not go on writing into a folder the reaper is removing.
    */
   dieWithParent?: boolean;
+  /**
+   * Its whole process tree in a PID and mount namespace of its own (util-linux unshare): when
+   * it dies, all its children die and its mounts (a chroot's proc and sys) vanish with it.
+   * Implies dieWithParent.
+   */
+  isolated?: boolean;
 }
 
 /** Wrap a command so the kernel kills it when this process dies, however it dies. */
@@ -50,7 +56,11 @@ export async function run(file: string, args: readonly string[], opts: RunOption
     detached: opts.detached,
   };
   const display = [file, ...args].map(shellQuote).join(' ');
-  const [cmd, argv] = opts.dieWithParent ? dyingWithParent(file, args) : [file, [...args]];
+  const [cmd, argv] = opts.isolated
+    ? dyingWithParent('unshare', ['--mount', '--propagation', 'private', '--pid', '--kill-child=SIGKILL', '--', file, ...args])
+    : opts.dieWithParent
+      ? dyingWithParent(file, args)
+      : [file, [...args]];
   try {
     const r = await execa(cmd, argv, options);
     return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };

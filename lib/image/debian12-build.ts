@@ -36,7 +36,7 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
         rootfs,
         recipe.mirror,
       ],
-      { timeoutMs: 20 * 60_000, signal, dieWithParent: true, hint: 'mmdebstrap needs Debian\'s archive: check DRBDLAB_DEBIAN_MIRROR or your apt proxy' },
+      { timeoutMs: 20 * 60_000, signal, isolated: true, hint: 'mmdebstrap needs Debian\'s archive: check DRBDLAB_DEBIAN_MIRROR or your apt proxy' },
     );
     const boot = await readdir(join(rootfs, 'boot'));
     const kernel = boot.find((f) => f.startsWith('vmlinuz-'));

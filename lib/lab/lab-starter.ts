@@ -21,7 +21,7 @@ import { ensureKeyPair, knownHostsLine } from '../ssh/keys.js';
 import { pollUntil, setTimeoutScale } from '../wait/poll.js';
 import { bridgeName, domainName, macFor, MGMT_GUEST_IP, networkName, newLabId } from './identity.js';
 import { keepForUser } from './ownership.js';
-import { labPaths } from './paths.js';
+import { ensureLabsRoot, labPaths } from './paths.js';
 import { freeLoopbackPort } from './ports.js';
 import { describeReaped, reapOrphans } from './reaper.js';
 import { StartedLab } from './started-lab.js';
@@ -136,6 +136,7 @@ export class LabStarter {
   /** The state file comes first: from here on, `down` and the reaper can find this lab. */
   private async createLabFolder(): Promise<void> {
     this.opts.signal?.throwIfAborted();
+    await ensureLabsRoot();
     const labId = newLabId();
     this.state = {
       labId,

@@ -1,4 +1,6 @@
-import { join, resolve } from 'node:path';
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
 import { PROJECT_ROOT } from '../image/cache.js';
 
 /** Where running labs keep their files: `<root>/<labId>/…`. */
@@ -23,4 +25,19 @@ export function labPaths(labId: string) {
     consoleLog: (node: string) => join(dir, 'nodes', node, 'console.log'),
     transcript: join(dir, 'transcript'),
   };
+}
+
+/**
+ * libvirt's QEMU user must reach the disks and seeds under the labs folder: every folder on the
+ * way needs o+x. A private folder (a 0700 mkdtemp, a home) would fail at `virsh start`.
+ */
+export async function ensureLabsRoot(): Promise<string> {
+  const root = labsRoot();
+  await mkdir(root, { recursive: true, mode: 0o711 });
+  for (let dir = root; ; dir = dirname(dir)) {
+    if (((await stat(dir)).mode & 0o001) === 0) {
+      throw new UsageError(`${dir} is closed to libvirt's QEMU user (labs live in ${root}): run \`chmod o+x ${dir}\` or set DRBDLAB_STATE to another folder`);
+    }
+    if (dirname(dir) === dir) return root;
+  }
 }

@@ -16,6 +16,17 @@ export interface Reaped {
   labId: string;
   why: string;
   removed: string[];
+  /** Removal failed this time (a process still writing there): the next command tries again. */
+  failed?: string;
+}
+
+/** Reaping must never stop the command that does it: a failure is reported, and retried later. */
+async function reap(labId: string, why: string, remove: () => Promise<string[]>): Promise<Reaped> {
+  try {
+    return { labId, why, removed: await remove() };
+  } catch (err) {
+    return { labId, why, removed: [], failed: (err as Error).message.split('\n').slice(0, 2).join(' ') };
+  }
 }
 
 interface Known {
@@ -47,14 +58,12 @@ export async function reapOrphans(uri = 'qemu:///system'): Promise<Reaped[]> {
   const reaped: Reaped[] = [];
   for (const [id, k] of labs) {
     if (!k.owner || ownerAlive(k.owner)) continue;
-    const removed = await teardownLab(id, uri, { dir: k.dir });
-    reaped.push({ labId: id, why: `its owner, pid ${k.owner.pid}, is gone`, removed });
+    reaped.push(await reap(id, `its owner, pid ${k.owner.pid}, is gone`, () => teardownLab(id, uri, { dir: k.dir })));
   }
   // A network outlives its lab only after a kill mid-teardown: domains are defined before it.
   for (const id of await labIdsInLibvirt(uri)) {
     if (labs.has(id) || !(await virsh.listNetworks()).includes(networkName(id))) continue;
-    const removed = await teardownLab(id, uri);
-    reaped.push({ labId: id, why: 'a network without domains or owner', removed });
+    reaped.push(await reap(id, 'a network without domains or owner', () => teardownLab(id, uri)));
   }
   reaped.push(...(await reapImageScratch()));
   return reaped;
@@ -70,12 +79,13 @@ async function reapImageScratch(): Promise<Reaped[]> {
     if (!m) continue;
     // The name holds pid and start time of this host boot; a folder from an earlier boot has none alive.
     if (ownerAlive({ kind: 'process', pid: Number(m[1]), startTime: m[2]!, bootId: hostBootId() })) continue;
-    await removeTree(join(root, name));
-    out.push({ labId: name, why: `an image build of pid ${m[1]} that is gone`, removed: [`folder ${join(root, name)}`] });
+    const dir = join(root, name);
+    out.push(await reap(name, `an image build of pid ${m[1]} that is gone`, async () => (await removeTree(dir), [`folder ${dir}`])));
   }
   return out;
 }
 
 export function describeReaped(r: Reaped): string {
+  if (r.failed) return `could not reap ${r.labId.length === 6 ? `lab ${r.labId}` : r.labId} yet (${r.why}): ${r.failed}`;
   return `reaped ${r.labId.length === 6 ? `lab ${r.labId}` : r.labId} (${r.why}): removed ${r.removed.join(', ') || 'nothing'}`;
 }

@@ -18,6 +18,9 @@ const MSG = {
     "error: Failed to start domain 'drbdlab-abc123-drbd1'\nerror: internal error: qemu unexpectedly closed the monitor: 2024-05-02T10:11:12.123456Z qemu-system-x86_64: -netdev user,id=mgmt0,restrict=on,hostfwd=tcp:127.0.0.1:2222-:22: Could not set up host forwarding rule 'tcp:127.0.0.1:2222-:22'",
   socketPermission: "error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/var/run/libvirt/libvirt-sock': Permission denied",
   polkit: "error: failed to connect to the hypervisor\nerror: authentication unavailable: no polkit agent available to authenticate action 'org.libvirt.unix.manage'",
+  // Seen here with DRBDLAB_STATE under a 0700 temporary folder.
+  storageAccess:
+    "error: Failed to start domain 'drbdlab-023f1c-drbd1'\nerror: Cannot access storage file '/tmp/drbdlab-lifecycle-state-W2QX4Y/023f1c/nodes/drbd1/data.qcow2' (as uid:64055, gid:64055): Permission denied",
   other: "error: Failed to start domain 'x'\nerror: unsupported configuration: Emulator '/usr/bin/qemu-system-x86_64' does not support virt type 'kvm'",
 };
 
@@ -33,6 +36,7 @@ describe('classifyVirshError', () => {
     ['portInUse', 'port-in-use'],
     ['socketPermission', 'permission'],
     ['polkit', 'permission'],
+    ['storageAccess', 'storage-access'],
     ['other', 'other'],
   ] as const)('%s -> %s', (key, failure) => {
     expect(classifyVirshError(MSG[key])).toBe(failure);

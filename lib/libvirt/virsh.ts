@@ -9,6 +9,7 @@ export type VirshFailure =
   | 'daemon-down'
   | 'port-in-use'
   | 'permission'
+  | 'storage-access'
   | 'other';
 
 export class VirshError extends HostCommandError {
@@ -26,6 +27,8 @@ export function classifyVirshError(stderr: string): VirshFailure {
   if (/failed to get (domain|network)|domain not found|network not found|no (domain|network) with matching name|storage volume not found/.test(s)) return 'not-found';
   if (/already exists|already in use by|domain is already active|network is already active/.test(s)) return 'already-exists';
   if (/domain is not running|network is not active|not active/.test(s)) return 'not-running';
+  // QEMU's user cannot reach a disk or seed: a folder on the way is closed to it.
+  if (/cannot access storage file .*\(as uid:\d+/.test(s)) return 'storage-access';
   // Before daemon-down: a refused connect also starts "failed to connect to the hypervisor".
   if (/permission denied|access denied|authentication failed|authentication unavailable/.test(s)) return 'permission';
   if (/failed to connect (to )?(the )?(hypervisor|socket)|no such file or directory.*libvirt-sock|connection refused/.test(s)) return 'daemon-down';
@@ -41,6 +44,8 @@ function hintFor(f: VirshFailure): string | undefined {
       return 'an SSH forward port is taken by another process; run `npm run lab -- up` again to pick new ports';
     case 'permission':
       return 'run as root or as a member of the libvirt group';
+    case 'storage-access':
+      return "libvirt's QEMU user cannot reach the file: every folder above it needs o+x (DRBDLAB_STATE / DRBDLAB_CACHE under a private folder?)";
     default:
       return undefined;
   }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG } from '../../lib/cli/context.js';
@@ -22,7 +22,12 @@ export class LifecycleEnv {
 
   static async create(): Promise<LifecycleEnv> {
     const uri = (await loadLabConfig(DEFAULT_CONFIG)).libvirtUri;
-    const mk = (what: string) => mkdtemp(join(tmpdir(), `drbdlab-lifecycle-${what}-`));
+    // o+x: libvirt's QEMU user must reach the disks in there (mkdtemp makes 0700 folders).
+    const mk = async (what: string) => {
+      const dir = await mkdtemp(join(tmpdir(), `drbdlab-lifecycle-${what}-`));
+      await chmod(dir, 0o711);
+      return dir;
+    };
     const e = new LifecycleEnv(uri, await mk('state'), await mk('reports'), await mk('cache'));
     const img = await cli(['image', 'build'], e.env, 20 * 60_000);
     if (img.exitCode !== 0) throw new Error(`image build failed:\n${img.output}`);
