@@ -5,10 +5,14 @@ import { UsageError } from '../errors.js';
  * terminal's Ctrl-C reaches tsx too, which relays a second SIGINT that would otherwise kill us
  * half-way through removing the lab.
  */
+/** The signal that interrupted this run, if one did: the exit status says so (128 + its number). */
+export let interruptedBy: NodeJS.Signals | undefined;
+
 export function abortOnSignals(say: (m: string) => void, what: string): { signal: AbortSignal; release(): void } {
   const ac = new AbortController();
-  const onSignal = () => {
+  const onSignal = (sig: NodeJS.Signals) => {
     if (ac.signal.aborted) return;
+    interruptedBy = sig;
     say(`interrupted: ${what} …`);
     ac.abort(new UsageError('interrupted'));
   };

@@ -15,7 +15,8 @@ import { runDoctor } from './commands/doctor.js';
 import { upCommand } from './commands/up.js';
 
 import { EXIT } from './exit-codes.js';
-import { abortOnSignals } from './interrupt.js';
+import { abortOnSignals, interruptedBy } from './interrupt.js';
+import { constants } from 'node:os';
 import { nightlyCommand } from './commands/nightly.js';
 
 const program = new Command('drbdlab')
@@ -166,6 +167,8 @@ export async function main(argv = process.argv): Promise<void> {
     if (process.env.DRBDLAB_DEBUG && e.stack) process.stderr.write(`${e.stack}\n`);
     process.exitCode = err instanceof UsageError ? EXIT.usage : err instanceof DrbdlabError ? (err.kind === 'product' ? EXIT.failed : EXIT.broken) : EXIT.broken;
   }
+  // Interrupted and cleaned up: exit as a shell reports a signal (130 for SIGINT, 143 for SIGTERM).
+  if (interruptedBy) process.exitCode = 128 + constants.signals[interruptedBy];
 }
 
 await main();

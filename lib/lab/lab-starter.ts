@@ -345,6 +345,7 @@ export class LabStarter {
 
   /** Readiness = SSH answers with the pinned host key and cloud-init has finished, on every node. */
   private async waitUntilReady(tBoot: number): Promise<void> {
+    this.opts.signal?.throwIfAborted();
     const key = await readFile(this.paths.userKey, 'utf8');
     const started = new StartedLab(this.state, key, this.opts.sink ?? new Transcript(this.paths.transcript), this.opts.keep ?? false);
     this.started = started;
@@ -391,8 +392,9 @@ function raceAbort<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
   if (!signal) return p;
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason ?? new Error('aborted'));
+    // Handlers first: an abort that came before must not leave p's rejection unhandled.
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
