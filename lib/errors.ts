@@ -113,3 +113,18 @@ export class UpstreamUnavailableError extends DrbdlabError {
 export function failureKind(err: unknown): FailureKind {
   return err instanceof DrbdlabError ? err.kind : 'product';
 }
+
+/** The kernel logged a BUG, WARNING, Oops, hung task or DRBD assertion on a node during a scenario. */
+export class KernelLogError extends DrbdlabError {
+  override readonly kind = 'product';
+  constructor(
+    readonly hits: readonly { node: string; line: string }[],
+    options?: { cause?: unknown },
+  ) {
+    const nodes = [...new Set(hits.map((h) => h.node))].join(', ');
+    super(
+      `kernel log on ${nodes}: ${hits.length} line(s) of BUG/WARNING/Oops/hung task/assertion\n  ${hits.map((h) => `${h.node}: ${h.line}`).slice(0, 10).join('\n  ')}`,
+      options,
+    );
+  }
+}

@@ -25,6 +25,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseJoinCommand } from '../lib/drbd/index.js';
+import { BOOT_ID_COMMAND, MARK_COMMAND, sinceCommand, WHOLE_BOOT_COMMAND } from '../lib/drbd/kernel-log.js';
 import type { CommandRecord } from '../lib/report/command-record.js';
 import { SYNTHETIC_SOURCE, type Recording } from '../lib/scenario/recording.js';
 import {
@@ -70,8 +71,19 @@ class Builder {
   readonly commands: CommandRecord[] = [];
   readonly kinds: Record<Kind, number> = { V: 0, A: 0, C: 0 };
 
+  /** Boots per node so far: a reboot gives a node a new boot id (the kernel-log check reads it). */
+  private readonly boots = new Map(NODES.map((n) => [n.name, 0]));
+
   constructor(start: string) {
     this.t = Date.parse(start);
+    // C: the kernel-log mark every scenario starts with (lib/scenario/kernel-health.ts).
+    for (const n of NODES) this.run(n.name, MARK_COMMAND, 'C', { stdout: `${this.bootId(n.name)}\n${KERNEL_LOG_LINES}\n`, ms: 14 });
+  }
+
+  /** A stable, made-up boot id per node and boot. */
+  private bootId(node: string): string {
+    const h = createHash('sha256').update(`drbdlab boot ${node} ${this.boots.get(node)}`).digest('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
   }
 
   /** Time between two commands: the harness's own overhead, or a poll interval. */
@@ -111,11 +123,19 @@ class Builder {
         startedAt: new Date(this.t).toISOString(),
         durationMs: 0,
       });
+      this.boots.set(node, this.boots.get(node)! + 1);
     }
     this.t += bootMs;
   }
 
   recording(): Recording {
+    // C: the kernel-log check every scenario ends with: clean, DRBD 9.0.16's own lines only.
+    for (const n of NODES) {
+      this.run(n.name, BOOT_ID_COMMAND, 'C', { stdout: `${this.bootId(n.name)}\n`, ms: 3 });
+      const rebooted = this.boots.get(n.name)! > 0;
+      const mark = { bootId: '', lines: KERNEL_LOG_LINES };
+      this.run(n.name, rebooted ? WHOLE_BOOT_COMMAND : sinceCommand(mark), 'C', { stdout: rebooted ? KERNEL_LOG_BOOT : KERNEL_LOG_SAME_BOOT, ms: 12 });
+    }
     const { V, A, C } = this.kinds;
     return {
       profile: PROFILE,
@@ -144,6 +164,21 @@ const LABELS: Record<string, string> = {
 // Outputs
 
 const OK = 'Operation completed successfully\n';
+
+/** C: dmesg lines at scenario start (a bionic guest some minutes after boot). */
+const KERNEL_LOG_LINES = 731;
+/** C: DRBD 9.0.16's state-change lines (drbd_state.c formats) while a scenario runs: no BUG, WARNING, Oops. */
+const KERNEL_LOG_SAME_BOOT =
+  'drbd r0: Preparing cluster-wide state change 3204958851 (0->-1 3/1)\n' +
+  'drbd r0: State change 3204958851: primary_nodes=1, weak_nodes=FFFFFFFFFFFFFFF8\n' +
+  'drbd r0: Committing cluster-wide state change 3204958851 (1ms)\n' +
+  'drbd r0: role( Secondary -> Primary )\n';
+/** C: the DRBD lines of a boot with the DKMS module (drbd_main.c init messages). */
+const KERNEL_LOG_BOOT =
+  'drbd: loading out-of-tree module taints kernel.\n' +
+  'drbd: initialized. Version: 9.0.16-1 (api:2/proto:86-114)\n' +
+  'drbd: GIT-hash: ab9777dfeaf9d619acc9a5201bfcae8103e9529c build by root@ubuntu, 2018-11-05 09:12:40\n' +
+  'drbd: registered as block device major 147\n';
 
 /** C: DRBD 9.0.16's /proc/drbd (drbd_proc.c) for a module DKMS built on the template. */
 const PROC_DRBD_9 =

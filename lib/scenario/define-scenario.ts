@@ -1,10 +1,11 @@
 import * as allure from 'allure-js-commons';
 import { inject, it } from 'vitest';
-import { DrbdlabError } from '../errors.js';
+import { DrbdlabError, KernelLogError } from '../errors.js';
 import { FAILURE_KIND_LABEL } from '../report/classify.js';
 import type { ScenarioLab } from './scenario-lab.js';
 import { makeStep, type Step } from './step.js';
 import { failureSnapshot } from './failure-snapshot.js';
+import { checkKernelLogs, markKernelLogs, type KernelLogMarks } from './kernel-health.js';
 import { scenarioTargets, type ScenarioEnv } from './targets.js';
 
 declare module 'vitest' {
@@ -45,7 +46,14 @@ export function defineScenario(
         for (const [k, v] of Object.entries(open.lab.labels)) await allure.label(k.replace(/[^\w:.-]/g, '_'), v);
         let passed = false;
         try {
-          await body({ lab: open.lab, step: makeStep(open.transcript, failureSnapshot(open.lab)), redact: (x) => open.transcript.addSecret(x) });
+          // Every scenario, either stack: the kernel log must stay clean while it runs.
+          const marks = await markKernelLogs(open.lab);
+          const failure = await body({ lab: open.lab, step: makeStep(open.transcript, failureSnapshot(open.lab)), redact: (x) => open.transcript.addSecret(x) }).then(
+            () => undefined,
+            (err: unknown) => ({ err }),
+          );
+          await kernelHealthStep(open.lab, marks, failure?.err, failure !== undefined);
+          if (failure) throw failure.err;
           passed = true;
         } finally {
           await open.close(passed);
@@ -59,4 +67,20 @@ export function defineScenario(
       }
     });
   }
+}
+
+/**
+ * The kernel-log check as its own report step. A hit is thrown (a product failure, the scenario's
+ * own error as its cause); if the check itself breaks after the scenario failed, the scenario's
+ * error stays the one reported and the check's goes into the report.
+ */
+async function kernelHealthStep(lab: ScenarioLab, marks: KernelLogMarks, failure: unknown, failed: boolean): Promise<void> {
+  await allure.step('kernel log: no BUG, WARNING, Oops, hung task or DRBD assertion since scenario start', async () => {
+    try {
+      await checkKernelLogs(lab, marks, failed ? failure : undefined);
+    } catch (err) {
+      if (!failed || err instanceof KernelLogError) throw err;
+      await allure.attachment('kernel log check failed', err instanceof Error ? err.message : String(err), 'text/plain');
+    }
+  });
 }

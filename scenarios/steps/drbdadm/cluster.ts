@@ -1,5 +1,6 @@
 // Shared pieces of the drbdadm stack (profile debian12-drbd84: in-tree DRBD 8.4, drbd-utils 9).
 import { expect } from 'vitest';
+import { RemoteCommandError } from '../../../lib/errors.js';
 import { parseDrbdsetupStatus, type DrbdResourceStatus } from '../../../lib/drbd/drbdsetup-status.js';
 import { renderResFile } from '../../../lib/drbd/res-file.js';
 import { isConnected, isUpToDateEverywhere } from '../../../lib/drbd/state.js';
@@ -116,10 +117,21 @@ export async function ensureR0(ctx: ScenarioContext): Promise<{ checksum: string
   });
 }
 
-/** Unmount and demote: a mounted Primary at reboot crashes the resource and forces a full resync. */
+/**
+ * Unmount and demote: a mounted Primary at reboot crashes the resource and forces a full resync.
+ * Looks first and acts only where needed, so a umount or secondary that fails is a failure.
+ */
 export async function quiesce(node: ScenarioNode): Promise<void> {
-  await node.exec(`mountpoint -q ${MOUNT} && sudo umount ${MOUNT} || true`);
-  await node.exec(`sudo drbdadm secondary ${RES} 2>/dev/null || true`);
+  // mountpoint -q: 0 a mount point, 32 not one; anything else (1: no such directory) is unexpected here.
+  const mounted = await node.exec(`mountpoint -q ${MOUNT}`, { check: false });
+  if (mounted.exitCode !== 0 && mounted.exitCode !== 32) {
+    throw new RemoteCommandError(node.name, `mountpoint -q ${MOUNT}`, mounted.exitCode, mounted.stdout, mounted.stderr);
+  }
+  if (mounted.exitCode === 0) await node.exec(`sudo umount ${MOUNT}`);
+  // 8.4 prints local/peer, e.g. "Primary/Secondary".
+  const role = (await node.output(`sudo drbdadm role ${RES}`)).split('/')[0];
+  expect(role, `${node.name}: drbdadm role ${RES}`).toMatch(/^(Primary|Secondary)$/);
+  if (role === 'Primary') await node.exec(`sudo drbdadm secondary ${RES}`);
 }
 
 /** Undo what the scenarios make (resources, their LVs, mounts, enabled units): a clean start. */

@@ -2,7 +2,7 @@
 // longer finds this host in the config while the kernel keeps the resource going.
 import { expect } from 'vitest';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
-import { RES, ensureR0, replicas, status, waitConnected, waitUpToDate } from './cluster.js';
+import { RES, connected, ensureR0, replicas, status, waitConnected, waitUpToDate } from './cluster.js';
 
 export async function drbdadmHostnamePitfall(ctx: ScenarioContext): Promise<void> {
   const { lab, step } = ctx;
@@ -29,6 +29,14 @@ export async function drbdadmHostnamePitfall(ctx: ScenarioContext): Promise<void
     expect(await secondary.output('cat /proc/drbd')).toMatch(/cs:Connected/);
     const down = await secondary.exec(`sudo drbdadm down ${RES}`, { check: false });
     expect(down.exitCode).not.toBe(0);
+    const adjust = await secondary.exec(`sudo drbdadm adjust ${RES}`, { check: false });
+    expect(adjust.exitCode).not.toBe(0);
+    expect(adjust.stderr).toContain(`'${RES}' not defined in your config (for this host).`);
+    // The failed down/adjust touched nothing: the kernel keeps r0 connected on both sides
+    // (lab-notes), so the node cannot be taken down by name until the hostname is back.
+    expect(await secondary.output('cat /proc/drbd')).toMatch(/cs:Connected/);
+    const seen = await status(primary);
+    expect(seen && connected(seen), `${primary.name} still sees its peer`).toBe(true);
   });
 
   await step(`restore the hostname ${secondary.name}: drbdadm finds the node again`, async () => {

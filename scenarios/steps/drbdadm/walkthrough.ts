@@ -4,11 +4,13 @@ import { expect } from 'vitest';
 import { drbdVersion } from '../../../lib/drbd/proc-drbd.js';
 import { renderResFile } from '../../../lib/drbd/res-file.js';
 import { syncProgress } from '../../../lib/drbd/state.js';
-import { waitForResource } from '../../../lib/drbd/wait.js';
+import { parseEvents2 } from '../../../lib/drbd/events2.js';
+import { Events2Watch } from '../../../lib/drbd/events2-watch.js';
+import { describeTrace, traceResync } from '../../../lib/drbd/resync-trace.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
-import { scaled } from '../../../lib/wait/poll.js';
+import { pollUntil, scaled } from '../../../lib/wait/poll.js';
 import {
-  DEVICE, LV_SIZE, resetDrbd, MINOR, MOUNT, PORT, RES, ensureStorage, replicas, resFile, status, waitConnected, waitUpToDate, writeFileCommand,
+  DEVICE, LV_SIZE, resetDrbd, MINOR, MOUNT, PORT, RES, ensureStorage, replicas, resFile, status, upToDate, waitConnected, writeFileCommand,
 } from './cluster.js';
 
 export async function drbdadmWalkthrough({ lab, step }: ScenarioContext): Promise<void> {
@@ -102,37 +104,50 @@ export async function drbdadmWalkthrough({ lab, step }: ScenarioContext): Promis
     expect(res.peers[0]!.volumes[0]!.peerDisk).toBe('Inconsistent');
   });
 
-  await step(`21. initial primary on ${primary.name}, mkfs -t ext4 ${DEVICE}`, async () => {
-    await primary.exec(`sudo drbdadm primary --force ${RES}`);
-    const mkfs = await primary.exec(`sudo mkfs -t ext4 ${DEVICE}`);
-    // 1 GiB less DRBD metadata: the walkthrough's 40 GB volume showed 9765625 4k blocks.
-    expect(mkfs.stdout).toMatch(/Creating filesystem with 2621\d\d 4k blocks/);
-    expect(mkfs.stdout).toMatch(/Writing superblocks and filesystem accounting information:[^\n]*done/);
-  });
-
-  await step('22. resync visible: replication:SyncSource … done:', async () => {
-    const seen = await waitForResource(
-      primary, RES, 'SyncSource with done:',
-      (r) => r.peers[0]?.volumes[0]?.replication === 'SyncSource' && r.peers[0]!.volumes[0]!.donePercent !== undefined,
-      { clock: lab.clock, timeoutMs: scaled(60_000), intervalMs: 1_000 },
-    ).catch(async (err) => {
-      // A resync can finish between two looks: then UpToDate on both is the proof it ran.
-      const now = await status(primary);
-      if (now && now.peers[0]?.volumes[0]?.peerDisk === 'UpToDate') return now;
-      throw err;
+  // Armed before primary --force: on this hardware the initial sync can end during mkfs, so
+  // only a stream started beforehand can show it ran (lab-notes: "Fresh machines …").
+  let watch: Events2Watch | undefined;
+  try {
+    await step(`21. initial primary on ${primary.name}, mkfs -t ext4 ${DEVICE}`, async () => {
+      watch = await Events2Watch.start(primary, RES, lab.clock);
+      await primary.exec(`sudo drbdadm primary --force ${RES}`);
+      const mkfs = await primary.exec(`sudo mkfs -t ext4 ${DEVICE}`);
+      // 1 GiB less DRBD metadata: the walkthrough's 40 GB volume showed 9765625 4k blocks.
+      expect(mkfs.stdout).toMatch(/Creating filesystem with 2621\d\d 4k blocks/);
+      expect(mkfs.stdout).toMatch(/Writing superblocks and filesystem accounting information:[^\n]*done/);
     });
-    if (seen.peers[0]!.volumes[0]!.replication === 'SyncSource') {
-      expect(seen.role).toBe('Primary');
-      expect(seen.volumes[0]!.disk).toBe('UpToDate');
-      expect(seen.peers[0]!.volumes[0]!.peerDisk).toBe('Inconsistent');
-      expect(syncProgress(seen)).toBeGreaterThanOrEqual(0);
-    }
-    const done = await waitUpToDate(lab, primary);
-    expect(syncProgress(done)).toBe(100);
-    const peer = await status(secondary);
-    expect(peer?.role).toBe('Secondary');
-    expect(peer?.volumes[0]?.disk).toBe('UpToDate');
-  });
+
+    await step('22. resync visible: replication:SyncSource, then Established UpToDate/UpToDate', async () => {
+      const w = watch!;
+      const trace = await pollUntil(
+        `${RES} resync in the events2 stream`,
+        async () => {
+          const t = traceResync(parseEvents2(await w.read()), RES);
+          // An UpToDate pair with no SyncSource before it will not turn into a seen resync: stop looking.
+          return { done: t.finishedAt >= 0 || t.settledWithoutSyncAt >= 0, value: t, seen: describeTrace(t) };
+        },
+        { timeoutMs: scaled(180_000), intervalMs: 2_000, clock: lab.clock, target: primary.name, kind: 'product' },
+      );
+      const stream = await w.stop();
+      await allure.attachment(`drbdsetup events2 ${RES} on ${primary.name}`, stream, 'text/plain');
+      expect(trace.skipped, 'events dropped by the kernel: the stream may miss a state').toBe(0);
+      expect(trace.syncSourceAt, `replication:SyncSource in the stream (${describeTrace(trace)})`).toBeGreaterThanOrEqual(0);
+      expect(trace.finishedAt, 'Established with UpToDate/UpToDate after SyncSource').toBeGreaterThan(trace.syncSourceAt);
+      // 8.4 prints no done:, --statistics gives out-of-sync: either way progress must not go backwards.
+      expect(trace.regressions).toEqual([]);
+      const res = await status(primary);
+      expect(res?.role).toBe('Primary');
+      expect(res && upToDate(res)).toBe(true);
+      expect(syncProgress(res!)).toBe(100);
+      const peer = await status(secondary);
+      expect(peer?.role).toBe('Secondary');
+      expect(peer?.volumes[0]?.disk).toBe('UpToDate');
+    });
+  } catch (err) {
+    // The watcher must not outlive a failed step; a failure to stop it goes into the report.
+    if (watch?.running) await watch.stop().catch((stopErr: unknown) => allure.attachment('events2 watcher not stopped', String(stopErr), 'text/plain'));
+    throw err;
+  }
 
   let checksum = '';
   await step(`23. mount ${DEVICE} on the primary and use it`, async () => {
