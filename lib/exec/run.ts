@@ -53,6 +53,8 @@ export async function run(file: string, args: readonly string[], opts: RunOption
     stripFinalNewline: true,
     forceKillAfterDelay: 5_000,
     cancelSignal: opts.signal,
+    // unshare ignores SIGTERM while it waits for its child: kill it, and with it the whole namespace.
+    killSignal: opts.isolated ? 'SIGKILL' : 'SIGTERM',
     detached: opts.detached,
   };
   const display = [file, ...args].map(shellQuote).join(' ');

@@ -125,9 +125,10 @@ export class LabStarter {
   }
 
   private async chooseHypervisor(): Promise<void> {
+    this.opts.signal?.throwIfAborted();
     this.accel =
       this.opts.accel ??
-      (await chooseAccel({ virsh: this.virsh, cacheDir: cacheRoot(), boot: this.image.boot, disk: this.image.disk, progress: this.progress }));
+      (await chooseAccel({ virsh: this.virsh, cacheDir: cacheRoot(), boot: this.image.boot, disk: this.image.disk, progress: this.progress, signal: this.opts.signal }));
     setTimeoutScale(this.accel.accel === 'tcg' ? 3 : 1);
     const cpu = this.accel.cpu ? `, CPU ${cpuName(this.accel.cpu)}` : '';
     this.progress(`hypervisor: ${this.accel.accel.toUpperCase()}${cpu} (${this.accel.reason})`);

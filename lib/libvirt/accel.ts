@@ -101,6 +101,8 @@ export interface ChooseAccelOptions {
   /** Ignore a remembered verdict (doctor --reprobe, the verdict-agreement check). */
   reprobe?: boolean;
   setting?: AccelSetting;
+  /** Ctrl-C: no further probe starts (the one running removes its guest first). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -123,6 +125,7 @@ export async function chooseAccel(o: ChooseAccelOptions): Promise<AccelChoice> {
   const probes: ProbeResult[] = [];
   const workDir = join(o.cacheDir, 'probes');
   for (const cpu of await cpuCandidates(o.virsh)) {
+    o.signal?.throwIfAborted();
     o.progress?.(`KVM probe: booting the lab's kernel with CPU ${cpuName(cpu)}`);
     const r = await probeKvmBoot(o.virsh, o.boot, cpu, { workDir, timeoutMs: PROBE_TIMEOUT_MS, disk: o.disk });
     probes.push(r);

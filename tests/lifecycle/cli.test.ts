@@ -4,26 +4,15 @@ import { mkdtemp } from 'node:fs/promises';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cli, runCli } from '../support/cli.js';
-import type { HostSnapshot } from '../support/leftovers.js';
-import { LifecycleEnv } from '../support/lifecycle-env.js';
+import { useLifecycleEnv } from '../support/lifecycle-env.js';
 
-let lc: LifecycleEnv;
-let before: HostSnapshot;
-
-beforeAll(async () => {
-  lc = await LifecycleEnv.create();
-  before = await lc.look();
-});
-
-afterAll(async () => {
-  await lc?.dispose();
-});
+const t = useLifecycleEnv();
 
 describe('every command exits when its work is done', () => {
   it('up returns within seconds of the lab being ready; status, ssh, doctor and down exit too', async () => {
-    const up = runCli(['up'], lc.env);
+    const up = runCli(['up'], t.lc.env);
     const [, labId] = await up.waitFor(/lab ([0-9a-f]{6}) up in \d+ s/, 20 * 60_000);
     const readyAt = Date.now();
     const exit = await Promise.race([up.exit, delay(60_000).then(() => undefined)]);
@@ -32,24 +21,24 @@ describe('every command exits when its work is done', () => {
     expect(exit!.exitCode, up.output()).toBe(0);
     expect(exit!.atMs - readyAt).toBeLessThan(15_000);
 
-    const status = await cli(['status'], lc.env);
+    const status = await cli(['status'], t.lc.env);
     expect(status.exitCode, status.output).toBe(0);
     expect(status.output).toMatch(new RegExp(`lab ${labId}  up .* kept for the user`));
 
-    const ssh = await cli(['ssh', 'drbd1', 'hostname'], lc.env);
+    const ssh = await cli(['ssh', 'drbd1', 'hostname'], t.lc.env);
     expect(ssh.exitCode, ssh.output).toBe(0);
     expect(ssh.output.trim().split('\n').pop()).toBe('drbd1');
 
     // doctor's verdict on this host may be a failure; what counts here is that it ends.
-    const doctor = await cli(['doctor'], lc.env, 300_000);
+    const doctor = await cli(['doctor'], t.lc.env, 300_000);
     expect(doctor.output).toMatch(/hypervisor/);
 
     // A user's lab is not reaped by later commands: it is still all there.
-    expect((await lc.look()).domains.filter((d) => d.includes(labId!))).toHaveLength(3);
+    expect((await t.lc.look()).domains.filter((d) => d.includes(labId!))).toHaveLength(3);
 
-    const down = await cli(['down', '--lab', labId!], lc.env);
+    const down = await cli(['down', '--lab', labId!], t.lc.env);
     expect(down.exitCode, down.output).toBe(0);
-    expect(await lc.look()).toEqual(before);
+    expect(await t.lc.look()).toEqual(t.before);
   });
 });
 
@@ -58,8 +47,8 @@ describe('two nightly jobs at once on one host', () => {
     const scenario = 'scenarios/03-hostname-pitfall.test.ts';
     const jobs = await Promise.all(
       ['a', 'b'].map(async (name) => {
-        const reports = await mkdtemp(join(lc.reportsDir, `job-${name}-`));
-        return { reports, run: runCli(['nightly', '--profile', 'debian12-drbd84', scenario], { ...lc.env, DRBDLAB_REPORTS: reports }) };
+        const reports = await mkdtemp(join(t.lc.reportsDir, `job-${name}-`));
+        return { reports, run: runCli(['nightly', '--profile', 'debian12-drbd84', scenario], { ...t.lc.env, DRBDLAB_REPORTS: reports }) };
       }),
     );
     const exits = await Promise.all(jobs.map((j) => j.run.exit));
@@ -73,6 +62,6 @@ describe('two nightly jobs at once on one host', () => {
       expect(existsSync(results) && readdirSync(results).some((f) => f.endsWith('-result.json'))).toBe(true);
     }
     expect(ids[0]).not.toBe(ids[1]);
-    expect(await lc.look()).toEqual(before);
+    expect(await t.lc.look()).toEqual(t.before);
   });
 });

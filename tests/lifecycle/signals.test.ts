@@ -1,25 +1,14 @@
 // Lifecycle faults on real VMs, through the CLI as a user runs it: a signal at each phase of
 // `up` and of the nightly job, then the next command → nothing of that lab is left anywhere.
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cli, runCli } from '../support/cli.js';
-import type { HostSnapshot } from '../support/leftovers.js';
-import { LifecycleEnv } from '../support/lifecycle-env.js';
+import { useLifecycleEnv } from '../support/lifecycle-env.js';
 
 type Signal = 'SIGINT' | 'SIGTERM' | 'SIGKILL';
 const SIGNALS: Signal[] = ['SIGINT', 'SIGTERM', 'SIGKILL'];
 
-let lc: LifecycleEnv;
-let before: HostSnapshot;
-
-beforeAll(async () => {
-  lc = await LifecycleEnv.create();
-  before = await lc.look();
-});
-
-afterAll(async () => {
-  await lc?.dispose();
-});
+const t = useLifecycleEnv();
 
 interface Phase {
   name: string;
@@ -33,7 +22,7 @@ interface Phase {
 
 const PHASES: Phase[] = [
   // A cold cache: mmdebstrap is running, with proc and sys mounted in its chroot.
-  { name: 'image build', command: ['up'], marker: /mmdebstrap bookworm/, afterMs: 8_000, env: () => ({ DRBDLAB_CACHE: lc.coldCache }) },
+  { name: 'image build', command: ['up'], marker: /mmdebstrap bookworm/, afterMs: 8_000, env: () => ({ DRBDLAB_CACHE: t.lc.coldCache }) },
   { name: 'clone', command: ['up'], marker: /cloning \d+ nodes/, afterMs: 0 },
   { name: 'define', command: ['up'], marker: /defining \d+ domains/, afterMs: 0 },
   { name: 'start', command: ['up'], marker: /starting drbd1, drbd2, drbd3/, afterMs: 0 },
@@ -43,7 +32,7 @@ const PHASES: Phase[] = [
 
 describe.each(PHASES)('a signal during $name', (phase) => {
   it.each(SIGNALS)('%s: nothing of the lab is left (after the next command for SIGKILL)', async (sig) => {
-    const env = { ...lc.env, ...(phase.env?.() ?? {}) };
+    const env = { ...t.lc.env, ...(phase.env?.() ?? {}) };
     const run = runCli(phase.command, env);
     await run.waitFor(phase.marker, 20 * 60_000);
     if (phase.afterMs) await delay(phase.afterMs);
@@ -65,6 +54,6 @@ describe.each(PHASES)('a signal during $name', (phase) => {
       expect(run.output()).toMatch(/interrupted/);
       expect(exit.atMs - sentAt).toBeLessThan(180_000);
     }
-    expect(await lc.look()).toEqual(before);
+    expect(await t.lc.look()).toEqual(t.before);
   });
 });

@@ -12,7 +12,9 @@ export interface CliRun {
 }
 
 export function runCli(args: string[], env: Record<string, string> = {}): CliRun {
-  const child = execa('node', ['--import', 'tsx', 'lib/cli/main.ts', ...args], { cwd: PROJECT_ROOT, env, all: true, reject: false, buffer: false });
+  // forceKillAfterDelay off: execa would follow our SIGTERM with a SIGKILL after 5 s, before
+  // the CLI has finished removing what it made.
+  const child = execa('node', ['--import', 'tsx', 'lib/cli/main.ts', ...args], { cwd: PROJECT_ROOT, env, all: true, reject: false, buffer: false, forceKillAfterDelay: false });
   let out = '';
   child.all?.on('data', (d: Buffer) => {
     out += d.toString();

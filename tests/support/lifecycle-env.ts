@@ -1,6 +1,7 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { DEFAULT_CONFIG } from '../../lib/cli/context.js';
 import { loadLabConfig } from '../../lib/config/load-lab.js';
 import { cacheRoot } from '../../lib/image/cache.js';
@@ -46,4 +47,17 @@ export class LifecycleEnv {
   async dispose(): Promise<void> {
     for (const d of [this.stateDir, this.reportsDir, this.coldCache]) await rm(d, { recursive: true, force: true });
   }
+}
+
+/** A test file's hooks: one LifecycleEnv, and the host as it was before any fault. */
+export function useLifecycleEnv(): { lc: LifecycleEnv; before: HostSnapshot } {
+  const ctx = {} as { lc: LifecycleEnv; before: HostSnapshot };
+  beforeAll(async () => {
+    ctx.lc = await LifecycleEnv.create();
+    ctx.before = await ctx.lc.look();
+  });
+  afterAll(async () => {
+    await ctx.lc?.dispose();
+  });
+  return ctx;
 }
