@@ -311,6 +311,7 @@ export class LabStarter {
           return await pollUntil(
             `${n.name}'s kernel to run under KVM`,
             async () => {
+              // virtlogd creates the file once QEMU runs: none yet is "silent so far".
               const log = await readFile(this.paths.consoleLog(n.name), 'utf8').catch(() => '');
               if (KERNEL_RAN.test(log)) return { done: true, value: undefined, seen: 'kernel ran' };
               const st = await this.virsh.domainState(n.domain);

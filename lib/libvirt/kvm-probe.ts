@@ -28,6 +28,7 @@ export function cpuName(cpu: KvmCpu): string {
 
 /** The last meaningful line QEMU left in libvirt's per-domain log (an assertion, a KVM error). */
 export async function qemuLogTail(domain: string): Promise<string> {
+  // No per-domain log (QEMU never ran): nothing to quote, the caller says "no log".
   const text = await readFile(`/var/log/libvirt/qemu/${domain}.log`, 'utf8').catch(() => '');
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !/^(LC_ALL|PATH|HOME|XDG_|USER|LOGNAME|QEMU_AUDIO|-)|char device redirected|shutting down, reason|^\S+=\S*\s*\\$/.test(l));
   return lines.pop()?.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z\s+/, '') ?? '';
