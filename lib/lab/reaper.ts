@@ -32,28 +32,23 @@ async function reap(labId: string, why: string, remove: () => Promise<string[]>)
 interface Known {
   owner?: Owner;
   dir?: string;
-  domains: number;
-  localState: boolean;
 }
 
 /** Labs (and half-built images) whose owner is gone. A user's lab and a lab of before owners stay. */
 export async function reapOrphans(uri = 'qemu:///system'): Promise<Reaped[]> {
   const virsh = new Virsh(uri);
   const labs = new Map<string, Known>();
-  const known = (id: string) => labs.get(id) ?? labs.set(id, { domains: 0, localState: false }).get(id)!;
+  const known = (id: string) => labs.get(id) ?? labs.set(id, {}).get(id)!;
 
   for (const d of (await virsh.listDomains()).filter((n) => isLabDomain(n))) {
     const meta = parseLabMetadata((await virsh.domainXml(d)) ?? '');
     if (!meta) continue;
     const k = known(meta.labId);
-    k.domains += 1;
     k.owner ??= meta.owner;
     k.dir ??= meta.dir;
   }
   for (const id of await listLabIds()) {
-    const k = known(id);
-    k.localState = true;
-    k.owner ??= (await readState(id))?.owner;
+    known(id).owner ??= (await readState(id))?.owner;
   }
   const reaped: Reaped[] = [];
   for (const [id, k] of labs) {
@@ -61,8 +56,9 @@ export async function reapOrphans(uri = 'qemu:///system'): Promise<Reaped[]> {
     reaped.push(await reap(id, `its owner, pid ${k.owner.pid}, is gone`, () => teardownLab(id, uri, { dir: k.dir })));
   }
   // A network outlives its lab only after a kill mid-teardown: domains are defined before it.
+  const networks = await virsh.listNetworks();
   for (const id of await labIdsInLibvirt(uri)) {
-    if (labs.has(id) || !(await virsh.listNetworks()).includes(networkName(id))) continue;
+    if (labs.has(id) || !networks.includes(networkName(id))) continue;
     reaped.push(await reap(id, 'a network without domains or owner', () => teardownLab(id, uri)));
   }
   reaped.push(...(await reapImageScratch()));
