@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import { cpus, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { clustersFor } from './lib/lab/parallelism.js';
 
 /** Scenarios run in file-name order (01-walkthrough first): one lab, one story. */
 class ByName extends BaseSequencer {
@@ -10,6 +14,14 @@ class ByName extends BaseSequencer {
 
 // DRBDLAB_REPORTS: a folder per job when two run on one host (the nightly passes it on).
 const REPORTS = process.env.DRBDLAB_REPORTS ?? 'reports';
+
+// Real scenarios: each on its own restored cluster, several at once; against a named lab
+// (DRBDLAB_LAB) one after another.
+function scenarioWorkers(): number {
+  if (process.env.DRBDLAB_LAB) return 1;
+  const lab = parse(readFileSync(process.env.DRBDLAB_CONFIG ?? 'lab/lab.yaml', 'utf8')) as { nodes?: unknown[]; memoryMiB?: number };
+  return clustersFor({ cpus: cpus().length, memBytes: totalmem() }, { nodes: lab.nodes?.length ?? 3, memoryMiB: lab.memoryMiB ?? 512 }, process.env.DRBDLAB_CLUSTERS);
+}
 
 // Projects: unit tests beside the code; the real-VM lab test; the DRBD scenarios on real VMs;
 // the same scenarios replayed from recordings. VM projects run one file at a time.
@@ -62,8 +74,8 @@ export default defineConfig({
           include: ['scenarios/*.test.ts'],
           globalSetup: ['scenarios/support/global-setup-real.ts'],
           setupFiles: ['allure-vitest/setup'],
-          fileParallelism: false,
-          maxWorkers: 1,
+          fileParallelism: scenarioWorkers() > 1,
+          maxWorkers: scenarioWorkers(),
           sequence: { concurrent: false },
           testTimeout: 30 * 60_000,
           hookTimeout: 20 * 60_000,

@@ -30,6 +30,17 @@ export function currentOwner(kind: Owner['kind'] = 'process'): Owner {
 }
 
 /**
+ * Whom a lab made here belongs to: this process, or the job that started it when it says so
+ * (DRBDLAB_OWNER_PID: the nightly, for the labs of its vitest workers), so that killing the job
+ * gets every lab of its run reaped, and the job can sweep them when it is interrupted.
+ */
+export function labOwner(env = process.env): Owner {
+  const pid = Number(env.DRBDLAB_OWNER_PID);
+  const startTime = pid > 0 ? processStartTime(pid) : undefined;
+  return startTime ? { kind: 'process', pid, startTime, bootId: hostBootId() } : currentOwner('process');
+}
+
+/**
  * Is the owner still there? A 'user' lab always is (it stays until `down`). A process owner is
  * gone when the host rebooted, the pid is free, or the pid now names another process.
  */

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadTemplates, renderSeed } from '../cloud-init/render.js';
 import { buildSeedIso } from '../cloud-init/seed-iso.js';
 import { prefixLength, type LabConfig } from '../config/lab-schema.js';
 import { WaitTimeoutError } from '../errors.js';
 import { run } from '../exec/run.js';
-import { currentOwner } from '../host/owner.js';
+import { labOwner } from '../host/owner.js';
 import { cacheRoot } from '../image/cache.js';
 import type { BaseImage, GuestProfile } from '../image/profile.js';
 import { silent, type Progress } from '../image/progress.js';
@@ -27,6 +27,8 @@ import { describeReaped, reapOrphans } from './reaper.js';
 import { StartedLab } from './started-lab.js';
 import { writeState, type LabState } from './state.js';
 import { teardownLab } from './teardown.js';
+import { copyRetargeted } from '../snapshot/save-image.js';
+import { snapshotPaths, type SnapshotManifest } from '../snapshot/store.js';
 
 export const LAB_USER = 'drbdlab';
 
@@ -48,6 +50,14 @@ export interface StartOptions {
   owner?: 'process' | 'user';
   /** Where a node's SSH forward goes (tests hand out a port somebody else holds). */
   pickPort?: () => Promise<number>;
+  /** Restore this cached cluster snapshot instead of booting fresh clones. */
+  from?: RestoreSource;
+}
+
+/** A snapshot folder and its manifest (lib/snapshot). */
+export interface RestoreSource {
+  dir: string;
+  manifest: SnapshotManifest;
 }
 
 /** Attempts at a free forwarded port when another process takes the chosen one first. */
@@ -87,11 +97,12 @@ export class LabStarter {
     await this.chooseHypervisor();
     await this.createLabFolder();
     try {
-      await this.phase('clone', () => this.prepareNodes());
+      await this.phase('clone', () => (this.opts.from ? this.prepareRestoredNodes(this.opts.from) : this.prepareNodes()));
       await this.withKvmFallback(() => this.defineDomains(), false);
       await this.startNetwork();
       const tBoot = Date.now();
-      await this.bootNodes();
+      if (this.opts.from) await this.phase('restore', () => this.restoreNodes());
+      else await this.bootNodes();
       await this.waitUntilReady(tBoot);
       this.timings.up = (Date.now() - this.t0) / 1000;
       this.state.phase = 'up';
@@ -118,6 +129,11 @@ export class LabStarter {
   }
 
   private async resolveImage(): Promise<void> {
+    if (this.opts.from) {
+      // The snapshot names its base image: no upstream check, no recipe to resolve.
+      this.image = { ...this.opts.from.manifest.image, built: false };
+      return;
+    }
     const t = Date.now();
     await this.profile.checkAvailable();
     this.image = await this.profile.ensureImage(this.progress, this.opts.signal);
@@ -126,7 +142,10 @@ export class LabStarter {
 
   private async chooseHypervisor(): Promise<void> {
     this.opts.signal?.throwIfAborted();
-    this.accel =
+    const from = this.opts.from?.manifest;
+    // A saved cluster resumes only on the hypervisor and CPU it was saved on.
+    if (from) this.accel = { accel: from.accel, cpu: from.cpu, mode: 'forced', reason: `as snapshot ${from.point} ${from.digest.slice(0, 12)} was made` };
+    this.accel ??=
       this.opts.accel ??
       (await chooseAccel({ virsh: this.virsh, cacheDir: cacheRoot(), boot: this.image.boot, disk: this.image.disk, progress: this.progress, signal: this.opts.signal }));
     setTimeoutScale(this.accel.accel === 'tcg' ? 3 : 1);
@@ -147,12 +166,13 @@ export class LabStarter {
       accel: this.accel.accel,
       accelReason: this.accel.reason,
       cpu: this.accel.cpu,
-      owner: currentOwner('process'),
+      owner: labOwner(),
       libvirtUri: this.config.libvirtUri,
       user: LAB_USER,
       network: networkName(labId),
       image: { dir: this.image.dir, digest: this.image.digest, versions: this.image.versions },
       config: this.config,
+      ...(this.opts.from ? { snapshot: { dir: this.opts.from.dir, digest: this.opts.from.manifest.digest, point: this.opts.from.manifest.point } } : {}),
       nodes: [],
     };
     await mkdir(join(labPaths(labId).dir, 'keys'), { recursive: true });
@@ -203,6 +223,91 @@ export class LabStarter {
       await buildSeedIso(seed, p.seedIso(n.name));
     }
     await this.writeNodeState();
+  }
+
+  /**
+   * A restore's node files: copy-on-write overlays on the snapshot's disks, its seed, and a copy
+   * of its memory image under this lab's own domain name and uuid. The nodes keep their host keys
+   * and the snapshot's user key (they are inside the saved guests).
+   */
+  private async prepareRestoredNodes(from: RestoreSource): Promise<void> {
+    const p = this.paths;
+    const sp = snapshotPaths(from.dir);
+    const labId = this.state.labId;
+    this.progress(`lab ${labId}: restoring ${from.manifest.nodes.length} nodes from snapshot ${from.manifest.point} ${from.manifest.digest.slice(0, 12)}`);
+    await copyFile(sp.userKey, p.userKey);
+    for (const n of from.manifest.nodes) {
+      this.opts.signal?.throwIfAborted();
+      await mkdir(p.nodeDir(n.name), { recursive: true });
+      const node: NodeState = {
+        name: n.name,
+        id: n.id,
+        domain: domainName(labId, n.name),
+        uuid: randomUUID(),
+        sshPort: await this.pickPort(),
+        replicationIp: n.replicationIp,
+        hostKey: n.hostKey,
+      };
+      this.state.nodes.push(node);
+      await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', sp.rootDisk(n.name), p.rootDisk(n.name)]);
+      await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', sp.dataDisk(n.name), p.dataDisk(n.name)]);
+      await copyFile(sp.seedIso(n.name), p.seedIso(n.name));
+      await copyRetargeted(sp.memory(n.name), p.memory(n.name), { name: n.savedName, uuid: n.savedUuid }, { name: node.domain, uuid: node.uuid });
+    }
+    await this.writeNodeState();
+  }
+
+  /**
+   * Restore every node paused, then resume them together (DRBD's and the guests' own timers see
+   * one short pause, not three staggered ones). The clocks are set while readiness is awaited.
+   */
+  private async restoreNodes(): Promise<void> {
+    this.opts.signal?.throwIfAborted();
+    this.progress(`lab ${this.state.labId}: resuming ${this.state.nodes.map((n) => n.name).join(', ')} from memory`);
+    let t = Date.now();
+    const lap = (name: string) => {
+      this.timings[`restore.${name}`] = (Date.now() - t) / 1000;
+      t = Date.now();
+    };
+    await Promise.all(this.state.nodes.map((n) => this.restoreNode(n)));
+    lap('load');
+    await Promise.all(this.state.nodes.map((n) => this.virsh.run(['resume', n.domain])));
+    lap('resume');
+    await Promise.all(this.state.nodes.map((n) => rm(this.paths.memory(n.name), { force: true })));
+  }
+
+  private async restoreNode(n: NodeState): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.virsh.run(['restore', this.paths.memory(n.name), '--xml', this.paths.domainXml(n.name), '--paused'], { timeoutMs: 300_000 });
+        return;
+      } catch (err) {
+        if (!(err instanceof VirshError && err.failure === 'port-in-use') || attempt >= PORT_ATTEMPTS) throw err;
+        const taken = n.sshPort;
+        n.sshPort = await this.pickPort();
+        this.progress(`${n.name}: 127.0.0.1:${taken} was taken by another process; forwarding SSH from 127.0.0.1:${n.sshPort} instead`);
+        await this.writeNodeState();
+        await this.defineDomain(n);
+      }
+    }
+  }
+
+  /** The guest agent sets the guest's clock to the host's (`guest-set-time`). */
+  private async setGuestClock(n: NodeState): Promise<void> {
+    await pollUntil(
+      `${n.name}'s guest agent to set the clock`,
+      async () => {
+        try {
+          await this.virsh.run(['domtime', n.domain, '--now'], { timeoutMs: 20_000 });
+          return { done: true, value: undefined, seen: 'clock set' };
+        } catch (err) {
+          // The agent's channel may need a moment after the resume; anything else is an error.
+          if (err instanceof VirshError && /guest agent is not (responding|connected)|agent.*not available/i.test(err.stderr)) return { done: false, seen: err.stderr.trim() };
+          throw err;
+        }
+      },
+      { timeoutMs: 60_000, intervalMs: 1_000, target: n.name, signal: this.opts.signal },
+    );
   }
 
   private pickPort(): Promise<number> {
@@ -360,7 +465,10 @@ export class LabStarter {
     await Promise.all(
       started.nodeList.map(async (node) => {
         try {
-          await raceAbort(node.waitReady(undefined, stopWaits.signal), this.opts.signal);
+          // A restored guest wakes at the time it was saved: its clock is set to the host's
+          // while SSH is awaited, and it is ready only with both done.
+          const clock = this.opts.from ? this.setGuestClock(node.info) : Promise.resolve();
+          await raceAbort(Promise.all([node.waitReady(undefined, stopWaits.signal), clock]), this.opts.signal);
         } catch (err) {
           stopWaits.abort(err);
           throw err;

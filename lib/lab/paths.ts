@@ -22,6 +22,8 @@ export function labPaths(labId: string) {
     dataDisk: (node: string) => join(dir, 'nodes', node, 'data.qcow2'),
     seedIso: (node: string) => join(dir, 'nodes', node, 'seed.iso'),
     domainXml: (node: string) => join(dir, 'nodes', node, 'domain.xml'),
+    /** A restore's copy of the snapshot's memory image (removed once the node runs). */
+    memory: (node: string) => join(dir, 'nodes', node, 'memory.save'),
     consoleLog: (node: string) => join(dir, 'nodes', node, 'console.log'),
     transcript: join(dir, 'transcript'),
   };

@@ -65,9 +65,33 @@ export async function reapOrphans(uri = 'qemu:///system'): Promise<Reaped[]> {
   return reaped;
 }
 
-/** `<image>.building-<pid>-<start>` folders of builds whose process is gone (killed mid-build). */
+/** Labs that `owner` still has (a job sweeping its workers' clusters after an interrupt). */
+export async function sweepLabsOf(owner: Owner, uri = 'qemu:///system'): Promise<Reaped[]> {
+  const out: Reaped[] = [];
+  const virsh = new Virsh(uri);
+  const ids = new Set<string>();
+  for (const d of (await virsh.listDomains()).filter((n) => isLabDomain(n))) {
+    const meta = parseLabMetadata((await virsh.domainXml(d)) ?? '');
+    if (meta?.owner && sameOwner(meta.owner, owner)) ids.add(meta.labId);
+  }
+  for (const id of await listLabIds()) {
+    const o = (await readState(id))?.owner;
+    if (o && sameOwner(o, owner)) ids.add(id);
+  }
+  for (const id of ids) out.push(await reap(id, 'left by this run', () => teardownLab(id, uri)));
+  return out;
+}
+
+const sameOwner = (a: Owner, b: Owner) => a.kind === 'process' && a.pid === b.pid && a.startTime === b.startTime && a.bootId === b.bootId;
+
+/** `<image or snapshot>.building-<pid>-<start>` folders of builds whose process is gone (killed mid-build). */
 async function reapImageScratch(): Promise<Reaped[]> {
-  const root = join(cacheRoot(), 'images');
+  const out: Reaped[] = [];
+  for (const kind of ['images', 'snapshots']) out.push(...(await reapScratchIn(join(cacheRoot(), kind), kind === 'images' ? 'an image build' : 'a snapshot save')));
+  return out;
+}
+
+async function reapScratchIn(root: string, what: string): Promise<Reaped[]> {
   if (!existsSync(root)) return [];
   const out: Reaped[] = [];
   for (const name of await readdir(root)) {
@@ -76,7 +100,7 @@ async function reapImageScratch(): Promise<Reaped[]> {
     // The name holds pid and start time of this host boot; a folder from an earlier boot has none alive.
     if (ownerAlive({ kind: 'process', pid: Number(m[1]), startTime: m[2]!, bootId: hostBootId() })) continue;
     const dir = join(root, name);
-    out.push(await reap(name, `an image build of pid ${m[1]} that is gone`, async () => (await removeTree(dir), [`folder ${dir}`])));
+    out.push(await reap(name, `${what} of pid ${m[1]} that is gone`, async () => (await removeTree(dir), [`folder ${dir}`])));
   }
   return out;
 }

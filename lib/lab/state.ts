@@ -23,6 +23,8 @@ export interface LabState {
   network: string;
   image: { dir: string; digest: string; versions: Record<string, string> };
   config: LabConfig;
+  /** Restored from a cached cluster snapshot rather than booted fresh. */
+  snapshot?: { dir: string; digest: string; point: string };
   nodes: { name: string; id: number; domain: string; uuid: string; sshPort: number; replicationIp: string; hostKey: string }[];
 }
 

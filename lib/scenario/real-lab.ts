@@ -34,6 +34,7 @@ export function realScenarioLab(lab: StartedLab): ScenarioLab {
       hypervisor: lab.state.accel.toUpperCase(),
       labId: lab.id,
       labDir: labPaths(lab.id).dir,
+      ...(lab.state.snapshot ? { cluster: `restored from snapshot ${lab.state.snapshot.point} ${lab.state.snapshot.digest.slice(0, 12)}` } : { cluster: 'fresh boot' }),
       ...Object.fromEntries(Object.entries(lab.state.image.versions).map(([k, v]) => [`pkg:${k}`, v])),
     },
   };

@@ -8,6 +8,10 @@ import { Transcript } from '../report/transcript.js';
 import { realScenarioLab } from './real-lab.js';
 import { readRecording, realSource, SYNTHETIC_NOTE, type Recording } from './recording.js';
 import { ReplayLab } from './replay-lab.js';
+import { ClusterSnapshot } from '../snapshot/cluster-snapshot.js';
+import { copyConsoleLogs } from '../report/console-logs.js';
+import { keepForUser } from '../lab/ownership.js';
+import { UsageError } from '../errors.js';
 import type { ScenarioLab } from './scenario-lab.js';
 
 export const RECORDINGS_DIR = join(PROJECT_ROOT, 'scenarios', 'recordings');
@@ -17,7 +21,8 @@ export const REPORTS_DIR = reportsRoot();
 
 /** What the scenarios project's global setup hands to scenario files. */
 export type ScenarioEnv =
-  | { mode: 'real'; labId: string; profile: ProfileName; runDir: string }
+  /** labId: run against that lab as it is (DRBDLAB_LAB); snapshot: each scenario on its own restore. */
+  | { mode: 'real'; labId?: string; snapshot?: string; profile: ProfileName; runDir: string }
   | { mode: 'replay'; recordings: string[]; runDir: string };
 
 export interface OpenTarget {
@@ -57,6 +62,25 @@ function replayTitle(file: string, recording: Recording): string {
   return recording.evidence === 'synthetic' ? `replay synthetic/${name} — ${SYNTHETIC_NOTE}` : `replay ${name}`;
 }
 
+/** The lab a real scenario runs on: the one named (as it is), or its own restore of the snapshot. */
+async function realLab(scenario: string, env: Extract<ScenarioEnv, { mode: 'real' }>, transcript: Transcript): Promise<StartedLab> {
+  if (env.labId) return StartedLab.attach(env.labId, transcript);
+  if (!env.snapshot) throw new UsageError('no lab and no snapshot for the real scenarios: run them through `npm run lab` or `npm run scenarios`');
+  const snapshot = await ClusterSnapshot.load(env.snapshot);
+  return snapshot.restore({ sink: transcript, progress: (m) => console.log(`[${scenario}] ${m}`) });
+}
+
+/** Console logs into the report, then the cluster goes (a failed one stays with DRBDLAB_KEEP=1). */
+async function releaseRestored(scenario: string, lab: StartedLab, passed: boolean): Promise<void> {
+  await copyConsoleLogs(lab, join(REPORTS_DIR, 'console', scenario));
+  if (!passed && process.env.DRBDLAB_KEEP === '1') {
+    await keepForUser(lab.state);
+    console.log(`[${scenario}] kept lab ${lab.id}: npm run lab -- ssh drbd1 --lab ${lab.id}; npm run lab -- down --lab ${lab.id}`);
+    return;
+  }
+  await lab.down();
+}
+
 export function scenarioTargets(scenario: string, env: ScenarioEnv): ScenarioTarget[] {
   if (env.mode === 'real') {
     return [
@@ -67,17 +91,18 @@ export function scenarioTargets(scenario: string, env: ScenarioEnv): ScenarioTar
         open: async () => {
           const dir = join(env.runDir, scenario);
           const transcript = new Transcript(join(dir, 'transcript'));
-          const started = await StartedLab.attach(env.labId, transcript);
+          const started = await realLab(scenario, env, transcript);
           const lab = realScenarioLab(started);
           return {
             lab,
             transcript,
             close: async (passed) => {
               for (const n of started.nodeList) n.close();
+              if (!env.labId) await releaseRestored(scenario, started, passed);
               const recording: Recording = {
                 profile: env.profile,
                 evidence: 'real',
-                source: realSource(env.labId, new Date(transcript.records[0]?.startedAt ?? Date.now())),
+                source: realSource(started.id, new Date(transcript.records[0]?.startedAt ?? Date.now())),
                 labels: lab.labels,
                 nodes: lab.nodes.map((n) => ({ name: n.name, replicationIp: n.replicationIp })),
                 commands: transcript.records,

@@ -1,4 +1,7 @@
-// Scenarios on real VMs: one fresh lab per run (or DRBDLAB_LAB=<id> to reuse one that is up).
+// Scenarios on real VMs. Each scenario file restores its own cluster from a cached snapshot of
+// a ready cluster (made here first if the cache has none), so no scenario sees another's leftovers
+// and several can run at once. DRBDLAB_SNAPSHOT=<dir>: use that snapshot (the nightly made it).
+// DRBDLAB_LAB=<id>: run against a lab that is up, as it is, one scenario after another.
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { loadLabConfig } from '../../lib/config/load-lab.js';
@@ -6,11 +9,9 @@ import { DEFAULT_CONFIG } from '../../lib/cli/context.js';
 import type { ProfileName } from '../../lib/image/profile-names.js';
 import { chooseProfile } from '../../lib/image/profiles.js';
 import { Lab } from '../../lib/lab/lab.js';
-import type { StartedLab } from '../../lib/lab/started-lab.js';
 import { readState } from '../../lib/lab/state.js';
 import { REPORTS_DIR } from '../../lib/scenario/targets.js';
-
-let started: StartedLab | undefined;
+import { ClusterSnapshot, ensureSnapshot } from '../../lib/snapshot/cluster-snapshot.js';
 
 export default async function setup(project: TestProject) {
   const runDir = join(REPORTS_DIR, 'runs', new Date().toISOString().replace(/[:.]/g, '-'));
@@ -21,16 +22,15 @@ export default async function setup(project: TestProject) {
     project.provide('drbdlab', { mode: 'real', labId: reuse, profile: state.profile, runDir });
     return;
   }
+  const given = process.env.DRBDLAB_SNAPSHOT;
+  if (given) {
+    const snapshot = await ClusterSnapshot.load(given);
+    project.provide('drbdlab', { mode: 'real', snapshot: snapshot.dir, profile: snapshot.manifest.profile, runDir });
+    return;
+  }
   const config = await loadLabConfig(process.env.DRBDLAB_CONFIG ?? DEFAULT_CONFIG);
   const choice = await chooseProfile(process.env.DRBDLAB_PROFILE as ProfileName | undefined, config.profile);
   console.log(`profile: ${choice.profile.name} (${choice.reason})`);
-  started = await new Lab(config, choice.profile).start({ progress: (m) => console.log(`[lab] ${m}`) });
-  project.provide('drbdlab', { mode: 'real', labId: started.id, profile: choice.profile.name, runDir });
-  return async () => {
-    if (process.env.DRBDLAB_KEEP === '1') {
-      console.log(`[lab] kept ${started!.id}: npm run lab -- ssh drbd1 --lab ${started!.id}; npm run lab -- down --lab ${started!.id}`);
-      return;
-    }
-    await started!.down();
-  };
+  const { snapshot } = await ensureSnapshot(new Lab(config, choice.profile), { progress: (m) => console.log(`[lab] ${m}`) });
+  project.provide('drbdlab', { mode: 'real', snapshot: snapshot.dir, profile: choice.profile.name, runDir });
 }

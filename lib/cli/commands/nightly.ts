@@ -8,10 +8,12 @@ import type { ProfileName } from '../../image/profile-names.js';
 import { chooseProfile, choiceLine } from '../../image/profiles.js';
 import type { ProfileSubstitution } from '../../image/substitution.js';
 import { Lab } from '../../lab/lab.js';
-import type { StartedLab } from '../../lab/started-lab.js';
-import { labPaths } from '../../lab/paths.js';
-import { keepForUser } from '../../lab/ownership.js';
-import { copyConsoleLogs } from '../../report/console-logs.js';
+import { clustersFor } from '../../lab/parallelism.js';
+import { describeReaped, sweepLabsOf } from '../../lab/reaper.js';
+import { currentOwner } from '../../host/owner.js';
+import type { LabConfig } from '../../config/lab-schema.js';
+import { ClusterSnapshot, ensureSnapshot } from '../../snapshot/cluster-snapshot.js';
+import { cpus, totalmem } from 'node:os';
 import { writeBrokenLabResult } from '../../report/broken-result.js';
 import { reportStatus, type AllureResult } from '../../report/classify.js';
 import { EXIT } from '../exit-codes.js';
@@ -30,7 +32,8 @@ const t0 = Date.now();
 const say = (m: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}\n`);
 
 /**
- * The nightly job: profile → image (cached) → up → all scenarios → report → down.
+ * The nightly job: profile → image (cached) → snapshot of a ready cluster (cached, or one fresh
+ * up) → every scenario on its own restored cluster → report.
  * Exit 0 only when every scenario passed; 1 when a scenario failed (DRBD behaved unlike the
  * walkthrough); 3 when the lab could not be built or reached (infrastructure).
  */
@@ -45,50 +48,48 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
 
   const interrupt = abortOnSignals(say, 'tearing the lab down');
 
-  let lab: StartedLab | undefined;
   let code: number = EXIT.ok;
   // This run's versions go to the report (the PPA regression signal), never an older run's;
   // a substitution goes with them, to the report title and summary.md.
   const run: RunInfo = { profile: choice.profile.name, versions: {}, ...(choice.substituted ? { substituted: choice.substituted } : {}) };
   try {
+    let snapshot: ClusterSnapshot;
     try {
-      lab = await new Lab(config, choice.profile).start({ progress: say, signal: interrupt.signal, keep: true, keepOnFailure: o.keep });
+      // A ready cluster, saved: from the cache, or made now by one fresh up.
+      const made = await ensureSnapshot(new Lab(config, choice.profile), { progress: say, signal: interrupt.signal });
+      snapshot = made.snapshot;
+      say(`snapshot ${snapshot.point} ${snapshot.manifest.digest.slice(0, 12)} ${made.created ? 'made' : 'cached'}: ${JSON.stringify(snapshot.manifest.timings)}`);
     } catch (err) {
       say(`lab could not be built: ${(err as Error).message}`);
       await writeBrokenLabResult(join(reports, 'allure-results'), (err as Error).message, { profile: choice.profile.name }, t0);
-      return (code = err instanceof UsageError ? EXIT.usage : EXIT.broken);
+      return (code = err instanceof UsageError && !interrupt.signal.aborted ? EXIT.usage : EXIT.broken);
     }
-    say(`lab ${lab.id} up: ${JSON.stringify(lab.timings)}`);
-    run.versions = { ...lab.state.image.versions, ...(await kernelDrbdVersion(lab)) };
+    run.versions = snapshot.manifest.versions;
+    say(`running scenarios, each on its own cluster restored from the snapshot (${workers(config)} at a time)`);
     // vitest itself, not through npx (which would not pass the signal on), dies with us even on
-    // SIGKILL: no scenario goes on against a lab the reaper removes.
+    // SIGKILL. Its workers' clusters are this job's (DRBDLAB_OWNER_PID): reaped if we are killed,
+    // swept below if we are interrupted.
     const vitest = [join(PROJECT_ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'scenarios', ...(o.scenarios ?? [])];
     const tests = await execa(...dyingWithParent(process.execPath, vitest, 'TERM'), {
       cwd: PROJECT_ROOT,
-      env: { DRBDLAB_LAB: lab.id },
+      env: { DRBDLAB_SNAPSHOT: snapshot.dir, DRBDLAB_OWNER_PID: String(process.pid), ...(o.keep ? { DRBDLAB_KEEP: '1' } : {}) },
       stdio: 'inherit',
       reject: false,
       cancelSignal: interrupt.signal,
     });
     code = await classifyRun(tests.exitCode ?? 1, join(reports, 'allure-results'));
     say(`scenarios: ${code === EXIT.ok ? 'all passed' : code === EXIT.failed ? 'failed' : 'broken (lab/infrastructure)'}`);
-    await copyConsoleLogs(lab, join(reports, 'console'));
   } finally {
     interrupt.release();
+    // Clusters of workers that were stopped before they could remove them (an interrupt).
+    for (const r of await sweepLabsOf(currentOwner('process'), config.libvirtUri)) say(describeReaped(r));
     await publish(reports, run, say);
-    if (lab) {
-      if (o.keep && code !== EXIT.ok) {
-        await keepForUser(lab.state);
-        await lab[Symbol.asyncDispose](); // keep=true: closes the SSH sessions, leaves the VMs
-        say(`kept lab ${lab.id} for you: npm run lab -- ssh drbd1 --lab ${lab.id}`);
-        say(`when done:            npm run lab -- down --lab ${lab.id}   (files: ${labPaths(lab.id).dir})`);
-      } else {
-        await lab.down();
-        say(`lab ${lab.id} removed`);
-      }
-    }
   }
   return code;
+}
+
+function workers(config: LabConfig): number {
+  return clustersFor({ cpus: cpus().length, memBytes: totalmem() }, { nodes: config.nodes.length, memoryMiB: config.memoryMiB }, process.env.DRBDLAB_CLUSTERS);
 }
 
 /** Failed (product) beats broken (infrastructure): a DRBD regression must not hide behind a flaky boot. */
@@ -101,14 +102,6 @@ async function classifyRun(vitestExit: number, resultsDir: string): Promise<numb
   if (statuses.includes('failed')) return EXIT.failed;
   if (statuses.includes('broken')) return EXIT.broken;
   return EXIT.failed;
-}
-
-/** The loaded DRBD module's version, as /proc/drbd says (a failed DKMS build leaves 8.4 there). */
-async function kernelDrbdVersion(lab: StartedLab): Promise<Record<string, string>> {
-  const first = lab.nodeList[0];
-  const proc = first ? await first.exec('cat /proc/drbd', { check: false, timeoutMs: 20_000 }).catch(() => undefined) : undefined;
-  const m = proc && /^version: (\S+)/.exec(proc.stdout);
-  return m ? { '/proc/drbd': m[1]! } : {};
 }
 
 /** reports/versions.json, read by lib/report/cli.ts. */

@@ -133,12 +133,3 @@ export async function quiesce(node: ScenarioNode): Promise<void> {
   expect(role, `${node.name}: drbdadm role ${RES}`).toMatch(/^(Primary|Secondary)$/);
   if (role === 'Primary') await node.exec(`sudo drbdadm secondary ${RES}`);
 }
-
-/** Undo what the scenarios make (resources, their LVs, mounts, enabled units): a clean start. */
-export async function resetDrbd(node: ScenarioNode): Promise<void> {
-  await node.exec(
-    `mountpoint -q ${MOUNT} && sudo umount ${MOUNT}; sudo drbdadm down all 2>/dev/null; ` +
-      `sudo systemctl disable --quiet drbd.service drbd@${RES}.target 2>/dev/null; ` +
-      `sudo rm -f /etc/drbd.d/*.res /tmp/r3.res; sudo lvremove --yes drbdpool/${RES} drbdpool/r3 2>/dev/null; true`,
-  );
-}

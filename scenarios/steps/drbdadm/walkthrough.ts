@@ -10,16 +10,12 @@ import { describeTrace, traceResync } from '../../../lib/drbd/resync-trace.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
 import { pollUntil, scaled } from '../../../lib/wait/poll.js';
 import {
-  DEVICE, LV_SIZE, resetDrbd, MINOR, MOUNT, PORT, RES, ensureStorage, replicas, resFile, status, upToDate, waitConnected, writeFileCommand,
+  DEVICE, LV_SIZE, MINOR, MOUNT, PORT, RES, ensureStorage, replicas, resFile, status, upToDate, waitConnected, writeFileCommand,
 } from './cluster.js';
 
 export async function drbdadmWalkthrough({ lab, step }: ScenarioContext): Promise<void> {
   const [primary, secondary] = replicas(lab);
   const third = lab.nodes[2];
-
-  await step('precondition: no DRBD resource yet (a reused lab is reset)', async () => {
-    for (const n of lab.nodes) await resetDrbd(n);
-  });
 
   await step('0. DRBD stack: in-tree 8.4 module and drbd-utils', async () => {
     for (const n of lab.nodes) {

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { clustersFor } from './parallelism.js';
+
+const GIB = 1024 ** 3;
+const lab = { nodes: 3, memoryMiB: 512 };
+
+describe('clusters at once', () => {
+  it('two per core where memory allows', () => {
+    expect(clustersFor({ cpus: 2, memBytes: 24 * GIB }, lab)).toBe(4);
+  });
+  it('memory bounds it on a small host', () => {
+    expect(clustersFor({ cpus: 16, memBytes: 6 * GIB }, lab)).toBe(2);
+  });
+  it('never below one', () => {
+    expect(clustersFor({ cpus: 1, memBytes: 1 * GIB }, lab)).toBe(1);
+  });
+  it('DRBDLAB_CLUSTERS wins, and nonsense is refused with what to give', () => {
+    expect(clustersFor({ cpus: 2, memBytes: 24 * GIB }, lab, '1')).toBe(1);
+    expect(() => clustersFor({ cpus: 2, memBytes: 24 * GIB }, lab, 'many')).toThrow(/whole number/);
+  });
+});

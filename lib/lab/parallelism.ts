@@ -1,0 +1,25 @@
+// How many clusters may run at once on this host: set (DRBDLAB_CLUSTERS), or from its memory and
+// cores. A TCG cluster of three 512 MiB guests holds ≈ 1.8 GB; scenarios spend most of their time
+// waiting on the guests, so a core carries two clusters (measured: README, `npm run bench`).
+export interface HostSize {
+  cpus: number;
+  memBytes: number;
+}
+
+const GIB = 1024 ** 3;
+/** Kept for the host itself (libvirtd, node, vitest). */
+const HOST_RESERVE = 2 * GIB;
+/** QEMU's own overhead per TCG guest beyond its RAM (128 MiB translation cache and more). */
+const PER_GUEST_OVERHEAD = 150 * 1024 ** 2;
+export const CLUSTERS_PER_CORE = 2;
+
+export function clustersFor(host: HostSize, cluster: { nodes: number; memoryMiB: number }, setting?: string): number {
+  if (setting !== undefined && setting !== '') {
+    const n = Number(setting);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`DRBDLAB_CLUSTERS=${setting}: give a whole number of clusters, 1 or more`);
+    return n;
+  }
+  const perCluster = cluster.nodes * (cluster.memoryMiB * 1024 ** 2 + PER_GUEST_OVERHEAD);
+  const byMemory = Math.floor((host.memBytes - HOST_RESERVE) / perCluster);
+  return Math.max(1, Math.min(byMemory, host.cpus * CLUSTERS_PER_CORE));
+}

@@ -1,0 +1,149 @@
+// Cached cluster snapshots: made once per identity (fresh up → ready → save), restored as often as
+// needed, each restore a new lab with its own names, ports, network and disks.
+import { createHash } from 'node:crypto';
+import lockfile from 'proper-lockfile';
+import { loadTemplates } from '../cloud-init/render.js';
+import { UsageError } from '../errors.js';
+import { buildAtomically, cacheRoot, canonicalJson } from '../image/cache.js';
+import type { GuestProfile } from '../image/profile.js';
+import { profileByName } from '../image/profiles.js';
+import { silent, type Progress } from '../image/progress.js';
+import type { Lab } from '../lab/lab.js';
+import type { StartOptions } from '../lab/lab-starter.js';
+import { LabStarter } from '../lab/lab-starter.js';
+import type { StartedLab } from '../lab/started-lab.js';
+import { chooseAccel } from '../libvirt/accel.js';
+import { Virsh } from '../libvirt/virsh.js';
+import { POINT_PATTERN, snapshotDigest, type SnapshotInputs } from './identity.js';
+import { saveCluster } from './save-cluster.js';
+import { markUsed, pruneSnapshots, readSnapshot, snapshotDir, type SnapshotManifest } from './store.js';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/** A cached snapshot of a ready cluster: `restore()` gives a StartedLab in seconds. */
+export class ClusterSnapshot {
+  constructor(
+    readonly dir: string,
+    readonly manifest: SnapshotManifest,
+  ) {}
+
+  static async load(dir: string): Promise<ClusterSnapshot> {
+    const m = await readSnapshot(dir);
+    if (!m) throw new UsageError(`no usable cluster snapshot in ${dir} (gone, or its base image was pruned): run \`npm run lab -- snapshot\` to make one`);
+    return new ClusterSnapshot(dir, m);
+  }
+
+  get point(): string {
+    return this.manifest.point;
+  }
+
+  /** A new lab from this snapshot: own names, ports, network and overlays; ready when returned. */
+  async restore(opts: Omit<StartOptions, 'from' | 'accel'> = {}, profile?: GuestProfile): Promise<StartedLab> {
+    await markUsed(this.dir);
+    const p = profile ?? profileByName(this.manifest.profile);
+    return new LabStarter(this.manifest.config, p, { ...opts, from: { dir: this.dir, manifest: this.manifest } }).start();
+  }
+}
+
+/** Steps that bring a restored 'ready' cluster to a later starting point, made into its own snapshot. */
+export interface SnapshotStep {
+  point: string;
+  /** What identifies the steps' code (their source text, say): a change makes a new snapshot. */
+  source: string;
+  run(lab: StartedLab): Promise<void>;
+}
+
+export interface EnsureOptions {
+  progress?: Progress;
+  signal?: AbortSignal;
+  /** A later starting point; default 'ready'. */
+  step?: SnapshotStep;
+}
+
+async function templatesDigest(): Promise<string> {
+  return createHash('sha256').update(canonicalJson(await loadTemplates())).digest('hex');
+}
+
+/**
+ * The snapshot of `lab` at a starting point, from the cache or made now. Two processes asking
+ * for the same one at once: one makes it, the other waits for it (a lock next to the folder).
+ */
+export async function ensureSnapshot(lab: Lab, opts: EnsureOptions = {}): Promise<{ snapshot: ClusterSnapshot; created: boolean }> {
+  const progress = opts.progress ?? silent;
+  const point = opts.step?.point ?? 'ready';
+  if (!POINT_PATTERN.test(point)) throw new UsageError(`snapshot point "${point}": use lower-case letters, digits and dashes`);
+  const parent = opts.step ? (await ensureSnapshot(lab, { ...opts, step: undefined })).snapshot : undefined;
+
+  const t0 = Date.now();
+  await lab.profile.checkAvailable();
+  const image = await lab.profile.ensureImage(progress, opts.signal);
+  const accel = await chooseAccel({ virsh: new Virsh(lab.config.libvirtUri), cacheDir: cacheRoot(), boot: image.boot, disk: image.disk, progress, signal: opts.signal });
+  const inputs: SnapshotInputs = {
+    profile: lab.profile.name,
+    imageDigest: image.digest,
+    config: lab.config,
+    templatesDigest: await templatesDigest(),
+    accel: accel.accel,
+    ...(accel.cpu ? { cpu: accel.cpu } : {}),
+    point,
+    ...(opts.step ? { pointDigest: createHash('sha256').update(opts.step.source).digest('hex'), parent: parent!.manifest.digest } : {}),
+  };
+  const digest = snapshotDigest(inputs);
+  const dir = snapshotDir(lab.profile.name, point, digest);
+  const cached = await readSnapshot(dir);
+  if (cached) {
+    await markUsed(dir);
+    progress(`snapshot ${point} ${digest.slice(0, 12)} cached`);
+    return { snapshot: new ClusterSnapshot(dir, cached), created: false };
+  }
+
+  await mkdir(dirname(dir), { recursive: true, mode: 0o711 });
+  const release = await lockfile.lock(dir, {
+    realpath: false,
+    lockfilePath: `${dir}.lock`,
+    // Another process making the same snapshot: wait for it (a fresh up takes minutes).
+    retries: { retries: 1800, factor: 1, minTimeout: 1000, maxTimeout: 1000 },
+    stale: 30_000,
+  });
+  try {
+    const made = await readSnapshot(dir);
+    if (made) return { snapshot: new ClusterSnapshot(dir, made), created: false };
+    progress(`snapshot ${point} ${digest.slice(0, 12)}: making it (${parent ? `restore ${parent.point}, run its steps` : 'fresh up'}, then save)`);
+    const started = parent
+      ? await parent.restore({ progress, signal: opts.signal }, lab.profile)
+      : await lab.start({ progress, signal: opts.signal });
+    let manifest: SnapshotManifest | undefined;
+    try {
+      if (started.state.accel !== inputs.accel) {
+        // The lab fell back (KVM → TCG) while starting: the snapshot is what it really ran on.
+        throw new UsageError(`the hypervisor changed while the snapshot was made (${inputs.accel} → ${started.state.accel}): run again`);
+      }
+      const timings: Record<string, number> = { ...started.timings };
+      if (opts.step) {
+        const t = Date.now();
+        await opts.step.run(started);
+        timings.steps = (Date.now() - t) / 1000;
+      }
+      const versions = { ...image.versions, ...(await loadedDrbd(started)) };
+      timings.total = (Date.now() - t0) / 1000;
+      await buildAtomically(dir, async (scratch) => {
+        manifest = await saveCluster(started, scratch, { digest, inputs, image, versions, timings });
+      });
+    } finally {
+      await started.down();
+    }
+    for (const removed of await pruneSnapshots({ keep: [dir, ...(parent ? [parent.dir] : [])] })) progress(`snapshot cache: pruned ${removed}`);
+    progress(`snapshot ${point} ${digest.slice(0, 12)} saved (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    return { snapshot: new ClusterSnapshot(dir, manifest!), created: true };
+  } finally {
+    await release();
+  }
+}
+
+/** The loaded DRBD module's version, as /proc/drbd says (a failed DKMS build leaves 8.4 there). */
+async function loadedDrbd(lab: StartedLab): Promise<Record<string, string>> {
+  const first = lab.nodeList[0];
+  const proc = first ? await first.exec('cat /proc/drbd', { check: false, timeoutMs: 20_000 }).catch(() => undefined) : undefined;
+  const m = proc && /^version: (\S+)/.exec(proc.stdout);
+  return m ? { '/proc/drbd': m[1]! } : {};
+}
