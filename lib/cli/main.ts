@@ -18,6 +18,7 @@ import { EXIT } from './exit-codes.js';
 import { abortOnSignals, interruptedBy } from './interrupt.js';
 import { constants } from 'node:os';
 import { nightlyCommand } from './commands/nightly.js';
+import { listSnapshots, pruneSnapshots, readSnapshot } from '../snapshot/store.js';
 
 const program = new Command('drbdlab')
   .description('Three-node DRBD lab on real VMs, and the walkthrough as scenario tests')
@@ -70,14 +71,31 @@ program
   .command('up')
   .description('start the lab: clones of the template, booted in parallel, ready over SSH')
   .addOption(profileOption())
-  .action(async (o: { profile?: ProfileName }) => {
+  .option('--snapshot', 'restore the cached snapshot of a ready cluster (seconds; made once by a fresh up)')
+  .action(async (o: { profile?: ProfileName; snapshot?: boolean }) => {
     const interrupt = abortOnSignals((m) => log(`\n${m}`), 'removing what was made');
     try {
-      const lab = await upCommand({ config: program.opts().config, profile: o.profile, signal: interrupt.signal, keep: true });
+      const lab = await upCommand({ config: program.opts().config, profile: o.profile, signal: interrupt.signal, keep: true, snapshot: o.snapshot });
       // The lab stays (it is the user's now); this process has nothing left to do.
       await lab[Symbol.asyncDispose]();
     } finally {
       interrupt.release();
+    }
+  });
+
+program
+  .command('snapshots')
+  .description('cached cluster snapshots: size, last use; --prune keeps the cache under its bound')
+  .option('--prune', 'remove the least recently used beyond DRBDLAB_SNAPSHOT_CACHE_GIB (default 6)')
+  .option('--clear', 'remove them all')
+  .action(async (o: { prune?: boolean; clear?: boolean }) => {
+    if (o.prune || o.clear) for (const d of await pruneSnapshots(o.clear ? { maxBytes: -1 } : {})) log(`removed ${d}`);
+    const all = await listSnapshots();
+    if (all.length === 0) log('no snapshot cached');
+    for (const s of all) {
+      const m = await readSnapshot(s.dir);
+      const what = m ? `${m.point}  ${m.profile}  ${m.accel.toUpperCase()}  made ${m.createdAt}` : 'incomplete (base image gone)';
+      log(`${(s.bytes / 1024 ** 3).toFixed(2).padStart(6)} GiB  ${what}  last used ${new Date(s.lastUsed).toISOString()}\n          ${s.dir}`);
     }
   });
 

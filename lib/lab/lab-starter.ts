@@ -292,24 +292,6 @@ export class LabStarter {
     }
   }
 
-  /** The guest agent sets the guest's clock to the host's (`guest-set-time`). */
-  private async setGuestClock(n: NodeState): Promise<void> {
-    await pollUntil(
-      `${n.name}'s guest agent to set the clock`,
-      async () => {
-        try {
-          await this.virsh.run(['domtime', n.domain, '--now'], { timeoutMs: 20_000 });
-          return { done: true, value: undefined, seen: 'clock set' };
-        } catch (err) {
-          // The agent's channel may need a moment after the resume; anything else is an error.
-          if (err instanceof VirshError && /guest agent is not (responding|connected)|agent.*not available/i.test(err.stderr)) return { done: false, seen: err.stderr.trim() };
-          throw err;
-        }
-      },
-      { timeoutMs: 60_000, intervalMs: 1_000, target: n.name, signal: this.opts.signal },
-    );
-  }
-
   private pickPort(): Promise<number> {
     return (this.opts.pickPort ?? freeLoopbackPort)();
   }
@@ -465,10 +447,9 @@ export class LabStarter {
     await Promise.all(
       started.nodeList.map(async (node) => {
         try {
-          // A restored guest wakes at the time it was saved: its clock is set to the host's
-          // while SSH is awaited, and it is ready only with both done.
-          const clock = this.opts.from ? this.setGuestClock(node.info) : Promise.resolve();
-          await raceAbort(Promise.all([node.waitReady(undefined, stopWaits.signal), clock]), this.opts.signal);
+          // A restored guest wakes at the time it was saved: it is ready once its clock is the host's.
+          await raceAbort(node.waitReady(undefined, stopWaits.signal), this.opts.signal);
+          if (this.opts.from) await node.setClockFromHost();
         } catch (err) {
           stopWaits.abort(err);
           throw err;

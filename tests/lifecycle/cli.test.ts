@@ -43,7 +43,7 @@ describe('every command exits when its work is done', () => {
 });
 
 describe('two nightly jobs at once on one host', () => {
-  it('both pass, each on its own lab and reports folder, neither touching the other', async () => {
+  it('both pass, each on its own restored cluster and reports folder, neither touching the other', async () => {
     const scenario = 'scenarios/03-hostname-pitfall.test.ts';
     const jobs = await Promise.all(
       ['a', 'b'].map(async (name) => {
@@ -52,7 +52,7 @@ describe('two nightly jobs at once on one host', () => {
       }),
     );
     const exits = await Promise.all(jobs.map((j) => j.run.exit));
-    const ids = jobs.map((j) => /lab ([0-9a-f]{6}) up: /.exec(j.run.output())?.[1]);
+    const ids = jobs.map((j) => /\[hostname\] lab ([0-9a-f]{6}): restoring/.exec(j.run.output())?.[1]);
     for (const [i, j] of jobs.entries()) {
       expect(exits[i]!.exitCode, j.run.output()).toBe(0);
       expect(ids[i]).toBeDefined();

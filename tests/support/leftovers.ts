@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Virsh } from '../../lib/libvirt/virsh.js';
 
-/** Everything of drbdlab the host holds: domains, networks, lab folders, half-built images, mounts. */
+/** Everything of drbdlab the host holds: domains, networks, lab folders, half-built images and snapshots, mounts. */
 export interface HostSnapshot {
   domains: string[];
   networks: string[];
@@ -18,7 +18,7 @@ export async function snapshot(opts: { uri: string; stateDir: string; cacheDirs:
     domains: (await virsh.listDomains()).filter((d) => d.startsWith('drbdlab-')).sort(),
     networks: (await virsh.listNetworks()).filter((n) => n.startsWith('drbdlab-')).sort(),
     labFolders: ls(opts.stateDir).sort(),
-    imageScratch: opts.cacheDirs.flatMap((c) => ls(join(c, 'images')).filter((f) => f.includes('.building-'))).sort(),
+    imageScratch: opts.cacheDirs.flatMap((c) => ['images', 'snapshots'].flatMap((k) => ls(join(c, k)).filter((f) => f.includes('.building-')))).sort(),
     mounts: readFileSync('/proc/mounts', 'utf8')
       .split('\n')
       .map((l) => l.split(' ')[1] ?? '')

@@ -5,12 +5,15 @@ import { Lab } from '../../lab/lab.js';
 import type { StartedLab } from '../../lab/started-lab.js';
 import { loadLabConfig } from '../../config/load-lab.js';
 import { labPaths } from '../../lab/paths.js';
+import { ensureSnapshot } from '../../snapshot/cluster-snapshot.js';
 
 export interface UpOptions {
   config: string;
   profile?: ProfileName;
   keep?: boolean;
   signal?: AbortSignal;
+  /** Restore the cached snapshot of a ready cluster (made first if there is none). */
+  snapshot?: boolean;
 }
 
 /** `up`: choose the profile, build or reuse the image, boot the nodes in parallel, with progress. */
@@ -26,15 +29,14 @@ export async function upCommand(o: UpOptions): Promise<StartedLab> {
         title: `lab up (${config.nodes.map((n) => n.name).join(', ')})`,
         task: async (_ctx, task) => {
           const t0 = Date.now();
-          started = await lab.start({
-            keep: o.keep ?? true,
-            // The user's once ready; until then a kill of this process gets it reaped.
-            owner: 'user',
-            signal: o.signal,
-            progress: (m) => {
-              task.output = `[${((Date.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${m}`;
-            },
-          });
+          const progress = (m: string) => {
+            task.output = `[${((Date.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${m}`;
+          };
+          // The user's once ready; until then a kill of this process gets it reaped.
+          const opts = { keep: o.keep ?? true, owner: 'user' as const, signal: o.signal, progress };
+          started = o.snapshot
+            ? await (await ensureSnapshot(lab, { progress, signal: o.signal })).snapshot.restore(opts, lab.profile)
+            : await lab.start(opts);
           task.title = `lab ${started.id} up in ${((Date.now() - t0) / 1000).toFixed(0)} s`;
         },
         rendererOptions: { persistentOutput: true, outputBar: Infinity },

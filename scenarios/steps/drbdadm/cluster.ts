@@ -106,7 +106,8 @@ export async function ensureR0(ctx: ScenarioContext): Promise<{ checksum: string
       await other.exec(`sudo drbdadm secondary ${RES}`);
     }
     await a.exec(`sudo drbdadm primary ${RES}`);
-    await a.exec(`sudo mkdir -p ${MOUNT}`);
+    // Both replicas have the mount point, as after the walkthrough (it mounts r0 on each in turn).
+    for (const n of [a, b]) await n.exec(`sudo mkdir -p ${MOUNT}`);
     const mounted = await a.exec(`mountpoint -q ${MOUNT}`, { check: false });
     if (mounted.exitCode !== 0) await a.exec(`sudo mount ${DEVICE} ${MOUNT}`);
     const f = await a.exec(`test -f ${MOUNT}/data.bin`, { check: false });
