@@ -1,48 +1,114 @@
-// `npm run bench [-- --skip-cold]`: phase timings of the lab as JSON (a script, not a test).
-// Baseline (lab-notes.md, hand-run on this kind of machine): three TCG guests ready ≈ 150 s.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// `npm run bench [-- --cold] [--restores N] [--no-nightly]`: the lab's figures in one run, as JSON
+// (a script, not a test): fresh up, where a fresh boot goes, snapshot creation, restore to
+// ready, the nightly on restored clusters with each scenario, and the ratios.
+// Baselines (README): three TCG guests ready ≈ 150 s by hand; the nightly on one shared lab 741 s.
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { loadLabConfig } from '../lib/config/load-lab.js';
 import { DEFAULT_CONFIG } from '../lib/cli/context.js';
 import { Debian12Profile } from '../lib/image/debian12-profile.js';
+import { cacheRoot, PROJECT_ROOT } from '../lib/image/cache.js';
 import { Lab } from '../lib/lab/lab.js';
+import type { StartedLab } from '../lib/lab/started-lab.js';
+import { ensureSnapshot } from '../lib/snapshot/cluster-snapshot.js';
 
+const arg = (name: string) => process.argv.includes(name);
+const restores = Number(process.argv[process.argv.indexOf('--restores') + 1]) || 3;
+const log = (m: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const seconds = (t: number) => Math.round((Date.now() - t) / 100) / 10;
-const skipCold = process.argv.includes('--skip-cold');
-const log = (m: string) => process.stderr.write(`${m}\n`);
-const result: Record<string, unknown> = { host: { cpus: (await import('node:os')).cpus().length } };
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const BASELINE_NIGHTLY = 741;
 
+const result: Record<string, unknown> = { host: { cpus: (await import('node:os')).cpus().length, load: (await import('node:os')).loadavg() } };
 const profile = new Debian12Profile();
 
-if (!skipCold) {
-  const cold = await mkdtemp(join(tmpdir(), 'drbdlab-bench-cache-'));
+if (arg('--cold')) {
+  const cold = join(cacheRoot(), `bench-cold-${process.pid}`);
   const saved = process.env.DRBDLAB_CACHE;
   process.env.DRBDLAB_CACHE = cold;
-  let t = Date.now();
+  const t = Date.now();
   await profile.ensureImage(log);
   result.imageBuildCold = seconds(t);
-  t = Date.now();
-  await profile.ensureImage(log);
-  result.imageBuildWarmSameCache = seconds(t);
   if (saved === undefined) delete process.env.DRBDLAB_CACHE;
   else process.env.DRBDLAB_CACHE = saved;
   await rm(cold, { recursive: true, force: true });
 }
 let t = Date.now();
 await profile.ensureImage(log);
-result.imageBuildWarm = seconds(t);
+result.imageCached = seconds(t);
 
-const config = await loadLabConfig(DEFAULT_CONFIG);
-t = Date.now();
-const lab = await new Lab(config, profile).start({ progress: log });
-result.upTotal = seconds(t);
-result.hypervisor = { accel: lab.state.accel, reason: lab.state.accelReason };
-result.clone = lab.timings.clone;
-result.bootToReady = Object.fromEntries(Object.entries(lab.timings).filter(([k]) => k.startsWith('ready.')).map(([k, v]) => [k.slice(6), v]));
-result.allReady = Math.max(...Object.values(result.bootToReady as Record<string, number>));
-t = Date.now();
-await lab.down();
-result.down = seconds(t);
-result.baseline = { allReadyHandRun: 150, goal: 75 };
+// A snapshot cache of the bench's own: the snapshot is made here, not found.
+const snapshots = join(cacheRoot(), `bench-snapshots-${process.pid}`);
+await mkdir(snapshots, { recursive: true, mode: 0o711 });
+process.env.DRBDLAB_SNAPSHOTS = snapshots;
+try {
+  const lab = new Lab(await loadLabConfig(DEFAULT_CONFIG), profile);
+  // Where a fresh boot goes: measured on the fresh up the snapshot is made from, before the save.
+  t = Date.now();
+  const { snapshot } = await ensureSnapshot(lab, { progress: log });
+  const made = snapshot.manifest.timings;
+  result.freshUp = made.up;
+  result.freshReadyPerNode = Object.fromEntries(Object.entries(made).filter(([k]) => k.startsWith('ready.')).map(([k, v]) => [k.slice(6), v]));
+  result.snapshotSave = made.save;
+  result.snapshotCreate = seconds(t);
+
+  const restored: number[] = [];
+  let boot: Record<string, string> | undefined;
+  for (let i = 0; i < restores; i++) {
+    t = Date.now();
+    const r: StartedLab = await snapshot.restore({ progress: () => {} });
+    restored.push(seconds(t));
+    log(`restore ${i + 1}: ${restored.at(-1)} s ${JSON.stringify(r.timings)}`);
+    // The boot the snapshot holds (systemd and cloud-init timings of the fresh first boot).
+    boot ??= await bootTimes(r);
+    await r.down();
+  }
+  result.restoreToReady = { median: median(restored), all: restored };
+  result.freshBoot = boot;
+
+  if (!arg('--no-nightly')) {
+    const reports = join(cacheRoot(), `bench-reports-${process.pid}`);
+    t = Date.now();
+    const n = await execa('node', ['--import', 'tsx', 'lib/cli/main.ts', 'nightly', '--profile', 'debian12-drbd84'], {
+      cwd: PROJECT_ROOT,
+      env: { DRBDLAB_REPORTS: reports },
+      reject: false,
+      all: true,
+    });
+    result.nightly = { seconds: seconds(t), exitCode: n.exitCode, clustersAtOnce: /\((\d+) at a time\)/.exec(n.all ?? '')?.[1] };
+    result.scenarios = await scenarioTimes(join(reports, 'junit.xml'));
+    await rm(reports, { recursive: true, force: true });
+  }
+  const fresh = result.freshUp as number;
+  result.ratios = {
+    restoreOverFreshUp: round(median(restored) / fresh),
+    ...(result.nightly ? { nightlyOverBaseline741: round((result.nightly as { seconds: number }).seconds / BASELINE_NIGHTLY), nightlyOverFreshUp: round((result.nightly as { seconds: number }).seconds / fresh) } : {}),
+  };
+} finally {
+  await rm(snapshots, { recursive: true, force: true });
+}
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/** systemd-analyze and cloud-init's own stage timings of the boot a node went through. */
+async function bootTimes(lab: StartedLab): Promise<Record<string, string>> {
+  const n = lab.nodeList[0]!;
+  const q = async (c: string) => (await n.exec(c, { check: false, timeoutMs: 120_000 })).stdout.trim();
+  return {
+    systemd: await q('systemd-analyze | head -1'),
+    blame: await q('systemd-analyze blame | head -8 | tr -s " " | paste -sd ";"'),
+    cloudInitStages: await q("sudo cloud-init analyze show 2>/dev/null | grep -E '^Finished stage|Total Time' | paste -sd ';'"),
+  };
+}
+
+/** Seconds per test case, from the nightly's JUnit file. */
+async function scenarioTimes(junit: string): Promise<Record<string, number>> {
+  const xml = await readFile(junit, 'utf8').catch(() => '');
+  const out: Record<string, number> = {};
+  for (const m of xml.matchAll(/<testcase[^>]*name="([^"]+)"[^>]*time="([\d.]+)"/g)) out[m[1]!.replace(/&quot;|&amp;/g, '')] = Number(m[2]);
+  return out;
+}

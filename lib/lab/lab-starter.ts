@@ -449,7 +449,7 @@ export class LabStarter {
         try {
           // A restored guest wakes at the time it was saved: it is ready once its clock is the host's.
           await raceAbort(node.waitReady(undefined, stopWaits.signal), this.opts.signal);
-          if (this.opts.from) await node.setClockFromHost();
+          if (this.opts.from) this.timings[`clock.${node.name}`] = await node.setClockFromHost();
         } catch (err) {
           stopWaits.abort(err);
           throw err;

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheRoot } from '../image/cache.js';
+import { snapshotsRoot } from '../snapshot/store.js';
 import { removeTree } from '../image/remove-tree.js';
 import { parseLabMetadata } from '../libvirt/lab-metadata.js';
 import { Virsh } from '../libvirt/virsh.js';
@@ -87,7 +88,8 @@ const sameOwner = (a: Owner, b: Owner) => a.kind === 'process' && a.pid === b.pi
 /** `<image or snapshot>.building-<pid>-<start>` folders of builds whose process is gone (killed mid-build). */
 async function reapImageScratch(): Promise<Reaped[]> {
   const out: Reaped[] = [];
-  for (const kind of ['images', 'snapshots']) out.push(...(await reapScratchIn(join(cacheRoot(), kind), kind === 'images' ? 'an image build' : 'a snapshot save')));
+  out.push(...(await reapScratchIn(join(cacheRoot(), 'images'), 'an image build')));
+  out.push(...(await reapScratchIn(snapshotsRoot(), 'a snapshot save')));
   return out;
 }
 

@@ -75,12 +75,22 @@ export class StartedNode {
   }
 
   /**
-   * Set the guest's clock to the host's (a restored guest wakes at the time it was saved).
-   * Over SSH rather than the guest agent: under a loaded TCG host the agent's first answer after a
-   * restore took more than 20 s, SSH is up already. The error is the command's latency (< 1 s).
+   * Set the guest's clock to the host's (a restored guest wakes at the time it was saved). Over
+   * SSH, which is up already (under a loaded TCG host the guest agent's first answer after a
+   * restore took more than 20 s). The offset is measured by one round trip and applied relative to
+   * the guest's own clock inside the privileged shell, so sudo's slow start under TCG adds no
+   * error; what remains is half a round trip. Returns the offset corrected, in seconds.
    */
-  async setClockFromHost(): Promise<void> {
-    await this.unrecorded(() => this.exec(`sudo date -u -s @${(Date.now() / 1000).toFixed(3)} >/dev/null`, { timeoutMs: 30_000 }));
+  async setClockFromHost(): Promise<number> {
+    return this.unrecorded(async () => {
+      const before = process.hrtime.bigint();
+      const sent = BigInt(Date.now()) * 1_000_000n;
+      const guest = BigInt(await this.output('date +%s%N', { timeoutMs: 30_000 }));
+      const rtt = process.hrtime.bigint() - before;
+      const offset = sent + rtt / 2n - guest;
+      await this.exec(clockShiftCommand(offset), { timeoutMs: 30_000 });
+      return Number(offset) / 1e9;
+    });
   }
 
   async consoleLog(): Promise<string> {
@@ -90,4 +100,9 @@ export class StartedNode {
   close(): void {
     this.session.close();
   }
+}
+
+/** A root shell that moves the clock by `ns` nanoseconds from the moment it runs (dash: 64-bit arithmetic). */
+export function clockShiftCommand(ns: bigint): string {
+  return `sudo sh -c 'n=$(( $(date +%s%N) + (${ns}) )); date -u -s @$((n / 1000000000)).$(printf %09d $((n % 1000000000))) >/dev/null'`;
 }

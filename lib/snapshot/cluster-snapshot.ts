@@ -18,7 +18,7 @@ import { POINT_PATTERN, snapshotDigest, type SnapshotInputs } from './identity.j
 import { saveCluster } from './save-cluster.js';
 import { markUsed, pruneSnapshots, readSnapshot, snapshotDir, type SnapshotManifest } from './store.js';
 import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 /** A cached snapshot of a ready cluster: `restore()` gives a StartedLab in seconds. */
 export class ClusterSnapshot {
@@ -27,7 +27,9 @@ export class ClusterSnapshot {
     readonly manifest: SnapshotManifest,
   ) {}
 
-  static async load(dir: string): Promise<ClusterSnapshot> {
+  static async load(where: string): Promise<ClusterSnapshot> {
+    // Absolute: the restored disks name it as their backing file.
+    const dir = resolve(where);
     const m = await readSnapshot(dir);
     if (!m) throw new UsageError(`no usable cluster snapshot in ${dir} (gone, or its base image was pruned): run \`npm run lab -- snapshot\` to make one`);
     return new ClusterSnapshot(dir, m);

@@ -74,7 +74,7 @@ export async function ensureStorage(node: ScenarioNode): Promise<void> {
 
 /**
  * Bring r0 to the state the walkthrough ends in (Connected, UpToDate, a file system with a
- * file on it, first node Primary and mounted), from whatever an earlier scenario left.
+ * file on it, first node Primary and mounted), on a pristine cluster or a lab where r0 exists.
  */
 export async function ensureR0(ctx: ScenarioContext): Promise<{ checksum: string }> {
   const { lab, step } = ctx;
