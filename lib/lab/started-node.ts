@@ -83,14 +83,26 @@ export class StartedNode {
    */
   async setClockFromHost(): Promise<number> {
     return this.unrecorded(async () => {
-      const before = process.hrtime.bigint();
-      const sent = BigInt(Date.now()) * 1_000_000n;
-      const guest = BigInt(await this.output('date +%s%N', { timeoutMs: 30_000 }));
-      const rtt = process.hrtime.bigint() - before;
-      const offset = sent + rtt / 2n - guest;
-      await this.exec(clockShiftCommand(offset), { timeoutMs: 30_000 });
-      return Number(offset) / 1e9;
+      let first: number | undefined;
+      // A starved guest answers slowly and unevenly: measure again after each shift, until the
+      // remaining offset is within a quarter second (or three shifts were made).
+      for (let i = 0; i < 3; i++) {
+        const offset = await this.clockOffsetNs();
+        first ??= Number(offset) / 1e9;
+        if (offset < 250_000_000n && offset > -250_000_000n) break;
+        await this.exec(clockShiftCommand(offset), { timeoutMs: 30_000 });
+      }
+      return first!;
     });
+  }
+
+  /** Host time minus guest time, from one round trip (the guest read taken at its middle). */
+  private async clockOffsetNs(): Promise<bigint> {
+    const before = process.hrtime.bigint();
+    const sent = BigInt(Date.now()) * 1_000_000n;
+    const guest = BigInt(await this.output('date +%s%N', { timeoutMs: 30_000 }));
+    const rtt = process.hrtime.bigint() - before;
+    return sent + rtt / 2n - guest;
   }
 
   async consoleLog(): Promise<string> {
