@@ -7,6 +7,7 @@ import { makeStep, type Step } from './step.js';
 import { failureSnapshot } from './failure-snapshot.js';
 import { checkKernelLogs, markKernelLogs, type KernelLogMarks } from './kernel-health.js';
 import { scenarioTargets, type ScenarioEnv } from './targets.js';
+import type { ScenarioStart } from './scenario-start.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,7 +29,12 @@ export interface ScenarioContext {
 export function defineScenario(
   name: string,
   body: (ctx: ScenarioContext) => Promise<void>,
-  opts: { timeoutMs?: number; stacks?: ('drbdadm' | 'drbdmanage')[] } = {},
+  opts: {
+    timeoutMs?: number;
+    stacks?: ('drbdadm' | 'drbdmanage')[];
+    /** Where the scenario starts, per stack (default: a ready cluster). */
+    from?: Partial<Record<'drbdadm' | 'drbdmanage', ScenarioStart>>;
+  } = {},
 ): void {
   const env = inject('drbdlab');
   const targets = scenarioTargets(name, env).filter((t) => !opts.stacks || opts.stacks.includes(t.stack));
@@ -39,7 +45,8 @@ export function defineScenario(
   for (const target of targets) {
     it(`${name} [${target.title}]`, { timeout: opts.timeoutMs ?? 30 * 60_000 }, async () => {
       try {
-        const open = await target.open();
+        const start = opts.from?.[target.stack];
+        const open = await target.open(start);
         await allure.epic('drbdlab');
         await allure.feature(name);
         if (target.description) await allure.description(target.description);
@@ -48,7 +55,13 @@ export function defineScenario(
         try {
           // Every scenario, either stack: the kernel log must stay clean while it runs.
           const marks = await markKernelLogs(open.lab);
-          const failure = await body({ lab: open.lab, step: makeStep(open.transcript, failureSnapshot(open.lab)), redact: (x) => open.transcript.addSecret(x) }).then(
+          const ctx: ScenarioContext = { lab: open.lab, step: makeStep(open.transcript, failureSnapshot(open.lab)), redact: (x) => open.transcript.addSecret(x) };
+          // Not restored at the starting point (a lab that is up, DRBDLAB_LAB): its steps run here first.
+          const run = async () => {
+            if (start && !open.atStart) await ctx.step(`precondition: ${start.point} (its steps, on this lab)`, () => start.prepare(ctx));
+            await body(ctx);
+          };
+          const failure = await run().then(
             () => undefined,
             (err: unknown) => ({ err }),
           );

@@ -17,6 +17,8 @@ export interface Recording {
   evidence: Evidence;
   /** Where it comes from: the lab and date it was recorded on, or what generated it. */
   source: string;
+  /** The starting point the run was restored at (its steps are not in `commands`); none: a ready cluster. */
+  start?: string;
   labels: Record<string, string>;
   nodes: { name: string; replicationIp: string }[];
   commands: CommandRecord[];

@@ -9,6 +9,7 @@ import { realScenarioLab } from './real-lab.js';
 import { readRecording, realSource, SYNTHETIC_NOTE, type Recording } from './recording.js';
 import { ReplayLab } from './replay-lab.js';
 import { ClusterSnapshot } from '../snapshot/cluster-snapshot.js';
+import { startSnapshot, type ScenarioStart } from './scenario-start.js';
 import { copyConsoleLogs } from '../report/console-logs.js';
 import { keepForUser } from '../lab/ownership.js';
 import { UsageError } from '../errors.js';
@@ -28,6 +29,8 @@ export type ScenarioEnv =
 export interface OpenTarget {
   lab: ScenarioLab;
   transcript: Transcript;
+  /** The lab is at the scenario's starting point already (restored there, or a replay that begins there). */
+  atStart: boolean;
   /** Called when the scenario ends: saves the recording (real) or checks it was used up (replay). */
   close(passed: boolean): Promise<void>;
 }
@@ -39,7 +42,8 @@ export interface ScenarioTarget {
   description?: string;
   profile: ProfileName;
   stack: 'drbdadm' | 'drbdmanage';
-  open(): Promise<OpenTarget>;
+  /** start: the scenario's later starting point (real: restored from its snapshot; replay: the recording begins there). */
+  open(start?: ScenarioStart): Promise<OpenTarget>;
 }
 
 const stackOf = (p: ProfileName) => (p === 'ubuntu1804-drbd9' ? 'drbdmanage' : 'drbdadm');
@@ -63,11 +67,15 @@ function replayTitle(file: string, recording: Recording): string {
 }
 
 /** The lab a real scenario runs on: the one named (as it is), or its own restore of the snapshot. */
-async function realLab(scenario: string, env: Extract<ScenarioEnv, { mode: 'real' }>, transcript: Transcript): Promise<StartedLab> {
-  if (env.labId) return StartedLab.attach(env.labId, transcript);
+async function realLab(scenario: string, env: Extract<ScenarioEnv, { mode: 'real' }>, transcript: Transcript, start?: ScenarioStart): Promise<StartedLab> {
+  if (env.labId) {
+    // A lab that is up, as it is: the starting point's steps run first, in the scenario.
+    return StartedLab.attach(env.labId, transcript);
+  }
   if (!env.snapshot) throw new UsageError('no lab and no snapshot for the real scenarios: run them through `npm run lab` or `npm run scenarios`');
-  const snapshot = await ClusterSnapshot.load(env.snapshot);
-  return snapshot.restore({ sink: transcript, progress: (m) => console.log(`[${scenario}] ${m}`) });
+  const progress = (m: string) => console.log(`[${scenario}] ${m}`);
+  const snapshot = start ? await startSnapshot(env.snapshot, start, progress) : await ClusterSnapshot.load(env.snapshot);
+  return snapshot.restore({ sink: transcript, progress });
 }
 
 /** Console logs into the report, then the cluster goes (a failed one stays with DRBDLAB_KEEP=1). */
@@ -88,20 +96,22 @@ export function scenarioTargets(scenario: string, env: ScenarioEnv): ScenarioTar
         title: env.profile,
         profile: env.profile,
         stack: stackOf(env.profile),
-        open: async () => {
+        open: async (start) => {
           const dir = join(env.runDir, scenario);
           const transcript = new Transcript(join(dir, 'transcript'));
-          const started = await realLab(scenario, env, transcript);
+          const started = await realLab(scenario, env, transcript, start);
           const lab = realScenarioLab(started);
           return {
             lab,
             transcript,
+            atStart: !env.labId,
             close: async (passed) => {
               for (const n of started.nodeList) n.close();
               if (!env.labId) await releaseRestored(scenario, started, passed);
               const recording: Recording = {
                 profile: env.profile,
                 evidence: 'real',
+                ...(start && !env.labId ? { start: start.point } : {}),
                 source: realSource(started.id, new Date(transcript.records[0]?.startedAt ?? Date.now())),
                 labels: lab.labels,
                 nodes: lab.nodes.map((n) => ({ name: n.name, replicationIp: n.replicationIp })),
@@ -123,12 +133,13 @@ export function scenarioTargets(scenario: string, env: ScenarioEnv): ScenarioTar
       ...(recording.evidence === 'synthetic' ? { description: `${SYNTHETIC_NOTE}: ${recording.source}. It shows the scenario code against the blog's outputs; it says nothing of today's packages.` } : {}),
       profile: recording.profile,
       stack: stackOf(recording.profile),
-      open: async () => {
+      open: async (start) => {
         const transcript = new Transcript(join(env.runDir, `${scenario}.replay.${recording.profile}`, 'transcript'));
         const lab = new ReplayLab(recording, transcript, transcript.redactor);
         return {
           lab,
           transcript,
+          atStart: recording.start === start?.point,
           close: async (passed) => {
             if (passed && lab.remaining.length > 0) {
               const next = lab.remaining[0]!;

@@ -17,8 +17,8 @@ import { Virsh } from '../libvirt/virsh.js';
 import { POINT_PATTERN, snapshotDigest, type SnapshotInputs } from './identity.js';
 import { saveCluster } from './save-cluster.js';
 import { markUsed, pruneSnapshots, readSnapshot, snapshotDir, type SnapshotManifest } from './store.js';
-import { mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 
 /** A cached snapshot of a ready cluster: `restore()` gives a StartedLab in seconds. */
 export class ClusterSnapshot {
@@ -130,6 +130,9 @@ export async function ensureSnapshot(lab: Lab, opts: EnsureOptions = {}): Promis
       timings.total = (Date.now() - t0) / 1000;
       await buildAtomically(dir, async (scratch) => {
         manifest = await saveCluster(started, scratch, { digest, inputs, image, versions, timings });
+        // What the steps ran, kept with the snapshot they made.
+        const records = (started.transcript as { records?: unknown[] }).records;
+        if (opts.step && records) await writeFile(join(scratch, 'steps-transcript.json'), JSON.stringify(records, null, 1));
       });
     } finally {
       await started.down();
