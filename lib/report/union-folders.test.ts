@@ -65,4 +65,11 @@ describe('unionApart', () => {
     ]);
     expect(await readFile(join(work, 'out', 'shard-2-of-2', 'drbd1.log'), 'utf8')).toBe('shard-2-of-2 drbd1.log');
   });
+
+  it('per-scenario folders (console/<scenario>/<node>.log) of different shards do not collide', async () => {
+    await put(join(a.dir, 'console', 'walkthrough', 'drbd1.log'), 'a');
+    await put(join(b.dir, 'console', 'reboot', 'drbd1.log'), 'b');
+    expect(await unionApart([a, b], 'console', join(work, 'out'))).toBe(2);
+    expect(await tree(join(work, 'out'))).toEqual(['reboot', 'reboot/drbd1.log', 'walkthrough', 'walkthrough/drbd1.log']);
+  });
 });
