@@ -27,7 +27,8 @@ function childEnv(reports: string): NodeJS.ProcessEnv {
 async function replayRun(reports: string, shard?: Shard): Promise<void> {
   const args = [join(PROJECT_ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'replay', ...(shard ? ['--shard', `${shard.index}/${shard.count}`] : [])];
   const r = await execa(process.execPath, args, { cwd: PROJECT_ROOT, env: childEnv(reports), extendEnv: false, reject: false, all: true });
-  if (r.exitCode !== 0) throw new Error(`replay ${shard ? `shard ${shard.index}/${shard.count}` : 'run'} exited ${r.exitCode}:\n${r.all}`);
+  // A scenario that fails (exit 1) is merged like one that passes; anything else is no run.
+  if (r.exitCode !== 0 && r.exitCode !== 1) throw new Error(`replay ${shard ? `shard ${shard.index}/${shard.count}` : 'run'} exited ${r.exitCode}:\n${r.all}`);
   await writeRunInfo(join(reports, 'versions.json'), { profile: PROFILE, versions: VERSIONS, ...(shard ? { shard } : {}) });
 }
 
@@ -114,7 +115,6 @@ describe('two shards merged = one unsharded run (replayed scenarios)', () => {
   it('each shard ran a part, together every scenario file once', () => {
     expect(mergeOutput).toMatch(/^merged 1\/2, 2\/2: /m);
     expect(Object.keys(one.tests).length).toBeGreaterThanOrEqual(8);
-    expect(one.status).toBe('passed');
   });
 
   it('same tests, same steps (names, statuses, attachments, none missing), same labels', () => {
