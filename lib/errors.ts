@@ -128,3 +128,14 @@ export class KernelLogError extends DrbdlabError {
     );
   }
 }
+
+/** Two report folders being merged hold the same file with different content: not shards of one run. */
+export class MergeConflictError extends UsageError {
+  constructor(
+    readonly path: string,
+    readonly first: string,
+    readonly second: string,
+  ) {
+    super(`${path} differs between ${first} and ${second}: not shards of one run (a result or attachment would be lost); merge each run's shards apart`);
+  }
+}

@@ -19,6 +19,8 @@ import { abortOnSignals, interruptedBy } from './interrupt.js';
 import { constants } from 'node:os';
 import { nightlyCommand } from './commands/nightly.js';
 import { listSnapshots, pruneSnapshots, readSnapshot } from '../snapshot/store.js';
+import { checkShardFits, parseShard, type Shard } from '../report/shard.js';
+import { scenarioFileCount } from './scenario-files.js';
 
 const program = new Command('drbdlab')
   .description('Three-node DRBD lab on real VMs, and the walkthrough as scenario tests')
@@ -37,9 +39,13 @@ program
   .description('the nightly job (default): image, up, all scenarios, report, down')
   .addOption(profileOption())
   .option('--keep', 'on failure keep the VMs and print how to reach them')
+  // Checked while parsing: bad input ends before any reaping or lab work.
+  .option('--shard <i/n>', 'run part i of n of the scenario files (vitest --shard), e.g. 1/2; npm run report -- --merge joins the parts', (v) =>
+    checkShardFits(parseShard(v), scenarioFileCount()),
+  )
   .argument('[scenarios...]', 'scenario files (default: all)')
-  .action(async (scenarios: string[], o: { profile?: ProfileName; keep?: boolean }) => {
-    process.exitCode = await nightlyCommand({ config: program.opts().config, profile: o.profile, keep: o.keep, scenarios });
+  .action(async (scenarios: string[], o: { profile?: ProfileName; keep?: boolean; shard?: Shard }) => {
+    process.exitCode = await nightlyCommand({ config: program.opts().config, profile: o.profile, keep: o.keep, scenarios, shard: o.shard });
   });
 
 program

@@ -1,19 +1,23 @@
 // npx tsx lib/report/cli.ts [--versions file.json] [--profile name] …
 // The HTML report of the last run (reports/html), its history and reports/summary.md.
+// With --merge <dir>...: the shards' report folders of one run as that report (lib/report/merge.ts).
 
 import { join, resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../cli/exit-codes.js';
 import { DrbdlabError, UsageError } from '../errors.js';
 import { reportsRoot } from '../image/cache.js';
 import type { ProfileSubstitution } from '../image/substitution.js';
-import { publishReport } from './publish.js';
+import { mergeReports } from './merge.js';
+import { formatShard, type Shard } from './shard.js';
+import type { MergedShards } from './run-info.js';
+import { publishReport, type PublishResult } from './publish.js';
 import { changeHeadline, readVersionsFile, versionsFromNewestRecording, type Versions } from './versions.js';
 
 const REPORTS = reportsRoot();
 
 async function main(argv: string[]): Promise<void> {
-  const o = new Command('report')
+  const cmd = new Command('report')
     .description('generate the Allure report of the last run, with history and package-version changes')
     .option('--results <dir>', 'allure-results', join(REPORTS, 'allure-results'))
     .option('--out <dir>', 'report directory (replaced)', join(REPORTS, 'html'))
@@ -24,28 +28,49 @@ async function main(argv: string[]): Promise<void> {
     .option('--profile <name>', 'lab profile (default: from the recording or the versions file)')
     .option('--single-file', 'one standalone index.html')
     .option('--no-append-history', 're-render without recording a new run in the history files')
-    .showHelpAfterError()
-    .parse(argv)
-    .opts<{
-      results: string;
-      out: string;
-      history: string;
-      summary: string;
-      versions?: string;
-      recordings: string;
-      profile?: string;
-      singleFile?: boolean;
-      appendHistory: boolean;
-    }>();
+    .addOption(
+      new Option('--merge <dirs...>', 'merge the report folders of one run\'s shards (npm run lab -- --shard i/n) into one report')
+        // A merge reads each folder's own results, recordings and versions.json.
+        .conflicts(['results', 'out', 'history', 'summary', 'versions', 'recordings', 'profile', 'appendHistory']),
+    )
+    .option('--into <dir>', 'with --merge: the merged report folder (its run is replaced, its history/ carried on)', REPORTS)
+    .showHelpAfterError('(npm run report -- --help lists the options)')
+    .exitOverride()
+    .parse(argv);
+  const o = cmd.opts<{
+    results: string;
+    out: string;
+    history: string;
+    summary: string;
+    versions?: string;
+    recordings: string;
+    profile?: string;
+    singleFile?: boolean;
+    appendHistory: boolean;
+    merge?: string[];
+    into: string;
+  }>();
+
+  if (!o.merge && cmd.getOptionValueSource('into') === 'cli') throw new UsageError('--into goes with --merge <dir>...: without it the report is made in place (--out)');
+  if (o.merge) {
+    const m = await mergeReports({ sources: o.merge, into: o.into, singleFile: o.singleFile });
+    const c = m.copied;
+    console.log(`merged ${m.run.merged!.shards.map(formatShard).join(', ')}: ${c['allure-results']} result and attachment files, ${c.recordings} recordings, ${c.runs} transcript files, ${c.console} console logs`);
+    for (const d of m.run.merged!.disagreements) console.log(`SHARDS DISAGREE: ${d}`);
+    printPublished(m.published);
+    return;
+  }
 
   let versions: Versions = {};
   let profile = o.profile;
   let substituted: ProfileSubstitution | undefined;
+  let shard: Shard | undefined;
+  let merged: MergedShards | undefined;
   if (o.versions) {
     const f = await readVersionsFile(o.versions);
     versions = f.versions;
     profile ??= f.profile;
-    substituted = f.substituted;
+    ({ substituted, shard, merged } = f);
   } else {
     const rec = await versionsFromNewestRecording(o.recordings);
     if (rec) {
@@ -64,9 +89,15 @@ async function main(argv: string[]): Promise<void> {
     versions,
     profile: profile ?? 'unknown',
     substituted,
+    shard,
+    merged,
     singleFile: o.singleFile,
     appendHistory: o.appendHistory,
   });
+  printPublished(r);
+}
+
+function printPublished(r: PublishResult): void {
   if (r.badHistoryLines.length) console.warn(`${r.versionsHistoryPath}: skipped unreadable lines ${r.badHistoryLines.join(', ')}`);
   console.log(changeHeadline(r.changes, r.previous));
   console.log(`report:  ${r.indexHtml}`);
@@ -74,6 +105,11 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv).catch((err: unknown) => {
+  // commander has printed its own message (unknown option, missing argument): a usage error.
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : EXIT.usage;
+    return;
+  }
   console.error(err instanceof DrbdlabError ? err.message : err);
   process.exitCode = err instanceof UsageError ? EXIT.usage : EXIT.broken;
 });

@@ -236,6 +236,32 @@ describe('report helpers', () => {
     expect(md.split('\n').slice(0, 4)).toEqual(['# drbdlab report: debian12-drbd84, t', '', `**${sentence}.**`, '']);
   });
 
+  it('title and summary of one shard: not to be taken for the whole run', () => {
+    const shard = { index: 1, count: 2 };
+    expect(reportTitle('p', [], undefined, { shard })).toBe('drbdlab p — shard 1/2 of the scenario files only (the merged report has them all)');
+    const md = summaryMarkdown({ profile: 'p', shard, timestamp: 't', changes: [], previous: undefined, versions: {}, results: [], reportPath: 'r' });
+    expect(md.split('\n')[2]).toBe('**This report is shard 1/2 of the scenario files only (the merged report has them all).**');
+  });
+
+  it('title and summary of a merge: which shards; where they disagree, first and plainly', () => {
+    const agreed = { shards: [{ index: 1, count: 2 }, { index: 2, count: 2 }], disagreements: [] };
+    expect(reportTitle('p', [], undefined, { merged: agreed })).toBe('drbdlab p');
+    const md = summaryMarkdown({ profile: 'p', merged: agreed, timestamp: 't', changes: [], previous: undefined, versions: {}, results: [], reportPath: 'r' });
+    expect(md.split('\n').slice(2, 4)).toEqual(['Merged from shards 1/2, 2/2.', '']);
+
+    const d = 'drbd-utils: 9.22.0-1 (shard 1/2), 9.21.0-1 (shard 2/2)';
+    const merged = { ...agreed, disagreements: [d] };
+    expect(reportTitle('p', [], undefined, { merged })).toBe(`drbdlab p — shards disagree: ${d}`);
+    const md2 = summaryMarkdown({ profile: 'p', merged, timestamp: 't', changes: [], previous: undefined, versions: {}, results: [], reportPath: 'r' });
+    expect(md2.split('\n').slice(2, 7)).toEqual([
+      "**The shards of this run disagree** (nothing was picked; each shard's value is named):",
+      '',
+      `- ${d}`,
+      '',
+      'Merged from shards 1/2, 2/2.',
+    ]);
+  });
+
   it('summary for a first run says so and lists nothing as not passed', () => {
     const md = summaryMarkdown({ profile: 'p', timestamp: 't', changes: [], previous: undefined, versions: {}, results: [], reportPath: 'html/index.html' });
     expect(md).toBe('# drbdlab report: p, t\n\nPackage versions: first run of this profile: no earlier versions to compare with.\n\nResults: 0 tests.\nReport: html/index.html\n');

@@ -6,6 +6,8 @@ import { dirname, join, relative } from 'node:path';
 import { substitutionSentence, type ProfileSubstitution } from '../image/substitution.js';
 import { generateAllureReport } from './allure-report.js';
 import type { AllureResult, AllureStatus } from './classify.js';
+import type { MergedShards } from './run-info.js';
+import { formatShard, type Shard } from './shard.js';
 import {
   appendVersionsEntry,
   changeHeadline,
@@ -32,6 +34,10 @@ export interface PublishOptions {
   profile: string;
   /** The offline profile ran in place of the walkthrough's: said first in the title and the summary. */
   substituted?: ProfileSubstitution;
+  /** This run ran one shard of the scenario files: said in the title, so no one takes it for the whole. */
+  shard?: Shard;
+  /** This report merges the shards of one run; their disagreements (if any) are said first. */
+  merged?: MergedShards;
   /** Default: summary.md beside outDir (reports/summary.md). */
   summaryPath?: string;
   /** Report title; default `drbdlab <profile>`, with the version change appended. */
@@ -91,6 +97,8 @@ const STATUS_MEANING: Record<string, string> = {
 export function summaryMarkdown(o: {
   profile: string;
   substituted?: ProfileSubstitution;
+  shard?: Shard;
+  merged?: MergedShards;
   timestamp: string;
   changes: readonly VersionChange[];
   previous: VersionsEntry | undefined;
@@ -102,6 +110,11 @@ export function summaryMarkdown(o: {
   const stats = countStatuses(latest);
   const lines: string[] = [`# drbdlab report: ${o.profile}, ${o.timestamp}`, ''];
   if (o.substituted) lines.push(`**${substitutionSentence(o.substituted, o.profile)}.**`, '');
+  if (o.shard) lines.push(`**This report is ${shardSentence(o.shard)}.**`, '');
+  if (o.merged?.disagreements.length) {
+    lines.push(`**The shards of this run disagree** (nothing was picked; each shard's value is named):`, '', ...o.merged.disagreements.map((d) => `- ${d}`), '');
+  }
+  if (o.merged) lines.push(`${mergedSentence(o.merged)}.`, '');
   if (o.changes.length > 0) {
     lines.push(`**Package versions changed** since the ${o.previous!.profile} run of ${o.previous!.timestamp}:`, '');
     for (const c of o.changes) lines.push(`- ${formatChange(c)}`);
@@ -127,12 +140,25 @@ export function summaryMarkdown(o: {
   return `${lines.join('\n')}\n`;
 }
 
+/** `shard 1/2 of the scenario files only (the merged report has them all)` */
+export const shardSentence = (s: Shard) => `shard ${formatShard(s)} of the scenario files only (the merged report has them all)`;
+
+/** `Merged from shards 1/2, 2/2` */
+export const mergedSentence = (m: MergedShards) => `Merged from shards ${m.shards.map(formatShard).join(', ')}`;
+
 /**
  * The report's title: the first thing on its first page, so it carries a substitution of
- * profiles and the version change.
+ * profiles, a shard (not the whole run), shards that disagree, and the version change.
  */
-export function reportTitle(profile: string, changes: readonly VersionChange[], substituted?: ProfileSubstitution): string {
-  const head = substituted ? `drbdlab ${profile} — ${substitutionSentence(substituted, profile)}` : `drbdlab ${profile}`;
+export function reportTitle(
+  profile: string,
+  changes: readonly VersionChange[],
+  substituted?: ProfileSubstitution,
+  parts: { shard?: Shard; merged?: MergedShards } = {},
+): string {
+  let head = substituted ? `drbdlab ${profile} — ${substitutionSentence(substituted, profile)}` : `drbdlab ${profile}`;
+  if (parts.shard) head += ` — ${shardSentence(parts.shard)}`;
+  if (parts.merged?.disagreements.length) head += ` — shards disagree: ${parts.merged.disagreements.join('; ')}`;
   if (changes.length === 0) return head;
   const shown = changes.slice(0, 3).map(formatChange).join('; ');
   const more = changes.length > 3 ? `; and ${changes.length - 3} more (see Variables)` : '';
@@ -150,7 +176,7 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
   const { entries, badLines } = await readVersionsHistory(versionsHistoryPath);
   const previous = previousEntry(entries, o.profile);
   const changes = diffVersions(previous?.versions, o.versions);
-  const name = o.name ?? reportTitle(o.profile, changes, o.substituted);
+  const name = o.name ?? reportTitle(o.profile, changes, o.substituted, { shard: o.shard, merged: o.merged });
 
   const report = await generateAllureReport({
     resultsDir: o.resultsDir,
@@ -159,6 +185,9 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
     name,
     variables: {
       ...(o.substituted ? { 'NOT RUN': substitutionSentence(o.substituted, o.profile) } : {}),
+      ...(o.merged?.disagreements.length ? { 'SHARDS DISAGREE': o.merged.disagreements.join('; ') } : {}),
+      ...(o.shard ? { shard: shardSentence(o.shard) } : {}),
+      ...(o.merged ? { merged: mergedSentence(o.merged) } : {}),
       ...versionVariables(changes, previous, o.versions, o.profile),
     },
     singleFile: o.singleFile,
@@ -170,7 +199,7 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
   const reportPath = relative(dirname(summaryPath), report.indexHtml) || report.indexHtml;
   await writeFile(
     summaryPath,
-    summaryMarkdown({ profile: o.profile, substituted: o.substituted, timestamp, changes, previous, versions: o.versions, results: report.results, reportPath }),
+    summaryMarkdown({ profile: o.profile, substituted: o.substituted, shard: o.shard, merged: o.merged, timestamp, changes, previous, versions: o.versions, results: report.results, reportPath }),
   );
   return {
     reportDir: report.outDir,

@@ -163,4 +163,14 @@ describe('version sources for the CLI', () => {
     await writeFile(join(dir, 't.json'), JSON.stringify({ profile: 'debian12-drbd84', versions: {}, substituted: { wanted: 'x' } }));
     await expect(readVersionsFile(join(dir, 't.json'))).rejects.toThrow(/t\.json: "substituted" must be/);
   });
+
+  it('reads the shard of a sharded run and what a merge merged; refuses malformed ones', async () => {
+    const merged = { shards: [{ index: 1, count: 2 }, { index: 2, count: 2 }], disagreements: ['drbd-utils: 1 (shard 1/2), 2 (shard 2/2)'] };
+    await writeFile(join(dir, 'sh.json'), JSON.stringify({ profile: 'p', versions: {}, shard: { index: 2, count: 2 } }));
+    await writeFile(join(dir, 'm.json'), JSON.stringify({ profile: 'p', versions: {}, merged }));
+    await writeFile(join(dir, 'bad.json'), JSON.stringify({ profile: 'p', versions: {}, shard: { index: 3, count: 2 } }));
+    expect(await readVersionsFile(join(dir, 'sh.json'))).toEqual({ profile: 'p', versions: {}, shard: { index: 2, count: 2 } });
+    expect(await readVersionsFile(join(dir, 'm.json'))).toEqual({ profile: 'p', versions: {}, merged });
+    await expect(readVersionsFile(join(dir, 'bad.json'))).rejects.toThrow(/bad\.json: shard: shard index past its count/);
+  });
 });

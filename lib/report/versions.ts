@@ -5,6 +5,9 @@ import { appendFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { isProfileSubstitution, type ProfileSubstitution } from '../image/substitution.js';
+import { mergedShardsSchema, shardSchema, zodProblem, type MergedShards } from './run-info.js';
+import type { Shard } from './shard.js';
+import type { z } from 'zod';
 
 /** Package (or component) name → version: drbd-utils, drbd-dkms, kernel, /proc/drbd, … */
 export type Versions = Record<string, string>;
@@ -159,9 +162,12 @@ export async function versionsFromNewestRecording(dir: string): Promise<{ file: 
 
 /**
  * --versions file: `{"drbd-utils": "9.22.0-1", …}`, or `{"profile": …, "versions": {…}}`, the
- * latter with `substituted` when the offline profile ran in place of the walkthrough's.
+ * latter with `substituted` when the offline profile ran in place of the walkthrough's, `shard`
+ * when the run ran one shard, `merged` when the report merges shards (lib/report/run-info.ts).
  */
-export async function readVersionsFile(file: string): Promise<{ profile?: string; versions: Versions; substituted?: ProfileSubstitution }> {
+export async function readVersionsFile(
+  file: string,
+): Promise<{ profile?: string; versions: Versions; substituted?: ProfileSubstitution; shard?: Shard; merged?: MergedShards }> {
   let v: unknown;
   try {
     v = JSON.parse(await readFile(file, 'utf8'));
@@ -170,11 +176,23 @@ export async function readVersionsFile(file: string): Promise<{ profile?: string
   }
   const bad = () => new UsageError(`${file}: expected a JSON object of package → version strings`);
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad();
-  const { profile, versions: nested, substituted, ...flat } = v as Record<string, unknown>;
+  const { profile, versions: nested, substituted, shard, merged, ...flat } = v as Record<string, unknown>;
   const versions = nested === undefined ? flat : nested;
   if (typeof versions !== 'object' || versions === null || Object.values(versions).some((x) => typeof x !== 'string')) throw bad();
   if (substituted !== undefined && !isProfileSubstitution(substituted)) {
     throw new UsageError(`${file}: "substituted" must be {"wanted": "ubuntu1804-drbd9", "reason": "…"}`);
   }
-  return { profile: typeof profile === 'string' ? profile : undefined, versions: versions as Versions, ...(substituted ? { substituted } : {}) };
+  return {
+    profile: typeof profile === 'string' ? profile : undefined,
+    versions: versions as Versions,
+    ...(substituted ? { substituted } : {}),
+    ...(shard === undefined ? {} : { shard: parsePart(file, 'shard', shard, shardSchema) }),
+    ...(merged === undefined ? {} : { merged: parsePart(file, 'merged', merged, mergedShardsSchema) }),
+  };
+}
+
+function parsePart<T>(file: string, key: string, value: unknown, schema: z.ZodType<T>): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new UsageError(`${file}: ${key}: ${zodProblem(r.error)}`);
+  return r.data;
 }

@@ -6,7 +6,6 @@ import { UsageError } from '../../errors.js';
 import { PROJECT_ROOT, reportsRoot } from '../../image/cache.js';
 import type { ProfileName } from '../../image/profile-names.js';
 import { chooseProfile, choiceLine } from '../../image/profiles.js';
-import type { ProfileSubstitution } from '../../image/substitution.js';
 import { Lab } from '../../lab/lab.js';
 import { clustersFor } from '../../lab/parallelism.js';
 import { describeReaped, sweepLabsOf } from '../../lab/reaper.js';
@@ -19,6 +18,8 @@ import { reportStatus, type AllureResult } from '../../report/classify.js';
 import { EXIT } from '../exit-codes.js';
 import { dyingWithParent } from '../../exec/run.js';
 import { abortOnSignals } from '../interrupt.js';
+import { formatShard, type Shard } from '../../report/shard.js';
+import type { RunInfo } from '../../report/run-info.js';
 
 export interface NightlyOptions {
   config: string;
@@ -26,6 +27,8 @@ export interface NightlyOptions {
   keep?: boolean;
   /** Extra vitest arguments, e.g. one scenario file. */
   scenarios?: string[];
+  /** Run one part of the scenario files (vitest's --shard); recorded in versions.json for the merge. */
+  shard?: Shard;
 }
 
 const t0 = Date.now();
@@ -69,7 +72,8 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     // vitest itself, not through npx (which would not pass the signal on), dies with us even on
     // SIGKILL. Its workers' clusters are this job's (DRBDLAB_OWNER_PID): reaped if we are killed,
     // swept below if we are interrupted.
-    const vitest = [join(PROJECT_ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'scenarios', ...(o.scenarios ?? [])];
+    const shard = o.shard ? ['--shard', formatShard(o.shard)] : [];
+    const vitest = [join(PROJECT_ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'scenarios', ...shard, ...(o.scenarios ?? [])];
     const tests = await execa(...dyingWithParent(process.execPath, vitest, 'TERM'), {
       cwd: PROJECT_ROOT,
       env: { DRBDLAB_SNAPSHOT: snapshot.dir, DRBDLAB_OWNER_PID: String(process.pid), ...(o.keep ? { DRBDLAB_KEEP: '1' } : {}) },
@@ -83,7 +87,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     interrupt.release();
     // Clusters of workers that were stopped before they could remove them (an interrupt).
     for (const r of await sweepLabsOf(currentOwner('process'), config.libvirtUri)) say(describeReaped(r));
-    await publish(reports, run, say);
+    await publish(reports, { ...run, shard: o.shard }, say);
   }
   return code;
 }
@@ -102,13 +106,6 @@ async function classifyRun(vitestExit: number, resultsDir: string): Promise<numb
   if (statuses.includes('failed')) return EXIT.failed;
   if (statuses.includes('broken')) return EXIT.broken;
   return EXIT.failed;
-}
-
-/** reports/versions.json, read by lib/report/cli.ts. */
-interface RunInfo {
-  profile: string;
-  versions: Record<string, string>;
-  substituted?: ProfileSubstitution;
 }
 
 async function publish(reports: string, run: RunInfo, log: (m: string) => void): Promise<void> {

@@ -1,0 +1,55 @@
+// The versions.json of a merged report: the shards of one run must agree on profile and package
+// versions. Where they do not, nothing is picked: the merged value names every shard's, and a
+// sentence per disagreement goes to the report's title, variables and summary.md.
+
+import type { ProfileSubstitution } from '../image/substitution.js';
+import type { RunInfo } from './run-info.js';
+import { formatShard, type Shard } from './shard.js';
+import type { Versions } from './versions.js';
+
+export interface ShardRun {
+  shard: Shard;
+  run: RunInfo;
+}
+
+/** `9.21.0-1 (shard 1/2), 9.22.0-1 (shard 2/2)` */
+const perShard = (values: readonly { shard: Shard; value: string }[]) => values.map((v) => `${v.value} (shard ${formatShard(v.shard)})`).join(', ');
+
+/** One value when all agree, else every shard's (and a disagreement sentence). */
+function agree(what: string, values: readonly { shard: Shard; value: string }[], disagreements: string[]): string {
+  const distinct = [...new Set(values.map((v) => v.value))];
+  if (distinct.length === 1) return distinct[0]!;
+  disagreements.push(`${what}: ${perShard(values)}`);
+  return perShard(values);
+}
+
+/** The shards' runs (in shard order) as one. */
+export function mergeRunInfos(shards: readonly ShardRun[]): RunInfo {
+  const sorted = [...shards].sort((a, b) => a.shard.index - b.shard.index);
+  const disagreements: string[] = [];
+  const profile = agree('profile', sorted.map((s) => ({ shard: s.shard, value: s.run.profile })), disagreements);
+
+  // A shard whose lab never came up recorded no versions: it has none to disagree with (its
+  // "lab setup" result says why it ran nothing).
+  const withVersions = sorted.filter((s) => Object.keys(s.run.versions).length > 0);
+  const names = [...new Set(withVersions.flatMap((s) => Object.keys(s.run.versions)))].sort();
+  const versions: Versions = {};
+  for (const name of names) {
+    versions[name] = agree(name, withVersions.map((s) => ({ shard: s.shard, value: s.run.versions[name] ?? 'not installed' })), disagreements);
+  }
+
+  const substitutions = sorted.filter((s) => s.run.substituted);
+  let substituted: ProfileSubstitution | undefined;
+  if (substitutions.length) {
+    const reasons = [...new Set(substitutions.map((s) => s.run.substituted!.reason))];
+    substituted = { wanted: substitutions[0]!.run.substituted!.wanted, reason: reasons.join(' / ') };
+    // Shards that ran the walkthrough's profile differ in profile already (said above).
+  }
+
+  return {
+    profile,
+    versions,
+    ...(substituted ? { substituted } : {}),
+    merged: { shards: sorted.map((s) => s.shard), disagreements },
+  };
+}
