@@ -11,7 +11,8 @@ import { realScenarioLab } from './real-lab.js';
 
 export interface ScenarioStart {
   point: string;
-  /** The steps; their source text is part of the snapshot's identity. */
+  /** The source text of the steps and what they call: part of the snapshot's identity. */
+  source: string;
   prepare(ctx: ScenarioContext): Promise<unknown>;
 }
 
@@ -23,7 +24,7 @@ export async function startSnapshot(readyDir: string, start: ScenarioStart, prog
     progress,
     step: {
       point: start.point,
-      source: createHash('sha256').update(start.prepare.toString()).digest('hex'),
+      source: createHash('sha256').update(start.source).digest('hex'),
       run: (started) => runSteps(started, start),
     },
   });

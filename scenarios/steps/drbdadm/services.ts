@@ -3,7 +3,7 @@
 import * as allure from 'allure-js-commons';
 import { expect } from 'vitest';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
-import { DEVICE, MOUNT, RES, ensureR0, quiesce, replicas, waitUpToDate } from './cluster.js';
+import { DEVICE, MOUNT, RES, quiesce, replicas, waitUpToDate } from './cluster.js';
 
 const show = async (node: { output(c: string, o?: object): Promise<string> }, unit: string, props: string) =>
   Object.fromEntries(
@@ -15,15 +15,15 @@ const show = async (node: { output(c: string, o?: object): Promise<string> }, un
 export async function drbdadmServices(ctx: ScenarioContext): Promise<void> {
   const { lab, step } = ctx;
   const [primary, secondary] = replicas(lab);
-  await ensureR0(ctx);
 
   await step('24. drbd.service: "please disable. Unless you are NOT using a cluster manager."', async () => {
     const r = await primary.exec('systemctl status drbd.service --no-pager', { check: false });
     expect(r.stdout).toContain('drbd.service - DRBD -- please disable. Unless you are NOT using a cluster manager.');
     expect(r.stdout).toMatch(/Loaded: loaded \(\/lib\/systemd\/system\/drbd\.service; disabled; (vendor )?preset: enabled\)/);
-    // Active state is asserted after a boot below: an earlier scenario may have run the unit.
-    const p = await show(primary, 'drbd.service', 'UnitFileState,ExecStart');
+    // A pristine cluster: r0 was brought up by drbdadm, the unit has never run.
+    const p = await show(primary, 'drbd.service', 'UnitFileState,ActiveState,ExecStart');
     expect(p.UnitFileState).toBe('disabled');
+    expect(p.ActiveState).toBe('inactive');
     // At boot it would run the legacy script for every resource (and wait for peers).
     expect(p.ExecStart).toContain('/lib/drbd/scripts/drbd start');
   });
