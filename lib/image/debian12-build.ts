@@ -3,19 +3,42 @@ import { removeTree } from './remove-tree.js';
 import { join } from 'node:path';
 import { run } from '../exec/run.js';
 import { buildAtomically, imageDir, readCachedImage, recipeDigest, type CachedImage } from './cache.js';
-import type { DebianRecipe } from './debian12-recipe.js';
+import { debianAptSources, type DebianRecipe } from './debian12-recipe.js';
+import { afterBuild, planImage } from './fresh-image.js';
+import { isOffline } from './offline.js';
 import type { Progress } from './progress.js';
+import type { PruneDeps } from './prune.js';
+import { aptReleaseCheck, type FetchLike } from './upstream-state.js';
 
 /** Versions worth tracking across runs (the regression signal). */
 const TRACKED = ['linux-image-cloud-amd64', 'drbd-utils', 'cloud-init', 'lvm2', 'systemd'];
 
-export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress, signal?: AbortSignal): Promise<CachedImage & { built: boolean }> {
-  const digest = recipeDigest(recipe);
-  const cached = await readCachedImage(recipe.profile, digest);
-  if (cached) {
-    progress(`image ${recipe.profile} ${digest.slice(0, 12)} cached`);
-    return { ...cached, built: false };
-  }
+export interface DebianBuildOptions {
+  signal?: AbortSignal;
+  /** Use the cached image without asking the archive (default: DRBDLAB_OFFLINE). */
+  offline?: boolean;
+  fetch?: FetchLike;
+  prune?: PruneDeps;
+}
+
+export type DebianImage = CachedImage & { built: boolean; offline: boolean };
+
+/**
+ * The image for this recipe and the archive as it is now: cached when its identity (recipe +
+ * every apt source's InRelease digest) is, else built; offline, the newest of the recipe.
+ */
+export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress, opts: DebianBuildOptions = {}): Promise<DebianImage> {
+  const { signal } = opts;
+  const plan = await planImage({
+    profile: recipe.profile,
+    recipeDigest: recipeDigest(recipe),
+    checks: debianAptSources(recipe).map(aptReleaseCheck),
+    progress,
+    offline: opts.offline ?? isOffline(),
+    fetch: opts.fetch,
+  });
+  if (plan.kind === 'cached') return { ...plan.image, built: false, offline: plan.offline };
+  const digest = plan.identity;
   const dir = imageDir(recipe.profile, digest);
   await buildAtomically(dir, async (scratch) => {
     const rootfs = join(scratch, 'rootfs');
@@ -26,7 +49,7 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
         '--quiet',
         `--variant=${recipe.variant}`,
         '--mode=root',
-        `--include=${recipe.packages.join(',')}`,
+        `--include=${[...recipe.packages, ...(recipe.extra?.packages ?? [])].join(',')}`,
         '--aptopt=Acquire::Retries "3"',
         '--dpkgopt=path-exclude=/usr/share/doc/*',
         '--dpkgopt=path-exclude=/usr/share/man/*',
@@ -35,6 +58,7 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
         recipe.suite,
         rootfs,
         recipe.mirror,
+        ...(recipe.extra?.sources ?? []),
       ],
       { timeoutMs: 20 * 60_000, signal, isolated: true, hint: 'mmdebstrap needs Debian\'s archive: check DRBDLAB_DEBIAN_MIRROR or your apt proxy' },
     );
@@ -45,7 +69,7 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
     await copyFile(join(rootfs, 'boot', kernel), join(scratch, 'vmlinuz'));
     await copyFile(join(rootfs, 'boot', initrd), join(scratch, 'initrd.img'));
 
-    const { stdout } = await run('dpkg-query', [`--admindir=${rootfs}/var/lib/dpkg`, '-W', '-f', '${Package}\t${Version}\n', ...TRACKED]);
+    const { stdout } = await run('dpkg-query', [`--admindir=${rootfs}/var/lib/dpkg`, '-W', '-f', '${Package}\t${Version}\n', ...TRACKED, ...(recipe.extra?.packages ?? [])]);
     const versions: Record<string, string> = Object.fromEntries(stdout.split('\n').map((l) => l.split('\t') as [string, string]));
     versions.kernel = kernel.replace(/^vmlinuz-/, '');
 
@@ -59,6 +83,9 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
 
     const manifest: Omit<CachedImage, 'dir'> = {
       digest,
+      recipeDigest: plan.recipeDigest,
+      upstreams: plan.upstreams,
+      builtAt: new Date().toISOString(),
       disk: join(dir, 'disk.qcow2'),
       kernel: join(dir, 'vmlinuz'),
       initrd: join(dir, 'initrd.img'),
@@ -69,5 +96,6 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
   });
   const built = await readCachedImage(recipe.profile, digest);
   if (!built) throw new Error(`image build finished but ${dir}/manifest.json is missing`);
-  return { ...built, built: true };
+  await afterBuild(recipe.profile, dir, progress, opts.prune);
+  return { ...built, built: true, offline: false };
 }
