@@ -94,6 +94,14 @@ export async function newestImageOfRecipe(profile: string, recipe: string): Prom
   return timed.sort((a, b) => b.t - a.t)[0]?.i;
 }
 
+/** What a run's report says of its image: identity, build time, the upstream state it was built from. */
+export async function imageRecord(dir: string): Promise<{ identity: string; builtAt?: string; upstreams?: UpstreamDigest[] } | undefined> {
+  const text = await readFile(join(dir, 'manifest.json'), 'utf8').catch(() => undefined);
+  if (!text) return undefined;
+  const m = JSON.parse(text) as Omit<CachedImage, 'dir'>;
+  return { identity: m.digest, ...(m.builtAt ? { builtAt: m.builtAt } : {}), ...(m.upstreams ? { upstreams: m.upstreams } : {}) };
+}
+
 export const LAST_USED_FILE = 'last-used';
 
 /** Stamp an image as used now: pruning spares what a run picked recently. */
