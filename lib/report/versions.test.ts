@@ -192,4 +192,14 @@ describe('version sources for the CLI', () => {
     expect(await readVersionsFile(join(dir, 'm.json'))).toEqual({ profile: 'p', versions: {}, merged });
     await expect(readVersionsFile(join(dir, 'bad.json'))).rejects.toThrow(/bad\.json: shard: shard index past its count/);
   });
+
+  it('reads offline and the image record the nightly writes, and refuses malformed ones', async () => {
+    const image = { identity: 'ab'.repeat(32), builtAt: '2026-11-28T00:00:00.000Z', upstreams: [{ name: 'n', url: 'u', sha256: 'cd'.repeat(32) }] };
+    await writeFile(join(dir, 'o.json'), JSON.stringify({ profile: 'debian12-drbd84', versions: { kernel: 'k' }, offline: true, image }));
+    expect(await readVersionsFile(join(dir, 'o.json'))).toEqual({ profile: 'debian12-drbd84', versions: { kernel: 'k' }, offline: true, image });
+    await writeFile(join(dir, 'p.json'), JSON.stringify({ versions: {}, offline: 'yes' }));
+    await expect(readVersionsFile(join(dir, 'p.json'))).rejects.toThrow(/p\.json: offline: /);
+    await writeFile(join(dir, 'q.json'), JSON.stringify({ versions: {}, image: { builtAt: 'x' } }));
+    await expect(readVersionsFile(join(dir, 'q.json'))).rejects.toThrow(/q\.json: image: identity: /);
+  });
 });
