@@ -47,6 +47,8 @@ export interface CachedImage {
   /** What the upstreams were when it was built. */
   upstreams?: UpstreamDigest[];
   builtAt?: string;
+  /** An upgrade layer: the identity of the full build it was made from (debian12-layer.ts). */
+  layeredOn?: string;
   disk: string;
   kernel?: string;
   initrd?: string;

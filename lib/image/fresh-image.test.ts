@@ -138,7 +138,7 @@ describe('pruneImages', () => {
     await mkdir(other, { recursive: true });
     await writeFile(join(other, 'manifest.json'), '{"digest":"d","disk":"x","versions":{}}');
     const said: string[] = [];
-    await afterBuild(P, fresh, (m) => said.push(m), { openPaths: nothingOpen, labImageDirs: noLabs });
+    await afterBuild(P, [fresh], (m) => said.push(m), { openPaths: nothingOpen, labImageDirs: noLabs });
     expect(said).toEqual([`pruned old image ${old}`]);
     expect([existsSync(fresh), existsSync(old), existsSync(building), existsSync(other)]).toEqual([true, false, true, true]);
     expect(await readFile(join(fresh, LAST_USED_FILE), 'utf8')).toMatch(/^\d{4}-\d\d-\d\dT/);

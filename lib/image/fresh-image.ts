@@ -63,10 +63,10 @@ export async function planImage(o: PlanOptions): Promise<ImagePlan> {
   return { kind: 'build', identity, recipeDigest: o.recipeDigest, upstreams };
 }
 
-/** After a build: stamp it used, remove the profile's older images nothing may still use. */
-export async function afterBuild(profile: string, dir: string, progress: Progress, prune?: PruneDeps): Promise<void> {
-  await markUsed(dir);
-  const r = await pruneImages(profile, dir, prune);
+/** After a build: stamp it used, remove the profile's older images (but `keep`) nothing may still use. */
+export async function afterBuild(profile: string, keep: readonly string[], progress: Progress, prune?: PruneDeps): Promise<void> {
+  await markUsed(keep[0]!);
+  const r = await pruneImages(profile, keep, prune);
   for (const d of r.removed) progress(`pruned old image ${d}`);
   for (const k of r.kept) progress(`kept old image ${k.dir}: ${k.why}`);
 }

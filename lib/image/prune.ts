@@ -61,8 +61,9 @@ async function lastUsed(dir: string): Promise<number> {
 }
 
 /** Remove the profile's images other than `keep`, except those that may be in use. */
-export async function pruneImages(profile: string, keep: string, deps: PruneDeps = {}): Promise<PruneResult> {
-  const candidates = (await listCachedImages(profile)).map((i) => i.dir).filter((d) => d !== keep);
+export async function pruneImages(profile: string, keep: string | readonly string[], deps: PruneDeps = {}): Promise<PruneResult> {
+  const kept = new Set(typeof keep === 'string' ? [keep] : keep);
+  const candidates = (await listCachedImages(profile)).map((i) => i.dir).filter((d) => !kept.has(d));
   const result: PruneResult = { removed: [], kept: [] };
   if (candidates.length === 0) return result;
   const open = await (deps.openPaths ?? openPathsOnHost)();

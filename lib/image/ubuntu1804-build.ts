@@ -480,7 +480,7 @@ export async function ensureUbuntuImage(recipe: UbuntuRecipe, progress: Progress
   });
   const built = await readCachedImage(recipe.profile, digest);
   if (!built) throw new Error(`image build finished but ${dir}/manifest.json is missing`);
-  await afterBuild(recipe.profile, dir, progress, deps.prune);
+  await afterBuild(recipe.profile, [dir], progress, deps.prune);
   progress(`pinned set of this build: ${join(dir, 'pinned')} (DRBDLAB_PIN_DIR=${join(dir, 'pinned')} pins a later run to it)`);
   return { ...built, built: true, pinnedDir: join(dir, 'pinned'), offline: false };
 }

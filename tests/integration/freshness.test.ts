@@ -1,13 +1,15 @@
 // Upstream freshness end to end, with real mmdebstrap builds: a loopback apt repository stands
 // in for the archive (the recipe's test-only extra source installs its canary package into the
 // image). Publishing a new canary version changes the repository's Release digest, so the
-// image identity changes, the next ensureImage rebuilds, and the report's banner shows it.
-// Two builds in all (≈ 70–120 s each here).
+// image identity changes, the next ensureImage makes a new image (an upgrade layer on the
+// first, full build), and the report's banner shows it. One mmdebstrap build (≈ 70–260 s here,
+// depending on load) and one layer (≈ 20 s).
 
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamUnavailableError } from '../../lib/errors.js';
 import { recipeDigest } from '../../lib/image/cache.js';
@@ -28,8 +30,19 @@ const progress = (m: string) => {
   said.push(m);
   console.log(`[freshness] ${m}`);
 };
-/** Pruning as after a nightly, but with no grace period: the old image goes at once. */
+/** Pruning as after a nightly, but with no grace period: an old image goes at once. */
 const prune = { graceMs: 0 };
+
+/** A file of an image's root file system (ext4 in qcow2), read with debugfs. */
+async function catInImage(disk: string, path: string): Promise<string> {
+  const raw = join(work, 'peek.raw');
+  await execa('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', disk, raw]);
+  try {
+    return (await execa('debugfs', ['-R', `cat ${path}`, raw])).stdout;
+  } finally {
+    await rm(raw, { force: true });
+  }
+}
 
 async function publishCanary(version: string): Promise<void> {
   for (const d of await debsIn(repo)) await rm(join(repo, d));
@@ -99,17 +112,25 @@ describe('upstream freshness with a loopback apt repository', () => {
     expect(server.requests.slice(before)).toEqual(['GET /InRelease', 'GET /Release']);
   });
 
-  it('canary 1.1 published: new Release digest → new identity → a rebuild with 1.1, the old image pruned, the banner says 1.0 → 1.1', async () => {
+  it('canary 1.1 published: new Release digest → new identity → a new image with 1.1 (a layer on the first), the banner says 1.0 → 1.1', async () => {
     await publishCanary('1.1');
     said.length = 0;
     second = await ensureDebianImage(recipe, progress, { prune });
     expect(second.built).toBe(true);
     expect(second.digest).not.toBe(first.digest);
+    expect(second.digest).toBe(imageIdentity(recipeDigest(recipe), second.upstreams!));
     expect(second.versions[CANARY]).toBe('1.1');
+    expect(second.versions.kernel).toBe(first.versions.kernel);
     const moved = `${source()} ${first.upstreams!.find((u) => u.name === source())!.sha256.slice(0, 12)} → ${second.upstreams!.find((u) => u.name === source())!.sha256.slice(0, 12)}`;
     expect(said).toContain(`image debian12-drbd84 ${second.digest.slice(0, 12)}: building (upstream changed since image ${first.digest.slice(0, 12)}: ${moved})`);
-    expect(said).toContain(`pruned old image ${first.dir}`);
-    expect(existsSync(first.dir)).toBe(false);
+    // The upgrade layer on the first image, which stays as its base (a full build is the base of every layer).
+    expect(said.some((m) => m.startsWith(`upgrade layer on image ${first.digest.slice(0, 12)} (full build of ${first.builtAt}`))).toBe(true);
+    expect(said.filter((m) => /^mmdebstrap /.test(m))).toEqual([]);
+    expect(second.layeredOn).toBe(first.digest);
+    expect(existsSync(first.dir)).toBe(true);
+    // What the manifest says is what the disk holds.
+    expect(await catInImage(second.disk, '/usr/share/drbdlab-canary/version')).toBe('1.1');
+    expect(await catInImage(second.disk, '/etc/resolv.conf')).toBe('');
 
     const r = await report('second', second.versions, '2026-11-28T02:00:00.000Z');
     // Compared with the last run that recorded versions (the first), not the broken one.
@@ -120,6 +141,17 @@ describe('upstream freshness with a loopback apt repository', () => {
     expect(md).toContain(`- ${CANARY} 1.0 → 1.1`);
     const title = (JSON.parse(await readFile(join(r.reportDir, 'summary.json'), 'utf8')) as { name: string }).name;
     expect(title).toMatch(new RegExp(`package versions changed: .*${CANARY} 1\\.0 → 1\\.1`));
+  });
+
+  it('canary 1.2: the next layer goes on the full build again, and the previous layer is pruned', async () => {
+    await publishCanary('1.2');
+    said.length = 0;
+    const third = await ensureDebianImage(recipe, progress, { prune });
+    expect(third).toMatchObject({ built: true, layeredOn: first.digest });
+    expect(third.versions[CANARY]).toBe('1.2');
+    expect(said).toContain(`pruned old image ${second.dir}`);
+    expect([existsSync(first.dir), existsSync(second.dir), existsSync(third.dir)]).toEqual([true, false, true]);
+    second = third;
   });
 
   it('offline: the repository gone, the cached image is used without asking, and it says so; online it is "upstream unavailable"', async () => {
