@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
 import { imageDir, LAST_USED_FILE } from './cache.js';
-import { afterBuild, NoCachedImageError, planImage, type PlanOptions } from './fresh-image.js';
+import { afterBuild, forgetUpstreamState, NoCachedImageError, planImage, type PlanOptions } from './fresh-image.js';
 import { openPathsOnHost, pruneImages } from './prune.js';
 import { open } from 'node:fs/promises';
 import { imageIdentity, type UpstreamCheck, type UpstreamDigest } from './upstream-state.js';
@@ -54,6 +54,7 @@ describe('planImage', () => {
     archive.h = 'a';
     reads.n = 0;
     said.length = 0;
+    forgetUpstreamState();
   });
   const stateOf = (h: string): UpstreamDigest[] => [{ name: SRC, url: `${SRC}/InRelease`, sha256: h.repeat(64) }];
 
@@ -110,6 +111,31 @@ describe('planImage', () => {
       `--offline: no cached ${P} image for this recipe in ${join(cache, 'images')}: run \`npm run lab -- image build --profile ${P}\` once with network access (or drop --offline / DRBDLAB_OFFLINE)`,
     );
     expect(reads.n).toBe(0);
+  });
+
+  it('one process, one upstream state: a second call in the run names the same image though the archive moved', async () => {
+    const first = await planImage(opts());
+    archive.h = 'b';
+    expect(await planImage(opts())).toEqual(first);
+    expect(reads.n).toBe(1);
+    forgetUpstreamState();
+    expect(await planImage(opts())).not.toEqual(first);
+  });
+
+  it('a failed read is not remembered: the next call asks again', async () => {
+    let fail = true;
+    const flaky: UpstreamCheck = {
+      name: SRC,
+      read: async () => {
+        reads.n++;
+        if (fail) throw new Error('timeout');
+        return { name: SRC, url: 'u', sha256: 'a'.repeat(64) };
+      },
+    };
+    await expect(planImage(opts({ checks: [flaky] }))).rejects.toThrow('timeout');
+    fail = false;
+    expect((await planImage(opts({ checks: [flaky] }))).kind).toBe('build');
+    expect(reads.n).toBe(2);
   });
 
   it('reachability is asked first: an unreachable profile reads no upstream', async () => {
