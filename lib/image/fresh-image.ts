@@ -1,12 +1,12 @@
 // Which image a run uses: the one whose identity (recipe + upstream state now) is cached, or a
 // build of it. Offline, the newest image of the recipe, whatever its upstreams were then.
 
+import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { cacheRoot, markUsed, newestImageOfRecipe, readCachedImage, type CachedImage } from './cache.js';
 import type { Progress } from './progress.js';
 import { pruneImages, type PruneDeps } from './prune.js';
 import { imageIdentity, readUpstreamState, upstreamChanges, type FetchLike, type UpstreamCheck, type UpstreamDigest } from './upstream-state.js';
-import { join } from 'node:path';
 
 /** --offline and nothing cached for the recipe: nothing to run with. */
 export class NoCachedImageError extends UsageError {
