@@ -1,6 +1,6 @@
 // An upgrade layer: when only the archive moved (same recipe), the new image is the cached full
 // build of the recipe, upgraded in place from the recipe's apt sources, instead of a fresh
-// mmdebstrap. Measured here (2026-11-28, same load): 20 s against 240–300 s for a full build.
+// mmdebstrap. Measured here (2026-11-28, same load): 10–20 s against 240–340 s for a full build.
 // Drift stays bounded: a layer always goes on a full build (never on another layer), and a
 // base older than LAYER_MAX_BASE_AGE_MS, or any recipe change, gives a full rebuild.
 
