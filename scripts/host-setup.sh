@@ -7,6 +7,7 @@ PKGS=(
   libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
   mmdebstrap e2fsprogs genisoimage openssh-client iproute2
   chromium  # headless check of the HTML report (tests/unit/report-browser.test.ts)
+  apt-utils # apt-ftparchive: the loopback apt repository of tests/integration/freshness.test.ts
 )
 
 missing=()

@@ -4,6 +4,7 @@ import { DrbdlabError, UsageError } from '../errors.js';
 import { loadLabConfig } from '../config/load-lab.js';
 import { PROFILE_NAMES, type ProfileName } from '../image/profile-names.js';
 import { profileByName } from '../image/profiles.js';
+import { goOffline, isOffline, OFFLINE_LINE } from '../image/offline.js';
 import { StartedLab } from '../lab/started-lab.js';
 import { labIdsInLibvirt, teardownLab } from '../lab/teardown.js';
 import { describeReaped, reapOrphans } from '../lab/reaper.js';
@@ -33,6 +34,7 @@ const program = new Command('drbdlab')
   });
 
 const profileOption = () => new Option('-p, --profile <name>', 'guest profile').choices(PROFILE_NAMES as unknown as string[]);
+const offlineOption = () => new Option('--offline', 'use the cached image as it is; ask no upstream (DRBDLAB_OFFLINE=1 does the same)');
 
 program
   .command('nightly', { isDefault: true })
@@ -43,8 +45,10 @@ program
   .option('--shard <i/n>', 'run part i of n of the scenario files (vitest --shard), e.g. 1/2; npm run report -- --merge joins the parts', (v) =>
     checkShardFits(parseShard(v), scenarioFileCount()),
   )
+  .addOption(offlineOption())
   .argument('[scenarios...]', 'scenario files (default: all)')
-  .action(async (scenarios: string[], o: { profile?: ProfileName; keep?: boolean; shard?: Shard }) => {
+  .action(async (scenarios: string[], o: { profile?: ProfileName; keep?: boolean; shard?: Shard; offline?: boolean }) => {
+    if (o.offline) goOffline(); // through the environment: the scenarios' vitest sees it too
     process.exitCode = await nightlyCommand({ config: program.opts().config, profile: o.profile, keep: o.keep, scenarios, shard: o.shard });
   });
 
@@ -62,9 +66,12 @@ program
 const image = program.command('image').description('guest images');
 image
   .command('build')
-  .description('build the profile\'s base image (cached by recipe)')
+  .description('build the profile\'s base image (cached by recipe and the state of its upstreams)')
   .addOption(profileOption())
-  .action(async (o: { profile?: ProfileName }) => {
+  .addOption(offlineOption())
+  .action(async (o: { profile?: ProfileName; offline?: boolean }) => {
+    if (o.offline) goOffline();
+    if (isOffline()) log(OFFLINE_LINE);
     const cfg = await loadLabConfig(program.opts().config);
     const profile = profileByName(o.profile ?? cfg.profile ?? 'debian12-drbd84');
     const t0 = Date.now();

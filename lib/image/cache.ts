@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { currentOwner } from '../host/owner.js';
 import { removeTree } from './remove-tree.js';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { UpstreamDigest } from './upstream-state.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -13,7 +14,10 @@ export function reportsRoot(): string {
   return resolve(process.env.DRBDLAB_REPORTS ?? join(PROJECT_ROOT, 'reports'));
 }
 
-/** Images are cached content-addressed by recipe: same recipe, same folder, no rebuild. */
+/**
+ * Images are cached content-addressed by identity (recipe + the state of its upstreams, see
+ * upstream-state.ts): same recipe and same archive, same folder, no rebuild.
+ */
 export function cacheRoot(): string {
   return resolve(process.env.DRBDLAB_CACHE ?? join(PROJECT_ROOT, '.cache'));
 }
@@ -36,7 +40,15 @@ export function recipeDigest(recipe: unknown): string {
 
 export interface CachedImage {
   dir: string;
+  /** The image's identity: recipe digest + upstream state (images made before: the recipe digest). */
   digest: string;
+  /** The recipe alone (absent in images made before identities had upstreams: then `digest`). */
+  recipeDigest?: string;
+  /** What the upstreams were when it was built. */
+  upstreams?: UpstreamDigest[];
+  builtAt?: string;
+  /** An upgrade layer: the identity of the full build it was made from (debian12-layer.ts). */
+  layeredOn?: string;
   disk: string;
   kernel?: string;
   initrd?: string;
@@ -52,6 +64,51 @@ export async function readCachedImage(profile: string, digest: string): Promise<
   const manifest = join(dir, 'manifest.json');
   if (!existsSync(manifest)) return undefined;
   return { dir, ...(JSON.parse(await readFile(manifest, 'utf8')) as Omit<CachedImage, 'dir'>) };
+}
+
+/** The image folders of a profile that hold a complete image (manifest written), any recipe. */
+export async function listCachedImages(profile: string): Promise<CachedImage[]> {
+  const root = join(cacheRoot(), 'images');
+  const names = (await readdir(root).catch(() => [] as string[])).filter((n) => new RegExp(`^${profile}-[0-9a-f]{16}$`).test(n));
+  const images = await Promise.all(
+    names.map(async (n) => {
+      const dir = join(root, n);
+      const text = await readFile(join(dir, 'manifest.json'), 'utf8').catch(() => undefined);
+      return text ? { dir, ...(JSON.parse(text) as Omit<CachedImage, 'dir'>) } : undefined;
+    }),
+  );
+  return images.filter((i): i is CachedImage => !!i);
+}
+
+/** The recipe an image was built from (older manifests: their digest was the recipe's). */
+export const recipeOf = (img: Pick<CachedImage, 'digest' | 'recipeDigest'>): string => img.recipeDigest ?? img.digest;
+
+/** When an image was built: its manifest says so, else the manifest's mtime. */
+async function builtTime(img: CachedImage): Promise<number> {
+  if (img.builtAt) return Date.parse(img.builtAt);
+  return (await stat(join(img.dir, 'manifest.json'))).mtimeMs;
+}
+
+/** The newest image built from this recipe, whatever the upstreams were then (--offline). */
+export async function newestImageOfRecipe(profile: string, recipe: string): Promise<CachedImage | undefined> {
+  const mine = (await listCachedImages(profile)).filter((i) => recipeOf(i) === recipe);
+  const timed = await Promise.all(mine.map(async (i) => ({ i, t: await builtTime(i) })));
+  return timed.sort((a, b) => b.t - a.t)[0]?.i;
+}
+
+/** What a run's report says of its image: identity, build time, the upstream state it was built from. */
+export async function imageRecord(dir: string): Promise<{ identity: string; builtAt?: string; upstreams?: UpstreamDigest[] } | undefined> {
+  const text = await readFile(join(dir, 'manifest.json'), 'utf8').catch(() => undefined);
+  if (!text) return undefined;
+  const m = JSON.parse(text) as Omit<CachedImage, 'dir'>;
+  return { identity: m.digest, ...(m.builtAt ? { builtAt: m.builtAt } : {}), ...(m.upstreams ? { upstreams: m.upstreams } : {}) };
+}
+
+export const LAST_USED_FILE = 'last-used';
+
+/** Stamp an image as used now: pruning spares what a run picked recently. */
+export async function markUsed(dir: string, now = new Date()): Promise<void> {
+  await writeFile(join(dir, LAST_USED_FILE), `${now.toISOString()}\n`).catch(() => undefined);
 }
 
 /**

@@ -2,63 +2,71 @@ import { copyFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { removeTree } from './remove-tree.js';
 import { join } from 'node:path';
 import { run } from '../exec/run.js';
-import { buildAtomically, imageDir, readCachedImage, recipeDigest, type CachedImage } from './cache.js';
-import type { DebianRecipe } from './debian12-recipe.js';
+import { buildAtomically, imageDir, listCachedImages, readCachedImage, recipeDigest, type CachedImage } from './cache.js';
+import { LAYER_MAX_BASE_AGE_MS, layerBase, layerDebianImage } from './debian12-layer.js';
+import { debianAptSources, type DebianRecipe } from './debian12-recipe.js';
+import { afterBuild, planImage } from './fresh-image.js';
+import { isOffline } from './offline.js';
 import type { Progress } from './progress.js';
+import type { PruneDeps } from './prune.js';
+import { aptReleaseCheck, type FetchLike } from './upstream-state.js';
 
 /** Versions worth tracking across runs (the regression signal). */
 const TRACKED = ['linux-image-cloud-amd64', 'drbd-utils', 'cloud-init', 'lvm2', 'systemd'];
 
-export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress, signal?: AbortSignal): Promise<CachedImage & { built: boolean }> {
-  const digest = recipeDigest(recipe);
-  const cached = await readCachedImage(recipe.profile, digest);
-  if (cached) {
-    progress(`image ${recipe.profile} ${digest.slice(0, 12)} cached`);
-    return { ...cached, built: false };
-  }
+export interface DebianBuildOptions {
+  signal?: AbortSignal;
+  /** Use the cached image without asking the archive (default: DRBDLAB_OFFLINE). */
+  offline?: boolean;
+  fetch?: FetchLike;
+  prune?: PruneDeps;
+  /** false: always a full build (default: an upgrade layer where a young full build of the recipe is cached). */
+  layer?: boolean;
+}
+
+export type DebianImage = CachedImage & { built: boolean; offline: boolean };
+
+/**
+ * The image for this recipe and the archive as it is now: cached when its identity (recipe +
+ * every apt source's InRelease digest) is; else an upgrade layer on the recipe's recent full
+ * build, or a full build; offline, the newest of the recipe.
+ */
+export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress, opts: DebianBuildOptions = {}): Promise<DebianImage> {
+  const { signal } = opts;
+  const plan = await planImage({
+    profile: recipe.profile,
+    recipeDigest: recipeDigest(recipe),
+    checks: debianAptSources(recipe).map(aptReleaseCheck),
+    progress,
+    offline: opts.offline ?? isOffline(),
+    fetch: opts.fetch,
+  });
+  if (plan.kind === 'cached') return { ...plan.image, built: false, offline: plan.offline };
+  const digest = plan.identity;
   const dir = imageDir(recipe.profile, digest);
+  const tracked = [...TRACKED, ...(recipe.extra?.packages ?? [])];
+  const base = opts.layer === false ? undefined : layerBase(await listCachedImages(recipe.profile), plan.recipeDigest, new Date());
+  let layeredOn: string | undefined;
   await buildAtomically(dir, async (scratch) => {
-    const rootfs = join(scratch, 'rootfs');
-    progress(`mmdebstrap ${recipe.suite} (${recipe.packages.length} packages)`);
-    await run(
-      'mmdebstrap',
-      [
-        '--quiet',
-        `--variant=${recipe.variant}`,
-        '--mode=root',
-        `--include=${recipe.packages.join(',')}`,
-        '--aptopt=Acquire::Retries "3"',
-        '--dpkgopt=path-exclude=/usr/share/doc/*',
-        '--dpkgopt=path-exclude=/usr/share/man/*',
-        '--dpkgopt=path-exclude=/usr/share/locale/*',
-        `--customize-hook=${recipe.customize}`,
-        recipe.suite,
-        rootfs,
-        recipe.mirror,
-      ],
-      { timeoutMs: 20 * 60_000, signal, isolated: true, hint: 'mmdebstrap needs Debian\'s archive: check DRBDLAB_DEBIAN_MIRROR or your apt proxy' },
-    );
-    const boot = await readdir(join(rootfs, 'boot'));
-    const kernel = boot.find((f) => f.startsWith('vmlinuz-'));
-    const initrd = boot.find((f) => f.startsWith('initrd.img-'));
-    if (!kernel || !initrd) throw new Error(`image build: no kernel/initrd in ${rootfs}/boot (found ${boot.join(', ')})`);
-    await copyFile(join(rootfs, 'boot', kernel), join(scratch, 'vmlinuz'));
-    await copyFile(join(rootfs, 'boot', initrd), join(scratch, 'initrd.img'));
-
-    const { stdout } = await run('dpkg-query', [`--admindir=${rootfs}/var/lib/dpkg`, '-W', '-f', '${Package}\t${Version}\n', ...TRACKED]);
-    const versions: Record<string, string> = Object.fromEntries(stdout.split('\n').map((l) => l.split('\t') as [string, string]));
-    versions.kernel = kernel.replace(/^vmlinuz-/, '');
-
-    progress(`mkfs.ext4 + qemu-img convert`);
-    const raw = join(scratch, 'root.raw');
-    await run('truncate', ['-s', `${recipe.diskSizeGiB}G`, raw]);
-    await run('mkfs.ext4', ['-q', '-F', '-L', 'root', '-d', rootfs, raw], { timeoutMs: 10 * 60_000, signal, dieWithParent: true });
-    await removeTree(rootfs);
-    await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, join(scratch, 'disk.qcow2')], { timeoutMs: 10 * 60_000, signal, dieWithParent: true });
-    await rm(raw, { force: true });
-
+    let versions: Record<string, string> | undefined;
+    if (base) {
+      progress(`upgrade layer on image ${base.digest.slice(0, 12)} (full build of ${base.builtAt}; a full rebuild comes with a recipe change or a base ${LAYER_MAX_BASE_AGE_MS / 86_400_000} days old)`);
+      try {
+        versions = (await layerDebianImage(base, recipe, tracked, scratch, signal)).versions;
+        layeredOn = base.digest;
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        progress(`upgrade layer failed (${(err as Error).message.split('\n').slice(0, 2).join(' ')}): full rebuild instead`);
+        await removeTree(join(scratch, 'layer'));
+      }
+    }
+    versions ??= await fullBuild(recipe, tracked, scratch, progress, signal);
     const manifest: Omit<CachedImage, 'dir'> = {
       digest,
+      recipeDigest: plan.recipeDigest,
+      upstreams: plan.upstreams,
+      builtAt: new Date().toISOString(),
+      ...(layeredOn ? { layeredOn } : {}),
       disk: join(dir, 'disk.qcow2'),
       kernel: join(dir, 'vmlinuz'),
       initrd: join(dir, 'initrd.img'),
@@ -69,5 +77,51 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
   });
   const built = await readCachedImage(recipe.profile, digest);
   if (!built) throw new Error(`image build finished but ${dir}/manifest.json is missing`);
-  return { ...built, built: true };
+  // A layer's base stays: the next layer goes on it too.
+  await afterBuild(recipe.profile, layeredOn ? [dir, base!.dir] : [dir], progress, opts.prune);
+  return { ...built, built: true, offline: false };
+}
+
+/** mmdebstrap, kernel and initrd out of the rootfs, ext4, qcow2: a fresh image in `scratch`. */
+async function fullBuild(recipe: DebianRecipe, tracked: readonly string[], scratch: string, progress: Progress, signal?: AbortSignal): Promise<Record<string, string>> {
+  const rootfs = join(scratch, 'rootfs');
+  progress(`mmdebstrap ${recipe.suite} (${recipe.packages.length} packages)`);
+  await run(
+    'mmdebstrap',
+    [
+      '--quiet',
+      `--variant=${recipe.variant}`,
+      '--mode=root',
+      `--include=${[...recipe.packages, ...(recipe.extra?.packages ?? [])].join(',')}`,
+      '--aptopt=Acquire::Retries "3"',
+      '--dpkgopt=path-exclude=/usr/share/doc/*',
+      '--dpkgopt=path-exclude=/usr/share/man/*',
+      '--dpkgopt=path-exclude=/usr/share/locale/*',
+      `--customize-hook=${recipe.customize}`,
+      recipe.suite,
+      rootfs,
+      recipe.mirror,
+      ...(recipe.extra?.sources ?? []),
+    ],
+    { timeoutMs: 20 * 60_000, signal, isolated: true, hint: 'mmdebstrap needs Debian\'s archive: check DRBDLAB_DEBIAN_MIRROR or your apt proxy' },
+  );
+  const boot = await readdir(join(rootfs, 'boot'));
+  const kernel = boot.find((f) => f.startsWith('vmlinuz-'));
+  const initrd = boot.find((f) => f.startsWith('initrd.img-'));
+  if (!kernel || !initrd) throw new Error(`image build: no kernel/initrd in ${rootfs}/boot (found ${boot.join(', ')})`);
+  await copyFile(join(rootfs, 'boot', kernel), join(scratch, 'vmlinuz'));
+  await copyFile(join(rootfs, 'boot', initrd), join(scratch, 'initrd.img'));
+
+  const { stdout } = await run('dpkg-query', [`--admindir=${rootfs}/var/lib/dpkg`, '-W', '-f', '${Package}\t${Version}\n', ...tracked]);
+  const versions: Record<string, string> = Object.fromEntries(stdout.split('\n').map((l) => l.split('\t') as [string, string]));
+  versions.kernel = kernel.replace(/^vmlinuz-/, '');
+
+  progress(`mkfs.ext4 + qemu-img convert`);
+  const raw = join(scratch, 'root.raw');
+  await run('truncate', ['-s', `${recipe.diskSizeGiB}G`, raw]);
+  await run('mkfs.ext4', ['-q', '-F', '-L', 'root', '-d', rootfs, raw], { timeoutMs: 10 * 60_000, signal, dieWithParent: true });
+  await removeTree(rootfs);
+  await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, join(scratch, 'disk.qcow2')], { timeoutMs: 10 * 60_000, signal, dieWithParent: true });
+  await rm(raw, { force: true });
+  return versions;
 }

@@ -10,11 +10,12 @@ export class Debian12Profile implements GuestProfile {
   constructor(readonly recipe = debian12Recipe()) {}
 
   async checkAvailable(): Promise<void> {
-    // Debian's archive is only needed for a cold build; mmdebstrap reports its own errors.
+    // Debian's archive is asked by ensureImage (its InRelease digests), which says itself when
+    // it cannot be reached; --offline asks nothing.
   }
 
   async ensureImage(progress: Progress, signal?: AbortSignal): Promise<BaseImage> {
-    const img = await ensureDebianImage(this.recipe, progress, signal);
+    const img = await ensureDebianImage(this.recipe, progress, { signal });
     return {
       profile: this.name,
       disk: img.disk,
@@ -23,6 +24,9 @@ export class Debian12Profile implements GuestProfile {
       boot: { kind: 'direct', kernel: img.kernel!, initrd: img.initrd!, cmdline: this.recipe.cmdline },
       versions: img.versions,
       built: img.built,
+      offline: img.offline,
+      ...(img.upstreams ? { upstreams: img.upstreams } : {}),
+      ...(img.builtAt ? { builtAt: img.builtAt } : {}),
     };
   }
 }

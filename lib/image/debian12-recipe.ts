@@ -1,5 +1,8 @@
 // The debian12-drbd84 image recipe. Everything that changes the image is in here, so the
-// cache key (a digest of this object) changes with it.
+// cache key (a digest of this object, with the state of its apt sources) changes with it.
+
+import { UsageError } from '../errors.js';
+import { parseSourcesLine, type AptSource } from './apt-source.js';
 
 export interface DebianRecipe {
   profile: 'debian12-drbd84';
@@ -11,6 +14,12 @@ export interface DebianRecipe {
   cmdline: string;
   /** Shell run by mmdebstrap's customize hook with $1 = the root file system. */
   customize: string;
+  /**
+   * For tests only (DRBDLAB_EXTRA_APT_SOURCE, DRBDLAB_EXTRA_PACKAGES): another apt source and
+   * what to install from it, e.g. a canary package from a local repository on 127.0.0.1.
+   * Absent otherwise, so the real recipe's digest does not depend on it.
+   */
+  extra?: { sources: string[]; packages: string[] };
 }
 
 export const DEBIAN12_PACKAGES = [
@@ -59,7 +68,32 @@ printf '%s\n' virtio_pci virtio_blk virtio_net virtio_rng ext4 > "$root/etc/init
 chroot "$root" update-initramfs -u -k all >/dev/null
 `;
 
+const PACKAGE_RE = /^[a-z0-9][a-z0-9+.-]+$/;
+
+/** The test-only extra source from the environment (undefined when unset); bad input is one line. */
+export function extraFromEnv(env: NodeJS.ProcessEnv = process.env): DebianRecipe['extra'] {
+  const line = env.DRBDLAB_EXTRA_APT_SOURCE?.trim();
+  const packages = (env.DRBDLAB_EXTRA_PACKAGES ?? '').split(/[\s,]+/).filter(Boolean);
+  if (!line) {
+    if (packages.length) throw new UsageError('DRBDLAB_EXTRA_PACKAGES needs DRBDLAB_EXTRA_APT_SOURCE (the source they come from)');
+    return undefined;
+  }
+  parseSourcesLine(line, 'DRBDLAB_EXTRA_APT_SOURCE');
+  const bad = packages.filter((p) => !PACKAGE_RE.test(p));
+  if (bad.length) throw new UsageError(`DRBDLAB_EXTRA_PACKAGES: not package names: ${bad.join(', ')}`);
+  return { sources: [line], packages };
+}
+
+/** Every apt source the build reads: the mirror's suite (mmdebstrap's default component), then any extra. */
+export function debianAptSources(recipe: DebianRecipe): AptSource[] {
+  return [
+    { options: '', uri: recipe.mirror, suite: recipe.suite, components: ['main'] },
+    ...(recipe.extra?.sources ?? []).map((l) => parseSourcesLine(l, 'DRBDLAB_EXTRA_APT_SOURCE')),
+  ];
+}
+
 export function debian12Recipe(mirror = process.env.DRBDLAB_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian'): DebianRecipe {
+  const extra = extraFromEnv();
   return {
     profile: 'debian12-drbd84',
     suite: 'bookworm',
@@ -70,5 +104,6 @@ export function debian12Recipe(mirror = process.env.DRBDLAB_DEBIAN_MIRROR ?? 'ht
     // mitigations=off: throwaway lab guests; the speculation work-arounds only slow TCG down.
     cmdline: 'root=/dev/vda rw console=ttyS0 mitigations=off',
     customize: CUSTOMIZE,
+    ...(extra ? { extra } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import type { BootSpec } from '../libvirt/domain-xml.js';
 import type { ProfileName } from './profile-names.js';
 import type { Progress } from './progress.js';
+import type { UpstreamDigest } from './upstream-state.js';
 
 /** A base image ready to be cloned: disk, how to boot it, what is installed. */
 export interface BaseImage {
@@ -11,6 +12,11 @@ export interface BaseImage {
   boot: BootSpec;
   versions: Record<string, string>;
   built: boolean;
+  /** Taken from the cache without asking the upstreams (--offline, DRBDLAB_OFFLINE=1). */
+  offline?: boolean;
+  /** The upstream state the image was built from (absent in images made before it was kept). */
+  upstreams?: UpstreamDigest[];
+  builtAt?: string;
 }
 
 /** A guest profile: how its template is built and what its nodes run. */
@@ -20,6 +26,9 @@ export interface GuestProfile {
   readonly stack: 'drbdadm' | 'drbdmanage';
   /** Fails fast with UpstreamUnavailableError when a source it needs cannot be reached. */
   checkAvailable(): Promise<void>;
-  /** A signal stops a build half-way; the cache then keeps nothing of it. */
+  /**
+   * The image for the recipe and its upstreams as they are now (cached, or built); offline, the
+   * cached one as it is. A signal stops a build half-way; the cache then keeps nothing of it.
+   */
   ensureImage(progress: Progress, signal?: AbortSignal): Promise<BaseImage>;
 }

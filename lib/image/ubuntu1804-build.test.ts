@@ -18,7 +18,9 @@ import {
   type FetchLike,
 } from './ubuntu1804-build.js';
 import { Ubuntu1804Profile, UBUNTU_UPSTREAMS } from './ubuntu1804-profile.js';
-import { ubuntu1804Recipe, ubuntuRecipeDigest } from './ubuntu1804-recipe.js';
+import { ubuntu1804Recipe, ubuntuRecipeDigest, ubuntuUpstreamChecks } from './ubuntu1804-recipe.js';
+import { imageIdentity, readUpstreamState } from './upstream-state.js';
+import { forgetUpstreamState } from './fresh-image.js';
 
 const fixture = (name: string) => readFile(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -234,6 +236,7 @@ describe('Ubuntu1804Profile.ensureImage', () => {
     cache = await mkdtemp(join(tmpdir(), 'drbdlab-cache-'));
     process.env.DRBDLAB_CACHE = cache;
     delete process.env.DRBDLAB_PIN_DIR;
+    forgetUpstreamState(); // each test is a run of its own
   });
   afterEach(async () => {
     for (const [k, v] of [['DRBDLAB_CACHE', saved.cache], ['DRBDLAB_PIN_DIR', saved.pin]] as const) {
@@ -259,7 +262,7 @@ describe('Ubuntu1804Profile.ensureImage', () => {
     expect(await readdir(cache)).toEqual([]);
   });
 
-  it('a cached template needs no network at all', async () => {
+  it('offline: a cached template needs no network at all (an image made before upstream tracking too)', async () => {
     const recipe = ubuntu1804Recipe();
     const digest = ubuntuRecipeDigest(recipe);
     const dir = imageDir('ubuntu1804-drbd9', digest);
@@ -267,8 +270,9 @@ describe('Ubuntu1804Profile.ensureImage', () => {
     const versions = { 'drbd-dkms': '9.0.32-1ppa1~bionic1', kernel: '4.15.0-213-generic' };
     await writeFile(join(dir, 'manifest.json'), JSON.stringify({ digest, disk: join(dir, 'disk.qcow2'), versions }));
     let probes = 0;
-    const p = new Ubuntu1804Profile(async (h) => (probes++, h), { build: { fetch: noFetch } });
-    expect(await p.ensureImage(silent)).toEqual({
+    const said: string[] = [];
+    const p = new Ubuntu1804Profile(async (h) => (probes++, h), { build: { fetch: noFetch, offline: true } });
+    expect(await p.ensureImage((m) => said.push(m))).toEqual({
       profile: 'ubuntu1804-drbd9',
       disk: join(dir, 'disk.qcow2'),
       digest,
@@ -276,8 +280,87 @@ describe('Ubuntu1804Profile.ensureImage', () => {
       boot: { kind: 'disk' },
       versions,
       built: false,
+      offline: true,
     });
     expect(probes).toBe(0);
+    expect(said).toEqual([`offline: upstreams not asked; image ubuntu1804-drbd9 ${digest.slice(0, 12)} as cached (built before upstream tracking)`]);
+  });
+
+  it('offline with nothing cached: one line that says what to do', async () => {
+    const p = new Ubuntu1804Profile(async (h) => h, { build: { fetch: noFetch, offline: true } });
+    await expect(p.ensureImage(silent)).rejects.toThrow(
+      `--offline: no cached ubuntu1804-drbd9 image for this recipe in ${join(cache, 'images')}: run \`npm run lab -- image build --profile ubuntu1804-drbd9\` once with network access (or drop --offline / DRBDLAB_OFFLINE)`,
+    );
+  });
+
+  /** Every upstream answers with a body of our choosing; the URLs asked are kept. */
+  function upstreamFake(bodies: Record<string, string> = {}) {
+    const asked: string[] = [];
+    const fake: FetchLike = async (url) => {
+      asked.push(url);
+      if (url in bodies) return new Response(bodies[url]);
+      if (url.endsWith('/SHA256SUMS')) return new Response(`${'c'.repeat(64)} *bionic-server-cloudimg-amd64.img\n`);
+      if (url.endsWith('/InRelease')) return new Response(`InRelease of ${url}`);
+      return new Response('not the image'); // the cloud image download
+    };
+    return { fake, asked };
+  }
+
+  /** A cached template at the identity the fake upstreams give now. */
+  async function cacheTemplateFor(recipe: ReturnType<typeof ubuntu1804Recipe>, fake: FetchLike) {
+    const recipeDigest = ubuntuRecipeDigest(recipe);
+    const upstreams = await readUpstreamState(ubuntuUpstreamChecks(recipe), { fetch: fake });
+    const digest = imageIdentity(recipeDigest, upstreams);
+    const dir = imageDir('ubuntu1804-drbd9', digest);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify({ digest, recipeDigest, upstreams, builtAt: '2026-11-27T00:00:00.000Z', disk: join(dir, 'disk.qcow2'), versions: {} }));
+    return { digest, dir };
+  }
+
+  it('online: reachable first, then one request per upstream; unchanged → the cached template', async () => {
+    const { fake, asked } = upstreamFake();
+    const { dir } = await cacheTemplateFor(ubuntu1804Recipe(), fake);
+    asked.length = 0;
+    let probes = 0;
+    const p = new Ubuntu1804Profile(async () => (probes++, []), { build: { fetch: fake } });
+    const img = await p.ensureImage(silent);
+    expect(img).toMatchObject({ dir, built: false, offline: false });
+    expect(probes).toBe(1);
+    expect(asked.sort()).toEqual([
+      'http://archive.ubuntu.com/ubuntu/dists/bionic-security/InRelease',
+      'http://archive.ubuntu.com/ubuntu/dists/bionic-updates/InRelease',
+      'http://archive.ubuntu.com/ubuntu/dists/bionic/InRelease',
+      'https://cloud-images.ubuntu.com/releases/bionic/release/SHA256SUMS',
+      'https://ppa.launchpadcontent.net/linbit/linbit-drbd9-stack/ubuntu/dists/bionic/InRelease',
+    ]);
+  });
+
+  it('a new PPA release is a new identity: the cached template is not reused, a build starts and says why', async () => {
+    const ppa = 'https://ppa.launchpadcontent.net/linbit/linbit-drbd9-stack/ubuntu/dists/bionic/InRelease';
+    const { digest } = await cacheTemplateFor(ubuntu1804Recipe(), upstreamFake().fake);
+    const { fake } = upstreamFake({ [ppa]: 'InRelease with drbd-dkms 9.0.33' });
+    const said: string[] = [];
+    const p = new Ubuntu1804Profile(async () => [], { build: { fetch: fake } });
+    // The build gets as far as the (fake) download, which does not match: proof it did not reuse.
+    await expect(p.ensureImage((m) => said.push(m))).rejects.toBeInstanceOf(ChecksumMismatchError);
+    const building = said.find((m) => m.includes(': building ('));
+    expect(building).toMatch(
+      new RegExp(`^image ubuntu1804-drbd9 [0-9a-f]{12}: building \\(upstream changed since image ${digest.slice(0, 12)}: https://ppa\\.launchpadcontent\\.net/linbit/linbit-drbd9-stack/ubuntu bionic [0-9a-f]{12} → [0-9a-f]{12}\\)$`),
+    );
+  });
+
+  it('pinned: the PPA is never asked, so a PPA that moved on (or dropped bionic) does not override the set', async () => {
+    const debs = ['drbd-dkms', 'drbd-utils', 'python-drbdmanage'].map((pkg) => ({
+      package: pkg, version: '9.0.1-1', arch: 'amd64', filename: `${pkg}_9.0.1-1_amd64.deb`, sha256: 'd'.repeat(64),
+    }));
+    const recipe = ubuntu1804Recipe({ pinnedDebs: { format: 1, requested: ['drbd-utils', 'python-drbdmanage', 'drbd-dkms'], debs } });
+    expect(ubuntuUpstreamChecks(recipe).map((c) => c.name)).not.toContain('https://ppa.launchpadcontent.net/linbit/linbit-drbd9-stack/ubuntu bionic');
+    const { dir } = await cacheTemplateFor(recipe, upstreamFake().fake);
+    const { fake, asked } = upstreamFake();
+    const gonePpa: FetchLike = async (url, init) => (url.includes('launchpadcontent') ? new Response('', { status: 404 }) : fake(url, init));
+    const p = new Ubuntu1804Profile(async () => [], { recipe, pinnedDir: '/nonexistent', build: { fetch: gonePpa } });
+    expect(await p.ensureImage(silent)).toMatchObject({ dir, built: false });
+    expect(asked.filter((u) => u.includes('launchpadcontent'))).toEqual([]);
   });
 
   it('reachable but the SHA256SUMS is gone: UpstreamUnavailableError (404)', async () => {
@@ -294,7 +377,7 @@ describe('Ubuntu1804Profile.ensureImage', () => {
     const err = await p.ensureImage(silent).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ChecksumMismatchError);
     expect((err as Error).message).toMatch(/expected a{64}, actual [0-9a-f]{64}; delete the download and retry$/);
-    expect(probes).toBe(2); // before the SHA256SUMS and before the image
+    expect(probes).toBe(3); // before reading the upstreams' state, before the SHA256SUMS and before the image
     expect(existsSync(join(cache, 'images'))).toBe(false);
   });
 

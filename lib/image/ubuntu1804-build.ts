@@ -24,6 +24,10 @@ import { chooseAccel, type AccelChoice } from '../libvirt/accel.js';
 import { Virsh } from '../libvirt/virsh.js';
 import type { Accel } from '../libvirt/domain-xml.js';
 import { buildAtomically, cacheRoot, imageDir, readCachedImage, type CachedImage } from './cache.js';
+import { afterBuild, planImage } from './fresh-image.js';
+import { isOffline } from './offline.js';
+import type { PruneDeps } from './prune.js';
+import type { FetchLike } from './upstream-state.js';
 import { buildPinManifest, hashDebs, parseDpkgQuery, PIN_MANIFEST_FILE, PINNED_SEED_DIR, writePinnedSet, type PinManifest } from './pinning.js';
 import type { Progress } from './progress.js';
 import { ChecksumMismatchError, parseSha256Sums, verifySha256 } from './sha256sums.js';
@@ -35,6 +39,7 @@ import {
   PROVISIONING_MAC,
   renderProvisioningSeed,
   ubuntuRecipeDigest,
+  ubuntuUpstreamChecks,
   type UbuntuRecipe,
 } from './ubuntu1804-recipe.js';
 
@@ -207,7 +212,7 @@ export function provisioningFailure(verdict: ProvisioningVerdict, consoleLog: st
 // ---------------------------------------------------------------------------------------------
 // Downloads
 
-export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
+export type { FetchLike };
 
 async function get(url: string, fetchImpl: FetchLike): Promise<Response> {
   let res: Response;
@@ -344,19 +349,30 @@ export interface UbuntuBuildDeps {
   pinnedDir?: string;
   memoryMiB?: number;
   cpus?: number;
+  /** Use the cached template without asking any upstream (default: DRBDLAB_OFFLINE). */
+  offline?: boolean;
+  prune?: PruneDeps;
 }
 
-export type UbuntuImage = CachedImage & { built: boolean; pinnedDir: string };
+export type UbuntuImage = CachedImage & { built: boolean; pinnedDir: string; offline: boolean };
 
-/** The cached template for this recipe, built first when there is none. */
+/**
+ * The cached template for this recipe and its upstreams as they are now (reachable first, by the
+ * profile's rule), built first when there is none; offline, the newest of the recipe.
+ */
 export async function ensureUbuntuImage(recipe: UbuntuRecipe, progress: Progress, deps: UbuntuBuildDeps): Promise<UbuntuImage> {
-  const digest = ubuntuRecipeDigest(recipe);
+  const plan = await planImage({
+    profile: recipe.profile,
+    recipeDigest: ubuntuRecipeDigest(recipe),
+    checks: ubuntuUpstreamChecks(recipe),
+    progress,
+    offline: deps.offline ?? isOffline(),
+    fetch: deps.fetch,
+    beforeAsking: () => deps.checkUpstream('read the upstreams\' state'),
+  });
+  if (plan.kind === 'cached') return { ...plan.image, built: false, pinnedDir: join(plan.image.dir, 'pinned'), offline: plan.offline };
+  const digest = plan.identity;
   const dir = imageDir(recipe.profile, digest);
-  const cached = await readCachedImage(recipe.profile, digest);
-  if (cached) {
-    progress(`image ${recipe.profile} ${digest.slice(0, 12)} cached`);
-    return { ...cached, built: false, pinnedDir: join(dir, 'pinned') };
-  }
   if (recipe.pinnedDebs && !deps.pinnedDir) {
     throw new UsageError('a pinned ubuntu1804-drbd9 recipe needs the folder of its debs (DRBDLAB_PIN_DIR)');
   }
@@ -450,13 +466,21 @@ export async function ensureUbuntuImage(recipe: UbuntuRecipe, progress: Progress
     await run('qemu-img', ['convert', '-O', 'qcow2', data, join(scratch, 'data.qcow2')], { timeoutMs: 10 * 60_000 });
     await rm(work, { recursive: true, force: true });
 
-    const manifest: Omit<CachedImage, 'dir'> = { digest, disk: join(dir, 'disk.qcow2'), versions: record.versions };
+    const manifest: Omit<CachedImage, 'dir'> = {
+      digest,
+      recipeDigest: plan.recipeDigest,
+      upstreams: plan.upstreams,
+      builtAt: new Date().toISOString(),
+      disk: join(dir, 'disk.qcow2'),
+      versions: record.versions,
+    };
     const { pinnedDebs, ...plain } = recipe;
     await writeFile(join(scratch, 'recipe.json'), JSON.stringify({ ...plain, pinned: pinnedDebs ? PIN_MANIFEST_FILE : undefined }, null, 2));
     await writeFile(join(scratch, 'manifest.json'), JSON.stringify(manifest, null, 2));
   });
   const built = await readCachedImage(recipe.profile, digest);
   if (!built) throw new Error(`image build finished but ${dir}/manifest.json is missing`);
+  await afterBuild(recipe.profile, [dir], progress, deps.prune);
   progress(`pinned set of this build: ${join(dir, 'pinned')} (DRBDLAB_PIN_DIR=${join(dir, 'pinned')} pins a later run to it)`);
-  return { ...built, built: true, pinnedDir: join(dir, 'pinned') };
+  return { ...built, built: true, pinnedDir: join(dir, 'pinned'), offline: false };
 }

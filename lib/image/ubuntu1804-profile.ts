@@ -39,8 +39,9 @@ export class Ubuntu1804Profile implements GuestProfile {
   }
 
   /**
-   * The cached template, or a cold build: download, verify, one provisioning boot, flatten.
-   * A cached image needs no network; every network step of a build asks checkAvailable first.
+   * The cached template for the upstreams as they are now, or a cold build: download, verify,
+   * one provisioning boot, flatten. Reading the upstreams' state and every network step of a
+   * build ask checkAvailable first; offline, a cached template needs no network at all.
    */
   async ensureImage(progress: Progress): Promise<BaseImage> {
     const pinnedDir = this.options.pinnedDir ?? (process.env.DRBDLAB_PIN_DIR || undefined);
@@ -63,6 +64,9 @@ export class Ubuntu1804Profile implements GuestProfile {
       boot: { kind: 'disk' },
       versions: img.versions,
       built: img.built,
+      offline: img.offline,
+      ...(img.upstreams ? { upstreams: img.upstreams } : {}),
+      ...(img.builtAt ? { builtAt: img.builtAt } : {}),
     };
   }
 }

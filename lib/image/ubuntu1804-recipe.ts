@@ -5,11 +5,22 @@
 import { stringify } from 'yaml';
 import { renderEtcHosts, type SeedFiles } from '../cloud-init/render.js';
 import { recipeDigest } from './cache.js';
+import { aptReleaseCheck, sha256sumsEntryCheck, type UpstreamCheck } from './upstream-state.js';
 import { DRBD_STACK_PACKAGES, localRepoInstallSteps, PINNED_REPO_DIR, pinDigestPart, type PinManifest } from './pinning.js';
 
 export const UBUNTU1804_IMAGE_URL = 'https://cloud-images.ubuntu.com/releases/bionic/release/bionic-server-cloudimg-amd64.img';
 export const UBUNTU1804_SHA256SUMS_URL = 'https://cloud-images.ubuntu.com/releases/bionic/release/SHA256SUMS';
 export const LINBIT_PPA = 'ppa:linbit/linbit-drbd9-stack';
+/** The suites the cloud image's apt reads (step 4 upgrades from them), on the archive it names. */
+export const UBUNTU_ARCHIVE_URI = 'http://archive.ubuntu.com/ubuntu';
+export const UBUNTU_SUITES = ['bionic', 'bionic-updates', 'bionic-security'] as const;
+
+/** `ppa:owner/name` → its archive on Launchpad's PPA host. */
+export function ppaUri(ppa: string): string {
+  const m = /^ppa:([^/\s]+)\/([^/\s]+)$/.exec(ppa);
+  if (!m) throw new Error(`not a ppa:owner/name: ${ppa}`);
+  return `https://ppa.launchpadcontent.net/${m[1]}/${m[2]}/ubuntu`;
+}
 
 /** The walkthrough's /etc/hosts (step 5): the nodes by their replication addresses. */
 export const WALKTHROUGH_HOSTS = [
@@ -64,6 +75,19 @@ export function ubuntu1804Recipe(opts: { pinnedDebs?: PinManifest; hosts?: { ip:
 /** The file name the image is published under (the SHA256SUMS key). */
 export function imageFileName(recipe: UbuntuRecipe): string {
   return new URL(recipe.imageUrl).pathname.split('/').pop()!;
+}
+
+/**
+ * What the image's identity depends on besides the recipe: the cloud image's SHA256SUMS entry,
+ * the Ubuntu suites and the PPA. A pinned recipe installs its own debs, so the PPA is not read
+ * (it may have dropped bionic: that is what the pinned set is for) and cannot override them.
+ */
+export function ubuntuUpstreamChecks(recipe: UbuntuRecipe): UpstreamCheck[] {
+  return [
+    sha256sumsEntryCheck(recipe.sha256sumsUrl, imageFileName(recipe)),
+    ...UBUNTU_SUITES.map((suite) => aptReleaseCheck({ options: '', uri: UBUNTU_ARCHIVE_URI, suite, components: ['main', 'universe'] })),
+    ...(recipe.pinnedDebs ? [] : [aptReleaseCheck({ options: '', uri: ppaUri(recipe.ppa), suite: 'bionic', components: ['main'] })]),
+  ];
 }
 
 /** Shell word quoting for the generated lines. */

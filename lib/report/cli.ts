@@ -12,7 +12,8 @@ import { mergeReports } from './merge.js';
 import { formatShard, type Shard } from './shard.js';
 import type { MergedShards } from './run-info.js';
 import { publishReport, type PublishResult } from './publish.js';
-import { changeHeadline, readVersionsFile, versionsFromNewestRecording, type Versions } from './versions.js';
+import { changeHeadline, readVersionsFile, versionsFromNewestRecording, type ImageRecord, type Versions } from './versions.js';
+import { isOffline } from '../image/offline.js';
 
 const REPORTS = reportsRoot();
 
@@ -57,7 +58,7 @@ async function main(argv: string[]): Promise<void> {
     const c = m.copied;
     console.log(`merged ${m.run.merged!.shards.map(formatShard).join(', ')}: ${c['allure-results']} result and attachment files, ${c.recordings} recordings, ${c.runs} transcript files, ${c.console} console logs`);
     for (const d of m.run.merged!.disagreements) console.log(`SHARDS DISAGREE: ${d}`);
-    printPublished(m.published);
+    printPublished(m.published, m.run.offline ?? false, m.run.versions);
     return;
   }
 
@@ -66,11 +67,16 @@ async function main(argv: string[]): Promise<void> {
   let substituted: ProfileSubstitution | undefined;
   let shard: Shard | undefined;
   let merged: MergedShards | undefined;
+  // A test run under DRBDLAB_OFFLINE=1 has no versions file: its environment says it.
+  let offline = isOffline();
+  let image: ImageRecord | undefined;
   if (o.versions) {
     const f = await readVersionsFile(o.versions);
     versions = f.versions;
     profile ??= f.profile;
     ({ substituted, shard, merged } = f);
+    offline = f.offline ?? offline;
+    image = f.image;
   } else {
     const rec = await versionsFromNewestRecording(o.recordings);
     if (rec) {
@@ -91,15 +97,18 @@ async function main(argv: string[]): Promise<void> {
     substituted,
     shard,
     merged,
+    offline,
+    image,
     singleFile: o.singleFile,
     appendHistory: o.appendHistory,
   });
-  printPublished(r);
+  printPublished(r, offline, versions);
 }
 
-function printPublished(r: PublishResult): void {
+function printPublished(r: PublishResult, offline: boolean, versions: Versions): void {
   if (r.badHistoryLines.length) console.warn(`${r.versionsHistoryPath}: skipped unreadable lines ${r.badHistoryLines.join(', ')}`);
-  console.log(changeHeadline(r.changes, r.previous));
+  if (offline) console.log('offline run: upstreams not asked; the cached image was used as it is');
+  console.log(changeHeadline(r.changes, r.previous, versions));
   console.log(`report:  ${r.indexHtml}`);
   console.log(`summary: ${r.summaryPath}`);
 }

@@ -22,6 +22,20 @@ describe('mergeRunInfos', () => {
     expect(m.merged!.disagreements).toEqual(['drbd-utils: 9.22.0-1 (shard 1/2), 9.21.0-1 (shard 2/2)']);
   });
 
+  it('offline and the image: carried when the shards agree, a disagreement when they do not', () => {
+    const image = { identity: 'ab'.repeat(32), builtAt: 't' };
+    const same = mergeRunInfos([shard(1, { offline: true, image }), shard(2, { offline: true, image })]);
+    expect(same).toMatchObject({ offline: true, image, merged: { disagreements: [] } });
+    const other = { identity: 'cd'.repeat(32) };
+    const differ = mergeRunInfos([shard(1, { offline: true, image }), shard(2, { image: other })]);
+    expect(differ.offline).toBe(true);
+    expect(differ.image).toBeUndefined();
+    expect(differ.merged!.disagreements).toEqual([
+      'upstreams: not asked (offline) (shard 1/2), asked (shard 2/2)',
+      `image: ${image.identity} (shard 1/2), ${other.identity} (shard 2/2)`,
+    ]);
+  });
+
   it('a package only one shard has is a disagreement too', () => {
     const m = mergeRunInfos([shard(1), shard(2, { versions: { kernel: '6.1.0-50' } })]);
     expect(m.merged!.disagreements).toEqual(['drbd-utils: 9.22.0-1 (shard 1/2), not installed (shard 2/2)']);

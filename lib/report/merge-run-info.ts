@@ -46,10 +46,20 @@ export function mergeRunInfos(shards: readonly ShardRun[]): RunInfo {
     // Shards that ran the walkthrough's profile differ in profile already (said above).
   }
 
+  // A shard that ran offline is said (its image was not checked against the upstreams); shards
+  // that differ in that, or ran on different images, disagree.
+  agree('upstreams', sorted.map((s) => ({ shard: s.shard, value: s.run.offline ? 'not asked (offline)' : 'asked' })), disagreements);
+  const offline = sorted.some((s) => s.run.offline);
+  const withImage = sorted.filter((s) => s.run.image);
+  const identity = withImage.length ? agree('image', withImage.map((s) => ({ shard: s.shard, value: s.run.image!.identity })), disagreements) : undefined;
+  const image = withImage.find((s) => s.run.image!.identity === identity)?.run.image;
+
   return {
     profile,
     versions,
     ...(substituted ? { substituted } : {}),
+    ...(offline ? { offline } : {}),
+    ...(image ? { image } : {}),
     merged: { shards: sorted.map((s) => s.shard), disagreements },
   };
 }

@@ -197,6 +197,44 @@ describe('publishReport', () => {
     ).rejects.toThrow(/not empty and holds no report/);
     expect(await readFile(join(notReport, 'notes.txt'), 'utf8')).toBe('keep me');
   });
+
+  it('a broken run records no change; the next compares with the last run that recorded versions, not "everything added"', async () => {
+    const broken = await publishReport({
+      resultsDir: results,
+      outDir: join(work, 'broken'),
+      historyDir: join(work, 'history'),
+      summaryPath: join(work, 'broken-summary.md'),
+      versions: {}, // the lab never came up
+      profile: 'debian12-drbd84',
+      now: new Date('2026-11-27T02:00:00.000Z'),
+    });
+    expect(broken.changes).toEqual([]);
+    expect(await readFile(broken.summaryPath, 'utf8')).toContain('Package versions: this run recorded no package versions (its lab did not come up): nothing to compare.');
+    const image = { identity: 'ab'.repeat(32), builtAt: '2026-11-26T01:00:00.000Z' };
+    const next = await publishReport({
+      resultsDir: results,
+      outDir: join(work, 'after-broken'),
+      historyDir: join(work, 'history'),
+      summaryPath: join(work, 'after-broken-summary.md'),
+      versions: { 'drbd-utils': '9.22.0-1', kernel: '6.1.0-51-cloud-amd64' },
+      profile: 'debian12-drbd84',
+      offline: true,
+      image,
+      now: new Date('2026-11-28T02:00:00.000Z'),
+    });
+    expect(next.previous?.timestamp).toBe('2026-11-26T02:00:00.000Z');
+    expect(next.changes).toEqual([{ kind: 'changed', name: 'kernel', from: '6.1.0-50-cloud-amd64', to: '6.1.0-51-cloud-amd64' }]);
+    // Offline is said at the top of summary.md, in the variables and in the history.
+    const offline = `Offline run: upstreams not asked; image ${'ab'.repeat(6)} (built 2026-11-26T01:00:00.000Z) used as cached.`;
+    expect((await readFile(next.summaryPath, 'utf8')).split('\n')[2]).toBe(`**${offline}**`);
+    const vars = await readJson<Record<string, string>>(join(next.reportDir, 'widgets', 'variables.json'));
+    expect(vars.OFFLINE).toBe(offline);
+    const lines = (await readFile(next.versionsHistoryPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.slice(-2)).toEqual([
+      { timestamp: '2026-11-27T02:00:00.000Z', profile: 'debian12-drbd84', versions: {} },
+      { timestamp: '2026-11-28T02:00:00.000Z', profile: 'debian12-drbd84', versions: { 'drbd-utils': '9.22.0-1', kernel: '6.1.0-51-cloud-amd64' }, offline: true, image: image.identity },
+    ]);
+  });
 });
 
 describe('report helpers', () => {
@@ -263,7 +301,13 @@ describe('report helpers', () => {
   });
 
   it('summary for a first run says so and lists nothing as not passed', () => {
-    const md = summaryMarkdown({ profile: 'p', timestamp: 't', changes: [], previous: undefined, versions: {}, results: [], reportPath: 'html/index.html' });
-    expect(md).toBe('# drbdlab report: p, t\n\nPackage versions: first run of this profile: no earlier versions to compare with.\n\nResults: 0 tests.\nReport: html/index.html\n');
+    const md = summaryMarkdown({ profile: 'p', timestamp: 't', changes: [], previous: undefined, versions: { a: '1' }, results: [], reportPath: 'html/index.html' });
+    expect(md).toBe('# drbdlab report: p, t\n\nPackage versions: first run of this profile: no earlier versions to compare with.\n\nResults: 0 tests.\nReport: html/index.html\n\n## Versions\n\n| package | version |\n| --- | --- |\n| a | 1 |\n');
+  });
+
+  it('summary of a run with upstreams checked names the image and the upstream digests it was built from', () => {
+    const image = { identity: 'cd'.repeat(32), builtAt: 'b', upstreams: [{ name: 'http://deb.debian.org/debian bookworm', url: 'u', sha256: 'ef'.repeat(32) }] };
+    const md = summaryMarkdown({ profile: 'p', image, timestamp: 't', changes: [], previous: undefined, versions: { a: '1' }, results: [], reportPath: 'r' });
+    expect(md.split('\n')[2]).toBe(`Upstreams checked: image ${'cd'.repeat(6)} (built b), built from http://deb.debian.org/debian bookworm ${'ef'.repeat(6)}.`);
   });
 });

@@ -11,11 +11,11 @@ import { formatShard, type Shard } from './shard.js';
 import {
   appendVersionsEntry,
   changeHeadline,
-  diffVersions,
+  compareWithHistory,
   formatChange,
-  previousEntry,
   readVersionsHistory,
   versionVariables,
+  type ImageRecord,
   type VersionChange,
   type Versions,
   type VersionsEntry,
@@ -38,6 +38,10 @@ export interface PublishOptions {
   shard?: Shard;
   /** This report merges the shards of one run; their disagreements (if any) are said first. */
   merged?: MergedShards;
+  /** The run used the cached image without asking its upstreams (--offline): said in the summary and the report. */
+  offline?: boolean;
+  /** The image the run used. */
+  image?: ImageRecord;
   /** Default: summary.md beside outDir (reports/summary.md). */
   summaryPath?: string;
   /** Report title; default `drbdlab <profile>`, with the version change appended. */
@@ -94,11 +98,22 @@ const STATUS_MEANING: Record<string, string> = {
  * reports/summary.md: a substitution of profiles first (a green run of the substitute is no
  * passing walkthrough), then the version changes, the counts, what did not pass.
  */
+/** The run's freshness in one line: offline (upstreams not asked), or the upstream state its image was built from. */
+export function freshnessLine(offline: boolean | undefined, image: ImageRecord | undefined): string | undefined {
+  const id = image ? `image ${image.identity.slice(0, 12)}${image.builtAt ? ` (built ${image.builtAt})` : ''}` : 'the cached image';
+  if (offline) return `Offline run: upstreams not asked; ${id} used as cached.`;
+  if (!image) return undefined;
+  const ups = (image.upstreams ?? []).map((u) => `${u.name} ${u.sha256.slice(0, 12)}`).join('; ');
+  return `Upstreams checked: ${id}${ups ? `, built from ${ups}` : ''}.`;
+}
+
 export function summaryMarkdown(o: {
   profile: string;
   substituted?: ProfileSubstitution;
   shard?: Shard;
   merged?: MergedShards;
+  offline?: boolean;
+  image?: ImageRecord;
   timestamp: string;
   changes: readonly VersionChange[];
   previous: VersionsEntry | undefined;
@@ -115,11 +130,13 @@ export function summaryMarkdown(o: {
     lines.push(`**The shards of this run disagree** (nothing was picked; each shard's value is named):`, '', ...o.merged.disagreements.map((d) => `- ${d}`), '');
   }
   if (o.merged) lines.push(`${mergedSentence(o.merged)}.`, '');
+  const fresh = freshnessLine(o.offline, o.image);
+  if (fresh) lines.push(o.offline ? `**${fresh}**` : fresh, '');
   if (o.changes.length > 0) {
     lines.push(`**Package versions changed** since the ${o.previous!.profile} run of ${o.previous!.timestamp}:`, '');
     for (const c of o.changes) lines.push(`- ${formatChange(c)}`);
   } else {
-    lines.push(`Package versions: ${changeHeadline(o.changes, o.previous)}.`);
+    lines.push(`Package versions: ${changeHeadline(o.changes, o.previous, o.versions)}.`);
   }
   const order: AllureStatus[] = ['passed', 'failed', 'broken', 'skipped', 'unknown'];
   const counts = order.filter((s) => stats[s]).map((s) => `${stats[s]} ${STATUS_MEANING[s] ?? s}`);
@@ -174,8 +191,7 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
   const summaryPath = o.summaryPath ?? join(dirname(o.outDir), 'summary.md');
 
   const { entries, badLines } = await readVersionsHistory(versionsHistoryPath);
-  const previous = previousEntry(entries, o.profile);
-  const changes = diffVersions(previous?.versions, o.versions);
+  const { previous, changes } = compareWithHistory(entries, o.profile, o.versions);
   const name = o.name ?? reportTitle(o.profile, changes, o.substituted, { shard: o.shard, merged: o.merged });
 
   const report = await generateAllureReport({
@@ -188,18 +204,41 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
       ...(o.merged?.disagreements.length ? { 'SHARDS DISAGREE': o.merged.disagreements.join('; ') } : {}),
       ...(o.shard ? { shard: shardSentence(o.shard) } : {}),
       ...(o.merged ? { merged: mergedSentence(o.merged) } : {}),
+      ...(o.offline ? { OFFLINE: freshnessLine(true, o.image)! } : {}),
+      ...(o.image ? { image: `${o.image.identity.slice(0, 12)}${o.image.builtAt ? ` built ${o.image.builtAt}` : ''}` } : {}),
       ...versionVariables(changes, previous, o.versions, o.profile),
     },
     singleFile: o.singleFile,
     appendHistory: o.appendHistory,
   });
-  if (o.appendHistory ?? true) await appendVersionsEntry(versionsHistoryPath, { timestamp, profile: o.profile, versions: o.versions });
+  if (o.appendHistory ?? true) {
+    await appendVersionsEntry(versionsHistoryPath, {
+      timestamp,
+      profile: o.profile,
+      versions: o.versions,
+      ...(o.offline ? { offline: true } : {}),
+      ...(o.image ? { image: o.image.identity } : {}),
+    });
+  }
 
   await mkdir(dirname(summaryPath), { recursive: true });
   const reportPath = relative(dirname(summaryPath), report.indexHtml) || report.indexHtml;
   await writeFile(
     summaryPath,
-    summaryMarkdown({ profile: o.profile, substituted: o.substituted, shard: o.shard, merged: o.merged, timestamp, changes, previous, versions: o.versions, results: report.results, reportPath }),
+    summaryMarkdown({
+      profile: o.profile,
+      substituted: o.substituted,
+      shard: o.shard,
+      merged: o.merged,
+      offline: o.offline,
+      image: o.image,
+      timestamp,
+      changes,
+      previous,
+      versions: o.versions,
+      results: report.results,
+      reportPath,
+    }),
   );
   return {
     reportDir: report.outDir,

@@ -23,11 +23,23 @@ export interface RunInfo {
   shard?: Shard;
   /** This report is the merge of several shards' reports (`npm run report -- --merge`). */
   merged?: MergedShards;
+  /** The run used the cached image without asking its upstreams (--offline, DRBDLAB_OFFLINE=1). */
+  offline?: boolean;
+  /** The image the run used. */
+  image?: ImageRecord;
 }
 
 export const shardSchema = z
   .object({ index: z.int().positive(), count: z.int().positive() })
   .refine((s) => s.index <= s.count, 'shard index past its count');
+
+/** Which image a run used: its identity (recipe + upstream state), when it was built, from what upstream state. */
+export const imageRecordSchema = z.object({
+  identity: z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 in hex'),
+  builtAt: z.string().optional(),
+  upstreams: z.array(z.object({ name: z.string(), url: z.string(), sha256: z.string() })).optional(),
+});
+export type ImageRecord = z.infer<typeof imageRecordSchema>;
 
 export const mergedShardsSchema = z.object({ shards: z.array(shardSchema).min(1), disagreements: z.array(z.string()) });
 
@@ -37,6 +49,8 @@ const runInfoSchema = z.object({
   substituted: z.object({ wanted: z.literal('ubuntu1804-drbd9'), reason: z.string() }).optional(),
   shard: shardSchema.optional(),
   merged: mergedShardsSchema.optional(),
+  offline: z.boolean().optional(),
+  image: imageRecordSchema.optional(),
 });
 
 /** The first problem of a zod parse as `key: problem`. */

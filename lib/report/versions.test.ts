@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   appendVersionsEntry,
   changeHeadline,
+  compareWithHistory,
   diffVersions,
   formatChange,
   parseVersionsHistory,
@@ -101,6 +102,24 @@ describe('history (versions.jsonl)', () => {
     expect(previousEntry(entries, 'debian12-drbd84')?.timestamp).toBe('3');
     expect(previousEntry(entries, 'ubuntu2204')).toBeUndefined();
   });
+
+  it('compares with the last run that recorded versions: a broken run since (none recorded) does not make everything "added"', () => {
+    const entries: VersionsEntry[] = [
+      { timestamp: '1', profile: 'debian12-drbd84', versions: prev },
+      { timestamp: '2', profile: 'debian12-drbd84', versions: {} }, // its lab never came up
+    ];
+    const { previous, changes } = compareWithHistory(entries, 'debian12-drbd84', cur);
+    expect(previous?.timestamp).toBe('1');
+    expect(changes).toEqual(diffVersions(prev, cur));
+    expect(changes.filter((c) => c.kind === 'added').map((c) => c.name)).toEqual(['/proc/drbd']);
+    expect(compareWithHistory(entries.slice(1), 'debian12-drbd84', cur).previous).toBeUndefined(); // only broken runs: a first run
+  });
+
+  it('a run that recorded no versions compares with nothing (not "every package removed")', () => {
+    const entries: VersionsEntry[] = [{ timestamp: '1', profile: 'debian12-drbd84', versions: prev }];
+    expect(compareWithHistory(entries, 'debian12-drbd84', {}).changes).toEqual([]);
+    expect(changeHeadline([], entries[0], {})).toBe('this run recorded no package versions (its lab did not come up): nothing to compare');
+  });
 });
 
 describe('banner texts', () => {
@@ -172,5 +191,15 @@ describe('version sources for the CLI', () => {
     expect(await readVersionsFile(join(dir, 'sh.json'))).toEqual({ profile: 'p', versions: {}, shard: { index: 2, count: 2 } });
     expect(await readVersionsFile(join(dir, 'm.json'))).toEqual({ profile: 'p', versions: {}, merged });
     await expect(readVersionsFile(join(dir, 'bad.json'))).rejects.toThrow(/bad\.json: shard: shard index past its count/);
+  });
+
+  it('reads offline and the image record the nightly writes, and refuses malformed ones', async () => {
+    const image = { identity: 'ab'.repeat(32), builtAt: '2026-11-28T00:00:00.000Z', upstreams: [{ name: 'n', url: 'u', sha256: 'cd'.repeat(32) }] };
+    await writeFile(join(dir, 'o.json'), JSON.stringify({ profile: 'debian12-drbd84', versions: { kernel: 'k' }, offline: true, image }));
+    expect(await readVersionsFile(join(dir, 'o.json'))).toEqual({ profile: 'debian12-drbd84', versions: { kernel: 'k' }, offline: true, image });
+    await writeFile(join(dir, 'p.json'), JSON.stringify({ versions: {}, offline: 'yes' }));
+    await expect(readVersionsFile(join(dir, 'p.json'))).rejects.toThrow(/p\.json: offline: /);
+    await writeFile(join(dir, 'q.json'), JSON.stringify({ versions: {}, image: { builtAt: 'x' } }));
+    await expect(readVersionsFile(join(dir, 'q.json'))).rejects.toThrow(/q\.json: image: identity: /);
   });
 });

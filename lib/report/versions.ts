@@ -5,9 +5,11 @@ import { appendFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { isProfileSubstitution, type ProfileSubstitution } from '../image/substitution.js';
-import { mergedShardsSchema, shardSchema, zodProblem, type MergedShards } from './run-info.js';
+import { imageRecordSchema, mergedShardsSchema, shardSchema, zodProblem, type ImageRecord, type MergedShards } from './run-info.js';
 import type { Shard } from './shard.js';
-import type { z } from 'zod';
+import { z } from 'zod';
+
+export type { ImageRecord } from './run-info.js';
 
 /** Package (or component) name → version: drbd-utils, drbd-dkms, kernel, /proc/drbd, … */
 export type Versions = Record<string, string>;
@@ -17,11 +19,15 @@ export type VersionChange =
   | { kind: 'removed'; name: string; from: string }
   | { kind: 'changed'; name: string; from: string; to: string };
 
-/** One line of versions.jsonl: one run. */
+/** One line of versions.jsonl: one run (a broken one too, with no versions). */
 export interface VersionsEntry {
   timestamp: string;
   profile: string;
   versions: Versions;
+  /** The run used the cached image without asking its upstreams (--offline). */
+  offline?: boolean;
+  /** The image's identity (recipe + upstream state). */
+  image?: string;
 }
 
 /**
@@ -99,10 +105,29 @@ export function parseVersionsHistory(text: string): { entries: VersionsEntry[]; 
   return { entries, badLines };
 }
 
-/** The run to compare with: the newest earlier entry of the same profile (profiles differ by design). */
+const recordedAny = (v: Versions) => Object.keys(v).length > 0;
+
+/**
+ * The run to compare with: the newest earlier run of the same profile (profiles differ by
+ * design) that recorded versions. A run whose lab never came up recorded none: comparing with
+ * it would list every package of the next run as "added".
+ */
 export function previousEntry(entries: readonly VersionsEntry[], profile: string): VersionsEntry | undefined {
-  for (let i = entries.length - 1; i >= 0; i--) if (entries[i]!.profile === profile) return entries[i];
+  for (let i = entries.length - 1; i >= 0; i--) if (entries[i]!.profile === profile && recordedAny(entries[i]!.versions)) return entries[i];
   return undefined;
+}
+
+/**
+ * This run against the history: the run compared with and what changed. A run that recorded no
+ * versions compares with nothing (else every package would read "removed").
+ */
+export function compareWithHistory(
+  entries: readonly VersionsEntry[],
+  profile: string,
+  current: Versions,
+): { previous: VersionsEntry | undefined; changes: VersionChange[] } {
+  const previous = previousEntry(entries, profile);
+  return { previous, changes: recordedAny(current) ? diffVersions(previous?.versions, current) : [] };
 }
 
 export async function readVersionsHistory(file: string): Promise<{ entries: VersionsEntry[]; badLines: number[] }> {
@@ -120,7 +145,8 @@ export async function appendVersionsEntry(file: string, entry: VersionsEntry): P
 }
 
 /** The sentence at the top of a report: what changed since when, or that nothing did. */
-export function changeHeadline(changes: readonly VersionChange[], previous: VersionsEntry | undefined): string {
+export function changeHeadline(changes: readonly VersionChange[], previous: VersionsEntry | undefined, current?: Versions): string {
+  if (current && !recordedAny(current)) return 'this run recorded no package versions (its lab did not come up): nothing to compare';
   if (!previous) return 'first run of this profile: no earlier versions to compare with';
   if (changes.length === 0) return `package versions unchanged since ${previous.timestamp}`;
   return `package versions changed since ${previous.timestamp}: ${changes.map(formatChange).join('; ')}`;
@@ -138,7 +164,7 @@ export function versionVariables(
   profile: string,
 ): Record<string, string> {
   const vars: Record<string, string> = {};
-  if (changes.length === 0) vars['package versions'] = changeHeadline(changes, previous);
+  if (changes.length === 0) vars['package versions'] = changeHeadline(changes, previous, current);
   for (const c of changes) {
     if (c.kind === 'changed') vars[`CHANGED ${c.name}`] = `${c.from} → ${c.to}`;
     else if (c.kind === 'added') vars[`ADDED ${c.name}`] = c.to;
@@ -167,7 +193,7 @@ export async function versionsFromNewestRecording(dir: string): Promise<{ file: 
  */
 export async function readVersionsFile(
   file: string,
-): Promise<{ profile?: string; versions: Versions; substituted?: ProfileSubstitution; shard?: Shard; merged?: MergedShards }> {
+): Promise<{ profile?: string; versions: Versions; substituted?: ProfileSubstitution; shard?: Shard; merged?: MergedShards; offline?: boolean; image?: ImageRecord }> {
   let v: unknown;
   try {
     v = JSON.parse(await readFile(file, 'utf8'));
@@ -176,7 +202,7 @@ export async function readVersionsFile(
   }
   const bad = () => new UsageError(`${file}: expected a JSON object of package → version strings`);
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad();
-  const { profile, versions: nested, substituted, shard, merged, ...flat } = v as Record<string, unknown>;
+  const { profile, versions: nested, substituted, shard, merged, offline, image, ...flat } = v as Record<string, unknown>;
   const versions = nested === undefined ? flat : nested;
   if (typeof versions !== 'object' || versions === null || Object.values(versions).some((x) => typeof x !== 'string')) throw bad();
   if (substituted !== undefined && !isProfileSubstitution(substituted)) {
@@ -188,6 +214,8 @@ export async function readVersionsFile(
     ...(substituted ? { substituted } : {}),
     ...(shard === undefined ? {} : { shard: parsePart(file, 'shard', shard, shardSchema) }),
     ...(merged === undefined ? {} : { merged: parsePart(file, 'merged', merged, mergedShardsSchema) }),
+    ...(offline === undefined ? {} : { offline: parsePart(file, 'offline', offline, z.boolean()) }),
+    ...(image === undefined ? {} : { image: parsePart(file, 'image', image, imageRecordSchema) }),
   };
 }
 

@@ -63,11 +63,14 @@ describe('GitHub Actions nightly', () => {
     expect(LAB.replace('${{ matrix.profile }}', 'debian12-drbd84').replace('${{ matrix.shard }}', '1')).toMatch(namesItsProfile);
   });
 
-  it('restores and saves .cache/images keyed by the image code and the lab', () => {
+  it('restores the newest .cache/images of the image code and the lab, and saves it under the images it then holds', () => {
     const restore = uses(steps, 'actions/cache/restore').find((s) => s.with.path === '.cache/images')!;
     const save = uses(steps, 'actions/cache/save').find((s) => s.with.path === '.cache/images')!;
-    expect(restore.with.key).toBe("drbdlab-images-${{ matrix.profile }}-${{ runner.os }}-${{ hashFiles('lib/image/**', 'lab/**') }}");
-    expect(save.with.key).toBe(restore.with.key);
+    const prefix = "drbdlab-images-${{ matrix.profile }}-${{ runner.os }}-${{ hashFiles('lib/image/**', 'lab/**') }}-";
+    expect(restore.with.key).toBe(prefix);
+    expect(restore.with['restore-keys'].trim()).toBe(prefix);
+    // A new image (the archive moved) is a new key; an unchanged night's key already exists.
+    expect(save.with.key).toBe(`${prefix}\${{ hashFiles('.cache/images/*/manifest.json') }}`);
     expect(steps.indexOf(restore)).toBeLessThan(runIndex(steps, LAB));
     expect(steps.indexOf(save)).toBeGreaterThan(runIndex(steps, LAB));
     expect(save.if).toMatch(/^always\(\)/);

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { loadLabConfig } from '../../config/load-lab.js';
 import { UsageError } from '../../errors.js';
-import { PROJECT_ROOT, reportsRoot } from '../../image/cache.js';
+import { imageRecord, PROJECT_ROOT, reportsRoot } from '../../image/cache.js';
+import { isOffline, OFFLINE_LINE } from '../../image/offline.js';
 import type { ProfileName } from '../../image/profile-names.js';
 import { chooseProfile, choiceLine } from '../../image/profiles.js';
 import { Lab } from '../../lab/lab.js';
@@ -42,9 +43,11 @@ const say = (m: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).t
  */
 export async function nightlyCommand(o: NightlyOptions): Promise<number> {
   const config = await loadLabConfig(o.config);
+  const offline = isOffline(); // --offline sets it; a bad DRBDLAB_OFFLINE fails here, before anything
   const choice = await chooseProfile(o.profile, config.profile);
   // First line of output: which profile and why, or that the walkthrough's did not run.
   process.stdout.write(`${choiceLine(choice)}\n`);
+  if (offline) process.stdout.write(`${OFFLINE_LINE}\n`);
   const reports = reportsRoot();
   await rm(join(reports, 'allure-results'), { recursive: true, force: true });
   await mkdir(reports, { recursive: true });
@@ -54,7 +57,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
   let code: number = EXIT.ok;
   // This run's versions go to the report (the PPA regression signal), never an older run's;
   // a substitution goes with them, to the report title and summary.md.
-  const run: RunInfo = { profile: choice.profile.name, versions: {}, ...(choice.substituted ? { substituted: choice.substituted } : {}) };
+  const run: RunInfo = { profile: choice.profile.name, versions: {}, offline, ...(choice.substituted ? { substituted: choice.substituted } : {}) };
   try {
     let snapshot: ClusterSnapshot;
     try {
@@ -68,6 +71,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
       return (code = err instanceof UsageError && !interrupt.signal.aborted ? EXIT.usage : EXIT.broken);
     }
     run.versions = snapshot.manifest.versions;
+    run.image = await imageRecord(snapshot.manifest.image.dir);
     say(`running scenarios, each on its own cluster restored from the snapshot (${workers(config)} at a time)`);
     // vitest itself, not through npx (which would not pass the signal on), dies with us even on
     // SIGKILL. Its workers' clusters are this job's (DRBDLAB_OWNER_PID): reaped if we are killed,

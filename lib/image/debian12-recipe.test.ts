@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../errors.js';
+import { debianAptSources, debian12Recipe, extraFromEnv } from './debian12-recipe.js';
+
+describe('the Debian recipe\'s apt sources', () => {
+  it('the real recipe reads one source, the mirror\'s bookworm, and has no test-only part', () => {
+    const r = debian12Recipe('http://deb.debian.org/debian');
+    expect('extra' in r).toBe(false);
+    expect(debianAptSources(r)).toEqual([{ options: '', uri: 'http://deb.debian.org/debian', suite: 'bookworm', components: ['main'] }]);
+  });
+
+  it('DRBDLAB_EXTRA_APT_SOURCE and DRBDLAB_EXTRA_PACKAGES (tests only) add a source and what to install from it', () => {
+    const extra = extraFromEnv({ DRBDLAB_EXTRA_APT_SOURCE: 'deb [trusted=yes] http://127.0.0.1:8080 ./', DRBDLAB_EXTRA_PACKAGES: 'drbdlab-canary, other' });
+    expect(extra).toEqual({ sources: ['deb [trusted=yes] http://127.0.0.1:8080 ./'], packages: ['drbdlab-canary', 'other'] });
+    expect(debianAptSources({ ...debian12Recipe('http://m/debian'), extra }).map((s) => s.uri)).toEqual(['http://m/debian', 'http://127.0.0.1:8080']);
+  });
+
+  it('bad input is one UsageError line saying what is wrong', () => {
+    const bad = [
+      [{ DRBDLAB_EXTRA_PACKAGES: 'x' }, 'DRBDLAB_EXTRA_PACKAGES needs DRBDLAB_EXTRA_APT_SOURCE (the source they come from)'],
+      [{ DRBDLAB_EXTRA_APT_SOURCE: 'http://127.0.0.1:8080 ./' }, /^DRBDLAB_EXTRA_APT_SOURCE: expected a sources\.list line/],
+      [{ DRBDLAB_EXTRA_APT_SOURCE: 'deb http://h ./', DRBDLAB_EXTRA_PACKAGES: 'Bad_Name' }, 'DRBDLAB_EXTRA_PACKAGES: not package names: Bad_Name'],
+    ] as const;
+    for (const [env, msg] of bad) {
+      expect(() => extraFromEnv(env)).toThrow(UsageError);
+      expect(() => extraFromEnv(env)).toThrow(msg);
+    }
+  });
+});

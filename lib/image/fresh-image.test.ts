@@ -1,0 +1,205 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UsageError } from '../errors.js';
+import { imageDir, LAST_USED_FILE } from './cache.js';
+import { afterBuild, forgetUpstreamState, NoCachedImageError, planImage, type PlanOptions } from './fresh-image.js';
+import { openPathsOnHost, pruneImages } from './prune.js';
+import { open } from 'node:fs/promises';
+import { imageIdentity, type UpstreamCheck, type UpstreamDigest } from './upstream-state.js';
+
+let cache: string;
+const saved = process.env.DRBDLAB_CACHE;
+beforeEach(async () => {
+  cache = await mkdtemp(join(tmpdir(), 'drbdlab-fresh-'));
+  process.env.DRBDLAB_CACHE = cache;
+});
+afterEach(async () => {
+  if (saved === undefined) delete process.env.DRBDLAB_CACHE;
+  else process.env.DRBDLAB_CACHE = saved;
+  await rm(cache, { recursive: true, force: true });
+});
+
+const P = 'debian12-drbd84';
+const RECIPE = '1'.repeat(64);
+const SRC = 'http://deb.debian.org/debian bookworm';
+
+/** An upstream whose digest the test sets; counts how often it was read. */
+function upstream(name: string, digest: { h: string }, reads: { n: number }): UpstreamCheck {
+  return { name, read: async () => (reads.n++, { name, url: `${name}/InRelease`, sha256: digest.h.repeat(64) }) };
+}
+
+async function cacheImage(digest: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const dir = imageDir(P, digest);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify({ digest, disk: join(dir, 'disk.qcow2'), versions: {}, ...extra }));
+  return dir;
+}
+
+describe('planImage', () => {
+  const archive = { h: 'a' };
+  const reads = { n: 0 };
+  const said: string[] = [];
+  const opts = (o: Partial<PlanOptions> = {}): PlanOptions => ({
+    profile: P,
+    recipeDigest: RECIPE,
+    checks: [upstream(SRC, archive, reads)],
+    progress: (m) => said.push(m),
+    offline: false,
+    ...o,
+  });
+  beforeEach(() => {
+    archive.h = 'a';
+    reads.n = 0;
+    said.length = 0;
+    forgetUpstreamState();
+  });
+  const stateOf = (h: string): UpstreamDigest[] => [{ name: SRC, url: `${SRC}/InRelease`, sha256: h.repeat(64) }];
+
+  it('nothing cached: build, under the identity of recipe + upstreams (not the recipe alone)', async () => {
+    const plan = await planImage(opts());
+    expect(plan).toEqual({ kind: 'build', identity: imageIdentity(RECIPE, stateOf('a')), recipeDigest: RECIPE, upstreams: stateOf('a') });
+    expect(plan.kind === 'build' && plan.identity).not.toBe(RECIPE);
+    expect(reads.n).toBe(1);
+    expect(said.at(-1)).toMatch(/: building \(no cached image of this recipe\)$/);
+  });
+
+  it('upstreams unchanged: the cached image, stamped as used', async () => {
+    const dir = await cacheImage(imageIdentity(RECIPE, stateOf('a')), { recipeDigest: RECIPE, upstreams: stateOf('a') });
+    const plan = await planImage(opts());
+    expect(plan).toMatchObject({ kind: 'cached', offline: false, image: { dir } });
+    expect(existsSync(join(dir, LAST_USED_FILE))).toBe(true);
+    expect(said).toEqual([`upstream ${SRC}: InRelease sha256 ${'a'.repeat(12)}`, `image ${P} ${imageIdentity(RECIPE, stateOf('a')).slice(0, 12)} cached (recipe and upstreams unchanged)`]);
+  });
+
+  it('an upstream changed: the old image is not reused; the build says which upstream moved', async () => {
+    const old = imageIdentity(RECIPE, stateOf('a'));
+    await cacheImage(old, { recipeDigest: RECIPE, upstreams: stateOf('a') });
+    archive.h = 'b';
+    const plan = await planImage(opts());
+    expect(plan).toMatchObject({ kind: 'build', identity: imageIdentity(RECIPE, stateOf('b')) });
+    expect(said.at(-1)).toBe(
+      `image ${P} ${imageIdentity(RECIPE, stateOf('b')).slice(0, 12)}: building (upstream changed since image ${old.slice(0, 12)}: ${SRC} ${'a'.repeat(12)} → ${'b'.repeat(12)})`,
+    );
+  });
+
+  it('an image made before upstream tracking (folder = recipe digest) is rebuilt once online', async () => {
+    await cacheImage(RECIPE);
+    const plan = await planImage(opts());
+    expect(plan.kind).toBe('build');
+    expect(said.at(-1)).toMatch(new RegExp(`building \\(image ${RECIPE.slice(0, 12)} recorded no upstream state\\)$`));
+  });
+
+  it('offline: the newest image of the recipe, upstreams never read, and it says so', async () => {
+    await cacheImage(imageIdentity(RECIPE, stateOf('a')), { recipeDigest: RECIPE, upstreams: stateOf('a'), builtAt: '2026-11-01T00:00:00.000Z' });
+    const newest = await cacheImage(imageIdentity(RECIPE, stateOf('b')), { recipeDigest: RECIPE, upstreams: stateOf('b'), builtAt: '2026-11-20T00:00:00.000Z' });
+    await cacheImage(imageIdentity('2'.repeat(64), stateOf('c')), { recipeDigest: '2'.repeat(64), builtAt: '2026-11-27T00:00:00.000Z' }); // another recipe
+    const plan = await planImage(opts({ offline: true }));
+    expect(plan).toMatchObject({ kind: 'cached', offline: true, image: { dir: newest } });
+    expect(reads.n).toBe(0);
+    expect(said).toEqual([`offline: upstreams not asked; image ${P} ${imageIdentity(RECIPE, stateOf('b')).slice(0, 12)} as cached (built 2026-11-20T00:00:00.000Z)`]);
+  });
+
+  it('offline with nothing cached for the recipe: one UsageError line saying what to do', async () => {
+    await cacheImage(imageIdentity('2'.repeat(64), stateOf('c')), { recipeDigest: '2'.repeat(64) });
+    const err = await planImage(opts({ offline: true })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NoCachedImageError);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toBe(
+      `--offline: no cached ${P} image for this recipe in ${join(cache, 'images')}: run \`npm run lab -- image build --profile ${P}\` once with network access (or drop --offline / DRBDLAB_OFFLINE)`,
+    );
+    expect(reads.n).toBe(0);
+  });
+
+  it('one process, one upstream state: a second call in the run names the same image though the archive moved', async () => {
+    const first = await planImage(opts());
+    archive.h = 'b';
+    expect(await planImage(opts())).toEqual(first);
+    expect(reads.n).toBe(1);
+    forgetUpstreamState();
+    expect(await planImage(opts())).not.toEqual(first);
+  });
+
+  it('a failed read is not remembered: the next call asks again', async () => {
+    let fail = true;
+    const flaky: UpstreamCheck = {
+      name: SRC,
+      read: async () => {
+        reads.n++;
+        if (fail) throw new Error('timeout');
+        return { name: SRC, url: 'u', sha256: 'a'.repeat(64) };
+      },
+    };
+    await expect(planImage(opts({ checks: [flaky] }))).rejects.toThrow('timeout');
+    fail = false;
+    expect((await planImage(opts({ checks: [flaky] }))).kind).toBe('build');
+    expect(reads.n).toBe(2);
+  });
+
+  it('reachability is asked first: an unreachable profile reads no upstream', async () => {
+    const err = new Error('unreachable');
+    await expect(planImage(opts({ beforeAsking: async () => Promise.reject(err) }))).rejects.toBe(err);
+    expect(reads.n).toBe(0);
+  });
+});
+
+describe('pruneImages', () => {
+  const nothingOpen = async () => new Set<string>();
+  const noLabs = async () => [] as string[];
+  const hoursAgo = async (dir: string, h: number) => {
+    const t = new Date(Date.now() - h * 3_600_000);
+    await writeFile(join(dir, LAST_USED_FILE), '');
+    await utimes(join(dir, LAST_USED_FILE), t, t);
+  };
+
+  it('after a build the profile\'s other images go; other profiles and half-built folders stay', async () => {
+    const fresh = await cacheImage('b'.repeat(64));
+    const old = await cacheImage('a'.repeat(64));
+    await hoursAgo(old, 25);
+    const building = `${imageDir(P, 'c'.repeat(64))}.building-1-2`;
+    await mkdir(building, { recursive: true });
+    const other = join(cache, 'images', `ubuntu1804-drbd9-${'d'.repeat(16)}`);
+    await mkdir(other, { recursive: true });
+    await writeFile(join(other, 'manifest.json'), '{"digest":"d","disk":"x","versions":{}}');
+    const said: string[] = [];
+    await afterBuild(P, [fresh], (m) => said.push(m), { openPaths: nothingOpen, labImageDirs: noLabs });
+    expect(said).toEqual([`pruned old image ${old}`]);
+    expect([existsSync(fresh), existsSync(old), existsSync(building), existsSync(other)]).toEqual([true, false, true, true]);
+    expect(await readFile(join(fresh, LAST_USED_FILE), 'utf8')).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('kept: open by a process (a running lab\'s QEMU), named by a lab state, used within the grace period, or when not every process can be seen', async () => {
+    const keep = await cacheImage('0'.repeat(64));
+    const open = await cacheImage('a'.repeat(64));
+    const lab = await cacheImage('b'.repeat(64));
+    const recent = await cacheImage('c'.repeat(64));
+    for (const d of [open, lab]) await hoursAgo(d, 48);
+    await hoursAgo(recent, 0.5);
+    const r = await pruneImages(P, keep, { openPaths: async () => new Set([join(open, 'disk.qcow2')]), labImageDirs: async () => [lab] });
+    expect(r.removed).toEqual([]);
+    expect(Object.fromEntries(r.kept.map((k) => [k.dir, k.why]))).toEqual({
+      [open]: 'a process has it open (a running lab)',
+      [lab]: 'a lab here was cloned from it',
+      [recent]: 'used 30 min ago',
+    });
+    const blind = await pruneImages(P, keep, { openPaths: async () => undefined, labImageDirs: noLabs });
+    expect(blind.removed).toEqual([]);
+    expect(blind.kept.map((k) => k.why)).toEqual(Array(3).fill("not every process's open files can be seen (run as root to prune)"));
+  });
+
+  it('openPathsOnHost sees what a process holds open (here: this one)', async () => {
+    const f = join(cache, 'held.qcow2');
+    await writeFile(f, '');
+    const h = await open(f, 'r');
+    try {
+      const paths = await openPathsOnHost();
+      // As root every process can be looked at; as another user the answer is "cannot see all".
+      if (process.getuid?.() === 0) expect(paths?.has(f)).toBe(true);
+      else expect(paths === undefined || paths.has(f)).toBe(true);
+    } finally {
+      await h.close();
+    }
+  });
+});

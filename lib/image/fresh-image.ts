@@ -1,0 +1,93 @@
+// Which image a run uses: the one whose identity (recipe + upstream state now) is cached, or a
+// build of it. Offline, the newest image of the recipe, whatever its upstreams were then.
+
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { cacheRoot, markUsed, newestImageOfRecipe, readCachedImage, type CachedImage } from './cache.js';
+import type { Progress } from './progress.js';
+import { pruneImages, type PruneDeps } from './prune.js';
+import { imageIdentity, readUpstreamState, upstreamChanges, type FetchLike, type UpstreamCheck, type UpstreamDigest } from './upstream-state.js';
+
+/** --offline and nothing cached for the recipe: nothing to run with. */
+export class NoCachedImageError extends UsageError {
+  constructor(
+    readonly profile: string,
+    readonly imagesDir: string,
+  ) {
+    super(`--offline: no cached ${profile} image for this recipe in ${imagesDir}: run \`npm run lab -- image build --profile ${profile}\` once with network access (or drop --offline / DRBDLAB_OFFLINE)`);
+  }
+}
+
+export type ImagePlan =
+  | { kind: 'cached'; image: CachedImage; offline: boolean }
+  | { kind: 'build'; identity: string; recipeDigest: string; upstreams: UpstreamDigest[] };
+
+export interface PlanOptions {
+  profile: string;
+  recipeDigest: string;
+  checks: readonly UpstreamCheck[];
+  progress: Progress;
+  offline: boolean;
+  fetch?: FetchLike;
+  /** Asked before any upstream is read (the Ubuntu profile's reachability rule). */
+  beforeAsking?: () => Promise<void>;
+}
+
+const short = (h: string) => h.slice(0, 12);
+
+// One process, one upstream state: a run may ensure its image more than once (the snapshot's
+// ensureImage, then the fresh up's), and every call must name the same image even if the
+// archive moves in between. A failed read is not remembered.
+const seen = new Map<string, Promise<UpstreamDigest[]>>();
+
+/** Ask the upstreams again on the next call (tests that publish a new version in one process). */
+export function forgetUpstreamState(): void {
+  seen.clear();
+}
+
+function upstreamStateOnce(checks: readonly UpstreamCheck[], fetchImpl: FetchLike | undefined): Promise<UpstreamDigest[]> {
+  const key = checks.map((c) => c.name).join('\n');
+  let state = seen.get(key);
+  if (!state) {
+    state = readUpstreamState(checks, { fetch: fetchImpl });
+    seen.set(key, state);
+    state.catch(() => seen.delete(key));
+  }
+  return state;
+}
+
+export async function planImage(o: PlanOptions): Promise<ImagePlan> {
+  if (o.offline) {
+    const image = await newestImageOfRecipe(o.profile, o.recipeDigest);
+    if (!image) throw new NoCachedImageError(o.profile, join(cacheRoot(), 'images'));
+    o.progress(`offline: upstreams not asked; image ${o.profile} ${short(image.digest)} as cached (built ${image.builtAt ?? 'before upstream tracking'})`);
+    await markUsed(image.dir);
+    return { kind: 'cached', image, offline: true };
+  }
+  await o.beforeAsking?.();
+  const upstreams = await upstreamStateOnce(o.checks, o.fetch);
+  for (const u of upstreams) o.progress(`upstream ${u.name}: ${u.url.split('/').pop()} sha256 ${short(u.sha256)}`);
+  const identity = imageIdentity(o.recipeDigest, upstreams);
+  const cached = await readCachedImage(o.profile, identity);
+  if (cached) {
+    o.progress(`image ${o.profile} ${short(identity)} cached (recipe and upstreams unchanged)`);
+    await markUsed(cached.dir);
+    return { kind: 'cached', image: cached, offline: false };
+  }
+  const previous = await newestImageOfRecipe(o.profile, o.recipeDigest);
+  const why = !previous
+    ? 'no cached image of this recipe'
+    : previous.upstreams
+      ? `upstream changed since image ${short(previous.digest)}: ${upstreamChanges(previous.upstreams, upstreams).join('; ')}`
+      : `image ${short(previous.digest)} recorded no upstream state`;
+  o.progress(`image ${o.profile} ${short(identity)}: building (${why})`);
+  return { kind: 'build', identity, recipeDigest: o.recipeDigest, upstreams };
+}
+
+/** After a build: stamp it used, remove the profile's older images (but `keep`) nothing may still use. */
+export async function afterBuild(profile: string, keep: readonly string[], progress: Progress, prune?: PruneDeps): Promise<void> {
+  await markUsed(keep[0]!);
+  const r = await pruneImages(profile, keep, prune);
+  for (const d of r.removed) progress(`pruned old image ${d}`);
+  for (const k of r.kept) progress(`kept old image ${k.dir}: ${k.why}`);
+}

@@ -1,0 +1,87 @@
+// With upstream state in an image's identity, every archive update leaves an old image
+// behind: after a build, the profile's other images go, unless something may still use them.
+// Lab clones are copy-on-write overlays on the image, so "in use" is checked three ways: a
+// process has a file of it open (QEMU holds its backing file), a lab state here names it, or a
+// run picked it within the grace period (a lab cloned from it that has not started QEMU yet).
+
+import { readdir, readlink, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { listLabIds, readState } from '../lab/state.js';
+import { LAST_USED_FILE, listCachedImages } from './cache.js';
+import { removeTree } from './remove-tree.js';
+
+export const PRUNE_GRACE_MS = 60 * 60_000;
+
+export interface PruneDeps {
+  /** Every path some process has open, or undefined when not every process could be looked at. */
+  openPaths?: () => Promise<Set<string> | undefined>;
+  /** Image folders that lab states name. */
+  labImageDirs?: () => Promise<string[]>;
+  graceMs?: number;
+  now?: Date;
+}
+
+export interface PruneResult {
+  removed: string[];
+  kept: { dir: string; why: string }[];
+}
+
+/** Open files of every process, from /proc/<pid>/fd; undefined if any was closed to us (not root). */
+export async function openPathsOnHost(): Promise<Set<string> | undefined> {
+  const paths = new Set<string>();
+  const pids = (await readdir('/proc')).filter((p) => /^\d+$/.test(p));
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = await readdir(`/proc/${pid}/fd`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // the process ended meanwhile
+      return undefined;
+    }
+    for (const fd of fds) {
+      const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => undefined);
+      if (target?.startsWith('/')) paths.add(target);
+    }
+  }
+  return paths;
+}
+
+async function labImageDirsHere(): Promise<string[]> {
+  const ids = await listLabIds().catch(() => [] as string[]);
+  const states = await Promise.all(ids.map((id) => readState(id).catch(() => undefined)));
+  return states.flatMap((s) => (s?.image?.dir ? [s.image.dir] : []));
+}
+
+async function lastUsed(dir: string): Promise<number> {
+  for (const f of [LAST_USED_FILE, 'manifest.json']) {
+    const s = await stat(join(dir, f)).catch(() => undefined);
+    if (s) return s.mtimeMs;
+  }
+  return 0;
+}
+
+/** Remove the profile's images other than `keep`, except those that may be in use. */
+export async function pruneImages(profile: string, keep: string | readonly string[], deps: PruneDeps = {}): Promise<PruneResult> {
+  const kept = new Set(typeof keep === 'string' ? [keep] : keep);
+  const candidates = (await listCachedImages(profile)).map((i) => i.dir).filter((d) => !kept.has(d));
+  const result: PruneResult = { removed: [], kept: [] };
+  if (candidates.length === 0) return result;
+  const open = await (deps.openPaths ?? openPathsOnHost)();
+  const labDirs = new Set(await (deps.labImageDirs ?? labImageDirsHere)());
+  const now = (deps.now ?? new Date()).getTime();
+  const grace = deps.graceMs ?? PRUNE_GRACE_MS;
+  for (const dir of candidates) {
+    const age = now - (await lastUsed(dir));
+    let why: string | undefined;
+    if (!open) why = 'not every process\'s open files can be seen (run as root to prune)';
+    else if ([...open].some((p) => p.startsWith(`${dir}/`))) why = 'a process has it open (a running lab)';
+    else if (labDirs.has(dir)) why = 'a lab here was cloned from it';
+    else if (age < grace) why = `used ${Math.round(age / 60_000)} min ago`;
+    if (why) result.kept.push({ dir, why });
+    else {
+      await removeTree(dir);
+      result.removed.push(dir);
+    }
+  }
+  return result;
+}
