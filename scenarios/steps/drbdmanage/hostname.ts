@@ -7,8 +7,9 @@
 //   server fixes its own node name once, at start-up (server.py DrbdManageServer.__init__:
 //   `self._instance_node_name = os.uname()[1]`). get_instance_node() looks that name up in the
 //   node table of the control volume; a name that is not there gives None. So a running server
-//   does not notice a rename; the next start (a reboot, or `drbdmanage restart`) does. A reboot
-//   is not used here: cloud-init (preserve_hostname: false) would set the lab's name back.
+//   does not notice a rename; the next start (a reboot, or `drbdmanage restart`) does. Restarting
+//   drbdmanaged is that start without a reboot. (On the offline profile cloud-init 22.4 kept a
+//   renamed node's name across a reboot, "assuming user maintained hostname"; bionic's is unmeasured.)
 // - update-pool is the plainest call that needs the local node: server.py update_pool() →
 //   update_pool_data() returns DM_ENOENT when get_instance_node() is None, and the client prints
 //   return codes >= 100 as "Error: " + dm_exc_text(), i.e. `Error: Object not found` (on stderr,
