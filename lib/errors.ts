@@ -139,3 +139,24 @@ export class MergeConflictError extends UsageError {
     super(`${path} differs between ${first} and ${second}: not shards of one run (a result or attachment would be lost); merge each run's shards apart`);
   }
 }
+
+/**
+ * After a reboot DRBD resynced more than the walkthrough allows: the whole device, or more than
+ * a quiesced resource can have out of sync. A product failure: DRBD (or the way the boot stops
+ * it) lost track of what was in sync.
+ */
+export class ResyncAmountError extends DrbdlabError {
+  override readonly kind = 'product';
+  constructor(
+    readonly resource: string,
+    readonly kib: number,
+    readonly full: boolean,
+    readonly limitKiB: number,
+    readonly evidence: readonly string[],
+  ) {
+    super(
+      `${resource}: ${full ? 'full resync' : 'resync'} of ${kib} KB after the reboot${full ? ' (the whole device)' : ''}; ` +
+        `expected a bitmap-based resync under ${limitKiB} KB\n  ${evidence.slice(0, 6).join('\n  ')}`,
+    );
+  }
+}

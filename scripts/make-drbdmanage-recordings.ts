@@ -73,6 +73,8 @@ class Builder {
 
   /** Boots per node so far: a reboot gives a node a new boot id (the kernel-log check reads it). */
   private readonly boots = new Map(NODES.map((n) => [n.name, 0]));
+  /** What each node's kernel logged in its current boot (after a reboot): the kernel-log check reads it. */
+  readonly bootLogs = new Map<string, string>();
 
   constructor(start: string) {
     this.t = Date.parse(start);
@@ -110,8 +112,11 @@ class Builder {
     return record;
   }
 
-  /** Reboots of several nodes at once (the scenario calls node.reboot() in parallel). */
-  rebootAll(nodes: string[], bootMs: number): void {
+  /**
+   * Reboots of several nodes at once (the scenario calls node.reboot() in parallel). `bootLog`:
+   * what a node's kernel logs in the new boot (default KERNEL_LOG_BOOT).
+   */
+  rebootAll(nodes: string[], bootMs: number, bootLog: (node: string) => string = () => KERNEL_LOG_BOOT): void {
     for (const node of nodes) {
       this.commands.push({
         seq: this.commands.length + 1,
@@ -124,6 +129,7 @@ class Builder {
         durationMs: 0,
       });
       this.boots.set(node, this.boots.get(node)! + 1);
+      this.bootLogs.set(node, bootLog(node));
     }
     this.t += bootMs;
   }
@@ -134,7 +140,7 @@ class Builder {
       this.run(n.name, BOOT_ID_COMMAND, 'C', { stdout: `${this.bootId(n.name)}\n`, ms: 3 });
       const rebooted = this.boots.get(n.name)! > 0;
       const mark = { bootId: '', lines: KERNEL_LOG_LINES };
-      this.run(n.name, rebooted ? WHOLE_BOOT_COMMAND : sinceCommand(mark), 'C', { stdout: rebooted ? KERNEL_LOG_BOOT : KERNEL_LOG_SAME_BOOT, ms: 12 });
+      this.run(n.name, rebooted ? WHOLE_BOOT_COMMAND : sinceCommand(mark), 'C', { stdout: rebooted ? this.bootLogs.get(n.name)! : KERNEL_LOG_SAME_BOOT, ms: 12 });
     }
     const { V, A, C } = this.kinds;
     return {
@@ -179,6 +185,38 @@ const KERNEL_LOG_BOOT =
   'drbd: initialized. Version: 9.0.16-1 (api:2/proto:86-114)\n' +
   'drbd: GIT-hash: ab9777dfeaf9d619acc9a5201bfcae8103e9529c build by root@ubuntu, 2018-11-05 09:12:40\n' +
   'drbd: registered as block device major 147\n';
+
+/**
+ * C: a boot with drbdmanaged enabled: the DKMS module's lines, then r0 (minor 100) attached with
+ * nothing out of sync and, per peer, a sync handshake that finds equal UUIDs and no dirty bits
+ * after a clean shutdown: no resync (DRBD 9.0 drbd_nl.c / drbd_receiver.c formats; rule 40 is
+ * "common power off", as DRBD 8.4 logged it on the offline profile's real reboot).
+ */
+const R0_UUID = '6A1C0D7B3E9F2A10';
+function kernelLogBootWithR0(node: string): string {
+  const peers = NODES.map((n) => n.name).filter((n) => n !== node);
+  const uuids = `${R0_UUID}:0000000000000000:0000000000000000:0000000000000000`;
+  return (
+    KERNEL_LOG_BOOT +
+    'drbd r0: Starting worker thread (from drbdsetup [1187])\n' +
+    'drbd r0/0 drbd100: disk( Diskless -> Attaching )\n' +
+    'drbd r0/0 drbd100: Maximum number of peer devices = 7\n' +
+    'drbd r0/0 drbd100: size = 37 GB (39062500 KB)\n' +
+    'drbd r0/0 drbd100: 0 KB (0 bits) marked out-of-sync by on disk bit-map.\n' +
+    'drbd r0/0 drbd100: disk( Attaching -> UpToDate )\n' +
+    peers
+      .map(
+        (p) =>
+          `drbd r0 ${p}: Handshake to peer ${NODES.findIndex((n) => n.name === p)} successful: Agreed network protocol version 113\n` +
+          `drbd r0/0 drbd100 ${p}: drbd_sync_handshake:\n` +
+          `drbd r0/0 drbd100 ${p}: self ${uuids} bits:0 flags:0\n` +
+          `drbd r0/0 drbd100 ${p}: peer ${uuids} bits:0 flags:0\n` +
+          `drbd r0/0 drbd100 ${p}: uuid_compare()=0 by rule 40\n` +
+          `drbd r0/0 drbd100 ${p}: pdsk( DUnknown -> UpToDate ) repl( Off -> Established )\n`,
+      )
+      .join('')
+  );
+}
 
 /** C: DRBD 9.0.16's /proc/drbd (drbd_proc.c) for a module DKMS built on the template. */
 const PROC_DRBD_9 =
@@ -263,6 +301,9 @@ const STATUS_AFTER_REBOOT =
   '  drbd2 role:Primary\n    volume:0 peer-disk:UpToDate\n    volume:1 peer-disk:UpToDate\n' +
   '  drbd3 role:Secondary\n    volume:0 peer-disk:UpToDate\n    volume:1 peer-disk:UpToDate\n\n' +
   R0_IN_SYNC;
+
+/** C: drbdadm under a hostname its res files do not name (drbdadm_main.c), on stderr. */
+const NOT_DEFINED = "'r0' not defined in your config (for this host).\n";
 
 /** C: drbdadm status r0 on drbd3 (its peers are drbd1, drbd2). */
 const R0_ON_DRBD3 = 'r0 role:Secondary\n  disk:UpToDate\n  drbd1 role:Secondary\n    peer-disk:UpToDate\n  drbd2 role:Secondary\n    peer-disk:UpToDate\n\n';
@@ -385,11 +426,13 @@ function reboot(): Recording {
     b.run(n, cmd.enable(DRBDMANAGED), 'V', { stderr: ENABLE_DRBDMANAGED, ms: 412 });
     b.run(n, cmd.isEnabled(DRBDMANAGED), 'C', { stdout: 'enabled\n', ms: 9 });
   }
-  b.rebootAll(all, 51_000);
+  b.rebootAll(all, 51_000, kernelLogBootWithR0);
   for (const n of all) b.run(n, cmd.isActive(DRBDMANAGED), 'C', { stdout: 'active\n', ms: 8 });
   b.run('drbd1', cmd.listNodes, 'C', { stdout: LIST_NODES_DRBD3_OFFLINE, ms: 702 });
   b.run('drbd1', cmd.listNodes, 'V', { stdout: fixture('drbdmanage-list-nodes-3-ok.txt'), ms: 655 }, 5_000);
   b.run('drbd1', cmd.status, 'C', { stdout: STATUS_AFTER_REBOOT, ms: 19 });
+  // 25. how much r0 resynced: the kernel log of this boot
+  for (const n of all) b.run(n, WHOLE_BOOT_COMMAND, 'C', { stdout: b.bootLogs.get(n)!, ms: 14 });
   b.run('drbd1', cmd.ensureMounted(R0_DEVICE), 'C', { ms: 96 });
   b.run('drbd1', cmd.sha256(REBOOT_FILE), 'C', { stdout: `${REBOOT_SHA}  ${REBOOT_FILE}\n`, ms: 66 });
   b.run('drbd1', cmd.umount, 'C', { ms: 131 });
@@ -409,14 +452,18 @@ function hostname(): Recording {
   // renamed
   b.run('drbd3', cmd.setHostname(RENAMED), 'C', { ms: 64 });
   b.run('drbd3', cmd.hostname, 'C', { stdout: `${RENAMED}\n`, ms: 3 });
-  // C: drbd-utils drbdadm_main.c, exit 10 (E_CONFIG_INVALID)
-  b.run('drbd3', cmd.drbdadmStatus('r0'), 'C', { stderr: "'r0' not defined in your config (for this host).\n", exitCode: 10, ms: 27 });
+  // C: drbd-utils drbdadm_main.c, exit 1 (as measured with drbd-utils 9.22 on the offline profile)
+  b.run('drbd3', cmd.drbdadmStatus('r0'), 'C', { stderr: NOT_DEFINED, exitCode: 1, ms: 27 });
   b.run('drbd3', cmd.isActive(DRBDMANAGED), 'C', { stdout: 'active\n', ms: 8 });
   b.run('drbd3', cmd.restartUnit(DRBDMANAGED), 'C', { ms: 1_318 });
   b.run('drbd3', cmd.nameHasOwner, 'C', { stdout: nameHasOwner(false, '1541468893.402117', 41), ms: 12 });
   b.run('drbd3', cmd.nameHasOwner, 'C', { stdout: nameHasOwner(true, '1541468895.419630', 44), ms: 11 }, 2_000);
   // C: server.py update_pool_data() → DM_ENOENT for a node name not in the data tables
   b.run('drbd3', cmd.dmUpdatePool, 'C', { stderr: 'Error: Object not found\n', ms: 688 });
+  // 30 s later: still unknown (the scenario sleeps on the lab's clock in between)
+  b.wait(30_000);
+  b.run('drbd3', cmd.dmUpdatePool, 'C', { stderr: 'Error: Object not found\n', ms: 671 });
+  b.run('drbd3', cmd.drbdadmStatus('r0'), 'C', { stderr: NOT_DEFINED, exitCode: 1, ms: 25 });
   b.run('drbd1', cmd.listNodes, 'C', { stdout: list3ok, ms: 611 });
 
   // restored

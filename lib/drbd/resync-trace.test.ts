@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseEvents2 } from './events2.js';
-import { describeTrace, traceResync } from './resync-trace.js';
+import { describeSettle, describeTrace, traceResync, traceSettle } from './resync-trace.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const HEAD = [
@@ -77,5 +77,49 @@ describe('traceResync', () => {
     const skipped = trace([...HEAD, '- skipped 3']);
     expect(skipped.skipped).toBe(3);
     expect(describeTrace(skipped)).toBe('no SyncSource, not finished, 3 events skipped');
+  });
+});
+
+// 8.4's events2 as drbd-utils 9.22 printed it on the offline profile (the walkthrough's real recording).
+const TS = '2026-11-28T15:18:51.257615+00:00';
+const settle = (lines: string[]) => traceSettle(parseEvents2(lines.map((l) => `${TS} ${l}`).join('\n')), 'r0');
+const AFTER_BOOT = [
+  'exists resource name:r0 role:Secondary suspended:no write-ordering:flush',
+  'exists connection name:r0 peer-node-id:0 conn-name:peer connection:Connected role:Secondary congested:no',
+  'exists device name:r0 volume:0 minor:100 disk:UpToDate size:1048508 read:0 written:0 al-writes:0 bm-writes:0 upper-pending:0 lower-pending:0 al-suspended:no blocked:no',
+  'exists peer-device name:r0 peer-node-id:0 conn-name:peer volume:0 replication:Established peer-disk:UpToDate resync-suspended:no received:0 sent:0 out-of-sync:0 pending:0 unacked:0',
+  'exists -',
+];
+
+describe('traceSettle (a watcher armed after the boot)', () => {
+  it('settled in the initial dump: the state found, nothing out of sync', () => {
+    const t = settle(AFTER_BOOT);
+    expect(t).toEqual({
+      armed: true,
+      initial: { replication: 'Established', disk: 'UpToDate', peerDisk: 'UpToDate', outOfSyncKiB: 0, sentKiB: 0, receivedKiB: 0 },
+      settledAt: 4, maxOutOfSyncKiB: 0, syncStates: [], skipped: 0,
+    });
+    expect(describeSettle(t)).toBe('found Established UpToDate/UpToDate, out-of-sync 0 KiB, sent 0 KiB, received 0 KiB, no sync state seen, max out-of-sync 0 KiB, Established UpToDate/UpToDate at event #5');
+  });
+
+  it('a resync still running when armed: its out-of-sync counts, settled when it ends', () => {
+    const pd = 'peer-device name:r0 peer-node-id:0 conn-name:peer volume:0';
+    const t = settle([
+      ...AFTER_BOOT.slice(0, 3),
+      `exists ${pd} replication:SyncSource peer-disk:Inconsistent resync-suspended:no received:0 sent:409600 out-of-sync:638908 pending:0 unacked:0`,
+      'exists -',
+      `change ${pd} replication:Established peer-disk:UpToDate received:0 sent:1048508 out-of-sync:0 pending:0 unacked:0`,
+    ]);
+    expect(t.initial).toMatchObject({ replication: 'SyncSource', outOfSyncKiB: 638908, sentKiB: 409600 });
+    expect(t.syncStates).toEqual(['SyncSource']);
+    expect(t.maxOutOfSyncKiB).toBe(638908);
+    expect(t.settledAt).toBe(5);
+  });
+
+  it('not armed, or never settled, says so', () => {
+    expect(describeSettle(settle(AFTER_BOOT.slice(0, 4)))).toBe('watcher has not dumped its initial state yet');
+    const t = settle([...AFTER_BOOT.slice(0, 3), AFTER_BOOT[3]!.replace('replication:Established peer-disk:UpToDate', 'replication:WFBitMapS peer-disk:Consistent'), 'exists -']);
+    expect(t.settledAt).toBe(-1);
+    expect(describeSettle(t)).toMatch(/sync states seen: WFBitMapS, max out-of-sync 0 KiB, not settled$/);
   });
 });

@@ -87,3 +87,79 @@ export function describeTrace(t: ResyncTrace): string {
   if (t.skipped > 0) parts.push(`${t.skipped} events skipped`);
   return parts.join(', ');
 }
+
+/**
+ * What an `events2 --statistics` stream armed after a state change shows (after a boot, say):
+ * the state it found in its initial dump, what it saw since, and when the resource settled.
+ * Unlike traceResync it cannot prove a resync ran (it may have ended before the watcher started);
+ * it shows what was still out of sync when it looked, and how much was sent or received so far.
+ */
+export interface SettleTrace {
+  armed: boolean;
+  /** Volume 0 as the initial dump showed it. */
+  initial: { replication?: string; disk?: string; peerDisk?: string; outOfSyncKiB?: number; sentKiB?: number; receivedKiB?: number };
+  /** Index of the first event (the initial dump's end included) with Established + UpToDate/UpToDate, or -1. */
+  settledAt: number;
+  /** Largest `out-of-sync:` seen, dump and changes (KiB). */
+  maxOutOfSyncKiB: number;
+  /** Sync states (SyncSource, SyncTarget, WFBitMap…, Paused…) seen, in order, dump included. */
+  syncStates: string[];
+  skipped: number;
+}
+
+const kib = (v: string | undefined) => (v !== undefined && /^\d+$/u.test(v) ? Number(v) : undefined);
+
+export function traceSettle(events: readonly DrbdEvent[], resource: string): SettleTrace {
+  const t: SettleTrace = { armed: false, initial: {}, settledAt: -1, maxOutOfSyncKiB: 0, syncStates: [], skipped: 0 };
+  let disk: string | undefined;
+  let replication: string | undefined;
+  let peerDisk: string | undefined;
+  const check = (i: number) => {
+    if (t.armed && t.settledAt < 0 && replication === 'Established' && disk === 'UpToDate' && peerDisk === 'UpToDate') t.settledAt = i;
+  };
+  events.forEach((e, i) => {
+    if (e.kind === 'skipped') {
+      t.skipped += e.count;
+      return;
+    }
+    if (e.kind === 'initial-state-done') {
+      t.armed = true;
+      t.initial = { ...t.initial, replication, disk, peerDisk };
+      check(i);
+      return;
+    }
+    if (e.name !== resource) return;
+    if (e.kind === 'device' && e.volume === 0 && e.disk !== undefined) disk = e.disk;
+    if (e.kind === 'peer-device' && e.volume === 0) {
+      if (e.replication !== undefined) {
+        replication = e.replication;
+        if (/^(Sync|PausedSync|WFBitMap)/u.test(replication) && t.syncStates.at(-1) !== replication) t.syncStates.push(replication);
+      }
+      if (e.peerDisk !== undefined) peerDisk = e.peerDisk;
+      const oos = kib(e.props['out-of-sync']);
+      if (oos !== undefined) t.maxOutOfSyncKiB = Math.max(t.maxOutOfSyncKiB, oos);
+      if (!t.armed) {
+        if (oos !== undefined) t.initial.outOfSyncKiB = oos;
+        const sent = kib(e.props['sent']);
+        const received = kib(e.props['received']);
+        if (sent !== undefined) t.initial.sentKiB = sent;
+        if (received !== undefined) t.initial.receivedKiB = received;
+      }
+    }
+    check(i);
+  });
+  return t;
+}
+
+export function describeSettle(t: SettleTrace): string {
+  if (!t.armed) return 'watcher has not dumped its initial state yet';
+  const i = t.initial;
+  const parts = [
+    `found ${i.replication ?? '?'} ${i.disk ?? '?'}/${i.peerDisk ?? '?'}, out-of-sync ${i.outOfSyncKiB ?? '?'} KiB, sent ${i.sentKiB ?? '?'} KiB, received ${i.receivedKiB ?? '?'} KiB`,
+    t.syncStates.length > 0 ? `sync states seen: ${t.syncStates.join(' → ')}` : 'no sync state seen',
+    `max out-of-sync ${t.maxOutOfSyncKiB} KiB`,
+    t.settledAt >= 0 ? `Established UpToDate/UpToDate at event #${t.settledAt + 1}` : 'not settled',
+  ];
+  if (t.skipped > 0) parts.push(`${t.skipped} events skipped`);
+  return parts.join(', ');
+}

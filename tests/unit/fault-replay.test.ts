@@ -1,39 +1,288 @@
-// A deliberately broken step (DRBDLAB_FAULT=wrong-peer-ip: r0.res names 10.255.255.199 for the
-// peer), recorded on real VMs, replayed: the failure must name the step, the node and the state
-// DRBD was last seen in.
+// Deliberate faults, replayed on virtual time.
+// - DRBDLAB_FAULT=wrong-peer-ip, recorded on real VMs (r0.res names 10.255.255.199 for the peer):
+//   the failure must name the step, the node and the state DRBD was last seen in.
+// - Mutations: a recording with a few command outputs changed on purpose, here in the test, so
+//   each pitfall the scenarios assert is shown to turn the run red with the right classification
+//   (failed: DRBD behaved unlike the walkthrough; broken: the harness could not read what it got),
+//   at once (no wait runs out its timeout), while the same recording unchanged stays green.
+//   drbdadm cases mutate real recordings; drbdmanage cases synthetic ones (named so).
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
-import { readRecording } from '../../lib/scenario/recording.js';
+import { performance } from 'node:perf_hooks';
+import { getStatusFromError } from 'allure-js-commons/sdk';
+import { describe, expect, it } from 'vitest';
+import { DrbdlabError, KernelLogError, ResyncAmountError, WaitTimeoutError } from '../../lib/errors.js';
+import { isDrbdParseError } from '../../lib/drbd/errors.js';
+import { DRBDLAB_CATEGORIES, FAILURE_KIND_LABEL, reportStatus, type AllureResult, type AllureStatus } from '../../lib/report/classify.js';
+import type { CommandRecord } from '../../lib/report/command-record.js';
+import { Transcript } from '../../lib/report/transcript.js';
+import type { ScenarioContext } from '../../lib/scenario/define-scenario.js';
+import { failureSnapshot } from '../../lib/scenario/failure-snapshot.js';
+import { checkKernelLogs, markKernelLogs } from '../../lib/scenario/kernel-health.js';
+import { readRecording, type Recording } from '../../lib/scenario/recording.js';
 import { ReplayLab } from '../../lib/scenario/replay-lab.js';
 import { makeStep } from '../../lib/scenario/step.js';
-import { failureSnapshot } from '../../lib/scenario/failure-snapshot.js';
-import { Transcript } from '../../lib/report/transcript.js';
+import { drbdadmHostnamePitfall } from '../../scenarios/steps/drbdadm/hostname.js';
+import { drbdadmRebootPersistence } from '../../scenarios/steps/drbdadm/reboot.js';
+import { drbdadmServices } from '../../scenarios/steps/drbdadm/services.js';
+import { drbdadmWalkthrough } from '../../scenarios/steps/drbdadm/walkthrough.js';
+import { drbdmanageHostnamePitfall } from '../../scenarios/steps/drbdmanage/hostname.js';
+import { drbdmanageRebootPersistence } from '../../scenarios/steps/drbdmanage/reboot.js';
 
-const RECORDING = join(import.meta.dirname, '../../scenarios/recordings/faults/walkthrough.debian12-drbd84.wrong-peer-ip.json');
-const saved = process.env.DRBDLAB_FAULT;
-afterAll(() => {
-  if (saved === undefined) delete process.env.DRBDLAB_FAULT;
-  else process.env.DRBDLAB_FAULT = saved;
-});
+const RECORDINGS = join(import.meta.dirname, '../../scenarios/recordings');
 
 it('a wrong peer IP in r0.res fails naming the step, the node and the state last seen', async () => {
-  process.env.DRBDLAB_FAULT = 'wrong-peer-ip'; // read when the scenario module loads
-  const { drbdadmWalkthrough } = await import('../../scenarios/steps/drbdadm/walkthrough.js');
-  const recording = readRecording(RECORDING);
-  expect(recording.evidence).toBe('real');
+  const saved = process.env.DRBDLAB_FAULT;
+  process.env.DRBDLAB_FAULT = 'wrong-peer-ip'; // read by resFile() when the step writes r0.res
+  try {
+    const recording = readRecording(join(RECORDINGS, 'faults/walkthrough.debian12-drbd84.wrong-peer-ip.json'));
+    expect(recording.evidence).toBe('real');
+    // Recorded before scenarios had their kernel-log check: the body alone.
+    const { err } = await replay(recording, drbdadmWalkthrough, { kernelCheck: false });
+    expect(err).toBeInstanceOf(Error);
+    const message = (err as Error).message;
+    expect(message).toMatch(/^step "20\. create-md and up on drbd1 and drbd2" failed: /);
+    // The node and what DRBD said there …
+    expect(message).toMatch(/drbd2: `sudo drbdadm up r0` exited 10/);
+    expect(message).toContain('IP 10.255.255.199 not found on this host.');
+    // … and the state every node was last seen in.
+    expect(message).toMatch(/DRBD state at failure: drbd1: r0 Secondary disk:Inconsistent peer:Connecting; drbd2: no resources/);
+    // The broken file really is in the recording: the peer address the fault wrote.
+    expect(recording.commands.some((c) => c.command.includes('address 10.255.255.199:7000;'))).toBe(true);
+  } finally {
+    if (saved === undefined) delete process.env.DRBDLAB_FAULT;
+    else process.env.DRBDLAB_FAULT = saved;
+  }
+});
+
+type Body = (ctx: ScenarioContext) => Promise<void>;
+
+/** A change to the outputs of the recorded commands `match` selects. */
+interface Edit {
+  what: string;
+  match: (c: CommandRecord, i: number, all: readonly CommandRecord[]) => boolean;
+  change: (c: CommandRecord) => Partial<Pick<CommandRecord, 'stdout' | 'stderr' | 'exitCode'>>;
+}
+
+interface Mutation {
+  name: string;
+  recording: string;
+  body: Body;
+  edits: Edit[];
+  expected: {
+    status: 'failed' | 'broken';
+    category: string;
+    /** The step that must fail (its title's start). */
+    step: RegExp;
+    message: RegExp;
+    error?: (err: unknown) => boolean;
+  };
+}
+
+const at = (command: string | RegExp, node?: string) => (c: CommandRecord) =>
+  (node === undefined || c.node === node) && (typeof command === 'string' ? c.command === command : command.test(c.command));
+type Pred = (c: CommandRecord) => boolean;
+/** Index of the first record matching, -1 when none. */
+const firstIndex = (all: readonly CommandRecord[], pred: Pred) => all.findIndex(pred);
+/** Index of the last record matching, -1 when none. */
+const lastIndex = (all: readonly CommandRecord[], pred: Pred) => all.reduce((found, c, i) => (pred(c) ? i : found), -1);
+/** Index of the first record from index `from` on matching `pred`, -1 when none. */
+function firstFrom(all: readonly CommandRecord[], from: number, pred: Pred): number {
+  const i = from < 0 ? -1 : all.slice(from).findIndex(pred);
+  return i < 0 ? -1 : from + i;
+}
+/** Index of the first record matching `pred` after the first one matching `after`, -1 when none. */
+const firstAfter = (all: readonly CommandRecord[], after: Pred, pred: Pred) => {
+  const from = firstIndex(all, after);
+  return from < 0 ? -1 : firstFrom(all, from + 1, pred);
+};
+
+const MUTATIONS: Mutation[] = [
+  {
+    name: 'resync never happens: step 22 sees UpToDate/UpToDate with no SyncSource',
+    recording: 'walkthrough.debian12-drbd84.json',
+    body: drbdadmWalkthrough,
+    edits: [{
+      what: 'drop WFBitMapS/SyncSource and the before-resync-source helper from the events2 stream',
+      match: at('cat /tmp/r0.events', 'drbd1'),
+      change: (c) => ({ stdout: c.stdout.split('\n').filter((l) => !/replication:(WFBitMapS|SyncSource)|helper:before-resync-source/u.test(l)).join('\n') }),
+    }],
+    expected: { status: 'failed', category: 'product', step: /^step "22\. resync visible/, message: /replication:SyncSource in the stream \(no SyncSource, not finished, UpToDate\/UpToDate without a sync at event #\d+\)/ },
+  },
+  {
+    name: 'the package enables drbd.service',
+    recording: 'reboot.debian12-drbd84.json',
+    body: drbdadmRebootPersistence,
+    edits: [{
+      what: '`systemctl is-enabled drbd.service` answers enabled before anything enabled it',
+      match: (c, i, all) => at('systemctl is-enabled drbd.service')(c) && i < firstIndex(all, at('sudo systemctl enable drbd.service 2>&1')),
+      change: () => ({ stdout: 'enabled\n', exitCode: 0 }),
+    }],
+    expected: { status: 'failed', category: 'product', step: /^step "24\. drbd\.service is disabled as installed/, message: /drbd1: systemctl is-enabled drbd\.service: expected 'enabled' to be 'disabled'/ },
+  },
+  {
+    name: 'the package enables drbdmanaged.service (synthetic recording)',
+    recording: 'synthetic/reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{
+      what: '`systemctl is-enabled drbdmanaged.service` answers enabled before the first reboot',
+      match: (c, i, all) => at('systemctl is-enabled drbdmanaged.service')(c) && i < firstIndex(all, at('#reboot')),
+      change: () => ({ stdout: 'enabled\n', exitCode: 0 }),
+    }],
+    expected: { status: 'failed', category: 'product', step: /^step "24\. After rebooting the servers/, message: /drbd1: drbdmanaged\.service as installed: expected 'enabled' to be 'disabled'/ },
+  },
+  {
+    name: 'a rename does not break the node: drbdadm still finds r0 under the new name',
+    recording: 'hostname.debian12-drbd84.json',
+    body: drbdadmHostnamePitfall,
+    edits: [{
+      what: 'the first `drbdadm status r0` on drbd2 after its rename answers with the status',
+      match: (c, i, all) => i === firstAfter(all, at('sudo hostnamectl set-hostname drbd2x', 'drbd2'), at('sudo drbdadm status r0', 'drbd2')),
+      change: () => ({ exitCode: 0, stderr: '', stdout: 'r0 role:Secondary\n  disk:UpToDate\n  peer role:Primary\n    replication:Established peer-disk:UpToDate\n\n' }),
+    }],
+    expected: { status: 'failed', category: 'product', step: /^step "10\. after DRBD runs: drbd2 renamed drbd2x/, message: /drbdadm status r0 on drbd2x: exit code: expected \+0 to be 1/ },
+  },
+  {
+    name: 'a rename does not break the node: drbdmanage still knows it (synthetic recording)',
+    recording: 'synthetic/hostname.ubuntu1804-drbd9.json',
+    body: drbdmanageHostnamePitfall,
+    edits: [{
+      what: 'update-pool on the renamed drbd3 succeeds',
+      match: at('sudo drbdmanage update-pool', 'drbd3'),
+      change: (c) => (c.stderr.includes('Error: Object not found') ? { stderr: 'Operation completed successfully\n' } : {}),
+    }],
+    expected: { status: 'failed', category: 'product', step: /^step "10\. Hostname changed after drbdmanage init/, message: /update-pool on drbd3x: error lines/ },
+  },
+  {
+    name: 'a kernel WARNING appears in dmesg during the scenario',
+    recording: 'services.debian12-drbd84.json',
+    body: drbdadmServices,
+    edits: [{
+      what: 'the kernel-log check finds a WARNING on drbd2',
+      match: (c, i, all) => i === lastIndex(all, at(/dmesg --notime/u, 'drbd2')),
+      change: (c) => ({ stdout: `${c.stdout.replace(/\n*$/u, '\n')}WARNING: CPU: 1 PID: 312 at drivers/block/drbd/drbd_req.c:1385 drbd_request_endio+0x1a/0x50 [drbd]\n` }),
+    }],
+    expected: { status: 'failed', category: 'product', step: /^kernel log on drbd2: 1 line\(s\)/, message: /drbd2: WARNING: CPU: 1 PID: 312 at drivers\/block\/drbd\/drbd_req\.c:1385/, error: (e) => e instanceof KernelLogError },
+  },
+  {
+    name: 'a status line no parser knows',
+    recording: 'reboot.debian12-drbd84.json',
+    body: drbdadmRebootPersistence,
+    edits: [{
+      what: 'the first `drbdadm status r0` on drbd1 has a line at an indentation drbdsetup never uses',
+      match: (c, i, all) => i === firstIndex(all, at('sudo drbdadm status r0', 'drbd1')),
+      change: (c) => ({ stdout: c.stdout.replace(/\n*$/u, '\n   quorum:no\n') }),
+    }],
+    // The harness cannot read what DRBD printed: broken (harness), never "DRBD failed", never a pass.
+    expected: { status: 'broken', category: 'harness', step: /^step "precondition: r0 connected and UpToDate with data on it"/, message: /drbdsetup-status: unexpected indentation \(3 spaces\) at line \d+: " {3}quorum:no"/, error: isDrbdParseError },
+  },
+  {
+    name: 'a full resync after the reboot',
+    recording: 'reboot.debian12-drbd84.json',
+    body: drbdadmRebootPersistence,
+    edits: [{
+      what: "drbd1's kernel log of the boot after step 25's reboot shows a resync of the whole 1 GiB",
+      // The step's own read of the boot's log, not the kernel-log check at the end.
+      match: (c, i, all) => i === firstFrom(all, lastIndex(all, at('#reboot', 'drbd1')), at('sudo dmesg --notime', 'drbd1')),
+      change: (c) => ({ stdout: c.stdout.replace(/^(block drbd100: uuid_compare\(\)=.*)$/mu, '$1\nblock drbd100: Began resync as SyncSource (will sync 1048508 KB [262127 bits set]).') }),
+    }],
+    expected: {
+      status: 'failed', category: 'product', step: /^step "25\. after the reboot DRBD resynced only what its bitmap held/,
+      message: /r0: full resync of 1048508 KB after the reboot \(the whole device\); expected a bitmap-based resync under 4096 KB/, error: (e) => e instanceof DrbdlabError && e.cause instanceof ResyncAmountError,
+    },
+  },
+];
+
+describe('mutations: each pitfall turns the replay red, with the right classification, at once', () => {
+  for (const m of MUTATIONS) {
+    it(`${m.name} (${m.recording})`, async () => {
+      const original = readRecording(join(RECORDINGS, m.recording));
+      expect(original.evidence).toBe(m.recording.startsWith('synthetic/') ? 'synthetic' : 'real');
+
+      // Green without the fault, through the same harness …
+      const green = await replay(original, m.body);
+      expect(green.err, 'the unchanged recording replays green').toBeUndefined();
+      expect(green.remaining, 'and uses up the recording').toBe(0);
+
+      // … red with it.
+      const red = await replay(mutate(original, m.edits), m.body);
+      expect(red.err, 'the mutated recording fails').toBeInstanceOf(Error);
+      const err = red.err as Error;
+      const reported = reportedAs(err);
+      expect(reported.status, `reported status (${err.message.split('\n')[0]})`).toBe(m.expected.status);
+      expect(reported.category).toBe(m.expected.category);
+      expect(err.message).toMatch(m.expected.step);
+      expect(err.message).toMatch(m.expected.message);
+      if (m.expected.error) expect(m.expected.error(err), `error type: ${err.name}`).toBe(true);
+      // Quickly: no wait ran out its time, not even on the virtual clock.
+      expect(causes(err).filter((e) => e instanceof WaitTimeoutError)).toEqual([]);
+      expect(red.ms, 'wall time of the failing replay (ms)').toBeLessThan(5_000);
+    });
+  }
+});
+
+/** Runs a scenario body as defineScenario does: kernel-log mark, body, kernel-log check (the body's failure first). */
+async function replay(recording: Recording, body: Body, o = { kernelCheck: true }): Promise<{ err: unknown; ms: number; remaining: number }> {
   const transcript = new Transcript(await mkdtemp(join(tmpdir(), 'fault-replay-')));
   const lab = new ReplayLab(recording, transcript, transcript.redactor);
-  const run = drbdadmWalkthrough({ lab, step: makeStep(transcript, failureSnapshot(lab)), redact: (s) => transcript.addSecret(s) });
-  const err = (await run.then(() => undefined, (e: unknown) => e)) as Error;
-  expect(err).toBeInstanceOf(Error);
-  expect(err.message).toMatch(/^step "20\. create-md and up on drbd1 and drbd2" failed: /);
-  // The node and what DRBD said there …
-  expect(err.message).toMatch(/drbd2: `sudo drbdadm up r0` exited 10/);
-  expect(err.message).toContain('IP 10.255.255.199 not found on this host.');
-  // … and the state every node was last seen in.
-  expect(err.message).toMatch(/DRBD state at failure: drbd1: r0 Secondary disk:Inconsistent peer:Connecting; drbd2: no resources/);
-  // The broken file really is in the recording: the peer address the fault wrote.
-  expect(recording.commands.some((c) => c.command.includes('address 10.255.255.199:7000;'))).toBe(true);
-});
+  const started = performance.now();
+  const err = await (async () => {
+    const ctx = { lab, step: makeStep(transcript, failureSnapshot(lab)), redact: (s: string) => transcript.addSecret(s) };
+    if (!o.kernelCheck) return body(ctx);
+    const marks = await markKernelLogs(lab);
+    const failure = await body(ctx).then(
+      () => undefined,
+      (e: unknown) => ({ e }),
+    );
+    if (!failure) return checkKernelLogs(lab, marks);
+    // After a failure defineScenario still checks the kernel log; only a hit there replaces the error.
+    await checkKernelLogs(lab, marks, failure.e).catch((check: unknown) => {
+      if (check instanceof KernelLogError) throw check;
+    });
+    throw failure.e;
+  })().then(() => undefined, (e: unknown) => e);
+  return { err, ms: performance.now() - started, remaining: lab.remaining.length };
+}
+
+/** The recording with the edits applied; an edit that selects nothing or changes nothing is a broken test. */
+function mutate(recording: Recording, edits: Edit[]): Recording {
+  const copy = structuredClone(recording);
+  for (const edit of edits) {
+    const hits = copy.commands.flatMap((c, i, all) => (edit.match(c, i, all) ? [i] : []));
+    let changed = 0;
+    for (const i of hits) {
+      const c = copy.commands[i]!;
+      const before = JSON.stringify([c.stdout, c.stderr, c.exitCode]);
+      Object.assign(c, edit.change(c));
+      if (JSON.stringify([c.stdout, c.stderr, c.exitCode]) !== before) changed++;
+    }
+    if (changed === 0) throw new Error(`mutation "${edit.what}" changed nothing in the recording (${hits.length} commands selected)`);
+  }
+  return copy;
+}
+
+/**
+ * What the report shows for an error a scenario threw: allure-vitest's verdict from the error
+ * alone, then the kind defineScenario labels a DrbdlabError with (lib/report/classify.ts).
+ */
+function reportedAs(err: Error): { status: AllureStatus | undefined; category: string | undefined } {
+  const labels = err instanceof DrbdlabError ? [{ name: FAILURE_KIND_LABEL, value: err.kind }] : [];
+  const result: AllureResult = { uuid: 'mutation', name: 'mutation', status: getStatusFromError(err) as AllureStatus, labels, statusDetails: { message: err.message } };
+  const status = reportStatus(result);
+  const category = DRBDLAB_CATEGORIES.find((cat) =>
+    cat.matchers.some(
+      (m) =>
+        (!m.statuses || m.statuses.includes(status!)) &&
+        Object.entries(m.labels ?? {}).every(([k, re]) => labels.some((l) => l.name === k && new RegExp(re).test(l.value))) &&
+        (!m.message || new RegExp(m.message).test(err.message)),
+    ),
+  )?.id;
+  return { status, category };
+}
+
+function causes(err: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (let e: unknown = err; e !== undefined && out.length < 10; e = e instanceof Error ? e.cause : undefined) out.push(e);
+  return out;
+}

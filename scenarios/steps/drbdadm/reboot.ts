@@ -1,13 +1,25 @@
 // Scenario 2 on drbdadm: after a reboot with the boot service as installed the resource is
-// down (the walkthrough's step 24); with drbd.service enabled it comes back, data intact.
+// down (the walkthrough's step 24); with drbd.service enabled it comes back, data intact, and
+// resyncs only what its bitmap held: r0 was quiesced (unmounted, Secondary) before the first
+// reboot, so no crashed primary's activity log and no full resync (lab-notes: rebooting a
+// mounted Primary marks the whole 1 GiB out of sync).
+import * as allure from 'allure-js-commons';
 import { expect } from 'vitest';
+import { ResyncAmountError } from '../../../lib/errors.js';
+import { parseEvents2 } from '../../../lib/drbd/events2.js';
+import { Events2Watch } from '../../../lib/drbd/events2-watch.js';
+import { WHOLE_BOOT_COMMAND } from '../../../lib/drbd/kernel-log.js';
+import { AL_EXTENT_KIB, assertBitmapResync, parseResyncLog, resyncVerdict } from '../../../lib/drbd/resync-log.js';
+import { describeSettle, traceSettle, type SettleTrace } from '../../../lib/drbd/resync-trace.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
-import { DEVICE, MOUNT, RES, ensureR0, quiesce, replicas, status, waitUpToDate } from './cluster.js';
+import { pollUntil, scaled } from '../../../lib/wait/poll.js';
+import { DEVICE, MINOR, MOUNT, RES, ensureR0, quiesce, replicas, status, waitUpToDate } from './cluster.js';
 
 export async function drbdadmRebootPersistence(ctx: ScenarioContext): Promise<void> {
   const { lab, step } = ctx;
   const [primary, secondary] = replicas(lab);
   const { checksum } = await ensureR0(ctx);
+  let settle: SettleTrace | undefined;
 
   await step('24. drbd.service is disabled as installed (observed before changing anything)', async () => {
     // The Debian package's default (lab-notes): the pitfall of step 24 comes from the package, not from us.
@@ -37,10 +49,60 @@ export async function drbdadmRebootPersistence(ctx: ScenarioContext): Promise<vo
     }
   });
 
-  await step('25. reboot again: r0 comes back connected and UpToDate, data intact', async () => {
+  await step('25. reboot again: r0 comes back connected and UpToDate by itself', async () => {
     await Promise.all([primary.reboot(), secondary.reboot()]);
+    // drbd.service brought r0 up during the boot, before SSH answers: the watcher sees the state it
+    // finds and what follows; the kernel log (next step) holds the whole boot.
+    const watch = await Events2Watch.start(primary, RES, lab.clock);
+    try {
+      settle = await pollUntil(
+        `${RES} Established UpToDate/UpToDate in the events2 stream after the reboot`,
+        async () => {
+          const t = traceSettle(parseEvents2(await watch.read()), RES);
+          return { done: t.settledAt >= 0, value: t, seen: describeSettle(t) };
+        },
+        { timeoutMs: scaled(180_000), intervalMs: 2_000, clock: lab.clock, target: primary.name, kind: 'product' },
+      );
+      await allure.attachment(`drbdsetup events2 ${RES} on ${primary.name} after the reboot`, await watch.stop(), 'text/plain');
+    } finally {
+      // The watcher must not outlive a failed step; what it saw (or why it could not stop) goes into the report.
+      if (watch.running) {
+        const seen = await watch.stop().catch((err: unknown) => `events2 watcher not stopped: ${String(err)}`);
+        await allure.attachment(`drbdsetup events2 ${RES} on ${primary.name} after the reboot (step failed)`, seen, 'text/plain');
+      }
+    }
+    expect(settle.skipped, 'events dropped by the kernel: the stream may miss a state').toBe(0);
     const res = await waitUpToDate(lab, primary);
     expect(res.role).toBe('Secondary');
+  });
+
+  await step('25. after the reboot DRBD resynced only what its bitmap held, not the whole device', async () => {
+    const logs = [];
+    for (const n of [primary, secondary]) {
+      const kernel = await n.output(WHOLE_BOOT_COMMAND);
+      const log = parseResyncLog(kernel, MINOR);
+      // drbdmeta apply-al (run by drbdadm before attach) reports a crashed primary's activity log here.
+      const unit = await n.exec('sudo journalctl -b -u drbd.service --no-pager -o cat');
+      await allure.attachment(`${n.name}: drbd${MINOR} in this boot's kernel log, drbd.service's journal`, `${log.lines.join('\n')}\n\n${unit.stdout}`, 'text/plain');
+      logs.push({ node: n.name, log });
+    }
+    const verdict = resyncVerdict(logs);
+    await allure.attachment(
+      `resync after the reboot: ${verdict.kind}, ${verdict.kib} KB`,
+      [...verdict.summary, `events2 on ${primary.name}: ${describeSettle(settle!)}`].join('\n'),
+      'text/plain',
+    );
+    // Without a handshake in the log there is nothing to measure: not a pass.
+    for (const { node, log } of logs) expect(log.handshakes.length, `${node}: a sync handshake of drbd${MINOR} in this boot's kernel log`).toBeGreaterThan(0);
+    assertBitmapResync(RES, verdict, AL_EXTENT_KIB);
+    // The stream is a second witness: what it found still out of sync must be as small.
+    if (settle!.maxOutOfSyncKiB >= AL_EXTENT_KIB) {
+      const full = verdict.deviceKiB !== null && settle!.maxOutOfSyncKiB >= verdict.deviceKiB;
+      throw new ResyncAmountError(RES, settle!.maxOutOfSyncKiB, full, AL_EXTENT_KIB, [`events2 on ${primary.name}: ${describeSettle(settle!)}`, ...verdict.summary]);
+    }
+  });
+
+  await step('25. data intact after the reboot', async () => {
     await primary.exec(`sudo drbdadm primary ${RES}`);
     await primary.exec(`sudo mount ${DEVICE} ${MOUNT}`);
     expect((await primary.output(`sudo sha256sum ${MOUNT}/data.bin`)).split(/\s+/)[0]).toBe(checksum);

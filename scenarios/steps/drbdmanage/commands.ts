@@ -8,7 +8,8 @@ export const DATA_DISK = '/dev/vdb';
 /** drbdmanage's default pool: the walkthrough warns the name must not change. */
 export const POOL_VG = 'drbdpool';
 /** r0's device: minor 100, as step 19 asserts. */
-export const R0_DEVICE = '/dev/drbd100';
+export const R0_MINOR = 100;
+export const R0_DEVICE = `/dev/drbd${R0_MINOR}`;
 /** Where the walkthrough's volume is mounted on the primary. */
 export const MOUNT_POINT = '/mnt/r0';
 /** The file step 23 writes and reads back. */

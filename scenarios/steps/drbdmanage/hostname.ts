@@ -7,12 +7,15 @@
 //   server fixes its own node name once, at start-up (server.py DrbdManageServer.__init__:
 //   `self._instance_node_name = os.uname()[1]`). get_instance_node() looks that name up in the
 //   node table of the control volume; a name that is not there gives None. So a running server
-//   does not notice a rename; the next start (a reboot, or `drbdmanage restart`) does. A reboot
-//   is not used here: cloud-init (preserve_hostname: false) would set the lab's name back.
+//   does not notice a rename; the next start (a reboot, or `drbdmanage restart`) does. Restarting
+//   drbdmanaged is that start without a reboot. (On the offline profile cloud-init 22.4 kept a
+//   renamed node's name across a reboot, "assuming user maintained hostname"; bionic's is unmeasured.)
 // - update-pool is the plainest call that needs the local node: server.py update_pool() →
 //   update_pool_data() returns DM_ENOENT when get_instance_node() is None, and the client prints
 //   return codes >= 100 as "Error: " + dm_exc_text(), i.e. `Error: Object not found` (on stderr,
-//   exit 0: drbdmanage_client.py error_msg_text). Success is read from that text.
+//   exit 0: drbdmanage_client.py error_msg_text). Success is read from that text. The walkthrough
+//   shows no output for a renamed node: this exact line comes from drbdmanage's source, and the
+//   replay is of a synthetic recording.
 // - drbd-utils: the resource files drbdmanage writes (drbdmanage_r0.res, drbdctrl.res) have an
 //   `on drbd3 { … }` section per node. drbdadm only uses the section named after this host, so
 //   under the new name `drbdadm status r0` refuses at once with `'r0' not defined in your config
@@ -21,12 +24,14 @@
 // - The rest of the cluster still knows the node only as drbd3: list-nodes on drbd1 has no drbd3x.
 
 import { expect } from 'vitest';
+import { commandErrorLines, notDefinedForThisHost } from '../../../lib/drbd/drbdadm-messages.js';
 import { parseDrbdsetupStatus, parseListNodes } from '../../../lib/drbd/index.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
 import type { ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
+import type { ExecResult } from '../../../lib/ssh/session.js';
 import { scaled } from '../../../lib/wait/poll.js';
 import { cmd, DRBDMANAGED, RENAMED } from './commands.js';
-import { allOk, describeNodes, dm, expectDmOk, NODE_NAMES, pollStrict, r0DeployedEverywhere, unitAnswer, waitForNodes } from './common.js';
+import { allOk, describeNodes, dm, expectDmOk, type DmRun, NODE_NAMES, pollStrict, r0DeployedEverywhere, unitAnswer, waitForNodes } from './common.js';
 import { drbdmanageWalkthrough } from './walkthrough.js';
 
 export async function drbdmanageHostnamePitfall(ctx: ScenarioContext): Promise<void> {
@@ -39,20 +44,19 @@ export async function drbdmanageHostnamePitfall(ctx: ScenarioContext): Promise<v
     await waitForNodes(lab, drbd1, 'drbd1, drbd2, drbd3 ok', allOk(NODE_NAMES));
   });
 
-  await step(`10. Hostname changed after drbdmanage init: drbd3 becomes ${RENAMED}, and drbdmanage no longer knows the node`, async () => {
+  await step(`10. Hostname changed after drbdmanage init: drbd3 becomes ${RENAMED}, and drbdmanage no longer knows the node, for good`, async () => {
     await drbd3.exec(cmd.setHostname(RENAMED));
     expect(await drbd3.output(cmd.hostname), 'hostname').toBe(RENAMED);
 
-    const adm = await drbd3.exec(cmd.drbdadmStatus('r0'), { check: false });
-    expect(adm.exitCode, 'drbdadm status r0 under the new name').not.toBe(0);
-    expect(adm.stderr, 'drbdadm status r0 under the new name').toMatch(/'r0' not defined in your config \(for this host\)/);
+    expectNotDefined(await drbd3.exec(cmd.drbdadmStatus('r0'), { check: false }), `drbdadm status r0 on ${RENAMED}`);
 
     // drbdmanaged picks up the new name when it starts.
     await restartDrbdmanaged(ctx, drbd3);
-    const pool = await dm(drbd3, cmd.dmUpdatePool);
-    expect(pool.result.ok, `update-pool on ${RENAMED} must fail (output: ${`${pool.stdout}${pool.stderr}`.trim()})`).toBe(false);
-    expect(pool.result.errors.length, 'an "Error:" line').toBeGreaterThan(0);
-
+    expectObjectNotFound(await dm(drbd3, cmd.dmUpdatePool), `update-pool on ${RENAMED}`);
+    // Not a server still starting up: a while later the node is still unknown, and nothing renamed it in the cluster.
+    await lab.clock.sleep(STILL_BROKEN_AFTER_MS);
+    expectObjectNotFound(await dm(drbd3, cmd.dmUpdatePool), `update-pool on ${RENAMED}, ${STILL_BROKEN_AFTER_MS / 1000} s later`);
+    expectNotDefined(await drbd3.exec(cmd.drbdadmStatus('r0'), { check: false }), `drbdadm status r0 on ${RENAMED}, ${STILL_BROKEN_AFTER_MS / 1000} s later`);
     const list = parseListNodes((await drbd1.exec(cmd.listNodes, { timeoutMs: 120_000 })).stdout);
     expect(list.map((n) => n.name).sort(), `list-nodes on drbd1 (${describeNodes(list)})`).toEqual([...NODE_NAMES]);
   });
@@ -66,6 +70,27 @@ export async function drbdmanageHostnamePitfall(ctx: ScenarioContext): Promise<v
     expect(parseDrbdsetupStatus(adm.stdout).map((r) => r.name), 'drbdadm status r0 on drbd3 again').toEqual(['r0']);
     await waitForNodes(lab, drbd1, 'drbd1, drbd2, drbd3 ok', allOk(NODE_NAMES), scaled(300_000));
   });
+}
+
+/** How long the renamed node is left before it is checked again: it does not heal by itself. */
+const STILL_BROKEN_AFTER_MS = 30_000;
+
+/**
+ * drbdmanage's answer to a node name missing from its tables: exactly `Error: Object not found`
+ * (dm_exc_text(DM_ENOENT), printed on stderr; the client exits 0), no success line. This text is
+ * drbdmanage's, from its source: the walkthrough itself shows no output for this case.
+ */
+function expectObjectNotFound(run: DmRun, what: string): void {
+  const output = `${run.stdout}${run.stderr}`.trim();
+  expect(run.result.errors, `${what}: error lines (output: ${output})`).toEqual(['Error: Object not found']);
+  expect(run.result.ok, `${what}: no success (output: ${output})`).toBe(false);
+  expect(run.exitCode, `${what}: exit code (drbdmanage exits 0 after a server error)`).toBe(0);
+}
+
+/** drbdadm's exact refusal of r0 on a host its res files do not name. */
+function expectNotDefined(r: ExecResult, what: string): void {
+  expect(r.exitCode, `${what}: exit code`).toBe(1);
+  expect(commandErrorLines(r.stderr), `${what}: stderr`).toEqual([notDefinedForThisHost('r0')]);
 }
 
 /**
