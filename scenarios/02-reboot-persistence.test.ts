@@ -1,5 +1,6 @@
 // Scenario 2: reboot persistence, with the boot service as installed and then enabled.
 import { defineScenario } from '../lib/scenario/define-scenario.js';
+import { R0_UP } from './steps/drbdadm/start.js';
 import { drbdadmRebootPersistence } from './steps/drbdadm/reboot.js';
 
 defineScenario('reboot', async (ctx) => {
@@ -8,4 +9,4 @@ defineScenario('reboot', async (ctx) => {
     return drbdmanageRebootPersistence(ctx);
   }
   return drbdadmRebootPersistence(ctx);
-});
+}, { from: { drbdadm: R0_UP } });

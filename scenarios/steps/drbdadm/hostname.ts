@@ -17,7 +17,7 @@ import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
 import type { ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
 import type { ExecResult } from '../../../lib/ssh/session.js';
 import { scaled } from '../../../lib/wait/poll.js';
-import { MINOR, RES, connected, ensureR0, ensureStorage, replicas, status, waitConnected, waitUpToDate, writeFileCommand } from './cluster.js';
+import { MINOR, RES, connected, ensureStorage, replicas, status, waitConnected, waitUpToDate, writeFileCommand } from './cluster.js';
 
 /** The scratch resource of the "before" case: its own minor and port beside r0. */
 const SCRATCH = { name: 'r1', minor: MINOR + 1, port: 7001, size: '64M' } as const;
@@ -29,7 +29,6 @@ export async function drbdadmHostnamePitfall(ctx: ScenarioContext): Promise<void
   const { lab, step } = ctx;
   const [primary, secondary] = replicas(lab);
   const third = lab.nodes[2]!;
-  await ensureR0(ctx);
   const early = `${third.name}x`;
   const late = `${secondary.name}x`;
 

@@ -13,12 +13,14 @@ import { AL_EXTENT_KIB, assertBitmapResync, parseResyncLog, resyncVerdict } from
 import { describeSettle, traceSettle, type SettleTrace } from '../../../lib/drbd/resync-trace.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
 import { pollUntil, scaled } from '../../../lib/wait/poll.js';
-import { DEVICE, MINOR, MOUNT, RES, ensureR0, quiesce, replicas, status, waitUpToDate } from './cluster.js';
+import { DEVICE, MINOR, MOUNT, RES, quiesce, replicas, status, waitUpToDate } from './cluster.js';
+import { dataChecksum } from './start.js';
 
 export async function drbdadmRebootPersistence(ctx: ScenarioContext): Promise<void> {
   const { lab, step } = ctx;
   const [primary, secondary] = replicas(lab);
-  const { checksum } = await ensureR0(ctx);
+  // Restored at r0-up: the data the starting point wrote, as found before anything reboots.
+  const checksum = await step('precondition: r0 up, data on it (restored at r0-up)', () => dataChecksum(primary));
   let settle: SettleTrace | undefined;
 
   await step('24. drbd.service is disabled as installed (observed before changing anything)', async () => {
