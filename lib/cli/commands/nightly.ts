@@ -9,7 +9,7 @@ import type { ProfileName } from '../../image/profile-names.js';
 import { chooseProfile, choiceLine } from '../../image/profiles.js';
 import { Lab } from '../../lab/lab.js';
 import { clustersFor } from '../../lab/parallelism.js';
-import { describeReaped, sweepLabsOf } from '../../lab/reaper.js';
+import { describeReaped, reapOrphans, sweepLabsOf } from '../../lab/reaper.js';
 import { currentOwner } from '../../host/owner.js';
 import type { LabConfig } from '../../config/lab-schema.js';
 import { ClusterSnapshot, ensureSnapshot } from '../../snapshot/cluster-snapshot.js';
@@ -91,6 +91,8 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     interrupt.release();
     // Clusters of workers that were stopped before they could remove them (an interrupt).
     for (const r of await sweepLabsOf(currentOwner('process'), config.libvirtUri)) say(describeReaped(r));
+    // …and what a stopped worker had half-made of its own (a snapshot being saved).
+    for (const r of await reapOrphans(config.libvirtUri)) say(describeReaped(r));
     await publish(reports, { ...run, shard: o.shard }, say);
   }
   return code;
