@@ -16,6 +16,9 @@ const SSH_MESSAGES = [
   /^Channel is not open/,
   /^No free channels available/,
   /^Connection closed/i,
+  // ssh2: the exec request got no channel because the connection was going away (seen with a
+  // read ECONNRESET right after, on a node just back from a reboot).
+  /^Unable to exec/,
 ];
 
 export function isSshTransportFailure(err: unknown): boolean {
