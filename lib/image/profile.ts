@@ -7,6 +7,11 @@ import type { UpstreamDigest } from './upstream-state.js';
 export interface BaseImage {
   profile: ProfileName;
   disk: string;
+  /**
+   * The template's second disk, when it has one (ubuntu1804-drbd9: partition and VG drbdpool on
+   * it, walkthrough steps 3 and 8): each node's data disk is an overlay on it, as in step 9.
+   */
+  dataDisk?: string;
   digest: string;
   dir: string;
   boot: BootSpec;

@@ -286,6 +286,18 @@ describe('Ubuntu1804Profile.ensureImage', () => {
     expect(said).toEqual([`offline: upstreams not asked; image ubuntu1804-drbd9 ${digest.slice(0, 12)} as cached (built before upstream tracking)`]);
   });
 
+  it("names the template's second disk (data.qcow2) as the clones' data disk, when the image has one", async () => {
+    const recipe = ubuntu1804Recipe();
+    const digest = ubuntuRecipeDigest(recipe);
+    const dir = imageDir('ubuntu1804-drbd9', digest);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify({ digest, disk: join(dir, 'disk.qcow2'), versions: {} }));
+    const p = new Ubuntu1804Profile(async (h) => h, { build: { fetch: noFetch, offline: true } });
+    expect((await p.ensureImage(silent)).dataDisk).toBeUndefined();
+    await writeFile(join(dir, 'data.qcow2'), '');
+    expect((await p.ensureImage(silent)).dataDisk).toBe(join(dir, 'data.qcow2'));
+  });
+
   it('offline with nothing cached: one line that says what to do', async () => {
     const p = new Ubuntu1804Profile(async (h) => h, { build: { fetch: noFetch, offline: true } });
     await expect(p.ensureImage(silent)).rejects.toThrow(

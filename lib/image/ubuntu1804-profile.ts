@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { UpstreamUnavailableError } from '../errors.js';
 import { loadPinnedSet } from './pinning.js';
 import type { BaseImage, GuestProfile } from './profile.js';
@@ -56,9 +58,12 @@ export class Ubuntu1804Profile implements GuestProfile {
       checkUpstream: () => this.checkAvailable(),
       ...(pinnedDir ? { pinnedDir } : {}),
     });
+    // The build keeps the provisioned second disk (VG drbdpool on vdb1) beside disk.qcow2.
+    const dataDisk = join(img.dir, 'data.qcow2');
     return {
       profile: this.name,
       disk: img.disk,
+      ...(existsSync(dataDisk) ? { dataDisk } : {}),
       digest: img.digest,
       dir: img.dir,
       boot: { kind: 'disk' },
