@@ -20,6 +20,7 @@ import { Transcript } from '../report/transcript.js';
 import { ensureKeyPair, knownHostsLine } from '../ssh/keys.js';
 import { pollUntil, setTimeoutScale } from '../wait/poll.js';
 import { bridgeName, domainName, macFor, MGMT_GUEST_IP, networkName, newLabId } from './identity.js';
+import { nodeDataDiskArgs } from './node-disks.js';
 import { keepForUser } from './ownership.js';
 import { ensureLabsRoot, labPaths } from './paths.js';
 import { freeLoopbackPort } from './ports.js';
@@ -206,7 +207,7 @@ export class LabStarter {
         hostKey: hostKey.publicKey,
       });
       await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', this.image.disk, p.rootDisk(n.name)]);
-      await run('qemu-img', ['create', '-q', '-f', 'qcow2', p.dataDisk(n.name), `${this.config.dataDiskGiB * 1024}M`]);
+      await run('qemu-img', nodeDataDiskArgs(this.image, p.dataDisk(n.name), this.config.dataDiskGiB));
       const seed = renderSeed(templates, {
         hostname: n.name,
         instanceId: `drbdlab-${labId}-${n.name}`,
