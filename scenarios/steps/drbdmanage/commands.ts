@@ -5,6 +5,8 @@ import type { JoinCommand } from '../../../lib/drbd/index.js';
 
 /** The walkthrough's second disk (/dev/sdb there; virtio in the lab). */
 export const DATA_DISK = '/dev/vdb';
+/** Its one partition, which holds the template's PV (/dev/sdb1 in the walkthrough, step 3). */
+export const DATA_PARTITION = `${DATA_DISK}1`;
 /** drbdmanage's default pool: the walkthrough warns the name must not change. */
 export const POOL_VG = 'drbdpool';
 /** r0's device: minor 100, as step 19 asserts. */
@@ -28,10 +30,11 @@ export const WALKTHROUGH_VOLUME = '40GB';
 export const cmd = {
   modprobe: 'sudo modprobe drbd',
   procDrbd: 'cat /proc/drbd',
-  /** Machine-readable `vgs drbdpool`: "  drbdpool 40956.00 40956.00" (MiB), exit 5 when missing. */
-  vgs: `sudo vgs --noheadings --nosuffix --units m -o vg_name,vg_size,vg_free ${POOL_VG}`,
-  pvcreate: `sudo pvcreate ${DATA_DISK}`,
-  vgcreate: `sudo vgcreate ${POOL_VG} ${DATA_DISK}`,
+  /**
+   * Machine-readable `vgs drbdpool`, a row per PV: "  drbdpool /dev/vdb1 40956.00 40956.00"
+   * (sizes in MiB), exit 5 when missing.
+   */
+  vgs: `sudo vgs --noheadings --nosuffix --units m -o vg_name,pv_name,vg_size,vg_free ${POOL_VG}`,
   hostname: 'hostname',
   /** `-q`: no yes/no confirmation (drbdmanage_client.py, p_init `-q/--quiet`). */
   init: (ip: string) => `sudo drbdmanage init -q ${ip}`,
