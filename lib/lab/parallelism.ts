@@ -1,6 +1,7 @@
 // How many clusters may run at once on this host: set (DRBDLAB_CLUSTERS), or from its memory and
-// cores. A TCG cluster of three 512 MiB guests holds ≈ 1.8 GB; scenarios spend most of their time
-// waiting on the guests, so a core carries two clusters (measured: README, `npm run bench`).
+// cores. A TCG cluster of three 512 MiB guests holds ≈ 1.8 GB. Under TCG the scenarios are
+// CPU-bound (reboots are full emulated boots): one cluster per core (measured here on 2 cores: the
+// nightly took 578 s with 2 clusters at once, ≈ 770 s with 4 — README).
 export interface HostSize {
   cpus: number;
   memBytes: number;
@@ -11,7 +12,7 @@ const GIB = 1024 ** 3;
 const HOST_RESERVE = 2 * GIB;
 /** QEMU's own overhead per TCG guest beyond its RAM (128 MiB translation cache and more). */
 const PER_GUEST_OVERHEAD = 150 * 1024 ** 2;
-export const CLUSTERS_PER_CORE = 2;
+export const CLUSTERS_PER_CORE = 1;
 
 export function clustersFor(host: HostSize, cluster: { nodes: number; memoryMiB: number }, setting?: string): number {
   if (setting !== undefined && setting !== '') {
