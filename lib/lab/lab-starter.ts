@@ -277,20 +277,8 @@ export class LabStarter {
     await Promise.all(this.state.nodes.map((n) => rm(this.paths.memory(n.name), { force: true })));
   }
 
-  private async restoreNode(n: NodeState): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.virsh.run(['restore', this.paths.memory(n.name), '--xml', this.paths.domainXml(n.name), '--paused'], { timeoutMs: 300_000 });
-        return;
-      } catch (err) {
-        if (!(err instanceof VirshError && err.failure === 'port-in-use') || attempt >= PORT_ATTEMPTS) throw err;
-        const taken = n.sshPort;
-        n.sshPort = await this.pickPort();
-        this.progress(`${n.name}: 127.0.0.1:${taken} was taken by another process; forwarding SSH from 127.0.0.1:${n.sshPort} instead`);
-        await this.writeNodeState();
-        await this.defineDomain(n);
-      }
-    }
+  private restoreNode(n: NodeState): Promise<void> {
+    return this.withNewPortIfTaken(n, () => this.virsh.run(['restore', this.paths.memory(n.name), '--xml', this.paths.domainXml(n.name), '--paused'], { timeoutMs: 300_000 }));
   }
 
   private pickPort(): Promise<number> {
@@ -375,10 +363,15 @@ export class LabStarter {
   }
 
   /** `virsh start`, and a new forwarded port when someone took ours since we chose it. */
-  private async startNode(n: NodeState): Promise<void> {
+  private startNode(n: NodeState): Promise<void> {
+    return this.withNewPortIfTaken(n, () => this.virsh.run(['start', n.domain]));
+  }
+
+  /** Run a start or restore; when another process took the node's forwarded port since we chose it, re-define with a new one and try again. */
+  private async withNewPortIfTaken(n: NodeState, boot: () => Promise<unknown>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.virsh.run(['start', n.domain]);
+        await boot();
         return;
       } catch (err) {
         if (!(err instanceof VirshError && err.failure === 'port-in-use') || attempt >= PORT_ATTEMPTS) throw err;
