@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
-import { debianAptSources, debian12Recipe, extraFromEnv } from './debian12-recipe.js';
+import { recipeDigest } from './cache.js';
+import { DISABLED_UNITS, debianAptSources, debian12Recipe, extraFromEnv } from './debian12-recipe.js';
 
 describe('the Debian recipe\'s apt sources', () => {
   it('the real recipe reads one source, the mirror\'s bookworm, and has no test-only part', () => {
@@ -25,5 +26,27 @@ describe('the Debian recipe\'s apt sources', () => {
       expect(() => extraFromEnv(env)).toThrow(UsageError);
       expect(() => extraFromEnv(env)).toThrow(msg);
     }
+  });
+});
+
+describe('the cluster stack in the Debian recipe (the Pacemaker scenario)', () => {
+  const r = debian12Recipe('http://deb.debian.org/debian');
+
+  it('installs pacemaker, corosync, crmsh and resource-agents, no fencing agents', () => {
+    expect(r.packages).toEqual(expect.arrayContaining(['pacemaker', 'corosync', 'crmsh', 'resource-agents', 'drbd-utils']));
+    expect(r.packages.filter((p) => /fence|pcs/.test(p))).toEqual([]);
+  });
+
+  it('disables corosync, pacemaker and logd in the image and fails the build if one stays enabled', () => {
+    expect(DISABLED_UNITS).toEqual(['corosync.service', 'pacemaker.service', 'logd.service']);
+    expect(r.customize).toContain('chroot "$root" systemctl disable --quiet corosync.service pacemaker.service logd.service');
+    expect(r.customize).toMatch(/for u in corosync\.service pacemaker\.service logd\.service; do\n {2}if chroot "\$root" systemctl is-enabled --quiet "\$u"; then .* exit 1; fi/);
+  });
+
+  it('is another image than the recipe without them (content-addressed)', () => {
+    const cluster = new Set(['pacemaker', 'corosync', 'crmsh', 'resource-agents']);
+    const before = { ...r, packages: r.packages.filter((p) => !cluster.has(p)), customize: r.customize.replace(/# Cluster stack[^]*?done\n/, '') };
+    expect(before.customize).not.toContain('systemctl');
+    expect(recipeDigest(before)).not.toBe(recipeDigest(r));
   });
 });

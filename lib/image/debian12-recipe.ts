@@ -26,7 +26,19 @@ export const DEBIAN12_PACKAGES = [
   'systemd-sysv', 'udev', 'dbus', 'kmod', 'linux-image-cloud-amd64', 'initramfs-tools',
   'openssh-server', 'cloud-init', 'netplan.io', 'lvm2', 'drbd-utils', 'sudo', 'iproute2',
   'iputils-ping', 'procps', 'e2fsprogs', 'qemu-guest-agent', 'python3-yaml', 'less',
+  // The Pacemaker scenario (walkthrough step 26). crmsh, not pcs: LINBIT's DRBD guides use it on
+  // Debian, and it configures the CIB locally without pcsd (a Ruby daemon, more to boot under
+  // TCG). resource-agents has ocf:heartbeat:Filesystem; ocf:linbit:drbd ships in drbd-utils.
+  // No fence-agents: the lab has no fencing device (stonith-enabled=false, see lib/pacemaker).
+  'pacemaker', 'corosync', 'crmsh', 'resource-agents',
 ];
+
+/**
+ * Installed but never started at boot: every daemon costs boot time under TCG, and a node that
+ * comes back from a failure must not rejoin the cluster by itself (the scenario starts them).
+ * cluster-glue's logd comes with resource-agents and serves nothing here.
+ */
+export const DISABLED_UNITS = ['corosync.service', 'pacemaker.service', 'logd.service'];
 
 const CUSTOMIZE = String.raw`set -eu
 root="$1"
@@ -61,6 +73,11 @@ PY
 for t in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer man-db.timer \
          e2scrub_reap.service lvm2-monitor.service; do
   ln -sf /dev/null "$root/etc/systemd/system/$t"
+done
+# Cluster stack installed, not enabled (DISABLED_UNITS): the package scripts enabled them.
+chroot "$root" systemctl disable --quiet ${DISABLED_UNITS.join(' ')}
+for u in ${DISABLED_UNITS.join(' ')}; do
+  if chroot "$root" systemctl is-enabled --quiet "$u"; then echo "$u still enabled" >&2; exit 1; fi
 done
 # Smaller initrd: only the drivers a virtio guest needs (faster to load under TCG).
 sed -i 's/^MODULES=.*/MODULES=list/' "$root/etc/initramfs-tools/initramfs.conf"
