@@ -32,8 +32,8 @@ describe('the Debian recipe\'s apt sources', () => {
 describe('the cluster stack in the Debian recipe (the Pacemaker scenario)', () => {
   const r = debian12Recipe('http://deb.debian.org/debian');
 
-  it('installs pacemaker, corosync, crmsh and resource-agents, no fencing agents', () => {
-    expect(r.packages).toEqual(expect.arrayContaining(['pacemaker', 'corosync', 'crmsh', 'resource-agents', 'drbd-utils']));
+  it('installs pacemaker, corosync, crmsh, resource-agents and psmisc (fuser, for Filesystem), no fencing agents', () => {
+    expect(r.packages).toEqual(expect.arrayContaining(['pacemaker', 'corosync', 'crmsh', 'resource-agents', 'psmisc', 'drbd-utils']));
     expect(r.packages.filter((p) => /fence|pcs/.test(p))).toEqual([]);
   });
 
@@ -44,7 +44,7 @@ describe('the cluster stack in the Debian recipe (the Pacemaker scenario)', () =
   });
 
   it('is another image than the recipe without them (content-addressed)', () => {
-    const cluster = new Set(['pacemaker', 'corosync', 'crmsh', 'resource-agents']);
+    const cluster = new Set(['pacemaker', 'corosync', 'crmsh', 'resource-agents', 'psmisc']);
     const before = { ...r, packages: r.packages.filter((p) => !cluster.has(p)), customize: r.customize.replace(/# Cluster stack[^]*?done\n/, '') };
     expect(before.customize).not.toContain('systemctl');
     expect(recipeDigest(before)).not.toBe(recipeDigest(r));

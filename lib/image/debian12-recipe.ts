@@ -30,7 +30,9 @@ export const DEBIAN12_PACKAGES = [
   // Debian, and it configures the CIB locally without pcsd (a Ruby daemon, more to boot under
   // TCG). resource-agents has ocf:heartbeat:Filesystem; ocf:linbit:drbd ships in drbd-utils.
   // No fence-agents: the lab has no fencing device (stonith-enabled=false, see lib/pacemaker).
-  'pacemaker', 'corosync', 'crmsh', 'resource-agents',
+  // psmisc: Filesystem checks for fuser at every call and answers "not installed" without it,
+  // which bans the file system from the node (seen: probe rc 5, "couldn't find command: fuser").
+  'pacemaker', 'corosync', 'crmsh', 'resource-agents', 'psmisc',
 ];
 
 /**
