@@ -177,3 +177,20 @@ export class DataIntegrityError extends DrbdlabError {
     super(`${node}: acknowledged data not intact after the fault: ${summary}\n  ${problems.slice(0, 6).join('\n  ')}`);
   }
 }
+
+/**
+ * Pacemaker cannot bring a resource where the scenario needs it any more: a start that failed
+ * on the only node left for it (start-failure-is-fatal bans it there), so waiting longer would
+ * only run out the timeout. A product failure: the cluster did not fail over.
+ */
+export class ClusterResourceError extends DrbdlabError {
+  override readonly kind = 'product';
+  constructor(
+    readonly resource: string,
+    readonly node: string,
+    readonly reason: string,
+    readonly lastSeen: string,
+  ) {
+    super(`${resource} on ${node}: ${reason}\n  cluster: ${lastSeen}`);
+  }
+}
