@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { getStatusFromError } from 'allure-js-commons/sdk';
 import { describe, expect, it } from 'vitest';
-import { DrbdlabError, KernelLogError, ResyncAmountError, WaitTimeoutError } from '../../lib/errors.js';
+import { ClusterResourceError, DataIntegrityError, DrbdlabError, KernelLogError, ResyncAmountError, WaitTimeoutError } from '../../lib/errors.js';
 import { isDrbdParseError } from '../../lib/drbd/errors.js';
 import { DRBDLAB_CATEGORIES, FAILURE_KIND_LABEL, reportStatus, type AllureResult, type AllureStatus } from '../../lib/report/classify.js';
 import type { CommandRecord } from '../../lib/report/command-record.js';
@@ -24,6 +24,7 @@ import { readRecording, type Recording } from '../../lib/scenario/recording.js';
 import { ReplayLab } from '../../lib/scenario/replay-lab.js';
 import { makeStep } from '../../lib/scenario/step.js';
 import { drbdadmHostnamePitfall } from '../../scenarios/steps/drbdadm/hostname.js';
+import { drbdadmPacemakerFailover } from '../../scenarios/steps/drbdadm/pacemaker.js';
 import { drbdadmRebootPersistence } from '../../scenarios/steps/drbdadm/reboot.js';
 import { drbdadmServices } from '../../scenarios/steps/drbdadm/services.js';
 import { drbdadmWalkthrough } from '../../scenarios/steps/drbdadm/walkthrough.js';
@@ -192,6 +193,36 @@ const MUTATIONS: Mutation[] = [
       message: /r0: full resync of 1048508 KB after the reboot \(the whole device\); expected a bitmap-based resync under 4096 KB/, error: (e) => e instanceof DrbdlabError && e.cause instanceof ResyncAmountError,
     },
   },
+  {
+    name: 'a failover that never mounts: the file system fails to start on the survivor',
+    recording: 'pacemaker-failover.debian12-drbd84.json',
+    body: drbdadmPacemakerFailover,
+    edits: [{
+      what: 'every crm_mon after the power-off shows p_fs_r0 stopped and its start failed on the node asked (the survivor)',
+      match: (c, i, all) => c.command === 'sudo crm_mon -1 --output-as=xml' && c.exitCode === 0 && i > firstIndex(all, at('#power off')),
+      change: (c) => ({ stdout: fsStartFailed(c.stdout, c.node) }),
+    }],
+    expected: {
+      status: 'failed', category: 'product', step: /^step "26\. power off drbd\d from the host; Pacemaker promotes drbd\d and mounts r0 there" failed: /,
+      message: /p_fs_r0 on drbd\d: start failed \(p_fs_r0_start_0: Couldn't mount device \[\/dev\/drbd100\] as \/mnt\/r0, error\); it may not start there again/,
+      error: (e) => e instanceof DrbdlabError && e.cause instanceof ClusterResourceError,
+    },
+  },
+  {
+    name: 'an acknowledged record missing on the new primary after the failover',
+    recording: 'pacemaker-failover.debian12-drbd84.json',
+    body: drbdadmPacemakerFailover,
+    edits: [{
+      what: 'the checker on the survivor finds only the first 10 records (the acknowledged ones after them are gone)',
+      match: at(/^sudo python3 \/root\/drbdlab-probe-check\.py /u),
+      change: () => ({ stdout: `size ${10 * 4096}\nok 0-9\nend` }),
+    }],
+    expected: {
+      status: 'failed', category: 'product', step: /^step "26\. every record the probe acknowledged on drbd\d is intact on drbd\d" failed: /,
+      message: /drbd\d: acknowledged data not intact after the fault: .*\n\s+\d+ acknowledged record\(s\) missing: the file holds 10 whole records, \d+ were acknowledged/,
+      error: (e) => e instanceof DrbdlabError && e.cause instanceof DataIntegrityError,
+    },
+  },
 ];
 
 describe('mutations: each pitfall turns the replay red, with the right classification, at once', () => {
@@ -284,5 +315,17 @@ function reportedAs(err: Error): { status: AllureStatus | undefined; category: s
 function causes(err: unknown): unknown[] {
   const out: unknown[] = [];
   for (let e: unknown = err; e !== undefined && out.length < 10; e = e instanceof Error ? e.cause : undefined) out.push(e);
+  return out;
+}
+
+/** crm_mon XML with p_fs_r0 stopped and a failed start of it on `node` (what a file system that cannot mount leaves). */
+function fsStartFailed(xml: string, node: string): string {
+  const stopped = xml.replace(
+    /<resource id="p_fs_r0" ([^>]*?)role="\w+" active="\w+"([^>]*?)nodes_running_on="\d+"(?:\/>|>[^]*?<\/resource>)/u,
+    '<resource id="p_fs_r0" $1role="Stopped" active="false"$2nodes_running_on="0"/>',
+  );
+  const failure = `<failure op_key="p_fs_r0_start_0" node="${node}" exitstatus="error" exitreason="Couldn't mount device [/dev/drbd100] as /mnt/r0" exitcode="1" call="40" status="complete" queued="0" exec="120" interval="0" task="start"/>`;
+  const out = stopped.includes('<failures>') ? stopped.replace('<failures>', `<failures>\n    ${failure}`) : stopped.replace('<bans>', `<failures>\n    ${failure}\n  </failures>\n  <bans>`);
+  if (out === xml || !out.includes(failure)) throw new Error('fsStartFailed: crm_mon XML without p_fs_r0 or a place for <failures>');
   return out;
 }
