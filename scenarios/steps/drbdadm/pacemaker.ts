@@ -9,7 +9,7 @@ import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
 import type { ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
 import { renderCorosyncConf } from '../../../lib/pacemaker/corosync-conf.js';
 import { crmIds, renderCrmConfig } from '../../../lib/pacemaker/crm-config.js';
-import { cloneRunningOn, promotedOn, startedOn, type CrmStatus } from '../../../lib/pacemaker/crm-mon.js';
+import { cloneRunningOn, promotedOn, startedOn } from '../../../lib/pacemaker/crm-mon.js';
 import { failoverHopeless, servesOn } from '../../../lib/pacemaker/failover.js';
 import { settledWith } from '../../../lib/pacemaker/settle.js';
 import { splitBrainLines } from '../../../lib/pacemaker/split-brain.js';
@@ -121,7 +121,6 @@ export async function drbdadmPacemakerFailover(ctx: ScenarioContext): Promise<vo
     await waitAcked(lab, failed, PROBE_RECORDS_BEFORE_CUT, `${PROBE_RECORDS_BEFORE_CUT} records acknowledged before the power cut`);
   });
 
-  let failoverMs = 0;
   await step(`26. power off ${failed.name} from the host; Pacemaker promotes ${survivor.name} and mounts r0 there`, async () => {
     await failed.powerOff();
     const t0 = lab.clock.now();
@@ -131,7 +130,7 @@ export async function drbdadmPacemakerFailover(ctx: ScenarioContext): Promise<vo
       (x) => servesOn(x, RES, survivor.name),
       { clock: lab.clock, timeoutMs: scaled(240_000), intervalMs: 2_000, hopeless: (x) => failoverHopeless(x, RES, survivor.name) },
     );
-    failoverMs = lab.clock.now() - t0;
+    const failoverMs = lab.clock.now() - t0;
     await allure.attachment('crm_mon after the failover', xml, 'application/xml');
     await allure.attachment(`failover time: ${(failoverMs / 1000).toFixed(1)} s`, `power-off of ${failed.name} (virsh destroy) to ${MOUNT} mounted on ${survivor.name} as crm_mon shows it: ${(failoverMs / 1000).toFixed(1)} s (crm_mon polled every 2 s; corosync token ${TOKEN_MS} ms)\n`, 'text/plain');
     await allure.parameter('failover seconds', (failoverMs / 1000).toFixed(1));
@@ -161,15 +160,13 @@ export async function drbdadmPacemakerFailover(ctx: ScenarioContext): Promise<vo
     await checkProbe(survivor, acks);
   });
 
-  let settled: CrmStatus | undefined;
   await step(`26. the cluster settles: ${RES} connected, UpToDate on both, ${survivor.name} still promoted, no split brain`, async () => {
-    const { status: s, xml } = await waitForCluster(
+    const { status: settled, xml } = await waitForCluster(
       survivor,
       `${failed.name} back as unpromoted, ${survivor.name} promoted with ${ids.fs}`,
       (x) => settledWith(x, RES, survivor.name, failed.name),
       { clock: lab.clock, timeoutMs: scaled(300_000) },
     );
-    settled = s;
     await allure.attachment('crm_mon after the return', xml, 'application/xml');
     const res = await waitUpToDate(lab, survivor);
     expect(res.role).toBe('Primary');
