@@ -1,7 +1,7 @@
 // The two looks a lab takes at a node while it boots: is cloud-init done, and which boot is it.
 // Apart from StartedNode so they can be run against a fake session and a fake clock.
 
-import { CloudInitError, WaitTimeoutError } from '../errors.js';
+import { CloudInitError, CommandTimeoutError } from '../errors.js';
 import type { NodeSession } from '../ssh/session.js';
 import type { Observation } from '../wait/poll.js';
 
@@ -34,9 +34,9 @@ export function readCloudInit(node: string, stdout: string): Observation<void> {
 async function probe(session: ProbeSession, command: string, check: boolean) {
   if (!session.connected) await session.connect(15_000);
   try {
-    return await session.exec(command, { timeoutMs: 15_000, check });
+    return await session.exec(command, { timeoutMs: 15_000, check, kind: 'infrastructure' });
   } catch (err) {
-    if (err instanceof WaitTimeoutError && err.target === session.node) return undefined;
+    if (err instanceof CommandTimeoutError && err.node === session.node) return undefined;
     throw err;
   }
 }

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { getStatusFromError } from 'allure-js-commons/sdk';
 import { describe, expect, it } from 'vitest';
-import { DrbdlabError, KernelLogError, ResyncAmountError, WaitTimeoutError } from '../../lib/errors.js';
+import { CommandTimeoutError, DrbdlabError, KernelLogError, RemoteCommandError, ResyncAmountError, WaitTimeoutError } from '../../lib/errors.js';
 import { isDrbdParseError } from '../../lib/drbd/errors.js';
 import { DRBDLAB_CATEGORIES, FAILURE_KIND_LABEL, reportStatus, type AllureResult, type AllureStatus } from '../../lib/report/classify.js';
 import type { CommandRecord } from '../../lib/report/command-record.js';
@@ -62,7 +62,7 @@ type Body = (ctx: ScenarioContext) => Promise<void>;
 interface Edit {
   what: string;
   match: (c: CommandRecord, i: number, all: readonly CommandRecord[]) => boolean;
-  change: (c: CommandRecord) => Partial<Pick<CommandRecord, 'stdout' | 'stderr' | 'exitCode'>>;
+  change: (c: CommandRecord) => Partial<Pick<CommandRecord, 'stdout' | 'stderr' | 'exitCode' | 'timedOut'>>;
 }
 
 interface Mutation {
@@ -192,6 +192,37 @@ const MUTATIONS: Mutation[] = [
       message: /r0: full resync of 1048508 KB after the reboot \(the whole device\); expected a bitmap-based resync under 4096 KB/, error: (e) => e instanceof DrbdlabError && e.cause instanceof ResyncAmountError,
     },
   },
+  {
+    name: 'a DRBD command hangs: `drbdadm up r0` on drbd2 never answers',
+    recording: 'walkthrough.debian12-drbd84.json',
+    body: drbdadmWalkthrough,
+    edits: [{
+      what: 'the first `sudo drbdadm up r0` on drbd2 times out (as the session records a command past its deadline)',
+      match: (c, i, all) => i === firstIndex(all, at('sudo drbdadm up r0', 'drbd2')),
+      change: () => ({ timedOut: true, exitCode: null, stdout: '', stderr: '' }),
+    }],
+    // DRBD's side, marked timed out: failed, in its own category, never "broken" as a boot timeout would be.
+    expected: {
+      status: 'failed', category: 'product-timeout', step: /^step "20\. create-md and up on drbd1 and drbd2"/,
+      message: /drbd2: `sudo drbdadm up r0` timed out after \d+ s/, error: (e) => causes(e).some((x) => x instanceof CommandTimeoutError && x.kind === 'product'),
+    },
+  },
+  {
+    name: 'a setup helper fails: lvcreate on drbd2 finds no room',
+    recording: 'walkthrough.debian12-drbd84.json',
+    body: drbdadmWalkthrough,
+    edits: [{
+      what: "drbd2's lvcreate of r0 exits 5",
+      match: at('sudo lvcreate --yes --wipesignatures y -n r0 -L 1G drbdpool', 'drbd2'),
+      change: () => ({ exitCode: 5, stdout: '', stderr: '  Volume group "drbdpool" has insufficient free space (255 extents): 256 required.\n' }),
+    }],
+    // The lab could not be set up: broken (infrastructure), not "DRBD failed".
+    expected: {
+      status: 'broken', category: 'infra-other', step: /^step "18\. resource r0: a logical volume on each replica/,
+      message: /drbd2: `sudo lvcreate --yes --wipesignatures y -n r0 -L 1G drbdpool` exited 5\n {2}Volume group "drbdpool" has insufficient free space/,
+      error: (e) => causes(e).some((x) => x instanceof RemoteCommandError && x.kind === 'infrastructure'),
+    },
+  },
 ];
 
 describe('mutations: each pitfall turns the replay red, with the right classification, at once', () => {
@@ -253,9 +284,9 @@ function mutate(recording: Recording, edits: Edit[]): Recording {
     let changed = 0;
     for (const i of hits) {
       const c = copy.commands[i]!;
-      const before = JSON.stringify([c.stdout, c.stderr, c.exitCode]);
+      const before = JSON.stringify([c.stdout, c.stderr, c.exitCode, c.timedOut]);
       Object.assign(c, edit.change(c));
-      if (JSON.stringify([c.stdout, c.stderr, c.exitCode]) !== before) changed++;
+      if (JSON.stringify([c.stdout, c.stderr, c.exitCode, c.timedOut]) !== before) changed++;
     }
     if (changed === 0) throw new Error(`mutation "${edit.what}" changed nothing in the recording (${hits.length} commands selected)`);
   }

@@ -18,7 +18,7 @@ import { writeBrokenLabResult } from '../../report/broken-result.js';
 import { reportStatus, type AllureResult } from '../../report/classify.js';
 import { EXIT } from '../exit-codes.js';
 import { dyingWithParent } from '../../exec/run.js';
-import { abortOnSignals } from '../interrupt.js';
+import { abortOnSignals, interruptedAt, interruptedBy } from '../interrupt.js';
 import { formatShard, type Shard } from '../../report/shard.js';
 import type { RunInfo } from '../../report/run-info.js';
 
@@ -66,7 +66,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
       snapshot = made.snapshot;
       say(`snapshot ${snapshot.point} ${snapshot.manifest.digest.slice(0, 12)} ${made.created ? 'made' : 'cached'}: ${JSON.stringify(snapshot.manifest.timings)}`);
     } catch (err) {
-      say(`lab could not be built: ${(err as Error).message}`);
+      say(interrupt.signal.aborted ? `lab setup cancelled (${interruptedBy}): no verdict` : `lab could not be built: ${(err as Error).message}`);
       await writeBrokenLabResult(join(reports, 'allure-results'), (err as Error).message, { profile: choice.profile.name }, t0);
       return (code = err instanceof UsageError && !interrupt.signal.aborted ? EXIT.usage : EXIT.broken);
     }
@@ -86,9 +86,11 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
       cancelSignal: interrupt.signal,
     });
     code = await classifyRun(tests.exitCode ?? 1, join(reports, 'allure-results'));
-    say(`scenarios: ${code === EXIT.ok ? 'all passed' : code === EXIT.failed ? 'failed' : 'broken (lab/infrastructure)'}`);
+    say(`scenarios: ${interrupt.signal.aborted ? `cancelled (${interruptedBy}): no verdict` : code === EXIT.ok ? 'all passed' : code === EXIT.failed ? 'failed' : 'broken (lab/infrastructure)'}`);
   } finally {
     interrupt.release();
+    // Ctrl-C or SIGTERM: neither failed nor broken; the report says cancelled (the exit status says the signal).
+    if (interruptedBy && interruptedAt) run.cancelled = { signal: interruptedBy, at: interruptedAt };
     // Clusters of workers that were stopped before they could remove them (an interrupt).
     for (const r of await sweepLabsOf(currentOwner('process'), config.libvirtUri)) say(describeReaped(r));
     // …and what a stopped worker had half-made of its own (a snapshot being saved).
