@@ -65,6 +65,17 @@ function waitReady(session: ScriptedSession, clock = new FakeClock()) {
 }
 
 describe('readCloudInit', () => {
+  it('after the first boot (cloud-init disabled by the node itself): ready when systemd says the boot is over', () => {
+    const later = 'cloud-init: disabled\nfirst boot: finished\n';
+    expect(readCloudInit('drbd1', `${later}running\n`)).toEqual({ done: true, seen: 'boot finished (running; cloud-init disabled after the first boot)' });
+    expect(readCloudInit('drbd1', `${later}degraded\n`).done).toBe(true);
+    expect(readCloudInit('drbd1', `${later}stopping\n`)).toEqual({ done: false, seen: 'SSH up, systemd stopping' });
+    // `is-system-running --wait` past the probe's deadline prints nothing: not yet.
+    expect(readCloudInit('drbd1', later)).toEqual({ done: false, seen: 'SSH up, systemd starting' });
+  });
+  it('cloud-init disabled without a finished first boot ends the wait: the node never got its identity', () => {
+    expect(() => readCloudInit('drbd1', 'cloud-init: disabled\n')).toThrow(/disabled but never finished a first boot/);
+  });
   it('result.json without errors is done; `cloud-init status` running is not yet', () => {
     expect(readCloudInit('drbd1', RESULT_OK)).toEqual({ done: true, seen: 'cloud-init done' });
     expect(readCloudInit('drbd1', 'status: running')).toEqual({ done: false, seen: 'SSH up, cloud-init status: running' });

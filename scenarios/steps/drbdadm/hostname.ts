@@ -84,7 +84,8 @@ export async function drbdadmHostnamePitfall(ctx: ScenarioContext): Promise<void
 
   await step(`10. where it bites: ${late} reboots and cannot bring ${RES} up; ${primary.name} keeps waiting for its peer`, async () => {
     await secondary.reboot();
-    // cloud-init leaves a name it did not set ("assuming user maintained hostname", lab-notes).
+    // The name hostnamectl wrote to /etc/hostname survives: cloud-init, which would set it from its
+    // metadata, disabled itself after the first boot (and kept a changed name anyway, lab-notes).
     expect(await secondary.output('hostname'), 'the new name survives the reboot').toBe(late);
     expect(await connectionState(secondary), `${late}: /proc/drbd minor ${MINOR} after the reboot`).toBeNull();
     const watch = await Events2Watch.start(primary, RES, lab.clock);
