@@ -156,6 +156,6 @@ function describeDevice(log: DeviceResyncLog): string {
  * A bitmap-based resync (or none) of less than `limitKiB`; otherwise a ResyncAmountError (a
  * product failure) naming the amount and what each node logged.
  */
-export function assertBitmapResync(resource: string, v: ResyncVerdict, limitKiB: number): void {
-  if (v.kind === 'full' || v.kib >= limitKiB) throw new ResyncAmountError(resource, v.kib, v.kind === 'full', limitKiB, v.summary);
+export function assertBitmapResync(resource: string, v: ResyncVerdict, limitKiB: number, after?: string): void {
+  if (v.kind === 'full' || v.kib >= limitKiB) throw new ResyncAmountError(resource, v.kib, v.kind === 'full', limitKiB, v.summary, after);
 }
