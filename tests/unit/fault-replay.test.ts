@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { getStatusFromError } from 'allure-js-commons/sdk';
 import { describe, expect, it } from 'vitest';
-import { DrbdlabError, KernelLogError, ResyncAmountError, WaitTimeoutError } from '../../lib/errors.js';
+import { DataIntegrityError, DrbdlabError, KernelLogError, ResyncAmountError, WaitTimeoutError } from '../../lib/errors.js';
 import { isDrbdParseError } from '../../lib/drbd/errors.js';
 import { DRBDLAB_CATEGORIES, FAILURE_KIND_LABEL, reportStatus, type AllureResult, type AllureStatus } from '../../lib/report/classify.js';
 import type { CommandRecord } from '../../lib/report/command-record.js';
@@ -24,6 +24,7 @@ import { readRecording, type Recording } from '../../lib/scenario/recording.js';
 import { ReplayLab } from '../../lib/scenario/replay-lab.js';
 import { makeStep } from '../../lib/scenario/step.js';
 import { drbdadmHostnamePitfall } from '../../scenarios/steps/drbdadm/hostname.js';
+import { drbdadmLinkCut } from '../../scenarios/steps/drbdadm/link-cut.js';
 import { drbdadmRebootPersistence } from '../../scenarios/steps/drbdadm/reboot.js';
 import { drbdadmServices } from '../../scenarios/steps/drbdadm/services.js';
 import { drbdadmWalkthrough } from '../../scenarios/steps/drbdadm/walkthrough.js';
@@ -190,6 +191,38 @@ const MUTATIONS: Mutation[] = [
     expected: {
       status: 'failed', category: 'product', step: /^step "25\. after the reboot DRBD resynced only what its bitmap held/,
       message: /r0: full resync of 1048508 KB after the reboot \(the whole device\); expected a bitmap-based resync under 4096 KB/, error: (e) => e instanceof DrbdlabError && e.cause instanceof ResyncAmountError,
+    },
+  },
+  {
+    name: 'link cut: an acknowledged record missing from the peer after the switch',
+    recording: 'link-cut.debian12-drbd84.json',
+    body: drbdadmLinkCut,
+    edits: [{
+      what: "the checker on drbd2 finds the file one record short (the last acknowledged record gone)",
+      match: at(/^sudo python3 \/root\/drbdlab-probe-check\.py /u, 'drbd2'),
+      change: (c) => {
+        const [, size, last] = /^size (\d+)\nok 0-(\d+)\nend$/u.exec(c.stdout.trim()) ?? [];
+        return size && last ? { stdout: `size ${Number(size) - 4096}\nok 0-${Number(last) - 1}\nend\n` } : {};
+      },
+    }],
+    expected: {
+      status: 'failed', category: 'product', step: /^step "6\. switch primaries: drbd2 holds every acknowledged record/,
+      message: /drbd2: acknowledged data not intact after the fault: \d+ acknowledged, \d+ of them intact.*\n {2}1 acknowledged record\(s\) missing/, error: (e) => e instanceof DrbdlabError && e.cause instanceof DataIntegrityError,
+    },
+  },
+  {
+    name: 'link cut: a full resync when the link comes back',
+    recording: 'link-cut.debian12-drbd84.json',
+    body: drbdadmLinkCut,
+    edits: [{
+      what: "drbd1's kernel log since the link came back shows a resync of the whole 1 GiB",
+      match: (c, i, all) => i === firstAfter(all, at('#link up', 'drbd1'), at(/dmesg --notime \| tail -n \+/u, 'drbd1')),
+      change: (c) => ({ stdout: c.stdout.replace(/Began resync as SyncSource \(will sync \d+ KB \[\d+ bits set\]\)\./u, 'Began resync as SyncSource (will sync 1048508 KB [262127 bits set]).') }),
+    }],
+    expected: {
+      status: 'failed', category: 'product', step: /^step "5\. only the blocks written while cut were resynced/,
+      // The log since the cut has no `size =` line (printed at attach), so the amount alone says it: 1 GiB.
+      message: /r0: resync of 1048508 KB after the link came back; expected a bitmap-based resync under 65536 KB\n {2}drbd1: .*began resync as SyncSource: 1048508 KB/, error: (e) => e instanceof DrbdlabError && e.cause instanceof ResyncAmountError,
     },
   },
 ];
