@@ -25,6 +25,7 @@ import { ReplayLab } from '../../lib/scenario/replay-lab.js';
 import { makeStep } from '../../lib/scenario/step.js';
 import { drbdadmHostnamePitfall } from '../../scenarios/steps/drbdadm/hostname.js';
 import { drbdadmLinkCut } from '../../scenarios/steps/drbdadm/link-cut.js';
+import { drbdadmSplitBrain } from '../../scenarios/steps/drbdadm/split-brain.js';
 import { drbdadmRebootPersistence } from '../../scenarios/steps/drbdadm/reboot.js';
 import { drbdadmServices } from '../../scenarios/steps/drbdadm/services.js';
 import { drbdadmWalkthrough } from '../../scenarios/steps/drbdadm/walkthrough.js';
@@ -98,6 +99,12 @@ const firstAfter = (all: readonly CommandRecord[], after: Pred, pred: Pred) => {
   const from = firstIndex(all, after);
   return from < 0 ? -1 : firstFrom(all, from + 1, pred);
 };
+
+/** The probe checker's output with the file one record shorter: the last acknowledged record gone. */
+function oneRecordShort(c: CommandRecord): Partial<CommandRecord> {
+  const [, size, last] = /^size (\d+)\nok 0-(\d+)\nend$/u.exec(c.stdout.trim()) ?? [];
+  return size && last ? { stdout: `size ${Number(size) - 4096}\nok 0-${Number(last) - 1}\nend\n` } : {};
+}
 
 const MUTATIONS: Mutation[] = [
   {
@@ -200,10 +207,7 @@ const MUTATIONS: Mutation[] = [
     edits: [{
       what: "the checker on drbd2 finds the file one record short (the last acknowledged record gone)",
       match: at(/^sudo python3 \/root\/drbdlab-probe-check\.py /u, 'drbd2'),
-      change: (c) => {
-        const [, size, last] = /^size (\d+)\nok 0-(\d+)\nend$/u.exec(c.stdout.trim()) ?? [];
-        return size && last ? { stdout: `size ${Number(size) - 4096}\nok 0-${Number(last) - 1}\nend\n` } : {};
-      },
+      change: oneRecordShort,
     }],
     expected: {
       status: 'failed', category: 'product', step: /^step "6\. switch primaries: drbd2 holds every acknowledged record/,
@@ -224,6 +228,17 @@ const MUTATIONS: Mutation[] = [
       // The log since the cut has no `size =` line (printed at attach), so the amount alone says it: 1 GiB.
       message: /r0: resync of 1048508 KB after the link came back; expected a bitmap-based resync under 65536 KB\n {2}drbd1: .*began resync as SyncSource: 1048508 KB/, error: (e) => e instanceof DrbdlabError && e.cause instanceof ResyncAmountError,
     },
+  },
+  {
+    name: 'split brain not reported: the kernel log lacks the alert',
+    recording: 'split-brain.debian12-drbd84.json',
+    body: drbdadmSplitBrain,
+    edits: [{
+      what: "drbd1's kernel log since the link came back without `Split-Brain detected but unresolved, dropping connection!`",
+      match: (c, i, all) => i === firstAfter(all, at('#link up', 'drbd1'), at(/dmesg --notime \| tail -n \+/u, 'drbd1')),
+      change: (c) => ({ stdout: c.stdout.split('\n').filter((l) => !l.includes('Split-Brain detected')).join('\n') }),
+    }],
+    expected: { status: 'failed', category: 'product', step: /^step "3\. restore the link: DRBD detects the split brain/, message: /drbd1: lines "block drbd100: Split-Brain detected but unresolved, dropping connection!" in the kernel log: expected 0 to be greater than or equal to 1/ },
   },
 ];
 
