@@ -25,6 +25,7 @@ import { ReplayLab } from '../../lib/scenario/replay-lab.js';
 import { makeStep } from '../../lib/scenario/step.js';
 import { drbdadmHostnamePitfall } from '../../scenarios/steps/drbdadm/hostname.js';
 import { drbdadmLinkCut } from '../../scenarios/steps/drbdadm/link-cut.js';
+import { drbdadmPowerLoss } from '../../scenarios/steps/drbdadm/power-loss.js';
 import { drbdadmSplitBrain } from '../../scenarios/steps/drbdadm/split-brain.js';
 import { drbdadmRebootPersistence } from '../../scenarios/steps/drbdadm/reboot.js';
 import { drbdadmServices } from '../../scenarios/steps/drbdadm/services.js';
@@ -227,6 +228,20 @@ const MUTATIONS: Mutation[] = [
       status: 'failed', category: 'product', step: /^step "5\. only the blocks written while cut were resynced/,
       // The log since the cut has no `size =` line (printed at attach), so the amount alone says it: 1 GiB.
       message: /r0: resync of 1048508 KB after the link came back; expected a bitmap-based resync under 65536 KB\n {2}drbd1: .*began resync as SyncSource: 1048508 KB/, error: (e) => e instanceof DrbdlabError && e.cause instanceof ResyncAmountError,
+    },
+  },
+  {
+    name: 'power loss: an acknowledged record missing from the new primary',
+    recording: 'power-loss.debian12-drbd84.json',
+    body: drbdadmPowerLoss,
+    edits: [{
+      what: 'the checker on drbd2 (promoted after the power cut) finds the file one record short',
+      match: (c, i, all) => i === firstIndex(all, at(/^sudo python3 \/root\/drbdlab-probe-check\.py /u, 'drbd2')),
+      change: oneRecordShort,
+    }],
+    expected: {
+      status: 'failed', category: 'product', step: /^step "5\. every acknowledged record is on drbd2, the new primary, intact"/,
+      message: /drbd2: acknowledged data not intact after the fault: .*\n {2}1 acknowledged record\(s\) missing/, error: (e) => e instanceof DrbdlabError && e.cause instanceof DataIntegrityError,
     },
   },
   {
