@@ -77,7 +77,12 @@ export async function drbdadmSplitBrain(ctx: ScenarioContext): Promise<void> {
     await allure.parameter('events2: max out-of-sync (KiB)', String(trace.maxOutOfSyncKiB));
     expect(await drbdWord(victim, 'dstate')).toBe('UpToDate/UpToDate');
     expect(await drbdWord(victim, 'role')).toBe('Secondary/Primary');
-    const { verdict } = await resyncSince([survivor, victim], marks, 'since the link came back, through the recovery');
+    const { logs, verdict } = await resyncSince([survivor, victim], marks, 'since the link came back, through the recovery');
+    // DRBD says which way it resolved the split brain it had refused (drbd_sync_handshake()'s --discard-my-data branch).
+    for (const [node, from] of [[survivor.name, 'this'], [victim.name, 'peer']] as const) {
+      const line = `block drbd${MINOR}: Split-Brain detected, manually solved. Sync from ${from} node`;
+      expect(logs.find((l) => l.node === node)!.text.split('\n').filter((l) => l.trim() === line).length, `${node}: lines "${line}" in the kernel log`).toBe(1);
+    }
     await allure.attachment(`resync of the recovery: ${verdict.kind}, ${verdict.kib} KB`, verdict.summary.join('\n'), 'text/plain');
     await allure.parameter('resync of the recovery (KB, kernel log)', String(verdict.kib));
   });
