@@ -171,10 +171,27 @@ export class ResyncAmountError extends DrbdlabError {
     readonly full: boolean,
     readonly limitKiB: number,
     readonly evidence: readonly string[],
+    /** What the resync followed: the reboot, the link's return. */
+    readonly after = 'the reboot',
   ) {
     super(
-      `${resource}: ${full ? 'full resync' : 'resync'} of ${kib} KB after the reboot${full ? ' (the whole device)' : ''}; ` +
+      `${resource}: ${full ? 'full resync' : 'resync'} of ${kib} KB after ${after}${full ? ' (the whole device)' : ''}; ` +
         `expected a bitmap-based resync under ${limitKiB} KB\n  ${evidence.slice(0, 6).join('\n  ')}`,
     );
+  }
+}
+
+/**
+ * After a fault the device lacks a record the writer had acknowledged (fsync returned), or holds
+ * it damaged: DRBD lost data it had confirmed. A product failure.
+ */
+export class DataIntegrityError extends DrbdlabError {
+  override readonly kind = 'product';
+  constructor(
+    readonly node: string,
+    readonly summary: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${node}: acknowledged data not intact after the fault: ${summary}\n  ${problems.slice(0, 6).join('\n  ')}`);
   }
 }

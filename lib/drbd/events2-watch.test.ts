@@ -20,6 +20,7 @@ function fakeNode(startOutput: string, reads: string[]) {
     name: 'drbd1', replicationIp: '10.255.255.101', exec,
     output: async (c) => (await exec(c)).stdout.trim(),
     reboot: async () => undefined, consoleLog: async () => '',
+    replicationLink: async () => undefined, powerOff: async () => undefined, powerOn: async () => undefined,
   };
   return { node, commands };
 }

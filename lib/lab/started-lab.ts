@@ -7,6 +7,8 @@ import { labPaths } from './paths.js';
 import { readState, type LabState } from './state.js';
 import { teardownLab } from './teardown.js';
 import { UsageError } from '../errors.js';
+import { DomainFaults } from '../libvirt/domain-faults.js';
+import { Virsh } from '../libvirt/virsh.js';
 
 /** A running lab: its nodes by name, and disposal that leaves nothing behind. */
 export class StartedLab implements AsyncDisposable {
@@ -26,8 +28,9 @@ export class StartedLab implements AsyncDisposable {
   ) {
     setTimeoutScale(state.accel === 'tcg' ? 3 : 1);
     const p = labPaths(state.labId);
+    const virsh = new Virsh(state.libvirtUri);
     this.nodes = new Map(
-      state.nodes.map((n) => [n.name, new StartedNode(n, p.consoleLog(n.name), privateKey, state.user, transcript)]),
+      state.nodes.map((n) => [n.name, new StartedNode(n, p.consoleLog(n.name), privateKey, state.user, transcript, new DomainFaults(virsh, n.domain, state.network))]),
     );
   }
 

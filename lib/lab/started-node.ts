@@ -2,8 +2,10 @@ import { readFile } from 'node:fs/promises';
 import type { CommandSink } from '../report/command-record.js';
 import { NodeSession, type ExecOptions, type ExecResult } from '../ssh/session.js';
 import { pollUntil, scaled } from '../wait/poll.js';
+import type { DomainFaults, LinkState } from '../libvirt/domain-faults.js';
 import { BOOT_ID_COMMAND, cloudInitProbe, newBootProbe } from './readiness.js';
 import type { LabState } from './state.js';
+import { UsageError } from '../errors.js';
 
 type NodeState = LabState['nodes'][number];
 
@@ -16,6 +18,8 @@ export class StartedNode {
     privateKey: string,
     user: string,
     sink?: CommandSink,
+    /** Its domain as libvirt sees it: faults are injected from the host, never by the guest. */
+    readonly domain?: DomainFaults,
   ) {
     this.session = new NodeSession({ node: info.name, port: info.sshPort, username: user, privateKey, hostKey: info.hostKey, sink });
   }
@@ -72,6 +76,40 @@ export class StartedNode {
     this.session.close();
     await pollUntil('the node to come back with a new boot_id', newBootProbe(this.session, before), { timeoutMs, intervalMs: 2_000, target: this.name });
     await this.pollReady(timeoutMs);
+  }
+
+  /** Cut or restore the node's replication link (the guest's NIC loses or regains carrier). */
+  async replicationLink(state: LinkState): Promise<void> {
+    await this.host().setReplicationLink(state);
+  }
+
+  /** The boot the node was in when its power was cut: powerOn() waits for another one. */
+  private bootBeforePowerOff?: string;
+
+  /** Pull the plug (`virsh destroy`). The boot id is read first, so powerOn knows the new boot. */
+  async powerOff(): Promise<void> {
+    const host = this.host();
+    this.bootBeforePowerOff = await this.unrecorded(() => this.bootId());
+    await host.destroy();
+    this.session.close();
+  }
+
+  /** `virsh start`, then wait as after a reboot: a new boot_id, SSH with the pinned key, cloud-init done. */
+  async powerOn(timeoutMs = scaled(240_000)): Promise<void> {
+    const host = this.host();
+    const before = this.bootBeforePowerOff;
+    if (before === undefined) throw new UsageError(`${this.name}: powerOn() without powerOff() first (no boot to tell the new one from)`);
+    await host.start();
+    await this.unrecorded(async () => {
+      await pollUntil('the node to boot after power-on (a new boot_id)', newBootProbe(this.session, before), { timeoutMs, intervalMs: 2_000, target: this.name });
+      await this.pollReady(timeoutMs);
+    });
+    this.bootBeforePowerOff = undefined;
+  }
+
+  private host(): DomainFaults {
+    if (!this.domain) throw new UsageError(`${this.name}: no libvirt domain known for this node (attached without one)`);
+    return this.domain;
   }
 
   /**

@@ -6,14 +6,28 @@ import { UsageError } from '../errors.js';
 
 /** A StartedLab seen through the scenario API. */
 export function realScenarioLab(lab: StartedLab): ScenarioLab {
+  const mark = (node: string, command: string) => lab.transcript.record({ node, command, stdout: '', stderr: '', exitCode: 0, startedAt: new Date().toISOString(), durationMs: 0 });
   const nodes: ScenarioNode[] = lab.nodeList.map((n) => ({
     name: n.name,
     replicationIp: n.info.replicationIp,
     exec: (c, o) => n.exec(c, o),
     output: (c, o) => n.output(c, o),
     reboot: async () => {
-      await lab.transcript.record({ node: n.name, command: '#reboot', stdout: '', stderr: '', exitCode: 0, startedAt: new Date().toISOString(), durationMs: 0 });
+      await mark(n.name, '#reboot');
       await n.reboot();
+    },
+    // Host-side faults are in the transcript as marks, so a replay meets them in order.
+    replicationLink: async (state) => {
+      await mark(n.name, `#link ${state}`);
+      await n.replicationLink(state);
+    },
+    powerOff: async () => {
+      await mark(n.name, '#power off');
+      await n.powerOff();
+    },
+    powerOn: async () => {
+      await mark(n.name, '#power on');
+      await n.powerOn();
     },
     consoleLog: () => n.consoleLog(),
   }));

@@ -112,6 +112,15 @@ export class ReplayLab implements ScenarioLab {
       reboot: async () => {
         this.take(name, '#reboot');
       },
+      replicationLink: async (state) => {
+        this.take(name, `#link ${state}`);
+      },
+      powerOff: async () => {
+        this.take(name, '#power off');
+      },
+      powerOn: async () => {
+        this.take(name, '#power on');
+      },
       consoleLog: async () => '',
     };
   }

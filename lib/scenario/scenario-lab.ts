@@ -18,6 +18,13 @@ export interface ScenarioNode {
   /** Reboot and wait until the node is back (new boot, cloud-init done). */
   reboot(): Promise<void>;
   consoleLog(): Promise<string>;
+  // Host-side faults, through libvirt: the guest does nothing to itself.
+  /** Cut (`down`) or restore (`up`) the node's replication link: its NIC loses or regains carrier. */
+  replicationLink(state: 'up' | 'down'): Promise<void>;
+  /** Pull the plug (`virsh destroy`): no shutdown, the guest's page cache is lost. */
+  powerOff(): Promise<void>;
+  /** `virsh start` and wait until ready (new boot_id, SSH with the pinned key, cloud-init done). */
+  powerOn(): Promise<void>;
 }
 
 /** What a scenario sees of the lab. Scenarios are written once against this. */

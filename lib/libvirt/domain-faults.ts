@@ -1,0 +1,70 @@
+// Faults injected from the host, through libvirt: a node's replication link cut and restored
+// (`domif-setlink`, the guest sees its NIC lose carrier), its power cut (`destroy`: QEMU killed,
+// no shutdown in the guest) and restored (`start`: a cold boot from its disks). The guest never
+// does any of this to itself, so what DRBD sees is what a pulled cable or a pulled plug gives.
+import { UsageError } from '../errors.js';
+import type { Virsh } from './virsh.js';
+
+export type LinkState = 'up' | 'down';
+
+/**
+ * The MAC of the domain's NIC on `network` (the replication network), from `virsh dumpxml`.
+ * The management NIC is QEMU's slirp through <qemu:commandline>, not a libvirt interface, so
+ * the replication NIC is the only one libvirt can switch; naming it by network keeps it so.
+ */
+export function replicationMac(domainXml: string, network: string): string {
+  const blocks = domainXml.match(/<interface\b[^>]*>[\s\S]*?<\/interface>/gu) ?? [];
+  const macs = blocks
+    .filter((b) => new RegExp(`<source\\b[^>]*\\bnetwork=(['"])${escapeRe(network)}\\1`, 'u').test(b))
+    .map((b) => /<mac\b[^>]*\baddress=(['"])([0-9a-fA-F:]{17})\1/u.exec(b)?.[2]?.toLowerCase())
+    .filter((m): m is string => m !== undefined);
+  if (macs.length !== 1) throw new UsageError(`expected one interface on network ${network} in the domain XML, found ${macs.length}`);
+  return macs[0]!;
+}
+
+/** `virsh domif-getlink <domain> <mac>` prints `<target> <state>` (e.g. `vnet3 down`). */
+export function parseLinkState(output: string): LinkState | undefined {
+  const state = output.trim().split(/\s+/u).pop();
+  return state === 'up' || state === 'down' ? state : undefined;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&');
+}
+
+/** One domain's host-side faults. Thin: each method is one virsh call. */
+export class DomainFaults {
+  private mac?: string;
+  constructor(
+    private readonly virsh: Virsh,
+    readonly domain: string,
+    /** The lab's replication network: its NIC is the one cut. */
+    readonly network: string,
+  ) {}
+
+  private async replicationNic(): Promise<string> {
+    if (this.mac) return this.mac;
+    const xml = await this.virsh.run(['dumpxml', this.domain]);
+    this.mac = replicationMac(xml, this.network);
+    return this.mac;
+  }
+
+  /** Live only (no --config): the definition keeps its link up, so a cold boot starts connected. */
+  async setReplicationLink(state: LinkState): Promise<void> {
+    await this.virsh.run(['domif-setlink', this.domain, await this.replicationNic(), state]);
+  }
+
+  async replicationLink(): Promise<LinkState | undefined> {
+    return parseLinkState(await this.virsh.run(['domif-getlink', this.domain, await this.replicationNic()]));
+  }
+
+  /** Pull the plug: QEMU is killed, the guest's page cache is lost, its disks keep what reached them. */
+  async destroy(): Promise<void> {
+    await this.virsh.run(['destroy', this.domain]);
+  }
+
+  /** Cold boot of the defined (persistent) domain from its overlay disk. */
+  async start(): Promise<void> {
+    await this.virsh.run(['start', this.domain]);
+  }
+}
