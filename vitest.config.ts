@@ -73,7 +73,7 @@ export default defineConfig({
           name: 'scenarios',
           include: ['scenarios/*.test.ts'],
           globalSetup: ['scenarios/support/global-setup-real.ts'],
-          setupFiles: ['allure-vitest/setup'],
+          setupFiles: ['allure-vitest/setup', 'scenarios/support/die-with-runner.ts'],
           fileParallelism: scenarioWorkers() > 1,
           maxWorkers: scenarioWorkers(),
           sequence: { concurrent: false },

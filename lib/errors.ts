@@ -75,6 +75,24 @@ export class SshTransportError extends RemoteCommandError {
   }
 }
 
+/**
+ * A command on a node gave no answer within its deadline (the connection was closed to stop
+ * it). Classed like any failure of that command: a DRBD command that hangs is a product
+ * failure marked "timed out"; the harness's own commands say `kind: 'infrastructure'`.
+ */
+export class CommandTimeoutError extends RemoteCommandError {
+  readonly timedOut = true;
+  constructor(
+    node: string,
+    command: string,
+    readonly timeoutMs: number,
+    kind: FailureKind = 'product',
+  ) {
+    super(node, command, null, '', '', kind);
+    this.message = `${node}: \`${command}\` timed out after ${Math.round(timeoutMs / 1000)} s (no answer; the connection was closed to stop it)`;
+  }
+}
+
 /** cloud-init on a node finished with errors (result.json) or says `status: error`: waiting won't fix it. */
 export class CloudInitError extends DrbdlabError {
   constructor(

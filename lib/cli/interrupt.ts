@@ -7,12 +7,15 @@ import { UsageError } from '../errors.js';
  */
 /** The signal that interrupted this run, if one did: the exit status says so (128 + its number). */
 export let interruptedBy: NodeJS.Signals | undefined;
+/** When it came (ISO): results that ended after it were cut short, not judged. */
+export let interruptedAt: string | undefined;
 
 export function abortOnSignals(say: (m: string) => void, what: string): { signal: AbortSignal; release(): void } {
   const ac = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (ac.signal.aborted) return;
     interruptedBy = sig;
+    interruptedAt = new Date().toISOString();
     say(`interrupted: ${what} …`);
     ac.abort(new UsageError('interrupted'));
   };

@@ -99,7 +99,8 @@ describe('user-data', () => {
     const ud = userData(
       inputs({ extraUserData: { runcmd: [['apt-get', 'update']], write_files: [{ path: '/etc/x', content: 'x\n' }], ssh_pwauth: false } }),
     );
-    expect(ud.runcmd).toEqual([['apt-get', 'update']]);
+    // The node disables cloud-init for later boots first (lab/cloud-init/user-data.yaml), then the profile's commands.
+    expect(ud.runcmd).toEqual([['touch', '/etc/cloud/cloud-init.disabled'], ['apt-get', 'update']]);
     expect((ud.write_files as Obj[]).map((f) => f.path)).toEqual(['/etc/hosts', '/etc/x']);
   });
 });

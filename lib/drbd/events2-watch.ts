@@ -55,7 +55,7 @@ export class Events2Watch {
 
   /** What the watcher has written so far. */
   read(): Promise<string> {
-    return this.node.output(`cat ${this.file}`);
+    return this.node.output(`cat ${this.file}`, { kind: 'infrastructure' });
   }
 
   /** Stop the watcher (it must still be running: a dead watcher may have missed events) and return its output. */

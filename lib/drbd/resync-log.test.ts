@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ResyncAmountError, failureKind } from '../errors.js';
-import { AL_EXTENT_KIB, assertBitmapResync, parseResyncLog, resyncVerdict } from './resync-log.js';
+import { alMarkedKiB, AL_EXTENT_KIB, assertBitmapResync, parseResyncLog, resyncVerdict } from './resync-log.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const NONE = fixture('kernel-log-84-reboot-no-resync.txt');
@@ -119,5 +119,15 @@ describe('resyncVerdict / assertBitmapResync', () => {
   it('a log without this device shows no handshake: nothing to measure', () => {
     expect(both('', '').handshakes).toBe(0);
     expect(both('', '').summary).toEqual(['drbd1: no lines of drbd100', 'drbd2: no lines of drbd100']);
+  });
+});
+
+describe('alMarkedKiB', () => {
+  it("reads drbdmeta apply-al's line (stderr of drbdadm up after a crashed primary)", () => {
+    expect(alMarkedKiB('Marked additional 1024 MB as out-of-sync based on AL.')).toBe(1048576);
+    expect(alMarkedKiB('Marked additional 4 MB as out-of-sync based on AL.\n')).toBe(4096);
+  });
+  it('null when the node did not crash as Primary', () => {
+    expect(alMarkedKiB('')).toBeNull();
   });
 });

@@ -159,3 +159,14 @@ function describeDevice(log: DeviceResyncLog): string {
 export function assertBitmapResync(resource: string, v: ResyncVerdict, limitKiB: number, after?: string): void {
   if (v.kind === 'full' || v.kib >= limitKiB) throw new ResyncAmountError(resource, v.kib, v.kind === 'full', limitKiB, v.summary, after);
 }
+
+/**
+ * drbdmeta's `apply-al` (run by `drbdadm up`/`attach` on a node that crashed as Primary) prints
+ * `Marked additional 1024 MB as out-of-sync based on AL.`: the activity log's extents, resynced
+ * from the peer because the crash may have left them half written. KiB, or null when not printed.
+ */
+export function alMarkedKiB(output: string): number | null {
+  const m = /Marked additional (\d+) ([KMG])B as out-of-sync based on AL\./u.exec(output);
+  if (!m) return null;
+  return Number(m[1]) * { K: 1, M: 1024, G: 1024 * 1024 }[m[2] as 'K' | 'M' | 'G'];
+}

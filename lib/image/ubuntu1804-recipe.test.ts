@@ -159,7 +159,8 @@ describe('renderUbuntuProvisioning', () => {
       extraUserData: renderUbuntuProvisioning(ubuntu1804Recipe()),
     });
     const ud = parse(seed['user-data']) as Obj;
-    expect(ud.runcmd).toEqual(run);
+    // The lab's own runcmd (cloud-init disables itself after the first boot) comes first.
+    expect(ud.runcmd).toEqual([['touch', '/etc/cloud/cloud-init.disabled'], ...run]);
     expect(ud.power_state).toEqual(cfg.power_state);
     expect((ud.write_files as Obj[]).map((f) => f.path)).toEqual(['/etc/hosts', '/etc/apt/apt.conf.d/90-drbdlab-noninteractive']);
     expect(ud.users[0].name).toBe('drbdlab');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CloudInitError, RemoteCommandError, SshTransportError, WaitTimeoutError } from '../errors.js';
+import { CloudInitError, CommandTimeoutError, RemoteCommandError, SshTransportError, WaitTimeoutError } from '../errors.js';
 import type { ExecOptions, ExecResult } from '../ssh/session.js';
 import { pollUntil, type Clock } from '../wait/poll.js';
 import { BOOT_ID_COMMAND, CLOUD_INIT_COMMAND, cloudInitProbe, newBootProbe, readCloudInit, type ProbeSession } from './readiness.js';
@@ -46,7 +46,7 @@ class ScriptedSession implements ProbeSession {
     this.looks++;
     if (a instanceof Error) {
       // As NodeSession: a deadline or a lost connection leaves it disconnected.
-      if (a instanceof SshTransportError || a instanceof WaitTimeoutError) this.connected = false;
+      if (a instanceof SshTransportError || a instanceof CommandTimeoutError) this.connected = false;
       throw a;
     }
     const r: ExecResult = { stdout: '', stderr: '', exitCode: 0, durationMs: 1, ...(typeof a === 'string' ? { stdout: a } : a) };
@@ -65,6 +65,17 @@ function waitReady(session: ScriptedSession, clock = new FakeClock()) {
 }
 
 describe('readCloudInit', () => {
+  it('after the first boot (cloud-init disabled by the node itself): ready when systemd says the boot is over', () => {
+    const later = 'cloud-init: disabled\nfirst boot: finished\n';
+    expect(readCloudInit('drbd1', `${later}running\n`)).toEqual({ done: true, seen: 'boot finished (running; cloud-init disabled after the first boot)' });
+    expect(readCloudInit('drbd1', `${later}degraded\n`).done).toBe(true);
+    expect(readCloudInit('drbd1', `${later}stopping\n`)).toEqual({ done: false, seen: 'SSH up, systemd stopping' });
+    // `is-system-running --wait` past the probe's deadline prints nothing: not yet.
+    expect(readCloudInit('drbd1', later)).toEqual({ done: false, seen: 'SSH up, systemd starting' });
+  });
+  it('cloud-init disabled without a finished first boot ends the wait: the node never got its identity', () => {
+    expect(() => readCloudInit('drbd1', 'cloud-init: disabled\n')).toThrow(/disabled but never finished a first boot/);
+  });
   it('result.json without errors is done; `cloud-init status` running is not yet', () => {
     expect(readCloudInit('drbd1', RESULT_OK)).toEqual({ done: true, seen: 'cloud-init done' });
     expect(readCloudInit('drbd1', 'status: running')).toEqual({ done: false, seen: 'SSH up, cloud-init status: running' });
@@ -111,7 +122,7 @@ describe('pollReady probe (cloudInitProbe under pollUntil)', () => {
   });
 
   it('a probe command past its deadline is not yet (cloud-init status is slow under TCG)', async () => {
-    const s = new ScriptedSession([{ exec: new WaitTimeoutError(`\`${CLOUD_INIT_COMMAND}\` to finish`, 15_000, 'no answer', 'drbd1') }, { exec: RESULT_OK }]);
+    const s = new ScriptedSession([{ exec: new CommandTimeoutError('drbd1', CLOUD_INIT_COMMAND, 15_000, 'infrastructure') }, { exec: RESULT_OK }]);
     await expect(waitReady(s)).resolves.toBeUndefined();
     expect(s.looks).toBe(2);
   });
@@ -147,7 +158,7 @@ describe('reboot wait (newBootProbe under pollUntil)', () => {
     const s = new ScriptedSession([
       { exec: 'old-id' }, // sshd of the old system still up
       { exec: new SshTransportError('drbd1', BOOT_ID_COMMAND, new Error('Connection closed during the command, no exit status')) },
-      { exec: new WaitTimeoutError(`\`${BOOT_ID_COMMAND}\` to finish`, 15_000, 'no answer', 'drbd1') },
+      { exec: new CommandTimeoutError('drbd1', BOOT_ID_COMMAND, 15_000, 'infrastructure') },
       { connect: refused() },
       { connect: handshake() },
       { exec: 'new-id' },

@@ -1,20 +1,36 @@
 // The two looks a lab takes at a node while it boots: is cloud-init done, and which boot is it.
 // Apart from StartedNode so they can be run against a fake session and a fake clock.
 
-import { CloudInitError, WaitTimeoutError } from '../errors.js';
+import { CloudInitError, CommandTimeoutError } from '../errors.js';
 import type { NodeSession } from '../ssh/session.js';
 import type { Observation } from '../wait/poll.js';
 
 export type ProbeSession = Pick<NodeSession, 'node' | 'connected' | 'connect' | 'exec'>;
 
-/** result.json appears when cloud-init's last stage ends; `cloud-init status` says how far it got until then. */
-export const CLOUD_INIT_COMMAND = 'cat /run/cloud-init/result.json 2>/dev/null || cloud-init status 2>/dev/null';
+/**
+ * First boot: result.json appears when cloud-init's last stage ends; `cloud-init status` says how
+ * far it got until then. Later boots: the node's user-data disabled cloud-init once it had given
+ * the node its identity (lab/cloud-init/user-data.yaml; its four Python stages cost a minute or
+ * more per boot under TCG), so a reboot or power-on is ready when systemd says the boot is over —
+ * provided cloud-init did finish once (boot-finished), else the disabling came from elsewhere.
+ */
+export const CLOUD_INIT_COMMAND =
+  'if [ -e /etc/cloud/cloud-init.disabled ]; then echo "cloud-init: disabled"; ' +
+  '[ -e /var/lib/cloud/instance/boot-finished ] && echo "first boot: finished" && systemctl is-system-running --wait; ' +
+  'else cat /run/cloud-init/result.json 2>/dev/null || cloud-init status 2>/dev/null; fi';
 
 /**
  * What the cloud-init command printed: done, not yet, or errors (thrown: they stay). A
  * result.json that does not parse is thrown too (SyntaxError): cloud-init writes it atomically.
  */
 export function readCloudInit(node: string, stdout: string): Observation<void> {
+  if (stdout.startsWith('cloud-init: disabled')) {
+    if (!stdout.includes('\nfirst boot: finished')) throw new CloudInitError(node, ['cloud-init is disabled but never finished a first boot here: the node has no identity from it']);
+    // `is-system-running --wait` answers once the boot is over: running, or degraded (a unit failed, which a scenario may mean to see).
+    const state = stdout.trim().split('\n').pop()!.trim();
+    if (state === 'running' || state === 'degraded') return { done: true, seen: `boot finished (${state}; cloud-init disabled after the first boot)` };
+    return { done: false, seen: `SSH up, systemd ${state === 'first boot: finished' ? 'starting' : state}` };
+  }
   if (stdout.includes('"v1"')) {
     const errors = (JSON.parse(stdout) as { v1: { errors?: string[] } }).v1.errors ?? [];
     if (errors.length > 0) throw new CloudInitError(node, errors);
@@ -34,9 +50,9 @@ export function readCloudInit(node: string, stdout: string): Observation<void> {
 async function probe(session: ProbeSession, command: string, check: boolean) {
   if (!session.connected) await session.connect(15_000);
   try {
-    return await session.exec(command, { timeoutMs: 15_000, check });
+    return await session.exec(command, { timeoutMs: 15_000, check, kind: 'infrastructure' });
   } catch (err) {
-    if (err instanceof WaitTimeoutError && err.target === session.node) return undefined;
+    if (err instanceof CommandTimeoutError && err.node === session.node) return undefined;
     throw err;
   }
 }

@@ -38,7 +38,7 @@ export class StartedNode {
   }
 
   async bootId(): Promise<string> {
-    return this.output(BOOT_ID_COMMAND, { timeoutMs: 15_000 });
+    return this.output(BOOT_ID_COMMAND, { timeoutMs: 15_000, kind: 'infrastructure' });
   }
 
   /**
@@ -72,7 +72,7 @@ export class StartedNode {
   private async rebootAndWait(timeoutMs: number): Promise<void> {
     const before = await this.bootId();
     // The connection drops under the command: its exit status is not to be had.
-    await this.exec('sudo systemctl reboot', { timeoutMs: 10_000, check: false }).catch(() => undefined);
+    await this.exec('sudo systemctl reboot', { timeoutMs: 10_000, check: false, kind: 'infrastructure' }).catch(() => undefined);
     this.session.close();
     await pollUntil('the node to come back with a new boot_id', newBootProbe(this.session, before), { timeoutMs, intervalMs: 2_000, target: this.name });
     await this.pollReady(timeoutMs);
@@ -128,7 +128,7 @@ export class StartedNode {
         const offset = await this.clockOffsetNs();
         first ??= Number(offset) / 1e9;
         if (offset < 250_000_000n && offset > -250_000_000n) break;
-        await this.exec(clockShiftCommand(offset), { timeoutMs: 30_000 });
+        await this.exec(clockShiftCommand(offset), { timeoutMs: 30_000, kind: 'infrastructure' });
       }
       return first!;
     });
@@ -138,7 +138,7 @@ export class StartedNode {
   private async clockOffsetNs(): Promise<bigint> {
     const before = process.hrtime.bigint();
     const sent = BigInt(Date.now()) * 1_000_000n;
-    const guest = BigInt(await this.output('date +%s%N', { timeoutMs: 30_000 }));
+    const guest = BigInt(await this.output('date +%s%N', { timeoutMs: 30_000, kind: 'infrastructure' }));
     const rtt = process.hrtime.bigint() - before;
     return sent + rtt / 2n - guest;
   }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { run } from '../exec/run.js';
-import { DRBDLAB_CATEGORIES, reclassify, type AllureResult } from './classify.js';
+import { cancelResult, DRBDLAB_CATEGORIES, reclassify, type AllureResult, type Cancellation } from './classify.js';
 
 export interface AllureReportOptions {
   /** allure-results directory (left untouched: the report is made from a copy). */
@@ -25,6 +25,8 @@ export interface AllureReportOptions {
   singleFile?: boolean;
   /** Add this report to the history file (default true; false to re-render a run). */
   appendHistory?: boolean;
+  /** The run was interrupted: what did not pass after the signal is shown cancelled. */
+  cancelled?: Cancellation;
 }
 
 export interface AllureReportResult {
@@ -62,8 +64,8 @@ export function stripAnalytics(html: string): string {
     .replace(/[ \t]*<script>\s*window\.dataLayer = window\.dataLayer \|\| \[\];[\s\S]*?<\/script>\n?/g, '');
 }
 
-/** Copy the results, reclassifying every `*-result.json`. */
-export async function stageResults(from: string, to: string): Promise<{ results: AllureResult[]; reclassified: number }> {
+/** Copy the results, reclassifying every `*-result.json` (and, for an interrupted run, cancelling what the signal cut short). */
+export async function stageResults(from: string, to: string, cancelled?: Cancellation): Promise<{ results: AllureResult[]; reclassified: number }> {
   await cp(from, to, { recursive: true });
   const results: AllureResult[] = [];
   let reclassified = 0;
@@ -76,11 +78,10 @@ export async function stageResults(from: string, to: string): Promise<{ results:
     } catch {
       continue; // a result cut short (killed run): Allure skips it too
     }
-    const { result, changed } = reclassify(parsed);
-    if (changed) {
-      reclassified++;
-      await writeFile(file, JSON.stringify(result));
-    }
+    const classified = reclassify(parsed);
+    const { result, changed } = cancelled ? cancelResult(classified.result, cancelled) : { result: classified.result, changed: false };
+    if (classified.changed) reclassified++;
+    if (classified.changed || changed) await writeFile(file, JSON.stringify(result));
     results.push(result);
   }
   return { results, reclassified };
@@ -109,7 +110,7 @@ export async function generateAllureReport(o: AllureReportOptions): Promise<Allu
   const work = await mkdtemp(join(tmpdir(), 'drbdlab-report-'));
   try {
     const staged = join(work, 'allure-results');
-    const { results, reclassified } = await stageResults(o.resultsDir, staged);
+    const { results, reclassified } = await stageResults(o.resultsDir, staged, o.cancelled);
     const configFile = join(work, 'allurerc.json');
     await writeFile(configFile, JSON.stringify(allureConfig(o), null, 1));
     await mkdir(dirname(resolve(o.historyPath)), { recursive: true });

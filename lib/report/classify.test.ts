@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CANCELLED_LABEL,
   DRBDLAB_CATEGORIES,
   FAILURE_KIND_LABEL,
+  cancelResult,
   INFRA_MESSAGE_PATTERNS,
   failureKindOf,
   reclassify,
@@ -10,7 +12,7 @@ import {
   type AllureResult,
   type AllureStatus,
 } from './classify.js';
-import { UpstreamUnavailableError, WaitTimeoutError, RemoteCommandError } from '../errors.js';
+import { CommandTimeoutError, UpstreamUnavailableError, WaitTimeoutError, RemoteCommandError } from '../errors.js';
 import { StepError } from '../scenario/step.js';
 
 const result = (status: AllureStatus, message: string, labels: Record<string, string> = {}, steps: AllureResult['steps'] = []): AllureResult => ({
@@ -26,6 +28,8 @@ const result = (status: AllureStatus, message: string, labels: Record<string, st
 const sshTimeout = new StepError('0. boot', new WaitTimeoutError('SSH and cloud-init', 240_000, 'connection refused', 'drbd1')).message;
 const upstream = new UpstreamUnavailableError('ppa.launchpad.net', 'HTTP 404: no longer published there').message;
 const productCmd = new StepError('0. DRBD stack', new RemoteCommandError('drbd1', 'drbdadm --version', 1, '', 'bash: drbdadm: command not found')).message;
+const drbdTimeout = new StepError('20. create-md', new CommandTimeoutError('drbd2', 'sudo drbdadm up r0', 120_000)).message;
+const setupTimeout = new StepError('20. create-md', new CommandTimeoutError('drbd2', 'sudo lvcreate -n r0 -L 1G drbdpool', 120_000, 'infrastructure')).message;
 const productWait = new StepError('22. resync', new WaitTimeoutError('r0 UpToDate on drbd2', 60_000, 'SyncTarget 40%', 'drbd2', 'product')).message;
 
 describe('rootMessage', () => {
@@ -114,10 +118,41 @@ describe('DRBDLAB_CATEGORIES', () => {
     expect(categoryOf({ ...result('broken', 'command failed: virsh'), labels: [{ name: 'feature', value: 'lab' }] })).toBe('infra-other');
     expect(categoryOf(result('failed', productCmd, { [FAILURE_KIND_LABEL]: 'product' }))).toBe('product');
     expect(categoryOf(result('broken', 'TypeError: x is undefined'))).toBe('harness');
+    // A DRBD command that hung: failed, marked "timed out"; a setup helper's hang is the lab's.
+    expect(drbdTimeout).toMatch(/`sudo drbdadm up r0` timed out after 120 s/);
+    expect(categoryOf(result('failed', drbdTimeout, { [FAILURE_KIND_LABEL]: 'product' }))).toBe('product-timeout');
+    expect(reportStatus(result('broken', setupTimeout, { [FAILURE_KIND_LABEL]: 'infrastructure' }))).toBe('broken');
+    expect(categoryOf(result('broken', setupTimeout, { [FAILURE_KIND_LABEL]: 'infrastructure' }))).toBe('infra-other');
+    // Interrupted: its own category, neither failed nor broken.
+    expect(categoryOf(result('skipped', 'cancelled by SIGINT', { [CANCELLED_LABEL]: 'SIGINT' }))).toBe('cancelled');
+    expect(categoryOf(result('skipped', 'skipped by the test'))).toBeUndefined();
     expect(categoryOf(result('passed', ''))).toBeUndefined();
   });
   it('the message patterns are valid regexps anchored at the start', () => {
     for (const p of Object.values(INFRA_MESSAGE_PATTERNS)) expect(p.startsWith('^')).toBe(true);
     expect(JSON.parse(JSON.stringify(DRBDLAB_CATEGORIES))).toEqual(DRBDLAB_CATEGORIES);
+  });
+});
+
+describe('cancelResult', () => {
+  const at = '2026-11-28T21:00:00.000Z';
+  const c = { signal: 'SIGINT', at };
+  const ended = (status: AllureStatus, stop: number, message = 'drbd1: `sudo drbdadm status r0`: SSH connection failed: ECONNRESET') => ({
+    ...result(status, message, {}, [{ name: '22. resync', status }]),
+    stop,
+  });
+
+  it('a test that did not pass and ended after the signal is cancelled: skipped, labelled, its own message kept', () => {
+    const { result: r, changed } = cancelResult(ended('broken', Date.parse(at) + 1_500), c);
+    expect(changed).toBe(true);
+    expect(r.status).toBe('skipped');
+    expect(r.steps![0]!.status).toBe('skipped');
+    expect(r.labels).toContainEqual({ name: CANCELLED_LABEL, value: 'SIGINT' });
+    expect(r.statusDetails!.message).toBe(`cancelled by SIGINT at ${at}: no verdict (neither failed nor broken)\n(what the interrupted test reported: drbd1: \`sudo drbdadm status r0\`: SSH connection failed: ECONNRESET)`);
+  });
+  it('a failure before the signal keeps its verdict; a pass stays a pass', () => {
+    expect(cancelResult(ended('failed', Date.parse(at) - 1), c).changed).toBe(false);
+    expect(cancelResult(ended('passed', Date.parse(at) + 1), c).changed).toBe(false);
+    expect(cancelResult({ ...ended('failed', 0), stop: undefined }, c).changed).toBe(false);
   });
 });

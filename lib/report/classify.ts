@@ -110,6 +110,40 @@ export function reclassify(r: AllureResult): { result: AllureResult; changed: bo
   return { result: { ...r, status: to, steps: restatusSteps(r.steps, from, to) }, changed: true };
 }
 
+/** The run was stopped by a signal (Ctrl-C, SIGTERM): which, and when. */
+export interface Cancellation {
+  signal: string;
+  /** ISO time the signal came. */
+  at: string;
+}
+
+/** Label on a result turned "cancelled" by cancelResult(). */
+export const CANCELLED_LABEL = 'cancelled';
+
+/** `cancelled by SIGINT at 2026-…: no verdict (neither failed nor broken)` */
+export const cancelledSentence = (c: Cancellation) => `cancelled by ${c.signal} at ${c.at}: no verdict (neither failed nor broken)`;
+
+/**
+ * A run stopped by Ctrl-C or SIGTERM: a test that did not pass and ended after the signal was
+ * interrupted, not judged — skipped, labelled cancelled, its own message kept below. A test that
+ * failed before the signal keeps its verdict. Pure: the input is not modified.
+ */
+export function cancelResult(r: AllureResult, c: Cancellation): { result: AllureResult; changed: boolean } {
+  const from = r.status;
+  if ((from !== 'failed' && from !== 'broken') || r.stop === undefined || r.stop < Date.parse(c.at)) return { result: r, changed: false };
+  const own = r.statusDetails?.message ? `\n(what the interrupted test reported: ${r.statusDetails.message})` : '';
+  return {
+    result: {
+      ...r,
+      status: 'skipped',
+      statusDetails: { ...r.statusDetails, message: `${cancelledSentence(c)}${own}` },
+      steps: restatusSteps(r.steps, from, 'skipped'),
+      labels: [...(r.labels ?? []), { name: CANCELLED_LABEL, value: c.signal }],
+    },
+    changed: true,
+  };
+}
+
 /** An Allure 3 category rule, JSON-safe (matcher patterns are strings). */
 export interface CategoryRuleJson {
   id: string;
@@ -133,6 +167,18 @@ const anyPrefix = (p: string) => `^(?:step ".*" failed: )*(?:[\\w.-]+: )?${p.sli
  * broken by cause (why the lab did not get to DRBD), then what is left (harness bugs).
  */
 export const DRBDLAB_CATEGORIES: CategoryRuleJson[] = [
+  {
+    id: 'cancelled',
+    name: 'Cancelled (Ctrl-C or SIGTERM): interrupted, no verdict',
+    matchers: [{ statuses: ['skipped'], labels: { [CANCELLED_LABEL]: '.+' } }],
+  },
+  {
+    id: 'product-timeout',
+    name: 'Failed (DRBD): a DRBD command timed out',
+    matchers: [{ statuses: ['failed'], message: anyPrefix('^`[^`]*` timed out after \\d+ s') }],
+    groupByMessage: true,
+    expand: true,
+  },
   {
     id: 'product',
     name: 'Failed (DRBD): DRBD behaved unlike the walkthrough',

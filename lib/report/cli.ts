@@ -11,6 +11,7 @@ import type { ProfileSubstitution } from '../image/substitution.js';
 import { mergeReports } from './merge.js';
 import { formatShard, type Shard } from './shard.js';
 import type { MergedShards } from './run-info.js';
+import type { Cancellation } from './classify.js';
 import { publishReport, type PublishResult } from './publish.js';
 import { changeHeadline, readVersionsFile, versionsFromNewestRecording, type ImageRecord, type Versions } from './versions.js';
 import { isOffline } from '../image/offline.js';
@@ -70,6 +71,7 @@ async function main(argv: string[]): Promise<void> {
   // A test run under DRBDLAB_OFFLINE=1 has no versions file: its environment says it.
   let offline = isOffline();
   let image: ImageRecord | undefined;
+  let cancelled: Cancellation | undefined;
   if (o.versions) {
     const f = await readVersionsFile(o.versions);
     versions = f.versions;
@@ -77,6 +79,7 @@ async function main(argv: string[]): Promise<void> {
     ({ substituted, shard, merged } = f);
     offline = f.offline ?? offline;
     image = f.image;
+    cancelled = f.cancelled;
   } else {
     const rec = await versionsFromNewestRecording(o.recordings);
     if (rec) {
@@ -99,6 +102,7 @@ async function main(argv: string[]): Promise<void> {
     merged,
     offline,
     image,
+    cancelled,
     singleFile: o.singleFile,
     appendHistory: o.appendHistory,
   });

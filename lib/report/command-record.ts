@@ -8,6 +8,8 @@ export interface CommandRecord {
   exitCode: number | null;
   startedAt: string;
   durationMs: number;
+  /** The command gave no answer within its deadline (CommandTimeoutError); exitCode is null. */
+  timedOut?: boolean;
 }
 
 export interface CommandSink {

@@ -54,10 +54,14 @@ export function mergeRunInfos(shards: readonly ShardRun[]): RunInfo {
   const identity = withImage.length ? agree('image', withImage.map((s) => ({ shard: s.shard, value: s.run.image!.identity })), disagreements) : undefined;
   const image = withImage.find((s) => s.run.image!.identity === identity)?.run.image;
 
+  // One interrupted shard makes the whole run interrupted: no verdict for it.
+  const cancelled = sorted.find((s) => s.run.cancelled)?.run.cancelled;
+
   return {
     profile,
     versions,
     ...(substituted ? { substituted } : {}),
+    ...(cancelled ? { cancelled } : {}),
     ...(offline ? { offline } : {}),
     ...(image ? { image } : {}),
     merged: { shards: sorted.map((s) => s.shard), disagreements },

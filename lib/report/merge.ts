@@ -64,6 +64,9 @@ export async function mergeReports(o: MergeOptions): Promise<MergeResult> {
       profile: run.profile,
       substituted: run.substituted,
       merged: run.merged,
+      offline: run.offline,
+      image: run.image,
+      cancelled: run.cancelled,
       singleFile: o.singleFile,
       now: o.now,
     });

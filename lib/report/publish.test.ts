@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../image/cache.js';
 import { brokenLabResult } from './broken-result.js';
 import { FAILURE_KIND_LABEL, type AllureResult } from './classify.js';
-import { stripAnalytics } from './allure-report.js';
+import { stageResults, stripAnalytics } from './allure-report.js';
 import { latestPerTest, publishReport, reportTitle, summaryMarkdown, type PublishResult } from './publish.js';
 import { diffVersions } from './versions.js';
 
@@ -298,6 +298,38 @@ describe('report helpers', () => {
       '',
       'Merged from shards 1/2, 2/2.',
     ]);
+  });
+
+  it('staging an interrupted run: what the signal cut short is cancelled, an earlier DRBD failure stays failed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'drbdlab-cancel-'));
+    try {
+      const at = '2026-11-28T21:00:00.000Z';
+      const base = { labels: [{ name: FAILURE_KIND_LABEL, value: 'product' }], steps: [] };
+      const before: AllureResult = { ...base, uuid: 'b', name: 'walkthrough', status: 'broken', stop: Date.parse(at) - 60_000, statusDetails: { message: productMsg } };
+      const after: AllureResult = { ...base, uuid: 'a', name: 'reboot', status: 'broken', stop: Date.parse(at) + 2_000, statusDetails: { message: 'drbd1: `x`: SSH connection failed: reset' } };
+      await mkdir(join(dir, 'in'));
+      for (const r of [before, after]) await writeFile(join(dir, 'in', `${r.uuid}-result.json`), JSON.stringify(r));
+      const { results } = await stageResults(join(dir, 'in'), join(dir, 'out'), { signal: 'SIGINT', at });
+      const status = Object.fromEntries(results.map((r) => [r.name, r.status]));
+      expect(status).toEqual({ walkthrough: 'failed', reboot: 'skipped' });
+      // Without a cancellation the same results are judged as ever.
+      const plain = await stageResults(join(dir, 'in'), join(dir, 'plain'));
+      expect(Object.fromEntries(plain.results.map((r) => [r.name, r.status]))).toEqual({ walkthrough: 'failed', reboot: 'failed' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('title and summary of an interrupted run: cancelled, no verdict, first', () => {
+    const cancelled = { signal: 'SIGINT', at: '2026-11-28T21:00:00.000Z' };
+    const sentence = 'cancelled by SIGINT at 2026-11-28T21:00:00.000Z: no verdict (neither failed nor broken)';
+    expect(reportTitle('p', [], undefined, { cancelled })).toBe(`drbdlab p — ${sentence}`);
+    const skipped: AllureResult = { uuid: 'u', name: 'reboot', status: 'skipped', labels: [{ name: 'cancelled', value: 'SIGINT' }] };
+    const passed: AllureResult = { uuid: 'v', name: 'walkthrough', status: 'passed' };
+    const md = summaryMarkdown({ profile: 'p', cancelled, timestamp: 't', changes: [], previous: undefined, versions: {}, results: [skipped, passed], reportPath: 'r' });
+    expect(md.split('\n')[2]).toBe(`**Run ${sentence}. Scenarios it cut short are shown skipped (cancelled) or have no result.**`);
+    expect(md).toContain('Results: 2 tests: 1 passed, 1 skipped (1 cancelled).');
+    expect(md).not.toMatch(/## Not passed/);
   });
 
   it('summary for a first run says so and lists nothing as not passed', () => {

@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { substitutionSentence, type ProfileSubstitution } from '../image/substitution.js';
 import { generateAllureReport } from './allure-report.js';
-import type { AllureResult, AllureStatus } from './classify.js';
+import { CANCELLED_LABEL, cancelledSentence, type AllureResult, type AllureStatus, type Cancellation } from './classify.js';
 import type { MergedShards } from './run-info.js';
 import { formatShard, type Shard } from './shard.js';
 import {
@@ -42,6 +42,8 @@ export interface PublishOptions {
   offline?: boolean;
   /** The image the run used. */
   image?: ImageRecord;
+  /** The run was interrupted (Ctrl-C, SIGTERM): no verdict; said first, and what it cut short is shown cancelled. */
+  cancelled?: Cancellation;
   /** Default: summary.md beside outDir (reports/summary.md). */
   summaryPath?: string;
   /** Report title; default `drbdlab <profile>`, with the version change appended. */
@@ -114,6 +116,7 @@ export function summaryMarkdown(o: {
   merged?: MergedShards;
   offline?: boolean;
   image?: ImageRecord;
+  cancelled?: Cancellation;
   timestamp: string;
   changes: readonly VersionChange[];
   previous: VersionsEntry | undefined;
@@ -124,6 +127,7 @@ export function summaryMarkdown(o: {
   const latest = latestPerTest(o.results);
   const stats = countStatuses(latest);
   const lines: string[] = [`# drbdlab report: ${o.profile}, ${o.timestamp}`, ''];
+  if (o.cancelled) lines.push(`**Run ${cancelledSentence(o.cancelled)}. Scenarios it cut short are shown skipped (cancelled) or have no result.**`, '');
   if (o.substituted) lines.push(`**${substitutionSentence(o.substituted, o.profile)}.**`, '');
   if (o.shard) lines.push(`**This report is ${shardSentence(o.shard)}.**`, '');
   if (o.merged?.disagreements.length) {
@@ -139,7 +143,8 @@ export function summaryMarkdown(o: {
     lines.push(`Package versions: ${changeHeadline(o.changes, o.previous, o.versions)}.`);
   }
   const order: AllureStatus[] = ['passed', 'failed', 'broken', 'skipped', 'unknown'];
-  const counts = order.filter((s) => stats[s]).map((s) => `${stats[s]} ${STATUS_MEANING[s] ?? s}`);
+  const cancelledCount = latest.filter((r) => r.labels?.some((l) => l.name === CANCELLED_LABEL)).length;
+  const counts = order.filter((s) => stats[s]).map((s) => `${stats[s]} ${STATUS_MEANING[s] ?? s}${s === 'skipped' && cancelledCount ? ` (${cancelledCount} cancelled)` : ''}`);
   lines.push('', `Results: ${stats.total} tests${counts.length ? `: ${counts.join(', ')}` : ''}.`, `Report: ${o.reportPath}`);
   const bad = latest.filter((r) => r.status === 'failed' || r.status === 'broken').sort((a, b) => a.name.localeCompare(b.name));
   if (bad.length > 0) {
@@ -171,9 +176,10 @@ export function reportTitle(
   profile: string,
   changes: readonly VersionChange[],
   substituted?: ProfileSubstitution,
-  parts: { shard?: Shard; merged?: MergedShards } = {},
+  parts: { shard?: Shard; merged?: MergedShards; cancelled?: Cancellation } = {},
 ): string {
   let head = substituted ? `drbdlab ${profile} — ${substitutionSentence(substituted, profile)}` : `drbdlab ${profile}`;
+  if (parts.cancelled) head += ` — ${cancelledSentence(parts.cancelled)}`;
   if (parts.shard) head += ` — ${shardSentence(parts.shard)}`;
   if (parts.merged?.disagreements.length) head += ` — shards disagree: ${parts.merged.disagreements.join('; ')}`;
   if (changes.length === 0) return head;
@@ -192,7 +198,7 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
 
   const { entries, badLines } = await readVersionsHistory(versionsHistoryPath);
   const { previous, changes } = compareWithHistory(entries, o.profile, o.versions);
-  const name = o.name ?? reportTitle(o.profile, changes, o.substituted, { shard: o.shard, merged: o.merged });
+  const name = o.name ?? reportTitle(o.profile, changes, o.substituted, { shard: o.shard, merged: o.merged, cancelled: o.cancelled });
 
   const report = await generateAllureReport({
     resultsDir: o.resultsDir,
@@ -200,6 +206,7 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
     historyPath: allureHistoryPath,
     name,
     variables: {
+      ...(o.cancelled ? { CANCELLED: cancelledSentence(o.cancelled) } : {}),
       ...(o.substituted ? { 'NOT RUN': substitutionSentence(o.substituted, o.profile) } : {}),
       ...(o.merged?.disagreements.length ? { 'SHARDS DISAGREE': o.merged.disagreements.join('; ') } : {}),
       ...(o.shard ? { shard: shardSentence(o.shard) } : {}),
@@ -210,6 +217,7 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
     },
     singleFile: o.singleFile,
     appendHistory: o.appendHistory,
+    cancelled: o.cancelled,
   });
   if (o.appendHistory ?? true) {
     await appendVersionsEntry(versionsHistoryPath, {
@@ -232,6 +240,7 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
       merged: o.merged,
       offline: o.offline,
       image: o.image,
+      cancelled: o.cancelled,
       timestamp,
       changes,
       previous,

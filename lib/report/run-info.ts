@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import type { ProfileSubstitution } from '../image/substitution.js';
 import type { Shard } from './shard.js';
+import type { Cancellation } from './classify.js';
 import type { Versions } from './versions.js';
 
 /** A report merged from the shards of one run: which, and where they did not agree. */
@@ -27,6 +28,8 @@ export interface RunInfo {
   offline?: boolean;
   /** The image the run used. */
   image?: ImageRecord;
+  /** The run was interrupted (Ctrl-C, SIGTERM): no verdict. */
+  cancelled?: Cancellation;
 }
 
 export const shardSchema = z
@@ -41,6 +44,8 @@ export const imageRecordSchema = z.object({
 });
 export type ImageRecord = z.infer<typeof imageRecordSchema>;
 
+export const cancellationSchema = z.object({ signal: z.string().min(1), at: z.iso.datetime() });
+
 export const mergedShardsSchema = z.object({ shards: z.array(shardSchema).min(1), disagreements: z.array(z.string()) });
 
 const runInfoSchema = z.object({
@@ -51,6 +56,7 @@ const runInfoSchema = z.object({
   merged: mergedShardsSchema.optional(),
   offline: z.boolean().optional(),
   image: imageRecordSchema.optional(),
+  cancelled: cancellationSchema.optional(),
 });
 
 /** The first problem of a zod parse as `key: problem`. */

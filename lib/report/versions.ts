@@ -5,7 +5,8 @@ import { appendFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { isProfileSubstitution, type ProfileSubstitution } from '../image/substitution.js';
-import { imageRecordSchema, mergedShardsSchema, shardSchema, zodProblem, type ImageRecord, type MergedShards } from './run-info.js';
+import { cancellationSchema, imageRecordSchema, mergedShardsSchema, shardSchema, zodProblem, type ImageRecord, type MergedShards } from './run-info.js';
+import type { Cancellation } from './classify.js';
 import type { Shard } from './shard.js';
 import { z } from 'zod';
 
@@ -193,7 +194,7 @@ export async function versionsFromNewestRecording(dir: string): Promise<{ file: 
  */
 export async function readVersionsFile(
   file: string,
-): Promise<{ profile?: string; versions: Versions; substituted?: ProfileSubstitution; shard?: Shard; merged?: MergedShards; offline?: boolean; image?: ImageRecord }> {
+): Promise<{ profile?: string; versions: Versions; substituted?: ProfileSubstitution; shard?: Shard; merged?: MergedShards; offline?: boolean; image?: ImageRecord; cancelled?: Cancellation }> {
   let v: unknown;
   try {
     v = JSON.parse(await readFile(file, 'utf8'));
@@ -202,7 +203,7 @@ export async function readVersionsFile(
   }
   const bad = () => new UsageError(`${file}: expected a JSON object of package → version strings`);
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad();
-  const { profile, versions: nested, substituted, shard, merged, offline, image, ...flat } = v as Record<string, unknown>;
+  const { profile, versions: nested, substituted, shard, merged, offline, image, cancelled, ...flat } = v as Record<string, unknown>;
   const versions = nested === undefined ? flat : nested;
   if (typeof versions !== 'object' || versions === null || Object.values(versions).some((x) => typeof x !== 'string')) throw bad();
   if (substituted !== undefined && !isProfileSubstitution(substituted)) {
@@ -216,6 +217,7 @@ export async function readVersionsFile(
     ...(merged === undefined ? {} : { merged: parsePart(file, 'merged', merged, mergedShardsSchema) }),
     ...(offline === undefined ? {} : { offline: parsePart(file, 'offline', offline, z.boolean()) }),
     ...(image === undefined ? {} : { image: parsePart(file, 'image', image, imageRecordSchema) }),
+    ...(cancelled === undefined ? {} : { cancelled: parsePart(file, 'cancelled', cancelled, cancellationSchema) }),
   };
 }
 

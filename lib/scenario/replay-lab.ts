@@ -1,4 +1,4 @@
-import { DrbdlabError, RemoteCommandError } from '../errors.js';
+import { CommandTimeoutError, DrbdlabError, RemoteCommandError } from '../errors.js';
 import type { ProfileName } from '../image/profile-names.js';
 import { Redactor, type CommandRecord, type CommandSink } from '../report/command-record.js';
 import { setTimeoutScale } from '../wait/poll.js';
@@ -97,8 +97,10 @@ export class ReplayLab implements ScenarioLab {
   private makeNode(name: string, replicationIp: string): ScenarioNode {
     const exec = async (command: string, o: ExecOptions = {}): Promise<ExecResult> => {
       const r = this.take(name, command);
-      await this.sink?.record({ node: name, command, stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, startedAt: r.startedAt, durationMs: r.durationMs });
+      await this.sink?.record({ node: name, command, stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, startedAt: r.startedAt, durationMs: r.durationMs, ...(r.timedOut ? { timedOut: true } : {}) });
       await this.clock.sleep(r.durationMs);
+      // Timed out when recorded: thrown whatever `check` says, as the session does.
+      if (r.timedOut) throw new CommandTimeoutError(name, command, r.durationMs, o.kind ?? 'product');
       if ((o.check ?? true) && r.exitCode !== 0) throw new RemoteCommandError(name, command, r.exitCode, r.stdout, r.stderr, o.kind ?? 'product');
       return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, durationMs: r.durationMs };
     };

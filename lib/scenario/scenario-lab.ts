@@ -2,6 +2,13 @@ import type { ProfileName } from '../image/profile-names.js';
 import type { ExecOptions, ExecResult } from '../ssh/session.js';
 import type { Clock } from '../wait/poll.js';
 
+/**
+ * Options for a setup helper's command (partitioning, LVM, config files, directories, test
+ * data, a hostname the scenario sets): when one of those fails the lab is broken, DRBD has not
+ * failed. Everything else a scenario runs is DRBD's side by default.
+ */
+export const SETUP = { kind: 'infrastructure' } as const satisfies ExecOptions;
+
 /** What a scenario sees of a node: the same for real VMs and for a replayed recording. */
 export interface ScenarioNode {
   readonly name: string;
@@ -11,7 +18,8 @@ export interface ScenarioNode {
   /** Reboot and wait until the node is back (new boot, cloud-init done). */
   reboot(): Promise<void>;
   consoleLog(): Promise<string>;
-  /** Host-side faults through libvirt (the guest does nothing to itself). Cut (`down`) or restore (`up`) the node's replication link: its NIC loses or regains carrier. */
+  // Host-side faults, through libvirt: the guest does nothing to itself.
+  /** Cut (`down`) or restore (`up`) the node's replication link: its NIC loses or regains carrier. */
   replicationLink(state: 'up' | 'down'): Promise<void>;
   /** Pull the plug (`virsh destroy`): no shutdown, the guest's page cache is lost. */
   powerOff(): Promise<void>;

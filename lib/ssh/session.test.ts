@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RemoteCommandError, SshTransportError, WaitTimeoutError } from '../errors.js';
+import { CommandTimeoutError, RemoteCommandError, SshTransportError } from '../errors.js';
 import { isTransient } from '../wait/transient.js';
 import type { CommandRecord, CommandSink } from '../report/command-record.js';
 import { NodeSession, type SessionOptions } from './session.js';
@@ -203,23 +203,31 @@ describe('NodeSession against an in-process SSH server', () => {
     expect(r).toMatchObject({ stdout: 'some output', stderr: 'false: it failed', exitCode: 1 });
   });
 
-  it('a hanging command rejects with WaitTimeoutError after timeoutMs, and the session recovers', async () => {
+  it('a hanging command rejects with CommandTimeoutError (product, "timed out") after timeoutMs, and the session recovers', async () => {
     const s = session();
     await s.connect();
     const started = Date.now();
     const err = await s.exec('hang', { timeoutMs: 500 }).catch((e: unknown) => e);
     const elapsed = Date.now() - started;
-    expect(err).toBeInstanceOf(WaitTimeoutError);
-    expect(err).toMatchObject({ what: '`hang` to finish', target: 'drbd1', timeoutMs: 500, lastSeen: 'no answer' });
+    expect(err).toBeInstanceOf(CommandTimeoutError);
+    // A DRBD command that hangs is DRBD's failure unless the caller says the command is the harness's.
+    expect(err).toMatchObject({ node: 'drbd1', command: 'hang', timeoutMs: 500, exitCode: null, kind: 'product', timedOut: true });
+    expect((err as Error).message).toBe('drbd1: `hang` timed out after 1 s (no answer; the connection was closed to stop it)');
     expect(elapsed).toBeGreaterThanOrEqual(450);
     expect(elapsed).toBeLessThan(5_000);
     expect(s.connected).toBe(false);
     expect(sink.records).toHaveLength(1);
-    expect(sink.records[0]).toMatchObject({ command: 'hang', exitCode: null, stdout: '' });
+    expect(sink.records[0]).toMatchObject({ command: 'hang', exitCode: null, stdout: '', timedOut: true });
     expect(sink.records[0]!.stderr).toContain('timed out');
     // The next command opens a new connection.
     expect((await s.exec('echo hi')).stdout).toBe('hi');
     expect(node.connections).toBe(2);
+  });
+
+  it('a hanging harness command times out as infrastructure', async () => {
+    const err = await session().exec('hang', { timeoutMs: 300, kind: 'infrastructure' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CommandTimeoutError);
+    expect(err).toMatchObject({ kind: 'infrastructure' });
   });
 
   it('a different host key is refused before authenticating', async () => {

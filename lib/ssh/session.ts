@@ -1,5 +1,5 @@
 import { NodeSSH } from 'node-ssh';
-import { RemoteCommandError, SshTransportError, WaitTimeoutError, type FailureKind } from '../errors.js';
+import { CommandTimeoutError, RemoteCommandError, SshTransportError, type FailureKind } from '../errors.js';
 import type { CommandSink } from '../report/command-record.js';
 import { publicKeyBlob } from './keys.js';
 import { isSshTransportFailure } from './transport-failure.js';
@@ -100,7 +100,7 @@ export class NodeSession {
       timer = setTimeout(() => {
         // Closing the connection is the only way to stop a hung remote command.
         this.close();
-        reject(new WaitTimeoutError(`\`${command}\` to finish`, timeoutMs, 'no answer', this.node));
+        reject(new CommandTimeoutError(this.node, command, timeoutMs, o.kind ?? 'product'));
       }, timeoutMs);
     });
     let r: { stdout: string; stderr: string; code: number | null; signal: string | null };
@@ -116,6 +116,8 @@ export class NodeSession {
         exitCode: null,
         startedAt: new Date(started).toISOString(),
         durationMs: Date.now() - started,
+        // Replay must throw the same: a timeout, not an exit without status.
+        ...(thrown instanceof CommandTimeoutError ? { timedOut: true } : {}),
       });
       throw thrown;
     } finally {

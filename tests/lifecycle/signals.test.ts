@@ -1,5 +1,7 @@
 // Lifecycle faults on real VMs, through the CLI as a user runs it: a signal at each phase of
 // `up` and of the nightly job, then the next command → nothing of that lab is left anywhere.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { cli, runCli } from '../support/cli.js';
@@ -54,6 +56,13 @@ describe.each(PHASES)('a signal during $name', (phase) => {
       expect(exit.exitCode, run.output()).toBe(sig === 'SIGINT' ? 130 : 143);
       expect(run.output()).toMatch(/interrupted/);
       expect(exit.atMs - sentAt).toBeLessThan(180_000);
+      if (phase.command[0] === 'nightly') {
+        // Cancelled, neither failed nor broken: the run says so, and so do its summary and results.
+        expect(run.output()).toMatch(new RegExp(`scenarios: cancelled \\(${sig}\\): no verdict`));
+        const summary = await readFile(join(t.lc.reportsDir, 'summary.md'), 'utf8');
+        expect(summary.split('\n')[2]).toMatch(new RegExp(`^\\*\\*Run cancelled by ${sig} at `));
+        expect(summary).not.toMatch(/\d+ (failed|broken) \(/);
+      }
     }
     expect(await t.lc.look()).toEqual(t.before);
   });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { getStatusFromError } from 'allure-js-commons/sdk';
 import { describe, expect, it } from 'vitest';
-import { ClusterResourceError, DataIntegrityError, DrbdlabError, KernelLogError, ResyncAmountError, WaitTimeoutError } from '../../lib/errors.js';
+import { ClusterResourceError, CommandTimeoutError, DataIntegrityError, DrbdlabError, KernelLogError, RemoteCommandError, ResyncAmountError, WaitTimeoutError } from '../../lib/errors.js';
 import { isDrbdParseError } from '../../lib/drbd/errors.js';
 import { DRBDLAB_CATEGORIES, FAILURE_KIND_LABEL, reportStatus, type AllureResult, type AllureStatus } from '../../lib/report/classify.js';
 import type { CommandRecord } from '../../lib/report/command-record.js';
@@ -25,6 +25,9 @@ import { ReplayLab } from '../../lib/scenario/replay-lab.js';
 import { makeStep } from '../../lib/scenario/step.js';
 import { drbdadmHostnamePitfall } from '../../scenarios/steps/drbdadm/hostname.js';
 import { drbdadmPacemakerFailover } from '../../scenarios/steps/drbdadm/pacemaker.js';
+import { drbdadmLinkCut } from '../../scenarios/steps/drbdadm/link-cut.js';
+import { drbdadmPowerLoss } from '../../scenarios/steps/drbdadm/power-loss.js';
+import { drbdadmSplitBrain } from '../../scenarios/steps/drbdadm/split-brain.js';
 import { drbdadmRebootPersistence } from '../../scenarios/steps/drbdadm/reboot.js';
 import { drbdadmServices } from '../../scenarios/steps/drbdadm/services.js';
 import { drbdadmWalkthrough } from '../../scenarios/steps/drbdadm/walkthrough.js';
@@ -63,7 +66,7 @@ type Body = (ctx: ScenarioContext) => Promise<void>;
 interface Edit {
   what: string;
   match: (c: CommandRecord, i: number, all: readonly CommandRecord[]) => boolean;
-  change: (c: CommandRecord) => Partial<Pick<CommandRecord, 'stdout' | 'stderr' | 'exitCode'>>;
+  change: (c: CommandRecord) => Partial<Pick<CommandRecord, 'stdout' | 'stderr' | 'exitCode' | 'timedOut'>>;
 }
 
 interface Mutation {
@@ -98,6 +101,12 @@ const firstAfter = (all: readonly CommandRecord[], after: Pred, pred: Pred) => {
   const from = firstIndex(all, after);
   return from < 0 ? -1 : firstFrom(all, from + 1, pred);
 };
+
+/** The probe checker's output with the file one record shorter: the last acknowledged record gone. */
+function oneRecordShort(c: CommandRecord): Partial<CommandRecord> {
+  const [, size, last] = /^size (\d+)\nok 0-(\d+)\nend$/u.exec(c.stdout.trim()) ?? [];
+  return size && last ? { stdout: `size ${Number(size) - 4096}\nok 0-${Number(last) - 1}\nend\n` } : {};
+}
 
 const MUTATIONS: Mutation[] = [
   {
@@ -194,6 +203,91 @@ const MUTATIONS: Mutation[] = [
     },
   },
   {
+    name: 'a DRBD command hangs: `drbdadm up r0` on drbd2 never answers',
+    recording: 'walkthrough.debian12-drbd84.json',
+    body: drbdadmWalkthrough,
+    edits: [{
+      what: 'the first `sudo drbdadm up r0` on drbd2 times out (as the session records a command past its deadline)',
+      match: (c, i, all) => i === firstIndex(all, at('sudo drbdadm up r0', 'drbd2')),
+      change: () => ({ timedOut: true, exitCode: null, stdout: '', stderr: '' }),
+    }],
+    // DRBD's side, marked timed out: failed, in its own category, never "broken" as a boot timeout would be.
+    expected: {
+      status: 'failed', category: 'product-timeout', step: /^step "20\. create-md and up on drbd1 and drbd2"/,
+      message: /drbd2: `sudo drbdadm up r0` timed out after \d+ s/, error: (e) => causes(e).some((x) => x instanceof CommandTimeoutError && x.kind === 'product'),
+    },
+  },
+  {
+    name: 'a setup helper fails: lvcreate on drbd2 finds no room',
+    recording: 'walkthrough.debian12-drbd84.json',
+    body: drbdadmWalkthrough,
+    edits: [{
+      what: "drbd2's lvcreate of r0 exits 5",
+      match: at('sudo lvcreate --yes --wipesignatures y -n r0 -L 1G drbdpool', 'drbd2'),
+      change: () => ({ exitCode: 5, stdout: '', stderr: '  Volume group "drbdpool" has insufficient free space (255 extents): 256 required.\n' }),
+    }],
+    // The lab could not be set up: broken (infrastructure), not "DRBD failed".
+    expected: {
+      status: 'broken', category: 'infra-other', step: /^step "18\. resource r0: a logical volume on each replica/,
+      message: /drbd2: `sudo lvcreate --yes --wipesignatures y -n r0 -L 1G drbdpool` exited 5\n {2}Volume group "drbdpool" has insufficient free space/,
+      error: (e) => causes(e).some((x) => x instanceof RemoteCommandError && x.kind === 'infrastructure'),
+    },
+  },
+  {
+    name: 'link cut: an acknowledged record missing from the peer after the switch',
+    recording: 'link-cut.debian12-drbd84.json',
+    body: drbdadmLinkCut,
+    edits: [{
+      what: "the checker on drbd2 finds the file one record short (the last acknowledged record gone)",
+      match: at(/^sudo python3 \/root\/drbdlab-probe-check\.py /u, 'drbd2'),
+      change: oneRecordShort,
+    }],
+    expected: {
+      status: 'failed', category: 'product', step: /^step "6\. switch primaries: drbd2 holds every acknowledged record/,
+      message: /drbd2: acknowledged data not intact after the fault: \d+ acknowledged, \d+ of them intact.*\n {2}1 acknowledged record\(s\) missing/, error: (e) => e instanceof DrbdlabError && e.cause instanceof DataIntegrityError,
+    },
+  },
+  {
+    name: 'link cut: a full resync when the link comes back',
+    recording: 'link-cut.debian12-drbd84.json',
+    body: drbdadmLinkCut,
+    edits: [{
+      what: "drbd1's kernel log since the link came back shows a resync of the whole 1 GiB",
+      match: (c, i, all) => i === firstAfter(all, at('#link up', 'drbd1'), at(/dmesg --notime \| tail -n \+/u, 'drbd1')),
+      change: (c) => ({ stdout: c.stdout.replace(/Began resync as SyncSource \(will sync \d+ KB \[\d+ bits set\]\)\./u, 'Began resync as SyncSource (will sync 1048508 KB [262127 bits set]).') }),
+    }],
+    expected: {
+      status: 'failed', category: 'product', step: /^step "5\. only the blocks written while cut were resynced/,
+      // The log since the cut has no `size =` line (printed at attach), so the amount alone says it: 1 GiB.
+      message: /r0: resync of 1048508 KB after the link came back; expected a bitmap-based resync under 65536 KB\n {2}drbd1: .*began resync as SyncSource: 1048508 KB/, error: (e) => e instanceof DrbdlabError && e.cause instanceof ResyncAmountError,
+    },
+  },
+  {
+    name: 'power loss: an acknowledged record missing from the new primary',
+    recording: 'power-loss.debian12-drbd84.json',
+    body: drbdadmPowerLoss,
+    edits: [{
+      what: 'the checker on drbd2 (promoted after the power cut) finds the file one record short',
+      match: (c, i, all) => i === firstIndex(all, at(/^sudo python3 \/root\/drbdlab-probe-check\.py /u, 'drbd2')),
+      change: oneRecordShort,
+    }],
+    expected: {
+      status: 'failed', category: 'product', step: /^step "5\. every acknowledged record is on drbd2, the new primary, intact"/,
+      message: /drbd2: acknowledged data not intact after the fault: .*\n {2}1 acknowledged record\(s\) missing/, error: (e) => e instanceof DrbdlabError && e.cause instanceof DataIntegrityError,
+    },
+  },
+  {
+    name: 'split brain not reported: the kernel log lacks the alert',
+    recording: 'split-brain.debian12-drbd84.json',
+    body: drbdadmSplitBrain,
+    edits: [{
+      what: "drbd1's kernel log since the link came back without `Split-Brain detected but unresolved, dropping connection!`",
+      match: (c, i, all) => i === firstAfter(all, at('#link up', 'drbd1'), at(/dmesg --notime \| tail -n \+/u, 'drbd1')),
+      change: (c) => ({ stdout: c.stdout.split('\n').filter((l) => !l.includes('Split-Brain detected')).join('\n') }),
+    }],
+    expected: { status: 'failed', category: 'product', step: /^step "3\. restore the link: DRBD detects the split brain/, message: /drbd1: lines "block drbd100: Split-Brain detected but unresolved, dropping connection!" in the kernel log: expected 0 to be greater than or equal to 1/ },
+  },
+  {
     name: 'a failover that never mounts: the file system fails to start on the survivor',
     recording: 'pacemaker-failover.debian12-drbd84.json',
     body: drbdadmPacemakerFailover,
@@ -284,9 +378,9 @@ function mutate(recording: Recording, edits: Edit[]): Recording {
     let changed = 0;
     for (const i of hits) {
       const c = copy.commands[i]!;
-      const before = JSON.stringify([c.stdout, c.stderr, c.exitCode]);
+      const before = JSON.stringify([c.stdout, c.stderr, c.exitCode, c.timedOut]);
       Object.assign(c, edit.change(c));
-      if (JSON.stringify([c.stdout, c.stderr, c.exitCode]) !== before) changed++;
+      if (JSON.stringify([c.stdout, c.stderr, c.exitCode, c.timedOut]) !== before) changed++;
     }
     if (changed === 0) throw new Error(`mutation "${edit.what}" changed nothing in the recording (${hits.length} commands selected)`);
   }

@@ -14,11 +14,12 @@ import { currentOwner } from '../../host/owner.js';
 import type { LabConfig } from '../../config/lab-schema.js';
 import { ClusterSnapshot, ensureSnapshot } from '../../snapshot/cluster-snapshot.js';
 import { cpus, totalmem } from 'node:os';
-import { writeBrokenLabResult } from '../../report/broken-result.js';
-import { reportStatus, type AllureResult } from '../../report/classify.js';
+import { writeBrokenLabResult, writeCancelledRunResult } from '../../report/broken-result.js';
+import { cancelledSentence, reportStatus, type AllureResult } from '../../report/classify.js';
 import { EXIT } from '../exit-codes.js';
 import { dyingWithParent } from '../../exec/run.js';
-import { abortOnSignals } from '../interrupt.js';
+import { reapGroup, signalGroup } from '../../exec/process-group.js';
+import { abortOnSignals, interruptedAt, interruptedBy } from '../interrupt.js';
 import { formatShard, type Shard } from '../../report/shard.js';
 import type { RunInfo } from '../../report/run-info.js';
 
@@ -66,7 +67,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
       snapshot = made.snapshot;
       say(`snapshot ${snapshot.point} ${snapshot.manifest.digest.slice(0, 12)} ${made.created ? 'made' : 'cached'}: ${JSON.stringify(snapshot.manifest.timings)}`);
     } catch (err) {
-      say(`lab could not be built: ${(err as Error).message}`);
+      say(interrupt.signal.aborted ? `lab setup cancelled (${interruptedBy}): no verdict` : `lab could not be built: ${(err as Error).message}`);
       await writeBrokenLabResult(join(reports, 'allure-results'), (err as Error).message, { profile: choice.profile.name }, t0);
       return (code = err instanceof UsageError && !interrupt.signal.aborted ? EXIT.usage : EXIT.broken);
     }
@@ -78,17 +79,29 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     // swept below if we are interrupted.
     const shard = o.shard ? ['--shard', formatShard(o.shard)] : [];
     const vitest = [join(PROJECT_ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'scenarios', ...shard, ...(o.scenarios ?? [])];
-    const tests = await execa(...dyingWithParent(process.execPath, vitest, 'TERM'), {
+    // Its own process group, so an interrupt stops vitest's fork workers too (they would go on
+    // restoring clusters after the sweep below) — the whole group is gone before the sweep.
+    const child = execa(...dyingWithParent(process.execPath, vitest, 'TERM'), {
       cwd: PROJECT_ROOT,
       env: { DRBDLAB_SNAPSHOT: snapshot.dir, DRBDLAB_OWNER_PID: String(process.pid), ...(o.keep ? { DRBDLAB_KEEP: '1' } : {}) },
       stdio: 'inherit',
       reject: false,
-      cancelSignal: interrupt.signal,
+      detached: true,
     });
+    const stop = () => child.pid !== undefined && signalGroup(child.pid, 'SIGTERM');
+    interrupt.signal.addEventListener('abort', stop, { once: true });
+    const tests = await child;
+    interrupt.signal.removeEventListener('abort', stop);
+    if (child.pid !== undefined && (await reapGroup(child.pid, { graceMs: 30_000 })) === 'killed') say('vitest workers did not stop on SIGTERM within 30 s: killed');
     code = await classifyRun(tests.exitCode ?? 1, join(reports, 'allure-results'));
-    say(`scenarios: ${code === EXIT.ok ? 'all passed' : code === EXIT.failed ? 'failed' : 'broken (lab/infrastructure)'}`);
+    say(`scenarios: ${interrupt.signal.aborted ? `cancelled (${interruptedBy}): no verdict` : code === EXIT.ok ? 'all passed' : code === EXIT.failed ? 'failed' : 'broken (lab/infrastructure)'}`);
   } finally {
     interrupt.release();
+    // Ctrl-C or SIGTERM: neither failed nor broken; the report says cancelled (the exit status says the signal).
+    if (interruptedBy && interruptedAt) {
+      run.cancelled = { signal: interruptedBy, at: interruptedAt };
+      await writeCancelledRunResult(join(reports, 'allure-results'), cancelledSentence(run.cancelled), interruptedBy, { profile: choice.profile.name }, t0);
+    }
     // Clusters of workers that were stopped before they could remove them (an interrupt).
     for (const r of await sweepLabsOf(currentOwner('process'), config.libvirtUri)) say(describeReaped(r));
     // …and what a stopped worker had half-made of its own (a snapshot being saved).

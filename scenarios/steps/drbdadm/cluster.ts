@@ -6,7 +6,7 @@ import { renderResFile } from '../../../lib/drbd/res-file.js';
 import { isConnected, isUpToDateEverywhere } from '../../../lib/drbd/state.js';
 import { waitForResource } from '../../../lib/drbd/wait.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
-import type { ScenarioLab, ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
+import { SETUP, type ScenarioLab, type ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
 import { scaled } from '../../../lib/wait/poll.js';
 
 export const RES = 'r0';
@@ -65,10 +65,10 @@ export function waitUpToDate(lab: ScenarioLab, node: ScenarioNode) {
 export async function ensureStorage(node: ScenarioNode): Promise<void> {
   const vg = await node.exec('sudo vgs --noheadings -o vg_name drbdpool', { check: false });
   if (vg.exitCode === 0) return;
-  await node.exec(`echo ',,L' | sudo sfdisk --quiet /dev/vdb`);
-  await node.exec('sudo udevadm settle');
-  await node.exec('sudo pvcreate /dev/vdb1');
-  await node.exec('sudo vgcreate drbdpool /dev/vdb1');
+  await node.exec(`echo ',,L' | sudo sfdisk --quiet /dev/vdb`, SETUP);
+  await node.exec('sudo udevadm settle', SETUP);
+  await node.exec('sudo pvcreate /dev/vdb1', SETUP);
+  await node.exec('sudo vgcreate drbdpool /dev/vdb1', SETUP);
 }
 
 /**
@@ -84,9 +84,9 @@ export async function ensureR0(ctx: ScenarioContext): Promise<{ checksum: string
         await ensureStorage(n);
         const lv = await n.exec(`sudo lvs --noheadings drbdpool/${RES}`, { check: false });
         if (lv.exitCode !== 0) {
-          await n.exec(`sudo lvcreate --yes --wipesignatures y -n ${RES} -L ${LV_SIZE} drbdpool`);
+          await n.exec(`sudo lvcreate --yes --wipesignatures y -n ${RES} -L ${LV_SIZE} drbdpool`, SETUP);
         }
-        await n.exec(writeFileCommand(`/etc/drbd.d/${RES}.res`, resFile(lab)));
+        await n.exec(writeFileCommand(`/etc/drbd.d/${RES}.res`, resFile(lab)), SETUP);
         const md = await n.exec(`sudo drbdadm dump-md ${RES}`, { check: false });
         if (md.exitCode !== 0) await n.exec(`sudo drbdadm create-md --force ${RES}`);
         await n.exec(`sudo drbdadm up ${RES}`);
@@ -106,11 +106,11 @@ export async function ensureR0(ctx: ScenarioContext): Promise<{ checksum: string
     }
     await a.exec(`sudo drbdadm primary ${RES}`);
     // Both replicas have the mount point, as after the walkthrough (it mounts r0 on each in turn).
-    for (const n of [a, b]) await n.exec(`sudo mkdir -p ${MOUNT}`);
+    for (const n of [a, b]) await n.exec(`sudo mkdir -p ${MOUNT}`, SETUP);
     const mounted = await a.exec(`mountpoint -q ${MOUNT}`, { check: false });
     if (mounted.exitCode !== 0) await a.exec(`sudo mount ${DEVICE} ${MOUNT}`);
     const f = await a.exec(`test -f ${MOUNT}/data.bin`, { check: false });
-    if (f.exitCode !== 0) await a.exec(`sudo dd if=/dev/urandom of=${MOUNT}/data.bin bs=1M count=16 status=none`);
+    if (f.exitCode !== 0) await a.exec(`sudo dd if=/dev/urandom of=${MOUNT}/data.bin bs=1M count=16 status=none`, SETUP);
     const checksum = (await a.output(`sudo sha256sum ${MOUNT}/data.bin`)).split(/\s+/)[0]!;
     expect(checksum).toMatch(/^[0-9a-f]{64}$/);
     return { checksum };

@@ -14,7 +14,7 @@ import { parseProcDrbd } from '../../../lib/drbd/proc-drbd.js';
 import { renderResFile } from '../../../lib/drbd/res-file.js';
 import { waitForResource } from '../../../lib/drbd/wait.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
-import type { ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
+import { SETUP, type ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
 import type { ExecResult } from '../../../lib/ssh/session.js';
 import { scaled } from '../../../lib/wait/poll.js';
 import { MINOR, RES, connected, ensureStorage, replicas, status, waitConnected, waitUpToDate, writeFileCommand } from './cluster.js';
@@ -34,15 +34,15 @@ export async function drbdadmHostnamePitfall(ctx: ScenarioContext): Promise<void
 
   await step(`10. before DRBD is configured: ${third.name} renamed ${early}, then create-md and up under the new name work`, async () => {
     await ensureStorage(third);
-    await third.exec(`sudo hostnamectl set-hostname ${early}`);
+    await third.exec(`sudo hostnamectl set-hostname ${early}`, SETUP);
     expect(await third.output('hostname')).toBe(early);
     const res = renderResFile({
       name: SCRATCH.name, minor: SCRATCH.minor, port: SCRATCH.port, disk: `/dev/drbdpool/${SCRATCH.name}`,
       hosts: [{ name: primary.name, ip: primary.replicationIp }, { name: early, ip: third.replicationIp }],
     });
     for (const n of [primary, third]) {
-      await n.exec(`sudo lvcreate --yes --wipesignatures y -n ${SCRATCH.name} -L ${SCRATCH.size} drbdpool`);
-      await n.exec(writeFileCommand(`/etc/drbd.d/${SCRATCH.name}.res`, res));
+      await n.exec(`sudo lvcreate --yes --wipesignatures y -n ${SCRATCH.name} -L ${SCRATCH.size} drbdpool`, SETUP);
+      await n.exec(writeFileCommand(`/etc/drbd.d/${SCRATCH.name}.res`, res), SETUP);
     }
     // The res file names the new host, and drbdadm on the renamed node finds itself in it.
     const dump = await third.output(`sudo drbdadm dump ${SCRATCH.name}`);
@@ -63,15 +63,15 @@ export async function drbdadmHostnamePitfall(ctx: ScenarioContext): Promise<void
   await step(`restore: ${SCRATCH.name} removed, ${early} named ${third.name} again`, async () => {
     for (const n of [third, primary]) {
       await n.exec(`sudo drbdadm down ${SCRATCH.name}`);
-      await n.exec(`sudo rm /etc/drbd.d/${SCRATCH.name}.res`);
-      await n.exec(`sudo lvremove --yes drbdpool/${SCRATCH.name}`);
+      await n.exec(`sudo rm /etc/drbd.d/${SCRATCH.name}.res`, SETUP);
+      await n.exec(`sudo lvremove --yes drbdpool/${SCRATCH.name}`, SETUP);
     }
-    await third.exec(`sudo hostnamectl set-hostname ${third.name}`);
+    await third.exec(`sudo hostnamectl set-hostname ${third.name}`, SETUP);
     expect(await third.output('hostname')).toBe(third.name);
   });
 
   await step(`10. after DRBD runs: ${secondary.name} renamed ${late}; drbdadm no longer finds ${RES}, the kernel keeps it connected`, async () => {
-    await secondary.exec(`sudo hostnamectl set-hostname ${late}`);
+    await secondary.exec(`sudo hostnamectl set-hostname ${late}`, SETUP);
     expect(await secondary.output('hostname')).toBe(late);
     for (const verb of ['status', 'down', 'adjust']) {
       expectNotDefined(await secondary.exec(`sudo drbdadm ${verb} ${RES}`, { check: false }), `drbdadm ${verb} ${RES} on ${late}`);
@@ -84,7 +84,8 @@ export async function drbdadmHostnamePitfall(ctx: ScenarioContext): Promise<void
 
   await step(`10. where it bites: ${late} reboots and cannot bring ${RES} up; ${primary.name} keeps waiting for its peer`, async () => {
     await secondary.reboot();
-    // cloud-init leaves a name it did not set ("assuming user maintained hostname", lab-notes).
+    // The name hostnamectl wrote to /etc/hostname survives: cloud-init, which would set it from its
+    // metadata, disabled itself after the first boot (and kept a changed name anyway, lab-notes).
     expect(await secondary.output('hostname'), 'the new name survives the reboot').toBe(late);
     expect(await connectionState(secondary), `${late}: /proc/drbd minor ${MINOR} after the reboot`).toBeNull();
     const watch = await Events2Watch.start(primary, RES, lab.clock);
@@ -112,7 +113,7 @@ export async function drbdadmHostnamePitfall(ctx: ScenarioContext): Promise<void
   });
 
   await step(`restore the hostname ${secondary.name}: drbdadm finds the node again, ${RES} reconnects and catches up`, async () => {
-    await secondary.exec(`sudo hostnamectl set-hostname ${secondary.name}`);
+    await secondary.exec(`sudo hostnamectl set-hostname ${secondary.name}`, SETUP);
     expect(await secondary.output('hostname')).toBe(secondary.name);
     await secondary.exec(`sudo drbdadm up ${RES}`);
     await waitConnected(lab, secondary);

@@ -6,7 +6,7 @@
 import * as allure from 'allure-js-commons';
 import { expect } from 'vitest';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
-import type { ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
+import { SETUP, type ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
 import { renderCorosyncConf } from '../../../lib/pacemaker/corosync-conf.js';
 import { crmIds, renderCrmConfig } from '../../../lib/pacemaker/crm-config.js';
 import { cloneRunningOn, promotedOn, startedOn } from '../../../lib/pacemaker/crm-mon.js';
@@ -65,14 +65,14 @@ export async function drbdadmPacemakerFailover(ctx: ScenarioContext): Promise<vo
       tokenMs: TOKEN_MS,
     });
     await allure.attachment('corosync.conf', conf, 'text/plain');
-    for (const n of all) await n.exec(writeFileCommand('/etc/corosync/corosync.conf', conf));
+    for (const n of all) await n.exec(writeFileCommand('/etc/corosync/corosync.conf', conf), SETUP);
     // The key travels drbd1 → host → drbd2/drbd3 over the SSH sessions (stdout, stdin); it is
     // redacted from transcripts and recordings, its checksum is compared instead.
-    await drbd1.exec(`sudo corosync-keygen`, { timeoutMs: 60_000 });
-    const key = await drbd1.output(`sudo base64 -w0 ${AUTHKEY}`);
+    await drbd1.exec(`sudo corosync-keygen`, { ...SETUP, timeoutMs: 60_000 });
+    const key = await drbd1.output(`sudo base64 -w0 ${AUTHKEY}`, SETUP);
     await ctx.redact(key);
     for (const n of all.slice(1)) {
-      await n.exec(`sudo sh -c 'umask 077; base64 -d > ${AUTHKEY}.new && mv ${AUTHKEY}.new ${AUTHKEY}'`, { stdin: key });
+      await n.exec(`sudo sh -c 'umask 077; base64 -d > ${AUTHKEY}.new && mv ${AUTHKEY}.new ${AUTHKEY}'`, { ...SETUP, stdin: key });
     }
     const sums = [];
     for (const n of all) sums.push((await n.output(`sudo sha256sum ${AUTHKEY}`)).split(/\s+/)[0]);
@@ -94,7 +94,7 @@ export async function drbdadmPacemakerFailover(ctx: ScenarioContext): Promise<vo
   await step('26. load the r0 configuration (crmsh): Pacemaker promotes one replica and mounts r0 there', async () => {
     const crm = renderCrmConfig({ resource: RES, device: DEVICE, mount: MOUNT, fstype: 'ext4', replicas: [drbd1.name, drbd2.name], quorumOnly: [quorumNode.name] });
     await allure.attachment('r0.crm', crm, 'text/plain');
-    await drbd1.exec(writeFileCommand(CRM_FILE, crm));
+    await drbd1.exec(writeFileCommand(CRM_FILE, crm), SETUP);
     await drbd1.exec(`sudo crm configure load update ${CRM_FILE}`, { timeoutMs: scaled(60_000) });
     const { status: s, xml } = await waitForCluster(
       drbd1,

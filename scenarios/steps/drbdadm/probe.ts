@@ -3,7 +3,7 @@
 import * as allure from 'allure-js-commons';
 import { DataIntegrityError, RemoteCommandError } from '../../../lib/errors.js';
 import { CHECKER_PY, WRITER_PY, assertProbeIntact, parseAckLog, parseProbeCheck, probeVerdict, type AckLog, type ProbeVerdict } from '../../../lib/drbd/integrity-probe.js';
-import type { ScenarioLab, ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
+import { SETUP, type ScenarioLab, type ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
 import { pollUntil, scaled } from '../../../lib/wait/poll.js';
 import { MOUNT, writeFileCommand } from './cluster.js';
 
@@ -18,7 +18,7 @@ const PAUSE_S = '0.1';
 
 /** Ship the writer and start it in the background; returns once it logged its start. */
 export async function startWriter(lab: ScenarioLab, node: ScenarioNode): Promise<void> {
-  await node.exec(writeFileCommand(WRITER, WRITER_PY));
+  await node.exec(writeFileCommand(WRITER, WRITER_PY), SETUP);
   const cmd = `sudo sh -c 'rm -f ${STOP}; touch ${PROBE_ACKS}; nohup python3 ${WRITER} ${PROBE_DATA} ${PROBE_ACKS} ${STOP} ${PAUSE_S} </dev/null >/dev/null 2>>${PROBE_ACKS} & echo $!'`;
   const pid = await node.output(cmd);
   if (!/^\d+$/u.test(pid)) throw new RemoteCommandError(node.name, cmd, 0, pid, 'the probe writer did not start: expected a PID');
@@ -76,7 +76,7 @@ export async function attachAcks(node: ScenarioNode): Promise<AckLog> {
 
 /** Run the checker on `node` against `acks`; its output and the verdict are attached; not intact fails. */
 export async function checkProbe(node: ScenarioNode, acks: AckLog): Promise<ProbeVerdict> {
-  await node.exec(writeFileCommand(CHECKER, CHECKER_PY));
+  await node.exec(writeFileCommand(CHECKER, CHECKER_PY), SETUP);
   const out = await node.output(`sudo python3 ${CHECKER} ${PROBE_DATA}`);
   const verdict = probeVerdict(acks, parseProbeCheck(out));
   await allure.attachment(`probe check on ${node.name}: ${verdict.ok ? 'intact' : 'NOT intact'}`, `${out}\n\n${verdict.summary}\n${verdict.problems.join('\n')}\n`, 'text/plain');

@@ -8,6 +8,7 @@ import { parseEvents2 } from '../../../lib/drbd/events2.js';
 import { Events2Watch } from '../../../lib/drbd/events2-watch.js';
 import { describeTrace, traceResync } from '../../../lib/drbd/resync-trace.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
+import { SETUP } from '../../../lib/scenario/scenario-lab.js';
 import { pollUntil, scaled } from '../../../lib/wait/poll.js';
 import {
   DEVICE, LV_SIZE, MINOR, MOUNT, PORT, RES, ensureStorage, replicas, resFile, status, upToDate, waitConnected, writeFileCommand,
@@ -53,8 +54,8 @@ export async function drbdadmWalkthrough({ lab, step }: ScenarioContext): Promis
 
   await step(`18. resource ${RES}: a logical volume on each replica and /etc/drbd.d/${RES}.res`, async () => {
     for (const n of [primary, secondary]) {
-      await n.exec(`sudo lvcreate --yes --wipesignatures y -n ${RES} -L ${LV_SIZE} drbdpool`);
-      await n.exec(writeFileCommand(`/etc/drbd.d/${RES}.res`, resFile(lab)));
+      await n.exec(`sudo lvcreate --yes --wipesignatures y -n ${RES} -L ${LV_SIZE} drbdpool`, SETUP);
+      await n.exec(writeFileCommand(`/etc/drbd.d/${RES}.res`, resFile(lab)), SETUP);
       // drbdadm parses the whole config and must find this host in it.
       const dump = await n.output(`sudo drbdadm dump ${RES}`);
       expect(dump).toContain(`on ${primary.name}`);
@@ -69,8 +70,8 @@ export async function drbdadmWalkthrough({ lab, step }: ScenarioContext): Promis
       name: 'r3', minor: 101, port: 7001, disk: '/dev/drbdpool/r3',
       hosts: lab.nodes.map((n) => ({ name: n.name, ip: n.replicationIp })),
     });
-    await primary.exec('sudo lvcreate --yes --wipesignatures y -n r3 -L 64M drbdpool');
-    await primary.exec(writeFileCommand('/tmp/r3.res', three));
+    await primary.exec('sudo lvcreate --yes --wipesignatures y -n r3 -L 64M drbdpool', SETUP);
+    await primary.exec(writeFileCommand('/tmp/r3.res', three), SETUP);
     await primary.exec('sudo drbdadm -c /tmp/r3.res create-md --force r3');
     const up = await primary.exec('sudo drbdadm -c /tmp/r3.res up r3', { check: false });
     expect(up.exitCode).not.toBe(0);
@@ -148,7 +149,7 @@ export async function drbdadmWalkthrough({ lab, step }: ScenarioContext): Promis
   let checksum = '';
   await step(`23. mount ${DEVICE} on the primary and use it`, async () => {
     await primary.exec(`sudo mkdir -p ${MOUNT} && sudo mount ${DEVICE} ${MOUNT}`);
-    await primary.exec(`sudo dd if=/dev/urandom of=${MOUNT}/data.bin bs=1M count=16 status=none && sync`);
+    await primary.exec(`sudo dd if=/dev/urandom of=${MOUNT}/data.bin bs=1M count=16 status=none && sync`, SETUP);
     checksum = (await primary.output(`sudo sha256sum ${MOUNT}/data.bin`)).split(/\s+/)[0]!;
     expect(checksum).toMatch(/^[0-9a-f]{64}$/);
   });

@@ -27,7 +27,7 @@ import { expect } from 'vitest';
 import { commandErrorLines, notDefinedForThisHost } from '../../../lib/drbd/drbdadm-messages.js';
 import { parseDrbdsetupStatus, parseListNodes } from '../../../lib/drbd/index.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
-import type { ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
+import { SETUP, type ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
 import type { ExecResult } from '../../../lib/ssh/session.js';
 import { scaled } from '../../../lib/wait/poll.js';
 import { cmd, DRBDMANAGED, RENAMED } from './commands.js';
@@ -45,7 +45,7 @@ export async function drbdmanageHostnamePitfall(ctx: ScenarioContext): Promise<v
   });
 
   await step(`10. Hostname changed after drbdmanage init: drbd3 becomes ${RENAMED}, and drbdmanage no longer knows the node, for good`, async () => {
-    await drbd3.exec(cmd.setHostname(RENAMED));
+    await drbd3.exec(cmd.setHostname(RENAMED), SETUP);
     expect(await drbd3.output(cmd.hostname), 'hostname').toBe(RENAMED);
 
     expectNotDefined(await drbd3.exec(cmd.drbdadmStatus('r0'), { check: false }), `drbdadm status r0 on ${RENAMED}`);
@@ -62,7 +62,7 @@ export async function drbdmanageHostnamePitfall(ctx: ScenarioContext): Promise<v
   });
 
   await step('10. Hostname restored: drbd3 is back in the cluster', async () => {
-    await drbd3.exec(cmd.setHostname('drbd3'));
+    await drbd3.exec(cmd.setHostname('drbd3'), SETUP);
     expect(await drbd3.output(cmd.hostname), 'hostname').toBe('drbd3');
     await restartDrbdmanaged(ctx, drbd3);
     expectDmOk(await dm(drbd3, cmd.dmUpdatePool), 'update-pool on drbd3');

@@ -8,6 +8,7 @@ import { parseListNodes } from '../../../lib/drbd/index.js';
 import { WHOLE_BOOT_COMMAND } from '../../../lib/drbd/kernel-log.js';
 import { AL_EXTENT_KIB, assertBitmapResync, parseResyncLog, resyncVerdict } from '../../../lib/drbd/resync-log.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
+import { SETUP } from '../../../lib/scenario/scenario-lab.js';
 import { scaled } from '../../../lib/wait/poll.js';
 import { cmd, DRBD_SERVICE, DRBDMANAGED, R0_DEVICE, R0_MINOR, REBOOT_FILE } from './commands.js';
 import {
@@ -44,7 +45,7 @@ export async function drbdmanageRebootPersistence(ctx: ScenarioContext): Promise
       intervalMs: 10_000,
     });
     await drbd1.exec(cmd.ensureMounted(R0_DEVICE), { timeoutMs: 60_000 });
-    await drbd1.exec(cmd.writeRebootFile, { timeoutMs: 120_000 });
+    await drbd1.exec(cmd.writeRebootFile, { ...SETUP, timeoutMs: 120_000 });
     checksum = sha256Of(await drbd1.output(cmd.sha256(REBOOT_FILE)));
     // Unmounted cleanly: the reboot is about drbdmanage, not about ext4 recovery.
     await drbd1.exec(cmd.umount, { timeoutMs: 60_000 });

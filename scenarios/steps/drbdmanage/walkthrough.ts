@@ -12,6 +12,7 @@ import {
   type JoinCommand,
 } from '../../../lib/drbd/index.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
+import { SETUP } from '../../../lib/scenario/scenario-lab.js';
 import { scaled } from '../../../lib/wait/poll.js';
 import {
   cmd,
@@ -205,7 +206,7 @@ export async function drbdmanageWalkthrough(ctx: ScenarioContext): Promise<void>
   });
 
   await step(`23. Mount ${R0_DEVICE} on the primary and use it`, async () => {
-    await drbd1.exec(cmd.mkdirMountPoint);
+    await drbd1.exec(cmd.mkdirMountPoint, SETUP);
     await drbd1.exec(cmd.mount(R0_DEVICE), { timeoutMs: 60_000 });
     expect(await drbd1.output(cmd.writeWalkthroughFile), 'tee').toBe(WALKTHROUGH_TEXT);
     await drbd1.exec(cmd.sync, { timeoutMs: 60_000 });
