@@ -22,17 +22,8 @@ export function cacheRoot(): string {
   return resolve(process.env.DRBDLAB_CACHE ?? join(PROJECT_ROOT, '.cache'));
 }
 
-/** Stable JSON (sorted keys) so the digest depends on content only. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
+import { canonicalJson } from './canonical-json.js';
+export { canonicalJson };
 
 export function recipeDigest(recipe: unknown): string {
   return createHash('sha256').update(canonicalJson(recipe)).digest('hex');

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { UpstreamUnavailableError } from '../errors.js';
 import { releaseUrls, sourceName, type AptSource } from './apt-source.js';
-import { canonicalJson } from './cache.js';
+import { canonicalJson } from './canonical-json.js';
 import { parseSha256Sums } from './sha256sums.js';
 
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;

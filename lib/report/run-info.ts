@@ -7,7 +7,6 @@ import { UsageError } from '../errors.js';
 import type { ProfileSubstitution } from '../image/substitution.js';
 import type { Shard } from './shard.js';
 import type { Cancellation } from './classify.js';
-import type { Versions } from './versions.js';
 
 /** A report merged from the shards of one run: which, and where they did not agree. */
 export interface MergedShards {
@@ -15,6 +14,9 @@ export interface MergedShards {
   /** One sentence per thing the shards disagree on (profile, a package's version); empty when they agree. */
   disagreements: string[];
 }
+
+/** Package → version, as one run installed them. */
+export type Versions = Record<string, string>;
 
 export interface RunInfo {
   profile: string;

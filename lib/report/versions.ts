@@ -13,7 +13,8 @@ import { z } from 'zod';
 export type { ImageRecord } from './run-info.js';
 
 /** Package (or component) name → version: drbd-utils, drbd-dkms, kernel, /proc/drbd, … */
-export type Versions = Record<string, string>;
+export type { Versions } from './run-info.js';
+import type { Versions } from './run-info.js';
 
 export type VersionChange =
   | { kind: 'added'; name: string; to: string }

@@ -2,8 +2,8 @@ import * as allure from 'allure-js-commons';
 import { inject, it } from 'vitest';
 import { DrbdlabError, KernelLogError } from '../errors.js';
 import { FAILURE_KIND_LABEL } from '../report/classify.js';
-import type { ScenarioLab } from './scenario-lab.js';
-import { makeStep, type Step } from './step.js';
+import type { ScenarioContext, ScenarioLab } from './scenario-lab.js';
+import { makeStep } from './step.js';
 import { failureSnapshot } from './failure-snapshot.js';
 import { checkKernelLogs, markKernelLogs, type KernelLogMarks } from './kernel-health.js';
 import { scenarioTargets, type ScenarioEnv } from './targets.js';
@@ -15,12 +15,7 @@ declare module 'vitest' {
   }
 }
 
-export interface ScenarioContext {
-  lab: ScenarioLab;
-  step: Step;
-  /** Keep a secret (drbdmanage's join passphrase) out of transcripts, recordings and reports. */
-  redact(secret: string): Promise<void>;
-}
+export type { ScenarioContext } from './scenario-lab.js';
 
 /**
  * Register a scenario once per target (the real lab, or each recording of it). The body is

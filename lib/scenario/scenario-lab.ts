@@ -1,6 +1,7 @@
 import type { ProfileName } from '../image/profile-names.js';
 import type { ExecOptions, ExecResult } from '../ssh/session.js';
 import type { Clock } from '../wait/poll.js';
+import type { Step } from './step.js';
 
 /**
  * Options for a setup helper's command (partitioning, LVM, config files, directories, test
@@ -38,4 +39,12 @@ export interface ScenarioLab {
   readonly clock: Clock;
   /** Labels for reports: hypervisor, kernel, versions. */
   readonly labels: Record<string, string>;
+}
+
+/** What a scenario body gets: the lab, the step runner, and a way to keep a secret out of reports. */
+export interface ScenarioContext {
+  lab: ScenarioLab;
+  step: Step;
+  /** Keep a secret (drbdmanage's join passphrase) out of transcripts, recordings and reports. */
+  redact(secret: string): Promise<void>;
 }

@@ -6,7 +6,7 @@ import { Lab } from '../lab/lab.js';
 import type { StartedLab } from '../lab/started-lab.js';
 import { profileByName } from '../image/profiles.js';
 import { ClusterSnapshot, ensureSnapshot } from '../snapshot/cluster-snapshot.js';
-import type { ScenarioContext } from './define-scenario.js';
+import type { ScenarioContext } from './scenario-lab.js';
 import { realScenarioLab } from './real-lab.js';
 
 export interface ScenarioStart {
