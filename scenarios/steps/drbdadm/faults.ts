@@ -12,6 +12,7 @@ import { describeSettle, traceSettle, type SettleTrace } from '../../../lib/drbd
 import { SETUP, type ScenarioLab, type ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
 import { pollUntil, scaled } from '../../../lib/wait/poll.js';
 import { DEVICE, MINOR, MOUNT, RES, writeFileCommand } from './cluster.js';
+import { dataChecksum } from './start.js';
 
 /** `drbdadm cstate|dstate|role r0`: 8.4's words, e.g. `WFConnection`, `UpToDate/DUnknown`, `Primary/Unknown`. */
 export async function drbdWord(node: ScenarioNode, what: 'cstate' | 'dstate' | 'role'): Promise<string> {
@@ -121,4 +122,12 @@ export async function switchPrimary(from: ScenarioNode, to: ScenarioNode): Promi
   await from.exec(`sudo drbdadm secondary ${RES}`);
   await to.exec(`sudo drbdadm primary ${RES}`);
   await to.exec(`sudo mount ${DEVICE} ${MOUNT}`);
+}
+
+/** The r0-up starting point as a fault scenario finds it on its primary: Connected, both UpToDate, Primary; returns the data's checksum. */
+export async function expectR0Up(primary: ScenarioNode): Promise<string> {
+  expect(await drbdWord(primary, 'cstate')).toBe('Connected');
+  expect(await drbdWord(primary, 'dstate')).toBe('UpToDate/UpToDate');
+  expect(await drbdWord(primary, 'role')).toBe('Primary/Secondary');
+  return dataChecksum(primary);
 }

@@ -8,9 +8,8 @@ import { expect } from 'vitest';
 import { alMarkedKiB } from '../../../lib/drbd/resync-log.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
 import { DEVICE, MOUNT, RES, replicas } from './cluster.js';
-import { drbdWord, markLogs, resyncSince, settleAfter, switchPrimary, waitCstate } from './faults.js';
+import { drbdWord, expectR0Up, markLogs, resyncSince, settleAfter, switchPrimary, waitCstate } from './faults.js';
 import { attachAcks, checkProbe, readAcks, startWriter, waitAcked } from './probe.js';
-import { dataChecksum } from './start.js';
 
 export async function drbdadmPowerLoss(ctx: ScenarioContext): Promise<void> {
   const { lab, step } = ctx;
@@ -19,10 +18,7 @@ export async function drbdadmPowerLoss(ctx: ScenarioContext): Promise<void> {
   let poweredOffAt = 0;
 
   const checksum = await step('precondition: r0 Connected, UpToDate/UpToDate, drbd1 Primary with data (restored at r0-up)', async () => {
-    expect(await drbdWord(primary, 'cstate')).toBe('Connected');
-    expect(await drbdWord(primary, 'dstate')).toBe('UpToDate/UpToDate');
-    expect(await drbdWord(primary, 'role')).toBe('Primary/Secondary');
-    return dataChecksum(primary);
+    return expectR0Up(primary);
   });
 
   await step('1. the probe writes on the primary, each record acknowledged after fsync', async () => {
