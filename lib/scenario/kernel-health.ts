@@ -3,14 +3,14 @@ import { KernelLogError, RemoteCommandError } from '../errors.js';
 import {
   BOOT_ID_COMMAND, MARK_COMMAND, parseKernelLogMark, scanKernelLog, sinceCommand, WHOLE_BOOT_COMMAND, type KernelLogMark,
 } from '../drbd/kernel-log.js';
-import type { ScenarioLab } from './scenario-lab.js';
+import type { ScenarioLab, ScenarioNode } from './scenario-lab.js';
 
 export type KernelLogMarks = Map<string, KernelLogMark>;
 
-/** At scenario start: where each node's kernel log stands. */
-export async function markKernelLogs(lab: ScenarioLab): Promise<KernelLogMarks> {
+/** Where each node's kernel log stands now (at scenario start; before a fault), to read what it logs after. */
+export async function markKernelLogs(nodes: readonly ScenarioNode[]): Promise<KernelLogMarks> {
   const marks: KernelLogMarks = new Map();
-  for (const n of lab.nodes) {
+  for (const n of nodes) {
     const r = await n.exec(MARK_COMMAND, { kind: 'infrastructure' });
     const mark = parseKernelLogMark(r.stdout);
     if (!mark) throw new RemoteCommandError(n.name, MARK_COMMAND, r.exitCode, r.stdout, 'expected a boot id and a line count', 'infrastructure');

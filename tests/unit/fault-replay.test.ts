@@ -355,7 +355,7 @@ async function replay(recording: Recording, body: Body, o = { kernelCheck: true 
   const err = await (async () => {
     const ctx = { lab, step: makeStep(transcript, failureSnapshot(lab)), redact: (s: string) => transcript.addSecret(s) };
     if (!o.kernelCheck) return body(ctx);
-    const marks = await markKernelLogs(lab);
+    const marks = await markKernelLogs(lab.nodes);
     const failure = await body(ctx).then(
       () => undefined,
       (e: unknown) => ({ e }),

@@ -1,14 +1,10 @@
-// Pieces the fault scenarios share: DRBD 8.4's own one-word states (cstate, dstate, role), a
-// mark in each node's kernel log and what DRBD logged about a resync since, the events2 stream
-// around a reconnect, and a switch of primaries.
+// Pieces the fault scenarios share: DRBD 8.4's own one-word states (cstate, dstate, role), what
+// DRBD logged about a resync since a kernel-log mark, the replication NIC's address without
+// carrier, and a switch of primaries. (Following events2 to a settled resource: settle.ts.)
 import * as allure from 'allure-js-commons';
 import { expect } from 'vitest';
-import { RemoteCommandError } from '../../../lib/errors.js';
-import { parseEvents2 } from '../../../lib/drbd/events2.js';
-import { Events2Watch } from '../../../lib/drbd/events2-watch.js';
-import { MARK_COMMAND, parseKernelLogMark, sinceCommand, type KernelLogMark } from '../../../lib/drbd/kernel-log.js';
+import { sinceCommand, type KernelLogMark } from '../../../lib/drbd/kernel-log.js';
 import { parseResyncLog, resyncVerdict, type DeviceResyncLog, type ResyncVerdict } from '../../../lib/drbd/resync-log.js';
-import { describeSettle, traceSettle, type SettleTrace } from '../../../lib/drbd/resync-trace.js';
 import { SETUP, type ScenarioLab, type ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
 import { pollUntil, scaled } from '../../../lib/wait/poll.js';
 import { DEVICE, MINOR, MOUNT, RES, writeFileCommand } from './cluster.js';
@@ -36,58 +32,16 @@ export async function waitCstate(lab: ScenarioLab, node: ScenarioNode, want: str
   return seen;
 }
 
-/** Where each node's kernel log stands now, to read what DRBD logs after it. */
-export async function markLogs(nodes: readonly ScenarioNode[]): Promise<Map<string, KernelLogMark>> {
-  const marks = new Map<string, KernelLogMark>();
-  for (const n of nodes) {
-    const out = await n.output(MARK_COMMAND);
-    const mark = parseKernelLogMark(out);
-    if (!mark) throw new RemoteCommandError(n.name, MARK_COMMAND, 0, out, 'expected a boot id and a line count');
-    marks.set(n.name, mark);
-  }
-  return marks;
-}
-
 /** The kernel log of each node since its mark, drbd100's lines parsed; attached. */
 export async function resyncSince(nodes: readonly ScenarioNode[], marks: Map<string, KernelLogMark>, title: string): Promise<{ logs: { node: string; log: DeviceResyncLog; text: string }[]; verdict: ResyncVerdict }> {
   const logs = [];
   for (const n of nodes) {
-    const text = await n.output(sinceCommand(marks.get(n.name)!));
+    const text = await n.output(sinceCommand(marks.get(n.name)!), { kind: 'infrastructure' });
     const log = parseResyncLog(text, MINOR);
     await allure.attachment(`${n.name}: kernel log ${title}`, `${text}\n`, 'text/plain');
     logs.push({ node: n.name, log, text });
   }
   return { logs, verdict: resyncVerdict(logs) };
-}
-
-/**
- * Arm an events2 watcher on `node`, run `act` (the link back, a node's `up`), and follow the
- * stream until Established UpToDate/UpToDate. Returns the trace and the seconds it took; the
- * stream is attached, also when the wait fails.
- */
-export async function settleAfter(lab: ScenarioLab, node: ScenarioNode, what: string, act: () => Promise<void>): Promise<{ trace: SettleTrace; seconds: number }> {
-  const watch = await Events2Watch.start(node, RES, lab.clock);
-  try {
-    const t0 = lab.clock.now();
-    await act();
-    const trace = await pollUntil(
-      `${RES} Established UpToDate/UpToDate in the events2 stream after ${what}`,
-      async () => {
-        const t = traceSettle(parseEvents2(await watch.read()), RES);
-        return { done: t.settledAt >= 0, value: t, seen: describeSettle(t) };
-      },
-      { timeoutMs: scaled(180_000), intervalMs: 2_000, clock: lab.clock, target: node.name, kind: 'product' },
-    );
-    const seconds = (lab.clock.now() - t0) / 1000;
-    await allure.attachment(`drbdsetup events2 ${RES} on ${node.name} after ${what}`, await watch.stop(), 'text/plain');
-    expect(trace.skipped, 'events dropped by the kernel: the stream may miss a state').toBe(0);
-    return { trace, seconds };
-  } finally {
-    if (watch.running) {
-      const seen = await watch.stop().catch((err: unknown) => `events2 watcher not stopped: ${String(err)}`);
-      await allure.attachment(`drbdsetup events2 ${RES} on ${node.name} after ${what} (step failed)`, seen, 'text/plain');
-    }
-  }
 }
 
 /**

@@ -8,7 +8,9 @@ import { assertBitmapResync } from '../../../lib/drbd/resync-log.js';
 import { describeSettle } from '../../../lib/drbd/resync-trace.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
 import { MOUNT, RES, replicas } from './cluster.js';
-import { drbdWord, expectR0Up, hasReplicationAddress, keepReplicationAddress, markLogs, resyncSince, settleAfter, switchPrimary, waitCstate } from './faults.js';
+import { drbdWord, expectR0Up, hasReplicationAddress, keepReplicationAddress, resyncSince, switchPrimary, waitCstate } from './faults.js';
+import { settleAfter } from './settle.js';
+import { markKernelLogs } from '../../../lib/scenario/kernel-health.js';
 import { checkProbe, readAcks, startWriter, stopWriter, waitAcked } from './probe.js';
 
 /**
@@ -59,7 +61,7 @@ export async function drbdadmLinkCut(ctx: ScenarioContext): Promise<void> {
   });
 
   const marks = await step('4. restore the link: DRBD reconnects and resyncs, both UpToDate', async () => {
-    const m = await markLogs([primary, peer]);
+    const m = await markKernelLogs([primary, peer]);
     const { trace, seconds } = await settleAfter(lab, primary, 'the link came back', () => primary.replicationLink('up'));
     await allure.parameter('link up → Established UpToDate/UpToDate (s)', seconds.toFixed(1));
     await allure.parameter('events2: max out-of-sync (KiB)', String(trace.maxOutOfSyncKiB));

@@ -8,7 +8,9 @@ import { expect } from 'vitest';
 import { alMarkedKiB } from '../../../lib/drbd/resync-log.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
 import { DEVICE, MOUNT, RES, replicas } from './cluster.js';
-import { drbdWord, expectR0Up, markLogs, resyncSince, settleAfter, switchPrimary, waitCstate } from './faults.js';
+import { drbdWord, expectR0Up, resyncSince, switchPrimary, waitCstate } from './faults.js';
+import { settleAfter } from './settle.js';
+import { markKernelLogs } from '../../../lib/scenario/kernel-health.js';
 import { attachAcks, checkProbe, readAcks, startWriter, waitAcked } from './probe.js';
 
 export async function drbdadmPowerLoss(ctx: ScenarioContext): Promise<void> {
@@ -64,7 +66,7 @@ export async function drbdadmPowerLoss(ctx: ScenarioContext): Promise<void> {
 
   let upOutput = '';
   const marks = await step(`6. ${primary.name} rejoins as secondary and resyncs from ${secondary.name}; both UpToDate`, async () => {
-    const m = await markLogs([primary, secondary]);
+    const m = await markKernelLogs([primary, secondary]);
     const { trace, seconds } = await settleAfter(lab, secondary, `${primary.name} came back`, async () => {
       const r = await primary.exec(`sudo drbdadm up ${RES}`);
       upOutput = `${r.stdout}${r.stderr}`;

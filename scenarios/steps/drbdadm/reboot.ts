@@ -6,15 +6,14 @@
 import * as allure from 'allure-js-commons';
 import { expect } from 'vitest';
 import { ResyncAmountError } from '../../../lib/errors.js';
-import { parseEvents2 } from '../../../lib/drbd/events2.js';
 import { Events2Watch } from '../../../lib/drbd/events2-watch.js';
 import { WHOLE_BOOT_COMMAND } from '../../../lib/drbd/kernel-log.js';
 import { AL_EXTENT_KIB, assertBitmapResync, parseResyncLog, resyncVerdict } from '../../../lib/drbd/resync-log.js';
-import { describeSettle, traceSettle, type SettleTrace } from '../../../lib/drbd/resync-trace.js';
+import { describeSettle, type SettleTrace } from '../../../lib/drbd/resync-trace.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
-import { pollUntil, scaled } from '../../../lib/wait/poll.js';
 import { DEVICE, MINOR, MOUNT, RES, quiesce, replicas, status, waitUpToDate } from './cluster.js';
 import { dataChecksum } from './start.js';
+import { followSettle } from './settle.js';
 
 export async function drbdadmRebootPersistence(ctx: ScenarioContext): Promise<void> {
   const { lab, step } = ctx;
@@ -55,25 +54,7 @@ export async function drbdadmRebootPersistence(ctx: ScenarioContext): Promise<vo
     await Promise.all([primary.reboot(), secondary.reboot()]);
     // drbd.service brought r0 up during the boot, before SSH answers: the watcher sees the state it
     // finds and what follows; the kernel log (next step) holds the whole boot.
-    const watch = await Events2Watch.start(primary, RES, lab.clock);
-    try {
-      settle = await pollUntil(
-        `${RES} Established UpToDate/UpToDate in the events2 stream after the reboot`,
-        async () => {
-          const t = traceSettle(parseEvents2(await watch.read()), RES);
-          return { done: t.settledAt >= 0, value: t, seen: describeSettle(t) };
-        },
-        { timeoutMs: scaled(180_000), intervalMs: 2_000, clock: lab.clock, target: primary.name, kind: 'product' },
-      );
-      await allure.attachment(`drbdsetup events2 ${RES} on ${primary.name} after the reboot`, await watch.stop(), 'text/plain');
-    } finally {
-      // The watcher must not outlive a failed step; what it saw (or why it could not stop) goes into the report.
-      if (watch.running) {
-        const seen = await watch.stop().catch((err: unknown) => `events2 watcher not stopped: ${String(err)}`);
-        await allure.attachment(`drbdsetup events2 ${RES} on ${primary.name} after the reboot (step failed)`, seen, 'text/plain');
-      }
-    }
-    expect(settle.skipped, 'events dropped by the kernel: the stream may miss a state').toBe(0);
+    ({ trace: settle } = await followSettle(lab, primary, await Events2Watch.start(primary, RES, lab.clock), 'the reboot'));
     const res = await waitUpToDate(lab, primary);
     expect(res.role).toBe('Secondary');
   });

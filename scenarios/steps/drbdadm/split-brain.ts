@@ -9,7 +9,9 @@ import { expect } from 'vitest';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
 import type { ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
 import { DEVICE, MINOR, MOUNT, RES, replicas, writeFileCommand } from './cluster.js';
-import { drbdWord, keepReplicationAddress, markLogs, resyncSince, settleAfter, switchPrimary, waitCstate } from './faults.js';
+import { drbdWord, keepReplicationAddress, resyncSince, switchPrimary, waitCstate } from './faults.js';
+import { settleAfter } from './settle.js';
+import { markKernelLogs } from '../../../lib/scenario/kernel-health.js';
 import { dataChecksum } from './start.js';
 
 /** DRBD 8.4's alert, as the in-tree module of Debian 12's kernel prints it for r0's minor. */
@@ -55,7 +57,7 @@ export async function drbdadmSplitBrain(ctx: ScenarioContext): Promise<void> {
   });
 
   const marks = await step('3. restore the link: DRBD detects the split brain, says so in the kernel log, and refuses to connect (StandAlone)', async () => {
-    const m = await markLogs([survivor, victim]);
+    const m = await markKernelLogs([survivor, victim]);
     await survivor.replicationLink('up');
     await waitCstate(lab, victim, 'StandAlone');
     await waitCstate(lab, survivor, 'StandAlone');
