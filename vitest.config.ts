@@ -4,11 +4,22 @@ import { cpus, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { clustersFor } from './lib/lab/parallelism.js';
+import { longestFirst, recordedDurations, scenarioNameOf } from './lib/scenario/schedule.js';
 
-/** Scenarios run in file-name order (01-walkthrough first): one lab, one story. */
-class ByName extends BaseSequencer {
+/**
+ * Real scenarios on restored clusters start longest first (by their last real recording), so
+ * the longest does not start last; everything else, and scenarios on a lab that is up
+ * (DRBDLAB_LAB: one story, 01-walkthrough first), in file-name order.
+ */
+class Schedule extends BaseSequencer {
   override async sort(files: TestSpecification[]) {
-    return [...files].sort((a, b) => a.moduleId.localeCompare(b.moduleId));
+    const byName = [...files].sort((a, b) => a.moduleId.localeCompare(b.moduleId));
+    if (process.env.DRBDLAB_LAB) return byName;
+    const durations = recordedDurations('scenarios/recordings');
+    const scenario = (f: TestSpecification) => scenarioNameOf(readFileSync(f.moduleId, 'utf8')) ?? f.moduleId;
+    const real = byName.filter((f) => f.project.name === 'scenarios');
+    const rest = byName.filter((f) => f.project.name !== 'scenarios');
+    return [...longestFirst(real, scenario, (f) => durations.get(scenario(f))), ...rest];
   }
 }
 
@@ -28,7 +39,7 @@ function scenarioWorkers(): number {
 
 export default defineConfig({
   test: {
-    sequence: { sequencer: ByName },
+    sequence: { sequencer: Schedule },
     reporters: ['default', ['junit', { outputFile: process.env.DRBDLAB_JUNIT ?? `${REPORTS}/junit.xml` }], ['allure-vitest/reporter', { resultsDir: `${REPORTS}/allure-results` }]],
     projects: [
       {

@@ -50,7 +50,7 @@ export function defineScenario(
         try {
           // Every scenario, either stack: the kernel log must stay clean while it runs.
           const marks = await markKernelLogs(open.lab.nodes);
-          const ctx: ScenarioContext = { lab: open.lab, step: makeStep(open.transcript, failureSnapshot(open.lab)), redact: (x) => open.transcript.addSecret(x) };
+          const ctx: ScenarioContext = { lab: open.lab, step: makeStep(open.transcript, failureSnapshot(open.lab)), shared: open.shared, redact: (x) => open.transcript.addSecret(x) };
           // Not restored at the starting point (a lab that is up, DRBDLAB_LAB): its steps run here first.
           const run = async () => {
             if (start && !open.atStart) await ctx.step(`precondition: ${start.point} (its steps, on this lab)`, () => start.prepare(ctx));

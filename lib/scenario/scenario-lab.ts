@@ -45,6 +45,11 @@ export interface ScenarioLab {
 export interface ScenarioContext {
   lab: ScenarioLab;
   step: Step;
+  /**
+   * The lab goes on to the next scenario (a lab that is up, DRBDLAB_LAB): what the scenario
+   * changed must be put back as installed. A restored cluster is thrown away after it.
+   */
+  shared: boolean;
   /** Keep a secret (drbdmanage's join passphrase) out of transcripts, recordings and reports. */
   redact(secret: string): Promise<void>;
 }

@@ -33,5 +33,5 @@ export async function startSnapshot(readyDir: string, start: ScenarioStart, prog
 
 /** The steps as a scenario runs them (their commands go into the snapshot: steps-transcript.json). */
 async function runSteps(started: StartedLab, start: ScenarioStart): Promise<void> {
-  await start.prepare({ lab: realScenarioLab(started), step: (_title, body) => body(), redact: async () => undefined });
+  await start.prepare({ lab: realScenarioLab(started), step: (_title, body) => body(), shared: false, redact: async () => undefined });
 }

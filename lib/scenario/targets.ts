@@ -31,6 +31,8 @@ export interface OpenTarget {
   transcript: Transcript;
   /** The lab is at the scenario's starting point already (restored there, or a replay that begins there). */
   atStart: boolean;
+  /** The lab goes on to the next scenario, so the scenario restores what it changed. */
+  shared: boolean;
   /** Called when the scenario ends: saves the recording (real) or checks it was used up (replay). */
   close(passed: boolean): Promise<void>;
 }
@@ -105,6 +107,7 @@ export function scenarioTargets(scenario: string, env: ScenarioEnv): ScenarioTar
             lab,
             transcript,
             atStart: !env.labId,
+            shared: env.labId !== undefined,
             close: async (passed) => {
               for (const n of started.nodeList) n.close();
               if (!env.labId) await releaseRestored(scenario, started, passed);
@@ -140,6 +143,8 @@ export function scenarioTargets(scenario: string, env: ScenarioEnv): ScenarioTar
           lab,
           transcript,
           atStart: recording.start === start?.point,
+          // Made on a lab that was up (it began before its starting point): it restores what it changed.
+          shared: start !== undefined && recording.start === undefined,
           close: async (passed) => {
             if (passed && lab.remaining.length > 0) {
               const next = lab.remaining[0]!;

@@ -353,7 +353,7 @@ async function replay(recording: Recording, body: Body, o = { kernelCheck: true 
   const lab = new ReplayLab(recording, transcript, transcript.redactor);
   const started = performance.now();
   const err = await (async () => {
-    const ctx = { lab, step: makeStep(transcript, failureSnapshot(lab)), redact: (s: string) => transcript.addSecret(s) };
+    const ctx = { lab, step: makeStep(transcript, failureSnapshot(lab)), shared: false, redact: (s: string) => transcript.addSecret(s) };
     if (!o.kernelCheck) return body(ctx);
     const marks = await markKernelLogs(lab.nodes);
     const failure = await body(ctx).then(

@@ -59,11 +59,14 @@ export async function drbdadmServices(ctx: ScenarioContext): Promise<void> {
     expect(res.peers[0]?.role).toBe('Secondary');
   });
 
-  await step('restore: services as installed, first node Primary and mounted', async () => {
-    await primary.exec(`sudo systemctl disable drbd@${RES}.target 2>&1`);
-    expect(await primary.output(`systemctl is-enabled drbd@${RES}.target`, { check: false })).toBe('disabled');
-    expect(await secondary.output('systemctl is-enabled drbd.service', { check: false })).toBe('disabled');
-    await primary.exec(`sudo drbdadm primary ${RES}`);
-    await primary.exec(`sudo mount ${DEVICE} ${MOUNT}`);
-  });
+  // A restored cluster is thrown away after the scenario: only a lab that goes on needs this.
+  if (ctx.shared) {
+    await step('restore: services as installed, first node Primary and mounted', async () => {
+      await primary.exec(`sudo systemctl disable drbd@${RES}.target 2>&1`);
+      expect(await primary.output(`systemctl is-enabled drbd@${RES}.target`, { check: false })).toBe('disabled');
+      expect(await secondary.output('systemctl is-enabled drbd.service', { check: false })).toBe('disabled');
+      await primary.exec(`sudo drbdadm primary ${RES}`);
+      await primary.exec(`sudo mount ${DEVICE} ${MOUNT}`);
+    });
+  }
 }
