@@ -38,13 +38,17 @@ export class VirtualClock implements Clock {
 
 /**
  * Runs a scenario against a recording instead of VMs: each command must be the next one
- * recorded (same node, same command), and gets the recorded output and exit code.
+ * recorded (same node, same command), and gets the recorded output and exit code. "Next" is
+ * the order the real run saw: a command may be taken before an earlier record of another node
+ * only if the two ran at the same time there (steps that work on several nodes at once);
+ * whatever had ended before it started must have been replayed first.
  */
 export class ReplayLab implements ScenarioLab {
   readonly mode = 'replay' as const;
   readonly clock = new VirtualClock();
   readonly nodes: ScenarioNode[];
-  private cursor = 0;
+  /** Which records were replayed (in the recording's order). */
+  private readonly used: boolean[];
 
   constructor(
     readonly recording: Recording,
@@ -55,6 +59,7 @@ export class ReplayLab implements ScenarioLab {
     // Waits replay on virtual time with the timeouts the recording was made with.
     setTimeoutScale(recording.labels.hypervisor === 'TCG' ? 3 : 1);
     this.nodes = recording.nodes.map((n) => this.makeNode(n.name, n.replicationIp));
+    this.used = recording.commands.map(() => false);
   }
 
   get profile(): ProfileName {
@@ -75,22 +80,33 @@ export class ReplayLab implements ScenarioLab {
 
   node(name: string): ScenarioNode {
     const n = this.nodes.find((x) => x.name === name);
-    if (!n) throw new ReplayMismatchError(this.cursor, this.recording.commands[this.cursor], { node: name, command: '(node lookup)' });
+    if (!n) throw new ReplayMismatchError(this.firstUnused(), this.recording.commands[this.firstUnused()], { node: name, command: '(node lookup)' });
     return n;
   }
 
   /** Commands of the recording not yet replayed: a complete replay leaves none. */
   get remaining(): CommandRecord[] {
-    return this.recording.commands.slice(this.cursor);
+    return this.recording.commands.filter((_, i) => !this.used[i]);
+  }
+
+  private firstUnused(): number {
+    const i = this.used.indexOf(false);
+    return i < 0 ? this.recording.commands.length : i;
   }
 
   private take(node: string, rawCommand: string): CommandRecord {
     const command = this.redactor.apply(rawCommand);
-    const expected = this.recording.commands[this.cursor];
-    if (!expected || expected.node !== node || expected.command !== command) {
-      throw new ReplayMismatchError(this.cursor, expected, { node, command });
-    }
-    this.cursor++;
+    const all = this.recording.commands;
+    const i = this.used.findIndex((u, k) => !u && all[k]!.node === node);
+    // Nothing left for this node: the next record of any node is what the recording expected.
+    if (i < 0) throw new ReplayMismatchError(this.firstUnused(), all[this.firstUnused()], { node, command });
+    const expected = all[i]!;
+    // An earlier record that had ended before this one started comes first.
+    const start = Date.parse(expected.startedAt);
+    const before = this.used.findIndex((u, k) => k < i && !u && Date.parse(all[k]!.startedAt) + all[k]!.durationMs <= start);
+    if (before >= 0) throw new ReplayMismatchError(before, all[before], { node, command });
+    if (expected.command !== command) throw new ReplayMismatchError(i, expected, { node, command });
+    this.used[i] = true;
     return expected;
   }
 

@@ -14,6 +14,7 @@ import { parseProcDrbd } from '../../../lib/drbd/proc-drbd.js';
 import { renderResFile } from '../../../lib/drbd/res-file.js';
 import { waitForResource } from '../../../lib/drbd/wait.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
+import { onEach } from '../../../lib/scenario/on-each.js';
 import { SETUP, type ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
 import type { ExecResult } from '../../../lib/ssh/session.js';
 import { scaled } from '../../../lib/wait/poll.js';
@@ -40,19 +41,19 @@ export async function drbdadmHostnamePitfall(ctx: ScenarioContext): Promise<void
       name: SCRATCH.name, minor: SCRATCH.minor, port: SCRATCH.port, disk: `/dev/drbdpool/${SCRATCH.name}`,
       hosts: [{ name: primary.name, ip: primary.replicationIp }, { name: early, ip: third.replicationIp }],
     });
-    for (const n of [primary, third]) {
+    await onEach([primary, third], async (n) => {
       await n.exec(`sudo lvcreate --yes --wipesignatures y -n ${SCRATCH.name} -L ${SCRATCH.size} drbdpool`, SETUP);
       await n.exec(writeFileCommand(`/etc/drbd.d/${SCRATCH.name}.res`, res), SETUP);
-    }
+    });
     // The res file names the new host, and drbdadm on the renamed node finds itself in it.
     const dump = await third.output(`sudo drbdadm dump ${SCRATCH.name}`);
     expect(dump, `drbdadm dump ${SCRATCH.name} on ${early}`).toMatch(new RegExp(`\\bon ${early}\\s*\\{`, 'u'));
     expect(dump, `drbdadm dump ${SCRATCH.name} on ${early}`).not.toMatch(new RegExp(`\\bon ${third.name}\\s*\\{`, 'u'));
-    for (const n of [third, primary]) {
+    await onEach([third, primary], async (n) => {
       const md = await n.exec(`sudo drbdadm create-md --force ${SCRATCH.name}`);
       expect(md.stdout + md.stderr, `${n.name}: create-md`).toMatch(/New drbd meta data block successfully created/);
       await n.exec(`sudo drbdadm up ${SCRATCH.name}`);
-    }
+    });
     for (const n of [third, primary]) {
       const r = await waitForResource(n, SCRATCH.name, 'connected to its peer', connected, { clock: lab.clock, timeoutMs: scaled(60_000) });
       // Fresh metadata on both ends: connected, nothing synced yet.

@@ -11,6 +11,7 @@ import { WHOLE_BOOT_COMMAND } from '../../../lib/drbd/kernel-log.js';
 import { AL_EXTENT_KIB, assertBitmapResync, parseResyncLog, resyncVerdict } from '../../../lib/drbd/resync-log.js';
 import { describeSettle, type SettleTrace } from '../../../lib/drbd/resync-trace.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
+import { onEach } from '../../../lib/scenario/on-each.js';
 import { DEVICE, MINOR, MOUNT, RES, quiesce, replicas, status, waitUpToDate } from './cluster.js';
 import { dataChecksum } from './start.js';
 import { followSettle } from './settle.js';
@@ -24,34 +25,34 @@ export async function drbdadmRebootPersistence(ctx: ScenarioContext): Promise<vo
 
   await step('24. drbd.service is disabled as installed (observed before changing anything)', async () => {
     // The Debian package's default (lab-notes): the pitfall of step 24 comes from the package, not from us.
-    for (const n of [primary, secondary]) {
+    await onEach([primary, secondary], async (n) => {
       const r = await n.exec('systemctl is-enabled drbd.service', { check: false });
       expect(r.stdout.trim(), `${n.name}: systemctl is-enabled drbd.service`).toBe('disabled');
       expect(r.exitCode).toBe(1);
-    }
+    });
   });
 
   await step('24. reboot both replicas: the module loads, the resource stays down', async () => {
-    for (const n of [primary, secondary]) await quiesce(n);
-    await Promise.all([primary.reboot(), secondary.reboot()]);
-    for (const n of [primary, secondary]) {
+    await onEach([primary, secondary], quiesce);
+    await onEach([primary, secondary], (n) => n.reboot());
+    await onEach([primary, secondary], async (n) => {
       expect(await n.output('cat /proc/drbd')).toMatch(/^version: 8\.4\./);
       const r = await n.exec(`sudo drbdadm status ${RES}`, { check: false });
       expect(r.exitCode).toBe(10);
       expect(r.stderr + r.stdout).toMatch(new RegExp(`${RES}: No such resource`));
-    }
+    });
   });
 
   await step('25. enable drbd.service (the drbdadm counterpart of drbdmanaged.service)', async () => {
-    for (const n of [primary, secondary]) {
+    await onEach([primary, secondary], async (n) => {
       const r = await n.exec('sudo systemctl enable drbd.service 2>&1');
       expect(r.stdout).toMatch(/Created symlink|Synchronizing state of drbd.service/);
       expect(await n.output('systemctl is-enabled drbd.service')).toBe('enabled');
-    }
+    });
   });
 
   await step('25. reboot again: r0 comes back connected and UpToDate by itself', async () => {
-    await Promise.all([primary.reboot(), secondary.reboot()]);
+    await onEach([primary, secondary], (n) => n.reboot());
     // drbd.service brought r0 up during the boot, before SSH answers: the watcher sees the state it
     // finds and what follows; the kernel log (next step) holds the whole boot.
     ({ trace: settle } = await followSettle(lab, primary, await Events2Watch.start(primary, RES, lab.clock), 'the reboot'));
@@ -60,14 +61,16 @@ export async function drbdadmRebootPersistence(ctx: ScenarioContext): Promise<vo
   });
 
   await step('25. after the reboot DRBD resynced only what its bitmap held, not the whole device', async () => {
-    const logs = [];
-    for (const n of [primary, secondary]) {
+    const read = await onEach([primary, secondary], async (n) => {
       const kernel = await n.output(WHOLE_BOOT_COMMAND);
-      const log = parseResyncLog(kernel, MINOR);
       // drbdmeta apply-al (run by drbdadm before attach) reports a crashed primary's activity log here.
       const unit = await n.exec('sudo journalctl -b -u drbd.service --no-pager -o cat');
-      await allure.attachment(`${n.name}: drbd${MINOR} in this boot's kernel log, drbd.service's journal`, `${log.lines.join('\n')}\n\n${unit.stdout}`, 'text/plain');
-      logs.push({ node: n.name, log });
+      return { node: n.name, log: parseResyncLog(kernel, MINOR), unit: unit.stdout };
+    });
+    const logs = [];
+    for (const { node, log, unit } of read) {
+      await allure.attachment(`${node}: drbd${MINOR} in this boot's kernel log, drbd.service's journal`, `${log.lines.join('\n')}\n\n${unit}`, 'text/plain');
+      logs.push({ node, log });
     }
     const verdict = resyncVerdict(logs);
     await allure.attachment(

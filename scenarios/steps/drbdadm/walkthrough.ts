@@ -8,6 +8,7 @@ import { parseEvents2 } from '../../../lib/drbd/events2.js';
 import { Events2Watch } from '../../../lib/drbd/events2-watch.js';
 import { describeTrace, traceResync } from '../../../lib/drbd/resync-trace.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
+import { onEach } from '../../../lib/scenario/on-each.js';
 import { SETUP } from '../../../lib/scenario/scenario-lab.js';
 import { pollUntil, scaled } from '../../../lib/wait/poll.js';
 import {
@@ -19,41 +20,41 @@ export async function drbdadmWalkthrough({ lab, step }: ScenarioContext): Promis
   const third = lab.nodes[2];
 
   await step('0. DRBD stack: in-tree 8.4 module and drbd-utils', async () => {
-    for (const n of lab.nodes) {
+    await onEach(lab.nodes, async (n) => {
       const v = drbdVersion(await n.output('cat /proc/drbd'));
       expect(v.major, `${n.name} /proc/drbd`).toBe(8);
       expect(v.minor).toBe(4);
       expect(await n.output('sudo drbdadm --version | grep DRBDADM_VERSION=')).toMatch(/^DRBDADM_VERSION=9\./);
-    }
+    });
   });
 
   await step('3. second disk: one primary partition over the whole disk', async () => {
-    for (const n of lab.nodes) {
+    await onEach(lab.nodes, async (n) => {
       await ensureStorage(n);
       expect(await n.output('lsblk -no TYPE /dev/vdb1')).toBe('part');
-    }
+    });
   });
 
   await step('5. /etc/hosts names the nodes by their replication addresses', async () => {
-    for (const n of lab.nodes) {
+    await onEach(lab.nodes, async (n) => {
       const hosts = await n.output('cat /etc/hosts');
       for (const m of lab.nodes) expect(hosts).toContain(`${m.replicationIp} ${m.name}`);
-    }
+    });
   });
 
   await step('8. LVM: VG drbdpool on the partition', async () => {
-    for (const n of lab.nodes) {
+    await onEach(lab.nodes, async (n) => {
       expect(await n.output('sudo vgs --noheadings -o vg_name,pv_count drbdpool')).toMatch(/^drbdpool\s+1$/);
       expect(await n.output('sudo pvs --noheadings -o pv_name,vg_name')).toMatch(/\/dev\/vdb1\s+drbdpool/);
-    }
+    });
   });
 
   await step(`10. hostnames are drbd1..3 before DRBD is configured`, async () => {
-    for (const n of lab.nodes) expect(await n.output('hostname')).toBe(n.name);
+    await onEach(lab.nodes, async (n) => expect(await n.output('hostname')).toBe(n.name));
   });
 
   await step(`18. resource ${RES}: a logical volume on each replica and /etc/drbd.d/${RES}.res`, async () => {
-    for (const n of [primary, secondary]) {
+    await onEach([primary, secondary], async (n) => {
       await n.exec(`sudo lvcreate --yes --wipesignatures y -n ${RES} -L ${LV_SIZE} drbdpool`, SETUP);
       await n.exec(writeFileCommand(`/etc/drbd.d/${RES}.res`, resFile(lab)), SETUP);
       // drbdadm parses the whole config and must find this host in it.
@@ -61,7 +62,7 @@ export async function drbdadmWalkthrough({ lab, step }: ScenarioContext): Promis
       expect(dump).toContain(`on ${primary.name}`);
       expect(dump).toMatch(new RegExp(`address\\s+ipv4 ${primary.replicationIp.replace(/\./g, '\\.')}:${PORT};`));
       expect(await n.output(`sudo drbdadm sh-minor ${RES}`)).toBe(String(MINOR));
-    }
+    });
   });
 
   await step('20. three replicas: not possible on DRBD 8.4 (stated, not hidden)', async () => {
@@ -90,11 +91,11 @@ export async function drbdadmWalkthrough({ lab, step }: ScenarioContext): Promis
   });
 
   await step(`20. create-md and up on ${primary.name} and ${secondary.name}`, async () => {
-    for (const n of [primary, secondary]) {
+    await onEach([primary, secondary], async (n) => {
       const md = await n.exec(`sudo drbdadm create-md --force ${RES}`);
       expect(md.stdout + md.stderr).toMatch(/New drbd meta data block successfully created/);
       await n.exec(`sudo drbdadm up ${RES}`);
-    }
+    });
     const res = await waitConnected(lab, primary);
     expect(res.role).toBe('Secondary');
     expect(res.volumes[0]!.disk).toBe('Inconsistent');

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { onEach } from './on-each.js';
+
+const later = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('onEach', () => {
+  it('runs on every node at once and returns results in node order', async () => {
+    const started: string[] = [];
+    const out = await onEach(['a', 'b', 'c'], async (n) => {
+      started.push(n);
+      await later(n === 'a' ? 30 : 1);
+      return n.toUpperCase();
+    });
+    expect(out).toEqual(['A', 'B', 'C']);
+    // All three started before the slow first one ended.
+    expect(started).toEqual(['a', 'b', 'c']);
+  });
+
+  it('waits for every node before it throws, and throws the first failure in node order', async () => {
+    const finished: string[] = [];
+    const run = onEach(['a', 'b', 'c'], async (n) => {
+      await later(n === 'a' ? 30 : 1);
+      finished.push(n);
+      if (n !== 'b') throw new Error(`${n} failed`);
+    });
+    await expect(run).rejects.toThrow('a failed');
+    expect(finished.sort()).toEqual(['a', 'b', 'c']);
+  });
+});
