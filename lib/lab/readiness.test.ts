@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CloudInitError, CommandTimeoutError, RemoteCommandError, SshTransportError, WaitTimeoutError } from '../errors.js';
 import type { ExecOptions, ExecResult } from '../ssh/session.js';
 import { pollUntil, type Clock } from '../wait/poll.js';
-import { BOOT_ID_COMMAND, CLOUD_INIT_COMMAND, cloudInitProbe, newBootProbe, readCloudInit, type ProbeSession } from './readiness.js';
+import { BOOT_ID_COMMAND, CLOUD_INIT_COMMAND, cloudInitCommand, cloudInitProbe, newBootProbe, readCloudInit, type ProbeSession } from './readiness.js';
 
 class FakeClock implements Clock {
   t = 0;
@@ -174,5 +174,50 @@ describe('reboot wait (newBootProbe under pollUntil)', () => {
     expect(err).not.toBeInstanceOf(SshTransportError);
     expect(err).toMatchObject({ node: 'drbd1', command: BOOT_ID_COMMAND, exitCode: 1 });
     expect(s.looks).toBe(2);
+  });
+});
+
+describe('the cloud-init command, run by a shell against a made-up node', () => {
+  // The files a node has at each moment; fake `cloud-init` and `systemctl` answer as 22.4 and systemd do.
+  async function runAt(files: Record<string, string>, systemState = 'running'): Promise<string> {
+    const { mkdtemp, mkdir, writeFile, chmod } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { dirname, join } = await import('node:path');
+    const { execa } = await import('execa');
+    const root = await mkdtemp(join(tmpdir(), 'cloud-init-cmd-'));
+    for (const [path, content] of Object.entries(files)) {
+      await mkdir(dirname(join(root, path)), { recursive: true });
+      await writeFile(join(root, path), content);
+    }
+    const bin = join(root, 'bin');
+    await mkdir(bin);
+    // cloud-init 22.4 says "disabled" as soon as the marker file exists, even while it runs.
+    await writeFile(join(bin, 'cloud-init'), `#!/bin/sh\n[ -e ${root}/etc/cloud/cloud-init.disabled ] && echo 'status: disabled' || echo 'status: running'\n`);
+    await writeFile(join(bin, 'systemctl'), `#!/bin/sh\necho ${systemState}\n`);
+    await chmod(join(bin, 'cloud-init'), 0o755);
+    await chmod(join(bin, 'systemctl'), 0o755);
+    const r = await execa('sh', ['-c', cloudInitCommand(root)], { env: { PATH: `${bin}:${process.env.PATH}` }, reject: false });
+    return r.stdout;
+  }
+
+  it('first boot, after its runcmd wrote the marker but before cloud-final ended: not yet (no error)', async () => {
+    const out = await runAt({ 'run/cloud-init/enabled': '', 'etc/cloud/cloud-init.disabled': '' });
+    expect(readCloudInit('drbd1', out)).toEqual({ done: false, seen: 'SSH up, cloud-init status: disabled' });
+  });
+
+  it('first boot, cloud-final done: ready', async () => {
+    const out = await runAt({ 'run/cloud-init/enabled': '', 'etc/cloud/cloud-init.disabled': '', 'run/cloud-init/result.json': RESULT_OK, 'var/lib/cloud/instance/boot-finished': '' });
+    expect(readCloudInit('drbd1', out).done).toBe(true);
+  });
+
+  it('a later boot: ready when systemd says the boot is over', async () => {
+    const later = { 'run/cloud-init/disabled': '', 'etc/cloud/cloud-init.disabled': '', 'var/lib/cloud/instance/boot-finished': '' };
+    expect(readCloudInit('drbd1', await runAt(later, 'starting')).done).toBe(false);
+    expect(readCloudInit('drbd1', await runAt(later, 'degraded')).done).toBe(true);
+  });
+
+  it('a later boot of a node whose first boot never finished: an error', async () => {
+    const out = await runAt({ 'run/cloud-init/disabled': '', 'etc/cloud/cloud-init.disabled': '' });
+    expect(() => readCloudInit('drbd1', out)).toThrow(CloudInitError);
   });
 });

@@ -13,11 +13,22 @@ export type ProbeSession = Pick<NodeSession, 'node' | 'connected' | 'connect' | 
  * the node its identity (lab/cloud-init/user-data.yaml; its four Python stages cost a minute or
  * more per boot under TCG), so a reboot or power-on is ready when systemd says the boot is over —
  * provided cloud-init did finish once (boot-finished), else the disabling came from elsewhere.
+ * Which boot this is, cloud-init's generator decided at its start (run/cloud-init/enabled): the
+ * marker file appears while the first boot's cloud-final still runs (its runcmd writes it), so
+ * the marker alone would call that first boot a later one that never finished.
+ * `root` only moves the paths (tests run the command against a made-up file tree).
  */
-export const CLOUD_INIT_COMMAND =
-  'if [ -e /etc/cloud/cloud-init.disabled ]; then echo "cloud-init: disabled"; ' +
-  '[ -e /var/lib/cloud/instance/boot-finished ] && echo "first boot: finished" && systemctl is-system-running --wait; ' +
-  'else cat /run/cloud-init/result.json 2>/dev/null || cloud-init status 2>/dev/null; fi';
+export function cloudInitCommand(root = ''): string {
+  const firstBoot = `cat ${root}/run/cloud-init/result.json 2>/dev/null || cloud-init status 2>/dev/null`;
+  return (
+    `if [ -e ${root}/run/cloud-init/enabled ]; then ${firstBoot}; ` +
+    `elif [ -e ${root}/etc/cloud/cloud-init.disabled ]; then echo "cloud-init: disabled"; ` +
+    `[ -e ${root}/var/lib/cloud/instance/boot-finished ] && echo "first boot: finished" && systemctl is-system-running --wait; ` +
+    `else ${firstBoot}; fi`
+  );
+}
+
+export const CLOUD_INIT_COMMAND = cloudInitCommand();
 
 /**
  * What the cloud-init command printed: done, not yet, or errors (thrown: they stay). A
