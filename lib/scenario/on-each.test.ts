@@ -16,14 +16,15 @@ describe('onEach', () => {
     expect(started).toEqual(['a', 'b', 'c']);
   });
 
-  it('waits for every node before it throws, and throws the first failure in node order', async () => {
+  it('waits for every node before it throws, and throws the failure that came first', async () => {
     const finished: string[] = [];
     const run = onEach(['a', 'b', 'c'], async (n) => {
-      await later(n === 'a' ? 30 : 1);
+      await later(n === 'a' ? 30 : n === 'c' ? 10 : 1);
       finished.push(n);
       if (n !== 'b') throw new Error(`${n} failed`);
     });
-    await expect(run).rejects.toThrow('a failed');
+    // c failed at 10 ms, a (first in node order) at 30 ms: c is the cause.
+    await expect(run).rejects.toThrow('c failed');
     expect(finished.sort()).toEqual(['a', 'b', 'c']);
   });
 });

@@ -3,13 +3,20 @@
 // stay in order (a replay matches them so, lib/scenario/replay-lab.ts).
 
 /**
- * `fn` on every node at once; waits for all of them, then throws the first failure in node
- * order (so no node is still running a command when the step reports, and the report names the
- * same node every time). Results in node order.
+ * `fn` on every node at once; waits for all of them (no node is still running a command when
+ * the step reports), then throws the failure that came first: what broke first is the cause, a
+ * later failure on another node may only follow from it. Results in node order.
  */
 export async function onEach<N, T>(nodes: readonly N[], fn: (node: N) => Promise<T>): Promise<T[]> {
-  const settled = await Promise.allSettled(nodes.map((n) => fn(n)));
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) throw failed.reason;
+  const failures: unknown[] = [];
+  const settled = await Promise.allSettled(
+    nodes.map((n) =>
+      fn(n).catch((err: unknown) => {
+        failures.push(err);
+        throw err;
+      }),
+    ),
+  );
+  if (failures.length > 0) throw failures[0];
   return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }

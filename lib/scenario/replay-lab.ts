@@ -25,6 +25,10 @@ export class ReplayMismatchError extends DrbdlabError {
 
 export type { Recording } from './recording.js';
 
+/** How long a held-back command waits for other nodes' replays to move before it is a mismatch (real ms). */
+const STALL_MS = 1_000;
+const POLL_MS = 5;
+
 /** Virtual time: sleeping advances the clock at once. */
 export class VirtualClock implements Clock {
   private t = Date.parse('2026-01-01T00:00:00Z');
@@ -38,10 +42,10 @@ export class VirtualClock implements Clock {
 
 /**
  * Runs a scenario against a recording instead of VMs: each command must be the next one
- * recorded (same node, same command), and gets the recorded output and exit code. "Next" is
- * the order the real run saw: a command may be taken before an earlier record of another node
- * only if the two ran at the same time there (steps that work on several nodes at once);
- * whatever had ended before it started must have been replayed first.
+ * recorded (same node, same command), and gets the recorded output and exit code. Where a step
+ * works on several nodes at once, a node's command that is not next yet waits until the other
+ * nodes' earlier records are replayed: replays keep the recorded order whatever the scheduling
+ * (same transcripts every time), and a step that does less than the recording stalls and fails.
  */
 export class ReplayLab implements ScenarioLab {
   readonly mode = 'replay' as const;
@@ -94,25 +98,42 @@ export class ReplayLab implements ScenarioLab {
     return i < 0 ? this.recording.commands.length : i;
   }
 
-  private take(node: string, rawCommand: string): CommandRecord {
+  /** Bumped whenever a record is replayed: a command held back waits for this to move. */
+  private progress = 0;
+
+  /**
+   * The node's next record, when every record before it was replayed. Another node's chain (a
+   * step on several nodes at once) may still have to get there: wait while replays move on;
+   * when nothing moves for STALL_MS, the scenario is off the recording.
+   */
+  private async take(node: string, rawCommand: string): Promise<CommandRecord> {
     const command = this.redactor.apply(rawCommand);
     const all = this.recording.commands;
     const i = this.used.findIndex((u, k) => !u && all[k]!.node === node);
     // Nothing left for this node: the next record of any node is what the recording expected.
     if (i < 0) throw new ReplayMismatchError(this.firstUnused(), all[this.firstUnused()], { node, command });
     const expected = all[i]!;
-    // An earlier record that had ended before this one started comes first.
-    const start = Date.parse(expected.startedAt);
-    const before = this.used.findIndex((u, k) => k < i && !u && Date.parse(all[k]!.startedAt) + all[k]!.durationMs <= start);
-    if (before >= 0) throw new ReplayMismatchError(before, all[before], { node, command });
     if (expected.command !== command) throw new ReplayMismatchError(i, expected, { node, command });
+    let seen = this.progress;
+    let still = 0;
+    while (this.firstUnused() < i) {
+      if (this.progress !== seen) {
+        seen = this.progress;
+        still = 0;
+      } else if (still >= STALL_MS) {
+        throw new ReplayMismatchError(this.firstUnused(), all[this.firstUnused()], { node, command });
+      }
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      still += POLL_MS;
+    }
     this.used[i] = true;
+    this.progress++;
     return expected;
   }
 
   private makeNode(name: string, replicationIp: string): ScenarioNode {
     const exec = async (command: string, o: ExecOptions = {}): Promise<ExecResult> => {
-      const r = this.take(name, command);
+      const r = await this.take(name, command);
       await this.sink?.record({ node: name, command, stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, startedAt: r.startedAt, durationMs: r.durationMs, ...(r.timedOut ? { timedOut: true } : {}) });
       await this.clock.sleep(r.durationMs);
       // Timed out when recorded: thrown whatever `check` says, as the session does.
@@ -126,16 +147,16 @@ export class ReplayLab implements ScenarioLab {
       exec,
       output: async (c, o) => (await exec(c, o)).stdout.trim(),
       reboot: async () => {
-        this.take(name, '#reboot');
+        await this.take(name, '#reboot');
       },
       replicationLink: async (state) => {
-        this.take(name, `#link ${state}`);
+        await this.take(name, `#link ${state}`);
       },
       powerOff: async () => {
-        this.take(name, '#power off');
+        await this.take(name, '#power off');
       },
       powerOn: async () => {
-        this.take(name, '#power on');
+        await this.take(name, '#power on');
       },
       consoleLog: async () => '',
     };

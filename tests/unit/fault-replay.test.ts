@@ -129,7 +129,7 @@ const MUTATIONS: Mutation[] = [
       match: (c, i, all) => at('systemctl is-enabled drbd.service')(c) && i < firstIndex(all, at('sudo systemctl enable drbd.service 2>&1')),
       change: () => ({ stdout: 'enabled\n', exitCode: 0 }),
     }],
-    expected: { status: 'failed', category: 'product', step: /^step "24\. drbd\.service is disabled as installed/, message: /drbd1: systemctl is-enabled drbd\.service: expected 'enabled' to be 'disabled'/ },
+    expected: { status: 'failed', category: 'product', step: /^step "24\. drbd\.service is disabled as installed/, message: /drbd[12]: systemctl is-enabled drbd\.service: expected 'enabled' to be 'disabled'/ },
   },
   {
     name: 'the package enables drbdmanaged.service (synthetic recording)',

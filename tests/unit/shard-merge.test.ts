@@ -53,9 +53,18 @@ interface ReportStep {
   link?: { name: string; contentType: string; missed: boolean };
 }
 
-/** A step as a reader sees it: name, status, sub-steps; an attachment by name and type, and whether its file is there. */
-const stepContent = (s: ReportStep): unknown =>
-  s.type === 'attachment' ? { attachment: s.link!.name, contentType: s.link!.contentType, missed: s.link!.missed } : { name: s.name, status: s.status, steps: (s.steps ?? []).map(stepContent) };
+/**
+ * A step as a reader sees it: name, status, sub-steps; an attachment by name and type, and
+ * whether its file is there. The assertion steps allure-vitest adds (`expect(…)…`) of a step that
+ * works on several nodes at once come in the order the nodes answered: compared as a set.
+ */
+const stepContent = (s: ReportStep): unknown => {
+  if (s.type === 'attachment') return { attachment: s.link!.name, contentType: s.link!.contentType, missed: s.link!.missed };
+  const subs = (s.steps ?? []).map(stepContent);
+  const isAssertion = (x: unknown) => typeof (x as { name?: unknown }).name === 'string' && (x as { name: string }).name.startsWith('expect(');
+  const assertions = subs.filter(isAssertion).map((x) => JSON.stringify(x)).sort();
+  return { name: s.name, status: s.status, steps: subs.filter((x) => !isAssertion(x)), assertions };
+};
 
 const SHOWN_LABELS = new Set(['epic', 'feature', 'profile', 'evidence', 'mode', 'generator']);
 
