@@ -237,9 +237,12 @@ export async function downloadTo(url: string, dest: string, fetchImpl: FetchLike
   const res = await get(url, fetchImpl);
   await mkdir(dirname(dest), { recursive: true });
   const part = `${dest}.part`;
+  const out = createWriteStream(part);
   try {
-    await pipeline(Readable.fromWeb(res.body as unknown as NodeReadableStream<Uint8Array>), createWriteStream(part));
+    await pipeline(Readable.fromWeb(res.body as unknown as NodeReadableStream<Uint8Array>), out);
   } catch (err) {
+    // A break-off before the file was even open still opens (creates) it: remove it after that.
+    if (!out.closed) await new Promise<void>((r) => out.once('close', () => r()));
     await rm(part, { force: true });
     throw new UpstreamUnavailableError(hostOf(url), `the download of ${url} broke off: ${(err as Error).message}`);
   }
