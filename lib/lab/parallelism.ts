@@ -1,7 +1,7 @@
 // How many clusters may run at once on this host: set (DRBDLAB_CLUSTERS), or from its memory and
 // cores. A TCG cluster of three 512 MiB guests holds ≈ 1.8 GB. Under TCG the scenarios are
 // CPU-bound (reboots are full emulated boots): one cluster per core (measured here on 2 cores: the
-// nightly took 578 s with 2 clusters at once, ≈ 770 s with 4 — README).
+// four scenarios took 397 s with 2 clusters at once, 406 s with 3 — README, Benchmark).
 export interface HostSize {
   cpus: number;
   memBytes: number;
