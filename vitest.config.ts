@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { cpus, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { clustersFor } from './lib/lab/parallelism.js';
 import { longestFirst, recordedDurations, scenarioNameOf } from './lib/scenario/schedule.js';
@@ -15,11 +16,12 @@ class Schedule extends BaseSequencer {
   override async sort(files: TestSpecification[]) {
     const byName = [...files].sort((a, b) => a.moduleId.localeCompare(b.moduleId));
     if (process.env.DRBDLAB_LAB) return byName;
-    const durations = recordedDurations('scenarios/recordings');
-    const scenario = (f: TestSpecification) => scenarioNameOf(readFileSync(f.moduleId, 'utf8')) ?? f.moduleId;
+    const durations = recordedDurations(fileURLToPath(new URL('./scenarios/recordings', import.meta.url)));
     const real = byName.filter((f) => f.project.name === 'scenarios');
     const rest = byName.filter((f) => f.project.name !== 'scenarios');
-    return [...longestFirst(real, scenario, (f) => durations.get(scenario(f))), ...rest];
+    // Each file read once: the scenario it defines names its recording.
+    const names = new Map(real.map((f) => [f, scenarioNameOf(readFileSync(f.moduleId, 'utf8')) ?? f.moduleId]));
+    return [...longestFirst(real, (f) => names.get(f)!, (f) => durations.get(names.get(f)!)), ...rest];
   }
 }
 

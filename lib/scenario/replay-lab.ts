@@ -53,6 +53,8 @@ export class ReplayLab implements ScenarioLab {
   readonly nodes: ScenarioNode[];
   /** Which records were replayed (in the recording's order). */
   private readonly used: boolean[];
+  /** Bumped whenever a record is replayed: a command held back waits for this to move. */
+  private progress = 0;
 
   constructor(
     readonly recording: Recording,
@@ -97,9 +99,6 @@ export class ReplayLab implements ScenarioLab {
     const i = this.used.indexOf(false);
     return i < 0 ? this.recording.commands.length : i;
   }
-
-  /** Bumped whenever a record is replayed: a command held back waits for this to move. */
-  private progress = 0;
 
   /**
    * The node's next record, when every record before it was replayed. Another node's chain (a
