@@ -15,9 +15,14 @@ const FILE = '/var/tmp/written-before-save.bin';
 
 const STEP: SnapshotStep = {
   point: 'test-unsynced-write',
-  source: `dd 16 MiB to ${FILE}, no sync`,
+  source: `writeback off, dd 16 MiB to ${FILE}, no sync`,
   run: async (lab) => {
-    await lab.node('drbd1').exec(`sudo dd if=/dev/urandom of=${FILE} bs=1M count=16 status=none`);
+    // The kernel keeps the write in its page cache until something syncs it. Left to itself it
+    // writes back within 30 s, or at once when dirty pages pass a share of free memory: timing
+    // that let this test pass without the save's sync (a mutation showed it). So no writeback here.
+    const node = lab.node('drbd1');
+    await node.exec('sudo sysctl -q vm.dirty_writeback_centisecs=0 vm.dirty_expire_centisecs=360000 vm.dirty_background_ratio=90 vm.dirty_ratio=90');
+    await node.exec(`sudo dd if=/dev/urandom of=${FILE} bs=1M count=16 status=none`);
   },
 };
 
