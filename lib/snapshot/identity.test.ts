@@ -1,10 +1,11 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLabConfig } from '../config/load-lab.js';
 import { snapshotDigest, type SnapshotInputs } from './identity.js';
-import { pruneSnapshots } from './store.js';
+import { ABANDONED_LOCK_MS, pruneSnapshots } from './store.js';
 
 const config = await loadLabConfig(join(import.meta.dirname, '../../lab/lab.yaml'));
 const base: SnapshotInputs = { profile: 'debian12-drbd84', imageDigest: 'a'.repeat(64), config, templatesDigest: 'b'.repeat(64), accel: 'tcg', point: 'ready' };
@@ -57,6 +58,23 @@ describe('snapshot cache bound', () => {
       const removed = await pruneSnapshots({ root, maxBytes: 900_000, keep: [inUse] });
       expect(removed.sort()).toEqual([old, orphan].sort());
       expect(removed).not.toContain(recent);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('removes a lock left by a killed maker, not one in use', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'snaps-'));
+    try {
+      const { utimes } = await import('node:fs/promises');
+      const abandoned = join(root, 'debian12-drbd84-r0-up-0123456789abcdef.lock');
+      const held = join(root, 'debian12-drbd84-ready-0123456789abcdef.lock');
+      for (const l of [abandoned, held]) await mkdir(l);
+      const old = (Date.now() - ABANDONED_LOCK_MS - 60_000) / 1000;
+      await utimes(abandoned, old, old);
+      const removed = await pruneSnapshots({ root, maxBytes: 1 });
+      expect(removed).toEqual([abandoned]);
+      expect(existsSync(held)).toBe(true);
     } finally {
       await rm(root, { recursive: true, force: true });
     }

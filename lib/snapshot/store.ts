@@ -136,5 +136,20 @@ export async function pruneSnapshots(opts: { keep?: string[]; maxBytes?: number;
     removed.push(s.dir);
     total -= s.bytes;
   }
+  // A lock whose holder was killed (SIGKILL) stays beside a snapshot never made: the holder
+  // touches it every 15 s, so one untouched this long has none.
+  const root = opts.root ?? snapshotsRoot();
+  if (existsSync(root)) {
+    for (const name of await readdir(root)) {
+      if (!name.endsWith('.lock')) continue;
+      const lock = join(root, name);
+      if (Date.now() - (await stat(lock)).mtimeMs < ABANDONED_LOCK_MS) continue;
+      await removeTree(lock);
+      removed.push(lock);
+    }
+  }
   return removed;
 }
+
+/** A snapshot lock untouched this long has no holder (proper-lockfile refreshes it every 15 s). */
+export const ABANDONED_LOCK_MS = 10 * 60_000;
