@@ -15,7 +15,7 @@ import { DEFAULT_CONFIG, log, pickLabId } from './context.js';
 import { runDoctor } from './commands/doctor.js';
 import { upCommand } from './commands/up.js';
 
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../exit-codes.js';
 import { abortOnSignals, interruptedBy } from './interrupt.js';
 import { constants } from 'node:os';
 import { nightlyCommand } from './commands/nightly.js';

@@ -5,7 +5,7 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../image/cache.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../exit-codes.js';
 
 // A lab definition that does not exist: should parsing ever let a bad value through, the run
 // stops at loading it (another message, the test fails) instead of building a lab.

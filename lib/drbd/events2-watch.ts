@@ -1,4 +1,4 @@
-import type { ScenarioNode } from '../scenario/scenario-lab.js';
+import type { RemoteShell } from '../ssh/remote-shell.js';
 import { pollUntil, scaled, type Clock } from '../wait/poll.js';
 import { DrbdlabError } from '../errors.js';
 import { parseEvents2 } from './events2.js';
@@ -22,14 +22,14 @@ export class WatcherStartError extends DrbdlabError {
 export class Events2Watch {
   private stopped = false;
   private constructor(
-    readonly node: ScenarioNode,
+    readonly node: RemoteShell,
     readonly resource: string,
     readonly file: string,
     readonly pid: number,
   ) {}
 
   /** Start the watcher and wait until it has dumped the initial state (`exists -`): armed. */
-  static async start(node: ScenarioNode, resource: string, clock: Clock): Promise<Events2Watch> {
+  static async start(node: RemoteShell, resource: string, clock: Clock): Promise<Events2Watch> {
     const file = `/tmp/${resource}.events`;
     // nohup and closed stdio: the SSH command returns while the watcher keeps running.
     const out = await node.output(

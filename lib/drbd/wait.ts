@@ -1,4 +1,4 @@
-import type { ScenarioNode } from '../scenario/scenario-lab.js';
+import type { RemoteShell } from '../ssh/remote-shell.js';
 import { pollUntil, scaled, type Clock } from '../wait/poll.js';
 import { parseDrbdsetupStatus, type DrbdResourceStatus } from './drbdsetup-status.js';
 import { describe } from './state.js';
@@ -16,7 +16,7 @@ export interface DrbdWaitOptions {
  * ("DRBD did not get there") and says what the status showed last.
  */
 export async function waitForResource(
-  node: ScenarioNode,
+  node: RemoteShell,
   resource: string,
   what: string,
   predicate: (res: DrbdResourceStatus) => boolean,

@@ -1,6 +1,6 @@
 // Waits on the cluster as crm_mon and corosync-quorumtool show it, on one node.
 import { ClusterResourceError } from '../errors.js';
-import type { ScenarioNode } from '../scenario/scenario-lab.js';
+import type { RemoteShell } from '../ssh/remote-shell.js';
 import { pollUntil, type Clock } from '../wait/poll.js';
 import { describeCrm, parseCrmMon, type CrmStatus } from './crm-mon.js';
 import { parseQuorumtool, type QuorumStatus } from './quorumtool.js';
@@ -27,7 +27,7 @@ export interface Hopeless {
  * `hopeless` ends it at once as a product failure instead of running out the timeout.
  */
 export function waitForCluster(
-  node: ScenarioNode,
+  node: RemoteShell,
   what: string,
   predicate: (s: CrmStatus) => boolean,
   o: ClusterWaitOptions & { hopeless?: (s: CrmStatus) => Hopeless | undefined },
@@ -48,7 +48,7 @@ export function waitForCluster(
 }
 
 /** Poll corosync-quorumtool on `node` until the membership is quorate with `votes` votes. */
-export function waitForQuorum(node: ScenarioNode, votes: number, o: ClusterWaitOptions): Promise<QuorumStatus> {
+export function waitForQuorum(node: RemoteShell, votes: number, o: ClusterWaitOptions): Promise<QuorumStatus> {
   return pollUntil(
     `corosync quorate with ${votes} votes`,
     async () => {

@@ -4,7 +4,7 @@
 
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { EXIT } from '../cli/exit-codes.js';
+import { EXIT } from '../exit-codes.js';
 import { DrbdlabError, UsageError } from '../errors.js';
 import { reportsRoot } from '../image/cache.js';
 import type { ProfileSubstitution } from '../image/substitution.js';

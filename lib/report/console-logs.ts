@@ -1,9 +1,8 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { StartedLab } from '../lab/started-lab.js';
 
 /** Keep every node's serial console with the report (the lab folder goes with `down`). */
-export async function copyConsoleLogs(lab: StartedLab, dir: string): Promise<string[]> {
+export async function copyConsoleLogs(lab: { nodeList: readonly { name: string; consoleLogPath: string }[] }, dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const out: string[] = [];
   for (const n of lab.nodeList) {

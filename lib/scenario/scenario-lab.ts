@@ -1,5 +1,6 @@
 import type { ProfileName } from '../image/profile-names.js';
-import type { ExecOptions, ExecResult } from '../ssh/session.js';
+import type { RemoteShell } from '../ssh/remote-shell.js';
+import type { ExecOptions } from '../ssh/session.js';
 import type { Clock } from '../wait/poll.js';
 import type { Step } from './step.js';
 
@@ -11,11 +12,8 @@ import type { Step } from './step.js';
 export const SETUP = { kind: 'infrastructure' } as const satisfies ExecOptions;
 
 /** What a scenario sees of a node: the same for real VMs and for a replayed recording. */
-export interface ScenarioNode {
-  readonly name: string;
+export interface ScenarioNode extends RemoteShell {
   readonly replicationIp: string;
-  exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
-  output(command: string, opts?: ExecOptions): Promise<string>;
   /** Reboot and wait until the node is back (new boot, cloud-init done). */
   reboot(): Promise<void>;
   consoleLog(): Promise<string>;

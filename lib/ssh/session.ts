@@ -2,7 +2,7 @@ import { NodeSSH } from 'node-ssh';
 import { CommandTimeoutError, RemoteCommandError, SshTransportError, type FailureKind } from '../errors.js';
 import type { CommandSink } from '../report/command-record.js';
 import { publicKeyBlob } from './keys.js';
-import { isSshTransportFailure } from './transport-failure.js';
+import { isSshTransportFailure } from '../wait/transport-failure.js';
 
 export interface SessionOptions {
   node: string;

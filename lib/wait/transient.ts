@@ -1,5 +1,5 @@
 import { DrbdlabError, SshTransportError } from '../errors.js';
-import { isSshTransportFailure } from '../ssh/transport-failure.js';
+import { isSshTransportFailure } from './transport-failure.js';
 
 /**
  * Is this error "not yet" (the node is not reachable at the moment) rather than an answer?

@@ -16,7 +16,7 @@ import { ClusterSnapshot, ensureSnapshot } from '../../snapshot/cluster-snapshot
 import { cpus, totalmem } from 'node:os';
 import { writeBrokenLabResult, writeCancelledRunResult } from '../../report/broken-result.js';
 import { cancelledSentence, reportStatus, type AllureResult } from '../../report/classify.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../exit-codes.js';
 import { dyingWithParent } from '../../exec/run.js';
 import { reapGroup, signalGroup } from '../../exec/process-group.js';
 import { abortOnSignals, interruptedAt, interruptedBy } from '../interrupt.js';

@@ -1,6 +1,7 @@
 // Which raw errors of ssh2 / node-ssh / the socket mean "the connection is not there (yet)"
 // rather than "the command failed". Matched by code or by ssh2's own wording: ssh2 has no error
 // classes, and its `level`/`fatal` fields say where an error arose, not whether it passes.
+// It lives with the waits (the "not yet" a wait retries on), so SSH builds on them, not the reverse.
 
 /** Socket errors of a node that is down, booting or going down (we only dial 127.0.0.1). */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
