@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,7 +41,6 @@ describe('snapshot cache bound', () => {
     await writeFile(join(dir, 'memory.save'), Buffer.alloc(bytes, 1));
     const used = join(dir, 'last-used');
     await writeFile(used, '');
-    const { utimes } = await import('node:fs/promises');
     await utimes(used, usedAt / 1000, usedAt / 1000);
     return dir;
   }
@@ -66,8 +65,7 @@ describe('snapshot cache bound', () => {
   it('removes a lock left by a killed maker, not one in use', async () => {
     const root = await mkdtemp(join(tmpdir(), 'snaps-'));
     try {
-      const { utimes } = await import('node:fs/promises');
-      const abandoned = join(root, 'debian12-drbd84-r0-up-0123456789abcdef.lock');
+        const abandoned = join(root, 'debian12-drbd84-r0-up-0123456789abcdef.lock');
       const held = join(root, 'debian12-drbd84-ready-0123456789abcdef.lock');
       for (const l of [abandoned, held]) await mkdir(l);
       const old = (Date.now() - ABANDONED_LOCK_MS - 60_000) / 1000;

@@ -110,6 +110,7 @@ export async function ensureR0(ctx: ScenarioContext): Promise<{ checksum: string
     const mounted = await a.exec(`mountpoint -q ${MOUNT}`, { check: false });
     if (mounted.exitCode !== 0) await a.exec(`sudo mount ${DEVICE} ${MOUNT}`);
     const f = await a.exec(`test -f ${MOUNT}/data.bin`, { check: false });
+    // On disk before anything cuts a node's power: on a lab that is up no snapshot save syncs it.
     if (f.exitCode !== 0) await a.exec(`sudo dd if=/dev/urandom of=${MOUNT}/data.bin bs=1M count=16 conv=fsync status=none && sync`, SETUP);
     const checksum = (await a.output(`sudo sha256sum ${MOUNT}/data.bin`)).split(/\s+/)[0]!;
     expect(checksum).toMatch(/^[0-9a-f]{64}$/);
