@@ -8,6 +8,12 @@ export interface DebianRecipe {
   profile: 'debian12-drbd84';
   suite: string;
   mirror: string;
+  /**
+   * The suites a Debian server really runs besides the release (its point-release updates and its
+   * security updates, the kernel among them), as sources.list lines: they move between point
+   * releases, and the image's identity follows them.
+   */
+  updates: string[];
   variant: 'apt';
   packages: string[];
   diskSizeGiB: number;
@@ -110,16 +116,21 @@ export function extraFromEnv(env: NodeJS.ProcessEnv = process.env): DebianRecipe
 export function debianAptSources(recipe: DebianRecipe): AptSource[] {
   return [
     { options: '', uri: recipe.mirror, suite: recipe.suite, components: ['main'] },
+    ...recipe.updates.map((l) => parseSourcesLine(l, 'recipe.updates')),
     ...(recipe.extra?.sources ?? []).map((l) => parseSourcesLine(l, 'DRBDLAB_EXTRA_APT_SOURCE')),
   ];
 }
 
-export function debian12Recipe(mirror = process.env.DRBDLAB_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian'): DebianRecipe {
+export function debian12Recipe(
+  mirror = process.env.DRBDLAB_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian',
+  securityMirror = process.env.DRBDLAB_DEBIAN_SECURITY_MIRROR ?? 'http://deb.debian.org/debian-security',
+): DebianRecipe {
   const extra = extraFromEnv();
   return {
     profile: 'debian12-drbd84',
     suite: 'bookworm',
     mirror,
+    updates: [`deb ${mirror} bookworm-updates main`, `deb ${securityMirror} bookworm-security main`],
     variant: 'apt',
     packages: DEBIAN12_PACKAGES,
     diskSizeGiB: 4,
