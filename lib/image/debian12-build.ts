@@ -1,4 +1,4 @@
-import { copyFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { removeTree } from './remove-tree.js';
 import { join } from 'node:path';
 import { run } from '../exec/run.js';
@@ -124,7 +124,10 @@ async function fullBuild(recipe: DebianRecipe, tracked: readonly string[], scrat
   const kernelPackage = `linux-image-${versions.kernel}`;
   const policy = await run('chroot', [rootfs, ...aptPolicyArgs([...tracked, kernelPackage])]);
   const origins = kernelOrigin(parseAptPolicyOrigins(policy.stdout), kernelPackage);
-  await rm(join(rootfs, 'var/lib/apt/lists'), { recursive: true, force: true });
+  // As mmdebstrap's own cleanup leaves it: the folder stays (apt in an upgrade layer needs it), empty.
+  const lists = join(rootfs, 'var/lib/apt/lists');
+  await rm(lists, { recursive: true, force: true });
+  await mkdir(join(lists, 'partial'), { recursive: true });
 
   progress(`mkfs.ext4 + qemu-img convert`);
   const raw = join(scratch, 'root.raw');
