@@ -7,9 +7,9 @@ import { Lab } from '../lab/lab.js';
 import type { StartedLab } from '../lab/started-lab.js';
 import { profileByName } from '../image/profiles.js';
 import { ClusterSnapshot, ensureSnapshot } from '../snapshot/cluster-snapshot.js';
-import type { ScenarioContext } from './scenario-lab.js';
+import type { ScenarioContext, ScenarioLab } from './scenario-lab.js';
 import { realScenarioLab } from './real-lab.js';
-import { allureAttach, KernelHealth } from './kernel-health.js';
+import { allureAttach, KernelHealth, type KernelHealthOptions } from './kernel-health.js';
 
 export interface ScenarioStart {
   point: string;
@@ -37,20 +37,26 @@ export async function startSnapshot(readyDir: string, start: ScenarioStart, prog
   return snapshot;
 }
 
-/**
- * The steps as a scenario runs them (their commands go into the snapshot: steps-transcript.json),
- * with the kernel-log check a scenario has: a hit fails the snapshot's making (a product failure
- * of the scenario that asked for it), so no snapshot is kept of a point whose kernel went wrong.
- */
+/** The steps as a scenario runs them (their commands go into the snapshot: steps-transcript.json). */
 async function runSteps(started: StartedLab, start: ScenarioStart): Promise<void> {
-  const health = await KernelHealth.start(realScenarioLab(started), { attach: allureAttach, what: `the steps of the starting point ${start.point}` });
+  await runPointSteps(realScenarioLab(started), start, allureAttach);
+}
+
+/**
+ * A starting point's steps with the kernel-log check a scenario has: a hit fails the snapshot's
+ * making (a product failure of the scenario that asked for it), so no snapshot is kept of a point
+ * whose kernel went wrong. After a failed step the check still runs; only a hit replaces the
+ * step's error.
+ */
+export async function runPointSteps(lab: ScenarioLab, start: ScenarioStart, attach?: KernelHealthOptions['attach']): Promise<void> {
+  const health = await KernelHealth.start(lab, { ...(attach ? { attach } : {}), what: `the steps of the starting point ${start.point}` });
   const failure = await start.prepare({ lab: health.lab, step: (_title, body) => body(), shared: false, redact: async () => undefined }).then(
     () => undefined,
     (err: unknown) => ({ err }),
   );
-  // After a failed step the check still runs: only a hit replaces the step's error.
-  await health.check(failure?.err).catch((err: unknown) => {
+  await health.check(failure?.err).catch(async (err: unknown) => {
     if (failure === undefined || err instanceof KernelLogError) throw err;
+    await attach?.('kernel log check failed', err instanceof Error ? err.message : String(err));
   });
   if (failure) throw failure.err;
 }
