@@ -211,13 +211,15 @@ export class KernelHealth {
    * failure if some window could not be read. `failure`: the scenario's own error, kept as cause.
    */
   async check(failure?: unknown): Promise<void> {
-    // Every node at once; catchUp keeps what fails instead of throwing, so no node hides another.
-    await settleEach(this.inner.nodes, async (n) => {
+    // Every node at once; catchUp keeps what fails instead of throwing, so no node hides another
+    // (and whatever else throws is kept as unread, never dropped).
+    const window = `until the end of ${this.what}`;
+    const settled = await settleEach(this.inner.nodes, async (n) => {
       const watch = this.watches.get(n.name)!;
-      const window = `until the end of ${this.what}`;
       if (watch.off) watch.windows.push({ name: window, lines: [], note: `powered off since ${watch.off}: read up to the cut` });
       else await this.catchUp(n, window);
     });
+    for (const s of settled) if (!s.ok) this.watches.get(s.node.name)!.unread.push({ node: s.node.name, window, error: s.error });
     const hits: KernelLogHitAt[] = [];
     const unread: KernelLogUnread[] = [];
     for (const n of this.inner.nodes) {
