@@ -111,6 +111,28 @@ describe('KernelHealth: reboots and power cuts through the watched lab', () => {
     expect(err.hits).toEqual([{ node: 'drbd1', line: expect.stringContaining('rcu_sched detected stalls'), pattern: 'RCU stall', window: 'before power cut 1' }]);
     expect(fake.commands.filter((c) => c.includes('journalctl'))).toEqual([]);
     expect(fake.commands.filter((c) => c === 'sudo dmesg')).toHaveLength(1);
+    expect(fake.commands.slice(fake.commands.indexOf('#power on') + 1)).toEqual(['cat /proc/sys/kernel/random/boot_id', 'sudo dmesg', 'cat /proc/sys/kernel/random/boot_id', expect.stringMatching(/dmesg \| tail -n \+\d+/u)]);
+  });
+
+  it('a power cut whose power-on failed: at the end the new boot is read from its start, the cut boot\'s journal not asked for', async () => {
+    const lab = fakeLab(['drbd1']);
+    const a = attachments();
+    const health = await KernelHealth.start(lab, { attach: a.attach });
+    const fake = lab.nodes[0]!;
+    await health.lab.nodes[0]!.powerOff();
+    // Booted, but the harness's power-on gave up (a timeout, say): the check still reads the new boot.
+    const gaveUp = new Error('timed out waiting for cloud-init');
+    const harnessPowerOn = fake.powerOn.bind(fake);
+    fake.powerOn = async () => {
+      await harnessPowerOn();
+      throw gaveUp;
+    };
+    await expect(health.lab.nodes[0]!.powerOn()).rejects.toBe(gaveUp);
+    fake.log('WARNING: CPU: 0 PID: 7 at drivers/block/drbd/drbd_main.c:2200 drbd_destroy_device+0x1a/0x2b0 [drbd]');
+    const err = (await checked(health)) as KernelLogError;
+    expect(err.hits.map((h) => h.window)).toEqual(['until the end of the scenario']);
+    expect(fake.commands.filter((c) => c.includes('journalctl'))).toEqual([]);
+    expect(a.got.get('kernel log during the scenario: drbd1')).toContain('the power was cut: read up to the cut, the rest is in no log');
   });
 
   it('a node still off at the end: read up to the cut, said so, no error', async () => {

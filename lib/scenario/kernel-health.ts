@@ -28,6 +28,8 @@ interface Watch {
   position: KernelLogPosition;
   /** Powered off and not on again: its log was read before the cut. */
   off?: string;
+  /** The last boot whose power was cut: its end is read from no journal. */
+  cutBoot?: string;
   reboots: number;
   powerCuts: number;
   windows: Window[];
@@ -118,18 +120,14 @@ export class KernelHealth {
         await this.catchUp(n, `before power cut ${k}`);
         await n.powerOff();
         w().off = `power cut ${k}`;
+        w().cutBoot = w().position.bootId;
       },
       powerOn: async () => {
+        // No longer "off" even if the power-on fails (a boot that timed out): the end reads it.
+        const cut = w().off ?? 'power on';
+        w().off = undefined;
         await n.powerOn();
-        const watch = w();
-        const cut = watch.off;
-        watch.off = undefined;
-        // The end of the cut boot is in no log (the journal's last writes went with the page
-        // cache); it was read up to the cut. The new boot is read from its first line.
-        const id = await this.bootIdOf(n, `${cut ?? 'power on'}: the new boot`);
-        if (id === null) return;
-        watch.position = bootStart(id);
-        await this.catchUp(n, `${cut ?? 'power on'}: the new boot until it answered`);
+        await this.catchUp(n, `${cut}: the new boot until it answered`, `${cut}: the end of the boot before`);
       },
     };
   }
@@ -156,8 +154,14 @@ export class KernelHealth {
     const id = await this.bootIdOf(n, window);
     if (id === null) return;
     if (id !== watch.position.bootId) {
-      // The position stays in the boot before if its journal cannot be read: the next read tries again.
-      if (!(await this.readJournal(n, watch, journalWindow))) return;
+      if (watch.cutBoot === watch.position.bootId) {
+        // The end of a boot whose power was cut is in no log (the journal's last writes went with
+        // the page cache): it was read up to the cut.
+        watch.windows.push({ name: journalWindow, lines: [], note: 'the power was cut: read up to the cut, the rest is in no log' });
+      } else if (!(await this.readJournal(n, watch, journalWindow))) {
+        // The position stays in the boot before: the next read tries its journal again.
+        return;
+      }
       watch.position = bootStart(id);
     }
     try {
