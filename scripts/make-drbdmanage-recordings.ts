@@ -25,7 +25,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseJoinCommand } from '../lib/drbd/index.js';
-import { BOOT_ID_COMMAND, MARK_COMMAND, sinceCommand, WHOLE_BOOT_COMMAND } from '../lib/drbd/kernel-log.js';
+import {
+  BOOT_ID_COMMAND, bootStart, journalAfterCommand, journalAtCommand, POSITION_COMMAND, readFromCommand, stampMicros, WHOLE_BOOT_COMMAND, withStamp,
+  type KernelLogPosition,
+} from '../lib/drbd/kernel-log.js';
 import type { CommandRecord } from '../lib/report/command-record.js';
 import { SYNTHETIC_SOURCE, type Recording } from '../lib/scenario/recording.js';
 import {
@@ -74,13 +77,53 @@ class Builder {
 
   /** Boots per node so far: a reboot gives a node a new boot id (the kernel-log check reads it). */
   private readonly boots = new Map(NODES.map((n) => [n.name, 0]));
-  /** What each node's kernel logged in its current boot (after a reboot): the kernel-log check reads it. */
+  /** What each node's kernel logged in its current boot (after a reboot), unstamped: step 25 reads it. */
   readonly bootLogs = new Map<string, string>();
+  /** Where the kernel-log check (lib/scenario/kernel-health.ts) has read each node's log up to. */
+  private readonly positions = new Map<string, KernelLogPosition>();
+  /** What each node's kernel logged since the check last read it, unstamped. */
+  private readonly pending = new Map<string, string[]>();
+  /** Each node's kernel clock (µs since its boot), for dmesg's stamps. */
+  private readonly micros = new Map<string, number>();
 
   constructor(start: string) {
     this.t = Date.parse(start);
-    // C: the kernel-log mark every scenario starts with (lib/scenario/kernel-health.ts).
-    for (const n of NODES) this.run(n.name, MARK_COMMAND, 'C', { stdout: `${this.bootId(n.name)}\n${KERNEL_LOG_LINES}\n`, ms: 14 });
+    // C: the kernel-log mark every scenario starts with: the last dmesg line, numbered.
+    for (const n of NODES) {
+      this.micros.set(n.name, KERNEL_LOG_MARK_MICROS);
+      const text = withStamp(KERNEL_LOG_MARK_MICROS, KERNEL_LOG_MARK_LINE);
+      this.run(n.name, POSITION_COMMAND, 'C', { stdout: `${this.bootId(n.name)}\n${String(KERNEL_LOG_LINES).padStart(6)}\t${text}\n`, ms: 14 });
+      this.positions.set(n.name, { bootId: this.bootId(n.name), line: KERNEL_LOG_LINES, text });
+      // What DRBD logs while the scenario runs: the check's next read finds it.
+      this.pending.set(n.name, KERNEL_LOG_SAME_BOOT.replace(/\n$/u, '').split('\n'));
+    }
+  }
+
+  /** Stamps lines as the node's kernel logs them now. */
+  private stamp(node: string, lines: string[]): string[] {
+    return lines.map((l) => {
+      const t = this.micros.get(node)! + 2_137;
+      this.micros.set(node, t);
+      return withStamp(t, l);
+    });
+  }
+
+  /** C: the check reads the node's log from its position on (the position's line first). */
+  private readOn(node: string, bootIdRead = false): void {
+    const p = this.positions.get(node)!;
+    if (!bootIdRead) this.run(node, BOOT_ID_COMMAND, 'C', { stdout: `${p.bootId}\n`, ms: 3 });
+    const fresh = this.stamp(node, this.pending.get(node)!);
+    const shown = p.line === 0 ? fresh : [p.text, ...fresh];
+    this.run(node, readFromCommand(p), 'C', { stdout: `${shown.join('\n')}\n`, ms: 12 });
+    if (fresh.length > 0) this.positions.set(node, { bootId: p.bootId, line: p.line + fresh.length, text: fresh.at(-1)! });
+    this.pending.set(node, []);
+  }
+
+  /** C: journalctl -o json lines, as the check asks for them (cursor, message, the kernel's stamp). */
+  private journalJson(node: string, bootId: string, entries: { i: number; line: string }[]): string {
+    return entries
+      .map(({ i, line }) => `${JSON.stringify({ __CURSOR: journalCursor(node, bootId, i), __REALTIME_TIMESTAMP: String(this.t * 1000), __MONOTONIC_TIMESTAMP: String(stampMicros(line)! + 1_200), _BOOT_ID: bootId.replace(/-/gu, ''), MESSAGE: line.replace(/^\[ *\d+\.\d{6}\] /u, ''), _SOURCE_MONOTONIC_TIMESTAMP: String(stampMicros(line)!) })}\n`)
+      .join('');
   }
 
   /** A stable, made-up boot id per node and boot. */
@@ -114,10 +157,13 @@ class Builder {
   }
 
   /**
-   * Reboots of several nodes at once (the scenario calls node.reboot() in parallel). `bootLog`:
-   * what a node's kernel logs in the new boot (default KERNEL_LOG_BOOT).
+   * Reboots of several nodes at once (the scenario calls node.reboot() in parallel), as the
+   * kernel-log check watches them: each node's log read before, the shutdown read from the boot
+   * before's journal after, the new boot read from its first line. `bootLog`: what a node's
+   * kernel logs in the new boot after the banner (default KERNEL_LOG_BOOT).
    */
   rebootAll(nodes: string[], bootMs: number, bootLog: (node: string) => string = () => KERNEL_LOG_BOOT): void {
+    for (const node of nodes) this.readOn(node);
     for (const node of nodes) {
       this.commands.push({
         seq: this.commands.length + 1,
@@ -129,20 +175,31 @@ class Builder {
         startedAt: new Date(this.t).toISOString(),
         durationMs: 0,
       });
-      this.boots.set(node, this.boots.get(node)! + 1);
-      this.bootLogs.set(node, bootLog(node));
     }
     this.t += bootMs;
+    for (const node of nodes) {
+      const before = this.positions.get(node)!;
+      // The shutdown, logged after the read: only the journal of that boot has it.
+      const shutdown = this.stamp(node, KERNEL_LOG_SHUTDOWN);
+      this.boots.set(node, this.boots.get(node)! + 1);
+      this.bootLogs.set(node, bootLog(node));
+      const id = this.bootId(node);
+      this.run(node, BOOT_ID_COMMAND, 'C', { stdout: `${id}\n`, ms: 3 });
+      this.run(node, journalAtCommand(before), 'C', { stdout: this.journalJson(node, before.bootId, [{ i: before.line, line: before.text }]), ms: 40 });
+      this.run(node, journalAfterCommand(before.bootId, journalCursor(node, before.bootId, before.line)), 'C', {
+        stdout: this.journalJson(node, before.bootId, shutdown.map((line, k) => ({ i: before.line + 1 + k, line }))),
+        ms: 40,
+      });
+      this.positions.set(node, bootStart(id));
+      this.pending.set(node, [KERNEL_BANNER, ...this.bootLogs.get(node)!.replace(/\n$/u, '').split('\n')]);
+      this.micros.set(node, -2_137); // the banner at 0.000000
+      this.readOn(node, true);
+    }
   }
 
   recording(): Recording {
     // C: the kernel-log check every scenario ends with: clean, DRBD 9.0.16's own lines only.
-    for (const n of NODES) {
-      this.run(n.name, BOOT_ID_COMMAND, 'C', { stdout: `${this.bootId(n.name)}\n`, ms: 3 });
-      const rebooted = this.boots.get(n.name)! > 0;
-      const mark = { bootId: '', lines: KERNEL_LOG_LINES };
-      this.run(n.name, rebooted ? WHOLE_BOOT_COMMAND : sinceCommand(mark), 'C', { stdout: rebooted ? this.bootLogs.get(n.name)! : KERNEL_LOG_SAME_BOOT, ms: 12 });
-    }
+    for (const n of NODES) this.readOn(n.name);
     const { V, A, C } = this.kinds;
     return {
       profile: PROFILE,
@@ -172,8 +229,19 @@ const LABELS: Record<string, string> = {
 
 const OK = 'Operation completed successfully\n';
 
-/** C: dmesg lines at scenario start (a bionic guest some minutes after boot). */
+/** C: dmesg lines at scenario start (a bionic guest some minutes after boot), the last of them, and its stamp. */
 const KERNEL_LOG_LINES = 731;
+const KERNEL_LOG_MARK_LINE = 'drbd: registered as block device major 147';
+const KERNEL_LOG_MARK_MICROS = 212_345_678;
+/** C: the first line of a bionic guest's boot (start_kernel's banner). */
+const KERNEL_BANNER = 'Linux version 4.15.0-20-generic (buildd@lgw01-amd64-039) (gcc version 7.3.0 (Ubuntu 7.3.0-16ubuntu3)) #21-Ubuntu SMP Tue Apr 24 06:16:15 UTC 2018 (Ubuntu 4.15.0-20.21-generic 4.15.18)';
+/** C: DRBD 9.0.16's lines while drbdmanaged's resources go down at shutdown (drbd_state.c formats). */
+const KERNEL_LOG_SHUTDOWN = ['drbd .drbdctrl: role( Primary -> Secondary )', 'drbd .drbdctrl: conn( Connected -> Disconnecting )', 'drbd .drbdctrl: Terminating sender thread'];
+/** C: a journal cursor (sd-journal's format: seqnum id, entry, boot, monotonic, realtime, xor hash). */
+function journalCursor(node: string, bootId: string, i: number): string {
+  const h = (x: string) => createHash('sha256').update(x).digest('hex');
+  return `s=${h(`seqnum ${node}`).slice(0, 32)};i=${i.toString(16)};b=${bootId.replace(/-/gu, '')};m=${(i * 4_660).toString(16)};t=${(1_541_466_130_000_000 + i).toString(16)};x=${h(`${node} ${bootId} ${i}`).slice(0, 16)}`;
+}
 /** C: DRBD 9.0.16's state-change lines (drbd_state.c formats) while a scenario runs: no BUG, WARNING, Oops. */
 const KERNEL_LOG_SAME_BOOT =
   'drbd r0: Preparing cluster-wide state change 3204958851 (0->-1 3/1)\n' +

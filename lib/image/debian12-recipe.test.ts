@@ -1,7 +1,11 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
 import { recipeDigest } from './cache.js';
-import { DISABLED_UNITS, debianAptSources, debian12Recipe, extraFromEnv } from './debian12-recipe.js';
+import { DISABLED_UNITS, debianAptSources, debian12Recipe, extraFromEnv, JOURNAL_PERSISTENT } from './debian12-recipe.js';
 
 describe('the Debian recipe\'s apt sources', () => {
   it('the real recipe reads what a Debian server runs: bookworm, bookworm-updates, bookworm-security, and no test-only part', () => {
@@ -57,5 +61,21 @@ describe('the cluster stack in the Debian recipe (the Pacemaker scenario)', () =
     const before = { ...r, packages: r.packages.filter((p) => !cluster.has(p)), customize: r.customize.replace(/# Cluster stack[^]*?done\n/, '') };
     expect(before.customize).not.toContain('systemctl');
     expect(recipeDigest(before)).not.toBe(recipeDigest(r));
+  });
+});
+
+describe('journald in the Debian image (the kernel-log check reads the boot before a reboot)', () => {
+  it('the customize hook makes the journal persistent: a drop-in says Storage=persistent, /var/log/journal exists', async () => {
+    expect(debian12Recipe('http://deb.debian.org/debian').customize).toContain(JOURNAL_PERSISTENT);
+    // The snippet itself, run on an empty root as mmdebstrap's hook would ($root set by the script's head).
+    const root = await mkdtemp(join(tmpdir(), 'journald-'));
+    try {
+      await execa('bash', ['-euc', `root="$1"\n${JOURNAL_PERSISTENT}`, 'hook', root]);
+      const conf = await readFile(join(root, 'etc/systemd/journald.conf.d/10-drbdlab.conf'), 'utf8');
+      expect(conf).toBe('[Journal]\nStorage=persistent\n');
+      expect((await stat(join(root, 'var/log/journal'))).isDirectory()).toBe(true);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -48,6 +48,16 @@ export const DEBIAN12_PACKAGES = [
  */
 export const DISABLED_UNITS = ['corosync.service', 'pacemaker.service', 'logd.service'];
 
+/**
+ * journald keeps every boot's log on disk, whatever the package's default: the kernel-log check
+ * reads the end of a boot (its shutdown) from its journal after the node rebooted
+ * (lib/scenario/kernel-health.ts), and fails when the journal lacks it.
+ */
+export const JOURNAL_PERSISTENT = String.raw`# journald on disk: the kernel-log check reads a boot's end from its journal after a reboot.
+mkdir -p "$root/etc/systemd/journald.conf.d" "$root/var/log/journal"
+printf '[Journal]\nStorage=persistent\n' > "$root/etc/systemd/journald.conf.d/10-drbdlab.conf"
+`;
+
 const CUSTOMIZE = String.raw`set -eu
 root="$1"
 # Fresh identity per clone: no machine-id, no host keys (cloud-init injects ours).
@@ -90,7 +100,7 @@ chroot "$root" systemctl disable --quiet ${DISABLED_UNITS.join(' ')}
 for u in ${DISABLED_UNITS.join(' ')}; do
   if chroot "$root" systemctl is-enabled --quiet "$u"; then echo "$u still enabled" >&2; exit 1; fi
 done
-# Smaller initrd: only the drivers a virtio guest needs (faster to load under TCG).
+${JOURNAL_PERSISTENT}# Smaller initrd: only the drivers a virtio guest needs (faster to load under TCG).
 sed -i 's/^MODULES=.*/MODULES=list/' "$root/etc/initramfs-tools/initramfs.conf"
 printf '%s\n' virtio_pci virtio_blk virtio_net virtio_rng ext4 > "$root/etc/initramfs-tools/modules"
 chroot "$root" update-initramfs -u -k all >/dev/null
