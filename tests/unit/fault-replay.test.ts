@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { ClusterResourceError, CommandTimeoutError, DataIntegrityError, DrbdlabError, KernelLogError, RemoteCommandError, ResyncAmountError, WaitTimeoutError } from '../../lib/errors.js';
 import { EXIT } from '../../lib/exit-codes.js';
 import { isDrbdParseError } from '../../lib/drbd/errors.js';
+import { FAILURE_KIND_LABEL } from '../../lib/report/classify.js';
 import type { CommandRecord } from '../../lib/report/command-record.js';
 import type { ScenarioContext } from '../../lib/scenario/define-scenario.js';
 import { readRecording } from '../../lib/scenario/recording.js';
@@ -41,7 +42,9 @@ it('a wrong peer IP in r0.res fails naming the step, the node and the state last
     const replayed = await replayThroughDefineScenario(recording, drbdadmWalkthrough, { scenario: 'walkthrough' });
     const { err } = replayed;
     expect(err).toBeInstanceOf(Error);
-    // DRBD refused what the fault configured: failed, exit 1.
+    // DRBD refused what the fault configured: the result says so (failure kind), the report
+    // shows it failed, the nightly exits 1.
+    expect(replayed.result.labels).toContainEqual({ name: FAILURE_KIND_LABEL, value: 'product' });
     expect(await classifyLikeTheNightly(replayed)).toEqual({ status: 'failed', category: 'product', exitCode: EXIT.failed });
     const message = (err as Error).message;
     expect(message).toMatch(/^step "20\. create-md and up on drbd1 and drbd2" failed: /);
