@@ -293,6 +293,35 @@ const MUTATIONS: Mutation[] = [
       error: (e) => e instanceof DrbdlabError && e.cause instanceof DataIntegrityError,
     },
   },
+  {
+    name: 'the renamed node fails for another reason: drbdadm up after the reboot does not name the missing host section',
+    recording: 'hostname.debian12-drbd84.json',
+    body: drbdadmHostnamePitfall,
+    edits: [{
+      what: "`drbdadm up r0` on drbd2x after its reboot exits 1 as recorded, but on a missing backing device (synthetic stderr)",
+      match: (c, i, all) => i === firstAfter(all, at('#reboot', 'drbd2'), at('sudo drbdadm up r0', 'drbd2')),
+      change: (c) => ({ stderr: c.stderr.replace(/^'r0' not defined in your config \(for this host\)\.$/mu, 'open(/dev/drbdpool/r0) failed: No such file or directory') }),
+    }],
+    // The pitfall is that one refusal: drbdadm failing otherwise is not it.
+    expected: {
+      status: 'failed', category: 'product', step: /^step "10\. where it bites: drbd2x reboots and cannot bring r0 up/,
+      message: /drbdadm up r0 on drbd2x: stderr: expected 'open\(\/dev\/drbdpool\/r0\) failed: No suc…' to be '\\'r0\\' not defined in your config \(fo…'/,
+    },
+  },
+  {
+    name: 'the peer of the renamed node reconnects while it cannot come back',
+    recording: 'hostname.debian12-drbd84.json',
+    body: drbdadmHostnamePitfall,
+    edits: [{
+      what: "drbd1's last of the six looks at r0 while drbd2x is down shows its peer connected again",
+      match: (c, i, all) => i === lastIndex(all.slice(0, firstAfter(all, at('#reboot', 'drbd2'), at('sudo kill 560', 'drbd1'))), at('sudo drbdadm status r0', 'drbd1')),
+      change: () => ({ stdout: 'r0 role:Primary\n  disk:UpToDate\n  peer role:Secondary\n    replication:Established peer-disk:UpToDate\n\n' }),
+    }],
+    expected: {
+      status: 'failed', category: 'product', step: /^step "10\. where it bites: drbd2x reboots and cannot bring r0 up/,
+      message: /drbd1: r0 peer connection, look 6 of 6: expected 'Connected' to be 'Connecting'/,
+    },
+  },
 ];
 
 /** The nightly's exit code for a run whose one scenario reports `status`. */
