@@ -61,6 +61,27 @@ it('a wrong peer IP in r0.res fails naming the step, the node and the state last
   }
 });
 
+it('a kernel WARNING logged while a step fails: the kernel hit is the verdict, the step\'s error its cause', async () => {
+  const saved = process.env.DRBDLAB_FAULT;
+  process.env.DRBDLAB_FAULT = 'wrong-peer-ip';
+  try {
+    const recording = mutate(readRecording(join(RECORDINGS, 'faults/walkthrough.debian12-drbd84.wrong-peer-ip.json')), [{
+      what: "drbd2's kernel log since the mark, read after the failed step, holds a WARNING",
+      match: (c, i, all) => i === lastIndex(all, at(/dmesg --notime \| tail -n \+/u, 'drbd2')),
+      change: (c) => ({ stdout: `${c.stdout.replace(/\n*$/u, '\n')}WARNING: CPU: 0 PID: 97 at drivers/block/drbd/drbd_main.c:2170 drbd_destroy_device+0x2c/0x60 [drbd]\n` }),
+    }]);
+    // defineScenario checks the kernel log after a failure too; a hit there replaces the error.
+    const red = await replayThroughDefineScenario(recording, drbdadmWalkthrough, { scenario: 'walkthrough' });
+    expect(red.err).toBeInstanceOf(KernelLogError);
+    expect((red.err as Error).message).toMatch(/drbd2: WARNING: CPU: 0 PID: 97 at drivers\/block\/drbd\/drbd_main\.c:2170/);
+    expect(causes(red.err).some((e) => e instanceof Error && /^step "20\. create-md and up on drbd1 and drbd2" failed: /.test(e.message))).toBe(true);
+    expect(await classifyLikeTheNightly(red)).toEqual({ status: 'failed', category: 'product', exitCode: EXIT.failed });
+  } finally {
+    if (saved === undefined) delete process.env.DRBDLAB_FAULT;
+    else process.env.DRBDLAB_FAULT = saved;
+  }
+});
+
 type Body = (ctx: ScenarioContext) => Promise<void>;
 
 interface Mutation {
