@@ -70,12 +70,6 @@ export const firstAfter = (all: readonly CommandRecord[], after: Pred, pred: Pre
   const from = firstIndex(all, after);
   return from < 0 ? -1 : firstFrom(all, from + 1, pred);
 };
-/** Indexes of every record matching `pred` after the first one matching `after`. */
-export const allAfter = (all: readonly CommandRecord[], after: Pred, pred: Pred) => {
-  const from = firstIndex(all, after);
-  return from < 0 ? [] : all.flatMap((c, i) => (i > from && pred(c) ? [i] : []));
-};
-
 export interface Replayed {
   /** What runScenario threw (undefined: the scenario passed). */
   err: unknown;
