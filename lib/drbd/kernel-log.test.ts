@@ -108,6 +108,15 @@ describe('positions: where the check stopped, found again by its text', () => {
     expect(linesAfter(p, `${all[20]}\n`)).toEqual({ ok: true, lines: [], position: p });
   });
 
+  it('a line DRBD ends with a space matches its position, whose text the SSH layer trimmed (seen on VMs)', () => {
+    // Real 8.4 line, with the trailing blank it is printed with; the position came last in POSITION_COMMAND's output.
+    const drbd = '[   82.830172] block drbd100: peer( Unknown -> Secondary ) conn( WFReportParams -> Connected ) pdsk( DUnknown -> UpToDate ) ';
+    const p = parsePosition(`${BOOT}\n   515\t${drbd}`.trimEnd())!;
+    expect(p.text).toBe(drbd.trimEnd());
+    const next = '[  100.066804] block drbd100: role( Secondary -> Primary ) ';
+    expect(linesAfter(p, `${drbd}\n${next}\n`)).toEqual({ ok: true, lines: [next], position: { bootId: BOOT, line: 516, text: next } });
+  });
+
   it('a ring buffer that wrapped (the lines moved up) or was cleared is no read: what stood there is said', () => {
     const p = { bootId: BOOT, line: 500, text: all[20]! };
     expect(linesAfter(p, `${all.slice(23).join('\n')}\n`)).toEqual({ ok: false, expected: `line 500: ${all[20]}`, found: all[23] });
