@@ -272,7 +272,7 @@ export class LabStarter {
       this.timings[`restore.${name}`] = (Date.now() - t) / 1000;
       t = Date.now();
     };
-    await Promise.all(this.state.nodes.map((n) => this.restoreNode(n)));
+    await allSettled(this.state.nodes.map((n) => this.restoreNode(n)));
     lap('load');
     await Promise.all(this.state.nodes.map((n) => this.virsh.resume(n.domain)));
     lap('resume');
@@ -345,7 +345,7 @@ export class LabStarter {
   }
 
   private async startNodes(): Promise<void> {
-    await Promise.all(this.state.nodes.map((n) => this.startNode(n)));
+    await allSettled(this.state.nodes.map((n) => this.startNode(n)));
   }
 
   /** KVM chosen by the probe, not forced: a node that fails under it sends the lab to TCG, once. */
@@ -473,6 +473,16 @@ export class LabStarter {
       this.progress(`lab ${this.state.labId}: removal failed too (${(teardownErr as Error).message.split('\n')[0]}); the next drbdlab command reaps it`);
     }
   }
+}
+
+/**
+ * Wait for every node's start (or restore) to end, then fail with the first failure: a node still
+ * in its port retry would otherwise re-define its domain after the teardown has looked, or write
+ * into the lab folder while it is being removed.
+ */
+async function allSettled(starts: Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(starts)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 function raceAbort<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
