@@ -11,7 +11,7 @@ import type { SeedFiles } from '../cloud-init/render.js';
 import { labSchema, type LabConfig } from '../config/lab-schema.js';
 import type { BaseImage, GuestProfile } from '../image/profile.js';
 import { CloudInitError, DrbdlabError, WaitTimeoutError } from '../errors.js';
-import { hostBootId, processStartTime, type Owner, type ProcessTable } from '../host/owner.js';
+import { hostBootId, labOwner, processStartTime, type Owner, type ProcessTable } from '../host/owner.js';
 import type { AccelHost } from '../libvirt/accel.js';
 import { FakeLibvirt } from '../libvirt/fake-libvirt.js';
 import type { ExecResult } from '../ssh/session.js';
@@ -180,6 +180,7 @@ export function fakeHost(libvirt: FakeLibvirt): FakeHost {
       return libvirt;
     },
     processes,
+    owner: () => labOwner(),
     clock: new InstantClock(),
     files: new FakeNodeFiles(),
     guests: new FakeGuests(libvirt),

@@ -2,7 +2,7 @@
 // (whose labs are alive), a clock for its waits, the node files, readiness over SSH, /dev/kvm.
 // The real host is the default everywhere; tests hand in fakes (lib/libvirt/fake-libvirt.ts,
 // lib/lab/fake-host.ts) and run the same logic without VMs.
-import { thisHostsProcesses, type ProcessTable } from '../host/owner.js';
+import { labOwner, thisHostsProcesses, type Owner, type ProcessTable } from '../host/owner.js';
 import { realAccelHost, type AccelHost } from '../libvirt/accel.js';
 import type { Libvirt } from '../libvirt/libvirt.js';
 import { Virsh } from '../libvirt/virsh.js';
@@ -25,6 +25,8 @@ export interface LabHost {
   /** libvirt at this URI. */
   connect(uri: string): Libvirt;
   processes: ProcessTable;
+  /** Whom a lab made now belongs to (this process, or the job that started it). */
+  owner(): Owner;
   clock: Clock;
   files: NodeFiles;
   guests: Guests;
@@ -36,6 +38,7 @@ export interface LabHost {
 export const realHost: LabHost = {
   connect: (uri) => new Virsh(uri),
   processes: thisHostsProcesses,
+  owner: () => labOwner(),
   clock: systemClock,
   files: realNodeFiles,
   guests: {

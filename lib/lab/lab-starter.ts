@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { loadTemplates, renderSeed } from '../cloud-init/render.js';
 import { prefixLength, type LabConfig } from '../config/lab-schema.js';
 import { WaitTimeoutError } from '../errors.js';
-import { labOwner } from '../host/owner.js';
 import { cacheRoot } from '../image/cache.js';
 import type { BaseImage, GuestProfile } from '../image/profile.js';
 import { silent, type Progress } from '../image/progress.js';
@@ -168,7 +167,7 @@ export class LabStarter {
       accel: this.accel.accel,
       accelReason: this.accel.reason,
       cpu: this.accel.cpu,
-      owner: labOwner(),
+      owner: this.host.owner(),
       libvirtUri: this.config.libvirtUri,
       user: LAB_USER,
       network: networkName(labId),

@@ -210,7 +210,7 @@ export class FakeLibvirt implements Libvirt {
   }
 
   async undefine(name: string, opts: { nvram?: boolean } = {}): Promise<void> {
-    await this.enter('undefine', [name, ...(opts.nvram ? ['--nvram'] : [])].join(' '));
+    await this.enter('undefine', [name, ...(opts.nvram ? ['--nvram'] : [])].join(' '), name);
     const d = this.existing('undefine', name);
     // A running domain becomes transient: it goes once its QEMU does.
     if (d.status === 'shut off') this.domains.delete(name);
