@@ -33,7 +33,7 @@ export class ClusterSnapshot {
     // Absolute: the restored disks name it as their backing file.
     const dir = resolve(where);
     const m = await readSnapshot(dir);
-    if (!m) throw new UsageError(`no usable cluster snapshot in ${dir} (gone, or its base image was pruned): run \`npm run lab -- snapshot\` to make one`);
+    if (!m) throw new UsageError(`no usable cluster snapshot in ${dir} (gone, or its base image was pruned): run \`npm run lab -- up --snapshot\` to make one`);
     return new ClusterSnapshot(dir, m, host);
   }
 
