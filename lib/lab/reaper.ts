@@ -12,6 +12,7 @@ import { ownerStatus, type Owner, type ProcessTable } from '../host/owner.js';
 import { realHost, type LabHost } from './lab-host.js';
 import { listLabIds, readState } from './state.js';
 import { labIdsInLibvirt, teardownLab } from './teardown.js';
+import { knownLabs } from './whose.js';
 
 export interface Reaped {
   labId: string;
@@ -30,36 +31,19 @@ async function reap(labId: string, why: string, remove: () => Promise<string[]>)
   }
 }
 
-interface Known {
-  owner?: Owner;
-  dir?: string;
-}
-
 /** Labs (and half-built images) whose owner is gone. A user's lab and a lab of before owners stay. */
 export async function reapOrphans(uri = 'qemu:///system', host: LabHost = realHost): Promise<Reaped[]> {
   const virsh = host.connect(uri);
-  const labs = new Map<string, Known>();
-  const known = (id: string) => labs.get(id) ?? labs.set(id, {}).get(id)!;
-
-  for (const d of (await virsh.listDomains()).filter((n) => isLabDomain(n))) {
-    const meta = parseLabMetadata((await virsh.domainXml(d)) ?? '');
-    if (!meta) continue;
-    const k = known(meta.labId);
-    k.owner ??= meta.owner;
-    k.dir ??= meta.dir;
-  }
-  for (const id of await listLabIds()) {
-    known(id).owner ??= (await readState(id))?.owner;
-  }
+  const labs = await knownLabs(uri, host);
   const reaped: Reaped[] = [];
-  for (const [id, k] of labs) {
+  for (const k of labs) {
     if (!k.owner || ownerStatus(k.owner, host.processes).kind !== 'orphaned') continue;
-    reaped.push(await reap(id, `its owner, pid ${k.owner.pid}, is gone`, () => teardownLab(id, uri, { dir: k.dir, host })));
+    reaped.push(await reap(k.labId, `its owner, pid ${k.owner.pid}, is gone`, () => teardownLab(k.labId, uri, { dir: k.dir, host })));
   }
   // A network outlives its lab only after a kill mid-teardown: domains are defined before it.
   const networks = await virsh.listNetworks();
   for (const id of await labIdsInLibvirt(uri, host)) {
-    if (labs.has(id) || !networks.includes(networkName(id))) continue;
+    if (labs.some((k) => k.labId === id) || !networks.includes(networkName(id))) continue;
     reaped.push(await reap(id, 'a network without domains or owner', () => teardownLab(id, uri, { host })));
   }
   reaped.push(...(await reapImageScratch(host.processes)));
