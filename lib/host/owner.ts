@@ -66,14 +66,3 @@ export function ownerStatus(o: Owner, procs: ProcessTable = thisHostsProcesses):
   return { kind: 'orphaned', pid: o.pid, why: now === undefined ? 'exited' : 'pid-reused' };
 }
 
-/**
- * Is the owner still there? A 'user' lab always is (it stays until `down`). A process owner is
- * gone when the host rebooted, the pid is free, or the pid now names another process.
- */
-export function ownerAlive(o: Owner, bootId = hostBootId(), startTimeOf = processStartTime): boolean {
-  return ownerStatus(o, { bootId: () => bootId, startTime: startTimeOf }).kind !== 'orphaned';
-}
-
-export function describeOwner(o: Owner): string {
-  return o.kind === 'user' ? 'kept for the user' : `owned by pid ${o.pid}`;
-}

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 
 /** The last meaningful line of a QEMU log as libvirt writes it (an assertion, a KVM error). Pure. */
-export function lastMeaningfulLine(text: string): string {
+function lastMeaningfulLine(text: string): string {
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !/^(LC_ALL|PATH|HOME|XDG_|USER|LOGNAME|QEMU_AUDIO|-)|char device redirected|shutting down, reason|^\S+=\S*\s*\\$/.test(l));
   return lines.pop()?.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z\s+/, '') ?? '';
 }

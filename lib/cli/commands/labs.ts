@@ -12,7 +12,7 @@ import type { Check } from './doctor-check.js';
 const downHint = (labId: string) => `npm run lab -- down --lab ${labId}`;
 
 /** What `status` says of a lab before its nodes: phase, profile, whose; or that only libvirt has it. */
-export function statusHeader(l: LabOnHost): string[] {
+function statusHeader(l: LabOnHost): string[] {
   const s = l.state;
   if (!s) {
     const what = `lab ${l.labId}  in libvirt only (no folder here)  ${describeWhose(l.whose)}`;
@@ -76,7 +76,7 @@ export interface DownOptions {
   force?: boolean;
 }
 
-export interface DownPlan {
+interface DownPlan {
   remove: string[];
   /** Labs left alone, each with the line that says why. */
   spared: string[];
@@ -87,7 +87,7 @@ export interface DownPlan {
  * with --force. --lab, or the newest here by default: that one; a live process's is refused
  * (one line, exit 2) unless --force.
  */
-export function planDown(labs: readonly LabOnHost[], newest: string | undefined, o: DownOptions): DownPlan {
+function planDown(labs: readonly LabOnHost[], newest: string | undefined, o: DownOptions): DownPlan {
   const whoseOf = (id: string) => labs.find((l) => l.labId === id)?.whose ?? { kind: 'unknown' as const };
   if (o.all) {
     const plan: DownPlan = { remove: [], spared: [] };
