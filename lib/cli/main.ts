@@ -5,12 +5,11 @@ import { loadLabConfig } from '../config/load-lab.js';
 import { PROFILE_NAMES, type ProfileName } from '../image/profile-names.js';
 import { profileByName } from '../image/profiles.js';
 import { goOffline, isOffline, OFFLINE_LINE } from '../image/offline.js';
-import { StartedLab } from '../lab/started-lab.js';
-import { labIdsInLibvirt, teardownLab } from '../lab/teardown.js';
 import { describeReaped, reapOrphans } from '../lab/reaper.js';
-import { describeOwner } from '../host/owner.js';
-import { listLabIds, readState } from '../lab/state.js';
+import { readState } from '../lab/state.js';
 import { labPaths } from '../lab/paths.js';
+import { realHost } from '../lab/lab-host.js';
+import { downCommand, statusCommand } from './commands/labs.js';
 import { DEFAULT_CONFIG, log, pickLabId } from './context.js';
 import { runDoctor } from './commands/doctor.js';
 import { upCommand } from './commands/up.js';
@@ -114,23 +113,10 @@ program
 
 program
   .command('status')
-  .description('labs here and the state of their nodes')
+  .description('labs here, whose each is, and the state of their nodes')
   .action(async () => {
-    const ids = await listLabIds();
-    if (ids.length === 0) log('no lab here');
-    for (const id of ids) {
-      const s = (await readState(id))!;
-      log(`lab ${id}  ${s.phase}  profile ${s.profile}  since ${s.createdAt}  ${s.owner ? describeOwner(s.owner) : ''}`);
-      log(`  hypervisor ${s.accel.toUpperCase()}: ${s.accelReason}`);
-      const lab = await StartedLab.attach(id);
-      for (const n of lab.nodeList) {
-        const up = await n.output('uptime -p', { timeoutMs: 10_000 }).catch((e: Error) => `unreachable (${e.message.split('\n')[0]})`);
-        log(`  ${n.name.padEnd(8)} 127.0.0.1:${n.info.sshPort}  ${n.info.replicationIp}  ${up}`);
-        n.close();
-      }
-    }
-    const orphans = (await labIdsInLibvirt()).filter((id) => !ids.includes(id));
-    if (orphans.length) log(`libvirt has labs without a folder here: ${orphans.join(', ')} (npm run lab -- down --all)`);
+    const cfg = await loadLabConfig(program.opts().config);
+    await statusCommand(cfg.libvirtUri, log);
   });
 
 program
@@ -163,7 +149,7 @@ program
     const n = s.nodes.find((x) => x.name === node);
     if (!n) throw new UsageError(`no node "${node}" in lab ${id}: nodes are ${s.nodes.map((x) => x.name).join(', ')}`);
     if (o.attach) {
-      await execa('virsh', ['-c', s.libvirtUri, 'console', n.domain], { stdio: 'inherit', reject: false });
+      await execa(...realHost.connect(s.libvirtUri).consoleCommand(n.domain), { stdio: 'inherit', reject: false });
     } else {
       const { readFile } = await import('node:fs/promises');
       process.stdout.write(await readFile(labPaths(id).consoleLog(node), 'utf8'));
@@ -172,21 +158,13 @@ program
 
 program
   .command('down')
-  .description('remove a lab: domains, network, files (idempotent)')
+  .description('remove a lab: domains, network, files (idempotent); a lab a live process uses only with --force')
   .option('-l, --lab <id>', 'lab id (default: the newest)')
-  .option('--all', 'every lab here and every drbdlab domain/network libvirt has')
-  .action(async (o: { lab?: string; all?: boolean }) => {
+  .option('--all', 'every lab here and every drbdlab domain/network libvirt has, but those a live process uses')
+  .option('--force', 'remove labs a live process (a nightly, a test run) uses too')
+  .action(async (o: { lab?: string; all?: boolean; force?: boolean }) => {
     const cfg = await loadLabConfig(program.opts().config);
-    const ids = o.all
-      ? [...new Set([...(await listLabIds()), ...(await labIdsInLibvirt(cfg.libvirtUri))])]
-      : o.lab
-        ? [o.lab]
-        : (await listLabIds()).slice(0, 1);
-    if (ids.length === 0) log('nothing to remove');
-    for (const id of ids) {
-      const removed = await teardownLab(id, cfg.libvirtUri);
-      log(`lab ${id}: ${removed.length ? `removed ${removed.join(', ')}` : 'nothing left'}`);
-    }
+    await downCommand(cfg.libvirtUri, o, log);
   });
 
 export async function main(argv = process.argv): Promise<void> {

@@ -1,23 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { currentOwner, hostBootId, ownerAlive, processStartTime } from './owner.js';
+import { currentOwner, ownerStatus, processStartTime, thisHostsProcesses, type ProcessTable } from './owner.js';
 
 describe('owner', () => {
-  it('this process is alive as its own owner', () => {
+  it('this process is running, as its own owner, by the real process table', () => {
     const me = currentOwner();
     expect(me.pid).toBe(process.pid);
     expect(me.startTime).toMatch(/^\d+$/);
-    expect(ownerAlive(me)).toBe(true);
+    expect(ownerStatus(me, thisHostsProcesses)).toEqual({ kind: 'running', pid: process.pid });
   });
 
-  it('a reused pid (other start time), a rebooted host or a free pid means the owner is gone', () => {
+  it('a free pid, a reused pid (other start time), a rebooted host: orphaned, and which', () => {
     const me = currentOwner();
-    expect(ownerAlive({ ...me, startTime: String(Number(me.startTime) + 1) })).toBe(false);
-    expect(ownerAlive({ ...me, bootId: 'another-boot' })).toBe(false);
-    expect(ownerAlive({ ...me, pid: 2 ** 22 + 1 })).toBe(false);
     expect(processStartTime(2 ** 22 + 1)).toBeUndefined();
+    expect(ownerStatus({ ...me, pid: 2 ** 22 + 1 })).toEqual({ kind: 'orphaned', pid: 2 ** 22 + 1, why: 'exited' });
+    expect(ownerStatus({ ...me, startTime: String(Number(me.startTime) + 1) })).toEqual({ kind: 'orphaned', pid: me.pid, why: 'pid-reused' });
+    expect(ownerStatus({ ...me, bootId: 'another-boot' })).toEqual({ kind: 'orphaned', pid: me.pid, why: 'rebooted' });
   });
 
-  it("a user's lab is never gone by owner", () => {
-    expect(ownerAlive({ kind: 'user', pid: 1, startTime: 'x', bootId: 'old' }, hostBootId(), () => undefined)).toBe(true);
+  it("a user's lab is the user's, whatever the process table says", () => {
+    const nothing: ProcessTable = { bootId: () => 'new-boot', startTime: () => undefined };
+    expect(ownerStatus({ kind: 'user', pid: 1, startTime: 'x', bootId: 'old' }, nothing)).toEqual({ kind: 'user' });
   });
 });

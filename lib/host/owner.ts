@@ -40,16 +40,29 @@ export function labOwner(env = process.env): Owner {
   return startTime ? { kind: 'process', pid, startTime, bootId: hostBootId() } : currentOwner('process');
 }
 
-/**
- * Is the owner still there? A 'user' lab always is (it stays until `down`). A process owner is
- * gone when the host rebooted, the pid is free, or the pid now names another process.
- */
-export function ownerAlive(o: Owner, bootId = hostBootId(), startTimeOf = processStartTime): boolean {
-  if (o.kind === 'user') return true;
-  if (o.bootId !== bootId) return false;
-  return startTimeOf(o.pid) === o.startTime;
+/** What an owner's liveness is judged by (a fake process table in tests). */
+export interface ProcessTable {
+  bootId(): string;
+  /** Start time of the process with this pid now, undefined when there is none. */
+  startTime(pid: number): string | undefined;
 }
 
-export function describeOwner(o: Owner): string {
-  return o.kind === 'user' ? 'kept for the user' : `owned by pid ${o.pid}`;
+export const thisHostsProcesses: ProcessTable = { bootId: hostBootId, startTime: processStartTime };
+
+/**
+ * Whose a lab is now: the user's (stays until `down`), a live process's, or nobody's (orphaned,
+ * and why: the host rebooted, the process ended, or its pid now names another process).
+ */
+export type OwnerStatus =
+  | { kind: 'user' }
+  | { kind: 'running'; pid: number }
+  | { kind: 'orphaned'; pid: number; why: 'rebooted' | 'exited' | 'pid-reused' };
+
+export function ownerStatus(o: Owner, procs: ProcessTable = thisHostsProcesses): OwnerStatus {
+  if (o.kind === 'user') return { kind: 'user' };
+  if (o.bootId !== procs.bootId()) return { kind: 'orphaned', pid: o.pid, why: 'rebooted' };
+  const now = procs.startTime(o.pid);
+  if (now === o.startTime) return { kind: 'running', pid: o.pid };
+  return { kind: 'orphaned', pid: o.pid, why: now === undefined ? 'exited' : 'pid-reused' };
 }
+

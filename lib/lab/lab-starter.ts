@@ -2,25 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadTemplates, renderSeed } from '../cloud-init/render.js';
-import { buildSeedIso } from '../cloud-init/seed-iso.js';
 import { prefixLength, type LabConfig } from '../config/lab-schema.js';
 import { WaitTimeoutError } from '../errors.js';
-import { run } from '../exec/run.js';
-import { labOwner } from '../host/owner.js';
 import { cacheRoot } from '../image/cache.js';
 import type { BaseImage, GuestProfile } from '../image/profile.js';
 import { silent, type Progress } from '../image/progress.js';
 import { chooseAccel, rememberFallback, type AccelChoice } from '../libvirt/accel.js';
 import { renderDomainXml } from '../libvirt/domain-xml.js';
-import { cpuName, KERNEL_RAN, qemuLogTail } from '../libvirt/kvm-probe.js';
+import { cpuName, KERNEL_RAN } from '../libvirt/kvm-probe.js';
+import { ifPresent, type Libvirt } from '../libvirt/libvirt.js';
 import { renderNetworkXml } from '../libvirt/network-xml.js';
-import { Virsh, VirshError } from '../libvirt/virsh.js';
+import { VirshError } from '../libvirt/virsh-error.js';
 import type { CommandSink } from '../report/command-record.js';
 import { Transcript } from '../report/transcript.js';
-import { ensureKeyPair, knownHostsLine } from '../ssh/keys.js';
+import { knownHostsLine } from '../ssh/keys.js';
 import { pollUntil, setTimeoutScale } from '../wait/poll.js';
 import { bridgeName, domainName, macFor, MGMT_GUEST_IP, networkName, newLabId } from './identity.js';
-import { nodeDataDiskArgs } from './node-disks.js';
+import { realHost, type LabHost } from './lab-host.js';
 import { keepForUser } from './ownership.js';
 import { ensureLabsRoot, labPaths } from './paths.js';
 import { freeLoopbackPort } from './ports.js';
@@ -75,7 +73,7 @@ type NodeState = LabState['nodes'][number];
  */
 export class LabStarter {
   private readonly progress: Progress;
-  private readonly virsh: Virsh;
+  private readonly virsh: Libvirt;
   private readonly timings: Record<string, number> = {};
   private readonly t0 = Date.now();
   private image!: BaseImage;
@@ -87,9 +85,11 @@ export class LabStarter {
     private readonly config: LabConfig,
     private readonly profile: GuestProfile,
     private readonly opts: StartOptions,
+    /** libvirt, node files, readiness: the real host unless a test hands in fakes. */
+    private readonly host: LabHost = realHost,
   ) {
     this.progress = opts.progress ?? silent;
-    this.virsh = new Virsh(config.libvirtUri);
+    this.virsh = host.connect(config.libvirtUri);
   }
 
   async start(): Promise<StartedLab> {
@@ -108,7 +108,7 @@ export class LabStarter {
       this.timings.up = (Date.now() - this.t0) / 1000;
       this.state.phase = 'up';
       await writeState(this.state);
-      if (this.opts.owner === 'user') await keepForUser(this.state);
+      if (this.opts.owner === 'user') await keepForUser(this.state, this.host);
       this.started!.timings = this.timings;
       return this.started!;
     } catch (err) {
@@ -126,7 +126,7 @@ export class LabStarter {
 
   /** Labs of processes that are gone (a killed nightly, a crashed test run) go first. */
   private async reapOrphans(): Promise<void> {
-    for (const r of await reapOrphans(this.config.libvirtUri)) this.progress(describeReaped(r));
+    for (const r of await reapOrphans(this.config.libvirtUri, this.host)) this.progress(describeReaped(r));
   }
 
   private async resolveImage(): Promise<void> {
@@ -148,7 +148,7 @@ export class LabStarter {
     if (from) this.accel = { accel: from.accel, cpu: from.cpu, mode: 'forced', reason: `as snapshot ${from.point} ${from.digest.slice(0, 12)} was made` };
     this.accel ??=
       this.opts.accel ??
-      (await chooseAccel({ virsh: this.virsh, cacheDir: cacheRoot(), boot: this.image.boot, disk: this.image.disk, progress: this.progress, signal: this.opts.signal }));
+      (await chooseAccel({ virsh: this.virsh, host: this.host.accel, cacheDir: cacheRoot(), boot: this.image.boot, disk: this.image.disk, progress: this.progress, signal: this.opts.signal }));
     setTimeoutScale(this.accel.accel === 'tcg' ? 3 : 1);
     const cpu = this.accel.cpu ? `, CPU ${cpuName(this.accel.cpu)}` : '';
     this.progress(`hypervisor: ${this.accel.accel.toUpperCase()}${cpu} (${this.accel.reason})`);
@@ -167,7 +167,7 @@ export class LabStarter {
       accel: this.accel.accel,
       accelReason: this.accel.reason,
       cpu: this.accel.cpu,
-      owner: labOwner(),
+      owner: this.host.owner(),
       libvirtUri: this.config.libvirtUri,
       user: LAB_USER,
       network: networkName(labId),
@@ -189,14 +189,15 @@ export class LabStarter {
     const p = this.paths;
     const labId = this.state.labId;
     this.progress(`lab ${labId}: cloning ${this.config.nodes.length} nodes from ${this.image.profile} ${this.image.digest.slice(0, 12)}`);
-    const userKey = await ensureKeyPair(p.userKey, `drbdlab-${labId}`);
+    const files = this.host.files;
+    const userKey = await files.keyPair(p.userKey, `drbdlab-${labId}`);
     const templates = await loadTemplates();
     const hosts = this.config.nodes.map((n) => ({ ip: n.replicationIp, name: n.name }));
     const prefix = prefixLength(this.config.replicationNetwork);
     for (const n of this.config.nodes) {
       this.opts.signal?.throwIfAborted();
       await mkdir(p.nodeDir(n.name), { recursive: true });
-      const hostKey = await ensureKeyPair(p.hostKey(n.name), `${n.name}-host`);
+      const hostKey = await files.keyPair(p.hostKey(n.name), `${n.name}-host`);
       this.state.nodes.push({
         name: n.name,
         id: n.id,
@@ -206,8 +207,8 @@ export class LabStarter {
         replicationIp: n.replicationIp,
         hostKey: hostKey.publicKey,
       });
-      await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', this.image.disk, p.rootDisk(n.name)]);
-      await run('qemu-img', nodeDataDiskArgs(this.image, p.dataDisk(n.name), this.config.dataDiskGiB));
+      await files.overlay(this.image.disk, p.rootDisk(n.name));
+      await files.dataDisk(this.image, p.dataDisk(n.name), this.config.dataDiskGiB);
       const seed = renderSeed(templates, {
         hostname: n.name,
         instanceId: `drbdlab-${labId}-${n.name}`,
@@ -221,7 +222,7 @@ export class LabStarter {
         replAddress: `${n.replicationIp}/${prefix}`,
         hosts,
       });
-      await buildSeedIso(seed, p.seedIso(n.name));
+      await files.seedIso(seed, p.seedIso(n.name));
     }
     await this.writeNodeState();
   }
@@ -250,8 +251,8 @@ export class LabStarter {
         hostKey: n.hostKey,
       };
       this.state.nodes.push(node);
-      await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', sp.rootDisk(n.name), p.rootDisk(n.name)]);
-      await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', sp.dataDisk(n.name), p.dataDisk(n.name)]);
+      await this.host.files.overlay(sp.rootDisk(n.name), p.rootDisk(n.name));
+      await this.host.files.overlay(sp.dataDisk(n.name), p.dataDisk(n.name));
       await copyFile(sp.seedIso(n.name), p.seedIso(n.name));
       await copyRetargeted(sp.memory(n.name), p.memory(n.name), { name: n.savedName, uuid: n.savedUuid }, { name: node.domain, uuid: node.uuid });
     }
@@ -270,15 +271,15 @@ export class LabStarter {
       this.timings[`restore.${name}`] = (Date.now() - t) / 1000;
       t = Date.now();
     };
-    await Promise.all(this.state.nodes.map((n) => this.restoreNode(n)));
+    await allSettled(this.state.nodes.map((n) => this.restoreNode(n)));
     lap('load');
-    await Promise.all(this.state.nodes.map((n) => this.virsh.run(['resume', n.domain])));
+    await Promise.all(this.state.nodes.map((n) => this.virsh.resume(n.domain)));
     lap('resume');
     await Promise.all(this.state.nodes.map((n) => rm(this.paths.memory(n.name), { force: true })));
   }
 
   private restoreNode(n: NodeState): Promise<void> {
-    return this.withNewPortIfTaken(n, () => this.virsh.run(['restore', this.paths.memory(n.name), '--xml', this.paths.domainXml(n.name), '--paused'], { timeoutMs: 300_000 }));
+    return this.withNewPortIfTaken(n, () => this.virsh.restore(this.paths.memory(n.name), this.paths.domainXml(n.name), { paused: true }));
   }
 
   private pickPort(): Promise<number> {
@@ -320,15 +321,15 @@ export class LabStarter {
       repl: { mac: macFor('repl', n.id), network: this.state.network },
     });
     await writeFile(p.domainXml(n.name), xml);
-    await this.virsh.run(['define', p.domainXml(n.name)]);
+    await this.virsh.define(p.domainXml(n.name));
   }
 
   private async startNetwork(): Promise<void> {
     this.opts.signal?.throwIfAborted();
     this.progress(`lab ${this.state.labId}: starting the replication network ${this.state.network}`);
     await writeFile(this.paths.networkXml, renderNetworkXml({ name: this.state.network, bridge: bridgeName(this.state.labId) }));
-    await this.virsh.run(['net-define', this.paths.networkXml]);
-    await this.virsh.run(['net-start', this.state.network]);
+    await this.virsh.defineNetwork(this.paths.networkXml);
+    await this.virsh.startNetwork(this.state.network);
   }
 
   /** Start every node; under an automatic KVM choice, a node that does not boot sends the lab to TCG. */
@@ -343,7 +344,7 @@ export class LabStarter {
   }
 
   private async startNodes(): Promise<void> {
-    await Promise.all(this.state.nodes.map((n) => this.startNode(n)));
+    await allSettled(this.state.nodes.map((n) => this.startNode(n)));
   }
 
   /** KVM chosen by the probe, not forced: a node that fails under it sends the lab to TCG, once. */
@@ -364,7 +365,7 @@ export class LabStarter {
 
   /** `virsh start`, and a new forwarded port when someone took ours since we chose it. */
   private startNode(n: NodeState): Promise<void> {
-    return this.withNewPortIfTaken(n, () => this.virsh.run(['start', n.domain]));
+    return this.withNewPortIfTaken(n, () => this.virsh.start(n.domain));
   }
 
   /** Run a start or restore; when another process took the node's forwarded port since we chose it, re-define with a new one and try again. */
@@ -396,10 +397,10 @@ export class LabStarter {
               const log = await readFile(this.paths.consoleLog(n.name), 'utf8').catch(() => '');
               if (KERNEL_RAN.test(log)) return { done: true, value: undefined, seen: 'kernel ran' };
               const st = await this.virsh.domainState(n.domain);
-              if (st !== 'running') return { done: true, value: `${n.name}: QEMU died (${(await qemuLogTail(n.domain)) || st})`, seen: st ?? 'gone' };
+              if (st !== 'running') return { done: true, value: `${n.name}: QEMU died (${(await this.virsh.qemuLogTail(n.domain)) || st})`, seen: st ?? 'gone' };
               return { done: false, seen: 'console silent' };
             },
-            { timeoutMs: KVM_BOOT_DEADLINE_MS, intervalMs: 500, signal: this.opts.signal },
+            { timeoutMs: KVM_BOOT_DEADLINE_MS, intervalMs: 500, signal: this.opts.signal, clock: this.host.clock },
           );
         } catch (err) {
           if (err instanceof WaitTimeoutError) return `${n.name}: console silent for ${KVM_BOOT_DEADLINE_MS / 1000} s`;
@@ -413,7 +414,7 @@ export class LabStarter {
   /** Once per lab: every node goes to TCG, the run says so, and this host boot remembers it. */
   private async fallBackToTcg(why: string, thenStart: boolean): Promise<void> {
     this.progress(`KVM did not boot the lab (${why}): falling back to TCG for every node`);
-    await Promise.all(this.state.nodes.map((n) => this.virsh.runIfExists(['destroy', n.domain])));
+    await Promise.all(this.state.nodes.map((n) => ifPresent(this.virsh.destroy(n.domain))));
     this.state.accel = 'tcg';
     this.state.cpu = undefined;
     this.state.accelReason = `KVM fell back to TCG: ${why}`;
@@ -421,7 +422,7 @@ export class LabStarter {
     setTimeoutScale(3);
     await writeState(this.state);
     // Only a probe's verdict is corrected; a choice handed in (tests) is not the host's verdict.
-    if (!this.opts.accel) await rememberFallback(this.virsh, cacheRoot(), why);
+    if (!this.opts.accel) await rememberFallback(this.virsh, cacheRoot(), why, this.host.accel);
     await this.defineDomains();
     if (thenStart) await this.startNodes();
   }
@@ -430,7 +431,7 @@ export class LabStarter {
   private async waitUntilReady(tBoot: number): Promise<void> {
     this.opts.signal?.throwIfAborted();
     const key = await readFile(this.paths.userKey, 'utf8');
-    const started = new StartedLab(this.state, key, this.opts.sink ?? new Transcript(this.paths.transcript), this.opts.keep ?? false);
+    const started = new StartedLab(this.state, key, this.opts.sink ?? new Transcript(this.paths.transcript), this.opts.keep ?? false, this.host);
     this.started = started;
     this.progress(`lab ${this.state.labId}: waiting for SSH and cloud-init on ${this.state.nodes.map((n) => n.name).join(', ')}`);
     // One node failing (or Ctrl-C) stops the others' waits too: nothing keeps polling a lab
@@ -442,8 +443,8 @@ export class LabStarter {
       started.nodeList.map(async (node) => {
         try {
           // A restored guest wakes at the time it was saved: it is ready once its clock is the host's.
-          await raceAbort(node.waitReady(undefined, stopWaits.signal), this.opts.signal);
-          if (this.opts.from) this.timings[`clock.${node.name}`] = await node.setClockFromHost();
+          await raceAbort(this.host.guests.waitReady(node, stopWaits.signal), this.opts.signal);
+          if (this.opts.from) this.timings[`clock.${node.name}`] = await this.host.guests.setClock(node);
         } catch (err) {
           stopWaits.abort(err);
           throw err;
@@ -459,18 +460,28 @@ export class LabStarter {
     this.started?.stopOnFailure?.abort(err);
     for (const n of this.started?.nodeList ?? []) n.close();
     if (this.opts.keepOnFailure) {
-      await keepForUser(this.state);
+      await keepForUser(this.state, this.host);
       this.progress(`lab ${this.state.labId}: start failed, kept for inspection (npm run lab -- down --lab ${this.state.labId})`);
       return;
     }
     this.progress(`lab ${this.state.labId}: start failed, removing what was made`);
     try {
-      for (const r of await teardownLab(this.state.labId, this.config.libvirtUri)) this.progress(`  removed ${r}`);
+      for (const r of await teardownLab(this.state.labId, this.config.libvirtUri, { host: this.host })) this.progress(`  removed ${r}`);
     } catch (teardownErr) {
       // The start's own error is what the user needs; the leftover is named, and reaped later.
       this.progress(`lab ${this.state.labId}: removal failed too (${(teardownErr as Error).message.split('\n')[0]}); the next drbdlab command reaps it`);
     }
   }
+}
+
+/**
+ * Wait for every node's start (or restore) to end, then fail with the first failure: a node still
+ * in its port retry would otherwise re-define its domain after the teardown has looked, or write
+ * into the lab folder while it is being removed.
+ */
+async function allSettled(starts: Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(starts)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 function raceAbort<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {

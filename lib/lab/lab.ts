@@ -1,6 +1,7 @@
 import { loadLabConfig } from '../config/load-lab.js';
 import type { LabConfig } from '../config/lab-schema.js';
 import type { GuestProfile } from '../image/profile.js';
+import { realHost, type LabHost } from './lab-host.js';
 import { LabStarter, type StartOptions } from './lab-starter.js';
 import type { StartedLab } from './started-lab.js';
 
@@ -14,6 +15,8 @@ export class Lab {
   constructor(
     readonly config: LabConfig,
     readonly profile: GuestProfile,
+    /** libvirt and the rest of the host (fakes in tests). */
+    readonly host: LabHost = realHost,
   ) {}
 
   static async fromFile(file: string, profile: GuestProfile): Promise<Lab> {
@@ -21,6 +24,6 @@ export class Lab {
   }
 
   start(opts: StartOptions = {}): Promise<StartedLab> {
-    return new LabStarter(this.config, this.profile, opts).start();
+    return new LabStarter(this.config, this.profile, opts, this.host).start();
   }
 }

@@ -7,11 +7,12 @@ import { cacheRoot } from '../image/cache.js';
 import { snapshotsRoot } from '../snapshot/store.js';
 import { removeTree } from '../image/remove-tree.js';
 import { parseLabMetadata } from '../libvirt/lab-metadata.js';
-import { Virsh } from '../libvirt/virsh.js';
 import { isLabDomain, networkName } from './identity.js';
-import { hostBootId, ownerAlive, type Owner } from '../host/owner.js';
+import { ownerStatus, type Owner, type ProcessTable } from '../host/owner.js';
+import { realHost, type LabHost } from './lab-host.js';
 import { listLabIds, readState } from './state.js';
 import { labIdsInLibvirt, teardownLab } from './teardown.js';
+import { knownLabs } from './whose.js';
 
 export interface Reaped {
   labId: string;
@@ -30,46 +31,29 @@ async function reap(labId: string, why: string, remove: () => Promise<string[]>)
   }
 }
 
-interface Known {
-  owner?: Owner;
-  dir?: string;
-}
-
 /** Labs (and half-built images) whose owner is gone. A user's lab and a lab of before owners stay. */
-export async function reapOrphans(uri = 'qemu:///system'): Promise<Reaped[]> {
-  const virsh = new Virsh(uri);
-  const labs = new Map<string, Known>();
-  const known = (id: string) => labs.get(id) ?? labs.set(id, {}).get(id)!;
-
-  for (const d of (await virsh.listDomains()).filter((n) => isLabDomain(n))) {
-    const meta = parseLabMetadata((await virsh.domainXml(d)) ?? '');
-    if (!meta) continue;
-    const k = known(meta.labId);
-    k.owner ??= meta.owner;
-    k.dir ??= meta.dir;
-  }
-  for (const id of await listLabIds()) {
-    known(id).owner ??= (await readState(id))?.owner;
-  }
+export async function reapOrphans(uri = 'qemu:///system', host: LabHost = realHost): Promise<Reaped[]> {
+  const virsh = host.connect(uri);
+  const labs = await knownLabs(uri, host);
   const reaped: Reaped[] = [];
-  for (const [id, k] of labs) {
-    if (!k.owner || ownerAlive(k.owner)) continue;
-    reaped.push(await reap(id, `its owner, pid ${k.owner.pid}, is gone`, () => teardownLab(id, uri, { dir: k.dir })));
+  for (const k of labs) {
+    if (!k.owner || ownerStatus(k.owner, host.processes).kind !== 'orphaned') continue;
+    reaped.push(await reap(k.labId, `its owner, pid ${k.owner.pid}, is gone`, () => teardownLab(k.labId, uri, { dir: k.dir, host })));
   }
   // A network outlives its lab only after a kill mid-teardown: domains are defined before it.
   const networks = await virsh.listNetworks();
-  for (const id of await labIdsInLibvirt(uri)) {
-    if (labs.has(id) || !networks.includes(networkName(id))) continue;
-    reaped.push(await reap(id, 'a network without domains or owner', () => teardownLab(id, uri)));
+  for (const id of await labIdsInLibvirt(uri, host)) {
+    if (labs.some((k) => k.labId === id) || !networks.includes(networkName(id))) continue;
+    reaped.push(await reap(id, 'a network without domains or owner', () => teardownLab(id, uri, { host })));
   }
-  reaped.push(...(await reapImageScratch()));
+  reaped.push(...(await reapImageScratch(host.processes)));
   return reaped;
 }
 
 /** Labs that `owner` still has (a job sweeping its workers' clusters after an interrupt). */
-export async function sweepLabsOf(owner: Owner, uri = 'qemu:///system'): Promise<Reaped[]> {
+export async function sweepLabsOf(owner: Owner, uri = 'qemu:///system', host: LabHost = realHost): Promise<Reaped[]> {
   const out: Reaped[] = [];
-  const virsh = new Virsh(uri);
+  const virsh = host.connect(uri);
   const ids = new Set<string>();
   for (const d of (await virsh.listDomains()).filter((n) => isLabDomain(n))) {
     const meta = parseLabMetadata((await virsh.domainXml(d)) ?? '');
@@ -79,28 +63,28 @@ export async function sweepLabsOf(owner: Owner, uri = 'qemu:///system'): Promise
     const o = (await readState(id))?.owner;
     if (o && sameOwner(o, owner)) ids.add(id);
   }
-  for (const id of ids) out.push(await reap(id, 'left by this run', () => teardownLab(id, uri)));
+  for (const id of ids) out.push(await reap(id, 'left by this run', () => teardownLab(id, uri, { host })));
   return out;
 }
 
 const sameOwner = (a: Owner, b: Owner) => a.kind === 'process' && a.pid === b.pid && a.startTime === b.startTime && a.bootId === b.bootId;
 
 /** `<image or snapshot>.building-<pid>-<start>` folders of builds whose process is gone (killed mid-build). */
-async function reapImageScratch(): Promise<Reaped[]> {
+async function reapImageScratch(procs: ProcessTable): Promise<Reaped[]> {
   const out: Reaped[] = [];
-  out.push(...(await reapScratchIn(join(cacheRoot(), 'images'), 'an image build')));
-  out.push(...(await reapScratchIn(snapshotsRoot(), 'a snapshot save')));
+  out.push(...(await reapScratchIn(join(cacheRoot(), 'images'), 'an image build', procs)));
+  out.push(...(await reapScratchIn(snapshotsRoot(), 'a snapshot save', procs)));
   return out;
 }
 
-async function reapScratchIn(root: string, what: string): Promise<Reaped[]> {
+async function reapScratchIn(root: string, what: string, procs: ProcessTable): Promise<Reaped[]> {
   if (!existsSync(root)) return [];
   const out: Reaped[] = [];
   for (const name of await readdir(root)) {
     const m = /\.building-(\d+)-(\d+)$/.exec(name);
     if (!m) continue;
     // The name holds pid and start time of this host boot; a folder from an earlier boot has none alive.
-    if (ownerAlive({ kind: 'process', pid: Number(m[1]), startTime: m[2]!, bootId: hostBootId() })) continue;
+    if (ownerStatus({ kind: 'process', pid: Number(m[1]), startTime: m[2]!, bootId: procs.bootId() }, procs).kind === 'running') continue;
     const dir = join(root, name);
     out.push(await reap(name, `${what} of pid ${m[1]} that is gone`, async () => (await removeTree(dir), [`folder ${dir}`])));
   }

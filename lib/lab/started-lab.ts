@@ -8,7 +8,7 @@ import { readState, type LabState } from './state.js';
 import { teardownLab } from './teardown.js';
 import { UsageError } from '../errors.js';
 import { DomainFaults } from '../libvirt/domain-faults.js';
-import { Virsh } from '../libvirt/virsh.js';
+import { realHost, type LabHost } from './lab-host.js';
 
 /** A running lab: its nodes by name, and disposal that leaves nothing behind. */
 export class StartedLab implements AsyncDisposable {
@@ -25,21 +25,23 @@ export class StartedLab implements AsyncDisposable {
     readonly transcript: CommandSink & { dir?: string },
     /** Keep the VMs on dispose (a user's `--keep`, or an attach from the CLI). */
     public keep = false,
+    /** Where its domains live (a fake host in tests). */
+    readonly host: LabHost = realHost,
   ) {
     setTimeoutScale(state.accel === 'tcg' ? 3 : 1);
     const p = labPaths(state.labId);
-    const virsh = new Virsh(state.libvirtUri);
+    const virsh = host.connect(state.libvirtUri);
     this.nodes = new Map(
       state.nodes.map((n) => [n.name, new StartedNode(n, p.consoleLog(n.name), privateKey, state.user, transcript, new DomainFaults(virsh, n.domain, state.network))]),
     );
   }
 
   /** Attach to a lab another process started (the CLI's `ssh`, `status`, scenarios). */
-  static async attach(labId: string, sink?: CommandSink): Promise<StartedLab> {
+  static async attach(labId: string, sink?: CommandSink, host: LabHost = realHost): Promise<StartedLab> {
     const state = await readState(labId);
     if (!state) throw new UsageError(`no lab ${labId} here: run \`npm run lab -- up\` first`);
     const key = await readFile(labPaths(labId).userKey, 'utf8');
-    return new StartedLab(state, key, sink ?? new Transcript(labPaths(labId).transcript), true);
+    return new StartedLab(state, key, sink ?? new Transcript(labPaths(labId).transcript), true, host);
   }
 
   get id(): string {
@@ -59,7 +61,7 @@ export class StartedLab implements AsyncDisposable {
   async down(): Promise<string[]> {
     for (const n of this.nodes.values()) n.close();
     this.disposed = true;
-    return teardownLab(this.id, this.state.libvirtUri);
+    return teardownLab(this.id, this.state.libvirtUri, { host: this.host });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Virsh } from '../libvirt/virsh.js';
+import { ifPresent } from '../libvirt/libvirt.js';
 import { pollUntil } from '../wait/poll.js';
 import { isLabDomain, networkName } from './identity.js';
+import { realHost, type LabHost } from './lab-host.js';
 import { labPaths } from './paths.js';
 import { readState } from './state.js';
 
@@ -13,9 +14,10 @@ import { readState } from './state.js';
  * taken earlier, and lists again until nothing of the lab is left: a define that libvirtd
  * finished after our first look is removed too.
  */
-export async function teardownLab(labId: string, uri = 'qemu:///system', opts: { dir?: string } = {}): Promise<string[]> {
+export async function teardownLab(labId: string, uri = 'qemu:///system', opts: { dir?: string; host?: LabHost } = {}): Promise<string[]> {
   const state = await readState(labId);
-  const virsh = new Virsh(state?.libvirtUri ?? uri);
+  const host = opts.host ?? realHost;
+  const virsh = host.connect(state?.libvirtUri ?? uri);
   const removed: string[] = [];
   const net = networkName(labId);
   await pollUntil(
@@ -26,18 +28,18 @@ export async function teardownLab(labId: string, uri = 'qemu:///system', opts: {
       if (domains.length === 0 && nets.length === 0) return { done: true, seen: 'nothing left' };
       await Promise.all(
         domains.map(async (d) => {
-          await virsh.runIfExists(['destroy', d]);
-          if ((await virsh.runIfExists(['undefine', d, '--nvram'])) !== undefined) removed.push(`domain ${d}`);
+          await ifPresent(virsh.destroy(d));
+          if (await ifPresent(virsh.undefine(d, { nvram: true }))) removed.push(`domain ${d}`);
         }),
       );
       // Domains first: a network is only removed once nothing is attached to it.
       for (const n of nets) {
-        await virsh.runIfExists(['net-destroy', n]);
-        if ((await virsh.runIfExists(['net-undefine', n])) !== undefined) removed.push(`network ${n}`);
+        await ifPresent(virsh.destroyNetwork(n));
+        if (await ifPresent(virsh.undefineNetwork(n))) removed.push(`network ${n}`);
       }
       return { done: false, seen: `removing ${[...domains, ...nets].join(', ')}` };
     },
-    { timeoutMs: 120_000, intervalMs: 500 },
+    { timeoutMs: 120_000, intervalMs: 500, clock: host.clock },
   );
   // A folder named by another checkout's metadata is removed only if it is that lab's folder.
   const dirs = [labPaths(labId).dir, ...(opts.dir && basename(opts.dir) === labId ? [opts.dir] : [])];
@@ -50,8 +52,8 @@ export async function teardownLab(labId: string, uri = 'qemu:///system', opts: {
 }
 
 /** Lab ids libvirt still knows (domains or networks), whether or not a state folder exists. */
-export async function labIdsInLibvirt(uri = 'qemu:///system'): Promise<string[]> {
-  const virsh = new Virsh(uri);
+export async function labIdsInLibvirt(uri = 'qemu:///system', host: LabHost = realHost): Promise<string[]> {
+  const virsh = host.connect(uri);
   const names = [...(await virsh.listDomains()), ...(await virsh.listNetworks())];
   return [...new Set(names.map((n) => /^drbdlab-([0-9a-f]{6})-/.exec(n)?.[1]).filter((x): x is string => !!x))];
 }

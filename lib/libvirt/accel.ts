@@ -6,7 +6,7 @@ import { DrbdlabError, UsageError } from '../errors.js';
 import { hostBootId } from '../host/owner.js';
 import type { Accel, BootSpec, KvmCpu } from './domain-xml.js';
 import { cpuName, probeKvmBoot, type ProbeResult } from './kvm-probe.js';
-import { Virsh } from './virsh.js';
+import type { Libvirt } from './libvirt.js';
 
 export interface AccelChoice {
   accel: Accel;
@@ -51,8 +51,19 @@ function kvmDeviceDescription(): string {
   return `${st.uid}:${st.gid} ${(st.mode & 0o777).toString(8)}`;
 }
 
-export async function verdictKey(virsh: Virsh): Promise<VerdictKey> {
-  return { bootId: hostBootId(), versions: (await virsh.run(['version'], { timeoutMs: 20_000 })).replace(/\s+/g, ' ').trim(), kvmDevice: kvmDeviceDescription() };
+/** What a verdict reads of the host besides libvirt (a fake host in tests). */
+export interface AccelHost {
+  bootId(): string;
+  /** /dev/kvm's owner and mode, or 'absent'. */
+  kvmDevice(): string;
+  /** Why libvirt's QEMU user cannot use /dev/kvm, if it cannot. */
+  kvmDeviceProblem(): Promise<string | undefined>;
+}
+
+export const realAccelHost: AccelHost = { bootId: hostBootId, kvmDevice: kvmDeviceDescription, kvmDeviceProblem };
+
+export async function verdictKey(virsh: Libvirt, host: AccelHost = realAccelHost): Promise<VerdictKey> {
+  return { bootId: host.bootId(), versions: (await virsh.version({ timeoutMs: 20_000 })).replace(/\s+/g, ' ').trim(), kvmDevice: host.kvmDevice() };
 }
 
 /** The user and groups libvirt runs QEMU as (qemu.conf; Debian's default libvirt-qemu:kvm). */
@@ -80,10 +91,10 @@ export async function kvmDeviceProblem(): Promise<string | undefined> {
 }
 
 /** CPU modes to try under KVM: the host's own, then the named model libvirt would use, then qemu64. */
-async function cpuCandidates(virsh: Virsh): Promise<KvmCpu[]> {
+async function cpuCandidates(virsh: Libvirt): Promise<KvmCpu[]> {
   const out: KvmCpu[] = ['host-passthrough'];
   // Without domain capabilities there is just no named host model to try.
-  const caps = await virsh.run(['domcapabilities', '--virttype', 'kvm'], { timeoutMs: 60_000 }).catch(() => '');
+  const caps = await virsh.domainCapabilities('kvm').catch(() => '');
   const named = /<mode name='host-model' supported='yes'>\s*<model[^>]*>([^<]+)<\/model>/.exec(caps)?.[1];
   if (named) out.push({ model: named });
   out.push({ model: 'qemu64' });
@@ -91,7 +102,9 @@ async function cpuCandidates(virsh: Virsh): Promise<KvmCpu[]> {
 }
 
 export interface ChooseAccelOptions {
-  virsh: Virsh;
+  virsh: Libvirt;
+  /** /dev/kvm and the boot id (default: this host's). */
+  host?: AccelHost;
   /** Where the verdict is remembered (the image cache folder). */
   cacheDir: string;
   /** How the nodes boot: the probe boots the same kernel (or disk) the same way. */
@@ -112,12 +125,13 @@ export interface ChooseAccelOptions {
 export async function chooseAccel(o: ChooseAccelOptions): Promise<AccelChoice> {
   const setting = o.setting ?? accelSetting();
   if (setting === 'tcg') return { accel: 'tcg', mode: 'forced', reason: 'DRBDLAB_ACCEL=tcg' };
-  const device = await kvmDeviceProblem();
+  const host = o.host ?? realAccelHost;
+  const device = await host.kvmDeviceProblem();
   if (device) {
     if (setting === 'kvm') throw new DrbdlabError(`DRBDLAB_ACCEL=kvm but ${device}`);
     return { accel: 'tcg', mode: 'auto', reason: `KVM unusable: ${device}` };
   }
-  const key = await verdictKey(o.virsh);
+  const key = await verdictKey(o.virsh, host);
   const remembered = o.reprobe ? undefined : await readVerdict(o.cacheDir, key);
   if (remembered && (setting === 'auto' || remembered.choice.accel === 'kvm')) {
     return { ...remembered.choice, mode: setting === 'kvm' ? 'forced' : 'auto', reason: `${remembered.choice.reason} (verdict of ${remembered.at})` };
@@ -143,8 +157,8 @@ export async function chooseAccel(o: ChooseAccelOptions): Promise<AccelChoice> {
 }
 
 /** A lab fell back from KVM to TCG: later runs on this host boot go straight to TCG. */
-export async function rememberFallback(virsh: Virsh, cacheDir: string, reason: string): Promise<void> {
-  const key = await verdictKey(virsh);
+export async function rememberFallback(virsh: Libvirt, cacheDir: string, reason: string, host: AccelHost = realAccelHost): Promise<void> {
+  const key = await verdictKey(virsh, host);
   await writeVerdict(cacheDir, { key, choice: { accel: 'tcg', mode: 'auto', reason: `KVM fell back: ${reason}` }, probes: [], at: new Date().toISOString() });
 }
 
@@ -162,6 +176,6 @@ async function writeVerdict(cacheDir: string, v: CachedVerdict): Promise<void> {
 }
 
 /** The remembered verdict for this host boot, if any (doctor, status). */
-export async function rememberedVerdict(virsh: Virsh, cacheDir: string): Promise<CachedVerdict | undefined> {
-  return readVerdict(cacheDir, await verdictKey(virsh));
+export async function rememberedVerdict(virsh: Libvirt, cacheDir: string, host: AccelHost = realAccelHost): Promise<CachedVerdict | undefined> {
+  return readVerdict(cacheDir, await verdictKey(virsh, host));
 }

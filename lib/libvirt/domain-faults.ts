@@ -2,10 +2,10 @@
 // (`domif-setlink`, the guest sees its NIC lose carrier), its power cut (`destroy`: QEMU killed,
 // no shutdown in the guest) and restored (`start`: a cold boot from its disks). The guest never
 // does any of this to itself, so what DRBD sees is what a pulled cable or a pulled plug gives.
-import { UsageError } from '../errors.js';
-import type { Virsh } from './virsh.js';
+import { DrbdlabError, UsageError } from '../errors.js';
+import type { Libvirt, LinkState } from './libvirt.js';
 
-export type LinkState = 'up' | 'down';
+export type { LinkState } from './libvirt.js';
 
 /**
  * The MAC of the domain's NIC on `network` (the replication network), from `virsh dumpxml`.
@@ -36,7 +36,7 @@ function escapeRe(s: string): string {
 export class DomainFaults {
   private mac?: string;
   constructor(
-    private readonly virsh: Virsh,
+    private readonly virsh: Libvirt,
     readonly domain: string,
     /** The lab's replication network: its NIC is the one cut. */
     readonly network: string,
@@ -44,27 +44,28 @@ export class DomainFaults {
 
   private async replicationNic(): Promise<string> {
     if (this.mac) return this.mac;
-    const xml = await this.virsh.run(['dumpxml', this.domain]);
+    const xml = await this.virsh.domainXml(this.domain);
+    if (xml === undefined) throw new DrbdlabError(`no domain ${this.domain} in libvirt (the lab is gone?)`);
     this.mac = replicationMac(xml, this.network);
     return this.mac;
   }
 
   /** Live only (no --config): the definition keeps its link up, so a cold boot starts connected. */
   async setReplicationLink(state: LinkState): Promise<void> {
-    await this.virsh.run(['domif-setlink', this.domain, await this.replicationNic(), state]);
+    await this.virsh.setLink(this.domain, await this.replicationNic(), state);
   }
 
   async replicationLink(): Promise<LinkState | undefined> {
-    return parseLinkState(await this.virsh.run(['domif-getlink', this.domain, await this.replicationNic()]));
+    return parseLinkState(await this.virsh.linkState(this.domain, await this.replicationNic()));
   }
 
   /** Pull the plug: QEMU is killed, the guest's page cache is lost, its disks keep what reached them. */
   async destroy(): Promise<void> {
-    await this.virsh.run(['destroy', this.domain]);
+    await this.virsh.destroy(this.domain);
   }
 
   /** Cold boot of the defined (persistent) domain from its overlay disk. */
   async start(): Promise<void> {
-    await this.virsh.run(['start', this.domain]);
+    await this.virsh.start(this.domain);
   }
 }

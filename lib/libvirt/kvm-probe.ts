@@ -8,7 +8,8 @@ import { currentOwner } from '../host/owner.js';
 import { pollUntil } from '../wait/poll.js';
 import type { BootSpec, KvmCpu } from './domain-xml.js';
 import { renderProbeDomainXml } from './probe-xml.js';
-import { Virsh, VirshError } from './virsh.js';
+import { ifPresent, type Libvirt } from './libvirt.js';
+import { VirshError } from './virsh-error.js';
 
 /** The kernel has handed over to the initrd: it really ran, not just printed its banner. */
 export const KERNEL_RAN = /Run \/init as init process/;
@@ -26,20 +27,12 @@ export function cpuName(cpu: KvmCpu): string {
   return typeof cpu === 'string' ? cpu : cpu.model;
 }
 
-/** The last meaningful line QEMU left in libvirt's per-domain log (an assertion, a KVM error). */
-export async function qemuLogTail(domain: string): Promise<string> {
-  // No per-domain log (QEMU never ran): nothing to quote, the caller says "no log".
-  const text = await readFile(`/var/log/libvirt/qemu/${domain}.log`, 'utf8').catch(() => '');
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !/^(LC_ALL|PATH|HOME|XDG_|USER|LOGNAME|QEMU_AUDIO|-)|char device redirected|shutting down, reason|^\S+=\S*\s*\\$/.test(l));
-  return lines.pop()?.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z\s+/, '') ?? '';
-}
-
 /**
  * Boot a throwaway guest under KVM through libvirt, exactly as the nodes will be booted, and
  * watch its serial console until the kernel has run (or QEMU dies, or it stays silent).
  */
 export async function probeKvmBoot(
-  virsh: Virsh,
+  virsh: Libvirt,
   boot: BootSpec,
   cpu: KvmCpu,
   opts: { workDir: string; timeoutMs: number; disk?: string },
@@ -59,9 +52,9 @@ export async function probeKvmBoot(
   await writeFile(xmlFile, renderProbeDomainXml({ name, labId: id, cpu, boot, disk: overlay, consoleLog, owner: currentOwner(), dir }));
   const t0 = Date.now();
   try {
-    await virsh.run(['define', xmlFile]);
+    await virsh.define(xmlFile);
     try {
-      await virsh.run(['start', name]);
+      await virsh.start(name);
     } catch (err) {
       if (!(err instanceof VirshError)) throw err;
       return { ok: false, cpu, detail: `did not start: ${err.stderr.trim().split('\n').pop()}` };
@@ -82,12 +75,12 @@ export async function probeKvmBoot(
     });
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
     if (seen === 'ran') return { ok: true, cpu, detail: `kernel ran in ${secs} s` };
-    if (seen === 'died') return { ok: false, cpu, detail: `QEMU died: ${(await qemuLogTail(name)) || 'no log'}` };
+    if (seen === 'died') return { ok: false, cpu, detail: `QEMU died: ${(await virsh.qemuLogTail(name)) || 'no log'}` };
     const out = existsSync(consoleLog) ? await readFile(consoleLog, 'utf8') : '';
     return { ok: false, cpu, detail: KERNEL_FIRST_LINE.test(out) ? `kernel hung after its banner (${secs} s)` : `console silent for ${secs} s` };
   } finally {
-    await virsh.runIfExists(['destroy', name]);
-    await virsh.runIfExists(['undefine', name]);
+    await ifPresent(virsh.destroy(name));
+    await ifPresent(virsh.undefine(name));
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HostCommandError } from '../errors.js';
+import { ifPresent } from './libvirt.js';
 import { classifyVirshError, Virsh, VirshError } from './virsh.js';
 
 // Error text as libvirt 9's virsh prints it.
@@ -115,6 +116,48 @@ exit ${o.code}
       exitCode: 1,
       command: 'virsh -c qemu:///system -q start drbdlab-abc123-drbd1',
     });
+  });
+
+  // The port's methods are the virsh commands the lab always ran: pinned here, argument for argument.
+  it.each([
+    ['version', (v: Virsh) => v.version(), ['version']],
+    ['domainCapabilities', (v: Virsh) => v.domainCapabilities('kvm'), ['domcapabilities', '--virttype', 'kvm']],
+    ['domainXml', (v: Virsh) => v.domainXml('d'), ['dumpxml', 'd']],
+    ['define', (v: Virsh) => v.define('/x/domain.xml'), ['define', '/x/domain.xml']],
+    ['undefine', (v: Virsh) => v.undefine('d'), ['undefine', 'd']],
+    ['undefine --nvram', (v: Virsh) => v.undefine('d', { nvram: true }), ['undefine', 'd', '--nvram']],
+    ['start', (v: Virsh) => v.start('d'), ['start', 'd']],
+    ['destroy', (v: Virsh) => v.destroy('d'), ['destroy', 'd']],
+    ['suspend', (v: Virsh) => v.suspend('d'), ['suspend', 'd']],
+    ['resume', (v: Virsh) => v.resume('d'), ['resume', 'd']],
+    ['save', (v: Virsh) => v.save('d', '/x/memory.save'), ['save', 'd', '/x/memory.save']],
+    ['restore', (v: Virsh) => v.restore('/x/memory.save', '/x/domain.xml', { paused: true }), ['restore', '/x/memory.save', '--xml', '/x/domain.xml', '--paused']],
+    ['setMetadata', (v: Virsh) => v.setMetadata('d', 'https://ns', 'drbdlab', '<lab/>', { live: false }), ['metadata', 'd', 'https://ns', '--key', 'drbdlab', '--set', '<lab/>', '--config']],
+    ['setMetadata live', (v: Virsh) => v.setMetadata('d', 'https://ns', 'drbdlab', '<lab/>', { live: true }), ['metadata', 'd', 'https://ns', '--key', 'drbdlab', '--set', '<lab/>', '--config', '--live']],
+    ['setLink', (v: Virsh) => v.setLink('d', '52:54:00:00:02:01', 'down'), ['domif-setlink', 'd', '52:54:00:00:02:01', 'down']],
+    ['linkState', (v: Virsh) => v.linkState('d', '52:54:00:00:02:01'), ['domif-getlink', 'd', '52:54:00:00:02:01']],
+    ['listNetworks', (v: Virsh) => v.listNetworks(), ['net-list', '--all', '--name']],
+    ['listNetworks active', (v: Virsh) => v.listNetworks({ activeOnly: true }), ['net-list', '--name']],
+    ['defineNetwork', (v: Virsh) => v.defineNetwork('/x/network.xml'), ['net-define', '/x/network.xml']],
+    ['startNetwork', (v: Virsh) => v.startNetwork('n'), ['net-start', 'n']],
+    ['destroyNetwork', (v: Virsh) => v.destroyNetwork('n'), ['net-destroy', 'n']],
+    ['undefineNetwork', (v: Virsh) => v.undefineNetwork('n'), ['net-undefine', 'n']],
+  ] as const)('%s: the virsh arguments the lab always sent', async (_name, call, args) => {
+    await fakeVirsh({ code: 0 });
+    await call(new Virsh('qemu:///system'));
+    expect(await argv()).toEqual(['-c', 'qemu:///system', '-q', ...args]);
+  });
+
+  it('ifPresent: false for a missing object or a stopped domain, true when it acted, other failures thrown', async () => {
+    const v = new Virsh('qemu:///system');
+    await fakeVirsh({ stderr: MSG.domainNotFound, code: 1 });
+    expect(await ifPresent(v.undefine('d'))).toBe(false);
+    await fakeVirsh({ stderr: MSG.notRunning, code: 1 });
+    expect(await ifPresent(v.destroy('d'))).toBe(false);
+    await fakeVirsh({ code: 0 });
+    expect(await ifPresent(v.destroy('d'))).toBe(true);
+    await fakeVirsh({ stderr: MSG.portInUse, code: 1 });
+    await expect(ifPresent(v.start('d'))).rejects.toMatchObject({ failure: 'port-in-use' });
   });
 
   it('runIfExists returns stdout on success', async () => {

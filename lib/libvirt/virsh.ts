@@ -1,58 +1,16 @@
 import { HostCommandError } from '../errors.js';
 import { run, type RunOptions } from '../exec/run.js';
+import type { Libvirt, LinkState } from './libvirt.js';
+import { qemuLogTail } from './qemu-log.js';
+import { classifyVirshError, VirshError } from './virsh-error.js';
 
-/** What went wrong, as far as the error text of libvirt tells. */
-export type VirshFailure =
-  | 'not-found'
-  | 'already-exists'
-  | 'not-running'
-  | 'daemon-down'
-  | 'port-in-use'
-  | 'permission'
-  | 'storage-access'
-  | 'other';
+export { classifyVirshError, VirshError, type VirshFailure } from './virsh-error.js';
 
-export class VirshError extends HostCommandError {
-  constructor(
-    base: HostCommandError,
-    readonly failure: VirshFailure,
-  ) {
-    super(base.command, base.exitCode, base.stderr, base.stdout, { cause: base.cause, hint: hintFor(failure) });
-  }
-}
+/** A save or restore moves a guest's whole memory: minutes under a loaded host. */
+const SAVE_RESTORE_TIMEOUT_MS = 300_000;
 
-/** Map libvirt's error text to a failure class the lab logic can act on. */
-export function classifyVirshError(stderr: string): VirshFailure {
-  const s = stderr.toLowerCase();
-  if (/failed to get (domain|network)|domain not found|network not found|no (domain|network) with matching name|storage volume not found/.test(s)) return 'not-found';
-  if (/already exists|already in use by|domain is already active|network is already active/.test(s)) return 'already-exists';
-  if (/domain is not running|network is not active|not active/.test(s)) return 'not-running';
-  // QEMU's user cannot reach a disk or seed: a folder on the way is closed to it.
-  if (/cannot access storage file .*\(as uid:\d+/.test(s)) return 'storage-access';
-  // Before daemon-down: a refused connect also starts "failed to connect to the hypervisor".
-  if (/permission denied|access denied|authentication failed|authentication unavailable/.test(s)) return 'permission';
-  if (/failed to connect (to )?(the )?(hypervisor|socket)|no such file or directory.*libvirt-sock|connection refused/.test(s)) return 'daemon-down';
-  if (/could not set up host forwarding rule|address already in use/.test(s)) return 'port-in-use';
-  return 'other';
-}
-
-function hintFor(f: VirshFailure): string | undefined {
-  switch (f) {
-    case 'daemon-down':
-      return 'libvirtd is not running: run `bash scripts/host-setup.sh`';
-    case 'port-in-use':
-      return 'an SSH forward port is taken by another process; run `npm run lab -- up` again to pick new ports';
-    case 'permission':
-      return 'run as root or as a member of the libvirt group';
-    case 'storage-access':
-      return "libvirt's QEMU user cannot reach the file: every folder above it needs o+x (DRBDLAB_STATE / DRBDLAB_CACHE under a private folder?)";
-    default:
-      return undefined;
-  }
-}
-
-/** The one place virsh is run. */
-export class Virsh {
+/** The one place virsh is run: the real Libvirt. */
+export class Virsh implements Libvirt {
   constructor(readonly uri: string) {}
 
   async run(args: readonly string[], opts: RunOptions = {}): Promise<string> {
@@ -75,12 +33,16 @@ export class Virsh {
     }
   }
 
-  async listDomains(): Promise<string[]> {
-    return lines(await this.run(['list', '--all', '--name']));
+  version(opts: { timeoutMs?: number } = {}): Promise<string> {
+    return this.run(['version'], opts);
   }
 
-  async listNetworks(): Promise<string[]> {
-    return lines(await this.run(['net-list', '--all', '--name']));
+  domainCapabilities(virtType: 'kvm'): Promise<string> {
+    return this.run(['domcapabilities', '--virttype', virtType], { timeoutMs: 60_000 });
+  }
+
+  async listDomains(): Promise<string[]> {
+    return lines(await this.run(['list', '--all', '--name']));
   }
 
   async domainState(name: string): Promise<string | undefined> {
@@ -91,12 +53,77 @@ export class Virsh {
     return this.runIfExists(['dumpxml', name]);
   }
 
-  /** Replace one namespaced metadata element, in the running domain and its definition. */
-  async setMetadata(domain: string, uri: string, key: string, xml: string): Promise<void> {
-    const live = (await this.domainState(domain)) === 'running' ? ['--live'] : [];
-    await this.run(['metadata', domain, uri, '--key', key, '--set', xml, '--config', ...live]);
+  async define(xmlFile: string, opts: { timeoutMs?: number } = {}): Promise<void> {
+    await this.run(['define', xmlFile], opts);
   }
 
+  async undefine(name: string, opts: { nvram?: boolean } = {}): Promise<void> {
+    await this.run(['undefine', name, ...(opts.nvram ? ['--nvram'] : [])]);
+  }
+
+  async start(name: string): Promise<void> {
+    await this.run(['start', name]);
+  }
+
+  async destroy(name: string): Promise<void> {
+    await this.run(['destroy', name]);
+  }
+
+  async suspend(name: string): Promise<void> {
+    await this.run(['suspend', name]);
+  }
+
+  async resume(name: string): Promise<void> {
+    await this.run(['resume', name]);
+  }
+
+  async save(name: string, file: string): Promise<void> {
+    await this.run(['save', name, file], { timeoutMs: SAVE_RESTORE_TIMEOUT_MS });
+  }
+
+  async restore(file: string, xmlFile: string, opts: { paused: boolean }): Promise<void> {
+    await this.run(['restore', file, '--xml', xmlFile, ...(opts.paused ? ['--paused'] : [])], { timeoutMs: SAVE_RESTORE_TIMEOUT_MS });
+  }
+
+  async setMetadata(name: string, uri: string, key: string, xml: string, opts: { live: boolean }): Promise<void> {
+    await this.run(['metadata', name, uri, '--key', key, '--set', xml, '--config', ...(opts.live ? ['--live'] : [])]);
+  }
+
+  async setLink(name: string, mac: string, state: LinkState): Promise<void> {
+    await this.run(['domif-setlink', name, mac, state]);
+  }
+
+  linkState(name: string, mac: string): Promise<string> {
+    return this.run(['domif-getlink', name, mac]);
+  }
+
+  qemuLogTail(name: string): Promise<string> {
+    return qemuLogTail(name);
+  }
+
+  async listNetworks(opts: { activeOnly?: boolean } = {}): Promise<string[]> {
+    return lines(await this.run(['net-list', ...(opts.activeOnly ? [] : ['--all']), '--name']));
+  }
+
+  async defineNetwork(xmlFile: string): Promise<void> {
+    await this.run(['net-define', xmlFile]);
+  }
+
+  async startNetwork(name: string): Promise<void> {
+    await this.run(['net-start', name]);
+  }
+
+  async destroyNetwork(name: string): Promise<void> {
+    await this.run(['net-destroy', name]);
+  }
+
+  async undefineNetwork(name: string): Promise<void> {
+    await this.run(['net-undefine', name]);
+  }
+
+  consoleCommand(name: string): [string, string[]] {
+    return ['virsh', ['-c', this.uri, 'console', name]];
+  }
 }
 
 function lines(s: string): string[] {

@@ -12,8 +12,8 @@ import type { Lab } from '../lab/lab.js';
 import type { StartOptions } from '../lab/lab-starter.js';
 import { LabStarter } from '../lab/lab-starter.js';
 import type { StartedLab } from '../lab/started-lab.js';
+import { realHost, type LabHost } from '../lab/lab-host.js';
 import { chooseAccel } from '../libvirt/accel.js';
-import { Virsh } from '../libvirt/virsh.js';
 import { readProcDrbd } from '../report/versions.js';
 import { POINT_PATTERN, snapshotDigest, type SnapshotInputs } from './identity.js';
 import { saveCluster } from './save-cluster.js';
@@ -26,14 +26,16 @@ export class ClusterSnapshot {
   constructor(
     readonly dir: string,
     readonly manifest: SnapshotManifest,
+    /** Where its restores run (a fake host in tests). */
+    readonly host: LabHost = realHost,
   ) {}
 
-  static async load(where: string): Promise<ClusterSnapshot> {
+  static async load(where: string, host: LabHost = realHost): Promise<ClusterSnapshot> {
     // Absolute: the restored disks name it as their backing file.
     const dir = resolve(where);
     const m = await readSnapshot(dir);
-    if (!m) throw new UsageError(`no usable cluster snapshot in ${dir} (gone, or its base image was pruned): run \`npm run lab -- snapshot\` to make one`);
-    return new ClusterSnapshot(dir, m);
+    if (!m) throw new UsageError(`no usable cluster snapshot in ${dir} (gone, or its base image was pruned): run \`npm run lab -- up --snapshot\` to make one`);
+    return new ClusterSnapshot(dir, m, host);
   }
 
   get point(): string {
@@ -44,7 +46,7 @@ export class ClusterSnapshot {
   async restore(opts: Omit<StartOptions, 'from' | 'accel'> = {}, profile?: GuestProfile): Promise<StartedLab> {
     await markUsed(this.dir);
     const p = profile ?? profileByName(this.manifest.profile);
-    return new LabStarter(this.manifest.config, p, { ...opts, from: { dir: this.dir, manifest: this.manifest } }).start();
+    return new LabStarter(this.manifest.config, p, { ...opts, from: { dir: this.dir, manifest: this.manifest } }, this.host).start();
   }
 }
 
@@ -80,7 +82,7 @@ export async function ensureSnapshot(lab: Lab, opts: EnsureOptions = {}): Promis
   const t0 = Date.now();
   await lab.profile.checkAvailable();
   const image = await lab.profile.ensureImage(progress, opts.signal);
-  const accel = await chooseAccel({ virsh: new Virsh(lab.config.libvirtUri), cacheDir: cacheRoot(), boot: image.boot, disk: image.disk, progress, signal: opts.signal });
+  const accel = await chooseAccel({ virsh: lab.host.connect(lab.config.libvirtUri), host: lab.host.accel, cacheDir: cacheRoot(), boot: image.boot, disk: image.disk, progress, signal: opts.signal });
   const inputs: SnapshotInputs = {
     profile: lab.profile.name,
     imageDigest: image.digest,
@@ -97,7 +99,7 @@ export async function ensureSnapshot(lab: Lab, opts: EnsureOptions = {}): Promis
   if (cached) {
     await markUsed(dir);
     progress(`snapshot ${point} ${digest.slice(0, 12)} cached`);
-    return { snapshot: new ClusterSnapshot(dir, cached), created: false };
+    return { snapshot: new ClusterSnapshot(dir, cached, lab.host), created: false };
   }
 
   await mkdir(dirname(dir), { recursive: true, mode: 0o711 });
@@ -110,7 +112,7 @@ export async function ensureSnapshot(lab: Lab, opts: EnsureOptions = {}): Promis
   });
   try {
     const made = await readSnapshot(dir);
-    if (made) return { snapshot: new ClusterSnapshot(dir, made), created: false };
+    if (made) return { snapshot: new ClusterSnapshot(dir, made, lab.host), created: false };
     progress(`snapshot ${point} ${digest.slice(0, 12)}: making it (${parent ? `restore ${parent.point}, run its steps` : 'fresh up'}, then save)`);
     const started = parent
       ? await parent.restore({ progress, signal: opts.signal }, lab.profile)
@@ -130,9 +132,10 @@ export async function ensureSnapshot(lab: Lab, opts: EnsureOptions = {}): Promis
       // A starting point holds nothing only in memory: a scenario that cuts a node's power right
       // after the restore must find on disk what was written before the save (ext4 keeps new
       // files' data in the page cache for up to 30 s; power-loss once found data.bin empty).
-      await Promise.all(started.nodeList.map((n) => n.exec('sync')));
+      await Promise.all(started.nodeList.map((n) => lab.host.guests.exec(n, 'sync')));
       // The loaded module's version, as /proc/drbd says (a failed DKMS build leaves 8.4 there), or why not.
-      const versions = { ...image.versions, ...(await readProcDrbd(started.nodeList[0])) };
+      const first = started.nodeList[0];
+      const versions = { ...image.versions, ...(await readProcDrbd(first && { name: first.name, exec: (c, o) => lab.host.guests.exec(first, c, o) })) };
       timings.total = (Date.now() - t0) / 1000;
       await buildAtomically(dir, async (scratch) => {
         manifest = await saveCluster(started, scratch, { digest, inputs, image, versions, timings });
@@ -145,7 +148,7 @@ export async function ensureSnapshot(lab: Lab, opts: EnsureOptions = {}): Promis
     }
     for (const removed of await pruneSnapshots({ keep: [dir, ...(parent ? [parent.dir] : [])] })) progress(`snapshot cache: pruned ${removed}`);
     progress(`snapshot ${point} ${digest.slice(0, 12)} saved (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-    return { snapshot: new ClusterSnapshot(dir, manifest!), created: true };
+    return { snapshot: new ClusterSnapshot(dir, manifest!, lab.host), created: true };
   } finally {
     await release();
   }

@@ -3,7 +3,6 @@
 // where they become the read-only backing files of every restored cluster.
 import { chmod, copyFile, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Virsh } from '../libvirt/virsh.js';
 import { labPaths } from '../lab/paths.js';
 import type { StartedLab } from '../lab/started-lab.js';
 import type { BaseImage } from '../image/profile.js';
@@ -35,17 +34,17 @@ export interface SaveInputs {
  * left shut off; the caller removes them (`lab.down()`).
  */
 export async function saveCluster(lab: StartedLab, dir: string, s: SaveInputs): Promise<SnapshotManifest> {
-  const virsh = new Virsh(lab.state.libvirtUri);
+  const virsh = lab.host.connect(lab.state.libvirtUri);
   const p = snapshotPaths(dir);
   const lp = labPaths(lab.id);
   // No SSH connection may live on in a saved slirp stack.
   for (const n of lab.nodeList) n.close();
   const t = Date.now();
-  await Promise.all(lab.state.nodes.map((n) => virsh.run(['suspend', n.domain])));
+  await Promise.all(lab.state.nodes.map((n) => virsh.suspend(n.domain)));
   await Promise.all(
     lab.state.nodes.map(async (n) => {
       await mkdir(p.nodeDir(n.name), { recursive: true, mode: 0o711 });
-      await virsh.run(['save', n.domain, p.memory(n.name)], { timeoutMs: 300_000 });
+      await virsh.save(n.domain, p.memory(n.name));
       await move(lp.rootDisk(n.name), p.rootDisk(n.name));
       await move(lp.dataDisk(n.name), p.dataDisk(n.name));
       await copyFile(lp.seedIso(n.name), p.seedIso(n.name));

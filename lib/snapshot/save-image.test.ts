@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { copyRetargeted, fakeSaveImage, retargetXml, SaveImageError } from './save-image.js';
+import { libvirtSaveImage } from '../libvirt/fake-libvirt.js';
+import { copyRetargeted, retargetXml, SaveImageError } from './save-image.js';
 
 const from = { name: 'drbdlab-aaaaaa-drbd1', uuid: '4fae32d8-0fab-4ca6-8276-55c085b26fb3' };
 const to = { name: 'drbdlab-bbbbbb-drbd1', uuid: '11111111-2222-4333-8444-555555555555' };
@@ -13,7 +14,7 @@ describe('save image retargeting', () => {
     const dir = await mkdtemp(join(tmpdir(), 'save-'));
     try {
       const src = join(dir, 'a.save');
-      const image = fakeSaveImage(xml, 'QEVM-stream-bytes');
+      const image = libvirtSaveImage(xml, 'QEVM-stream-bytes');
       await writeFile(src, image);
       await copyRetargeted(src, join(dir, 'b.save'), from, to);
       const out = await readFile(join(dir, 'b.save'));

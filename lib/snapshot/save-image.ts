@@ -54,15 +54,3 @@ export async function copyRetargeted(src: string, dst: string, from: DomainIdent
     await f.close();
   }
 }
-
-/** For tests: a header as libvirt writes it, around a given XML. */
-export function fakeSaveImage(xml: string, stream = 'QEVM'): Buffer {
-  const data = Buffer.alloc(xml.length + 64);
-  data.write(xml, 0, 'latin1');
-  const head = Buffer.alloc(HEADER_BYTES);
-  head.write(MAGIC, 0, 'latin1');
-  head.writeUInt32LE(2, 16);
-  head.writeUInt32LE(data.length, 20);
-  head.writeUInt32LE(1, 24);
-  return Buffer.concat([head, data, Buffer.from(stream, 'latin1')]);
-}

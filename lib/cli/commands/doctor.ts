@@ -3,20 +3,18 @@ import { execa } from 'execa';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chooseAccel, kvmDeviceProblem, rememberedVerdict } from '../../libvirt/accel.js';
+import { chooseAccel, rememberedVerdict } from '../../libvirt/accel.js';
 import { isKvmCheck, parseVirtHostValidate } from '../../host/virt-host-validate.js';
 import { debian12Recipe } from '../../image/debian12-recipe.js';
 import { newestImageOfRecipe, recipeDigest } from '../../image/cache.js';
-import { Virsh } from '../../libvirt/virsh.js';
-import { labIdsInLibvirt } from '../../lab/teardown.js';
+import { ifPresent, type Libvirt } from '../../libvirt/libvirt.js';
 import { cacheRoot } from '../../image/cache.js';
+import { realHost, type LabHost } from '../../lab/lab-host.js';
+import { labsOnHost } from '../../lab/whose.js';
+import type { Check } from './doctor-check.js';
+import { labChecks } from './labs.js';
 
-export interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-  fix?: string;
-}
+export type { Check } from './doctor-check.js';
 
 const TOOLS: [string, string][] = [
   ['virsh', 'libvirt-clients'],
@@ -30,7 +28,8 @@ const TOOLS: [string, string][] = [
 ];
 
 /** What the lab needs from this host, each with the exact fix. */
-export async function runDoctor(uri: string, opts: { reprobe?: boolean } = {}): Promise<Check[]> {
+export async function runDoctor(uri: string, opts: { reprobe?: boolean; host?: LabHost } = {}): Promise<Check[]> {
+  const host = opts.host ?? realHost;
   const checks: Check[] = [];
   const major = Number(process.versions.node.split('.')[0]);
   checks.push({ name: 'node', ok: major >= 20, detail: `v${process.versions.node}`, fix: 'install Node.js 20 or newer' });
@@ -38,30 +37,25 @@ export async function runDoctor(uri: string, opts: { reprobe?: boolean } = {}): 
     const r = await execa('sh', ['-c', `command -v ${tool} || test -x /usr/sbin/${tool}`], { reject: false });
     checks.push({ name: tool, ok: r.exitCode === 0, detail: r.exitCode === 0 ? 'found' : 'missing', fix: `bash scripts/host-setup.sh (installs ${pkg})` });
   }
-  const virsh = new Virsh(uri);
+  const virsh = host.connect(uri);
   let libvirtOk = false;
   try {
-    await virsh.run(['version'], { timeoutMs: 10_000 });
+    await virsh.version({ timeoutMs: 10_000 });
     libvirtOk = true;
     checks.push({ name: 'libvirt daemon', ok: true, detail: `answers on ${uri}` });
   } catch (err) {
     checks.push({ name: 'libvirt daemon', ok: false, detail: (err as Error).message.split('\n').slice(-1)[0]!.trim(), fix: 'bash scripts/host-setup.sh (starts virtlogd and libvirtd)' });
   }
   if (libvirtOk) {
-    const active = (await virsh.run(['net-list', '--name'])).split('\n').map((s) => s.trim());
+    const active = await virsh.listNetworks({ activeOnly: true });
     checks.push({
       name: 'network rule',
       ok: !active.includes('default'),
       detail: active.includes('default') ? "libvirt's NAT network 'default' is active" : "libvirt's NAT network is not running",
       fix: `virsh -c ${uri} net-destroy default && virsh -c ${uri} net-autostart default --disable`,
     });
-    const leftovers = await labIdsInLibvirt(uri);
-    checks.push({
-      name: 'leftover labs',
-      ok: leftovers.length === 0,
-      detail: leftovers.length ? `libvirt still has labs ${leftovers.join(', ')}` : 'none',
-      fix: `npm run lab -- down --all`,
-    });
+    // Whose each lab is: a lab a live process uses is no leftover, and no fix removes it.
+    checks.push(...labChecks(await labsOnHost(uri, host)));
   }
   const validate = await execa('virt-host-validate', ['qemu'], { reject: false, all: true });
   for (const l of parseVirtHostValidate(String(validate.all ?? ''))) {
@@ -69,11 +63,11 @@ export async function runDoctor(uri: string, opts: { reprobe?: boolean } = {}): 
     // KVM's own checks decide KVM or TCG (the hypervisor line), not whether the lab can run.
     checks.push({ name: 'virt-host-validate', ok: l.status === 'WARN' || isKvmCheck(l), detail: `${l.status} ${l.check}${l.detail ? `: ${l.detail}` : ''}` });
   }
-  const device = await kvmDeviceProblem();
+  const device = await host.accel.kvmDeviceProblem();
   checks.push({ name: '/dev/kvm access', ok: !device || device.includes('does not exist'), detail: device ?? "libvirt's QEMU user can open it", fix: 'bash scripts/host-setup.sh (gives /dev/kvm the group and mode udev would)' });
   if (libvirtOk) {
     checks.push(await timedDefine(virsh, device));
-    checks.push(await hypervisorCheck(virsh, opts.reprobe ?? false));
+    checks.push(await hypervisorCheck(virsh, host, opts.reprobe ?? false));
   }
   try {
     const st = statfsSync(cacheRoot().replace(/\/\.cache$/, ''));
@@ -89,14 +83,14 @@ export async function runDoctor(uri: string, opts: { reprobe?: boolean } = {}): 
  * A throwaway define/undefine, timed: while /dev/kvm is unusable for libvirt's QEMU user,
  * libvirt re-probes QEMU's capabilities on every define (36 QEMU launches, 72 s each).
  */
-async function timedDefine(virsh: Virsh, deviceProblem: string | undefined): Promise<Check> {
+async function timedDefine(virsh: Libvirt, deviceProblem: string | undefined): Promise<Check> {
   const dir = await mkdtemp(join(tmpdir(), 'drbdlab-doctor-'));
   const name = `drbdlab-doctor-${process.pid}`;
   const file = join(dir, 'domain.xml');
   await writeFile(file, `<domain type='qemu'><name>${name}</name><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='pc'>hvm</type></os></domain>\n`);
   const t = Date.now();
   try {
-    await virsh.run(['define', file], { timeoutMs: 300_000 });
+    await virsh.define(file, { timeoutMs: 300_000 });
     const secs = (Date.now() - t) / 1000;
     const slow = secs > 5;
     return {
@@ -108,14 +102,14 @@ async function timedDefine(virsh: Virsh, deviceProblem: string | undefined): Pro
       fix: 'bash scripts/host-setup.sh, then restart libvirtd (pkill -x libvirtd; libvirtd -d)',
     };
   } finally {
-    await virsh.runIfExists(['undefine', name]);
+    await ifPresent(virsh.undefine(name));
     await rm(dir, { recursive: true, force: true });
   }
 }
 
 /** The remembered verdict, or a probe when the offline image is cached (it boots that kernel). */
-async function hypervisorCheck(virsh: Virsh, reprobe: boolean): Promise<Check> {
-  const remembered = reprobe ? undefined : await rememberedVerdict(virsh, cacheRoot());
+async function hypervisorCheck(virsh: Libvirt, host: LabHost, reprobe: boolean): Promise<Check> {
+  const remembered = reprobe ? undefined : await rememberedVerdict(virsh, cacheRoot(), host.accel);
   if (remembered) return { name: 'hypervisor', ok: true, detail: `${remembered.choice.accel.toUpperCase()}: ${remembered.choice.reason} (verdict of ${remembered.at})` };
   const recipe = debian12Recipe();
   // Any image of the recipe will do (the kernel of the newest): doctor asks no upstream.
@@ -123,6 +117,6 @@ async function hypervisorCheck(virsh: Virsh, reprobe: boolean): Promise<Check> {
   if (!img?.kernel || !img.initrd) {
     return { name: 'hypervisor', ok: true, detail: `not probed yet: the probe boots the lab's kernel (npm run lab -- image build; images in ${join(cacheRoot(), 'images')})` };
   }
-  const c = await chooseAccel({ virsh, cacheDir: cacheRoot(), boot: { kind: 'direct', kernel: img.kernel, initrd: img.initrd, cmdline: recipe.cmdline }, reprobe: true });
+  const c = await chooseAccel({ virsh, host: host.accel, cacheDir: cacheRoot(), boot: { kind: 'direct', kernel: img.kernel, initrd: img.initrd, cmdline: recipe.cmdline }, reprobe: true });
   return { name: 'hypervisor', ok: true, detail: `${c.accel.toUpperCase()}: ${c.reason}` };
 }
