@@ -1,3 +1,4 @@
+import { RemoteCommandError } from '../errors.js';
 import { DrbdParseError } from './errors.js';
 import { cleanLines } from './text.js';
 
@@ -152,4 +153,25 @@ function toId(value: string, what: string, fail: (reason: string) => never): num
 export function redactSecret(text: string, secret: string | null | undefined, replacement = '<redacted>'): string {
   if (!secret) return text;
   return text.split(secret).join(replacement);
+}
+
+/**
+ * A drbdmanage command printed an error line (it exits 0 after most of them), or failed without
+ * one: a product failure, with the command's output.
+ */
+export class DrbdmanageError extends RemoteCommandError {
+  constructor(
+    node: string,
+    command: string,
+    exitCode: number | null,
+    stdout: string,
+    stderr: string,
+    /** The error lines as printed; empty when only the exit code tells. */
+    readonly errors: readonly string[],
+  ) {
+    super(node, command, exitCode, stdout, stderr, 'product');
+    const said = errors.length > 0 ? `printed ${errors.join('; ')}` : `exited ${exitCode ?? 'without status'}`;
+    const output = `${stdout}${stdout && stderr ? '\n' : ''}${stderr}`.trim().split('\n').slice(-8).join('\n  ');
+    this.message = `${node}: \`${command}\` ${said} (exit ${exitCode ?? 'none'})${output ? `\n  ${output}` : ''}`;
+  }
 }
