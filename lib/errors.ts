@@ -132,18 +132,74 @@ export function failureKind(err: unknown): FailureKind {
   return err instanceof DrbdlabError ? err.kind : 'product';
 }
 
-/** The kernel logged a BUG, WARNING, Oops, hung task or DRBD assertion on a node during a scenario. */
+/** A line of a node's kernel log that means the kernel went wrong, and where it was read. */
+export interface KernelLogHitAt {
+  node: string;
+  line: string;
+  /** Which pattern matched. */
+  pattern?: string;
+  /** Which part of the scenario's log: "before reboot 1", "until the end of the scenario", … */
+  window?: string;
+}
+
+/** A window of a node's kernel log the check could not read, and why. */
+export interface KernelLogUnread {
+  node: string;
+  window: string;
+  error: unknown;
+}
+
+const describeUnread = (u: KernelLogUnread) => `${u.node} (${u.window}): ${u.error instanceof Error ? u.error.message.split('\n').join('\n    ') : String(u.error)}`;
+
+/**
+ * The kernel logged a BUG, Oops, panic, WARNING, stall, hung task or DRBD assertion on a node
+ * during a scenario. Windows that could not be read are named too (`unread`): one node's
+ * unreadable log does not hide another node's hit.
+ */
 export class KernelLogError extends DrbdlabError {
   override readonly kind = 'product';
+  readonly unread: readonly KernelLogUnread[];
   constructor(
-    readonly hits: readonly { node: string; line: string }[],
-    options?: { cause?: unknown },
+    readonly hits: readonly KernelLogHitAt[],
+    options?: { cause?: unknown; unread?: readonly KernelLogUnread[] },
   ) {
     const nodes = [...new Set(hits.map((h) => h.node))].join(', ');
+    const unread = options?.unread ?? [];
     super(
-      `kernel log on ${nodes}: ${hits.length} line(s) of BUG/WARNING/Oops/hung task/assertion\n  ${hits.map((h) => `${h.node}: ${h.line}`).slice(0, 10).join('\n  ')}`,
-      options,
+      `kernel log on ${nodes}: ${hits.length} line(s) of BUG/Oops/panic/WARNING/stall/hung task/assertion\n  ` +
+        hits.map((h) => `${h.node}: ${h.line}${h.window ? `  [${h.window}]` : ''}`).slice(0, 10).join('\n  ') +
+        (hits.length > 10 ? `\n  … ${hits.length - 10} more` : '') +
+        (unread.length > 0 ? `\n  not read: ${unread.map(describeUnread).join('\n  not read: ')}` : ''),
+      options?.cause === undefined ? undefined : { cause: options.cause },
     );
+    this.unread = unread;
+  }
+}
+
+/**
+ * The kernel-log check could not read part of a node's log: a command failed, or the line it
+ * stopped at is gone (the ring buffer wrapped, the journal lacks the boot). Unread is not clean:
+ * an infrastructure failure, every such window of every node named.
+ */
+export class KernelLogUncheckedError extends DrbdlabError {
+  constructor(
+    readonly unread: readonly KernelLogUnread[],
+    options?: { cause?: unknown },
+  ) {
+    super(`kernel log not checked: ${unread.length} window(s) unread\n  ${unread.map(describeUnread).join('\n  ')}`, options);
+  }
+}
+
+/** Where the check had stopped reading a node's kernel log, that line is no longer to be found. */
+export class KernelLogLostError extends DrbdlabError {
+  constructor(
+    readonly node: string,
+    /** Where it was looked for: dmesg of the boot, or the journal of an earlier boot. */
+    readonly source: string,
+    readonly expected: string,
+    readonly found: string,
+  ) {
+    super(`${node}: ${source}: the kernel log does not continue from where the check stopped (expected ${expected}; found ${found}): what was logged in between is unread`);
   }
 }
 

@@ -1,6 +1,9 @@
-// `npm run bench [-- --cold] [--restores N] [--no-nightly]`: the lab's figures in one run, as JSON
-// (a script, not a test): fresh up, where a fresh boot goes, snapshot creation, restore to
-// ready, the nightly on restored clusters with each scenario, and the ratios.
+// `npm run bench [-- --cold] [--restores N] [--no-nightly] [--boots]`: the lab's figures in one
+// run, as JSON (a script, not a test): fresh up, where a fresh boot goes, snapshot creation,
+// restore to ready, the nightly on restored clusters with each scenario, and the ratios.
+// `--boots` alone: each boot kind's profile (restore, reboot, power-on after a power cut) on a
+// cluster restored from the cached snapshot: systemd-analyze's split, the slowest units, the
+// critical chain, wall time and guest CPU seconds.
 // Baselines (README): three TCG guests ready ≈ 150 s by hand; the nightly on one shared lab 741 s.
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +15,7 @@ import { cacheRoot, PROJECT_ROOT } from '../lib/image/cache.js';
 import { Lab } from '../lib/lab/lab.js';
 import type { StartedLab } from '../lib/lab/started-lab.js';
 import { ensureSnapshot } from '../lib/snapshot/cluster-snapshot.js';
+import { parseBlame, parseCpuTotal, parseSystemdAnalyze } from '../lib/bench/boot-profile.js';
 
 const arg = (name: string) => process.argv.includes(name);
 const restores = Number(process.argv[process.argv.indexOf('--restores') + 1]) || 3;
@@ -37,6 +41,13 @@ if (arg('--cold')) {
 let t = Date.now();
 await profile.ensureImage(log);
 result.imageCached = seconds(t);
+
+if (arg('--boots')) {
+  const { snapshot } = await ensureSnapshot(new Lab(await loadLabConfig(DEFAULT_CONFIG), profile), { progress: log });
+  result.boots = await bootProfiles(snapshot);
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  process.exit(0);
+}
 
 // A snapshot cache of the bench's own: the snapshot is made here, not found.
 const snapshots = join(cacheRoot(), `bench-snapshots-${process.pid}`);
@@ -103,6 +114,45 @@ async function bootTimes(lab: StartedLab): Promise<Record<string, string>> {
     blame: await q('systemd-analyze blame | head -8 | tr -s " " | paste -sd ";"'),
     cloudInitStages: await q("sudo cloud-init analyze show 2>/dev/null | grep -E '^Finished stage|Total Time' | paste -sd ';'"),
   };
+}
+
+/** Guest CPU seconds a node's QEMU has run since it started (a guest reboot keeps the process). */
+async function guestCpu(lab: StartedLab, node: string): Promise<number> {
+  const domain = lab.state.nodes.find((n) => n.name === node)!.domain;
+  return parseCpuTotal((await execa('virsh', ['-c', lab.state.libvirtUri, 'domstats', '--cpu-total', domain])).stdout);
+}
+
+/** What systemd says of the boot a node is in: the split, the slowest units, the critical chain. */
+async function bootSplit(lab: StartedLab, node: string) {
+  const n = lab.node(node);
+  const q = async (c: string) => (await n.exec(c, { check: false, timeoutMs: 120_000 })).stdout;
+  return {
+    split: parseSystemdAnalyze((await q('systemd-analyze')).split('\n')[0] ?? ''),
+    blame: parseBlame(await q('systemd-analyze blame --no-pager')),
+    criticalChain: (await q('systemd-analyze critical-chain --no-pager | tail -n +3 | head -15')).trim().split('\n'),
+  };
+}
+
+/** Each boot kind on a restored cluster, one after another, on drbd1 (the others idle). */
+async function bootProfiles(snapshot: Awaited<ReturnType<typeof ensureSnapshot>>['snapshot']) {
+  const t0 = Date.now();
+  const lab = await snapshot.restore({ progress: () => {} });
+  try {
+    const node = lab.nodeList[0]!.name;
+    const restore = { wallSeconds: seconds(t0), guestCpuSeconds: round(await guestCpu(lab, node)), firstBootAsSaved: await bootSplit(lab, node) };
+    let cpu = await guestCpu(lab, node);
+    let t = Date.now();
+    await lab.node(node).reboot();
+    const reboot = { wallSeconds: seconds(t), guestCpuSeconds: round((await guestCpu(lab, node)) - cpu), ...(await bootSplit(lab, node)) };
+    await lab.node(node).powerOff();
+    t = Date.now();
+    await lab.node(node).powerOn();
+    cpu = await guestCpu(lab, node);
+    const powerOn = { wallSeconds: seconds(t), guestCpuSeconds: round(cpu), ...(await bootSplit(lab, node)) };
+    return { node, restore, reboot, powerOn };
+  } finally {
+    await lab.down();
+  }
 }
 
 /** Seconds per test case, from the nightly's JUnit file. */

@@ -27,7 +27,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { captureId, capturedCommandLine, parseCaptureFile, type CapturedCommand } from '../lib/drbd/drbdmanage-capture.js';
 import { parseJoinCommand } from '../lib/drbd/index.js';
-import { BOOT_ID_COMMAND, MARK_COMMAND, sinceCommand, WHOLE_BOOT_COMMAND } from '../lib/drbd/kernel-log.js';
+import {
+  BOOT_ID_COMMAND, bootStart, journalAfterCommand, journalAtCommand, POSITION_COMMAND, readFromCommand, stampMicros, WHOLE_BOOT_COMMAND, withStamp,
+  type KernelLogPosition,
+} from '../lib/drbd/kernel-log.js';
 import type { CommandRecord, OutputProvenance } from '../lib/report/command-record.js';
 import type { Recording } from '../lib/scenario/recording.js';
 import {
@@ -102,14 +105,27 @@ interface Out {
   ms: number;
 }
 
-/** Builds one recording: commands in the scenario's order, captured outputs with their own times. */
+/**
+ * Builds one recording: commands in the scenario's order, captured outputs with their own times.
+ * The kernel-log check around every scenario (lib/scenario/kernel-health.ts) is constructed as it
+ * reads: each node's position at the start, its log before and after every reboot (the boot
+ * before's rest from its journal, the new boot from its banner), every node to the end.
+ */
 class Builder {
   private t: number;
   readonly commands: CommandRecord[] = [];
-  /** Boots per node so far: a reboot gives a node a new boot id (the kernel-log check reads it). */
+  /** Boots per node so far: a reboot gives a node a new boot id. */
   private readonly boots = new Map(NODES.map((n) => [n.name, 0]));
-  /** What each node's kernel logged in its current boot (after a reboot). */
+  /** What each node's kernel logged in its current boot (after a reboot), unstamped: the reboot scenario reads it. */
   readonly bootLogs = new Map<string, string>();
+  /** Where the kernel-log check has read each node's log up to. */
+  private readonly positions = new Map<string, KernelLogPosition>();
+  /** What each node's kernel logged since the check last read it, unstamped. */
+  private readonly pending = new Map<string, string[]>();
+  /** Each node's kernel clock (µs since its boot), for dmesg's stamps. */
+  private readonly micros = new Map<string, number>();
+  /** Nodes whose DRBD resources run (their shutdown takes them down). */
+  private readonly drbdUp = new Set(NODES.map((n) => n.name));
 
   constructor(
     private readonly captures: Captures,
@@ -117,10 +133,15 @@ class Builder {
   ) {
     this.t = Date.parse(start);
     for (const n of NODES) {
-      this.constructed(n.name, MARK_COMMAND, 'source', 'the kernel-log mark every scenario starts with (lib/scenario/kernel-health.ts): a boot id and a line count', {
-        stdout: `${this.bootId(n.name)}\n${KERNEL_LOG_LINES}\n`,
+      this.micros.set(n.name, KERNEL_LOG_MARK_MICROS);
+      const text = withStamp(KERNEL_LOG_MARK_MICROS, KERNEL_LOG_MARK_LINE);
+      this.constructed(n.name, POSITION_COMMAND, 'source', 'the kernel-log mark every scenario starts with (lib/scenario/kernel-health.ts): the boot id, the last dmesg line numbered', {
+        stdout: `${this.bootId(n.name)}\n${String(KERNEL_LOG_LINES).padStart(6)}\t${text}\n`,
         ms: 14,
       });
+      this.positions.set(n.name, { bootId: this.bootId(n.name), line: KERNEL_LOG_LINES, text });
+      // What DRBD logs while the scenario runs: the check's next read finds it.
+      this.pending.set(n.name, KERNEL_LOG_SAME_BOOT.replace(/\n$/u, '').split('\n'));
     }
   }
 
@@ -128,6 +149,36 @@ class Builder {
   private bootId(node: string): string {
     const h = createHash('sha256').update(`drbdlab boot ${node} ${this.boots.get(node)}`).digest('hex');
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  }
+
+  /** Stamps lines as the node's kernel logs them now. */
+  private stamp(node: string, lines: string[]): string[] {
+    return lines.map((l) => {
+      const t = this.micros.get(node)! + 2_137;
+      this.micros.set(node, t);
+      return withStamp(t, l);
+    });
+  }
+
+  /** The check reads the node's log from its position on (the position's line first). */
+  private readOn(node: string, bootIdRead = false): void {
+    const p = this.positions.get(node)!;
+    if (!bootIdRead) this.constructed(node, BOOT_ID_COMMAND, 'source', 'the boot id the kernel-log check compares with its position', { stdout: `${p.bootId}\n`, ms: 3 });
+    const fresh = this.stamp(node, this.pending.get(node)!);
+    const shown = p.line === 0 ? fresh : [p.text, ...fresh];
+    this.constructed(node, readFromCommand(p), 'source', "the kernel log from the check's position on: DRBD 9.2.18's lines in the formats of the captured kernel log (p2-cluster-setup__drbd2.jsonl:7), no BUG, WARNING or Oops", {
+      stdout: `${shown.join('\n')}\n`,
+      ms: 12,
+    });
+    if (fresh.length > 0) this.positions.set(node, { bootId: p.bootId, line: p.line + fresh.length, text: fresh.at(-1)! });
+    this.pending.set(node, []);
+  }
+
+  /** journalctl -o json lines, as the check asks for them (cursor, message, the kernel's stamp). */
+  private journalJson(node: string, bootId: string, entries: { i: number; line: string }[]): string {
+    return entries
+      .map(({ i, line }) => `${JSON.stringify({ __CURSOR: journalCursor(node, bootId, i), __REALTIME_TIMESTAMP: String(this.t * 1000), __MONOTONIC_TIMESTAMP: String(stampMicros(line)! + 1_200), _BOOT_ID: bootId.replace(/-/gu, ''), MESSAGE: line.replace(/^\[ *\d+\.\d{6}\] /u, ''), _SOURCE_MONOTONIC_TIMESTAMP: String(stampMicros(line)!) })}\n`)
+      .join('');
   }
 
   private push(node: string, command: string, out: Required<Omit<Out, 'ms'>> & { ms: number; at: number }, provenance: OutputProvenance): CommandRecord {
@@ -172,16 +223,47 @@ class Builder {
     });
   }
 
-  /** A reboot of `node` (the scenario's node.reboot()), as capture `id` rebooted it. */
+  /**
+   * A reboot of `node` (the scenario's node.reboot()), as capture `id` rebooted it, and as the
+   * kernel-log check watches it: the log read before, the shutdown read from the boot before's
+   * journal after, the new boot read from its first line. `bootLog`: what the kernel logs in the
+   * new boot after the banner.
+   */
   reboot(node: string, id: string, bootLog: string): void {
     const c = this.captures.get(id);
     if (c.node !== node || c.cmd !== 'systemctl reboot') throw new Error(`${id} is no reboot of ${node}`);
+    this.readOn(node);
     this.push(node, '#reboot', { stdout: '', stderr: '', exitCode: 0, ms: c.durationMs, at: Date.parse(c.tStart) }, {
       kind: 'captured',
       from: `${id} \`systemctl reboot\` on ${node}: ${c.durationMs / 1000} s until its shell answered again`,
     });
+    const before = this.positions.get(node)!;
+    // The shutdown, logged after the read: only the journal of that boot has it.
+    const shutdown = this.stamp(node, this.drbdUp.has(node) ? drbdDown(node) : []);
     this.boots.set(node, this.boots.get(node)! + 1);
     this.bootLogs.set(node, bootLog);
+    if (bootLog.includes('drbd r0')) this.drbdUp.add(node);
+    else this.drbdUp.delete(node);
+    const bootId = this.bootId(node);
+    this.constructed(node, BOOT_ID_COMMAND, 'source', 'the boot id of the new boot', { stdout: `${bootId}\n`, ms: 3 });
+    this.constructed(node, journalAtCommand(before), 'source', "the journal entry of the check's last line of the boot before (journalctl -o json)", {
+      stdout: this.journalJson(node, before.bootId, [{ i: before.line, line: before.text }]),
+      ms: 40,
+    });
+    this.constructed(node, journalAfterCommand(before.bootId, journalCursor(node, before.bootId, before.line)), 'source', "the rest of the boot before from its journal: DRBD 9.2's lines at shutdown", {
+      stdout: this.journalJson(node, before.bootId, shutdown.map((line, k) => ({ i: before.line + 1 + k, line }))),
+      ms: 40,
+    });
+    this.positions.set(node, bootStart(bootId));
+    this.pending.set(node, [KERNEL_BANNER, ...bootLog.replace(/\n$/u, '').split('\n')]);
+    this.micros.set(node, -2_137); // the banner at 0.000000
+    this.readOn(node, true);
+  }
+
+  /** drbdmanaged, started on `node` by D-Bus activation, brings its resources up: the kernel logs r0's attach and handshakes. */
+  drbdStarts(node: string): void {
+    this.drbdUp.add(node);
+    this.pending.get(node)!.push(...r0Up(node).replace(/\n$/u, '').split('\n'));
   }
 
   constructed(node: string, command: string, kind: 'blog' | 'source', from: string, out: Out, gapMs = 250): CommandRecord {
@@ -189,19 +271,8 @@ class Builder {
   }
 
   recording(): Recording {
-    // The kernel-log check every scenario ends with: clean; a rebooted node's whole boot.
-    for (const n of NODES) {
-      this.constructed(n.name, BOOT_ID_COMMAND, 'source', 'the boot id the kernel-log check compares with its mark', { stdout: `${this.bootId(n.name)}\n`, ms: 3 });
-      const rebooted = this.boots.get(n.name)! > 0;
-      const mark = { bootId: '', lines: KERNEL_LOG_LINES };
-      this.constructed(
-        n.name,
-        rebooted ? WHOLE_BOOT_COMMAND : sinceCommand(mark),
-        'source',
-        rebooted ? "this boot's kernel log: DRBD 9.2.18's lines in the formats of the captured kernel log (p2-cluster-setup__drbd2.jsonl:7)" : 'the kernel log since the mark: DRBD 9.2.18 state changes, no BUG, WARNING or Oops',
-        { stdout: rebooted ? this.bootLogs.get(n.name)! : KERNEL_LOG_SAME_BOOT, ms: 12 },
-      );
-    }
+    // The kernel-log check every scenario ends with: every node read to the end, clean.
+    for (const n of NODES) this.readOn(n.name);
     return {
       profile: PROFILE,
       evidence: 'captured',
@@ -220,8 +291,23 @@ class Builder {
 // ---------------------------------------------------------------------------------------------
 // Constructed outputs (what no capture shows)
 
-/** dmesg lines at scenario start (a guest some minutes after boot). */
+/** dmesg lines at scenario start (a guest some minutes after boot), the last of them, and its stamp. */
 const KERNEL_LOG_LINES = 731;
+const KERNEL_LOG_MARK_LINE = 'drbd: registered as block device major 147';
+const KERNEL_LOG_MARK_MICROS = 212_345_678;
+/** The first line of a boot of the captured guests' kernel (their `uname -a`, p1-versions-prep__drbd1.jsonl:2). */
+const KERNEL_BANNER =
+  'Linux version 6.1.0-50-cloud-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC Debian 6.1.176-1 (2026-07-02)';
+/** DRBD 9.2's lines while r0 goes down at shutdown (drbd_state.c formats). */
+const drbdDown = (node: string): string[] =>
+  NODES.map((n) => n.name)
+    .filter((p) => p !== node)
+    .flatMap((p) => [`drbd r0 ${p}: conn( Connected -> Disconnecting ) [down]`, `drbd r0 ${p}: Terminating sender thread`]);
+/** A journal cursor (sd-journal's format: seqnum id, entry, boot, monotonic, realtime, xor hash). */
+function journalCursor(node: string, bootId: string, i: number): string {
+  const h = (x: string) => createHash('sha256').update(x).digest('hex');
+  return `s=${h(`seqnum ${node}`).slice(0, 32)};i=${i.toString(16)};b=${bootId.replace(/-/gu, '')};m=${(i * 4_660).toString(16)};t=${(1_765_065_000_000_000 + i).toString(16)};x=${h(`${node} ${bootId} ${i}`).slice(0, 16)}`;
+}
 /** DRBD 9.2's state-change lines while a scenario runs (drbd_state.c formats): no BUG, WARNING, Oops. */
 const KERNEL_LOG_SAME_BOOT =
   'drbd r0: Preparing cluster-wide state change 3204958851: 0->all role( Primary )\n' +
@@ -247,10 +333,14 @@ const R0_MINOR = WALKTHROUGH_MINOR + 1;
  * drbd_nl.c / drbd_receiver.c formats, as the captured kernel log shows them).
  */
 function bootWithR0(node: string): string {
+  return KERNEL_LOG_MODULE + r0Up(node);
+}
+
+/** r0 attached and connected to its peers (drbdmanaged's `drbdadm adjust`). */
+function r0Up(node: string): string {
   const peers = NODES.map((n) => n.name).filter((n) => n !== node);
   const uuids = `${R0_UUID}:0000000000000000:0000000000000000:0000000000000000`;
   return (
-    KERNEL_LOG_MODULE +
     `drbd r0: Starting worker thread (node-id ${R0_NODE_IDS[node]})\n` +
     `drbd r0/0 drbd${R0_MINOR}: disk( Diskless -> Attaching ) [attach]\n` +
     `drbd r0/0 drbd${R0_MINOR}: Maximum number of peer devices = 7\n` +
@@ -373,6 +463,7 @@ function reboot(c: Captures): Recording {
   b.captured('drbd1', cmd.listNodes, P3('drbd1', 6));
   // 24. a drbdmanage command on drbd3 brings it back
   b.captured(REBOOTED, cmd.listNodes, P3(REBOOTED, 11));
+  b.drbdStarts(REBOOTED);
   b.captured(REBOOTED, cmd.serverProcesses, P3(REBOOTED, 12));
   b.captured(REBOOTED, cmd.drbdadmStatusAll, P3(REBOOTED, 13));
   b.captured('drbd1', cmd.listNodes, P3('drbd1', 8));

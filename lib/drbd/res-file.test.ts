@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderResFile } from './res-file.js';
+import { AL_EXTENTS_MAX, AL_EXTENTS_MIN, renderResFile } from './res-file.js';
 
 const spec = {
   name: 'r0',
@@ -27,9 +27,23 @@ describe('renderResFile', () => {
     expect(renderResFile({ ...spec, resyncRate: '100M' })).toMatch(/disk \{\n\s+c-plan-ahead 0;\n\s+resync-rate 100M;\n\s+\}/);
   });
 
+  it('sets the activity log size only when asked, in the disk section', () => {
+    expect(renderResFile(spec)).not.toContain('al-extents');
+    expect(renderResFile({ ...spec, alExtents: 67 })).toMatch(/meta-disk internal;\n  disk \{\n    al-extents 67;\n  \}\n  on drbd1/);
+    expect(renderResFile({ ...spec, resyncRate: '100M', alExtents: 67 })).toMatch(/disk \{\n    c-plan-ahead 0;\n    resync-rate 100M;\n    al-extents 67;\n  \}/);
+  });
+
+  it('refuses an activity log DRBD 8.4 would not take as written (it raises less than 67 silently)', () => {
+    for (const n of [AL_EXTENTS_MIN - 1, 7, 0, AL_EXTENTS_MAX + 1, 67.5]) {
+      expect(() => renderResFile({ ...spec, alExtents: n }), String(n)).toThrow(/al-extents .* outside DRBD 8\.4's 67\.\.65534/);
+    }
+    expect(renderResFile({ ...spec, alExtents: AL_EXTENTS_MAX })).toContain('al-extents 65534;');
+  });
+
   it('balances its braces', () => {
-    const t = renderResFile({ ...spec, resyncRate: '100M' });
-    expect(t.split('{').length).toBe(t.split('}').length);
+    for (const t of [renderResFile(spec), renderResFile({ ...spec, resyncRate: '100M' }), renderResFile({ ...spec, resyncRate: '100M', alExtents: 67 })]) {
+      expect(t.split('{').length).toBe(t.split('}').length);
+    }
   });
 
   it('refuses a single host', () => {

@@ -1,6 +1,7 @@
 import type { RemoteShell } from '../ssh/remote-shell.js';
 import { pollUntil, scaled, type Clock } from '../wait/poll.js';
-import { parseDrbdsetupStatus, type DrbdResourceStatus } from './drbdsetup-status.js';
+import { readResourceStatus } from './drbdadm-status.js';
+import type { DrbdResourceStatus } from './drbdsetup-status.js';
 import { describe } from './state.js';
 
 export interface DrbdWaitOptions {
@@ -12,8 +13,11 @@ export interface DrbdWaitOptions {
 }
 
 /**
- * Wait until a resource on a node satisfies `predicate`. A timeout is a product failure
- * ("DRBD did not get there") and says what the status showed last.
+ * Wait until a resource on a node satisfies `predicate`. "Not yet" is the resource not up
+ * (exit 10, `<res>: No such resource`) or up in another state; any other answer — another exit,
+ * output that does not parse, exit 0 without the resource — ends the wait at once with the
+ * command's output (see readResourceStatus). A timeout is a product failure ("DRBD did not get
+ * there") and says what the status showed last.
  */
 export async function waitForResource(
   node: RemoteShell,
@@ -27,9 +31,8 @@ export async function waitForResource(
     `${resource} ${what}`,
     async () => {
       const r = await node.exec(command, { check: false, timeoutMs: 30_000 });
-      if (r.exitCode !== 0) return { done: false, seen: (r.stderr.trim() || r.stdout.trim() || `exit ${r.exitCode}`).split('\n')[0]! };
-      const res = parseDrbdsetupStatus(r.stdout).find((x) => x.name === resource);
-      if (!res) return { done: false, seen: `${resource} not in status output` };
+      const res = readResourceStatus(node.name, command, resource, r);
+      if (!res) return { done: false, seen: `${resource}: No such resource (not up)` };
       return { done: predicate(res), value: res, seen: describe(res) };
     },
     { timeoutMs: o.timeoutMs ?? scaled(120_000), intervalMs: o.intervalMs ?? 2_000, clock: o.clock, target: node.name, kind: 'product' },

@@ -27,7 +27,7 @@ describe('canonicalJson / recipeDigest', () => {
     const base = debian12Recipe('http://deb.debian.org/debian');
     const digest = recipeDigest(base);
     const keys = Object.keys(base) as (keyof DebianRecipe)[];
-    expect(keys.sort()).toEqual(['cmdline', 'customize', 'diskSizeGiB', 'mirror', 'packages', 'profile', 'suite', 'variant']);
+    expect(keys.sort()).toEqual(['cmdline', 'customize', 'diskSizeGiB', 'mirror', 'packages', 'profile', 'suite', 'updates', 'variant']);
     for (const k of keys) {
       const changed = structuredClone(base) as unknown as Record<string, unknown>;
       const v = changed[k];

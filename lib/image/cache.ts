@@ -44,6 +44,8 @@ export interface CachedImage {
   kernel?: string;
   initrd?: string;
   versions: Record<string, string>;
+  /** Package → the archive suite its installed version came from (`kernel`: the booted kernel's). */
+  origins?: Record<string, string>;
 }
 
 export function imageDir(profile: string, digest: string): string {

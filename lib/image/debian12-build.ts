@@ -1,4 +1,4 @@
-import { copyFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { removeTree } from './remove-tree.js';
 import { join } from 'node:path';
 import { run } from '../exec/run.js';
@@ -6,6 +6,7 @@ import { buildAtomically, imageDir, listCachedImages, readCachedImage, recipeDig
 import { LAYER_MAX_BASE_AGE_MS, layerBase, layerDebianImage } from './debian12-layer.js';
 import { debianAptSources, type DebianRecipe } from './debian12-recipe.js';
 import { afterBuild, planImage } from './fresh-image.js';
+import { aptPolicyArgs, kernelOrigin, parseAptPolicyOrigins } from './apt-policy.js';
 import { isOffline } from './offline.js';
 import type { Progress } from './progress.js';
 import type { PruneDeps } from './prune.js';
@@ -49,10 +50,11 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
   let layeredOn: string | undefined;
   await buildAtomically(dir, async (scratch) => {
     let versions: Record<string, string> | undefined;
+    let origins: Record<string, string> | undefined;
     if (base) {
       progress(`upgrade layer on image ${base.digest.slice(0, 12)} (full build of ${base.builtAt}; a full rebuild comes with a recipe change or a base ${LAYER_MAX_BASE_AGE_MS / 86_400_000} days old)`);
       try {
-        versions = (await layerDebianImage(base, recipe, tracked, scratch, signal)).versions;
+        ({ versions, origins } = await layerDebianImage(base, recipe, tracked, scratch, signal));
         layeredOn = base.digest;
       } catch (err) {
         if (signal?.aborted) throw err;
@@ -60,7 +62,7 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
         await removeTree(join(scratch, 'layer'));
       }
     }
-    versions ??= await fullBuild(recipe, tracked, scratch, progress, signal);
+    if (!versions) ({ versions, origins } = await fullBuild(recipe, tracked, scratch, progress, signal));
     const manifest: Omit<CachedImage, 'dir'> = {
       digest,
       recipeDigest: plan.recipeDigest,
@@ -71,6 +73,7 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
       kernel: join(dir, 'vmlinuz'),
       initrd: join(dir, 'initrd.img'),
       versions,
+      ...(origins ? { origins } : {}),
     };
     await writeFile(join(scratch, 'recipe.json'), JSON.stringify(recipe, null, 2));
     await writeFile(join(scratch, 'manifest.json'), JSON.stringify(manifest, null, 2));
@@ -83,7 +86,7 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
 }
 
 /** mmdebstrap, kernel and initrd out of the rootfs, ext4, qcow2: a fresh image in `scratch`. */
-async function fullBuild(recipe: DebianRecipe, tracked: readonly string[], scratch: string, progress: Progress, signal?: AbortSignal): Promise<Record<string, string>> {
+async function fullBuild(recipe: DebianRecipe, tracked: readonly string[], scratch: string, progress: Progress, signal?: AbortSignal): Promise<{ versions: Record<string, string>; origins: Record<string, string> }> {
   const rootfs = join(scratch, 'rootfs');
   progress(`mmdebstrap ${recipe.suite} (${recipe.packages.length} packages)`);
   await run(
@@ -94,6 +97,8 @@ async function fullBuild(recipe: DebianRecipe, tracked: readonly string[], scrat
       '--mode=root',
       `--include=${[...recipe.packages, ...(recipe.extra?.packages ?? [])].join(',')}`,
       '--aptopt=Acquire::Retries "3"',
+      // Kept until apt-cache has said which suite each package came from, then removed below.
+      '--skip=cleanup/apt/lists',
       '--dpkgopt=path-exclude=/usr/share/doc/*',
       '--dpkgopt=path-exclude=/usr/share/man/*',
       '--dpkgopt=path-exclude=/usr/share/locale/*',
@@ -101,6 +106,7 @@ async function fullBuild(recipe: DebianRecipe, tracked: readonly string[], scrat
       recipe.suite,
       rootfs,
       recipe.mirror,
+      ...recipe.updates,
       ...(recipe.extra?.sources ?? []),
     ],
     { timeoutMs: 20 * 60_000, signal, isolated: true, hint: 'mmdebstrap needs Debian\'s archive: check DRBDLAB_DEBIAN_MIRROR or your apt proxy' },
@@ -115,6 +121,13 @@ async function fullBuild(recipe: DebianRecipe, tracked: readonly string[], scrat
   const { stdout } = await run('dpkg-query', [`--admindir=${rootfs}/var/lib/dpkg`, '-W', '-f', '${Package}\t${Version}\n', ...tracked]);
   const versions: Record<string, string> = Object.fromEntries(stdout.split('\n').map((l) => l.split('\t') as [string, string]));
   versions.kernel = kernel.replace(/^vmlinuz-/, '');
+  const kernelPackage = `linux-image-${versions.kernel}`;
+  const policy = await run('chroot', [rootfs, ...aptPolicyArgs([...tracked, kernelPackage])]);
+  const origins = kernelOrigin(parseAptPolicyOrigins(policy.stdout), kernelPackage);
+  // As mmdebstrap's own cleanup leaves it: the folder stays (apt in an upgrade layer needs it), empty.
+  const lists = join(rootfs, 'var/lib/apt/lists');
+  await rm(lists, { recursive: true, force: true });
+  await mkdir(join(lists, 'partial'), { recursive: true });
 
   progress(`mkfs.ext4 + qemu-img convert`);
   const raw = join(scratch, 'root.raw');
@@ -123,5 +136,5 @@ async function fullBuild(recipe: DebianRecipe, tracked: readonly string[], scrat
   await removeTree(rootfs);
   await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, join(scratch, 'disk.qcow2')], { timeoutMs: 10 * 60_000, signal, dieWithParent: true });
   await rm(raw, { force: true });
-  return versions;
+  return { versions, origins };
 }

@@ -10,6 +10,7 @@ import { run } from '../exec/run.js';
 import { sourcesLine } from './apt-source.js';
 import { recipeOf, type CachedImage } from './cache.js';
 import { debianAptSources, type DebianRecipe } from './debian12-recipe.js';
+import { kernelOrigin, parseAptPolicyOrigins } from './apt-policy.js';
 import { removeTree } from './remove-tree.js';
 
 export const LAYER_MAX_BASE_AGE_MS = 7 * 24 * 60 * 60_000;
@@ -52,6 +53,9 @@ chroot "$mnt" $apt update
 chroot "$mnt" $apt dist-upgrade
 chroot "$mnt" $apt install "$@"
 chroot "$mnt" dpkg-query -W -f '${'${Package}\t${Version}\n'}' $(cat "$work/tracked") > "$work/versions.tsv"
+# Which suite each came from, the kernels' packages too (the versions table shows it).
+kernels=$(chroot "$mnt" dpkg-query -W -f '${'${Package}\n'}' 'linux-image-[0-9]*')
+chroot "$mnt" apt-cache -o Dir::Etc::SourceList=/tmp/drbdlab-layer.list -o Dir::Etc::SourceParts=/nonexistent policy $(cat "$work/tracked") $kernels > "$work/policy.txt"
 # As the full build leaves it: no package lists, no host resolver (it sits in 10.255.255.0/24).
 chroot "$mnt" apt-get clean
 rm -rf "$mnt"/var/lib/apt/lists/* "$mnt/tmp/drbdlab-layer.list" "$mnt/etc/dpkg/dpkg.cfg.d/99drbdlab-layer"
@@ -66,6 +70,8 @@ const DPKG_CFG = ['path-exclude=/usr/share/doc/*', 'path-exclude=/usr/share/man/
 export interface LayerResult {
   /** qcow2, vmlinuz, initrd.img written into the output folder. */
   versions: Record<string, string>;
+  /** Package → suite it came from (`kernel`: the booted kernel's package). */
+  origins: Record<string, string>;
 }
 
 /** Upgrade a copy of `base` into `out` (disk.qcow2, vmlinuz, initrd.img); returns what is installed. */
@@ -105,6 +111,7 @@ export async function layerDebianImage(
       .map((l) => l.split('\t') as [string, string]),
   );
   versions.kernel = boot.version;
+  const origins = kernelOrigin(parseAptPolicyOrigins(await readFile(join(work, 'policy.txt'), 'utf8')), `linux-image-${boot.version}`);
   await removeTree(work);
-  return { versions };
+  return { versions, origins };
 }

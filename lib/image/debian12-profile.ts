@@ -23,6 +23,7 @@ export class Debian12Profile implements GuestProfile {
       dir: img.dir,
       boot: { kind: 'direct', kernel: img.kernel!, initrd: img.initrd!, cmdline: this.recipe.cmdline },
       versions: img.versions,
+      ...(img.origins ? { origins: img.origins } : {}),
       built: img.built,
       offline: img.offline,
       ...(img.upstreams ? { upstreams: img.upstreams } : {}),

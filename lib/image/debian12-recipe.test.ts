@@ -1,19 +1,32 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
 import { recipeDigest } from './cache.js';
-import { DISABLED_UNITS, debianAptSources, debian12Recipe, extraFromEnv } from './debian12-recipe.js';
+import { DISABLED_UNITS, debianAptSources, debian12Recipe, extraFromEnv, JOURNAL_PERSISTENT } from './debian12-recipe.js';
 
 describe('the Debian recipe\'s apt sources', () => {
-  it('the real recipe reads one source, the mirror\'s bookworm, and has no test-only part', () => {
-    const r = debian12Recipe('http://deb.debian.org/debian');
+  it('the real recipe reads what a Debian server runs: bookworm, bookworm-updates, bookworm-security, and no test-only part', () => {
+    const r = debian12Recipe('http://deb.debian.org/debian', 'http://deb.debian.org/debian-security');
     expect('extra' in r).toBe(false);
-    expect(debianAptSources(r)).toEqual([{ options: '', uri: 'http://deb.debian.org/debian', suite: 'bookworm', components: ['main'] }]);
+    expect(debianAptSources(r)).toEqual([
+      { options: '', uri: 'http://deb.debian.org/debian', suite: 'bookworm', components: ['main'] },
+      { options: '', uri: 'http://deb.debian.org/debian', suite: 'bookworm-updates', components: ['main'] },
+      { options: '', uri: 'http://deb.debian.org/debian-security', suite: 'bookworm-security', components: ['main'] },
+    ]);
+  });
+
+  it('the suites are part of the recipe, so the image identity follows them', () => {
+    const r = debian12Recipe('http://deb.debian.org/debian');
+    expect(recipeDigest(r)).not.toBe(recipeDigest({ ...r, updates: r.updates.slice(0, 1) }));
   });
 
   it('DRBDLAB_EXTRA_APT_SOURCE and DRBDLAB_EXTRA_PACKAGES (tests only) add a source and what to install from it', () => {
     const extra = extraFromEnv({ DRBDLAB_EXTRA_APT_SOURCE: 'deb [trusted=yes] http://127.0.0.1:8080 ./', DRBDLAB_EXTRA_PACKAGES: 'drbdlab-canary, other' });
     expect(extra).toEqual({ sources: ['deb [trusted=yes] http://127.0.0.1:8080 ./'], packages: ['drbdlab-canary', 'other'] });
-    expect(debianAptSources({ ...debian12Recipe('http://m/debian'), extra }).map((s) => s.uri)).toEqual(['http://m/debian', 'http://127.0.0.1:8080']);
+    expect(debianAptSources({ ...debian12Recipe('http://m/debian'), extra }).map((s) => s.uri)).toEqual(['http://m/debian', 'http://m/debian', 'http://deb.debian.org/debian-security', 'http://127.0.0.1:8080']);
   });
 
   it('bad input is one UsageError line saying what is wrong', () => {
@@ -48,5 +61,21 @@ describe('the cluster stack in the Debian recipe (the Pacemaker scenario)', () =
     const before = { ...r, packages: r.packages.filter((p) => !cluster.has(p)), customize: r.customize.replace(/# Cluster stack[^]*?done\n/, '') };
     expect(before.customize).not.toContain('systemctl');
     expect(recipeDigest(before)).not.toBe(recipeDigest(r));
+  });
+});
+
+describe('journald in the Debian image (the kernel-log check reads the boot before a reboot)', () => {
+  it('the customize hook makes the journal persistent: a drop-in says Storage=persistent, /var/log/journal exists', async () => {
+    expect(debian12Recipe('http://deb.debian.org/debian').customize).toContain(JOURNAL_PERSISTENT);
+    // The snippet itself, run on an empty root as mmdebstrap's hook would ($root set by the script's head).
+    const root = await mkdtemp(join(tmpdir(), 'journald-'));
+    try {
+      await execa('bash', ['-euc', `root="$1"\n${JOURNAL_PERSISTENT}`, 'hook', root]);
+      const conf = await readFile(join(root, 'etc/systemd/journald.conf.d/10-drbdlab.conf'), 'utf8');
+      expect(conf).toBe('[Journal]\nStorage=persistent\n');
+      expect((await stat(join(root, 'var/log/journal'))).isDirectory()).toBe(true);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -8,6 +8,12 @@ export interface DebianRecipe {
   profile: 'debian12-drbd84';
   suite: string;
   mirror: string;
+  /**
+   * The suites a Debian server really runs besides the release (its point-release updates and its
+   * security updates, the kernel among them), as sources.list lines: they move between point
+   * releases, and the image's identity follows them.
+   */
+  updates: string[];
   variant: 'apt';
   packages: string[];
   diskSizeGiB: number;
@@ -41,6 +47,16 @@ export const DEBIAN12_PACKAGES = [
  * cluster-glue's logd comes with resource-agents and serves nothing here.
  */
 export const DISABLED_UNITS = ['corosync.service', 'pacemaker.service', 'logd.service'];
+
+/**
+ * journald keeps every boot's log on disk, whatever the package's default: the kernel-log check
+ * reads the end of a boot (its shutdown) from its journal after the node rebooted
+ * (lib/scenario/kernel-health.ts), and fails when the journal lacks it.
+ */
+export const JOURNAL_PERSISTENT = String.raw`# journald on disk: the kernel-log check reads a boot's end from its journal after a reboot.
+mkdir -p "$root/etc/systemd/journald.conf.d" "$root/var/log/journal"
+printf '[Journal]\nStorage=persistent\n' > "$root/etc/systemd/journald.conf.d/10-drbdlab.conf"
+`;
 
 const CUSTOMIZE = String.raw`set -eu
 root="$1"
@@ -84,7 +100,7 @@ chroot "$root" systemctl disable --quiet ${DISABLED_UNITS.join(' ')}
 for u in ${DISABLED_UNITS.join(' ')}; do
   if chroot "$root" systemctl is-enabled --quiet "$u"; then echo "$u still enabled" >&2; exit 1; fi
 done
-# Smaller initrd: only the drivers a virtio guest needs (faster to load under TCG).
+${JOURNAL_PERSISTENT}# Smaller initrd: only the drivers a virtio guest needs (faster to load under TCG).
 sed -i 's/^MODULES=.*/MODULES=list/' "$root/etc/initramfs-tools/initramfs.conf"
 printf '%s\n' virtio_pci virtio_blk virtio_net virtio_rng ext4 > "$root/etc/initramfs-tools/modules"
 chroot "$root" update-initramfs -u -k all >/dev/null
@@ -110,16 +126,21 @@ export function extraFromEnv(env: NodeJS.ProcessEnv = process.env): DebianRecipe
 export function debianAptSources(recipe: DebianRecipe): AptSource[] {
   return [
     { options: '', uri: recipe.mirror, suite: recipe.suite, components: ['main'] },
+    ...recipe.updates.map((l) => parseSourcesLine(l, 'recipe.updates')),
     ...(recipe.extra?.sources ?? []).map((l) => parseSourcesLine(l, 'DRBDLAB_EXTRA_APT_SOURCE')),
   ];
 }
 
-export function debian12Recipe(mirror = process.env.DRBDLAB_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian'): DebianRecipe {
+export function debian12Recipe(
+  mirror = process.env.DRBDLAB_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian',
+  securityMirror = process.env.DRBDLAB_DEBIAN_SECURITY_MIRROR ?? 'http://deb.debian.org/debian-security',
+): DebianRecipe {
   const extra = extraFromEnv();
   return {
     profile: 'debian12-drbd84',
     suite: 'bookworm',
     mirror,
+    updates: [`deb ${mirror} bookworm-updates main`, `deb ${securityMirror} bookworm-security main`],
     variant: 'apt',
     packages: DEBIAN12_PACKAGES,
     diskSizeGiB: 4,

@@ -8,7 +8,8 @@ import { imageDir, LAST_USED_FILE } from './cache.js';
 import { afterBuild, forgetUpstreamState, NoCachedImageError, planImage, type PlanOptions } from './fresh-image.js';
 import { openPathsOnHost, pruneImages } from './prune.js';
 import { open } from 'node:fs/promises';
-import { imageIdentity, type UpstreamCheck, type UpstreamDigest } from './upstream-state.js';
+import { aptReleaseCheck, imageIdentity, type FetchLike, type UpstreamCheck, type UpstreamDigest } from './upstream-state.js';
+import { debian12Recipe, debianAptSources } from './debian12-recipe.js';
 
 let cache: string;
 const saved = process.env.DRBDLAB_CACHE;
@@ -203,3 +204,32 @@ describe('pruneImages', () => {
     }
   });
 });
+
+describe('the real Debian recipe\'s upstreams', () => {
+  beforeEach(() => forgetUpstreamState());
+
+  it('a new bookworm-security Release (a kernel security update) makes the next run build, naming it', async () => {
+    const recipe = debian12Recipe('http://deb.debian.org/debian', 'http://deb.debian.org/debian-security');
+    const bodies: Record<string, string> = {
+      'http://deb.debian.org/debian/dists/bookworm/InRelease': 'release',
+      'http://deb.debian.org/debian/dists/bookworm-updates/InRelease': 'updates',
+      'http://deb.debian.org/debian-security/dists/bookworm-security/InRelease': 'security 1',
+    };
+    const asked: string[] = [];
+    const fetch: FetchLike = async (url) => (asked.push(url), url in bodies ? new Response(bodies[url]) : new Response('', { status: 404 }));
+    const said: string[] = [];
+    const opts = (): PlanOptions => ({ profile: P, recipeDigest: RECIPE, checks: debianAptSources(recipe).map(aptReleaseCheck), progress: (m) => said.push(m), offline: false, fetch });
+    const first = await planImage(opts());
+    expect(asked.sort()).toEqual(Object.keys(bodies).sort());
+    if (first.kind !== 'build') throw new Error('expected a build');
+    await cacheImage(first.identity, { recipeDigest: RECIPE, upstreams: first.upstreams });
+    forgetUpstreamState();
+    expect((await planImage(opts())).kind).toBe('cached');
+    bodies['http://deb.debian.org/debian-security/dists/bookworm-security/InRelease'] = 'security 2';
+    forgetUpstreamState();
+    const next = await planImage(opts());
+    expect(next.kind).toBe('build');
+    expect(said.at(-1)).toMatch(/upstream changed since image .*: http:\/\/deb\.debian\.org\/debian-security bookworm-security /);
+  });
+});
+

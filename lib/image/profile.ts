@@ -16,6 +16,8 @@ export interface BaseImage {
   dir: string;
   boot: BootSpec;
   versions: Record<string, string>;
+  /** Package → the archive suite its installed version came from, where the profile knows it. */
+  origins?: Record<string, string>;
   built: boolean;
   /** Taken from the cache without asking the upstreams (--offline, DRBDLAB_OFFLINE=1). */
   offline?: boolean;

@@ -5,7 +5,7 @@ import { pollUntil, scaled } from '../wait/poll.js';
 import type { DomainFaults, LinkState } from '../libvirt/domain-faults.js';
 import { BOOT_ID_COMMAND, cloudInitProbe, newBootProbe } from './readiness.js';
 import type { LabState } from './state.js';
-import { UsageError } from '../errors.js';
+import { CommandTimeoutError, RemoteCommandError, SshTransportError, UsageError } from '../errors.js';
 
 type NodeState = LabState['nodes'][number];
 
@@ -71,8 +71,14 @@ export class StartedNode {
 
   private async rebootAndWait(timeoutMs: number): Promise<void> {
     const before = await this.bootId();
-    // The connection drops under the command: its exit status is not to be had.
-    await this.exec('sudo systemctl reboot', { timeoutMs: 10_000, check: false, kind: 'infrastructure' }).catch(() => undefined);
+    // Connected before the command, so a connection lost under it means the node went down,
+    // not that the command was never sent.
+    if (!this.session.connected) await this.session.connect();
+    const answer = await this.exec(REBOOT_COMMAND, { timeoutMs: 10_000, check: false, kind: 'infrastructure' }).then(
+      (result) => ({ result }),
+      (error: unknown) => ({ error }),
+    );
+    expectGoingDown(this.name, answer);
     this.session.close();
     await pollUntil('the node to come back with a new boot_id', newBootProbe(this.session, before), { timeoutMs, intervalMs: 2_000, target: this.name });
     await this.pollReady(timeoutMs);
@@ -150,6 +156,34 @@ export class StartedNode {
   close(): void {
     this.session.close();
   }
+}
+
+export const REBOOT_COMMAND = 'sudo systemctl reboot';
+
+/** The node refused to reboot: sudo or systemctl answered with an exit code of its own. */
+export class RebootRefusedError extends RemoteCommandError {
+  constructor(node: string, result: ExecResult) {
+    super(node, REBOOT_COMMAND, result.exitCode, result.stdout, result.stderr, 'infrastructure');
+    const said = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join('\n  ');
+    this.message = `${node}: reboot refused: \`${REBOOT_COMMAND}\` exited ${result.exitCode}${said ? `\n  ${said}` : ''}`;
+  }
+}
+
+/**
+ * Was `sudo systemctl reboot`'s answer that of a node going down? Going down: exit 0 (the reboot
+ * is queued), no exit code (killed by a signal as the system stops), 128 and up (a shell's or ssh's
+ * code for a killed command or a lost connection), the connection lost under the command
+ * (SshTransportError), or no answer before it went (CommandTimeoutError). Refused: an exit code
+ * of its own, 1–127 (sudo or systemctl said no): thrown at once as RebootRefusedError with what it
+ * printed, instead of waiting for a new boot that will not come. Any other error is rethrown.
+ */
+export function expectGoingDown(node: string, answer: { result: ExecResult } | { error: unknown }): void {
+  if ('error' in answer) {
+    if (answer.error instanceof SshTransportError || answer.error instanceof CommandTimeoutError) return;
+    throw answer.error;
+  }
+  const code = answer.result.exitCode;
+  if (code !== null && code >= 1 && code <= 127) throw new RebootRefusedError(node, answer.result);
 }
 
 /** A root shell that moves the clock by `ns` nanoseconds from the moment it runs (dash: 64-bit arithmetic). */

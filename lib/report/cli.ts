@@ -64,6 +64,7 @@ async function main(argv: string[]): Promise<void> {
   }
 
   let versions: Versions = {};
+  let origins: Record<string, string> | undefined;
   let profile = o.profile;
   let substituted: ProfileSubstitution | undefined;
   let shard: Shard | undefined;
@@ -75,6 +76,7 @@ async function main(argv: string[]): Promise<void> {
   if (o.versions) {
     const f = await readVersionsFile(o.versions);
     versions = f.versions;
+    origins = f.origins;
     profile ??= f.profile;
     ({ substituted, shard, merged } = f);
     offline = f.offline ?? offline;
@@ -96,6 +98,7 @@ async function main(argv: string[]): Promise<void> {
     historyDir: resolve(o.history),
     summaryPath: resolve(o.summary),
     versions,
+    ...(origins ? { origins } : {}),
     profile: profile ?? 'unknown',
     substituted,
     shard,

@@ -343,3 +343,18 @@ describe('report helpers', () => {
     expect(md.split('\n')[2]).toBe(`Upstreams checked: image ${'cd'.repeat(6)} (built b), built from http://deb.debian.org/debian bookworm ${'ef'.repeat(6)}.`);
   });
 });
+
+describe('the versions table says where each package came from', () => {
+  it('a `from` column when the image recorded origins: the security kernel shows as such', () => {
+    const md = summaryMarkdown({
+      profile: 'debian12-drbd84', timestamp: 't', changes: [], previous: undefined, results: [], reportPath: 'r',
+      versions: { kernel: '6.1.0-41-cloud-amd64', 'drbd-utils': '9.22.0-1', systemd: '252.39-1~deb12u1' },
+      origins: { kernel: 'bookworm-security', 'drbd-utils': 'bookworm' },
+    });
+    expect(md).toContain('| package | version | from |');
+    expect(md).toContain('| kernel | 6.1.0-41-cloud-amd64 | bookworm-security |');
+    expect(md).toContain('| drbd-utils | 9.22.0-1 | bookworm |');
+    expect(md).toContain('| systemd | 252.39-1~deb12u1 | — |');
+  });
+});
+

@@ -30,6 +30,8 @@ export interface PublishOptions {
   historyDir: string;
   /** This run's package versions. */
   versions: Versions;
+  /** Where each package came from (`bookworm-security`): a column of the versions table. */
+  origins?: Record<string, string>;
   /** The lab profile the run used (versions are compared within a profile). */
   profile: string;
   /** The offline profile ran in place of the walkthrough's: said first in the title and the summary. */
@@ -121,6 +123,7 @@ export function summaryMarkdown(o: {
   changes: readonly VersionChange[];
   previous: VersionsEntry | undefined;
   versions: Versions;
+  origins?: Record<string, string>;
   results: readonly AllureResult[];
   reportPath: string;
 }): string {
@@ -156,8 +159,13 @@ export function summaryMarkdown(o: {
   }
   const names = Object.keys(o.versions).sort();
   if (names.length > 0) {
-    lines.push('', '## Versions', '', '| package | version |', '| --- | --- |');
-    for (const n of names) lines.push(`| ${n} | ${o.versions[n]} |`);
+    if (o.origins) {
+      lines.push('', '## Versions', '', '| package | version | from |', '| --- | --- | --- |');
+      for (const n of names) lines.push(`| ${n} | ${o.versions[n]} | ${o.origins[n] ?? '—'} |`);
+    } else {
+      lines.push('', '## Versions', '', '| package | version |', '| --- | --- |');
+      for (const n of names) lines.push(`| ${n} | ${o.versions[n]} |`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }
@@ -245,6 +253,7 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
       changes,
       previous,
       versions: o.versions,
+      ...(o.origins ? { origins: o.origins } : {}),
       results: report.results,
       reportPath,
     }),

@@ -21,6 +21,8 @@ export type Versions = Record<string, string>;
 export interface RunInfo {
   profile: string;
   versions: Versions;
+  /** Package → the archive suite it came from (`bookworm-security`), where the image recorded it. */
+  origins?: Record<string, string>;
   substituted?: ProfileSubstitution;
   /** This run ran one part of the scenario files (`npm run lab -- --shard i/n`). */
   shard?: Shard;
@@ -53,6 +55,7 @@ export const mergedShardsSchema = z.object({ shards: z.array(shardSchema).min(1)
 const runInfoSchema = z.object({
   profile: z.string().min(1),
   versions: z.record(z.string(), z.string()),
+  origins: z.record(z.string(), z.string()).optional(),
   substituted: z.object({ wanted: z.literal('ubuntu1804-drbd9'), reason: z.string() }).optional(),
   shard: shardSchema.optional(),
   merged: mergedShardsSchema.optional(),

@@ -195,7 +195,7 @@ export async function versionsFromNewestRecording(dir: string): Promise<{ file: 
  */
 export async function readVersionsFile(
   file: string,
-): Promise<{ profile?: string; versions: Versions; substituted?: ProfileSubstitution; shard?: Shard; merged?: MergedShards; offline?: boolean; image?: ImageRecord; cancelled?: Cancellation }> {
+): Promise<{ profile?: string; versions: Versions; origins?: Record<string, string>; substituted?: ProfileSubstitution; shard?: Shard; merged?: MergedShards; offline?: boolean; image?: ImageRecord; cancelled?: Cancellation }> {
   let v: unknown;
   try {
     v = JSON.parse(await readFile(file, 'utf8'));
@@ -204,7 +204,7 @@ export async function readVersionsFile(
   }
   const bad = () => new UsageError(`${file}: expected a JSON object of package → version strings`);
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad();
-  const { profile, versions: nested, substituted, shard, merged, offline, image, cancelled, ...flat } = v as Record<string, unknown>;
+  const { profile, versions: nested, origins, substituted, shard, merged, offline, image, cancelled, ...flat } = v as Record<string, unknown>;
   const versions = nested === undefined ? flat : nested;
   if (typeof versions !== 'object' || versions === null || Object.values(versions).some((x) => typeof x !== 'string')) throw bad();
   if (substituted !== undefined && !isProfileSubstitution(substituted)) {
@@ -213,6 +213,7 @@ export async function readVersionsFile(
   return {
     profile: typeof profile === 'string' ? profile : undefined,
     versions: versions as Versions,
+    ...(origins === undefined ? {} : { origins: parsePart(file, 'origins', origins, z.record(z.string(), z.string())) }),
     ...(substituted ? { substituted } : {}),
     ...(shard === undefined ? {} : { shard: parsePart(file, 'shard', shard, shardSchema) }),
     ...(merged === undefined ? {} : { merged: parsePart(file, 'merged', merged, mergedShardsSchema) }),

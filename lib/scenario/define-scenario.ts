@@ -2,10 +2,10 @@ import * as allure from 'allure-js-commons';
 import { inject, it } from 'vitest';
 import { DrbdlabError, KernelLogError } from '../errors.js';
 import { FAILURE_KIND_LABEL } from '../report/classify.js';
-import type { ScenarioContext, ScenarioLab } from './scenario-lab.js';
+import type { ScenarioContext } from './scenario-lab.js';
 import { makeStep } from './step.js';
 import { failureSnapshot } from './failure-snapshot.js';
-import { checkKernelLogs, markKernelLogs, type KernelLogMarks } from './kernel-health.js';
+import { allureAttach, KernelHealth } from './kernel-health.js';
 import { scenarioTargets, type ScenarioEnv } from './targets.js';
 import type { ScenarioStart } from './scenario-start.js';
 
@@ -48,9 +48,12 @@ export function defineScenario(
         for (const [k, v] of Object.entries(open.lab.labels)) await allure.label(k.replace(/[^\w:.-]/g, '_'), v);
         let passed = false;
         try {
-          // Every scenario, either stack: the kernel log must stay clean while it runs.
-          const marks = await markKernelLogs(open.lab.nodes);
-          const ctx: ScenarioContext = { lab: open.lab, step: makeStep(open.transcript, failureSnapshot(open.lab)), shared: open.shared, redact: (x) => open.transcript.addSecret(x) };
+          // Every scenario, either stack: the kernel log of every node must stay clean while it
+          // runs, every boot of it; the scenario gets the watched lab (reboots and power cuts read
+          // the log first).
+          const health = await KernelHealth.start(open.lab, { attach: allureAttach });
+          const lab = health.lab;
+          const ctx: ScenarioContext = { lab, step: makeStep(open.transcript, failureSnapshot(lab)), shared: open.shared, redact: (x) => open.transcript.addSecret(x) };
           // Not restored at the starting point (a lab that is up, DRBDLAB_LAB): its steps run here first.
           const run = async () => {
             if (start && !open.atStart) await ctx.step(`precondition: ${start.point} (its steps, on this lab)`, () => start.prepare(ctx));
@@ -60,7 +63,7 @@ export function defineScenario(
             () => undefined,
             (err: unknown) => ({ err }),
           );
-          await kernelHealthStep(open.lab, marks, failure?.err, failure !== undefined);
+          await kernelHealthStep(health, failure?.err, failure !== undefined);
           if (failure) throw failure.err;
           passed = true;
         } finally {
@@ -82,13 +85,15 @@ export function defineScenario(
  * own error as its cause); if the check itself breaks after the scenario failed, the scenario's
  * error stays the one reported and the check's goes into the report.
  */
-async function kernelHealthStep(lab: ScenarioLab, marks: KernelLogMarks, failure: unknown, failed: boolean): Promise<void> {
-  await allure.step('kernel log: no BUG, WARNING, Oops, hung task or DRBD assertion since scenario start', async () => {
+async function kernelHealthStep(health: KernelHealth, failure: unknown, failed: boolean): Promise<void> {
+  await allure.step(KERNEL_HEALTH_STEP, async () => {
     try {
-      await checkKernelLogs(lab, marks, failed ? failure : undefined);
+      await health.check(failed ? failure : undefined);
     } catch (err) {
       if (!failed || err instanceof KernelLogError) throw err;
       await allure.attachment('kernel log check failed', err instanceof Error ? err.message : String(err), 'text/plain');
     }
   });
 }
+
+export const KERNEL_HEALTH_STEP = 'kernel log of every node, every boot, since scenario start: no BUG, Oops, panic, WARNING, RCU stall, hung task, UBSAN, list corruption or DRBD assertion';

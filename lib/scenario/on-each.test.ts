@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { onEach } from './on-each.js';
+import { onEach, settleEach } from './on-each.js';
 
 const later = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -26,5 +26,30 @@ describe('onEach', () => {
     // c failed at 10 ms, a (first in node order) at 30 ms: c is the cause.
     await expect(run).rejects.toThrow('c failed');
     expect(finished.sort()).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('settleEach', () => {
+  it('runs on every node at once and gives every outcome in node order, failures included', async () => {
+    const started: string[] = [];
+    const out = await settleEach(['a', 'b', 'c'], async (n) => {
+      started.push(n);
+      await later(n === 'a' ? 30 : 1);
+      if (n === 'b') throw new Error('b failed');
+      return n.toUpperCase();
+    });
+    expect(started).toEqual(['a', 'b', 'c']);
+    expect(out).toEqual([
+      { node: 'a', ok: true, value: 'A' },
+      { node: 'b', ok: false, error: new Error('b failed') },
+      { node: 'c', ok: true, value: 'C' },
+    ]);
+  });
+
+  it('two failures: both kept, neither thrown', async () => {
+    const out = await settleEach(['a', 'b'], async (n) => {
+      throw new Error(`${n} failed`);
+    });
+    expect(out.map((o) => (o.ok ? o.value : (o.error as Error).message))).toEqual(['a failed', 'b failed']);
   });
 });

@@ -20,3 +20,14 @@ export async function onEach<N, T>(nodes: readonly N[], fn: (node: N) => Promise
   if (failures.length > 0) throw failures[0];
   return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
+
+export type Settled<N, T> = { node: N; ok: true; value: T } | { node: N; ok: false; error: unknown };
+
+/**
+ * `fn` on every node at once; every node's outcome, in node order, nothing thrown. For a check
+ * that must report every node (a failure on one must not hide what another showed).
+ */
+export async function settleEach<N, T>(nodes: readonly N[], fn: (node: N) => Promise<T>): Promise<Settled<N, T>[]> {
+  const settled = await Promise.allSettled(nodes.map((n) => fn(n)));
+  return settled.map((s, i) => (s.status === 'fulfilled' ? { node: nodes[i]!, ok: true, value: s.value } : { node: nodes[i]!, ok: false, error: s.reason }));
+}

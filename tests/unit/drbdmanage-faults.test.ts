@@ -19,7 +19,7 @@ import type { CommandRecord } from '../../lib/report/command-record.js';
 import { Transcript } from '../../lib/report/transcript.js';
 import type { ScenarioContext } from '../../lib/scenario/define-scenario.js';
 import { failureSnapshot } from '../../lib/scenario/failure-snapshot.js';
-import { checkKernelLogs, markKernelLogs } from '../../lib/scenario/kernel-health.js';
+import { KernelHealth } from '../../lib/scenario/kernel-health.js';
 import { readRecording, type Recording } from '../../lib/scenario/recording.js';
 import { ReplayLab, ReplayMismatchError } from '../../lib/scenario/replay-lab.js';
 import { makeStep } from '../../lib/scenario/step.js';
@@ -302,25 +302,29 @@ describe('drbdmanage observers wait through what drbdmanage itself retries', () 
   });
 });
 
-/** Runs a scenario body as defineScenario does: kernel-log mark, body, kernel-log check (the body's failure first). */
+/**
+ * Runs a scenario body as defineScenario does: the kernel-log watch started, the body on the
+ * watched lab (its reboots read the log first), the watch's check (the body's failure first).
+ */
 async function replay(recording: Recording, body: Body): Promise<{ err: unknown; ms: number; remaining: number }> {
   const transcript = new Transcript(await mkdtemp(join(tmpdir(), 'drbdmanage-faults-')));
-  const lab = new ReplayLab(recording, transcript, transcript.redactor);
+  const replayLab = new ReplayLab(recording, transcript, transcript.redactor);
   const started = performance.now();
   const err = await (async () => {
+    const health = await KernelHealth.start(replayLab);
+    const lab = health.lab;
     const ctx = { lab, step: makeStep(transcript, failureSnapshot(lab)), shared: false, redact: (s: string) => transcript.addSecret(s) };
-    const marks = await markKernelLogs(lab.nodes);
     const failure = await body(ctx).then(
       () => undefined,
       (e: unknown) => ({ e }),
     );
-    if (!failure) return checkKernelLogs(lab, marks);
-    await checkKernelLogs(lab, marks, failure.e).catch((check: unknown) => {
+    if (!failure) return health.check();
+    await health.check(failure.e).catch((check: unknown) => {
       if (check instanceof KernelLogError) throw check;
     });
     throw failure.e;
   })().then(() => undefined, (e: unknown) => e);
-  return { err, ms: performance.now() - started, remaining: lab.remaining.length };
+  return { err, ms: performance.now() - started, remaining: replayLab.remaining.length };
 }
 
 /** The recording with the edits applied; an edit that selects nothing or changes nothing is a broken test. */

@@ -72,6 +72,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
       return (code = err instanceof UsageError && !interrupt.signal.aborted ? EXIT.usage : EXIT.broken);
     }
     run.versions = snapshot.manifest.versions;
+    if (snapshot.manifest.image.origins) run.origins = snapshot.manifest.image.origins;
     run.image = await imageRecord(snapshot.manifest.image.dir);
     say(`running scenarios, each on its own cluster restored from the snapshot (${workers(config)} at a time)`);
     // vitest itself, not through npx (which would not pass the signal on), dies with us even on

@@ -11,10 +11,26 @@ import { WHOLE_BOOT_COMMAND } from '../../../lib/drbd/kernel-log.js';
 import { AL_EXTENT_KIB, assertBitmapResync, parseResyncLog, resyncVerdict } from '../../../lib/drbd/resync-log.js';
 import { describeSettle, type SettleTrace } from '../../../lib/drbd/resync-trace.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
+import type { ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
 import { onEach } from '../../../lib/scenario/on-each.js';
 import { DEVICE, MINOR, MOUNT, RES, quiesce, replicas, status, waitUpToDate } from './cluster.js';
 import { dataChecksum } from './start.js';
 import { followSettle } from './settle.js';
+
+/**
+ * A fault to inject on purpose (DRBDLAB_FAULT=kernel-bug-before-reboot): a line in the format of a
+ * BUG_ON on Debian 12's kernel ("kernel BUG at <file>:<line>!"), written into the first replica's
+ * kernel log just before step 24 reboots it. The reboot takes it out of dmesg: the scenario must
+ * still end red, a product failure, with the line in the report (the kernel-log check reads a
+ * node's log before it reboots: lib/scenario/kernel-health.ts). Read at each call, not at load.
+ */
+export const KERNEL_BUG_FAULT_LINE = 'kernel BUG at drivers/block/drbd/drbd_main.c:1! (written on purpose: DRBDLAB_FAULT=kernel-bug-before-reboot)';
+/** `<2>`: KERN_CRIT, as the kernel prints a BUG. */
+export const KERNEL_BUG_FAULT_COMMAND = `echo '<2>${KERNEL_BUG_FAULT_LINE}' | sudo tee /dev/kmsg >/dev/null`;
+
+export async function injectKernelBugBeforeReboot(node: ScenarioNode): Promise<void> {
+  if (process.env.DRBDLAB_FAULT === 'kernel-bug-before-reboot') await node.exec(KERNEL_BUG_FAULT_COMMAND, { kind: 'infrastructure' });
+}
 
 export async function drbdadmRebootPersistence(ctx: ScenarioContext): Promise<void> {
   const { lab, step } = ctx;
@@ -34,6 +50,7 @@ export async function drbdadmRebootPersistence(ctx: ScenarioContext): Promise<vo
 
   await step('24. reboot both replicas: the module loads, the resource stays down', async () => {
     await onEach([primary, secondary], quiesce);
+    await injectKernelBugBeforeReboot(primary);
     await onEach([primary, secondary], (n) => n.reboot());
     await onEach([primary, secondary], async (n) => {
       expect(await n.output('cat /proc/drbd')).toMatch(/^version: 8\.4\./);

@@ -9,7 +9,12 @@ import { MOUNT, ensureR0 } from './cluster.js';
 export const R0_UP: ScenarioStart = {
   point: 'r0-up',
   // The steps and every helper they use: a change to either makes a new snapshot.
-  source: [readFileSync(new URL('./cluster.ts', import.meta.url), 'utf8'), readFileSync(new URL(import.meta.url), 'utf8')].join('\n'),
+  source: [
+    readFileSync(new URL('./cluster.ts', import.meta.url), 'utf8'),
+    readFileSync(new URL(import.meta.url), 'utf8'),
+    // r0.res is rendered there: a change to it is a change to r0.
+    readFileSync(new URL('../../../lib/drbd/res-file.ts', import.meta.url), 'utf8'),
+  ].join('\n'),
   prepare: (ctx) => ensureR0(ctx),
 };
 

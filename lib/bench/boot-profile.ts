@@ -1,0 +1,42 @@
+// A boot as a profile, not a number: where the time of one boot kind went (systemd-analyze's
+// split, the slowest units, the critical chain) and what it cost the host (guest CPU seconds).
+// Pure parsers here; scripts/bench.ts drives the VMs.
+
+/** `systemd-analyze` first line → seconds per phase (firmware/loader only where the boot has them). */
+export function parseSystemdAnalyze(line: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const m = /^Startup finished in (.*?) = /u.exec(line.trim());
+  if (!m) return out;
+  for (const part of m[1]!.split(' + ')) {
+    const p = /^(.+?) \((\w+)\)$/u.exec(part.trim());
+    if (p) out[p[2]!] = durationSeconds(p[1]!);
+  }
+  return out;
+}
+
+/** systemd's own duration text (`1min 2.345s`, `812ms`, `3.5s`) → seconds. */
+export function durationSeconds(text: string): number {
+  let total = 0;
+  for (const [, n, unit] of text.matchAll(/([\d.]+)\s*(min|ms|us|µs|s|h)\b/gu)) {
+    const v = Number(n);
+    total += unit === 'h' ? v * 3600 : unit === 'min' ? v * 60 : unit === 'ms' ? v / 1000 : unit === 'us' || unit === 'µs' ? v / 1e6 : v;
+  }
+  return Math.round(total * 1000) / 1000;
+}
+
+/** `systemd-analyze blame` → the top `n` units with their seconds. */
+export function parseBlame(text: string, n = 8): { unit: string; seconds: number }[] {
+  return text
+    .split('\n')
+    .map((l) => /^\s*(.+?)\s+(\S+\.(?:service|mount|device|target|socket|timer|swap|path|scope|slice))\s*$/u.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ unit: m[2]!, seconds: durationSeconds(m[1]!) }))
+    .slice(0, n);
+}
+
+/** `virsh domstats --cpu-total` → the guest's CPU time in seconds (`cpu.time` is in ns). */
+export function parseCpuTotal(text: string): number {
+  const m = /^\s*cpu\.time=(\d+)\s*$/mu.exec(text);
+  if (!m) throw new Error(`no cpu.time in virsh domstats output: ${text.trim().slice(0, 200)}`);
+  return Number(m[1]) / 1e9;
+}

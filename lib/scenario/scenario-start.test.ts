@@ -1,0 +1,55 @@
+// A starting point's steps are checked as a scenario is: on fake nodes (tests/support/fake-kernel-node.ts).
+import { describe, expect, it } from 'vitest';
+import { KernelLogError } from '../errors.js';
+import { fakeLab } from '../../tests/support/fake-kernel-node.js';
+import { runPointSteps, type ScenarioStart } from './scenario-start.js';
+
+const point = (prepare: ScenarioStart['prepare']): ScenarioStart => ({ point: 'r0-up', source: 'steps', prepare });
+
+describe('runPointSteps: the kernel log of a starting point\'s steps', () => {
+  it('clean steps pass, on the watched lab (a reboot in them reads the log first)', async () => {
+    const lab = fakeLab(['drbd1', 'drbd2']);
+    const names: string[] = [];
+    await runPointSteps(lab, point(async (ctx) => {
+      await ctx.lab.node('drbd1').reboot();
+      names.push(...ctx.lab.nodes.map((n) => n.name));
+    }));
+    expect(names).toEqual(['drbd1', 'drbd2']);
+    expect(lab.nodes[0]!.commands.indexOf("sudo bash -o pipefail -c 'dmesg | tail -n +4'")).toBeLessThan(lab.nodes[0]!.commands.indexOf('#reboot'));
+  });
+
+  it('a hit while the steps ran fails the point: a product failure naming the node and the line', async () => {
+    const lab = fakeLab(['drbd1', 'drbd2']);
+    const got = new Map<string, string>();
+    const err = await runPointSteps(
+      lab,
+      point(async () => lab.nodes[1]!.log('list_add corruption. next->prev should be prev (ffff9a0c4f2b1c40), but was ffff9a0c4f2b1d00.')),
+      async (name, text) => void got.set(name, text),
+    ).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(KernelLogError);
+    expect((err as KernelLogError).kind).toBe('product');
+    expect((err as KernelLogError).hits).toEqual([{ node: 'drbd2', line: expect.stringContaining('list_add corruption'), pattern: 'list corruption', window: 'until the end of the steps of the starting point r0-up' }]);
+    expect([...got.keys()]).toEqual(['kernel log during the steps of the starting point r0-up: drbd1', 'kernel log during the steps of the starting point r0-up: drbd2']);
+  });
+
+  it("a failed step: its error stays when the log is clean or unreadable; a hit replaces it, the step's error as cause", async () => {
+    const stepFailed = new Error('step 20 failed');
+    const lab = fakeLab(['drbd1']);
+    await expect(runPointSteps(lab, point(async () => Promise.reject(stepFailed)))).rejects.toBe(stepFailed);
+    const unreadable = fakeLab(['drbd1']);
+    const got = new Map<string, string>();
+    await expect(runPointSteps(unreadable, point(async () => {
+      unreadable.nodes[0]!.sshFails = /./u;
+      throw stepFailed;
+    }), async (name, text) => void got.set(name, text))).rejects.toBe(stepFailed);
+    // The check's own failure goes into the report.
+    expect(got.get('kernel log check failed')).toMatch(/^kernel log not checked: 1 window\(s\) unread\n  drbd1 \(until the end of the steps of the starting point r0-up\): drbd1: `cat \/proc\/sys\/kernel\/random\/boot_id`: SSH connection failed/u);
+    const hit = fakeLab(['drbd1']);
+    const err = await runPointSteps(hit, point(async () => {
+      hit.nodes[0]!.log('BUG: unable to handle page fault for address: ffffffffc0a1b2c3');
+      throw stepFailed;
+    })).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(KernelLogError);
+    expect((err as KernelLogError).cause).toBe(stepFailed);
+  });
+});
