@@ -16,12 +16,20 @@ run() { # name, vitest args…
   DRBDLAB_JUNIT="reports/junit-$name.xml" npx vitest run "$@" || { rc=1; broken_phases=$((broken_phases + 1)); }
 }
 if [ $# -gt 0 ]; then
+  # The scenarios' global setup says the profile if these arguments run real scenarios.
   npx vitest run "$@"; exit $?
 fi
+# Which profile the real scenarios run on and why, chosen once: said first and last, as the
+# nightly says it, and handed to the scenarios phase, which runs that choice (the other phases'
+# tests name their profiles themselves).
+choice_file=$(mktemp)
+trap 'rm -f "$choice_file"' EXIT
+profile_line=$(npx tsx scripts/test-profile.ts "$choice_file") || exit $?
+echo "$profile_line"
 run fast --project unit --project replay
 run lab --project integration
 run lifecycle --project lifecycle
-run scenarios --project scenarios
+DRBDLAB_PROFILE_CHOICE=$(cat "$choice_file") run scenarios --project scenarios
 
 # One closing line for humans and CI: totals over every phase's JUnit file.
 BROKEN_PHASES=$broken_phases node -e '
@@ -37,4 +45,5 @@ for (const file of fs.readdirSync("reports").filter((x) => /^junit-.*\.xml$/.tes
 const failed = f > 0 ? f : Number(process.env.BROKEN_PHASES);
 console.log(`${t - f - s} passed, ${failed} failed, ${s} skipped`);
 '
+echo "$profile_line"
 exit $rc

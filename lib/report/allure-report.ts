@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { run } from '../exec/run.js';
 import { cancelResult, DRBDLAB_CATEGORIES, reclassify, type AllureResult, type Cancellation } from './classify.js';
+import { isResultFile, parseResult } from './results.js';
 
 export interface AllureReportOptions {
   /** allure-results directory (left untouched: the report is made from a copy). */
@@ -64,20 +65,18 @@ export function stripAnalytics(html: string): string {
     .replace(/[ \t]*<script>\s*window\.dataLayer = window\.dataLayer \|\| \[\];[\s\S]*?<\/script>\n?/g, '');
 }
 
-/** Copy the results, reclassifying every `*-result.json` (and, for an interrupted run, cancelling what the signal cut short). */
+/**
+ * Copy the results, reclassifying every `*-result.json` (and, for an interrupted run, cancelling
+ * what the signal cut short). A result file that does not read fails the report, naming it in
+ * `from`: skipped, its scenario would vanish from the report.
+ */
 export async function stageResults(from: string, to: string, cancelled?: Cancellation): Promise<{ results: AllureResult[]; reclassified: number }> {
   await cp(from, to, { recursive: true });
   const results: AllureResult[] = [];
   let reclassified = 0;
-  for (const f of await readdir(to)) {
-    if (!f.endsWith('-result.json')) continue;
+  for (const f of (await readdir(to)).filter(isResultFile).sort()) {
     const file = join(to, f);
-    let parsed: AllureResult;
-    try {
-      parsed = JSON.parse(await readFile(file, 'utf8')) as AllureResult;
-    } catch {
-      continue; // a result cut short (killed run): Allure skips it too
-    }
+    const parsed = parseResult(join(from, f), await readFile(file, 'utf8'));
     const classified = reclassify(parsed);
     const { result, changed } = cancelled ? cancelResult(classified.result, cancelled) : { result: classified.result, changed: false };
     if (classified.changed) reclassified++;

@@ -1,4 +1,6 @@
+import { matchCategory, normalizeCategoriesConfig, type CategoryRule } from '@allurereport/core-api';
 import { describe, expect, it } from 'vitest';
+import { EXIT } from '../exit-codes.js';
 import {
   CANCELLED_LABEL,
   DRBDLAB_CATEGORIES,
@@ -9,6 +11,7 @@ import {
   reclassify,
   reportStatus,
   rootMessage,
+  runExitCode,
   type AllureResult,
   type AllureStatus,
 } from './classify.js';
@@ -99,16 +102,10 @@ describe('reclassify', () => {
 });
 
 describe('DRBDLAB_CATEGORIES', () => {
-  // Allure 3 matches the first category whose matcher fits (status, label regexps, message regexp).
+  // Allure's own matcher, as the report generator runs it over the categories drbdlab gives it.
+  const categories = normalizeCategoriesConfig({ rules: DRBDLAB_CATEGORIES as CategoryRule[] });
   const categoryOf = (r: AllureResult) =>
-    DRBDLAB_CATEGORIES.find((c) =>
-      c.matchers.some(
-        (m) =>
-          (!m.statuses || m.statuses.includes(r.status!)) &&
-          Object.entries(m.labels ?? {}).every(([n, re]) => r.labels!.some((l) => l.name === n && new RegExp(re).test(l.value))) &&
-          (m.message === undefined || new RegExp(m.message).test(r.statusDetails?.message ?? '')),
-      ),
-    )?.id;
+    matchCategory(categories, { status: r.status ?? 'unknown', labels: r.labels ?? [], message: r.statusDetails?.message, trace: r.statusDetails?.trace, flaky: false })?.id;
 
   it('splits broken infrastructure (upstream, boot, other) from failed DRBD and broken harness', () => {
     expect(categoryOf(result('broken', upstream))).toBe('infra-upstream');
@@ -154,5 +151,19 @@ describe('cancelResult', () => {
     expect(cancelResult(ended('failed', Date.parse(at) - 1), c).changed).toBe(false);
     expect(cancelResult(ended('passed', Date.parse(at) + 1), c).changed).toBe(false);
     expect(cancelResult({ ...ended('failed', 0), stop: undefined }, c).changed).toBe(false);
+  });
+});
+
+describe('runExitCode', () => {
+  it('failed (DRBD) beats broken (infrastructure) and an unreadable result; broken or unreadable beats a pass', () => {
+    expect(runExitCode(1, ['passed', 'broken', 'failed'], 1)).toBe(EXIT.failed);
+    expect(runExitCode(1, ['passed', 'broken'])).toBe(EXIT.broken);
+    expect(runExitCode(1, ['passed'], 1)).toBe(EXIT.broken);
+    // vitest itself green, a result file that does not read: no green run.
+    expect(runExitCode(0, ['passed'], 1)).toBe(EXIT.broken);
+    expect(runExitCode(0, ['passed', 'skipped'])).toBe(EXIT.ok);
+    // vitest failed without a failed or broken result (a file that failed to load): failed.
+    expect(runExitCode(1, ['passed'])).toBe(EXIT.failed);
+    expect(runExitCode(1, [])).toBe(EXIT.failed);
   });
 });

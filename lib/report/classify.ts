@@ -7,6 +7,7 @@
 // result with the error's `kind`; reclassify() turns that label into the status.
 
 import type { FailureKind } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
 
 /** Label defineScenario sets on a result whose test threw a DrbdlabError: its `kind`. */
 export const FAILURE_KIND_LABEL = 'failureKind';
@@ -89,6 +90,18 @@ export function reportStatus(r: AllureResult): AllureStatus | undefined {
   const kind = failureKindOf(r);
   if (kind === undefined) return r.status;
   return kind === 'product' ? 'failed' : 'broken';
+}
+
+/**
+ * The nightly's exit code from the statuses the report shows: failed (DRBD) beats broken
+ * (infrastructure), so a DRBD regression never hides behind a flaky boot; a result file that
+ * does not read is broken (no one can tell what that test did); a vitest run that failed with no
+ * failed or broken result is still failed.
+ */
+export function runExitCode(vitestExit: number, statuses: readonly (AllureStatus | undefined)[], unreadable = 0): number {
+  if (statuses.includes('failed')) return EXIT.failed;
+  if (statuses.includes('broken') || unreadable > 0) return EXIT.broken;
+  return vitestExit === 0 ? EXIT.ok : EXIT.failed;
 }
 
 function restatusSteps(steps: AllureStep[] | undefined, from: AllureStatus, to: AllureStatus): AllureStep[] | undefined {

@@ -2,6 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CommandTimeoutError, SshTransportError } from '../errors.js';
+import { summaryMarkdown } from './publish.js';
 import {
   appendVersionsEntry,
   changeHeadline,
@@ -11,6 +13,7 @@ import {
   parseVersionsHistory,
   previousEntry,
   readVersionsFile,
+  readProcDrbd,
   readVersionsHistory,
   versionsFromLabels,
   versionsFromNewestRecording,
@@ -201,5 +204,50 @@ describe('version sources for the CLI', () => {
     await expect(readVersionsFile(join(dir, 'p.json'))).rejects.toThrow(/p\.json: offline: /);
     await writeFile(join(dir, 'q.json'), JSON.stringify({ versions: {}, image: { builtAt: 'x' } }));
     await expect(readVersionsFile(join(dir, 'q.json'))).rejects.toThrow(/q\.json: image: identity: /);
+  });
+});
+
+describe('/proc/drbd: the loaded module, or why it is unknown', () => {
+  const PROC = 'version: 8.4.11 (api:1/proto:86-101)\nsrcversion: B536C32A3EADA868561EFD9 \n';
+  const node = (answer: () => Promise<{ stdout: string; stderr: string; exitCode: number | null }>) => ({
+    name: 'drbd1',
+    commands: [] as string[],
+    exec(command: string) {
+      this.commands.push(command);
+      return answer();
+    },
+  });
+
+  it('the version a loaded module prints', async () => {
+    const n = node(async () => ({ stdout: PROC, stderr: '', exitCode: 0 }));
+    expect(await readProcDrbd(n)).toEqual({ '/proc/drbd': '8.4.11' });
+    expect(n.commands).toEqual(['cat /proc/drbd']);
+  });
+
+  it('a failed read is said, with why: never left out of the versions', async () => {
+    const cases: [() => Promise<{ stdout: string; stderr: string; exitCode: number | null }>, string][] = [
+      // No module loaded: no /proc/drbd.
+      [async () => ({ stdout: '', stderr: 'cat: /proc/drbd: No such file or directory\n', exitCode: 1 }), 'unknown: drbd1: cat /proc/drbd exited 1: cat: /proc/drbd: No such file or directory'],
+      [async () => ({ stdout: 'srcversion: X\n', stderr: '', exitCode: 0 }), 'unknown: drbd1: /proc/drbd has no "version:" line (it begins "srcversion: X")'],
+      [async () => ({ stdout: '', stderr: '', exitCode: 0 }), 'unknown: drbd1: /proc/drbd has no "version:" line (empty)'],
+      [() => Promise.reject(new CommandTimeoutError('drbd1', 'cat /proc/drbd', 20_000)), 'unknown: drbd1: cat /proc/drbd failed: drbd1: `cat /proc/drbd` timed out after 20 s (no answer; the connection was closed to stop it)'],
+    ];
+    for (const [answer, said] of cases) expect(await readProcDrbd(node(answer))).toEqual({ '/proc/drbd': said });
+    expect(await readProcDrbd(undefined)).toEqual({ '/proc/drbd': 'unknown: the lab has no node to read /proc/drbd on' });
+  });
+
+  it('the lab failing under the read is thrown (infrastructure), not cached as unknown', async () => {
+    const lost = new SshTransportError('drbd1', 'cat /proc/drbd', new Error('Connection lost before handshake'));
+    await expect(readProcDrbd(node(() => Promise.reject(lost)))).rejects.toBe(lost);
+  });
+
+  it('an unknown module shows in the summary and as a change from the last run', async () => {
+    const unknown = await readProcDrbd(node(async () => ({ stdout: '', stderr: 'cat: /proc/drbd: No such file or directory\n', exitCode: 1 })));
+    const current = { 'drbd-utils': '9.22.0-1', ...unknown };
+    const previous: VersionsEntry = { timestamp: '2026-11-28T00:00:00Z', profile: 'debian12-drbd84', versions: { 'drbd-utils': '9.22.0-1', '/proc/drbd': '8.4.11' } };
+    const changes = diffVersions(previous.versions, current);
+    expect(changes.map(formatChange)).toEqual(['/proc/drbd 8.4.11 → unknown: drbd1: cat /proc/drbd exited 1: cat: /proc/drbd: No such file or directory']);
+    const md = summaryMarkdown({ profile: 'debian12-drbd84', timestamp: 't', changes, previous, versions: current, results: [], reportPath: 'r' });
+    expect(md).toContain('| /proc/drbd | unknown: drbd1: cat /proc/drbd exited 1: cat: /proc/drbd: No such file or directory |');
   });
 });

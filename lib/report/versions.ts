@@ -3,7 +3,7 @@
 
 import { appendFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { UsageError } from '../errors.js';
+import { DrbdlabError, UsageError } from '../errors.js';
 import { isProfileSubstitution, type ProfileSubstitution } from '../image/substitution.js';
 import { cancellationSchema, imageRecordSchema, mergedShardsSchema, shardSchema, zodProblem, type ImageRecord, type MergedShards } from './run-info.js';
 import type { Cancellation } from './classify.js';
@@ -75,6 +75,48 @@ export function versionsFromLabels(labels: Record<string, string>): Versions {
     else if (key === 'kernel') out.kernel = value;
   }
   return out;
+}
+
+/** The loaded DRBD module's version in a run's versions (`cat /proc/drbd` on a node of the ready cluster). */
+export const PROC_DRBD = '/proc/drbd';
+
+/** What `cat /proc/drbd` gave on `node`: its output, or the error that kept it from answering. */
+export type ProcDrbdRead = { stdout: string; stderr: string; exitCode: number | null } | { error: string };
+
+const firstLine = (s: string) => s.trim().split('\n')[0]?.trim() ?? '';
+
+/**
+ * The module's version from /proc/drbd, or `unknown: <why>`. A module that did not load (a DKMS
+ * build that failed, a kernel without it) is the regression this entry is there to show: its
+ * absence is said in the versions table and the version diff, never left out.
+ */
+export function procDrbdVersion(node: string, r: ProcDrbdRead): string {
+  if ('error' in r) return `unknown: ${node}: cat /proc/drbd failed: ${firstLine(r.error)}`;
+  const m = /^version: (\S+)/mu.exec(r.stdout);
+  if (m) return m[1]!;
+  if (r.exitCode !== 0) return `unknown: ${node}: cat /proc/drbd exited ${r.exitCode ?? 'without status'}${firstLine(r.stderr) ? `: ${firstLine(r.stderr)}` : ''}`;
+  return `unknown: ${node}: /proc/drbd has no "version:" line${firstLine(r.stdout) ? ` (it begins ${JSON.stringify(firstLine(r.stdout))})` : ' (empty)'}`;
+}
+
+/** A node as far as reading /proc/drbd goes (a started node, a scenario node). */
+export interface ProcDrbdReader {
+  name: string;
+  exec(command: string, opts: { check: false; timeoutMs: number }): Promise<{ stdout: string; stderr: string; exitCode: number | null }>;
+}
+
+/**
+ * `{"/proc/drbd": version or "unknown: <why>"}` from `node`. The lab failing under the read
+ * (an SSH connection lost: kind infrastructure) is thrown: a snapshot saved then is suspect, and
+ * a cached "unknown" would outlive the hiccup. What the node answers, or a read that hangs, is
+ * DRBD's side: said as unknown, and the scenarios give the verdict.
+ */
+export async function readProcDrbd(node: ProcDrbdReader | undefined): Promise<Record<string, string>> {
+  if (!node) return { [PROC_DRBD]: 'unknown: the lab has no node to read /proc/drbd on' };
+  const r: ProcDrbdRead = await node.exec('cat /proc/drbd', { check: false, timeoutMs: 20_000 }).catch((err: unknown) => {
+    if (err instanceof DrbdlabError && err.kind === 'infrastructure') throw err;
+    return { error: err instanceof Error ? err.message : String(err) };
+  });
+  return { [PROC_DRBD]: procDrbdVersion(node.name, r) };
 }
 
 const isEntry = (v: unknown): v is VersionsEntry => {

@@ -158,29 +158,37 @@ export function scenarioTargets(scenario: string, env: ScenarioEnv): ScenarioTar
   }
   return recordingFiles(scenario, env.recordings).map((file) => {
     const recording = readRecording(file);
-    return {
-      title: replayTitle(file, recording),
-      ...(replayDescription(recording) === undefined ? {} : { description: replayDescription(recording)! }),
-      profile: recording.profile,
-      stack: stackOf(recording.profile),
-      open: async (start) => {
-        const transcript = new Transcript(join(env.runDir, `${scenario}.replay.${recording.profile}`, 'transcript'));
-        const lab = new ReplayLab(recording, transcript, transcript.redactor);
-        await reportProvenance(recording);
-        return {
-          lab,
-          transcript,
-          atStart: recording.start === start?.point,
-          // Made on a lab that was up (it began before its starting point): it restores what it changed.
-          shared: start !== undefined && recording.start === undefined,
-          close: async (passed) => {
-            if (passed && lab.remaining.length > 0) {
-              const next = lab.remaining[0]!;
-              throw new Error(`replay ended early: the recording still has ${lab.remaining.length} commands, next ${next.node}$ ${next.command}`);
-            }
-          },
-        };
-      },
-    };
+    return replayTarget(scenario, replayTitle(file, recording), recording, env.runDir);
   });
+}
+
+/**
+ * A recording as a scenario's target: its commands answered in order, and at the end of a
+ * scenario that passed, none left over. The mutation tests replay changed recordings through it.
+ */
+export function replayTarget(scenario: string, title: string, recording: Recording, runDir: string): ScenarioTarget {
+  return {
+    title,
+    ...(replayDescription(recording) === undefined ? {} : { description: replayDescription(recording)! }),
+    profile: recording.profile,
+    stack: stackOf(recording.profile),
+    open: async (start) => {
+      const transcript = new Transcript(join(runDir, `${scenario}.replay.${recording.profile}`, 'transcript'));
+      const lab = new ReplayLab(recording, transcript, transcript.redactor);
+      await reportProvenance(recording);
+      return {
+        lab,
+        transcript,
+        atStart: recording.start === start?.point,
+        // Made on a lab that was up (it began before its starting point): it restores what it changed.
+        shared: start !== undefined && recording.start === undefined,
+        close: async (passed) => {
+          if (passed && lab.remaining.length > 0) {
+            const next = lab.remaining[0]!;
+            throw new Error(`replay ended early: the recording still has ${lab.remaining.length} commands, next ${next.node}$ ${next.command}`);
+          }
+        },
+      };
+    },
+  };
 }

@@ -14,6 +14,7 @@ import { LabStarter } from '../lab/lab-starter.js';
 import type { StartedLab } from '../lab/started-lab.js';
 import { chooseAccel } from '../libvirt/accel.js';
 import { Virsh } from '../libvirt/virsh.js';
+import { readProcDrbd } from '../report/versions.js';
 import { POINT_PATTERN, snapshotDigest, type SnapshotInputs } from './identity.js';
 import { saveCluster } from './save-cluster.js';
 import { markUsed, pruneSnapshots, readSnapshot, snapshotDir, type SnapshotManifest } from './store.js';
@@ -130,7 +131,8 @@ export async function ensureSnapshot(lab: Lab, opts: EnsureOptions = {}): Promis
       // after the restore must find on disk what was written before the save (ext4 keeps new
       // files' data in the page cache for up to 30 s; power-loss once found data.bin empty).
       await Promise.all(started.nodeList.map((n) => n.exec('sync')));
-      const versions = { ...image.versions, ...(await loadedDrbd(started)) };
+      // The loaded module's version, as /proc/drbd says (a failed DKMS build leaves 8.4 there), or why not.
+      const versions = { ...image.versions, ...(await readProcDrbd(started.nodeList[0])) };
       timings.total = (Date.now() - t0) / 1000;
       await buildAtomically(dir, async (scratch) => {
         manifest = await saveCluster(started, scratch, { digest, inputs, image, versions, timings });
@@ -149,10 +151,3 @@ export async function ensureSnapshot(lab: Lab, opts: EnsureOptions = {}): Promis
   }
 }
 
-/** The loaded DRBD module's version, as /proc/drbd says (a failed DKMS build leaves 8.4 there). */
-async function loadedDrbd(lab: StartedLab): Promise<Record<string, string>> {
-  const first = lab.nodeList[0];
-  const proc = first ? await first.exec('cat /proc/drbd', { check: false, timeoutMs: 20_000 }).catch(() => undefined) : undefined;
-  const m = proc && /^version: (\S+)/.exec(proc.stdout);
-  return m ? { '/proc/drbd': m[1]! } : {};
-}

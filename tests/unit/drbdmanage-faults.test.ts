@@ -3,40 +3,31 @@
 // a few outputs changed on purpose, so each assertion of the drbdmanage steps is seen to turn the
 // run red with the right classification (failed: DRBD or drbdmanage behaved unlike the
 // walkthrough; broken: the harness could not read what it got), while the unchanged recording
-// replays green through the same harness. A second group checks that the observers wait through
-// what drbdmanage itself retries (its "server not ready" answers) and nothing else.
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// replays green through the same code. Both go through the code a run goes through
+// (tests/support/mutation.ts): defineScenario's runScenario, the result file allure-vitest
+// writes, the report's reclassification, Allure's category matcher and the nightly's exit code.
+// A second group checks that the observers wait through what drbdmanage itself retries (its
+// "server not ready" answers) and nothing else.
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { getStatusFromError } from 'allure-js-commons/sdk';
 import { describe, expect, it } from 'vitest';
 import { DrbdmanageError, NOT_READY_ERRORS } from '../../lib/drbd/drbdmanage-result.js';
 import { isDrbdParseError } from '../../lib/drbd/errors.js';
-import { DrbdlabError, KernelLogError, RemoteCommandError, WaitTimeoutError } from '../../lib/errors.js';
-import { DRBDLAB_CATEGORIES, FAILURE_KIND_LABEL, reportStatus, type AllureResult, type AllureStatus } from '../../lib/report/classify.js';
+import { RemoteCommandError, WaitTimeoutError } from '../../lib/errors.js';
+import { EXIT } from '../../lib/exit-codes.js';
 import type { CommandRecord } from '../../lib/report/command-record.js';
-import { Transcript } from '../../lib/report/transcript.js';
 import type { ScenarioContext } from '../../lib/scenario/define-scenario.js';
-import { failureSnapshot } from '../../lib/scenario/failure-snapshot.js';
-import { KernelHealth } from '../../lib/scenario/kernel-health.js';
 import { readRecording, type Recording } from '../../lib/scenario/recording.js';
-import { ReplayLab, ReplayMismatchError } from '../../lib/scenario/replay-lab.js';
-import { makeStep } from '../../lib/scenario/step.js';
+import { ReplayMismatchError } from '../../lib/scenario/replay-lab.js';
 import { drbdmanageHostnamePitfall } from '../../scenarios/steps/drbdmanage/hostname.js';
 import { drbdmanageRebootPersistence } from '../../scenarios/steps/drbdmanage/reboot.js';
 import { drbdmanageServices } from '../../scenarios/steps/drbdmanage/services.js';
 import { drbdmanageWalkthrough } from '../../scenarios/steps/drbdmanage/walkthrough.js';
+import { classifyLikeTheNightly, mutate, replayThroughDefineScenario, type Edit } from '../support/mutation.js';
 
 const CAPTURED = join(import.meta.dirname, '../../scenarios/recordings/captured');
 
 type Body = (ctx: ScenarioContext) => Promise<void>;
-type Pred = (c: CommandRecord, i: number, all: readonly CommandRecord[]) => boolean;
-
-/** A change to the outputs of the records `match` selects, or records put in before the first of them. */
-type Edit =
-  | { what: string; match: Pred; change: (c: CommandRecord) => Partial<Pick<CommandRecord, 'stdout' | 'stderr' | 'exitCode'>> }
-  | { what: string; match: Pred; insertBefore: (c: CommandRecord) => Partial<Pick<CommandRecord, 'stdout' | 'stderr' | 'exitCode'>> };
+type Pred = (c: CommandRecord) => boolean;
 
 interface Mutation {
   name: string;
@@ -53,8 +44,6 @@ interface Mutation {
   };
 }
 
-const at = (command: string | RegExp, node?: string): Pred => (c) =>
-  (node === undefined || c.node === node) && (typeof command === 'string' ? c.command === command : command.test(c.command));
 /** The record taken from capture `id` (its provenance names it). */
 const capture = (id: string): Pred => (c) => c.provenance?.kind === 'captured' && c.provenance.from.startsWith(`${id} `);
 const causes = (err: unknown): unknown[] => {
@@ -249,16 +238,18 @@ describe('drbdmanage mutations: each turns the captured replay red, with the rig
       const original = readRecording(join(CAPTURED, m.recording));
       expect(original.evidence).toBe('captured');
 
-      const green = await replay(original, m.body);
+      const green = await replayThroughDefineScenario(original, m.body);
       expect(green.err, 'the unchanged recording replays green').toBeUndefined();
       expect(green.remaining, 'and uses up the recording').toBe(0);
+      expect(await classifyLikeTheNightly(green), 'the unchanged recording as the report and the nightly see it').toEqual({ status: 'passed', category: undefined, exitCode: EXIT.ok });
 
-      const red = await replay(mutate(original, m.edits), m.body);
+      const red = await replayThroughDefineScenario(mutate(original, m.edits), m.body);
       expect(red.err, 'the mutated recording fails').toBeInstanceOf(Error);
       const err = red.err as Error;
-      const reported = reportedAs(err);
+      const reported = await classifyLikeTheNightly(red);
       expect(reported.status, `reported status (${err.message.split('\n')[0]})`).toBe(m.expected.status);
       expect(reported.category).toBe(m.expected.category);
+      expect(reported.exitCode, "the nightly's exit code").toBe(m.expected.status === 'failed' ? EXIT.failed : EXIT.broken);
       expect(err.message).toMatch(m.expected.step);
       expect(err.message).toMatch(m.expected.message);
       if (m.expected.error) expect(m.expected.error(err), `error type: ${err.name}`).toBe(true);
@@ -269,102 +260,37 @@ describe('drbdmanage mutations: each turns the captured replay red, with the rig
 });
 
 describe('drbdmanage observers wait through what drbdmanage itself retries', () => {
-  const notReadyFirst = (id: string, error: string): Edit => ({
-    what: `${id} answered first with "${error}"`,
-    match: capture(id),
-    insertBefore: () => ({ stdout: 'No nodes defined\n', stderr: `Waiting for server: ...............\n${error}\n`, exitCode: 0 }),
-  });
+  const walkthrough = () => readRecording(join(CAPTURED, 'walkthrough.ubuntu1804-drbd9.json'));
 
   for (const error of NOT_READY_ERRORS) {
     it(`waitForNodes: "${error}" is "not yet"`, async () => {
-      const r = await replay(mutate(readRecording(join(CAPTURED, 'walkthrough.ubuntu1804-drbd9.json')), [notReadyFirst('p2-cluster-setup__drbd1.jsonl:14', error)]), drbdmanageWalkthrough);
+      const recording = answeredFirst(walkthrough(), capture('p2-cluster-setup__drbd1.jsonl:14'), { stdout: 'No nodes defined\n', stderr: `Waiting for server: ...............\n${error}\n`, exitCode: 0 });
+      const r = await replayThroughDefineScenario(recording, drbdmanageWalkthrough);
       expect(r.err).toBeUndefined();
       expect(r.remaining).toBe(0);
     });
   }
 
   it('waitForStatus: a resource drbdadm does not know yet on this node is "not yet"', async () => {
-    const edit: Edit = {
-      what: "drbdadm status r0 first says 'r0' not defined (res file not written yet)",
-      match: capture('p2-cluster-setup__drbd1.jsonl:80'),
-      insertBefore: () => ({ stdout: '', stderr: "'r0' not defined in your config (for this host).\n", exitCode: 1 }),
-    };
-    const r = await replay(mutate(readRecording(join(CAPTURED, 'walkthrough.ubuntu1804-drbd9.json')), [edit]), drbdmanageWalkthrough);
+    const recording = answeredFirst(walkthrough(), capture('p2-cluster-setup__drbd1.jsonl:80'), { stdout: '', stderr: "'r0' not defined in your config (for this host).\n", exitCode: 1 });
+    const r = await replayThroughDefineScenario(recording, drbdmanageWalkthrough);
     expect(r.err).toBeUndefined();
     expect(r.remaining).toBe(0);
   });
 
   it('the same "not ready" error where the step expects a table outside a wait is a failure', async () => {
     const edit: Edit = { what: 'list-volumes -m: not ready', match: capture('p2-cluster-setup__drbd1.jsonl:41'), change: () => ({ stdout: '', stderr: `${NOT_READY_ERRORS[0]}\n` }) };
-    const r = await replay(mutate(readRecording(join(CAPTURED, 'walkthrough.ubuntu1804-drbd9.json')), [edit]), drbdmanageWalkthrough);
+    const r = await replayThroughDefineScenario(mutate(walkthrough(), [edit]), drbdmanageWalkthrough);
     expect(r.err).toBeInstanceOf(Error);
     expect((r.err as Error).message).toMatch(/`sudo drbdmanage list-volumes -m` printed Error: Server currently not ready, please retry later/u);
   });
 });
 
-/**
- * Runs a scenario body as defineScenario does: the kernel-log watch started, the body on the
- * watched lab (its reboots read the log first), the watch's check (the body's failure first).
- */
-async function replay(recording: Recording, body: Body): Promise<{ err: unknown; ms: number; remaining: number }> {
-  const transcript = new Transcript(await mkdtemp(join(tmpdir(), 'drbdmanage-faults-')));
-  const replayLab = new ReplayLab(recording, transcript, transcript.redactor);
-  const started = performance.now();
-  const err = await (async () => {
-    const health = await KernelHealth.start(replayLab);
-    const lab = health.lab;
-    const ctx = { lab, step: makeStep(transcript, failureSnapshot(lab)), shared: false, redact: (s: string) => transcript.addSecret(s) };
-    const failure = await body(ctx).then(
-      () => undefined,
-      (e: unknown) => ({ e }),
-    );
-    if (!failure) return health.check();
-    await health.check(failure.e).catch((check: unknown) => {
-      if (check instanceof KernelLogError) throw check;
-    });
-    throw failure.e;
-  })().then(() => undefined, (e: unknown) => e);
-  return { err, ms: performance.now() - started, remaining: replayLab.remaining.length };
-}
-
-/** The recording with the edits applied; an edit that selects nothing or changes nothing is a broken test. */
-function mutate(recording: Recording, edits: Edit[]): Recording {
+/** The recording with one more answer to the command `match` selects, before its recorded one: what a poll gets first. */
+function answeredFirst(recording: Recording, match: Pred, out: Pick<CommandRecord, 'stdout' | 'stderr' | 'exitCode'>): Recording {
   const copy = structuredClone(recording);
-  for (const edit of edits) {
-    const hits = copy.commands.flatMap((c, i, all) => (edit.match(c, i, all) ? [i] : []));
-    if (hits.length === 0) throw new Error(`mutation "${edit.what}" selects no record`);
-    if ('insertBefore' in edit) {
-      const c = copy.commands[hits[0]!]!;
-      copy.commands.splice(hits[0]!, 0, { ...c, ...edit.insertBefore(c), provenance: { kind: 'source', from: `test: ${edit.what}` } });
-      continue;
-    }
-    let changed = 0;
-    for (const i of hits) {
-      const c = copy.commands[i]!;
-      const before = JSON.stringify([c.stdout, c.stderr, c.exitCode]);
-      Object.assign(c, edit.change(c));
-      if (JSON.stringify([c.stdout, c.stderr, c.exitCode]) !== before) changed++;
-    }
-    if (changed === 0) throw new Error(`mutation "${edit.what}" changed nothing in the recording (${hits.length} commands selected)`);
-  }
+  const i = copy.commands.findIndex(match);
+  if (i < 0) throw new Error('answeredFirst: no such record');
+  copy.commands.splice(i, 0, { ...copy.commands[i]!, ...out, provenance: { kind: 'source', from: 'test: an earlier answer to the same poll' } });
   return copy;
-}
-
-/**
- * What the report shows for an error a scenario threw: allure-vitest's verdict from the error
- * alone, then the kind defineScenario labels a DrbdlabError with (lib/report/classify.ts).
- */
-function reportedAs(err: Error): { status: AllureStatus | undefined; category: string | undefined } {
-  const labels = err instanceof DrbdlabError ? [{ name: FAILURE_KIND_LABEL, value: err.kind }] : [];
-  const result: AllureResult = { uuid: 'mutation', name: 'mutation', status: getStatusFromError(err) as AllureStatus, labels, statusDetails: { message: err.message } };
-  const status = reportStatus(result);
-  const category = DRBDLAB_CATEGORIES.find((cat) =>
-    cat.matchers.some(
-      (m) =>
-        (!m.statuses || m.statuses.includes(status!)) &&
-        Object.entries(m.labels ?? {}).every(([k, re]) => labels.some((l) => l.name === k && new RegExp(re).test(l.value))) &&
-        (!m.message || new RegExp(m.message).test(err.message)),
-    ),
-  )?.id;
-  return { status, category };
 }

@@ -6,23 +6,19 @@
 //   (failed: DRBD behaved unlike the walkthrough; broken: the harness could not read what it got),
 //   at once (no wait runs out its timeout), while the same recording unchanged stays green.
 //   drbdadm cases mutate real recordings; the drbdmanage ones are in drbdmanage-faults.test.ts.
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// They go through the code a run goes through (tests/support/mutation.ts): defineScenario's
+// runScenario, the result file allure-vitest writes, the report's reclassification, Allure's
+// category matcher and the nightly's exit code.
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { getStatusFromError } from 'allure-js-commons/sdk';
 import { describe, expect, it } from 'vitest';
 import { ClusterResourceError, CommandTimeoutError, DataIntegrityError, DrbdlabError, KernelLogError, RemoteCommandError, ResyncAmountError, WaitTimeoutError } from '../../lib/errors.js';
+import { EXIT } from '../../lib/exit-codes.js';
 import { isDrbdParseError } from '../../lib/drbd/errors.js';
-import { DRBDLAB_CATEGORIES, FAILURE_KIND_LABEL, reportStatus, type AllureResult, type AllureStatus } from '../../lib/report/classify.js';
+import { FAILURE_KIND_LABEL } from '../../lib/report/classify.js';
 import type { CommandRecord } from '../../lib/report/command-record.js';
-import { Transcript } from '../../lib/report/transcript.js';
 import type { ScenarioContext } from '../../lib/scenario/define-scenario.js';
-import { failureSnapshot } from '../../lib/scenario/failure-snapshot.js';
-import { checkKernelLogs, markKernelLogs } from '../../lib/scenario/kernel-health.js';
-import { readRecording, type Recording } from '../../lib/scenario/recording.js';
-import { ReplayLab } from '../../lib/scenario/replay-lab.js';
-import { makeStep } from '../../lib/scenario/step.js';
+import { readRecording } from '../../lib/scenario/recording.js';
+import { at, classifyLikeTheNightly, firstAfter, firstFrom, firstIndex, lastIndex, mutate, replayThroughDefineScenario, type Edit } from '../support/mutation.js';
 import { drbdadmHostnamePitfall } from '../../scenarios/steps/drbdadm/hostname.js';
 import { drbdadmPacemakerFailover } from '../../scenarios/steps/drbdadm/pacemaker.js';
 import { drbdadmLinkCut } from '../../scenarios/steps/drbdadm/link-cut.js';
@@ -40,9 +36,14 @@ it('a wrong peer IP in r0.res fails naming the step, the node and the state last
   try {
     const recording = readRecording(join(RECORDINGS, 'faults/walkthrough.debian12-drbd84.wrong-peer-ip.json'));
     expect(recording.evidence).toBe('real');
-    // Recorded on a restored cluster, with the kernel-log check around the body as every scenario has.
-    const { err } = await replay(recording, drbdadmWalkthrough);
+    // Recorded on a restored cluster, run by defineScenario's code (the kernel-log check around the body).
+    const replayed = await replayThroughDefineScenario(recording, drbdadmWalkthrough, { scenario: 'walkthrough' });
+    const { err } = replayed;
     expect(err).toBeInstanceOf(Error);
+    // DRBD refused what the fault configured: the result says so (failure kind), the report
+    // shows it failed, the nightly exits 1.
+    expect(replayed.result.labels).toContainEqual({ name: FAILURE_KIND_LABEL, value: 'product' });
+    expect(await classifyLikeTheNightly(replayed)).toEqual({ status: 'failed', category: 'product', exitCode: EXIT.failed });
     const message = (err as Error).message;
     expect(message).toMatch(/^step "20\. create-md and up on drbd1 and drbd2" failed: /);
     // The node and what DRBD said there …
@@ -58,14 +59,28 @@ it('a wrong peer IP in r0.res fails naming the step, the node and the state last
   }
 });
 
-type Body = (ctx: ScenarioContext) => Promise<void>;
+it('a kernel WARNING logged while a step fails: the kernel hit is the verdict, the step\'s error its cause', async () => {
+  const saved = process.env.DRBDLAB_FAULT;
+  process.env.DRBDLAB_FAULT = 'wrong-peer-ip';
+  try {
+    const recording = mutate(readRecording(join(RECORDINGS, 'faults/walkthrough.debian12-drbd84.wrong-peer-ip.json')), [{
+      what: "drbd2's kernel log since the mark, read after the failed step, holds a WARNING",
+      match: (c, i, all) => i === lastIndex(all, at(/dmesg --notime \| tail -n \+/u, 'drbd2')),
+      change: (c) => ({ stdout: `${c.stdout.replace(/\n*$/u, '\n')}WARNING: CPU: 0 PID: 97 at drivers/block/drbd/drbd_main.c:2170 drbd_destroy_device+0x2c/0x60 [drbd]\n` }),
+    }]);
+    // defineScenario checks the kernel log after a failure too; a hit there replaces the error.
+    const red = await replayThroughDefineScenario(recording, drbdadmWalkthrough, { scenario: 'walkthrough' });
+    expect(red.err).toBeInstanceOf(KernelLogError);
+    expect((red.err as Error).message).toMatch(/drbd2: WARNING: CPU: 0 PID: 97 at drivers\/block\/drbd\/drbd_main\.c:2170/);
+    expect(causes(red.err).some((e) => e instanceof Error && /^step "20\. create-md and up on drbd1 and drbd2" failed: /.test(e.message))).toBe(true);
+    expect(await classifyLikeTheNightly(red)).toEqual({ status: 'failed', category: 'product', exitCode: EXIT.failed });
+  } finally {
+    if (saved === undefined) delete process.env.DRBDLAB_FAULT;
+    else process.env.DRBDLAB_FAULT = saved;
+  }
+});
 
-/** A change to the outputs of the recorded commands `match` selects. */
-interface Edit {
-  what: string;
-  match: (c: CommandRecord, i: number, all: readonly CommandRecord[]) => boolean;
-  change: (c: CommandRecord) => Partial<Pick<CommandRecord, 'stdout' | 'stderr' | 'exitCode' | 'timedOut'>>;
-}
+type Body = (ctx: ScenarioContext) => Promise<void>;
 
 interface Mutation {
   name: string;
@@ -81,24 +96,6 @@ interface Mutation {
     error?: (err: unknown) => boolean;
   };
 }
-
-const at = (command: string | RegExp, node?: string) => (c: CommandRecord) =>
-  (node === undefined || c.node === node) && (typeof command === 'string' ? c.command === command : command.test(c.command));
-type Pred = (c: CommandRecord) => boolean;
-/** Index of the first record matching, -1 when none. */
-const firstIndex = (all: readonly CommandRecord[], pred: Pred) => all.findIndex(pred);
-/** Index of the last record matching, -1 when none. */
-const lastIndex = (all: readonly CommandRecord[], pred: Pred) => all.reduce((found, c, i) => (pred(c) ? i : found), -1);
-/** Index of the first record from index `from` on matching `pred`, -1 when none. */
-function firstFrom(all: readonly CommandRecord[], from: number, pred: Pred): number {
-  const i = from < 0 ? -1 : all.slice(from).findIndex(pred);
-  return i < 0 ? -1 : from + i;
-}
-/** Index of the first record matching `pred` after the first one matching `after`, -1 when none. */
-const firstAfter = (all: readonly CommandRecord[], after: Pred, pred: Pred) => {
-  const from = firstIndex(all, after);
-  return from < 0 ? -1 : firstFrom(all, from + 1, pred);
-};
 
 /** The probe checker's output with the file one record shorter: the last acknowledged record gone. */
 function oneRecordShort(c: CommandRecord): Partial<CommandRecord> {
@@ -293,7 +290,39 @@ const MUTATIONS: Mutation[] = [
       error: (e) => e instanceof DrbdlabError && e.cause instanceof DataIntegrityError,
     },
   },
+  {
+    name: 'the renamed node fails for another reason: drbdadm up after the reboot does not name the missing host section',
+    recording: 'hostname.debian12-drbd84.json',
+    body: drbdadmHostnamePitfall,
+    edits: [{
+      what: "`drbdadm up r0` on drbd2x after its reboot exits 1 as recorded, but on a missing backing device (synthetic stderr)",
+      match: (c, i, all) => i === firstAfter(all, at('#reboot', 'drbd2'), at('sudo drbdadm up r0', 'drbd2')),
+      change: (c) => ({ stderr: c.stderr.replace(/^'r0' not defined in your config \(for this host\)\.$/mu, 'open(/dev/drbdpool/r0) failed: No such file or directory') }),
+    }],
+    // The pitfall is that one refusal: drbdadm failing otherwise is not it.
+    expected: {
+      status: 'failed', category: 'product', step: /^step "10\. where it bites: drbd2x reboots and cannot bring r0 up/,
+      message: /drbdadm up r0 on drbd2x: stderr: expected 'open\(\/dev\/drbdpool\/r0\) failed: No suc…' to be '\\'r0\\' not defined in your config \(fo…'/,
+    },
+  },
+  {
+    name: 'the peer of the renamed node reconnects while it cannot come back',
+    recording: 'hostname.debian12-drbd84.json',
+    body: drbdadmHostnamePitfall,
+    edits: [{
+      what: "drbd1's last of the six looks at r0 while drbd2x is down shows its peer connected again",
+      match: (c, i, all) => i === lastIndex(all.slice(0, firstAfter(all, at('#reboot', 'drbd2'), at('sudo kill 560', 'drbd1'))), at('sudo drbdadm status r0', 'drbd1')),
+      change: () => ({ stdout: 'r0 role:Primary\n  disk:UpToDate\n  peer role:Secondary\n    replication:Established peer-disk:UpToDate\n\n' }),
+    }],
+    expected: {
+      status: 'failed', category: 'product', step: /^step "10\. where it bites: drbd2x reboots and cannot bring r0 up/,
+      message: /drbd1: r0 peer connection, look 6 of 6: expected 'Connected' to be 'Connecting'/,
+    },
+  },
 ];
+
+/** The nightly's exit code for a run whose one scenario reports `status`. */
+const EXIT_FOR = { failed: EXIT.failed, broken: EXIT.broken } as const;
 
 describe('mutations: each pitfall turns the replay red, with the right classification, at once', () => {
   for (const m of MUTATIONS) {
@@ -301,18 +330,20 @@ describe('mutations: each pitfall turns the replay red, with the right classific
       const original = readRecording(join(RECORDINGS, m.recording));
       expect(original.evidence).toBe(m.recording.startsWith('synthetic/') ? 'synthetic' : 'real');
 
-      // Green without the fault, through the same harness …
-      const green = await replay(original, m.body);
+      // Green without the fault, through the same code …
+      const green = await replayThroughDefineScenario(original, m.body);
       expect(green.err, 'the unchanged recording replays green').toBeUndefined();
       expect(green.remaining, 'and uses up the recording').toBe(0);
+      expect(await classifyLikeTheNightly(green), 'the unchanged recording as the report and the nightly see it').toEqual({ status: 'passed', category: undefined, exitCode: EXIT.ok });
 
       // … red with it.
-      const red = await replay(mutate(original, m.edits), m.body);
+      const red = await replayThroughDefineScenario(mutate(original, m.edits), m.body);
       expect(red.err, 'the mutated recording fails').toBeInstanceOf(Error);
       const err = red.err as Error;
-      const reported = reportedAs(err);
+      const reported = await classifyLikeTheNightly(red);
       expect(reported.status, `reported status (${err.message.split('\n')[0]})`).toBe(m.expected.status);
       expect(reported.category).toBe(m.expected.category);
+      expect(reported.exitCode, 'the nightly\'s exit code').toBe(EXIT_FOR[m.expected.status]);
       expect(err.message).toMatch(m.expected.step);
       expect(err.message).toMatch(m.expected.message);
       if (m.expected.error) expect(m.expected.error(err), `error type: ${err.name}`).toBe(true);
@@ -322,65 +353,6 @@ describe('mutations: each pitfall turns the replay red, with the right classific
     });
   }
 });
-
-/** Runs a scenario body as defineScenario does: kernel-log mark, body, kernel-log check (the body's failure first). */
-async function replay(recording: Recording, body: Body, o = { kernelCheck: true }): Promise<{ err: unknown; ms: number; remaining: number }> {
-  const transcript = new Transcript(await mkdtemp(join(tmpdir(), 'fault-replay-')));
-  const lab = new ReplayLab(recording, transcript, transcript.redactor);
-  const started = performance.now();
-  const err = await (async () => {
-    const ctx = { lab, step: makeStep(transcript, failureSnapshot(lab)), shared: false, redact: (s: string) => transcript.addSecret(s) };
-    if (!o.kernelCheck) return body(ctx);
-    const marks = await markKernelLogs(lab.nodes);
-    const failure = await body(ctx).then(
-      () => undefined,
-      (e: unknown) => ({ e }),
-    );
-    if (!failure) return checkKernelLogs(lab, marks);
-    // After a failure defineScenario still checks the kernel log; only a hit there replaces the error.
-    await checkKernelLogs(lab, marks, failure.e).catch((check: unknown) => {
-      if (check instanceof KernelLogError) throw check;
-    });
-    throw failure.e;
-  })().then(() => undefined, (e: unknown) => e);
-  return { err, ms: performance.now() - started, remaining: lab.remaining.length };
-}
-
-/** The recording with the edits applied; an edit that selects nothing or changes nothing is a broken test. */
-function mutate(recording: Recording, edits: Edit[]): Recording {
-  const copy = structuredClone(recording);
-  for (const edit of edits) {
-    const hits = copy.commands.flatMap((c, i, all) => (edit.match(c, i, all) ? [i] : []));
-    let changed = 0;
-    for (const i of hits) {
-      const c = copy.commands[i]!;
-      const before = JSON.stringify([c.stdout, c.stderr, c.exitCode, c.timedOut]);
-      Object.assign(c, edit.change(c));
-      if (JSON.stringify([c.stdout, c.stderr, c.exitCode, c.timedOut]) !== before) changed++;
-    }
-    if (changed === 0) throw new Error(`mutation "${edit.what}" changed nothing in the recording (${hits.length} commands selected)`);
-  }
-  return copy;
-}
-
-/**
- * What the report shows for an error a scenario threw: allure-vitest's verdict from the error
- * alone, then the kind defineScenario labels a DrbdlabError with (lib/report/classify.ts).
- */
-function reportedAs(err: Error): { status: AllureStatus | undefined; category: string | undefined } {
-  const labels = err instanceof DrbdlabError ? [{ name: FAILURE_KIND_LABEL, value: err.kind }] : [];
-  const result: AllureResult = { uuid: 'mutation', name: 'mutation', status: getStatusFromError(err) as AllureStatus, labels, statusDetails: { message: err.message } };
-  const status = reportStatus(result);
-  const category = DRBDLAB_CATEGORIES.find((cat) =>
-    cat.matchers.some(
-      (m) =>
-        (!m.statuses || m.statuses.includes(status!)) &&
-        Object.entries(m.labels ?? {}).every(([k, re]) => labels.some((l) => l.name === k && new RegExp(re).test(l.value))) &&
-        (!m.message || new RegExp(m.message).test(err.message)),
-    ),
-  )?.id;
-  return { status, category };
-}
 
 function causes(err: unknown): unknown[] {
   const out: unknown[] = [];

@@ -15,7 +15,8 @@ import type { LabConfig } from '../../config/lab-schema.js';
 import { ClusterSnapshot, ensureSnapshot } from '../../snapshot/cluster-snapshot.js';
 import { cpus, totalmem } from 'node:os';
 import { writeBrokenLabResult, writeCancelledRunResult } from '../../report/broken-result.js';
-import { cancelledSentence, reportStatus, type AllureResult } from '../../report/classify.js';
+import { cancelledSentence } from '../../report/classify.js';
+import { runVerdict } from '../../report/results.js';
 import { EXIT } from '../../exit-codes.js';
 import { dyingWithParent } from '../../exec/run.js';
 import { reapGroup, signalGroup } from '../../exec/process-group.js';
@@ -94,7 +95,9 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     const tests = await child;
     interrupt.signal.removeEventListener('abort', stop);
     if (child.pid !== undefined && (await reapGroup(child.pid, { graceMs: 30_000 })) === 'killed') say('vitest workers did not stop on SIGTERM within 30 s: killed');
-    code = await classifyRun(tests.exitCode ?? 1, join(reports, 'allure-results'));
+    const verdict = await runVerdict(tests.exitCode ?? 1, join(reports, 'allure-results'));
+    for (const u of verdict.unreadable) say(u.message);
+    code = verdict.code;
     say(`scenarios: ${interrupt.signal.aborted ? `cancelled (${interruptedBy}): no verdict` : code === EXIT.ok ? 'all passed' : code === EXIT.failed ? 'failed' : 'broken (lab/infrastructure)'}`);
   } finally {
     interrupt.release();
@@ -107,7 +110,8 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     for (const r of await sweepLabsOf(currentOwner('process'), config.libvirtUri)) say(describeReaped(r));
     // …and what a stopped worker had half-made of its own (a snapshot being saved).
     for (const r of await reapOrphans(config.libvirtUri)) say(describeReaped(r));
-    await publish(reports, { ...run, shard: o.shard }, say);
+    // A report that could not be made (a result file that does not read) is no green run.
+    if (!(await publish(reports, { ...run, shard: o.shard }, say)) && code === EXIT.ok) code = EXIT.broken;
   }
   return code;
 }
@@ -116,24 +120,13 @@ function workers(config: LabConfig): number {
   return clustersFor({ cpus: cpus().length, memBytes: totalmem() }, { nodes: config.nodes.length, memoryMiB: config.memoryMiB }, process.env.DRBDLAB_CLUSTERS);
 }
 
-/** Failed (product) beats broken (infrastructure): a DRBD regression must not hide behind a flaky boot. */
-async function classifyRun(vitestExit: number, resultsDir: string): Promise<number> {
-  if (vitestExit === 0) return EXIT.ok;
-  const { readdir, readFile } = await import('node:fs/promises');
-  const files = (await readdir(resultsDir).catch(() => [] as string[])).filter((f) => f.endsWith('-result.json'));
-  // The report's verdict (product errors failed, infrastructure broken), not allure-vitest's raw one.
-  const statuses = await Promise.all(files.map(async (f) => reportStatus(JSON.parse(await readFile(join(resultsDir, f), 'utf8')) as AllureResult)));
-  if (statuses.includes('failed')) return EXIT.failed;
-  if (statuses.includes('broken')) return EXIT.broken;
-  return EXIT.failed;
-}
-
-async function publish(reports: string, run: RunInfo, log: (m: string) => void): Promise<void> {
+async function publish(reports: string, run: RunInfo, log: (m: string) => void): Promise<boolean> {
   const cli = join(PROJECT_ROOT, 'lib/report/cli.ts');
   const versionsFile = join(reports, 'versions.json');
   await writeFile(versionsFile, JSON.stringify(run, null, 2));
   const r = await execa('npx', ['tsx', cli, '--versions', versionsFile, '--profile', run.profile], { cwd: PROJECT_ROOT, reject: false, all: true });
   if (r.exitCode === 0) log(`report: ${join(reports, 'html', 'index.html')}`);
   else log(`report generation failed: ${String(r.all ?? '').split('\n').slice(-3).join(' | ')}`);
+  return r.exitCode === 0;
 }
 

@@ -1,0 +1,77 @@
+// scripts/test.sh (`npm test`, and `.ci/run` through it) says which profile its real scenarios
+// run on and why, first and last, as the nightly does, and hands that choice to the scenarios
+// phase. Run in a copy of the script's folder where host setup, tsc and vitest are stand-ins that
+// say what they were given; the profile choice is the real one (scripts/test-profile.ts).
+import { chmod, copyFile, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { EXIT } from '../../lib/exit-codes.js';
+import { PROJECT_ROOT } from '../../lib/image/cache.js';
+
+async function sandbox(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'test-script-'));
+  await mkdir(join(dir, 'scripts'));
+  await mkdir(join(dir, 'bin'));
+  await copyFile(join(PROJECT_ROOT, 'scripts/test.sh'), join(dir, 'scripts/test.sh'));
+  await symlink(join(PROJECT_ROOT, 'scripts/test-profile.ts'), join(dir, 'scripts/test-profile.ts'));
+  await symlink(join(PROJECT_ROOT, 'node_modules'), join(dir, 'node_modules'));
+  await writeFile(join(dir, 'scripts/host-setup.sh'), 'echo "(host setup)"\n');
+  const npx = [
+    '#!/bin/sh',
+    'case "$1" in',
+    '  tsc) exit 0 ;;',
+    '  tsx) shift; exec node --import tsx "$@" ;;',
+    '  vitest) shift; echo "(vitest $*) choice=${DRBDLAB_PROFILE_CHOICE-unset}"; mkdir -p reports; exit 0 ;;',
+    'esac',
+    'exit 99',
+  ];
+  await writeFile(join(dir, 'bin/npx'), `${npx.join('\n')}\n`);
+  await chmod(join(dir, 'bin/npx'), 0o755);
+  return dir;
+}
+
+const run = (dir: string, env: Record<string, string>) =>
+  execa('bash', [join(dir, 'scripts/test.sh')], {
+    cwd: dir,
+    env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, HOME: process.env.HOME ?? '/root', DRBDLAB_CONFIG: join(PROJECT_ROOT, 'lab/lab.yaml'), ...env },
+    extendEnv: false,
+    reject: false,
+    all: true,
+  });
+
+describe('npm test says its profile', () => {
+  it('first and last, as the nightly does; the scenarios phase gets that choice, the others not', async () => {
+    const dir = await sandbox();
+    const r = await run(dir, { DRBDLAB_PROFILE: 'debian12-drbd84', DRBDLAB_OFFLINE: '1' });
+    expect(r.exitCode, r.all).toBe(0);
+    const lines = r.all.split('\n');
+    const said = 'profile: debian12-drbd84 (named by DRBDLAB_PROFILE)';
+    const choice = '{"profile":"debian12-drbd84","reason":"named by DRBDLAB_PROFILE","explicit":true}';
+    expect(lines).toEqual([
+      '(host setup)',
+      said,
+      'offline: upstreams not asked; the cached image is used as it is',
+      '== fast',
+      '(vitest run --project unit --project replay) choice=unset',
+      '== lab',
+      '(vitest run --project integration) choice=unset',
+      '== lifecycle',
+      '(vitest run --project lifecycle) choice=unset',
+      '== scenarios',
+      `(vitest run --project scenarios) choice=${choice}`,
+      '0 passed, 0 failed, 0 skipped',
+      said,
+      'offline: upstreams not asked; the cached image is used as it is',
+    ]);
+  });
+
+  it('a profile that does not exist stops the run before any phase (exit 2)', async () => {
+    const dir = await sandbox();
+    const r = await run(dir, { DRBDLAB_PROFILE: 'debian13' });
+    expect(r.exitCode, r.all).toBe(EXIT.usage);
+    expect(r.all).toContain('DRBDLAB_PROFILE=debian13: not a profile');
+    expect(r.all).not.toContain('== fast');
+  });
+});
