@@ -14,30 +14,32 @@ const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, imp
 describe('parseDrbdmanageResult', () => {
   it('accepts the walkthrough successes', () => {
     for (const name of ['drbdmanage-init-ok.txt', 'drbdmanage-join-ok.txt', 'drbdmanage-add-volume-ok.txt']) {
-      expect(parseDrbdmanageResult(fixture(name)), name).toEqual({ ok: true, errors: [] });
+      expect(parseDrbdmanageResult(fixture(name)), name).toEqual({ ok: true, errors: [], notReady: [] });
     }
   });
 
   it('does not count add-node\'s "Host key verification failed." as an error', () => {
-    expect(parseDrbdmanageResult(fixture('drbdmanage-add-node-drbd2-ok.txt'), '')).toEqual({ ok: true, errors: [] });
+    expect(parseDrbdmanageResult(fixture('drbdmanage-add-node-drbd2-ok.txt'), '')).toEqual({ ok: true, errors: [], notReady: [] });
   });
 
   it('fails on "Error:" lines although drbdmanage exits 0', () => {
     expect(parseDrbdmanageResult('', fixture('drbdmanage-add-resource-exists.stderr.txt'))).toEqual({
       ok: false,
       errors: ['Error: Object already exists'],
+      notReady: [],
     });
   });
 
   it('fails when an error accompanies a success line', () => {
     const result = parseDrbdmanageResult('Operation completed successfully\n', 'Error: Object not found\n');
-    expect(result).toEqual({ ok: false, errors: ['Error: Object not found'] });
+    expect(result).toEqual({ ok: false, errors: ['Error: Object not found'], notReady: [] });
   });
 
   it('fails when the D-Bus server is unreachable', () => {
     expect(parseDrbdmanageResult('', fixture('drbdmanage-no-dbus.stderr.txt'))).toEqual({
       ok: false,
       errors: ['Error: Cannot connect to the drbdmanaged process using DBus'],
+      notReady: [],
     });
   });
 
@@ -45,6 +47,7 @@ describe('parseDrbdmanageResult', () => {
     expect(parseDrbdmanageResult('You are going to initialize a new drbdmanage cluster.\n  yes/no: \n')).toEqual({
       ok: false,
       errors: [],
+      notReady: [],
     });
   });
 
@@ -52,6 +55,7 @@ describe('parseDrbdmanageResult', () => {
     expect(parseDrbdmanageResult('', 'JOIN ERROR: This node has no node entry in the drbdmanage configuration\nInitialization failed\n')).toEqual({
       ok: false,
       errors: ['JOIN ERROR: This node has no node entry in the drbdmanage configuration', 'Initialization failed'],
+      notReady: [],
     });
     expect(parseDrbdmanageResult('\u001b[1;31mError: Invalid name\u001b[0m\n').errors).toEqual(['Error: Invalid name']);
   });

@@ -1,3 +1,4 @@
+import { RemoteCommandError } from '../errors.js';
 import { DrbdParseError } from './errors.js';
 import { cleanLines } from './text.js';
 
@@ -6,9 +7,26 @@ export interface DrbdmanageResult {
   ok: boolean;
   /** Error lines as printed, trimmed (stdout first, then stderr). */
   errors: string[];
+  /**
+   * The errors that are drbdmanage's "server not ready" answers, which its own client retries
+   * (`Waiting for server: ...`) before it gives up and prints them: a server starting up or not
+   * yet reachable, "not yet" to a wait. Every other error line is a failure.
+   */
+  notReady: string[];
 }
 
 const SUCCESS = 'Operation completed successfully';
+
+/**
+ * drbdmanage's texts for the return codes its client retries (utils.py is_rc_retry:
+ * DM_ENOTREADY, DM_ENOTREADY_STARTUP, DM_ENOTREADY_REQCTRL; exceptions.py _DM_EXC_TEXTS),
+ * printed as `Error: <text>` once the client's 15 retries are used up.
+ */
+export const NOT_READY_ERRORS = [
+  'Error: Server currently not ready, please retry later',
+  'Error: Startup not successful (no quorum? not *both* nodes up in a 2 node cluster?)',
+  'Error: Satellite could not request control volume from leader',
+] as const;
 
 // drbdmanage exits 0 after most failures; these lines are what tells them apart.
 const ERROR_LINES = [
@@ -17,19 +35,29 @@ const ERROR_LINES = [
   /^Initialization failed$/u, // init / join rolled back
   /^drbdmanage: cannot connect to the drbdmanage server/u,
   /^D-Bus connection FAILED/u,
+  /^drbdmanage(?: [\w-]+)?: error: /u, // argparse (exit 2): unknown command, option or choice
+  /^Size is not a valid number$/u, // add-volume, exit 0 (client-side)
+  /^".*" is not a valid unit!$/u, // add-volume, exit 0 (client-side)
 ];
 
 /**
  * Decides from the text whether a drbdmanage action worked. Lines such as
- * `Host key verification failed.` (add-node's ssh auto-join attempt) are not errors:
- * drbdmanage falls back to printing the join command.
+ * `Host key verification failed.` (add-node's ssh auto-join attempt), `Waiting for server: ...`
+ * and dbus-python's `ERROR:dbus.proxies:Introspect error …` (logged while the server is busy;
+ * the command goes on) are not errors.
  */
 export function parseDrbdmanageResult(stdout: string, stderr = ''): DrbdmanageResult {
   const lines = [...cleanLines(stdout), ...cleanLines(stderr)].map((line) => line.text.trim());
   const errors = lines.filter((line) => ERROR_LINES.some((pattern) => pattern.test(line)));
   // `includes`: the blog copy shows "successfullyJoin command …" run together.
   const succeeded = lines.some((line) => line.includes(SUCCESS));
-  return { ok: succeeded && errors.length === 0, errors };
+  const notReady = errors.filter((e) => (NOT_READY_ERRORS as readonly string[]).includes(e));
+  return { ok: succeeded && errors.length === 0, errors, notReady };
+}
+
+/** Every error drbdmanage printed is a "server not ready" one (and there is at least one). */
+export function onlyNotReady(result: DrbdmanageResult): boolean {
+  return result.errors.length > 0 && result.notReady.length === result.errors.length;
 }
 
 export interface JoinCommand {
@@ -125,4 +153,25 @@ function toId(value: string, what: string, fail: (reason: string) => never): num
 export function redactSecret(text: string, secret: string | null | undefined, replacement = '<redacted>'): string {
   if (!secret) return text;
   return text.split(secret).join(replacement);
+}
+
+/**
+ * A drbdmanage command printed an error line (it exits 0 after most of them), or failed without
+ * one: a product failure, with the command's output.
+ */
+export class DrbdmanageError extends RemoteCommandError {
+  constructor(
+    node: string,
+    command: string,
+    exitCode: number | null,
+    stdout: string,
+    stderr: string,
+    /** The error lines as printed; empty when only the exit code tells. */
+    readonly errors: readonly string[],
+  ) {
+    super(node, command, exitCode, stdout, stderr, 'product');
+    const said = errors.length > 0 ? `printed ${errors.join('; ')}` : `exited ${exitCode ?? 'without status'}`;
+    const output = `${stdout}${stdout && stderr ? '\n' : ''}${stderr}`.trim().split('\n').slice(-8).join('\n  ');
+    this.message = `${node}: \`${command}\` ${said} (exit ${exitCode ?? 'none'})${output ? `\n  ${output}` : ''}`;
+  }
 }

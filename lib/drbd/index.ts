@@ -23,6 +23,9 @@ export {
 } from './drbdmanage-machine-readable.js';
 export {
   parseDrbdmanageResult,
+  onlyNotReady,
+  NOT_READY_ERRORS,
+  DrbdmanageError,
   parseJoinCommand,
   redactSecret,
   type DrbdmanageResult,

@@ -12,6 +12,7 @@
 //   0 KB (0 bits) marked out-of-sync by on disk bit-map.
 //   drbd_sync_handshake: / self <uuids> bits:N flags:F / peer <uuids> bits:N flags:F
 //   uuid_compare()=N by rule R                                          (0: no resync, ±1/±2: bitmap, ±3 or 8.4's ±2 with a full bitmap)
+//   uuid_compare()=no-sync by rule=lost-quorum                          (DRBD 9.1+: the strategy and the rule by name)
 //   Writing the whole bitmap, full sync required after drbd_sync_handshake.
 //   Began resync as SyncSource (will sync 1048508 KB [262127 bits set]).
 //   Resync done (total 9 sec; paused 0 sec; 116500 K/sec)
@@ -32,9 +33,9 @@ export interface SyncHandshake {
   peer: string | null;
   selfBits: number | null;
   peerBits: number | null;
-  /** uuid_compare()'s result: 0 no resync; > 0 this node is the source. */
-  compare: number | null;
-  rule: number | null;
+  /** uuid_compare()'s result: 0 no resync; > 0 this node is the source; DRBD 9.1+ names it (`no-sync`, `source-use-bitmap`, …). */
+  compare: number | string | null;
+  rule: number | string | null;
 }
 
 export interface ResyncStart {
@@ -90,11 +91,12 @@ export function parseResyncLog(text: string, minor: number): DeviceResyncLog {
     } else if ((x = /^(self|peer) [0-9A-F:]+ bits:(\d+) flags:[0-9A-F]+$/u.exec(msg))) {
       const h = open.get(peer);
       if (h) h[x[1] === 'self' ? 'selfBits' : 'peerBits'] = Number(x[2]);
-    } else if ((x = /^uuid_compare\(\)=(-?\d+) by rule (\d+)$/u.exec(msg))) {
+    } else if ((x = /^uuid_compare\(\)=(-?\d+|[a-z?-]+) by rule[ =]([\w-]+)$/u.exec(msg))) {
       const h = open.get(peer);
+      const numberOrName = (v: string) => (/^-?\d+$/u.test(v) ? Number(v) : v);
       if (h) {
-        h.compare = Number(x[1]);
-        h.rule = Number(x[2]);
+        h.compare = numberOrName(x[1]!);
+        h.rule = numberOrName(x[2]!);
         open.delete(peer);
       }
     } else if (/^Writing the whole bitmap, full sync required\b/u.test(msg)) log.fullSyncLines.push(line.trim());

@@ -1,6 +1,6 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Redactor, type CommandRecord, type CommandSink } from './command-record.js';
+import { describeProvenance, Redactor, type CommandRecord, type CommandSink } from './command-record.js';
 
 /**
  * Writes every remote command to `<dir>/commands.jsonl` and one log file per command
@@ -54,6 +54,8 @@ export function formatRecord(r: CommandRecord): string {
   return [
     `# ${r.node}$ ${r.command}`,
     `# started ${r.startedAt}, ${r.durationMs} ms, exit ${r.exitCode ?? 'none'}`,
+    // A replayed output no run of this scenario printed says where it comes from.
+    ...(r.provenance ? [`# output ${describeProvenance(r.provenance)}`] : []),
     r.stdout ? `${r.stdout.replace(/\n?$/, '\n')}` : '',
     r.stderr ? `# stderr:\n${r.stderr.replace(/\n?$/, '\n')}` : '',
   ].join('\n');

@@ -1,11 +1,13 @@
 import { readdirSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
 import { setTimeoutScale } from '../wait/poll.js';
-import { parseRecording, readRecording, SYNTHETIC_NOTE, SYNTHETIC_SOURCE, type Recording } from './recording.js';
+import { describeCounts, parseRecording, provenanceCounts, readRecording, SYNTHETIC_NOTE, SYNTHETIC_SOURCE, type Recording } from './recording.js';
 import { ReplayLab } from './replay-lab.js';
-import { RECORDINGS_DIR, recordingFiles, scenarioTargets, SYNTHETIC_RECORDINGS_DIR } from './targets.js';
+import { CAPTURED_RECORDINGS_DIR, RECORDINGS_DIR, recordingFiles, scenarioTargets } from './targets.js';
 
 afterAll(() => setTimeoutScale(1)); // ReplayLab sets it from the recording
 
@@ -35,12 +37,28 @@ describe('parseRecording', () => {
 
   it('refuses an unknown evidence kind, and evidence without a source', () => {
     expect(errorOf(() => parseRecording('/x/a.json', JSON.stringify({ ...base, evidence: 'blog', source: 's' }))).message).toBe(
-      '/x/a.json: evidence: "blog" is neither "real" nor "synthetic"',
+      '/x/a.json: evidence: "blog" is not "real", "captured" or "synthetic"',
     );
     expect(errorOf(() => parseRecording('/x/b.json', JSON.stringify({ ...base, evidence: 'real' }))).message).toBe(
       '/x/b.json: source: missing: say where this real recording comes from',
     );
     expect(errorOf(() => parseRecording('/x/c.json', '{')).message).toMatch(/^\/x\/c\.json: not JSON: /);
+  });
+
+  it('refuses a captured recording where an output does not say where it comes from, or none is captured', () => {
+    const record = (provenance?: unknown) => ({ seq: 1, node: 'drbd1', command: 'x', stdout: '', stderr: '', exitCode: 0, startedAt: '2026-12-07T00:00:00.000Z', durationMs: 1, ...(provenance ? { provenance } : {}) });
+    const captured = (commands: unknown[], more: object = { capturedOn: 'drbdmanage 0.99.18, Debian 12 guests' }) =>
+      JSON.stringify({ ...base, evidence: 'captured', source: 'built from captures', ...more, commands });
+    expect(errorOf(() => parseRecording('/x/a.json', captured([record({ kind: 'captured', from: 'p1:1' }), record()]))).message).toBe(
+      '/x/a.json: commands[1].provenance: missing: say whether the output is captured or constructed from the blog or from source',
+    );
+    expect(errorOf(() => parseRecording('/x/b.json', captured([record({ kind: 'source', from: 'modprobe' })]))).message).toBe(
+      '/x/b.json: evidence: "captured" but no output is: say "synthetic"',
+    );
+    expect(errorOf(() => parseRecording('/x/c.json', captured([record({ kind: 'captured', from: 'p1:1' })], {}))).message).toBe(
+      '/x/c.json: capturedOn: missing: say what the captures ran on',
+    );
+    expect(parseRecording('/x/d.json', captured([record({ kind: 'captured', from: 'p1:1' }), record({ kind: 'blog', from: 'step 11' })])).evidence).toBe('captured');
   });
 
   it('accepts a recording that says what it is', () => {
@@ -50,15 +68,22 @@ describe('parseRecording', () => {
 });
 
 describe('the recordings in the repository', () => {
-  it('generated ones are under synthetic/, say so, and carry no hypervisor, kernel or package labels', () => {
-    const files = jsonFiles(SYNTHETIC_RECORDINGS_DIR);
+  it('the ubuntu1804-drbd9 ones are under captured/, built from captures, and carry no hypervisor, kernel or package labels', () => {
+    const files = jsonFiles(CAPTURED_RECORDINGS_DIR);
     expect(files.map((f) => f.split('/').pop()).sort()).toEqual(
       ['hostname', 'reboot', 'services', 'walkthrough'].map((s) => `${s}.ubuntu1804-drbd9.json`),
     );
     for (const f of files) {
       const r = readRecording(f);
-      expect(r, f).toMatchObject({ profile: 'ubuntu1804-drbd9', evidence: 'synthetic', source: SYNTHETIC_SOURCE });
+      expect(r, f).toMatchObject({ profile: 'ubuntu1804-drbd9', evidence: 'captured', capturedOn: 'drbdmanage 0.99.18, Debian 12 guests' });
+      expect(r.source, f).toMatch(/^built by scripts\/make-drbdmanage-recordings\.ts from scenarios\/recordings\/captures\/drbdmanage-0\.99\.18-drbd-9\.2\.18 /u);
       expect(Object.keys(r.labels).filter((k) => k === 'hypervisor' || k === 'kernel' || /^(pkg|version)[:_]/.test(k)), f).toEqual([]);
+      // Every output of drbdmanage and of DRBD's tools is the real programs'; only the rest (the
+      // kernel-log check, mkdir, mount, a checksum) is constructed.
+      const counts = provenanceCounts(r);
+      expect(counts.captured, `${f}: ${describeCounts(counts)}`).toBeGreaterThan(0);
+      const drbd = r.commands.filter((c) => /\b(?:drbdmanage|drbdadm|drbdsetup)\b|\/proc\/drbd/u.test(c.command));
+      expect(drbd.filter((c) => c.provenance?.kind !== 'captured').map((c) => `#${c.seq} ${c.command}`), f).toEqual([]);
     }
   });
 
@@ -77,6 +102,20 @@ describe('the recordings in the repository', () => {
 
 describe('replaying evidence', () => {
   const synthetic: Recording = { ...(base as unknown as Recording), profile: 'ubuntu1804-drbd9', evidence: 'synthetic', source: SYNTHETIC_SOURCE };
+  const rec = (kind: 'captured' | 'blog' | 'source') => ({ seq: 1, node: 'drbd1', command: 'x', stdout: '', stderr: '', exitCode: 0, startedAt: '2026-12-07T00:00:00.000Z', durationMs: 1, provenance: { kind, from: 'x' } });
+  const captured: Recording = {
+    ...(base as unknown as Recording), profile: 'ubuntu1804-drbd9', evidence: 'captured', capturedOn: 'drbdmanage 0.99.18, Debian 12 guests', source: 'built from captures',
+    commands: [rec('captured'), rec('captured'), rec('blog'), rec('source')],
+  };
+
+  it('labels say evidence=captured with the counts of captured and constructed outputs, and carry no hypervisor', () => {
+    const labels = new ReplayLab(captured).labels;
+    expect(labels).toMatchObject({
+      evidence: 'captured', mode: 'replay', 'captured-on': 'drbdmanage 0.99.18, Debian 12 guests',
+      outputs: '2 captured, 1 constructed from the blog, 1 constructed from source', 'outputs-captured': '2', 'outputs-constructed': '2',
+    });
+    expect(labels).not.toHaveProperty('hypervisor');
+  });
   const real: Recording = { ...(base as unknown as Recording), evidence: 'real', source: 'recorded on VMs: lab 92183b, 2026-11-27T00:12:07.599Z' };
 
   it('labels say evidence=synthetic and carry no hypervisor, even if the file has one', () => {
@@ -89,18 +128,29 @@ describe('replaying evidence', () => {
     expect(new ReplayLab(real).labels).toMatchObject({ evidence: 'real', mode: 'replay', hypervisor: 'TCG' });
   });
 
-  it('a replay of synthetic evidence says SYNTHETIC in its test name and description; real ones do not', () => {
+  it('a replay of captured evidence says "captured (…)" in its test name and its counts in the description, never "real"', () => {
     const env = { mode: 'replay' as const, recordings: [], runDir: '/tmp/unused' };
     const targets = scenarioTargets('walkthrough', env);
     const titles = targets.map((t) => t.title).sort();
     expect(titles).toEqual([
-      'replay synthetic/walkthrough.ubuntu1804-drbd9.json — SYNTHETIC (generated from the blog, not a run on VMs)',
+      'replay captured/walkthrough.ubuntu1804-drbd9.json — captured (drbdmanage 0.99.18, Debian 12 guests)',
       'replay walkthrough.debian12-drbd84.json',
     ]);
-    const syn = targets.find((t) => t.profile === 'ubuntu1804-drbd9')!;
-    expect(syn.description).toContain(SYNTHETIC_NOTE);
-    expect(syn.description).toContain(SYNTHETIC_SOURCE);
+    const cap = targets.find((t) => t.profile === 'ubuntu1804-drbd9')!;
+    expect(cap.description).toMatch(/^captured \(drbdmanage 0\.99\.18, Debian 12 guests\), not a run on our VMs: built by scripts\/make-drbdmanage-recordings\.ts /u);
+    expect(cap.description).toMatch(/Outputs: \d+ captured, \d+ constructed from the blog, \d+ constructed from source;/u);
+    expect(`${cap.title} ${cap.description}`).not.toMatch(/\breal\b/iu);
     expect(targets.find((t) => t.profile === 'debian12-drbd84')!.description).toBeUndefined();
+  });
+
+  it('a replay of synthetic evidence says SYNTHETIC in its test name and description', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'synthetic-'));
+    const file = join(dir, 'walkthrough.ubuntu1804-drbd9.json');
+    await writeFile(file, JSON.stringify(synthetic));
+    const [target] = scenarioTargets('walkthrough', { mode: 'replay', recordings: [file], runDir: dir });
+    expect(target!.title).toBe('replay synthetic/walkthrough.ubuntu1804-drbd9.json — SYNTHETIC (generated from the blog, not a run on VMs)');
+    expect(target!.description).toContain(SYNTHETIC_NOTE);
+    expect(target!.description).toContain(SYNTHETIC_SOURCE);
   });
 
   it('faults/ is not replayed with the scenarios (its own test does)', () => {

@@ -4,7 +4,7 @@ import { Redactor, type CommandRecord, type CommandSink } from '../report/comman
 import { setTimeoutScale } from '../wait/poll.js';
 import type { ExecOptions, ExecResult } from '../ssh/session.js';
 import type { Clock } from '../wait/poll.js';
-import type { Recording } from './recording.js';
+import { describeCounts, provenanceCounts, type Recording } from './recording.js';
 import type { ScenarioLab, ScenarioNode } from './scenario-lab.js';
 
 /** A replayed run asked for something other than what the recording holds. */
@@ -75,13 +75,24 @@ export class ReplayLab implements ScenarioLab {
     return this.recording.profile === 'ubuntu1804-drbd9' ? 'drbdmanage' : 'drbdadm';
   }
   /**
-   * The recording's labels, with what kind of evidence it is. Synthetic evidence ran on no
-   * hypervisor: it gets no such label, whatever an older generator wrote.
+   * The recording's labels, with what kind of evidence it is. Synthetic and captured evidence
+   * ran on none of our hypervisors: they get no such label, whatever an older generator wrote;
+   * captured evidence says how many outputs were captured and how many constructed.
    */
   get labels(): Record<string, string> {
     const { hypervisor: _none, ...noHypervisor } = this.recording.labels;
-    const labels = this.recording.evidence === 'synthetic' ? noHypervisor : this.recording.labels;
-    return { ...labels, mode: 'replay', evidence: this.recording.evidence };
+    const labels = this.recording.evidence === 'real' ? this.recording.labels : noHypervisor;
+    if (this.recording.evidence !== 'captured') return { ...labels, mode: 'replay', evidence: this.recording.evidence };
+    const counts = provenanceCounts(this.recording);
+    return {
+      ...labels,
+      mode: 'replay',
+      evidence: 'captured',
+      'captured-on': this.recording.capturedOn!,
+      outputs: describeCounts(counts),
+      'outputs-captured': String(counts.captured),
+      'outputs-constructed': String(counts.blog + counts.source),
+    };
   }
 
   node(name: string): ScenarioNode {
@@ -133,7 +144,11 @@ export class ReplayLab implements ScenarioLab {
   private makeNode(name: string, replicationIp: string): ScenarioNode {
     const exec = async (command: string, o: ExecOptions = {}): Promise<ExecResult> => {
       const r = await this.take(name, command);
-      await this.sink?.record({ node: name, command, stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, startedAt: r.startedAt, durationMs: r.durationMs, ...(r.timedOut ? { timedOut: true } : {}) });
+      await this.sink?.record({
+        node: name, command, stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, startedAt: r.startedAt, durationMs: r.durationMs,
+        ...(r.timedOut ? { timedOut: true } : {}),
+        ...(r.provenance ? { provenance: r.provenance } : {}),
+      });
       await this.clock.sleep(r.durationMs);
       // Timed out when recorded: thrown whatever `check` says, as the session does.
       if (r.timedOut) throw new CommandTimeoutError(name, command, r.durationMs, o.kind ?? 'product');

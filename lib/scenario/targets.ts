@@ -1,3 +1,4 @@
+import * as allure from 'allure-js-commons';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -6,7 +7,8 @@ import type { ProfileName } from '../image/profile-names.js';
 import { StartedLab } from '../lab/started-lab.js';
 import { Transcript } from '../report/transcript.js';
 import { realScenarioLab } from './real-lab.js';
-import { readRecording, realSource, SYNTHETIC_NOTE, type Recording } from './recording.js';
+import { describeProvenance } from '../report/command-record.js';
+import { capturedNote, describeCounts, provenanceCounts, readRecording, realSource, SYNTHETIC_NOTE, type Recording } from './recording.js';
 import { ReplayLab } from './replay-lab.js';
 import { ClusterSnapshot } from '../snapshot/cluster-snapshot.js';
 import { startSnapshot, type ScenarioStart } from './scenario-start.js';
@@ -18,6 +20,8 @@ import type { ScenarioLab } from './scenario-lab.js';
 export const RECORDINGS_DIR = join(PROJECT_ROOT, 'scenarios', 'recordings');
 /** Generated recordings (never run on VMs), kept apart from the real ones. */
 export const SYNTHETIC_RECORDINGS_DIR = join(RECORDINGS_DIR, 'synthetic');
+/** Recordings built from captured outputs of the real programs (never a drbdlab run either). */
+export const CAPTURED_RECORDINGS_DIR = join(RECORDINGS_DIR, 'captured');
 export const REPORTS_DIR = reportsRoot();
 
 /** What the scenarios project's global setup hands to scenario files. */
@@ -50,10 +54,10 @@ export interface ScenarioTarget {
 
 const stackOf = (p: ProfileName) => (p === 'ubuntu1804-drbd9' ? 'drbdmanage' : 'drbdadm');
 
-/** The real recordings of a scenario, then the synthetic ones (faults/ is replayed by its own test). */
+/** The real recordings of a scenario, then the captured and synthetic ones (faults/ is replayed by its own test). */
 export function recordingFiles(scenario: string, only?: string[]): string[] {
   if (only?.length) return only.filter((f) => f.includes(`${scenario}.`));
-  return [RECORDINGS_DIR, SYNTHETIC_RECORDINGS_DIR].flatMap((dir) =>
+  return [RECORDINGS_DIR, CAPTURED_RECORDINGS_DIR, SYNTHETIC_RECORDINGS_DIR].flatMap((dir) =>
     existsSync(dir)
       ? readdirSync(dir)
           .filter((f) => f.startsWith(`${scenario}.`) && f.endsWith('.json'))
@@ -62,10 +66,33 @@ export function recordingFiles(scenario: string, only?: string[]): string[] {
   );
 }
 
-/** `replay walkthrough.debian12-drbd84.json`, `replay synthetic/… — SYNTHETIC (…)` */
+/** `replay walkthrough.debian12-drbd84.json`, `replay captured/… — captured (…)`, `replay synthetic/… — SYNTHETIC (…)` */
 function replayTitle(file: string, recording: Recording): string {
   const name = file.split('/').pop()!;
+  if (recording.evidence === 'captured') return `replay captured/${name} — ${capturedNote(recording)}`;
   return recording.evidence === 'synthetic' ? `replay synthetic/${name} — ${SYNTHETIC_NOTE}` : `replay ${name}`;
+}
+
+/** What the report says of a replay that is no run of ours; none for a real recording. */
+function replayDescription(recording: Recording): string | undefined {
+  if (recording.evidence === 'synthetic') return `${SYNTHETIC_NOTE}: ${recording.source}. It shows the scenario code against the blog's outputs; it says nothing of today's packages.`;
+  if (recording.evidence !== 'captured') return undefined;
+  return (
+    `${capturedNote(recording)}, not a run on our VMs: ${recording.source}. ` +
+    `Outputs: ${describeCounts(provenanceCounts(recording))}; each command's log in the transcript says which.`
+  );
+}
+
+/** Per test in the report: the counts as parameters, and every output's provenance as an attachment. */
+async function reportProvenance(recording: Recording): Promise<void> {
+  if (recording.evidence !== 'captured') return;
+  const counts = provenanceCounts(recording);
+  // Excluded from the test's identity: a regenerated recording stays the same test in the history.
+  await allure.parameter('outputs captured', String(counts.captured), { excluded: true });
+  await allure.parameter('outputs constructed from the blog', String(counts.blog), { excluded: true });
+  await allure.parameter('outputs constructed from source', String(counts.source), { excluded: true });
+  const lines = recording.commands.map((c) => `#${c.seq} ${c.node}$ ${c.command}\n    ${c.provenance ? describeProvenance(c.provenance) : '(no provenance)'}`);
+  await allure.attachment(`provenance of the replayed outputs: ${describeCounts(counts)}`, `${lines.join('\n')}\n`, 'text/plain');
 }
 
 /** The lab a real scenario runs on: the one named (as it is), or its own restore of the snapshot. */
@@ -142,12 +169,13 @@ export function scenarioTargets(scenario: string, env: ScenarioEnv): ScenarioTar
 export function replayTarget(scenario: string, title: string, recording: Recording, runDir: string): ScenarioTarget {
   return {
     title,
-    ...(recording.evidence === 'synthetic' ? { description: `${SYNTHETIC_NOTE}: ${recording.source}. It shows the scenario code against the blog's outputs; it says nothing of today's packages.` } : {}),
+    ...(replayDescription(recording) === undefined ? {} : { description: replayDescription(recording)! }),
     profile: recording.profile,
     stack: stackOf(recording.profile),
     open: async (start) => {
       const transcript = new Transcript(join(runDir, `${scenario}.replay.${recording.profile}`, 'transcript'));
       const lab = new ReplayLab(recording, transcript, transcript.redactor);
+      await reportProvenance(recording);
       return {
         lab,
         transcript,

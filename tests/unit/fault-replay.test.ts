@@ -5,8 +5,8 @@
 //   each pitfall the scenarios assert is shown to turn the run red with the right classification
 //   (failed: DRBD behaved unlike the walkthrough; broken: the harness could not read what it got),
 //   at once (no wait runs out its timeout), while the same recording unchanged stays green.
-//   drbdadm cases mutate real recordings; drbdmanage cases synthetic ones (named so).
-// Both go through the code a run goes through (tests/support/mutation.ts): defineScenario's
+//   drbdadm cases mutate real recordings; the drbdmanage ones are in drbdmanage-faults.test.ts.
+// They go through the code a run goes through (tests/support/mutation.ts): defineScenario's
 // runScenario, the result file allure-vitest writes, the report's reclassification, Allure's
 // category matcher and the nightly's exit code.
 import { join } from 'node:path';
@@ -27,8 +27,6 @@ import { drbdadmSplitBrain } from '../../scenarios/steps/drbdadm/split-brain.js'
 import { drbdadmRebootPersistence } from '../../scenarios/steps/drbdadm/reboot.js';
 import { drbdadmServices } from '../../scenarios/steps/drbdadm/services.js';
 import { drbdadmWalkthrough } from '../../scenarios/steps/drbdadm/walkthrough.js';
-import { drbdmanageHostnamePitfall } from '../../scenarios/steps/drbdmanage/hostname.js';
-import { drbdmanageRebootPersistence } from '../../scenarios/steps/drbdmanage/reboot.js';
 
 const RECORDINGS = join(import.meta.dirname, '../../scenarios/recordings');
 
@@ -129,17 +127,6 @@ const MUTATIONS: Mutation[] = [
     expected: { status: 'failed', category: 'product', step: /^step "24\. drbd\.service is disabled as installed/, message: /drbd[12]: systemctl is-enabled drbd\.service: expected 'enabled' to be 'disabled'/ },
   },
   {
-    name: 'the package enables drbdmanaged.service (synthetic recording)',
-    recording: 'synthetic/reboot.ubuntu1804-drbd9.json',
-    body: drbdmanageRebootPersistence,
-    edits: [{
-      what: '`systemctl is-enabled drbdmanaged.service` answers enabled before the first reboot',
-      match: (c, i, all) => at('systemctl is-enabled drbdmanaged.service')(c) && i < firstIndex(all, at('#reboot')),
-      change: () => ({ stdout: 'enabled\n', exitCode: 0 }),
-    }],
-    expected: { status: 'failed', category: 'product', step: /^step "24\. After rebooting the servers/, message: /drbd1: drbdmanaged\.service as installed: expected 'enabled' to be 'disabled'/ },
-  },
-  {
     name: 'a rename does not break the node: drbdadm still finds r0 under the new name',
     recording: 'hostname.debian12-drbd84.json',
     body: drbdadmHostnamePitfall,
@@ -149,17 +136,6 @@ const MUTATIONS: Mutation[] = [
       change: () => ({ exitCode: 0, stderr: '', stdout: 'r0 role:Secondary\n  disk:UpToDate\n  peer role:Primary\n    replication:Established peer-disk:UpToDate\n\n' }),
     }],
     expected: { status: 'failed', category: 'product', step: /^step "10\. after DRBD runs: drbd2 renamed drbd2x/, message: /drbdadm status r0 on drbd2x: exit code: expected \+0 to be 1/ },
-  },
-  {
-    name: 'a rename does not break the node: drbdmanage still knows it (synthetic recording)',
-    recording: 'synthetic/hostname.ubuntu1804-drbd9.json',
-    body: drbdmanageHostnamePitfall,
-    edits: [{
-      what: 'update-pool on the renamed drbd3 succeeds',
-      match: at('sudo drbdmanage update-pool', 'drbd3'),
-      change: (c) => (c.stderr.includes('Error: Object not found') ? { stderr: 'Operation completed successfully\n' } : {}),
-    }],
-    expected: { status: 'failed', category: 'product', step: /^step "10\. Hostname changed after drbdmanage init/, message: /update-pool on drbd3x: error lines/ },
   },
   {
     name: 'a kernel WARNING appears in dmesg during the scenario',

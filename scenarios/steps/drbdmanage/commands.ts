@@ -1,5 +1,8 @@
 // The exact command lines the drbdmanage scenarios run. Shared with
 // scripts/make-drbdmanage-recordings.ts so a recording and the scenario it replays cannot drift.
+// Where the captures (scenarios/recordings/captures/) ran a command, the scenario runs the same
+// one: with sudo where the capture ran as root, and a confirmation answered `yes` on stdin as the
+// blog's reader answers it.
 
 import type { JoinCommand } from '../../../lib/drbd/index.js';
 
@@ -9,41 +12,56 @@ export const DATA_DISK = '/dev/vdb';
 export const DATA_PARTITION = `${DATA_DISK}1`;
 /** drbdmanage's default pool: the walkthrough warns the name must not change. */
 export const POOL_VG = 'drbdpool';
-/** r0's device: minor 100, as step 19 asserts. */
-export const R0_MINOR = 100;
-export const R0_DEVICE = `/dev/drbd${R0_MINOR}`;
+/** The walkthrough's minor for r0 (step 19). */
+export const WALKTHROUGH_MINOR = 100;
 /** Where the walkthrough's volume is mounted on the primary. */
 export const MOUNT_POINT = '/mnt/r0';
 /** The file step 23 writes and reads back. */
 export const WALKTHROUGH_FILE = `${MOUNT_POINT}/walkthrough.txt`;
-export const WALKTHROUGH_TEXT = 'drbdlab: written on drbd1 through /dev/drbd100';
-/** The file the reboot scenario checksums across two reboots. */
+export const WALKTHROUGH_TEXT = 'drbdlab: written on drbd1 through r0';
+/** The file the reboot scenario checksums across the reboots. */
 export const REBOOT_FILE = `${MOUNT_POINT}/reboot.bin`;
 /** drbdmanaged's D-Bus name (drbdmanage/dbusserver.py DBUS_DRBDMANAGED). */
 export const DBUS_NAME = 'org.drbd.drbdmanaged';
-/** The name the hostname scenario gives drbd3 after the cluster exists. */
-export const RENAMED = 'drbd3x';
+/** Its D-Bus activation file: how a drbdmanage call starts the server when no unit runs it. */
+export const DBUS_SERVICE_FILE = `/usr/share/dbus-1/system-services/${DBUS_NAME}.service`;
+/** The name the hostname scenario gives drbd3 after the cluster exists (as the captures did). */
+export const RENAMED = 'drbd3-new';
+/** The node the reboot and hostname scenarios take down (as the captures did). */
+export const REBOOTED = 'drbd3';
 
-/** The walkthrough's volume: 40 GB when the pool holds it, else a size that fits (see volumeSize). */
+/** The walkthrough's volume. */
 export const WALKTHROUGH_VOLUME = '40GB';
+/** 40 GB in MiB: "37.25 GiB" in list-volumes. */
+export const WALKTHROUGH_VOLUME_MIB = 40e9 / 2 ** 20;
+/**
+ * The volume r0 gets instead when the pools are smaller than 40 GB (the lab's 2 GiB data disk):
+ * what the captures used (476.84 MiB).
+ */
+export const SMALL_VOLUME = '500MB';
+export const SMALL_VOLUME_MIB = 500e6 / 2 ** 20;
+
+export const DRBDMANAGED = 'drbdmanaged.service';
+export const DRBD_SERVICE = 'drbd.service';
+
+/** The command with `yes` on its stdin: a drbdmanage confirmation answered as the blog's reader answers it. */
+export const answeredYes = (command: string) => `printf 'yes\\n' | ${command}`;
 
 export const cmd = {
   modprobe: 'sudo modprobe drbd',
   procDrbd: 'cat /proc/drbd',
-  /**
-   * Machine-readable `vgs drbdpool`, a row per PV: "  drbdpool /dev/vdb1 40956.00 40956.00"
-   * (sizes in MiB), exit 5 when missing.
-   */
-  vgs: `sudo vgs --noheadings --nosuffix --units m -o vg_name,pv_name,vg_size,vg_free ${POOL_VG}`,
+  /** The VG and its PVs, lvm2's default reports. */
+  vgsPvs: 'sudo vgs; sudo pvs',
   hostname: 'hostname',
-  /** `-q`: no yes/no confirmation (drbdmanage_client.py, p_init `-q/--quiet`). */
-  init: (ip: string) => `sudo drbdmanage init -q ${ip}`,
+  init: (ip: string) => answeredYes(`sudo drbdmanage init ${ip}`),
   listNodes: 'sudo drbdmanage list-nodes',
+  listNodesMachine: 'sudo drbdmanage list-nodes -m',
   addNode: (name: string, ip: string) => `sudo drbdmanage add-node ${name} ${ip}`,
   status: 'sudo drbdsetup status',
-  statusOf: (res: string) => `sudo drbdsetup status ${res}`,
   addResource: 'sudo drbdmanage add-resource r0',
+  removeResource: answeredYes('sudo drbdmanage remove-resource r0'),
   listVolumesPort: 'sudo drbdmanage list-volumes --show Port',
+  listVolumesMachine: 'sudo drbdmanage list-volumes -m',
   addVolume: (size: string) => `sudo drbdmanage add-volume r0 ${size}`,
   deploy: 'sudo drbdmanage deploy-resource r0 3',
   listAssignments: 'sudo drbdmanage list-assignments',
@@ -57,44 +75,34 @@ export const cmd = {
   cat: (file: string) => `cat ${file}`,
   writeRebootFile: `sudo dd if=/dev/urandom of=${REBOOT_FILE} bs=1M count=16 status=none && sync`,
   sha256: (file: string) => `sha256sum ${file}`,
-  umount: `sudo umount ${MOUNT_POINT}`,
-  isEnabled: (unit: string) => `systemctl is-enabled ${unit}`,
+  /** Unmounted, and what DRBD 9's auto-demote made of r0. */
+  umountAndStatus: `sudo umount ${MOUNT_POINT}; sudo drbdadm status r0`,
+  drbdadmStatusAll: 'sudo drbdadm status',
+  drbdadmStatus: (res: string) => `sudo drbdadm status ${res}`,
+  adjustAll: 'sudo drbdadm adjust all',
+  unitFiles: 'systemctl list-unit-files | grep -i drbd',
+  isEnabledBoth: `systemctl is-enabled ${DRBD_SERVICE} ${DRBDMANAGED}`,
   isActive: (unit: string) => `systemctl is-active ${unit}`,
   enable: (unit: string) => `sudo systemctl enable ${unit}`,
-  disable: (unit: string) => `sudo systemctl disable ${unit}`,
   restartUnit: (unit: string) => `sudo systemctl restart ${unit}`,
-  statusUnit: (unit: string) => `sudo systemctl status ${unit}`,
-  showStates: (unit: string) => `systemctl show -p UnitFileState,ActiveState ${unit}`,
-  setHostname: (name: string) => `sudo hostnamectl set-hostname ${name}`,
+  statusUnit: (unit: string) => `sudo systemctl status ${unit} --no-pager`,
+  /** The D-Bus daemon and a drbdmanaged server, whoever started it (systemd or D-Bus activation). */
+  serverProcesses: "ps -eo pid,ppid,lstart,args | grep -E 'drbdmanage|dbus-daemon' | grep -v grep",
+  dbusServiceFile: `cat ${DBUS_SERVICE_FILE}`,
+  /** drbdmanaged's own log since this boot. */
+  journalThisBoot: `sudo journalctl -b -u ${DRBDMANAGED} --no-pager | tail -40`,
+  journalTail: `sudo journalctl -u ${DRBDMANAGED} --no-pager -n 25`,
+  /** Renamed, then what hostname and uname say. */
+  rename: (name: string) => `sudo hostnamectl set-hostname ${name}; hostname; uname -n`,
+  renameBack: (name: string) => `sudo hostnamectl set-hostname ${name}; hostname`,
   /** `restart -q`: shutdown without the safety question, then D-Bus activation (cmd_restart). */
   dmRestart: 'sudo drbdmanage restart -q',
-  dmUpdatePool: 'sudo drbdmanage update-pool',
-  drbdadmStatus: (res: string) => `sudo drbdadm status ${res}`,
-  /** Asks the bus whether drbdmanaged runs, without D-Bus-activating it as a drbdmanage call would. */
-  nameHasOwner: `dbus-send --system --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:${DBUS_NAME}`,
 } as const;
 
-export const DRBDMANAGED = 'drbdmanaged.service';
-export const DRBD_SERVICE = 'drbd.service';
-
-/**
- * The join line add-node printed, run with sudo and without the yes/no question: `-q` goes
- * right after `join` (drbdmanage_client.py p_join `-q/--quiet`), unless the line has it already.
- */
+/** The join line add-node printed, run with sudo and the confirmation answered `yes` (as the blog does). */
 export function joinCommandToRun(join: JoinCommand): string {
-  const words = join.command.split(/\s+/u);
-  if (!join.quiet) words.splice(2, 0, '-q');
-  return `sudo ${words.join(' ')}`;
+  return answeredYes(`sudo ${join.command}`);
 }
 
-/**
- * The volume step 19 adds: the walkthrough's `40GB` when the pool has room for it (as on the
- * walkthrough's 40 GiB disk), else 80 % of the free pool in MiB, so a lab with a small data disk
- * runs the same steps (a 40 GB resync would also cost 2 × 37 GiB of host disk).
- */
-export function volumeSize(poolFreeMiB: number): { arg: string; expectMiB: number } {
-  const walkthroughMiB = 40e9 / 2 ** 20; // 38146.97 MiB: "37.25 GiB" in list-volumes
-  if (poolFreeMiB >= 40_000) return { arg: WALKTHROUGH_VOLUME, expectMiB: walkthroughMiB };
-  const mib = Math.floor(poolFreeMiB * 0.8);
-  return { arg: `${mib}MiB`, expectMiB: mib };
-}
+/** drbdmanage's device for a minor. */
+export const deviceOf = (minor: number) => `/dev/drbd${minor}`;

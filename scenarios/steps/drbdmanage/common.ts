@@ -3,18 +3,20 @@
 import { expect } from 'vitest';
 import {
   describe as describeResource,
+  DrbdmanageError,
   isUpToDateEverywhere,
+  onlyNotReady,
   parseDrbdmanageResult,
-  parseListAssignments,
   parseDrbdsetupStatus,
+  parseListAssignments,
   parseListNodes,
+  parseMachineReadableVolumes,
   type DrbdmanageNode,
   type DrbdmanageResult,
   type DrbdResourceStatus,
 } from '../../../lib/drbd/index.js';
 import { RemoteCommandError } from '../../../lib/errors.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
-import { ReplayMismatchError } from '../../../lib/scenario/replay-lab.js';
 import type { ScenarioLab, ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
 import type { ExecOptions, ExecResult } from '../../../lib/ssh/session.js';
 import { pollUntil, scaled, type Observation } from '../../../lib/wait/poll.js';
@@ -34,21 +36,25 @@ export async function dm(node: ScenarioNode, command: string, opts: ExecOptions 
 }
 
 /**
- * A drbdmanage listing inside a wait: the error lines drbdmanage prints while its server is busy
- * are "not yet" (as in waitForNodes); any other failed exit ends the wait with a RemoteCommandError.
+ * A drbdmanage listing inside a wait. "Not yet" is only what drbdmanage itself retries: its
+ * server not ready (starting up, no quorum yet, a satellite still asking for the control
+ * volume), printed after its own `Waiting for server: ...` retries. Any other error line, or a
+ * failed exit (D-Bus unreachable: 1, a refused argument: 2), ends the wait at once with the
+ * command's output (DrbdmanageError, a product failure).
  */
 export async function dmListing(node: ScenarioNode, command: string): Promise<{ stdout: string } | { notYet: string }> {
   const r = await node.exec(command, { check: false, timeoutMs: 120_000 });
-  const errors = parseDrbdmanageResult(r.stdout, r.stderr).errors;
-  if (errors.length > 0) return { notYet: errors.join('; ') };
-  if (r.exitCode !== 0) throw new RemoteCommandError(node.name, command, r.exitCode, r.stdout, r.stderr);
+  const result = parseDrbdmanageResult(r.stdout, r.stderr);
+  if (r.exitCode === 0 && onlyNotReady(result)) return { notYet: result.notReady.join('; ') };
+  if (result.errors.length > 0 || r.exitCode !== 0) throw new DrbdmanageError(node.name, command, r.exitCode, r.stdout, r.stderr, result.errors);
   return { stdout: r.stdout };
 }
 
-/** drbdmanage said `Operation completed successfully` and printed no error line. */
+/** drbdmanage said `Operation completed successfully`, printed no error line and exited 0. */
 export function expectDmOk(run: DmRun, what: string): void {
   const tail = `${run.stdout}\n${run.stderr}`.trim().split('\n').slice(-4).join(' | ');
-  expect(run.result.ok, `${what}: drbdmanage did not report success (errors: ${run.result.errors.join('; ') || 'none'}; exit ${run.exitCode}; output: ${tail})`).toBe(true);
+  expect(run.result.errors, `${what}: drbdmanage printed errors (exit ${run.exitCode}; output: ${tail})`).toEqual([]);
+  expect(run.result.ok, `${what}: drbdmanage did not report success (exit ${run.exitCode}; output: ${tail})`).toBe(true);
   expect(run.exitCode, `${what}: exit code`).toBe(0);
 }
 
@@ -79,10 +85,9 @@ export async function waitForNodes(
     lab,
     what,
     async () => {
-      const r = await node.exec(cmd.listNodes, { check: false, timeoutMs: 120_000 });
-      const errors = parseDrbdmanageResult(r.stdout, r.stderr).errors;
-      if (errors.length > 0) return { done: false, seen: errors.join('; ') };
-      const nodes = parseListNodes(r.stdout);
+      const listing = await dmListing(node, cmd.listNodes);
+      if ('notYet' in listing) return { done: false, seen: listing.notYet };
+      const nodes = parseListNodes(listing.stdout);
       return { done: done(nodes), value: nodes, seen: describeNodes(nodes) };
     },
     { timeoutMs, intervalMs: 5_000, target: node.name },
@@ -94,7 +99,24 @@ export function allOk(names: readonly string[]): (nodes: DrbdmanageNode[]) => bo
   return (nodes) => nodes.length === names.length && names.every((n) => nodes.some((x) => x.name === n && x.ok));
 }
 
-/** `drbdsetup status` (all resources) until `done(resources)`; returns the last parse. */
+/**
+ * What drbd-utils answers for a resource that is not (yet) there on this node, as captured with
+ * drbd-utils 9.22: `drbdsetup status R` exits 10 with `R: No such resource`; `drbdadm status R`
+ * exits 1 with `'R' not defined in your config (for this host).` until drbdmanage has written
+ * the node's res file (seen right after deploy-resource).
+ */
+function resourceNotThereYet(r: ExecResult): string | null {
+  const line = r.stderr.trim().split('\n').filter((l) => !/^sudo: /u.test(l)).join('\n');
+  if (r.exitCode === 10 && /^\S+: No such resource$/u.test(line)) return line;
+  if (r.exitCode === 1 && /^'\S+' not defined in your config \(for this host\)\.$/u.test(line)) return line;
+  return null;
+}
+
+/**
+ * `drbdsetup status` (all resources, or `opts.command`) until `done(resources)`; returns the
+ * last parse. "Not yet" is a resource that is not there yet; any other failure ends the wait
+ * with the command's output, and an output no parser knows is a harness error.
+ */
 export async function waitForStatus(
   lab: ScenarioLab,
   node: ScenarioNode,
@@ -102,17 +124,22 @@ export async function waitForStatus(
   done: (resources: DrbdResourceStatus[]) => boolean,
   opts: { command?: string; timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<DrbdResourceStatus[]> {
+  const command = opts.command ?? cmd.status;
   return pollStrict(
     lab,
     what,
     async () => {
-      const r = await node.exec(opts.command ?? cmd.status, { check: false, timeoutMs: 30_000 });
-      if (r.exitCode !== 0) return { done: false, seen: (r.stderr.trim() || r.stdout.trim() || `exit ${r.exitCode}`).split('\n')[0]! };
+      const r = await node.exec(command, { check: false, timeoutMs: 30_000 });
+      if (r.exitCode !== 0) {
+        const notThere = resourceNotThereYet(r);
+        if (notThere === null) throw new RemoteCommandError(node.name, command, r.exitCode, r.stdout, r.stderr);
+        return { done: false, seen: notThere };
+      }
       const resources = parseDrbdsetupStatus(r.stdout);
       return {
         done: done(resources),
         value: resources,
-        seen: resources.length === 0 ? '(no resources)' : resources.map(describeResource).join('; '),
+        seen: resources.length === 0 ? r.stdout.trim() || '(no resources)' : resources.map(describeResource).join('; '),
       };
     },
     { timeoutMs: opts.timeoutMs ?? scaled(120_000), intervalMs: opts.intervalMs ?? 2_000, target: node.name },
@@ -138,31 +165,27 @@ export function find(resources: DrbdResourceStatus[], name: string): DrbdResourc
   return resources.find((r) => r.name === name);
 }
 
-/** `systemctl is-enabled` / `is-active` answer (they exit non-zero for disabled / inactive). */
-export async function unitAnswer(node: ScenarioNode, command: string): Promise<string> {
-  const r = await node.exec(command, { check: false, timeoutMs: 30_000 });
-  return r.stdout.trim();
-}
+/** The other nodes. */
+export const peersOf = (name: string) => NODE_NAMES.filter((n) => n !== name);
 
-/** `systemctl show -p A,B unit` → { A: …, B: … } (systemd prints them in its own order). */
-export function parseShow(stdout: string): Record<string, string> {
-  return Object.fromEntries(
-    stdout
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l.includes('='))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
-}
-
-/** Is r0 deployed and ok on all three nodes (the walkthrough's end state)? */
+/**
+ * Is r0 deployed and ok on all three nodes (the walkthrough's end state)? An empty list is
+ * "no"; a drbdmanage error or an output no parser knows is a failure, not a reason to build the
+ * cluster again.
+ */
 export async function r0DeployedEverywhere(ctx: ScenarioContext): Promise<boolean> {
-  const r = await ctx.lab.node('drbd1').exec(cmd.listAssignments, { check: false, timeoutMs: 120_000 });
-  if (parseDrbdmanageResult(r.stdout, r.stderr).errors.length > 0) return false;
-  try {
-    const rows = parseListAssignments(r.stdout).filter((a) => a.resource === 'r0' && a.volumeId === null);
-    return NODE_NAMES.every((n) => rows.some((a) => a.node === n && a.ok));
-  } catch {
-    return false;
-  }
+  const drbd1 = ctx.lab.node('drbd1');
+  const listing = await dmListing(drbd1, cmd.listAssignments);
+  if ('notYet' in listing) throw new DrbdmanageError('drbd1', cmd.listAssignments, 0, '', listing.notYet, [listing.notYet]);
+  const rows = parseListAssignments(listing.stdout).filter((a) => a.resource === 'r0' && a.volumeId === null);
+  return NODE_NAMES.every((n) => rows.some((a) => a.node === n && a.ok));
+}
+
+/** r0's minor, from drbdmanage's own list (100 as in the blog, or the one it gave instead). */
+export async function r0Minor(node: ScenarioNode): Promise<number> {
+  const listing = await dmListing(node, cmd.listVolumesMachine);
+  if ('notYet' in listing) throw new DrbdmanageError(node.name, cmd.listVolumesMachine, 0, '', listing.notYet, [listing.notYet]);
+  const r0 = parseMachineReadableVolumes(listing.stdout).find((v) => v.resource === 'r0' && v.volumeId === 0);
+  expect(r0?.minor, `r0 volume 0 in list-volumes -m on ${node.name}`).toBeTypeOf('number');
+  return r0!.minor!;
 }

@@ -1,0 +1,296 @@
+// The drbdmanage scenarios (ubuntu1804-drbd9) against mutated captures: the recordings built from
+// the captured outputs of drbdmanage 0.99.18 / DRBD 9.2.18 (scenarios/recordings/captured), with
+// a few outputs changed on purpose, so each assertion of the drbdmanage steps is seen to turn the
+// run red with the right classification (failed: DRBD or drbdmanage behaved unlike the
+// walkthrough; broken: the harness could not read what it got), while the unchanged recording
+// replays green through the same code. Both go through the code a run goes through
+// (tests/support/mutation.ts): defineScenario's runScenario, the result file allure-vitest
+// writes, the report's reclassification, Allure's category matcher and the nightly's exit code.
+// A second group checks that the observers wait through what drbdmanage itself retries (its
+// "server not ready" answers) and nothing else.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DrbdmanageError, NOT_READY_ERRORS } from '../../lib/drbd/drbdmanage-result.js';
+import { isDrbdParseError } from '../../lib/drbd/errors.js';
+import { RemoteCommandError, WaitTimeoutError } from '../../lib/errors.js';
+import { EXIT } from '../../lib/exit-codes.js';
+import type { CommandRecord } from '../../lib/report/command-record.js';
+import type { ScenarioContext } from '../../lib/scenario/define-scenario.js';
+import { readRecording, type Recording } from '../../lib/scenario/recording.js';
+import { ReplayMismatchError } from '../../lib/scenario/replay-lab.js';
+import { drbdmanageHostnamePitfall } from '../../scenarios/steps/drbdmanage/hostname.js';
+import { drbdmanageRebootPersistence } from '../../scenarios/steps/drbdmanage/reboot.js';
+import { drbdmanageServices } from '../../scenarios/steps/drbdmanage/services.js';
+import { drbdmanageWalkthrough } from '../../scenarios/steps/drbdmanage/walkthrough.js';
+import { classifyLikeTheNightly, mutate, replayThroughDefineScenario, type Edit } from '../support/mutation.js';
+
+const CAPTURED = join(import.meta.dirname, '../../scenarios/recordings/captured');
+
+type Body = (ctx: ScenarioContext) => Promise<void>;
+type Pred = (c: CommandRecord) => boolean;
+
+interface Mutation {
+  name: string;
+  recording: string;
+  body: Body;
+  edits: Edit[];
+  expected: {
+    status: 'failed' | 'broken';
+    category: string;
+    /** The step that must fail (its title's start). */
+    step: RegExp;
+    message: RegExp;
+    error?: (err: unknown) => boolean;
+  };
+}
+
+/** The record taken from capture `id` (its provenance names it). */
+const capture = (id: string): Pred => (c) => c.provenance?.kind === 'captured' && c.provenance.from.startsWith(`${id} `);
+const causes = (err: unknown): unknown[] => {
+  const out: unknown[] = [];
+  for (let e: unknown = err; e !== undefined && out.length < 10; e = e instanceof Error ? e.cause : undefined) out.push(e);
+  return out;
+};
+const hasCause = (type: new (...a: never[]) => unknown) => (err: unknown) => causes(err).some((e) => e instanceof type);
+/** The table without the row of `node`. */
+const withoutRow = (node: string) => (c: CommandRecord) => ({ stdout: c.stdout.split('\n').filter((l) => !l.includes(` ${node} `) && !l.includes(`m${node}\u001b`)).join('\n') });
+
+const MUTATIONS: Mutation[] = [
+  // ---- an error line in place of success
+  {
+    name: 'deploy of r0 500MB says "Error: Not enough free space" (exit 0) instead of success',
+    recording: 'walkthrough.ubuntu1804-drbd9.json',
+    body: drbdmanageWalkthrough,
+    edits: [{ what: 'the second deploy-resource r0 3 prints an error line', match: capture('p2-cluster-setup__drbd1.jsonl:42'), change: () => ({ stderr: 'Error: Not enough free space\n' }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "20\. deploy-resource r0 3; list-assignments: r0 ok on all three nodes" failed: /, message: /deploy-resource r0 3: drbdmanage printed errors .*expected \[ 'Error: Not enough free space' \] to deeply equal \[\]/su },
+  },
+  {
+    name: 'init prints its success line and an error line',
+    recording: 'walkthrough.ubuntu1804-drbd9.json',
+    body: drbdmanageWalkthrough,
+    edits: [{ what: 'init: "Error: Object already exists" after the success line', match: capture('p2-cluster-setup__drbd1.jsonl:4'), change: (c) => ({ stderr: `${c.stderr}Error: Object already exists\n` }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "11\. drbdmanage init/, message: /drbdmanage init: drbdmanage printed errors/ },
+  },
+  {
+    name: 'the join on drbd2 is rolled back',
+    recording: 'walkthrough.ubuntu1804-drbd9.json',
+    body: drbdmanageWalkthrough,
+    edits: [{ what: 'join: "JOIN ERROR" and "Initialization failed" instead of success', match: capture('p2-cluster-setup__drbd2.jsonl:2'), change: () => ({ stderr: 'JOIN ERROR: This node has no node entry in the drbdmanage configuration\nInitialization failed\n' }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "14\. On drbd2: the join command/, message: /join on drbd2: drbdmanage printed errors/ },
+  },
+  {
+    name: 'the 40GB deploy on 2 GiB pools succeeds (it must not on pools smaller than the volume)',
+    recording: 'walkthrough.ubuntu1804-drbd9.json',
+    body: drbdmanageWalkthrough,
+    edits: [{ what: 'the first deploy-resource r0 3 says Operation completed successfully', match: capture('p2-cluster-setup__drbd1.jsonl:32'), change: () => ({ stderr: 'Operation completed successfully\n' }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "20\. deploy-resource r0 3 on pools of 2036 MiB/, message: /deploy-resource r0 3: error lines/ },
+  },
+  // ---- a node missing from the list
+  {
+    name: 'drbd3 missing from list-nodes -m after its join',
+    recording: 'walkthrough.ubuntu1804-drbd9.json',
+    body: drbdmanageWalkthrough,
+    edits: [{ what: "list-nodes -m without drbd3's line", match: capture('p2-cluster-setup__drbd1.jsonl:18'), change: (c) => ({ stdout: c.stdout.split('\n').filter((l) => !l.startsWith('drbd3,')).join('\n') }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "16\. All three nodes ok/, message: /nodes in list-nodes -m: expected \[ 'drbd1', 'drbd2' \] to deeply equal \[ 'drbd1', 'drbd2', 'drbd3' \]/ },
+  },
+  {
+    name: 'drbd2 missing from list-nodes between add-node and its join',
+    recording: 'walkthrough.ubuntu1804-drbd9.json',
+    body: drbdmanageWalkthrough,
+    edits: [{ what: "list-nodes right after add-node drbd2 without drbd2's row", match: capture('p2-cluster-setup__drbd1.jsonl:13'), change: withoutRow('drbd2') }],
+    expected: { status: 'failed', category: 'product', step: /^step "13\. add-node drbd2/, message: /drbd2 in list-nodes after add-node: expected undefined to be defined/ },
+  },
+  {
+    name: 'the renamed drbd3 missing from drbd1\'s list-nodes (renamed in the cluster, or gone)',
+    recording: 'hostname.ubuntu1804-drbd9.json',
+    body: drbdmanageHostnamePitfall,
+    edits: [{ what: "drbd1's list-nodes after the restart without drbd3's row", match: capture('p4-hostname-pitfall__drbd1.jsonl:2'), change: withoutRow('drbd3') }],
+    expected: { status: 'failed', category: 'product', step: /^step "10\. drbdmanaged restarted under the new name/, message: /list-nodes on drbd1 \(drbd1:ok, drbd2:ok\): expected \[ 'drbd1', 'drbd2' \] to deeply equal/ },
+  },
+  // ---- a volume not deployed
+  {
+    name: 'r0 not deployed on drbd3 after deploy: list-assignments shows it pending',
+    recording: 'walkthrough.ubuntu1804-drbd9.json',
+    body: drbdmanageWalkthrough,
+    edits: [{ what: "drbd3's r0 row pending deploy", match: capture('p2-cluster-setup__drbd1.jsonl:43'), change: (c) => ({ stdout: c.stdout.replace(/(\| \u001b\[0;36mdrbd3\u001b\[0m \|.*?\| +)\u001b\[0;32mok\u001b\[0m \|/u, '$1\u001b[1;33mpending\u001b[0m |') }) }],
+    // The wait does not take it: it asks again, where the recording goes on to mkfs.
+    expected: { status: 'failed', category: 'product', step: /^step "20\. deploy-resource r0 3; list-assignments/, message: /recording has drbd1\$ sudo mkfs -t ext4 \/dev\/drbd100\n {2}but the scenario ran drbd1\$ sudo drbdmanage list-assignments/, error: hasCause(ReplayMismatchError) },
+  },
+  {
+    name: 'r0 not deployed on drbd3: DRBD shows r0 without drbd3',
+    recording: 'walkthrough.ubuntu1804-drbd9.json',
+    body: drbdmanageWalkthrough,
+    edits: [{ what: 'drbdsetup status after mkfs: r0 without its drbd3 connection', match: capture('p2-cluster-setup__drbd1.jsonl:62'), change: (c) => ({ stdout: c.stdout.replace(/(r0 role:Secondary\n {2}disk:UpToDate\n {2}drbd2 role:Secondary\n {4}peer-disk:UpToDate\n) {2}drbd3 role:Secondary\n {4}peer-disk:UpToDate\n/u, '$1') }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "22\. drbdsetup status: r0 on drbd1/, message: /recording has drbd1\$ sudo mkdir -p \/mnt\/r0\n {2}but the scenario ran drbd1\$ sudo drbdsetup status/, error: hasCause(ReplayMismatchError) },
+  },
+  {
+    name: 'the blog\'s 40GB volume made a 40 GB file system on the small lab volume',
+    recording: 'walkthrough.ubuntu1804-drbd9.json',
+    body: drbdmanageWalkthrough,
+    edits: [{ what: 'mkfs on /dev/drbd101 reports 9765625 4k blocks', match: capture('p2-cluster-setup__drbd1.jsonl:61'), change: (c) => ({ stdout: c.stdout.replace('Creating filesystem with 488280 1k blocks', 'Creating filesystem with 9765625 4k blocks') }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "21\. mkfs -t ext4 \/dev\/drbd101/, message: /9765625 4k blocks for 500MB/ },
+  },
+  // ---- the other real behaviours the steps follow
+  {
+    name: 'drbdmanage gives drbd3 the node id drbd2 has (the blog\'s "1")',
+    recording: 'walkthrough.ubuntu1804-drbd9.json',
+    body: drbdmanageWalkthrough,
+    edits: [{ what: 'add-node drbd3 prints a join line with node id 1', match: capture('p2-cluster-setup__drbd1.jsonl:15'), change: (c) => ({ stdout: c.stdout.replace('10.255.255.103 2 drbd1', '10.255.255.103 1 drbd1') }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "16\. add-node drbd3/, message: /node id 1 for drbd3 is already taken/ },
+  },
+  {
+    name: 'the package enables drbdmanaged.service',
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{ what: 'is-enabled on drbd1 before the reboots: disabled, enabled (exit 0)', match: capture('p3-reboot__drbd1.jsonl:2'), change: () => ({ stdout: 'disabled\nenabled\n', exitCode: 0 }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "24\. As installed/, message: /drbd1: systemctl is-enabled drbd\.service drbdmanaged\.service/ },
+  },
+  {
+    name: 'DRBD comes back by itself after a reboot with the units as installed',
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{ what: "drbd3's drbdadm status after the first reboot shows its resources", match: capture('p3-reboot__drbd3.jsonl:8'), change: () => ({ stdout: '.drbdctrl role:Secondary\n  volume:0 disk:UpToDate\n  volume:1 disk:UpToDate\n\n' }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "24\. drbd3 rebooted with the units as installed/, message: /drbd3: drbdadm status after the reboot: expected '\.drbdctrl role:Secondary/ },
+  },
+  {
+    name: 'the rebooted drbd3 is not OFFLINE to drbd1',
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{ what: "drbd1's drbdadm status: r0's connection to drbd3 Connected", match: capture('p3-reboot__drbd1.jsonl:5'), change: (c) => ({ stdout: c.stdout.replace(/(r0 role:Secondary\n {2}disk:UpToDate\n {2}drbd2 role:Secondary\n {4}peer-disk:UpToDate\n) {2}drbd3 connection:Connecting\n/u, '$1  drbd3 role:Secondary\n    peer-disk:UpToDate\n') }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "24\. drbd3 rebooted/, message: /drbd1: r0's connection to drbd3: expected undefined to be 'Connecting'/ },
+  },
+  {
+    name: 'enabling drbdmanaged.service prints no symlink',
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{ what: 'systemctl enable on drbd3 prints nothing', match: capture('p3-reboot__drbd3.jsonl:14'), change: () => ({ stderr: '' }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "25\. systemctl enable drbdmanaged\.service on drbd3/, message: /drbd3: systemctl enable drbdmanaged\.service/ },
+  },
+  {
+    name: 'a rename does not break the node: drbdadm adjust all still finds it',
+    recording: 'hostname.ubuntu1804-drbd9.json',
+    body: drbdmanageHostnamePitfall,
+    edits: [{ what: 'drbdadm adjust all on drbd3-new exits 0', match: capture('p4-hostname-pitfall__drbd3.jsonl:4'), change: () => ({ exitCode: 0, stderr: '' }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "10\. drbd3 renamed drbd3-new/, message: /drbdadm adjust all on drbd3-new: exit code: expected \+0 to be 1/ },
+  },
+  {
+    name: 'a rename does not break the node: its restarted server lists the cluster',
+    recording: 'hostname.ubuntu1804-drbd9.json',
+    body: drbdmanageHostnamePitfall,
+    edits: [{ what: 'list-nodes on drbd3-new after the restart: the table, no error', match: capture('p4-hostname-pitfall__drbd3.jsonl:7'), change: (c) => ({ stderr: c.stderr.replace(/Error: Satellite could not request control volume from leader\n/u, '') }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "10\. drbdmanaged restarted under the new name/, message: /list-nodes on drbd3-new: error lines/ },
+  },
+  {
+    name: 'the D-Bus activation file starts the unit instead (SystemdService=)',
+    recording: 'services.ubuntu1804-drbd9.json',
+    body: drbdmanageServices,
+    edits: [{ what: "drbd2's activation file names drbdmanaged.service", match: capture('p1-versions-prep__drbd2.jsonl:18'), change: (c) => ({ stdout: `${c.stdout}\nSystemdService=drbdmanaged.service\n` }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "25\. drbdmanaged\.service is installed/, message: /drbd2: D-Bus activation file: SystemdService: expected 'drbdmanaged\.service' to be undefined/ },
+  },
+  {
+    name: 'systemctl status drbd.service: enabled by the package',
+    recording: 'services.ubuntu1804-drbd9.json',
+    body: drbdmanageServices,
+    edits: [{ what: "drbd3's drbd.service enabled", match: capture('p1-versions-prep__drbd3.jsonl:14'), change: (c) => ({ stdout: c.stdout.replace('drbd.service; disabled;', 'drbd.service; enabled;') }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "24\. systemctl status drbd\.service/, message: /drbd3: drbd\.service unit file/ },
+  },
+  // ---- observers: anything but drbdmanage's own "not ready" ends a wait at once
+  {
+    name: 'list-nodes in a wait prints "Error: Object not found": a failure at once, not "not yet"',
+    recording: 'walkthrough.ubuntu1804-drbd9.json',
+    body: drbdmanageWalkthrough,
+    edits: [{ what: 'list-nodes after the join of drbd2: no table, a server error', match: capture('p2-cluster-setup__drbd1.jsonl:14'), change: () => ({ stdout: 'No nodes defined\n', stderr: 'Error: Object not found\n' }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "15\. list-nodes on drbd1/, message: /drbd1: `sudo drbdmanage list-nodes` printed Error: Object not found \(exit 0\)\n {2}No nodes defined/, error: hasCause(DrbdmanageError) },
+  },
+  {
+    name: 'list-assignments in a wait cannot reach drbdmanaged over D-Bus (exit 1)',
+    recording: 'walkthrough.ubuntu1804-drbd9.json',
+    body: drbdmanageWalkthrough,
+    edits: [{ what: 'list-assignments after deploy: the D-Bus error, exit 1', match: capture('p2-cluster-setup__drbd1.jsonl:43'), change: () => ({ stdout: '', stderr: '\nError: Cannot connect to the drbdmanaged process using DBus\nThe DBus subsystem returned the following error description:\norg.freedesktop.DBus.Error.ServiceUnknown: The name org.drbd.drbdmanaged was not provided by any .service files\n', exitCode: 1 }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "20\. deploy-resource r0 3; list-assignments/, message: /printed Error: Cannot connect to the drbdmanaged process using DBus \(exit 1\)\n.*ServiceUnknown/su, error: hasCause(DrbdmanageError) },
+  },
+  {
+    name: 'drbdadm status in a wait fails otherwise than "not there yet"',
+    recording: 'walkthrough.ubuntu1804-drbd9.json',
+    body: drbdmanageWalkthrough,
+    edits: [{ what: 'drbdadm status r0 after the mount exits 20', match: capture('p2-cluster-setup__drbd1.jsonl:80'), change: () => ({ stdout: '', stderr: "Command 'drbdsetup status r0' terminated with exit code 20\n", exitCode: 20 }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "23\. Mount/, message: /drbd1: `sudo drbdadm status r0` exited 20\n {2}Command 'drbdsetup status r0' terminated with exit code 20/, error: hasCause(RemoteCommandError) },
+  },
+  {
+    name: 'whether r0 is deployed cannot be read: a failure, not a reason to build the cluster again',
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{ what: 'the first list-assignments prints a server error', match: capture('p2-cluster-setup__drbd1.jsonl:82'), change: () => ({ stdout: 'No assignments defined\n', stderr: 'Error: Partition does not have a quorum\n' }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "0\. Before/, message: /printed Error: Partition does not have a quorum/, error: hasCause(DrbdmanageError) },
+  },
+  {
+    name: 'a status line no parser knows',
+    recording: 'walkthrough.ubuntu1804-drbd9.json',
+    body: drbdmanageWalkthrough,
+    edits: [{ what: 'drbdsetup status of step 17 with a line at an indentation drbdsetup never prints', match: capture('p2-cluster-setup__drbd1.jsonl:19'), change: (c) => ({ stdout: c.stdout.replace(/\n*$/u, '\n   quorum:no\n') }) }],
+    expected: { status: 'broken', category: 'harness', step: /^step "17\. drbdsetup status/, message: /drbdsetup-status: unexpected indentation \(3 spaces\)/, error: isDrbdParseError },
+  },
+];
+
+describe('drbdmanage mutations: each turns the captured replay red, with the right classification, at once', () => {
+  for (const m of MUTATIONS) {
+    it(`${m.name} (${m.recording})`, async () => {
+      const original = readRecording(join(CAPTURED, m.recording));
+      expect(original.evidence).toBe('captured');
+
+      const green = await replayThroughDefineScenario(original, m.body);
+      expect(green.err, 'the unchanged recording replays green').toBeUndefined();
+      expect(green.remaining, 'and uses up the recording').toBe(0);
+      expect(await classifyLikeTheNightly(green), 'the unchanged recording as the report and the nightly see it').toEqual({ status: 'passed', category: undefined, exitCode: EXIT.ok });
+
+      const red = await replayThroughDefineScenario(mutate(original, m.edits), m.body);
+      expect(red.err, 'the mutated recording fails').toBeInstanceOf(Error);
+      const err = red.err as Error;
+      const reported = await classifyLikeTheNightly(red);
+      expect(reported.status, `reported status (${err.message.split('\n')[0]})`).toBe(m.expected.status);
+      expect(reported.category).toBe(m.expected.category);
+      expect(reported.exitCode, "the nightly's exit code").toBe(m.expected.status === 'failed' ? EXIT.failed : EXIT.broken);
+      expect(err.message).toMatch(m.expected.step);
+      expect(err.message).toMatch(m.expected.message);
+      if (m.expected.error) expect(m.expected.error(err), `error type: ${err.name}`).toBe(true);
+      expect(causes(err).filter((e) => e instanceof WaitTimeoutError), 'no wait ran out its time').toEqual([]);
+      expect(red.ms, 'wall time of the failing replay (ms)').toBeLessThan(5_000);
+    });
+  }
+});
+
+describe('drbdmanage observers wait through what drbdmanage itself retries', () => {
+  const walkthrough = () => readRecording(join(CAPTURED, 'walkthrough.ubuntu1804-drbd9.json'));
+
+  for (const error of NOT_READY_ERRORS) {
+    it(`waitForNodes: "${error}" is "not yet"`, async () => {
+      const recording = answeredFirst(walkthrough(), capture('p2-cluster-setup__drbd1.jsonl:14'), { stdout: 'No nodes defined\n', stderr: `Waiting for server: ...............\n${error}\n`, exitCode: 0 });
+      const r = await replayThroughDefineScenario(recording, drbdmanageWalkthrough);
+      expect(r.err).toBeUndefined();
+      expect(r.remaining).toBe(0);
+    });
+  }
+
+  it('waitForStatus: a resource drbdadm does not know yet on this node is "not yet"', async () => {
+    const recording = answeredFirst(walkthrough(), capture('p2-cluster-setup__drbd1.jsonl:80'), { stdout: '', stderr: "'r0' not defined in your config (for this host).\n", exitCode: 1 });
+    const r = await replayThroughDefineScenario(recording, drbdmanageWalkthrough);
+    expect(r.err).toBeUndefined();
+    expect(r.remaining).toBe(0);
+  });
+
+  it('the same "not ready" error where the step expects a table outside a wait is a failure', async () => {
+    const edit: Edit = { what: 'list-volumes -m: not ready', match: capture('p2-cluster-setup__drbd1.jsonl:41'), change: () => ({ stdout: '', stderr: `${NOT_READY_ERRORS[0]}\n` }) };
+    const r = await replayThroughDefineScenario(mutate(walkthrough(), [edit]), drbdmanageWalkthrough);
+    expect(r.err).toBeInstanceOf(Error);
+    expect((r.err as Error).message).toMatch(/`sudo drbdmanage list-volumes -m` printed Error: Server currently not ready, please retry later/u);
+  });
+});
+
+/** The recording with one more answer to the command `match` selects, before its recorded one: what a poll gets first. */
+function answeredFirst(recording: Recording, match: Pred, out: Pick<CommandRecord, 'stdout' | 'stderr' | 'exitCode'>): Recording {
+  const copy = structuredClone(recording);
+  const i = copy.commands.findIndex(match);
+  if (i < 0) throw new Error('answeredFirst: no such record');
+  copy.commands.splice(i, 0, { ...copy.commands[i]!, ...out, provenance: { kind: 'source', from: 'test: an earlier answer to the same poll' } });
+  return copy;
+}
