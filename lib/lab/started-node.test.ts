@@ -1,8 +1,9 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CommandTimeoutError, RemoteCommandError, SshTransportError } from '../errors.js';
-import type { ExecOptions, ExecResult } from '../ssh/session.js';
+import type { ExecResult } from '../ssh/session.js';
+import { scriptedStartedNode } from '../../tests/support/scripted-reboot.js';
 import { BOOT_ID_COMMAND, CLOUD_INIT_COMMAND } from './readiness.js';
-import { REBOOT_COMMAND, RebootRefusedError, StartedNode, expectGoingDown } from './started-node.js';
+import { REBOOT_COMMAND, RebootRefusedError, expectGoingDown } from './started-node.js';
 
 const result = (exitCode: number | null, stderr = ''): ExecResult => ({ stdout: '', stderr, exitCode, durationMs: 1 });
 
@@ -35,40 +36,9 @@ describe('expectGoingDown', () => {
   });
 });
 
-/** A StartedNode whose SSH session is scripted: `reboot` answers as given; boot_id changes after it if the node went down. */
-function nodeWith(goesDown: boolean, rebootAnswer: () => Promise<ExecResult>) {
-  const node = new StartedNode(
-    { name: 'drbd1', id: 1, domain: 'd', uuid: 'u', sshPort: 1, replicationIp: '10.255.255.101', hostKey: 'ssh-ed25519 AAAA' },
-    '/nonexistent/console.log',
-    'key',
-    'debian',
-  );
-  const commands: string[] = [];
-  let rebooted = false;
-  let connected = true;
-  vi.spyOn(node.session, 'connected', 'get').mockImplementation(() => connected);
-  vi.spyOn(node.session, 'connect').mockImplementation(async () => {
-    connected = true;
-  });
-  vi.spyOn(node.session, 'close').mockImplementation(() => {
-    connected = false;
-  });
-  vi.spyOn(node.session, 'exec').mockImplementation(async (command: string, _o?: ExecOptions) => {
-    commands.push(command);
-    if (command === REBOOT_COMMAND) {
-      rebooted = goesDown;
-      return rebootAnswer();
-    }
-    if (command === BOOT_ID_COMMAND) return { ...result(0), stdout: rebooted ? 'new-boot\n' : 'old-boot\n' };
-    if (command === CLOUD_INIT_COMMAND) return { ...result(0), stdout: 'cloud-init: disabled\nfirst boot: finished\nrunning\n' };
-    throw new Error(`unexpected command ${command}`);
-  });
-  return { node, commands };
-}
-
 describe('StartedNode.reboot', () => {
   it('a connection lost under the reboot is the reboot going on: it waits for the new boot', async () => {
-    const { node, commands } = nodeWith(true, async () => {
+    const { node, commands } = scriptedStartedNode('drbd1', true, async () => {
       throw new SshTransportError('drbd1', REBOOT_COMMAND, new Error('Connection closed during the command, no exit status'));
     });
     await node.reboot(60_000);
@@ -76,7 +46,7 @@ describe('StartedNode.reboot', () => {
   });
 
   it('a refused reboot fails at once, as such, without waiting for a boot', async () => {
-    const { node, commands } = nodeWith(false, async () => result(1, 'sudo: a password is required'));
+    const { node, commands } = scriptedStartedNode('drbd1', false, async () => result(1, 'sudo: a password is required'));
     // (Taken for a reboot in progress, it would poll for a new boot_id until this deadline.)
     await expect(node.reboot(5_000)).rejects.toMatchObject({ name: 'RebootRefusedError', exitCode: 1, stderr: 'sudo: a password is required' });
     expect(commands).toEqual([BOOT_ID_COMMAND, REBOOT_COMMAND]);

@@ -25,6 +25,7 @@ import { runVerdict } from '../../lib/report/results.js';
 import { runScenario, type ScenarioBody, type ScenarioOptions } from '../../lib/scenario/define-scenario.js';
 import type { Recording } from '../../lib/scenario/recording.js';
 import type { ReplayLab } from '../../lib/scenario/replay-lab.js';
+import type { ScenarioLab } from '../../lib/scenario/scenario-lab.js';
 import { replayTarget } from '../../lib/scenario/targets.js';
 
 /** A change to the outputs of the recorded commands `match` selects. */
@@ -92,7 +93,12 @@ export interface Replayed {
 export async function replayThroughDefineScenario(
   recording: Recording,
   body: ScenarioBody,
-  o: { scenario?: string; opts?: ScenarioOptions } = {},
+  o: {
+    scenario?: string;
+    opts?: ScenarioOptions;
+    /** The lab as the target gives it to runScenario: the replay, or a change of it (a node's real reboot code). */
+    lab?: (replay: ScenarioLab) => ScenarioLab;
+  } = {},
 ): Promise<Replayed> {
   const dir = await mkdtemp(join(tmpdir(), 'mutation-'));
   const scenario = o.scenario ?? 'mutation';
@@ -103,7 +109,7 @@ export async function replayThroughDefineScenario(
     open: async (start?: Parameters<typeof base.open>[0]) => {
       const opened = await base.open(start);
       lab = opened.lab as ReplayLab;
-      return opened;
+      return o.lab ? { ...opened, lab: o.lab(opened.lab) } : opened;
     },
   };
   // The scenario's Allure calls (labels, steps, attachments) go to this runtime, not into the
