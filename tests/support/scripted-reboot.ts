@@ -12,7 +12,7 @@ export const execResult = (exitCode: number | null, stderr = '', stdout = ''): E
 
 /**
  * A StartedNode whose session answers the reboot command with `rebootAnswer`; after it the boot id
- * changes if `goesDown`, and cloud-init reports done. `commands`: what the node was sent.
+ * changes if `goesDown` (every time: a node reboots more than once), and cloud-init reports done. `commands`: what the node was sent.
  */
 export function scriptedStartedNode(name: string, goesDown: boolean, rebootAnswer: () => Promise<ExecResult>): { node: StartedNode; commands: string[] } {
   const node = new StartedNode(
@@ -22,7 +22,7 @@ export function scriptedStartedNode(name: string, goesDown: boolean, rebootAnswe
     'debian',
   );
   const commands: string[] = [];
-  let rebooted = false;
+  let boots = 0;
   let connected = true;
   vi.spyOn(node.session, 'connected', 'get').mockImplementation(() => connected);
   vi.spyOn(node.session, 'connect').mockImplementation(async () => {
@@ -34,10 +34,10 @@ export function scriptedStartedNode(name: string, goesDown: boolean, rebootAnswe
   vi.spyOn(node.session, 'exec').mockImplementation(async (command: string, _o?: ExecOptions) => {
     commands.push(command);
     if (command === REBOOT_COMMAND) {
-      rebooted = goesDown;
+      if (goesDown) boots++;
       return rebootAnswer();
     }
-    if (command === BOOT_ID_COMMAND) return execResult(0, '', rebooted ? 'new-boot\n' : 'old-boot\n');
+    if (command === BOOT_ID_COMMAND) return execResult(0, '', `boot-${boots}\n`);
     if (command === CLOUD_INIT_COMMAND) return execResult(0, '', 'cloud-init: disabled\nfirst boot: finished\nrunning\n');
     throw new Error(`unexpected command ${command}`);
   });

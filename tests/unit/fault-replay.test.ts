@@ -11,13 +11,19 @@
 // category matcher and the nightly's exit code.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ClusterResourceError, CommandTimeoutError, DataIntegrityError, DrbdlabError, KernelLogError, RemoteCommandError, ResyncAmountError, WaitTimeoutError } from '../../lib/errors.js';
+import {
+  ClusterResourceError, CommandTimeoutError, DataIntegrityError, DrbdlabError, KernelLogError, KernelLogLostError, KernelLogUncheckedError, RemoteCommandError, ResyncAmountError,
+  WaitTimeoutError,
+} from '../../lib/errors.js';
+import { RebootRefusedError } from '../../lib/lab/started-node.js';
 import { EXIT } from '../../lib/exit-codes.js';
 import { isDrbdParseError } from '../../lib/drbd/errors.js';
 import { FAILURE_KIND_LABEL } from '../../lib/report/classify.js';
 import type { CommandRecord } from '../../lib/report/command-record.js';
 import type { ScenarioContext } from '../../lib/scenario/define-scenario.js';
+import type { ScenarioLab } from '../../lib/scenario/scenario-lab.js';
 import { readRecording } from '../../lib/scenario/recording.js';
+import { execResult, scriptedStartedNode, withStartedNodeReboot } from '../support/scripted-reboot.js';
 import { at, classifyLikeTheNightly, firstAfter, firstFrom, firstIndex, lastIndex, mutate, replayThroughDefineScenario, type Edit } from '../support/mutation.js';
 import { drbdadmHostnamePitfall } from '../../scenarios/steps/drbdadm/hostname.js';
 import { drbdadmPacemakerFailover } from '../../scenarios/steps/drbdadm/pacemaker.js';
@@ -110,6 +116,8 @@ interface Mutation {
   recording: string;
   body: Body;
   edits: Edit[];
+  /** What the run meets that is not in a recording (a node's reboot command): the lab changed, green and mutated. */
+  lab?: (lab: ScenarioLab, mutated: boolean) => ScenarioLab;
   expected: {
     status: 'failed' | 'broken';
     category: string;
@@ -345,6 +353,151 @@ const MUTATIONS: Mutation[] = [
       message: /drbd1: r0 peer connection, look 6 of 6: expected 'Connected' to be 'Connecting'/,
     },
   },
+  // Issue 16: kernel health over every boot, observers that name their "not yet", power loss's resync, a refused reboot.
+  {
+    name: 'a kernel BUG logged before a reboot (the reboot takes it out of dmesg)',
+    recording: 'reboot.debian12-drbd84.json',
+    body: drbdadmRebootPersistence,
+    edits: [{
+      what: "drbd1's kernel log, read just before step 24 reboots it, holds a BUG_ON's line",
+      match: (c, i, all) => i === firstIndex(all, at(KERNEL_LOG_READ, 'drbd1')) && i < firstIndex(all, at('#reboot', 'drbd1')),
+      change: (c) => ({ stdout: loggedBeforeLast(c.stdout, '[  279.500000] kernel BUG at drivers/block/drbd/drbd_main.c:1!') }),
+    }],
+    expected: {
+      status: 'failed', category: 'product', step: /^kernel log on drbd1: 1 line\(s\)/,
+      message: /\n {2}drbd1: \[ {2}279\.500000\] kernel BUG at drivers\/block\/drbd\/drbd_main\.c:1! {2}\[before reboot 1\]/,
+      error: (e) => e instanceof KernelLogError && e.hits.map((h) => h.pattern).join() === 'kernel BUG',
+    },
+  },
+  {
+    name: "a BUG_ON's other lines (cut here, die()'s invalid opcode) logged in the primary's last seconds before its power cut",
+    recording: 'power-loss.debian12-drbd84.json',
+    body: drbdadmPowerLoss,
+    edits: [{
+      what: "drbd1's kernel log, read just before its power cut, ends in a trap's cut-here line and die()'s header as 6.1 prints them",
+      match: (c, i, all) => i === lastIndex(all.slice(0, firstIndex(all, at('#power off', 'drbd1'))), at(KERNEL_LOG_READ, 'drbd1')),
+      change: (c) => ({ stdout: logged(c.stdout, '[  270.100000] ------------[ cut here ]------------', '[  270.100120] invalid opcode: 0000 [#1] PREEMPT SMP NOPTI') }),
+    }],
+    expected: {
+      status: 'failed', category: 'product', step: /^kernel log on drbd1: 2 line\(s\)/,
+      message: /\n {2}drbd1: \[ {2}270\.100000\] -{12}\[ cut here \]-{12} {2}\[before power cut 1\]\n {2}drbd1: \[ {2}270\.100120\] invalid opcode: 0000 \[#1\] PREEMPT SMP NOPTI {2}\[before power cut 1\]/,
+      // Each line by its own pattern (die()'s header also matches the generic oops header).
+      error: (e) => e instanceof KernelLogError && e.hits.map((h) => h.pattern).join() === 'cut here,invalid opcode',
+    },
+  },
+  {
+    name: 'the ring buffer wrapped between two reads: the window in between is unread, not clean',
+    recording: 'power-loss.debian12-drbd84.json',
+    body: drbdadmPowerLoss,
+    edits: [{
+      what: "drbd1's last read no longer starts with the line the check stopped at (its first three lines gone from the buffer)",
+      match: (c, i, all) => i === lastIndex(all, at(KERNEL_LOG_READ, 'drbd1')),
+      change: (c) => ({ stdout: c.stdout.split('\n').slice(3).join('\n') }),
+    }],
+    // Lines were lost unseen: the check could not do its job (broken, infrastructure), never a pass.
+    expected: {
+      status: 'broken', category: 'infra-other', step: /^kernel log not checked: 1 window\(s\) unread\n {2}drbd1 \(until the end of the scenario\): /,
+      message: /drbd1: dmesg of boot [0-9a-f-]{36}: the kernel log does not continue from where the check stopped \(expected line \d+: \[ *[\d.]+\] .*; found \[/,
+      error: (e) => e instanceof KernelLogUncheckedError && e.kind === 'infrastructure' && e.unread.length === 1 && e.unread[0]!.error instanceof KernelLogLostError,
+    },
+  },
+  {
+    name: "one node's kernel log cannot be read over SSH: another node's hit is still the verdict, the unread window named with it",
+    recording: 'walkthrough.debian12-drbd84.json',
+    body: drbdadmWalkthrough,
+    edits: [
+      {
+        what: "drbd3's last read loses its SSH connection (recorded as the session records it: no exit status)",
+        match: (c, i, all) => i === lastIndex(all, at(KERNEL_LOG_READ, 'drbd3')),
+        change: (c) => ({ exitCode: null, stdout: '', stderr: `drbd3: \`${c.command}\`: SSH connection failed: read ECONNRESET` }),
+      },
+      {
+        what: "drbd2's last read holds a WARNING",
+        match: (c, i, all) => i === lastIndex(all, at(KERNEL_LOG_READ, 'drbd2')),
+        change: (c) => ({ stdout: logged(c.stdout, '[  400.000002] WARNING: CPU: 1 PID: 466 at drivers/block/drbd/drbd_req.c:1385 drbd_request_endio+0x1a/0x50 [drbd]') }),
+      },
+    ],
+    expected: {
+      status: 'failed', category: 'product', step: /^kernel log on drbd2: 1 line\(s\)/,
+      message: /\n {2}drbd2: \[ {2}400\.000002\] WARNING: CPU: 1 PID: 466 .*\[until the end of the scenario\]\n {2}not read: drbd3 \(until the end of the scenario\): drbd3: `sudo bash -o pipefail -c 'dmesg \| tail -n \+\d+'` exited without status\n {6}drbd3: .*SSH connection failed: read ECONNRESET/,
+      error: (e) => e instanceof KernelLogError && e.hits.length === 1 && e.unread.length === 1 && e.unread[0]!.node === 'drbd3',
+    },
+  },
+  {
+    name: 'drbdadm status fails inside a wait: the wait ends at once with its output, it does not poll on',
+    recording: 'walkthrough.debian12-drbd84.json',
+    body: drbdadmWalkthrough,
+    edits: [{
+      what: "step 20's wait for r0 connected: drbd1's `drbdadm status r0` exits 20 (synthetic stderr: drbd-utils' dispatch line)",
+      match: (c, i, all) => i === firstIndex(all, at('sudo drbdadm status r0', 'drbd1')),
+      change: () => ({ exitCode: 20, stdout: '', stderr: "Command 'drbdsetup-84 status r0' terminated with exit code 20\n" }),
+    }],
+    expected: {
+      status: 'failed', category: 'product', step: /^step "20\. create-md and up on drbd1 and drbd2" failed: /,
+      message: /failed: drbd1: `sudo drbdadm status r0` exited 20\n {2}Command 'drbdsetup-84 status r0' terminated with exit code 20/,
+      error: (e) => causes(e).some((x) => x instanceof RemoteCommandError && x.exitCode === 20 && x.kind === 'product'),
+    },
+  },
+  {
+    name: 'crm_mon fails inside the Pacemaker wait: only 102 is "not yet", the wait ends at once',
+    recording: 'pacemaker-failover.debian12-drbd84.json',
+    body: drbdadmPacemakerFailover,
+    edits: [{
+      what: "a crm_mon poll while Pacemaker brings r0 up exits 1, CRM_EX_ERROR (synthetic output, in crm_mon's XML form)",
+      match: (c, i, all) => i === firstFrom(all, firstIndex(all, at('sudo crm configure load update /root/r0.crm', 'drbd1')) + 4, at('sudo crm_mon -1 --output-as=xml', 'drbd1')),
+      change: () => ({
+        exitCode: 1, stderr: '',
+        stdout: '<pacemaker-result api-version="2.25" request="crm_mon -1 --output-as=xml">\n  <status code="1" message="Error occurred">\n    <errors>\n      <error>crm_mon: Error occurred</error>\n    </errors>\n  </status>\n</pacemaker-result>\n',
+      }),
+    }],
+    expected: {
+      status: 'failed', category: 'product', step: /^step "26\. load the r0 configuration \(crmsh\): Pacemaker promotes one replica and mounts r0 there" failed: /,
+      message: /failed: drbd1: `sudo crm_mon -1 --output-as=xml` exited 1\n/,
+      error: (e) => causes(e).some((x) => x instanceof RemoteCommandError && x.exitCode === 1 && x.command === 'sudo crm_mon -1 --output-as=xml'),
+    },
+  },
+  {
+    name: 'power loss: a full resync when the crashed primary returns',
+    recording: 'power-loss.debian12-drbd84.json',
+    body: drbdadmPowerLoss,
+    edits: [
+      {
+        what: "drbdadm up on drbd1: its activity log marks the whole 1 GiB (drbdmeta apply-al's line)",
+        match: at('sudo drbdadm up r0', 'drbd1'),
+        change: (c) => ({ stderr: c.stderr.replace(/^Marked additional \d+ MB as out-of-sync based on AL\.$/mu, 'Marked additional 1024 MB as out-of-sync based on AL.') }),
+      },
+      {
+        what: "drbd1's kernel log since it came back: attached with every bit set, a resync of the whole device as SyncTarget",
+        match: (c, i, all) => i === firstAfter(all, at('sudo drbdadm up r0', 'drbd1'), at(/dmesg --notime \| tail -n \+/u, 'drbd1')),
+        change: (c) => ({ stdout: wholeDevice(c.stdout) }),
+      },
+      {
+        what: "drbd2's kernel log since drbd1 came back: the peer's bits and a resync of the whole device as SyncSource",
+        match: (c, i, all) => i === firstAfter(all, at('sudo drbdadm up r0', 'drbd1'), at(/dmesg --notime \| tail -n \+/u, 'drbd2')),
+        change: (c) => ({ stdout: wholeDevice(c.stdout) }),
+      },
+    ],
+    expected: {
+      status: 'failed', category: 'product', step: /^step "7\. the resync went from drbd2 to drbd1: the crashed primary's activity log \(67 extents\)/,
+      message: /failed: resync after drbd1 lost power: [^\n]*a full resync of 1048508 KB \(the whole device\), not one of the bitmaps/,
+    },
+  },
+  {
+    name: 'a refused reboot: the node says no, the run says so at once (no wait for a boot that will not come)',
+    recording: 'reboot.debian12-drbd84.json',
+    body: drbdadmRebootPersistence,
+    // `sudo systemctl reboot` runs unrecorded (only the `#reboot` mark is in a recording): drbd2's
+    // reboot runs StartedNode.reboot (lib/lab/started-node.ts) on a scripted session first, which
+    // goes down (green) or refuses (red); a wait for the new boot would run out after 3 s.
+    edits: [],
+    lab: (lab, mutated) =>
+      withStartedNodeReboot(lab, 'drbd2', scriptedStartedNode('drbd2', !mutated, async () => (mutated ? execResult(1, 'sudo: a password is required\n') : execResult(0))).node, 3_000),
+    expected: {
+      status: 'broken', category: 'infra-other', step: /^step "24\. reboot both replicas: the module loads, the resource stays down" failed: /,
+      message: /failed: drbd2: reboot refused: `sudo systemctl reboot` exited 1\n {2}sudo: a password is required/,
+      error: (e) => causes(e).some((x) => x instanceof RebootRefusedError && x.kind === 'infrastructure'),
+    },
+  },
 ];
 
 /** The nightly's exit code for a run whose one scenario reports `status`. */
@@ -357,13 +510,13 @@ describe('mutations: each pitfall turns the replay red, with the right classific
       expect(original.evidence).toBe(m.recording.startsWith('synthetic/') ? 'synthetic' : 'real');
 
       // Green without the fault, through the same code …
-      const green = await replayThroughDefineScenario(original, m.body);
+      const green = await replayThroughDefineScenario(original, m.body, m.lab ? { lab: (l) => m.lab!(l, false) } : {});
       expect(green.err, 'the unchanged recording replays green').toBeUndefined();
       expect(green.remaining, 'and uses up the recording').toBe(0);
       expect(await classifyLikeTheNightly(green), 'the unchanged recording as the report and the nightly see it').toEqual({ status: 'passed', category: undefined, exitCode: EXIT.ok });
 
       // … red with it.
-      const red = await replayThroughDefineScenario(mutate(original, m.edits), m.body);
+      const red = await replayThroughDefineScenario(mutate(original, m.edits), m.body, m.lab ? { lab: (l) => m.lab!(l, true) } : {});
       expect(red.err, 'the mutated recording fails').toBeInstanceOf(Error);
       const err = red.err as Error;
       const reported = await classifyLikeTheNightly(red);
@@ -379,6 +532,16 @@ describe('mutations: each pitfall turns the replay red, with the right classific
     });
   }
 });
+
+/** A kernel log of a resync of the whole 1 GiB device: every bit set at attach and at the handshake, the resync as large as the device. */
+function wholeDevice(log: string): string {
+  const out = log
+    .replace(/\b\d+ MB \(\d+ bits\) marked out-of-sync by on disk bit-map\./gu, '1024 MB (262127 bits) marked out-of-sync by on disk bit-map.')
+    .replace(/^(block drbd100: (?:self|peer) [0-9A-F:]+ bits:)68591\b/gmu, '$1262127')
+    .replace(/Began resync as (SyncTarget|SyncSource) \(will sync \d+ KB \[\d+ bits set\]\)\./gu, 'Began resync as $1 (will sync 1048508 KB [262127 bits set]).');
+  if (!out.includes('will sync 1048508 KB')) throw new Error('wholeDevice: no "Began resync" line in the log');
+  return out;
+}
 
 function causes(err: unknown): unknown[] {
   const out: unknown[] = [];
