@@ -66,29 +66,26 @@ it('a wrong peer IP in r0.res fails naming the step, the node and the state last
 });
 
 it('a kernel WARNING logged while a step fails: the kernel hit is the verdict, the step\'s error its cause', async () => {
-  // The power-loss recording with its last step failing (drbd1's data.bin no longer as written)
-  // and drbd2's kernel log, read after it by defineScenario's check, holding a WARNING.
-  const original = readRecording(join(RECORDINGS, 'power-loss.debian12-drbd84.json'));
-  expect(original.evidence).toBe('real');
-  const recording = mutate(original, [
-    {
-      what: "drbd1's data.bin after the switch back has another checksum",
-      match: (c, i, all) => i === lastIndex(all, at('sudo sha256sum /mnt/r0/data.bin', 'drbd1')),
-      change: (c) => ({ stdout: c.stdout.replace(/^[0-9a-f]{64}/u, '0'.repeat(64)) }),
-    },
-    {
-      what: "drbd2's kernel log, read at the end by the check, holds a WARNING",
+  const saved = process.env.DRBDLAB_FAULT;
+  process.env.DRBDLAB_FAULT = 'wrong-peer-ip';
+  try {
+    const recording = mutate(readRecording(join(RECORDINGS, 'faults/walkthrough.debian12-drbd84.wrong-peer-ip.json')), [{
+      what: "drbd2's kernel log, read by the check after the failed step, holds a WARNING",
       match: (c, i, all) => i === lastIndex(all, at(KERNEL_LOG_READ, 'drbd2')),
       change: (c) => ({ stdout: logged(c.stdout, '[  400.000001] WARNING: CPU: 0 PID: 97 at drivers/block/drbd/drbd_main.c:2170 drbd_destroy_device+0x2c/0x60 [drbd]') }),
-    },
-  ]);
-  // defineScenario checks the kernel log after a failure too; a hit there replaces the error.
-  const red = await replayThroughDefineScenario(recording, drbdadmPowerLoss, { scenario: 'power-loss' });
-  expect(red.err).toBeInstanceOf(KernelLogError);
-  expect((red.err as Error).message).toMatch(/^kernel log on drbd2: 1 line\(s\)[^]*\n {2}drbd2: \[ {2}400\.000001\] WARNING: CPU: 0 PID: 97 at drivers\/block\/drbd\/drbd_main\.c:2170 .*\[until the end of the scenario\]/);
-  expect(causes(red.err).some((e) => e instanceof Error && /^step "8\. switch primaries back: drbd1 holds every acknowledged record too" failed: /.test(e.message))).toBe(true);
-  expect(await classifyLikeTheNightly(red)).toEqual({ status: 'failed', category: 'product', exitCode: EXIT.failed });
+    }]);
+    // defineScenario checks the kernel log after a failure too; a hit there replaces the error.
+    const red = await replayThroughDefineScenario(recording, drbdadmWalkthrough, { scenario: 'walkthrough' });
+    expect(red.err).toBeInstanceOf(KernelLogError);
+    expect((red.err as Error).message).toMatch(/^kernel log on drbd2: 1 line\(s\)[^]*\n {2}drbd2: \[ {2}400\.000001\] WARNING: CPU: 0 PID: 97 at drivers\/block\/drbd\/drbd_main\.c:2170 .*\[until the end of the scenario\]/);
+    expect(causes(red.err).some((e) => e instanceof Error && /^step "20\. create-md and up on drbd1 and drbd2" failed: /.test(e.message))).toBe(true);
+    expect(await classifyLikeTheNightly(red)).toEqual({ status: 'failed', category: 'product', exitCode: EXIT.failed });
+  } finally {
+    if (saved === undefined) delete process.env.DRBDLAB_FAULT;
+    else process.env.DRBDLAB_FAULT = saved;
+  }
 });
+
 
 // The kernel-log check's commands (lib/drbd/kernel-log.ts): a node's log from where the check
 // stopped, `dmesg | tail -n +N` (its first line is that line again), or a whole new boot's.
