@@ -96,11 +96,19 @@ describe('upstream freshness with a loopback apt repository', () => {
   let second: DebianImage;
   const source = () => `${server.url} ./`;
 
-  it('first build: the canary from 127.0.0.1 is in the image; its identity is the recipe plus both sources\' Release digests', async () => {
+  it('first build: the canary from 127.0.0.1 is in the image; its identity is the recipe plus every source\'s Release digest', async () => {
     first = await ensureDebianImage(recipe, progress, { prune });
     expect(first.built).toBe(true);
     expect(first.versions[CANARY]).toBe('1.0');
-    expect(first.upstreams?.map((u) => u.name)).toEqual([source(), 'http://deb.debian.org/debian bookworm']);
+    expect(first.upstreams?.map((u) => u.name)).toEqual([
+      source(),
+      'http://deb.debian.org/debian bookworm',
+      'http://deb.debian.org/debian bookworm-updates',
+      'http://deb.debian.org/debian-security bookworm-security',
+    ]);
+    // Where each tracked package came from: the canary from the loopback repository (its suite `./`… apt names it by path).
+    expect(first.origins?.['drbd-utils']).toBe('bookworm');
+    expect(first.origins?.kernel).toMatch(/^bookworm(-security|-updates)?$/u);
     expect(first.upstreams?.find((u) => u.name === source())?.url).toBe(`${server.url}/Release`);
     expect(first.digest).toBe(imageIdentity(recipeDigest(recipe), first.upstreams!));
     expect(basename(first.dir)).toBe(`debian12-drbd84-${first.digest.slice(0, 16)}`);
