@@ -33,6 +33,13 @@ drbdlab-canary:
   Version table:
  *** 2.0 100
         100 /var/lib/dpkg/status
+drbdlab-flat:
+  Installed: 1.1
+  Candidate: 1.1
+  Version table:
+ *** 1.1 500
+        500 http://127.0.0.1:8080 ./ Packages
+        100 /var/lib/dpkg/status
 lvm2:
   Installed: (none)
   Candidate: 2.03.16-2
@@ -48,6 +55,7 @@ describe('where each installed package came from (apt-cache policy)', () => {
       'drbd-utils': 'bookworm',
       systemd: 'bookworm-updates',
       'drbdlab-canary': 'local',
+      'drbdlab-flat': 'http://127.0.0.1:8080 ./',
     });
   });
 

@@ -31,7 +31,10 @@ export function parseAptPolicyOrigins(text: string): Record<string, string> {
     }
     if (!inInstalled || out[pkg] !== 'local') continue;
     const source = /^ +-?\d+ \S+ ([^/\s]+)\/\S+ \S+ Packages$/u.exec(line);
+    // A flat repository (`deb URI ./`) has no suite: its URI and path name it.
+    const flat = /^ +-?\d+ (\S+) (\S*\/) Packages$/u.exec(line);
     if (source) out[pkg] = source[1]!;
+    else if (flat) out[pkg] = `${flat[1]} ${flat[2]}`;
   }
   return out;
 }

@@ -106,7 +106,8 @@ describe('upstream freshness with a loopback apt repository', () => {
       'http://deb.debian.org/debian bookworm-updates',
       'http://deb.debian.org/debian-security bookworm-security',
     ]);
-    // Where each tracked package came from: the canary from the loopback repository (its suite `./`… apt names it by path).
+    // Where each tracked package came from: the canary from the loopback (flat) repository.
+    expect(first.origins?.[CANARY]).toBe(source());
     expect(first.origins?.['drbd-utils']).toBe('bookworm');
     expect(first.origins?.kernel).toMatch(/^bookworm(-security|-updates)?$/u);
     expect(first.upstreams?.find((u) => u.name === source())?.url).toBe(`${server.url}/Release`);
