@@ -200,3 +200,29 @@ export async function classifyLikeTheNightly(r: Pick<Replayed, 'resultsDir' | 'v
   const { code } = await runVerdict(r.vitestExit, r.resultsDir);
   return { status: result.status, category: category?.id, exitCode: code };
 }
+
+/** One mutation of a recording and what the run must then report. */
+export interface Mutation {
+  name: string;
+  recording: string;
+  body: ScenarioBody;
+  edits: Edit[];
+  /** What the run meets that is not in a recording (a node's reboot command): the lab changed, green and mutated. */
+  lab?: (lab: ScenarioLab, mutated: boolean) => ScenarioLab;
+  expected: {
+    status: 'failed' | 'broken';
+    category: string;
+    /** The step that must fail (its title's start). */
+    step: RegExp;
+    message: RegExp;
+    error?: (err: unknown) => boolean;
+  };
+}
+
+/** An error and its causes, outermost first. */
+export function causes(err: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (let e: unknown = err; e !== undefined && out.length < 10; e = e instanceof Error ? e.cause : undefined) out.push(e);
+  return out;
+}
+

@@ -15,42 +15,19 @@ import { isDrbdParseError } from '../../lib/drbd/errors.js';
 import { RemoteCommandError, WaitTimeoutError } from '../../lib/errors.js';
 import { EXIT } from '../../lib/exit-codes.js';
 import type { CommandRecord } from '../../lib/report/command-record.js';
-import type { ScenarioContext } from '../../lib/scenario/define-scenario.js';
 import { readRecording, type Recording } from '../../lib/scenario/recording.js';
 import { ReplayMismatchError } from '../../lib/scenario/replay-lab.js';
 import { drbdmanageHostnamePitfall } from '../../scenarios/steps/drbdmanage/hostname.js';
 import { drbdmanageRebootPersistence } from '../../scenarios/steps/drbdmanage/reboot.js';
 import { drbdmanageServices } from '../../scenarios/steps/drbdmanage/services.js';
 import { drbdmanageWalkthrough } from '../../scenarios/steps/drbdmanage/walkthrough.js';
-import { classifyLikeTheNightly, mutate, replayThroughDefineScenario, type Edit } from '../support/mutation.js';
+import { classifyLikeTheNightly, mutate, replayThroughDefineScenario, causes, type Edit, type Mutation } from '../support/mutation.js';
 
 const CAPTURED = join(import.meta.dirname, '../../scenarios/recordings/captured');
 
-type Body = (ctx: ScenarioContext) => Promise<void>;
 type Pred = (c: CommandRecord) => boolean;
-
-interface Mutation {
-  name: string;
-  recording: string;
-  body: Body;
-  edits: Edit[];
-  expected: {
-    status: 'failed' | 'broken';
-    category: string;
-    /** The step that must fail (its title's start). */
-    step: RegExp;
-    message: RegExp;
-    error?: (err: unknown) => boolean;
-  };
-}
-
 /** The record taken from capture `id` (its provenance names it). */
 const capture = (id: string): Pred => (c) => c.provenance?.kind === 'captured' && c.provenance.from.startsWith(`${id} `);
-const causes = (err: unknown): unknown[] => {
-  const out: unknown[] = [];
-  for (let e: unknown = err; e !== undefined && out.length < 10; e = e instanceof Error ? e.cause : undefined) out.push(e);
-  return out;
-};
 const hasCause = (type: new (...a: never[]) => unknown) => (err: unknown) => causes(err).some((e) => e instanceof type);
 /** The table without the row of `node`. */
 const withoutRow = (node: string) => (c: CommandRecord) => ({ stdout: c.stdout.split('\n').filter((l) => !l.includes(` ${node} `) && !l.includes(`m${node}\u001b`)).join('\n') });

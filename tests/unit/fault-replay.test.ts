@@ -20,11 +20,9 @@ import { EXIT } from '../../lib/exit-codes.js';
 import { isDrbdParseError } from '../../lib/drbd/errors.js';
 import { FAILURE_KIND_LABEL } from '../../lib/report/classify.js';
 import type { CommandRecord } from '../../lib/report/command-record.js';
-import type { ScenarioContext } from '../../lib/scenario/define-scenario.js';
-import type { ScenarioLab } from '../../lib/scenario/scenario-lab.js';
 import { readRecording } from '../../lib/scenario/recording.js';
 import { execResult, scriptedStartedNode, withStartedNodeReboot } from '../support/scripted-reboot.js';
-import { at, classifyLikeTheNightly, firstAfter, firstFrom, firstIndex, lastIndex, mutate, replayThroughDefineScenario, type Edit } from '../support/mutation.js';
+import { at, classifyLikeTheNightly, firstAfter, firstFrom, firstIndex, lastIndex, mutate, replayThroughDefineScenario, causes, type Edit, type Mutation } from '../support/mutation.js';
 import { drbdadmHostnamePitfall } from '../../scenarios/steps/drbdadm/hostname.js';
 import { drbdadmPacemakerFailover } from '../../scenarios/steps/drbdadm/pacemaker.js';
 import { drbdadmLinkCut } from '../../scenarios/steps/drbdadm/link-cut.js';
@@ -104,25 +102,6 @@ function loggedBeforeLast(stdout: string, ...lines: string[]): string {
   const all = stdout.replace(/\n*$/u, '').split('\n');
   if (all.length < 2) throw new Error('loggedBeforeLast: a read of one line has no place before its last');
   return [...all.slice(0, -1), ...lines, all.at(-1)!].join('\n');
-}
-
-type Body = (ctx: ScenarioContext) => Promise<void>;
-
-interface Mutation {
-  name: string;
-  recording: string;
-  body: Body;
-  edits: Edit[];
-  /** What the run meets that is not in a recording (a node's reboot command): the lab changed, green and mutated. */
-  lab?: (lab: ScenarioLab, mutated: boolean) => ScenarioLab;
-  expected: {
-    status: 'failed' | 'broken';
-    category: string;
-    /** The step that must fail (its title's start). */
-    step: RegExp;
-    message: RegExp;
-    error?: (err: unknown) => boolean;
-  };
 }
 
 /** The probe checker's output with the file one record shorter: the last acknowledged record gone. */
@@ -537,12 +516,6 @@ function wholeDevice(log: string): string {
     .replace(/^(block drbd100: (?:self|peer) [0-9A-F:]+ bits:)68591\b/gmu, '$1262127')
     .replace(/Began resync as (SyncTarget|SyncSource) \(will sync \d+ KB \[\d+ bits set\]\)\./gu, 'Began resync as $1 (will sync 1048508 KB [262127 bits set]).');
   if (!out.includes('will sync 1048508 KB')) throw new Error('wholeDevice: no "Began resync" line in the log');
-  return out;
-}
-
-function causes(err: unknown): unknown[] {
-  const out: unknown[] = [];
-  for (let e: unknown = err; e !== undefined && out.length < 10; e = e instanceof Error ? e.cause : undefined) out.push(e);
   return out;
 }
 
