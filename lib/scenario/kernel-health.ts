@@ -12,7 +12,7 @@ import {
   type KernelLogMark, type KernelLogPosition,
 } from '../drbd/kernel-log.js';
 import { onEach, settleEach } from './on-each.js';
-import type { ScenarioLab, ScenarioNode } from './scenario-lab.js';
+import { withNodes, type ScenarioLab, type ScenarioNode } from './scenario-lab.js';
 
 const HARNESS = { kind: 'infrastructure' } as const;
 
@@ -62,29 +62,7 @@ export class KernelHealth {
     this.what = opts.what ?? 'the scenario';
     for (const [name, position] of positions) this.watches.set(name, { position, reboots: 0, powerCuts: 0, windows: [], hits: [], unread: [] });
     const nodes = inner.nodes.map((n) => this.watched(n));
-    this.lab = {
-      get mode() {
-        return inner.mode;
-      },
-      get profile() {
-        return inner.profile;
-      },
-      get stack() {
-        return inner.stack;
-      },
-      get clock() {
-        return inner.clock;
-      },
-      get labels() {
-        return inner.labels;
-      },
-      nodes,
-      node: (name: string) => {
-        const found = nodes.find((n) => n.name === name);
-        // An unknown name fails as the lab itself says it.
-        return found ?? inner.node(name);
-      },
-    };
+    this.lab = withNodes(inner, nodes);
   }
 
   /** Marks where every node's log stands; a node that cannot be marked cannot be checked: thrown, all of them. */

@@ -39,6 +39,32 @@ export interface ScenarioLab {
   readonly labels: Record<string, string>;
 }
 
+/**
+ * The same lab with its nodes stood in for (a node that watches its own reboots, say); everything
+ * else, read when asked, is the lab's. An unknown name fails as the lab itself says it.
+ */
+export function withNodes(lab: ScenarioLab, nodes: readonly ScenarioNode[]): ScenarioLab {
+  return {
+    get mode() {
+      return lab.mode;
+    },
+    get profile() {
+      return lab.profile;
+    },
+    get stack() {
+      return lab.stack;
+    },
+    get clock() {
+      return lab.clock;
+    },
+    get labels() {
+      return lab.labels;
+    },
+    nodes,
+    node: (name) => nodes.find((n) => n.name === name) ?? lab.node(name),
+  };
+}
+
 /** What a scenario body gets: the lab, the step runner, and a way to keep a secret out of reports. */
 export interface ScenarioContext {
   lab: ScenarioLab;

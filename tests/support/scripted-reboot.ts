@@ -5,7 +5,7 @@
 import { vi } from 'vitest';
 import { StartedNode, REBOOT_COMMAND } from '../../lib/lab/started-node.js';
 import { BOOT_ID_COMMAND, CLOUD_INIT_COMMAND } from '../../lib/lab/readiness.js';
-import type { ScenarioLab, ScenarioNode } from '../../lib/scenario/scenario-lab.js';
+import { withNodes, type ScenarioLab, type ScenarioNode } from '../../lib/scenario/scenario-lab.js';
 import type { ExecOptions, ExecResult } from '../../lib/ssh/session.js';
 
 export const execResult = (exitCode: number | null, stderr = '', stdout = ''): ExecResult => ({ stdout, stderr, exitCode, durationMs: 1 });
@@ -67,23 +67,5 @@ export function withStartedNodeReboot(lab: ScenarioLab, name: string, started: S
           },
         },
   );
-  return {
-    get mode() {
-      return lab.mode;
-    },
-    get profile() {
-      return lab.profile;
-    },
-    get stack() {
-      return lab.stack;
-    },
-    get clock() {
-      return lab.clock;
-    },
-    get labels() {
-      return lab.labels;
-    },
-    nodes,
-    node: (n) => nodes.find((x) => x.name === n) ?? lab.node(n),
-  };
+  return withNodes(lab, nodes);
 }
