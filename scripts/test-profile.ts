@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { DEFAULT_CONFIG } from '../lib/cli/context.js';
 import { serializeChoice, testRunProfile } from '../lib/cli/test-profile.js';
 import { loadLabConfig } from '../lib/config/load-lab.js';
+import { checkEnvironment } from '../lib/config/environment.js';
 import { DrbdlabError, UsageError } from '../lib/errors.js';
 import { EXIT } from '../lib/exit-codes.js';
 import { isOffline, OFFLINE_LINE } from '../lib/image/offline.js';
@@ -13,6 +14,7 @@ import { choiceLine } from '../lib/image/profiles.js';
 
 async function main(file: string | undefined): Promise<void> {
   if (!file) throw new UsageError('usage: npx tsx scripts/test-profile.ts <choice-file>');
+  checkEnvironment();
   const offline = isOffline();
   const config = await loadLabConfig(process.env.DRBDLAB_CONFIG ?? DEFAULT_CONFIG);
   const choice = await testRunProfile(process.env, config.profile);

@@ -1,4 +1,5 @@
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { checkEnvironment } from '../config/environment.js';
 import { execa } from 'execa';
 import { DrbdlabError, UsageError } from '../errors.js';
 import { loadLabConfig } from '../config/load-lab.js';
@@ -26,6 +27,8 @@ const program = new Command('drbdlab')
   .description('Three-node DRBD lab on real VMs, and the walkthrough as scenario tests')
   .option('-c, --config <file>', 'lab definition', DEFAULT_CONFIG)
   .showHelpAfterError()
+  // A flag or command that does not parse is bad input (exit 2), as a bad variable is.
+  .exitOverride()
   // Every command first removes the labs of processes that are gone (a killed nightly or test).
   .hook('preAction', async () => {
     const cfg = await loadLabConfig(program.opts().config);
@@ -169,8 +172,14 @@ program
 
 export async function main(argv = process.argv): Promise<void> {
   try {
+    checkEnvironment();
     await program.parseAsync(argv);
   } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander has printed its own line (and the help); help and --version end with 0.
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
     const e = err as Error;
     process.stderr.write(`drbdlab: ${e.message}\n`);
     if (process.env.DRBDLAB_DEBUG && e.stack) process.stderr.write(`${e.stack}\n`);
