@@ -5,7 +5,7 @@
 // cluster restored from the cached snapshot: systemd-analyze's split, the slowest units, the
 // critical chain, wall time and guest CPU seconds.
 // Baselines (README): three TCG guests ready ≈ 150 s by hand; the nightly on one shared lab 741 s.
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { loadLabConfig } from '../lib/config/load-lab.js';
@@ -16,6 +16,7 @@ import { Lab } from '../lib/lab/lab.js';
 import type { StartedLab } from '../lib/lab/started-lab.js';
 import { ensureSnapshot } from '../lib/snapshot/cluster-snapshot.js';
 import { parseBlame, parseCpuTotal, parseSystemdAnalyze } from '../lib/bench/boot-profile.js';
+import { scoresByModule, type MutationReport } from '../lib/report/mutation-score.js';
 
 const arg = (name: string) => process.argv.includes(name);
 const restores = Number(process.argv[process.argv.indexOf('--restores') + 1]) || 3;
@@ -26,6 +27,8 @@ const BASELINE_NIGHTLY = 741;
 
 const result: Record<string, unknown> = { host: { cpus: (await import('node:os')).cpus().length, load: (await import('node:os')).loadavg() } };
 const profile = new Debian12Profile();
+// The last mutation run's score per verdict module (Stryker is not run here: hours, not minutes).
+result.mutation = await lastMutationScores();
 
 if (arg('--cold')) {
   const cold = join(cacheRoot(), `bench-cold-${process.pid}`);
@@ -153,6 +156,22 @@ async function bootProfiles(snapshot: Awaited<ReturnType<typeof ensureSnapshot>>
   } finally {
     await lab.down();
   }
+}
+
+/**
+ * Score per module from the last `npm run mutation`: its JSON report, else the committed
+ * incremental file (same schema, every slice run so far). null when neither exists.
+ */
+async function lastMutationScores(): Promise<Record<string, unknown> | null> {
+  for (const file of ['reports/mutation/mutation.json', 'mutation/stryker-incremental.json']) {
+    const path = join(PROJECT_ROOT, file);
+    const text = await readFile(path, 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    // A clone's checkout time says nothing about the committed file: its date is in git.
+    const written = file.startsWith('reports/') ? (await stat(path)).mtime.toISOString() : undefined;
+    return { source: file, written, modules: scoresByModule(JSON.parse(text) as MutationReport) };
+  }
+  return null;
 }
 
 /** Seconds per test case, from the nightly's JUnit file. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DrbdParseError } from '../drbd/errors.js';
 import { RemoteCommandError, SshTransportError, WaitTimeoutError } from '../errors.js';
 import { ReplayMismatchError } from '../scenario/replay-lab.js';
-import { pollUntil, type Clock, type Observation } from './poll.js';
+import { pollUntil, scaled, setTimeoutScale, systemClock, type Clock, type Observation } from './poll.js';
 
 /** Virtual time: sleep() advances now() at once; honours the signal like timers/promises does. */
 class FakeClock implements Clock {
@@ -189,5 +189,28 @@ describe('errors that end a wait', () => {
     await expect(pollUntil('boot', o.observe, { timeoutMs: 60_000, intervalMs: 2_000, clock })).rejects.toBe(err);
     expect(o.calls()).toBe(3);
     expect(clock.sleeps).toEqual([2_000, 2_000]);
+  });
+});
+
+describe('systemClock and timeout scaling', () => {
+  it('an abort ends a real sleep at once (Ctrl-C does not wait out a poll interval)', async () => {
+    const ac = new AbortController();
+    const t = Date.now();
+    const slept = systemClock.sleep(60_000, ac.signal);
+    ac.abort(new Error('user pressed ^C'));
+    await expect(slept).rejects.toThrow();
+    expect(Date.now() - t).toBeLessThan(5_000);
+  });
+
+  it('setTimeoutScale multiplies every scaled() timeout (TCG guests get 3×), rounded to a millisecond', () => {
+    try {
+      setTimeoutScale(3);
+      expect(scaled(240_000)).toBe(720_000);
+      setTimeoutScale(1.5);
+      expect(scaled(1_001)).toBe(1_502);
+    } finally {
+      setTimeoutScale(1);
+    }
+    expect(scaled(240_000)).toBe(240_000);
   });
 });
