@@ -27,7 +27,7 @@ describe('DRBDLAB_* variables, checked once at the edge', () => {
   });
 
   it('every DRBDLAB_* name the code reads is known, and every known one is documented', () => {
-    const out = execFileSync('grep', ['-rhoE', 'DRBDLAB_[A-Z0-9_]+', 'lib', 'scripts', 'scenarios', 'vitest.config.ts', '--include=*.ts', '--include=*.sh', '--exclude=*.test.ts'], { cwd: ROOT, encoding: 'utf8' });
+    const out = execFileSync('grep', ['-rhoE', 'DRBDLAB_[A-Z0-9_]+', 'lib', 'scripts', 'scenarios', 'vitest.config.ts', 'stryker.config.mjs', 'vitest.mutation.config.ts', '--include=*.ts', '--include=*.mjs', '--include=*.sh', '--exclude=*.test.ts'], { cwd: ROOT, encoding: 'utf8' });
     // Not variables: the report's category list and a heredoc marker.
     const read = new Set(out.split('\n').filter((n) => n && !['DRBDLAB_CATEGORIES', 'DRBDLAB_EOF'].includes(n)));
     expect([...read].filter((n) => !(n in VARIABLES)).sort()).toEqual([]);

@@ -28,6 +28,7 @@ export const VARIABLES: Readonly<Record<string, Check>> = {
   DRBDLAB_JUNIT: nonEmpty,
   DRBDLAB_KEEP: any,
   DRBDLAB_LAB: any,
+  DRBDLAB_MUTATE: nonEmpty,
   DRBDLAB_OFFLINE: oneOf('1', '0', ''),
   DRBDLAB_OWNER_PID: wholeNumber,
   DRBDLAB_PIN_DIR: nonEmpty,

@@ -71,7 +71,7 @@ describe('npm test says its profile', () => {
     const dir = await sandbox();
     const r = await run(dir, { DRBDLAB_PROFILE: 'debian13' });
     expect(r.exitCode, r.all).toBe(EXIT.usage);
-    expect(r.all).toContain('DRBDLAB_PROFILE=debian13: not a profile');
+    expect(r.all).toContain('DRBDLAB_PROFILE=debian13: use debian12-drbd84, ubuntu1804-drbd9');
     expect(r.all).not.toContain('== fast');
   });
 });
