@@ -108,3 +108,63 @@ group('isConnected on DRBD 8.4 status', () => {
     expect(isConnected(up!.peers[0]!)).toBe(true);
   });
 });
+
+// Edge cases in drbdsetup status text (DRBD 9 layout unless said), constructed: what each
+// predicate promises beyond the captured fixtures.
+group('edges the fixtures do not show', () => {
+  const parse1 = (text: string) => parseDrbdsetupStatus(text)[0]!;
+
+  it('UpToDate everywhere needs every local volume UpToDate, and at least one', async () => {
+    const peerUp = '  drbd2 role:Primary\n    volume:0 peer-disk:UpToDate\n    volume:1 peer-disk:UpToDate\n';
+    expect(isUpToDateEverywhere(parse1(`r0 role:Secondary\n  volume:0 disk:UpToDate\n  volume:1 disk:UpToDate\n${peerUp}`))).toBe(true);
+    // One local volume behind, the peers all UpToDate: not done.
+    expect(isUpToDateEverywhere(parse1(`r0 role:Secondary\n  volume:0 disk:UpToDate\n  volume:1 disk:Inconsistent\n${peerUp}`))).toBe(false);
+    // Detached locally (after `drbdadm detach`), the peer fine.
+    expect(isUpToDateEverywhere(parse1('r0 role:Secondary\n  disk:Diskless\n  drbd2 role:Primary\n    peer-disk:UpToDate\n'))).toBe(false);
+    // A resource with no volume at all is not "UpToDate everywhere".
+    expect(isUpToDateEverywhere({ name: 'r0', role: 'Secondary', volumes: [], peers: [], extra: {} })).toBe(false);
+  });
+
+  it('an Established peer volume that is not UpToDate (a diskless peer) is not UpToDate everywhere', () => {
+    expect(isUpToDateEverywhere(parse1('r0 role:Primary\n  disk:UpToDate\n  drbd2 role:Secondary\n    peer-disk:Diskless\n'))).toBe(false);
+  });
+
+  it('only a bare `role:Unknown` peer line is unconnected; a connected peer with no volumes is connected', async () => {
+    const { isConnected } = await import('./state.js');
+    expect(isConnected(parse1('r0 role:Secondary\n  drbd2 role:Secondary\n').peers[0]!)).toBe(true);
+    expect(isConnected(parse1('r0 role:Secondary\n  disk:UpToDate\n  peer role:Unknown\n    replication:Established peer-disk:UpToDate\n').peers[0]!)).toBe(true);
+    expect(isConnected(parse1('r0 role:Secondary\n  drbd2 connection:Connecting\n').peers[0]!)).toBe(false);
+  });
+
+  it('a resync that has not started moving (WFBitMapS, no done:) is 0% and says so', () => {
+    const r = parse1('r0 role:Primary\n  disk:UpToDate\n  drbd2 role:Secondary\n    replication:WFBitMapS peer-disk:Inconsistent\n');
+    expect(syncProgress(r)).toBe(0);
+    expect(describe(r)).toBe('r0 Primary disk:UpToDate peer(drbd2):Secondary WFBitMapS');
+    // Even with the peer's disk already UpToDate, a volume not Established is not done.
+    const odd = parse1('r0 role:Primary\n  disk:UpToDate\n  drbd2 role:Secondary\n    replication:WFBitMapS peer-disk:UpToDate\n');
+    expect(syncProgress(odd)).toBe(0);
+    expect(isUpToDateEverywhere(odd)).toBe(false);
+  });
+
+  it('progress leaves out diskless peers and peers that are not connected (events2 keeps their peer devices)', () => {
+    const r = parse1('r0 role:Primary\n  disk:UpToDate\n  drbd2 role:Secondary\n    replication:SyncSource peer-disk:Inconsistent done:40.00\n  drbd3 role:Secondary\n    peer-disk:Diskless\n');
+    expect(syncProgress(r)).toBe(40);
+    r.peers.push({ name: 'drbd4', role: null, connection: 'Connecting', volumes: [{ volume: 0, peerDisk: 'DUnknown', replication: 'Off', extra: {} }], extra: {} });
+    expect(syncProgress(r)).toBe(40);
+    // …and describe() shows such a peer by its connection state only.
+    expect(describe(r)).toBe('r0 Primary disk:UpToDate peer(drbd2):Secondary SyncSource 40% peer(drbd3):Secondary Diskless peer(drbd4):Connecting');
+  });
+
+  it('describe: no volumes is "-", a connected peer with no volumes adds nothing, unknown role and peer disk are "?"', () => {
+    expect(describe(parse1('r0 role:Secondary\n  drbd2 role:Secondary\n'))).toBe('r0 Secondary disk:- peer(drbd2):Secondary');
+    expect(describe({ name: 'r0', role: 'Secondary', volumes: [{ volume: 0, disk: 'UpToDate', extra: {} }], peers: [{ name: 'drbd2', role: null, volumes: [{ volume: 0, peerDisk: null, extra: {} }], extra: {} }], extra: {} })).toBe(
+      'r0 Secondary disk:UpToDate peer(drbd2):? ?',
+    );
+  });
+
+  it('describe: a done% still there once Established (events2 keeps the last one) is shown with the state', () => {
+    const r = parse1('r0 role:Primary\n  disk:UpToDate\n  drbd2 role:Secondary\n    peer-disk:UpToDate\n');
+    r.peers[0]!.volumes[0]!.donePercent = 99.5;
+    expect(describe(r)).toBe('r0 Primary disk:UpToDate peer(drbd2):Secondary Established 99.5%');
+  });
+});

@@ -29,5 +29,11 @@ describe('toInt / toNumber', () => {
     expect(toInt(undefined)).toBeNull();
     expect(toNumber('3.60')).toBe(3.6);
     expect(toNumber('nan')).toBeNull();
+    expect(toNumber('100')).toBe(100);
+    expect(toNumber('-0.5')).toBe(-0.5);
+    // The whole token or nothing: `done:3.60%`, `x3.6` and `3.6.1` are not numbers.
+    expect(toNumber('3.60%')).toBeNull();
+    expect(toNumber('x3.6')).toBeNull();
+    expect(toNumber('3.6.1')).toBeNull();
   });
 });

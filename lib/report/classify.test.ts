@@ -125,6 +125,11 @@ describe('DRBDLAB_CATEGORIES', () => {
     expect(categoryOf(result('skipped', 'skipped by the test'))).toBeUndefined();
     expect(categoryOf(result('passed', ''))).toBeUndefined();
   });
+  it('a broken result with a kind label that is not infrastructure or usage is the harness\'s, not the lab\'s', () => {
+    expect(categoryOf(result('broken', 'x', { [FAILURE_KIND_LABEL]: 'weird' }))).toBe('harness');
+    expect(categoryOf(result('broken', 'x', { [FAILURE_KIND_LABEL]: 'infrastructure-ish' }))).toBe('harness');
+    expect(categoryOf(result('broken', 'x', { [FAILURE_KIND_LABEL]: 'usage' }))).toBe('infra-other');
+  });
   it('the message patterns are valid regexps anchored at the start', () => {
     for (const p of Object.values(INFRA_MESSAGE_PATTERNS)) expect(p.startsWith('^')).toBe(true);
     expect(JSON.parse(JSON.stringify(DRBDLAB_CATEGORIES))).toEqual(DRBDLAB_CATEGORIES);
@@ -165,5 +170,50 @@ describe('runExitCode', () => {
     // vitest failed without a failed or broken result (a file that failed to load): failed.
     expect(runExitCode(1, ['passed'])).toBe(EXIT.failed);
     expect(runExitCode(1, [])).toBe(EXIT.failed);
+  });
+});
+
+describe('edges of the classification', () => {
+  it('a result file written by an earlier run (label by its literal name) is classified the same', () => {
+    // What allure-results on disk hold; the label name is part of that format, not of this module.
+    const stored = JSON.parse(
+      '{"uuid":"u2","name":"walkthrough","status":"broken","statusDetails":{"message":"drbd1: `drbdadm up r0` exited 10"},"labels":[{"name":"failureKind","value":"product"}]}',
+    ) as AllureResult;
+    expect(reportStatus(stored)).toBe('failed');
+  });
+
+  it('a result without labels or status details (a legacy or hand-made file) keeps its verdict, no TypeError', () => {
+    expect(reportStatus({ uuid: 'u', name: 'n', status: 'broken' })).toBe('broken');
+    expect(reportStatus({ uuid: 'u', name: 'n', status: 'failed', statusDetails: {} })).toBe('failed');
+    expect(failureKindOf({ uuid: 'u', name: 'n', status: 'broken', statusDetails: { message: upstream } })).toBe('infrastructure');
+  });
+
+  it('rootMessage: leading blanks go; a step or node prefix counts only at the start', () => {
+    expect(rootMessage(`\n  ${sshTimeout}`)).toBe('timed out after 240 s waiting for SSH and cloud-init; last seen: connection refused');
+    // Remote output that quotes a step failure or a node's timeout is the message itself.
+    const quoting = 'drbd1: `sudo /usr/local/bin/check` exited 1\n  drbd2: timed out after 5 s waiting for x; step "a" failed: b';
+    expect(rootMessage(quoting)).toBe(quoting);
+  });
+
+  it('rootMessage: a step title ends at the first `" failed: `; what the error says after it stays whole', () => {
+    // The error of step 24 quotes something followed by " failed: " itself.
+    const inner = 'drbd1: `sudo systemctl start drbd` exited 1\n  unit "drbd.service" failed: see journalctl';
+    expect(rootMessage(`step "24. drbd.service" failed: ${inner}`)).toBe(inner);
+  });
+
+  it('cancelResult: a test that stopped in the very millisecond of the signal is cancelled too', () => {
+    const at = '2026-11-28T21:00:00.000Z';
+    const r = { ...result('broken', 'x'), stop: Date.parse(at) };
+    expect(cancelResult(r, { signal: 'SIGTERM', at }).changed).toBe(true);
+  });
+
+  it('cancelResult: without a message of its own only the sentence; labels kept, the cancelled one added', () => {
+    const at = '2026-11-28T21:00:00.000Z';
+    const bare: AllureResult = { uuid: 'u', name: 'n', status: 'broken', stop: Date.parse(at) + 1 };
+    const { result: r } = cancelResult(bare, { signal: 'SIGINT', at });
+    expect(r.statusDetails!.message).toBe(`cancelled by SIGINT at ${at}: no verdict (neither failed nor broken)`);
+    expect(r.labels).toEqual([{ name: CANCELLED_LABEL, value: 'SIGINT' }]);
+    const labelled = cancelResult({ ...result('failed', 'y'), stop: Date.parse(at) + 1 }, { signal: 'SIGINT', at }).result;
+    expect(labelled.labels).toEqual([{ name: 'feature', value: 'walkthrough' }, { name: CANCELLED_LABEL, value: 'SIGINT' }]);
   });
 });
