@@ -2,7 +2,7 @@
 // print each verdict and whether they all agree — the check that the verdict is not flaky.
 import { loadLabConfig } from '../lib/config/load-lab.js';
 import { DEFAULT_CONFIG } from '../lib/cli/context.js';
-import { cacheRoot } from '../lib/image/cache.js';
+import { cacheRoot } from '../lib/paths.js';
 import { Debian12Profile } from '../lib/image/debian12-profile.js';
 import { chooseAccel } from '../lib/libvirt/accel.js';
 import { Virsh } from '../lib/libvirt/virsh.js';

@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { loadLabConfig } from '../lib/config/load-lab.js';
 import { DEFAULT_CONFIG } from '../lib/cli/context.js';
 import { Debian12Profile } from '../lib/image/debian12-profile.js';
-import { cacheRoot, PROJECT_ROOT } from '../lib/image/cache.js';
+import { cacheRoot, PROJECT_ROOT } from '../lib/paths.js';
 import { Lab } from '../lib/lab/lab.js';
 import type { StartedLab } from '../lib/lab/started-lab.js';
 import { ensureSnapshot } from '../lib/snapshot/cluster-snapshot.js';

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { PROJECT_ROOT } from '../image/cache.js';
+import { PROJECT_ROOT } from '../paths.js';
 import { listLabIds } from '../lab/state.js';
 import { UsageError } from '../errors.js';
 

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../image/cache.js';
+import { PROJECT_ROOT } from '../paths.js';
 
 /** How many scenario files the `scenarios` project runs (vitest.config.ts: scenarios/*.test.ts). */
 export function scenarioFileCount(): number {

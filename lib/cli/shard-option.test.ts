@@ -4,7 +4,7 @@
 
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../image/cache.js';
+import { PROJECT_ROOT } from '../paths.js';
 import { EXIT } from '../exit-codes.js';
 
 // A lab definition that does not exist: should parsing ever let a bad value through, the run

@@ -3,7 +3,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildAtomically, cacheRoot, canonicalJson, imageDir, readCachedImage, recipeDigest } from './cache.js';
+import { buildAtomically, canonicalJson, imageDir, readCachedImage, recipeDigest } from './cache.js';
+import { cacheRoot } from '../paths.js';
 import { debian12Recipe, type DebianRecipe } from './debian12-recipe.js';
 
 describe('canonicalJson / recipeDigest', () => {

@@ -3,24 +3,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { currentOwner } from '../host/owner.js';
 import { removeTree } from './remove-tree.js';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { cacheRoot } from '../paths.js';
 import type { UpstreamDigest } from './upstream-state.js';
-
-export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Where a run leaves its reports; DRBDLAB_REPORTS gives two jobs on one host a folder each. */
-export function reportsRoot(): string {
-  return resolve(process.env.DRBDLAB_REPORTS ?? join(PROJECT_ROOT, 'reports'));
-}
-
-/**
- * Images are cached content-addressed by identity (recipe + the state of its upstreams, see
- * upstream-state.ts): same recipe and same archive, same folder, no rebuild.
- */
-export function cacheRoot(): string {
-  return resolve(process.env.DRBDLAB_CACHE ?? join(PROJECT_ROOT, '.cache'));
-}
 
 import { canonicalJson } from './canonical-json.js';
 export { canonicalJson };

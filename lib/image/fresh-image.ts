@@ -3,7 +3,8 @@
 
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { cacheRoot, markUsed, newestImageOfRecipe, readCachedImage, type CachedImage } from './cache.js';
+import { markUsed, newestImageOfRecipe, readCachedImage, type CachedImage } from './cache.js';
+import { cacheRoot } from '../paths.js';
 import type { Progress } from './progress.js';
 import { pruneImages, type PruneDeps } from './prune.js';
 import { imageIdentity, readUpstreamState, upstreamChanges, type FetchLike, type UpstreamCheck, type UpstreamDigest } from './upstream-state.js';

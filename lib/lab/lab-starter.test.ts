@@ -4,12 +4,13 @@ import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cacheRoot } from '../image/cache.js';
+import { cacheRoot } from '../paths.js';
 import { LIBVIRT_SAYS } from '../libvirt/fake-libvirt.js';
 import type { AccelChoice } from '../libvirt/accel.js';
 import { fakeWorld, type FakeWorld } from './fake-host.js';
 import { Lab } from './lab.js';
-import { labPaths, labsRoot } from './paths.js';
+import { labPaths } from './paths.js';
+import { labsRoot } from '../paths.js';
 import type { StartOptions } from './lab-starter.js';
 import type { StartedLab } from './started-lab.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadTemplates, renderSeed } from '../cloud-init/render.js';
 import { prefixLength, type LabConfig } from '../config/lab-schema.js';
 import { WaitTimeoutError } from '../errors.js';
-import { cacheRoot } from '../image/cache.js';
+import { cacheRoot } from '../paths.js';
 import type { BaseImage, GuestProfile } from '../image/profile.js';
 import { silent, type Progress } from '../image/progress.js';
 import { chooseAccel, rememberFallback, type AccelChoice } from '../libvirt/accel.js';

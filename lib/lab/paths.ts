@@ -1,12 +1,7 @@
 import { mkdir, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { PROJECT_ROOT } from '../image/cache.js';
-
-/** Where running labs keep their files: `<root>/<labId>/…`. */
-export function labsRoot(): string {
-  return resolve(process.env.DRBDLAB_STATE ?? join(PROJECT_ROOT, '.lab'));
-}
+import { labsRoot } from '../paths.js';
 
 export function labPaths(labId: string) {
   const dir = join(labsRoot(), labId);

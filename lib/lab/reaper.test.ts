@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Owner } from '../host/owner.js';
-import { cacheRoot } from '../image/cache.js';
+import { cacheRoot } from '../paths.js';
 import { renderNetworkXml } from '../libvirt/network-xml.js';
 import { fakeWorld, type FakeWorld } from './fake-host.js';
 import { Lab } from './lab.js';

@@ -4,7 +4,8 @@ import type { LabConfig } from '../config/lab-schema.js';
 import type { ProfileName } from '../image/profile-names.js';
 import type { Accel, KvmCpu } from '../libvirt/domain-xml.js';
 import type { Owner } from '../host/owner.js';
-import { labPaths, labsRoot } from './paths.js';
+import { labPaths } from './paths.js';
+import { labsRoot } from '../paths.js';
 
 /** What a started lab writes down, so another process (`ssh`, `down`) can attach to it. */
 export interface LabState {

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import { DrbdlabError, UsageError } from '../errors.js';
-import { reportsRoot } from '../image/cache.js';
+import { reportsRoot } from '../paths.js';
 import type { ProfileSubstitution } from '../image/substitution.js';
 import { mergeReports } from './merge.js';
 import { formatShard, type Shard } from './shard.js';

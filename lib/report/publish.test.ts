@@ -5,7 +5,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../image/cache.js';
+import { PROJECT_ROOT } from '../paths.js';
 import { brokenLabResult } from './broken-result.js';
 import { FAILURE_KIND_LABEL, type AllureResult } from './classify.js';
 import { stageResults, stripAnalytics } from './allure-report.js';

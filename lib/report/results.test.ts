@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../exit-codes.js';
-import { PROJECT_ROOT } from '../image/cache.js';
+import { PROJECT_ROOT } from '../paths.js';
 import { stageResults } from './allure-report.js';
 import { FAILURE_KIND_LABEL, type AllureResult } from './classify.js';
 import { parseResult, runVerdict, UnreadableResultError } from './results.js';

@@ -2,7 +2,7 @@ import * as allure from 'allure-js-commons';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PROJECT_ROOT, reportsRoot } from '../image/cache.js';
+import { PROJECT_ROOT, reportsRoot } from '../paths.js';
 import type { ProfileName } from '../image/profile-names.js';
 import { StartedLab } from '../lab/started-lab.js';
 import { Transcript } from '../report/transcript.js';

@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeWorld, type FakeWorld } from '../lab/fake-host.js';
 import { Lab } from '../lab/lab.js';
-import { labPaths, labsRoot } from '../lab/paths.js';
+import { labPaths } from '../lab/paths.js';
+import { labsRoot } from '../paths.js';
 import type { StartedLab } from '../lab/started-lab.js';
 import { LIBVIRT_SAYS } from '../libvirt/fake-libvirt.js';
 import { ClusterSnapshot, ensureSnapshot } from './cluster-snapshot.js';
-import { snapshotPaths, snapshotsRoot } from './store.js';
+import { snapshotPaths } from './store.js';
+import { snapshotsRoot } from '../paths.js';
 
 let w: FakeWorld;
 let lab: Lab;

@@ -3,19 +3,14 @@
 // scratch name and renamed), as images do.
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { cacheRoot } from '../image/cache.js';
+import { join } from 'node:path';
+import { snapshotsRoot } from '../paths.js';
 import type { ProfileName } from '../image/profile-names.js';
 import type { BaseImage } from '../image/profile.js';
 import { removeTree } from '../image/remove-tree.js';
 import type { Accel, KvmCpu } from '../libvirt/domain-xml.js';
 import type { LabConfig } from '../config/lab-schema.js';
 import { snapshotDirName, type SnapshotInputs } from './identity.js';
-
-/** DRBDLAB_SNAPSHOTS: another snapshot cache (the bench makes a snapshot of its own there). */
-export function snapshotsRoot(): string {
-  return resolve(process.env.DRBDLAB_SNAPSHOTS ?? join(cacheRoot(), 'snapshots'));
-}
 
 /** Default bound of the snapshot cache; DRBDLAB_SNAPSHOT_CACHE_GIB overrides it. */
 const DEFAULT_MAX_GIB = 6;

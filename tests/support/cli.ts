@@ -1,6 +1,6 @@
 // The CLI as a user runs it: a child process, its output, its exit; signals sent to it alone.
 import { execa, type ResultPromise } from 'execa';
-import { PROJECT_ROOT } from '../../lib/image/cache.js';
+import { PROJECT_ROOT } from '../../lib/paths.js';
 import { pollUntil } from '../../lib/wait/poll.js';
 
 export interface CliRun {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { DEFAULT_CONFIG } from '../../lib/cli/context.js';
 import { loadLabConfig } from '../../lib/config/load-lab.js';
-import { cacheRoot } from '../../lib/image/cache.js';
+import { cacheRoot } from '../../lib/paths.js';
 import { cli } from './cli.js';
 import { snapshot, type HostSnapshot } from './leftovers.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { expect, it } from 'vitest';
 import { EXIT } from '../../lib/exit-codes.js';
-import { PROJECT_ROOT } from '../../lib/image/cache.js';
+import { PROJECT_ROOT } from '../../lib/paths.js';
 import { FAILURE_KIND_LABEL, type AllureResult } from '../../lib/report/classify.js';
 import { readRecording } from '../../lib/scenario/recording.js';
 import { drbdadmWalkthrough } from '../../scenarios/steps/drbdadm/walkthrough.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../lib/image/cache.js';
+import { PROJECT_ROOT } from '../../lib/paths.js';
 import { publishReport, type PublishResult } from '../../lib/report/publish.js';
 
 const FIXTURES = join(PROJECT_ROOT, 'tests', 'fixtures', 'allure-results');

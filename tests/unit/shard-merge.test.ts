@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../lib/image/cache.js';
+import { PROJECT_ROOT } from '../../lib/paths.js';
 import { writeRunInfo } from '../../lib/report/run-info.js';
 import type { Shard } from '../../lib/report/shard.js';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../lib/exit-codes.js';
-import { PROJECT_ROOT } from '../../lib/image/cache.js';
+import { PROJECT_ROOT } from '../../lib/paths.js';
 
 async function sandbox(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'test-script-'));

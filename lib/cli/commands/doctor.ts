@@ -8,7 +8,7 @@ import { isKvmCheck, parseVirtHostValidate } from '../../host/virt-host-validate
 import { debian12Recipe } from '../../image/debian12-recipe.js';
 import { newestImageOfRecipe, recipeDigest } from '../../image/cache.js';
 import { ifPresent, type Libvirt } from '../../libvirt/libvirt.js';
-import { cacheRoot } from '../../image/cache.js';
+import { cacheRoot } from '../../paths.js';
 import { realHost, type LabHost } from '../../lab/lab-host.js';
 import { labsOnHost } from '../../lab/whose.js';
 import type { Check } from './doctor-check.js';
