@@ -31,7 +31,7 @@ import {
   BOOT_ID_COMMAND, bootStart, journalAfterCommand, journalAtCommand, POSITION_COMMAND, readFromCommand, stampMicros, WHOLE_BOOT_COMMAND, withStamp,
   type KernelLogPosition,
 } from '../lib/drbd/kernel-log.js';
-import type { CommandRecord, OutputProvenance } from '../lib/report/command-record.js';
+import type { CommandRecord, OutputProvenance } from '../lib/ssh/command-record.js';
 import type { Recording } from '../lib/scenario/recording.js';
 import {
   cmd,

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import type { CommandSink } from '../report/command-record.js';
-import { Transcript } from '../report/transcript.js';
+import type { CommandSink } from '../ssh/command-record.js';
+import { Transcript } from '../ssh/transcript.js';
 import { setTimeoutScale } from '../wait/poll.js';
 import { StartedNode } from './started-node.js';
 import { labPaths } from './paths.js';

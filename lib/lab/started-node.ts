@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { CommandSink } from '../report/command-record.js';
+import type { CommandSink } from '../ssh/command-record.js';
 import { NodeSession, type ExecOptions, type ExecResult } from '../ssh/session.js';
 import { pollUntil, scaled } from '../wait/poll.js';
 import type { DomainFaults, LinkState } from '../libvirt/domain-faults.js';

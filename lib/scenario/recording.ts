@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { PROFILE_NAMES, type ProfileName } from '../image/profile-names.js';
-import type { CommandRecord, OutputProvenance } from '../report/command-record.js';
+import type { CommandRecord, OutputProvenance } from '../ssh/command-record.js';
 
 export type Evidence = 'real' | 'captured' | 'synthetic';
 export const EVIDENCE: readonly Evidence[] = ['real', 'captured', 'synthetic'];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CommandRecord } from '../report/command-record.js';
+import type { CommandRecord } from '../ssh/command-record.js';
 import type { Recording } from './recording.js';
 import { ReplayLab, ReplayMismatchError } from './replay-lab.js';
 

@@ -1,6 +1,6 @@
 import { CommandTimeoutError, DrbdlabError, RemoteCommandError } from '../errors.js';
 import type { ProfileName } from '../image/profile-names.js';
-import { Redactor, type CommandRecord, type CommandSink } from '../report/command-record.js';
+import { Redactor, type CommandRecord, type CommandSink } from '../ssh/command-record.js';
 import { setTimeoutScale } from '../wait/poll.js';
 import type { ExecOptions, ExecResult } from '../ssh/session.js';
 import type { Clock } from '../wait/poll.js';

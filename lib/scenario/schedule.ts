@@ -4,7 +4,7 @@
 // the scenarios are one story on one lab.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CommandRecord } from '../report/command-record.js';
+import type { CommandRecord } from '../ssh/command-record.js';
 import { parseRecording } from './recording.js';
 
 /** First command's start to the last one's end, or undefined for a recording without commands. */

@@ -1,7 +1,7 @@
 import * as allure from 'allure-js-commons';
 import { DrbdlabError, failureKind, type FailureKind } from '../errors.js';
-import type { CommandRecord } from '../report/command-record.js';
-import { formatRecord } from '../report/transcript.js';
+import type { CommandRecord } from '../ssh/command-record.js';
+import { formatRecord } from '../ssh/transcript.js';
 
 /** A failed scenario step: names the step, keeps the cause (node, command, state last seen). */
 export class StepError extends DrbdlabError {

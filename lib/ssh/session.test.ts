@@ -4,7 +4,7 @@ import { createServer, type AddressInfo, type Server as NetServer, type Socket }
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CommandTimeoutError, RemoteCommandError, SshTransportError } from '../errors.js';
 import { isTransient } from '../wait/transient.js';
-import type { CommandRecord, CommandSink } from '../report/command-record.js';
+import type { CommandRecord, CommandSink } from './command-record.js';
 import { NodeSession, type SessionOptions } from './session.js';
 
 // ssh2 (node-ssh's transport) ships no types and @types/ssh2 is not installed: load it with

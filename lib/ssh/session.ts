@@ -1,6 +1,6 @@
 import { NodeSSH } from 'node-ssh';
 import { CommandTimeoutError, RemoteCommandError, SshTransportError, type FailureKind } from '../errors.js';
-import type { CommandSink } from '../report/command-record.js';
+import type { CommandSink } from './command-record.js';
 import { publicKeyBlob } from './keys.js';
 import { isSshTransportFailure } from '../wait/transport-failure.js';
 

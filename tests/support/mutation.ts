@@ -20,7 +20,7 @@ import { FileSystemWriter, ReporterRuntime } from 'allure-js-commons/sdk/reporte
 import { getGlobalTestRuntime, MessageHolderTestRuntime, setGlobalTestRuntime } from 'allure-js-commons/sdk/runtime';
 import { stageResults } from '../../lib/report/allure-report.js';
 import { DRBDLAB_CATEGORIES, type AllureResult, type AllureStatus } from '../../lib/report/classify.js';
-import type { CommandRecord } from '../../lib/report/command-record.js';
+import type { CommandRecord } from '../../lib/ssh/command-record.js';
 import { runVerdict } from '../../lib/report/results.js';
 import { runScenario, type ScenarioBody, type ScenarioOptions } from '../../lib/scenario/define-scenario.js';
 import type { Recording } from '../../lib/scenario/recording.js';

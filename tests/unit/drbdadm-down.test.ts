@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RemoteCommandError, WaitTimeoutError } from '../../lib/errors.js';
 import { EXIT } from '../../lib/exit-codes.js';
-import type { CommandRecord } from '../../lib/report/command-record.js';
+import type { CommandRecord } from '../../lib/ssh/command-record.js';
 import { readRecording, type Recording } from '../../lib/scenario/recording.js';
 import type { ScenarioBody } from '../../lib/scenario/define-scenario.js';
 import { drbdadmPacemakerFailover } from '../../scenarios/steps/drbdadm/pacemaker.js';

@@ -14,7 +14,7 @@ import { DrbdmanageError, NOT_READY_ERRORS } from '../../lib/drbd/drbdmanage-res
 import { isDrbdParseError } from '../../lib/drbd/errors.js';
 import { RemoteCommandError, WaitTimeoutError } from '../../lib/errors.js';
 import { EXIT } from '../../lib/exit-codes.js';
-import type { CommandRecord } from '../../lib/report/command-record.js';
+import type { CommandRecord } from '../../lib/ssh/command-record.js';
 import { readRecording, type Recording } from '../../lib/scenario/recording.js';
 import { ReplayMismatchError } from '../../lib/scenario/replay-lab.js';
 import { drbdmanageHostnamePitfall } from '../../scenarios/steps/drbdmanage/hostname.js';

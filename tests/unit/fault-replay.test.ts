@@ -19,7 +19,7 @@ import { RebootRefusedError } from '../../lib/lab/started-node.js';
 import { EXIT } from '../../lib/exit-codes.js';
 import { isDrbdParseError } from '../../lib/drbd/errors.js';
 import { FAILURE_KIND_LABEL } from '../../lib/report/classify.js';
-import type { CommandRecord } from '../../lib/report/command-record.js';
+import type { CommandRecord } from '../../lib/ssh/command-record.js';
 import { readRecording } from '../../lib/scenario/recording.js';
 import { execResult, scriptedStartedNode, withStartedNodeReboot } from '../support/scripted-reboot.js';
 import { at, classifyLikeTheNightly, firstAfter, firstFrom, firstIndex, lastIndex, mutate, replayThroughDefineScenario, causes, type Edit, type Mutation } from '../support/mutation.js';
