@@ -5,7 +5,7 @@ import { readResourceStatus } from '../../../lib/drbd/drbdadm-status.js';
 import type { DrbdResourceStatus } from '../../../lib/drbd/drbdsetup-status.js';
 import { AL_EXTENTS_MIN, renderResFile } from '../../../lib/drbd/res-file.js';
 import { isConnected, isUpToDateEverywhere } from '../../../lib/drbd/state.js';
-import { waitForResource } from '../../../lib/drbd/wait.js';
+import { waitForResource } from '../../../lib/scenario/drbd-wait.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
 import { SETUP, type ScenarioLab, type ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
 import { scaled } from '../../../lib/wait/poll.js';

@@ -6,7 +6,7 @@
 import * as allure from 'allure-js-commons';
 import { expect } from 'vitest';
 import { ResyncAmountError } from '../../../lib/errors.js';
-import { Events2Watch } from '../../../lib/drbd/events2-watch.js';
+import { Events2Watch } from '../../../lib/scenario/events2-watch.js';
 import { WHOLE_BOOT_COMMAND } from '../../../lib/drbd/kernel-log.js';
 import { AL_EXTENT_KIB, assertBitmapResync, parseResyncLog, resyncVerdict } from '../../../lib/drbd/resync-log.js';
 import { describeSettle, type SettleTrace } from '../../../lib/drbd/resync-trace.js';

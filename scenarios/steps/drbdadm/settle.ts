@@ -3,7 +3,7 @@
 import * as allure from 'allure-js-commons';
 import { expect } from 'vitest';
 import { parseEvents2 } from '../../../lib/drbd/events2.js';
-import { Events2Watch } from '../../../lib/drbd/events2-watch.js';
+import { Events2Watch } from '../../../lib/scenario/events2-watch.js';
 import { describeSettle, traceSettle, type SettleTrace } from '../../../lib/drbd/resync-trace.js';
 import type { ScenarioLab, ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
 import { pollUntil, scaled } from '../../../lib/wait/poll.js';

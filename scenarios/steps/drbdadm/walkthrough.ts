@@ -5,7 +5,7 @@ import { drbdVersion } from '../../../lib/drbd/proc-drbd.js';
 import { renderResFile } from '../../../lib/drbd/res-file.js';
 import { syncProgress } from '../../../lib/drbd/state.js';
 import { parseEvents2 } from '../../../lib/drbd/events2.js';
-import { Events2Watch } from '../../../lib/drbd/events2-watch.js';
+import { Events2Watch } from '../../../lib/scenario/events2-watch.js';
 import { describeTrace, traceResync } from '../../../lib/drbd/resync-trace.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
 import { onEach } from '../../../lib/scenario/on-each.js';

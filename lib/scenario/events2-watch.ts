@@ -1,7 +1,7 @@
 import type { RemoteShell } from '../ssh/remote-shell.js';
 import { pollUntil, scaled, type Clock } from '../wait/poll.js';
 import { DrbdlabError } from '../errors.js';
-import { parseEvents2 } from './events2.js';
+import { parseEvents2 } from '../drbd/events2.js';
 
 /** The background watcher did not print a PID: nothing to stop, nothing to read. */
 export class WatcherStartError extends DrbdlabError {

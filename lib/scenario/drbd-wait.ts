@@ -1,8 +1,8 @@
 import type { RemoteShell } from '../ssh/remote-shell.js';
 import { pollUntil, scaled, type Clock } from '../wait/poll.js';
-import { readResourceStatus } from './drbdadm-status.js';
-import type { DrbdResourceStatus } from './drbdsetup-status.js';
-import { describe } from './state.js';
+import { readResourceStatus } from '../drbd/drbdadm-status.js';
+import type { DrbdResourceStatus } from '../drbd/drbdsetup-status.js';
+import { describe } from '../drbd/state.js';
 
 export interface DrbdWaitOptions {
   clock: Clock;

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { WaitTimeoutError } from '../errors.js';
-import type { ScenarioNode } from '../scenario/scenario-lab.js';
-import { VirtualClock } from '../scenario/replay-lab.js';
-import { DrbdParseError } from './errors.js';
+import type { ScenarioNode } from './scenario-lab.js';
+import { VirtualClock } from './replay-lab.js';
+import { DrbdParseError } from '../drbd/errors.js';
 import { Events2Watch, WatcherStartError } from './events2-watch.js';
 
-const STREAM = readFileSync(new URL('./fixtures/drbdsetup-events2-84-timestamps-statistics-resync.txt', import.meta.url), 'utf8');
+const STREAM = readFileSync(new URL('../drbd/fixtures/drbdsetup-events2-84-timestamps-statistics-resync.txt', import.meta.url), 'utf8');
 
 /** A node whose file fills in as the watcher "runs"; records the commands it was given. */
 function fakeNode(startOutput: string, reads: string[]) {

@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CommandTimeoutError, RemoteCommandError, SshTransportError, WaitTimeoutError } from '../errors.js';
-import { VirtualClock } from '../scenario/replay-lab.js';
+import { VirtualClock } from './replay-lab.js';
 import type { RemoteShell } from '../ssh/remote-shell.js';
 import type { ExecResult } from '../ssh/session.js';
-import { DrbdStatusError } from './drbdadm-status.js';
-import { DrbdParseError } from './errors.js';
-import { isConnected } from './state.js';
-import { waitForResource } from './wait.js';
+import { DrbdStatusError } from '../drbd/drbdadm-status.js';
+import { DrbdParseError } from '../drbd/errors.js';
+import { isConnected } from '../drbd/state.js';
+import { waitForResource } from './drbd-wait.js';
 
-const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) => readFileSync(new URL(`../drbd/fixtures/${name}`, import.meta.url), 'utf8');
 const DOWN = fixture('drbdadm-status-84-down.real.stderr.txt');
 const UP = fixture('drbdadm-status-84-primary-uptodate.real.txt');
 const INCONSISTENT = fixture('drbdsetup-status-84-connected-inconsistent.txt');
