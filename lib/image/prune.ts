@@ -4,9 +4,9 @@
 // process has a file of it open (QEMU holds its backing file), a lab state here names it, or a
 // run picked it within the grace period (a lab cloned from it that has not started QEMU yet).
 
-import { readdir, readlink, stat } from 'node:fs/promises';
+import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listLabIds, readState } from '../lab/state.js';
+import { labsRoot } from '../paths.js';
 import { LAST_USED_FILE, listCachedImages } from './cache.js';
 import { removeTree } from './remove-tree.js';
 
@@ -46,10 +46,17 @@ export async function openPathsOnHost(): Promise<Set<string> | undefined> {
   return paths;
 }
 
-async function labImageDirsHere(): Promise<string[]> {
-  const ids = await listLabIds().catch(() => [] as string[]);
-  const states = await Promise.all(ids.map((id) => readState(id).catch(() => undefined)));
-  return states.flatMap((s) => (s?.image?.dir ? [s.image.dir] : []));
+/**
+ * The image folders the lab states here name. Read as bare JSON (only `image.dir` of the
+ * LabState that lib/lab/state.ts writes to `<labs>/<id>/state.json`): images sit below labs, so
+ * this room reads the file rather than importing the lab's code.
+ */
+export async function labImageDirsHere(root = labsRoot()): Promise<string[]> {
+  const ids = await readdir(root).catch(() => [] as string[]);
+  const states = await Promise.all(
+    ids.map(async (id) => JSON.parse(await readFile(join(root, id, 'state.json'), 'utf8').catch(() => 'null')) as { image?: { dir?: unknown } } | null),
+  );
+  return states.flatMap((s) => (typeof s?.image?.dir === 'string' ? [s.image.dir] : []));
 }
 
 async function lastUsed(dir: string): Promise<number> {
