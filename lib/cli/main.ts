@@ -16,7 +16,7 @@ import { runDoctor } from './commands/doctor.js';
 import { upCommand } from './commands/up.js';
 
 import { EXIT } from '../exit-codes.js';
-import { abortOnSignals, interruptedBy } from './interrupt.js';
+import { abortOnSignals, interruptedBy } from './commands/interrupt.js';
 import { constants } from 'node:os';
 import { nightlyCommand } from './commands/nightly.js';
 import { listSnapshots, pruneSnapshots, readSnapshot } from '../snapshot/store.js';

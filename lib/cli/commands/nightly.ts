@@ -21,7 +21,7 @@ import { runVerdict } from '../../report/results.js';
 import { EXIT } from '../../exit-codes.js';
 import { dyingWithParent } from '../../exec/run.js';
 import { reapGroup, signalGroup } from '../../exec/process-group.js';
-import { abortOnSignals, interruptedAt, interruptedBy } from '../interrupt.js';
+import { abortOnSignals, interruptedAt, interruptedBy } from './interrupt.js';
 import { formatShard, type Shard } from '../../report/shard.js';
 import type { RunInfo } from '../../report/run-info.js';
 

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 
 /**
  * Turn SIGINT/SIGTERM into an abort, once. The handlers stay installed until `release()`: a
