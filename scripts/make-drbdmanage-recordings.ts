@@ -26,7 +26,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { captureId, capturedCommandLine, parseCaptureFile, type CapturedCommand } from '../lib/drbd/drbdmanage-capture.js';
-import { parseJoinCommand } from '../lib/drbd/index.js';
+import { parseJoinCommand } from '../lib/drbd/drbdmanage-result.js';
 import {
   BOOT_ID_COMMAND, bootStart, journalAfterCommand, journalAtCommand, POSITION_COMMAND, readFromCommand, stampMicros, WHOLE_BOOT_COMMAND, withStamp,
   type KernelLogPosition,

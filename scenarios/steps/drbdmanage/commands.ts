@@ -4,7 +4,7 @@
 // one: with sudo where the capture ran as root, and a confirmation answered `yes` on stdin as the
 // blog's reader answers it.
 
-import type { JoinCommand } from '../../../lib/drbd/index.js';
+import type { JoinCommand } from '../../../lib/drbd/drbdmanage-result.js';
 
 /** The walkthrough's second disk (/dev/sdb there; virtio in the lab). */
 export const DATA_DISK = '/dev/vdb';

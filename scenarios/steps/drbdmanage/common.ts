@@ -1,20 +1,11 @@
 // Helpers shared by the drbdmanage scenarios (profile ubuntu1804-drbd9).
 
 import { expect } from 'vitest';
-import {
-  describe as describeResource,
-  DrbdmanageError,
-  isUpToDateEverywhere,
-  onlyNotReady,
-  parseDrbdmanageResult,
-  parseDrbdsetupStatus,
-  parseListAssignments,
-  parseListNodes,
-  parseMachineReadableVolumes,
-  type DrbdmanageNode,
-  type DrbdmanageResult,
-  type DrbdResourceStatus,
-} from '../../../lib/drbd/index.js';
+import { parseMachineReadableVolumes } from '../../../lib/drbd/drbdmanage-machine-readable.js';
+import { DrbdmanageError, onlyNotReady, parseDrbdmanageResult, type DrbdmanageResult } from '../../../lib/drbd/drbdmanage-result.js';
+import { parseListAssignments, parseListNodes, type DrbdmanageNode } from '../../../lib/drbd/drbdmanage-table.js';
+import { parseDrbdsetupStatus, type DrbdResourceStatus } from '../../../lib/drbd/drbdsetup-status.js';
+import { describe as describeResource, isUpToDateEverywhere } from '../../../lib/drbd/state.js';
 import { RemoteCommandError } from '../../../lib/errors.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
 import type { ScenarioLab, ScenarioNode } from '../../../lib/scenario/scenario-lab.js';

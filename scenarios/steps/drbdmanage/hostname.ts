@@ -16,7 +16,8 @@
 import { expect } from 'vitest';
 import { commandErrorLines } from '../../../lib/drbd/drbdadm-messages.js';
 import { NO_DRBD_CONFIGURED, noResourcesForThisHost } from '../../../lib/drbd/drbdmanage-node-outputs.js';
-import { NOT_READY_ERRORS, parseListNodes } from '../../../lib/drbd/index.js';
+import { NOT_READY_ERRORS } from '../../../lib/drbd/drbdmanage-result.js';
+import { parseListNodes } from '../../../lib/drbd/drbdmanage-table.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
 import type { ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
 import { scaled } from '../../../lib/wait/poll.js';

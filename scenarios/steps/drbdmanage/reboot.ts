@@ -10,7 +10,7 @@
 import * as allure from 'allure-js-commons';
 import { expect } from 'vitest';
 import { createdSymlinks, NO_DRBD_CONFIGURED, parseIsEnabled, parseProcesses, parseSystemctlStatus } from '../../../lib/drbd/drbdmanage-node-outputs.js';
-import { parseDrbdsetupStatus } from '../../../lib/drbd/index.js';
+import { parseDrbdsetupStatus } from '../../../lib/drbd/drbdsetup-status.js';
 import { WHOLE_BOOT_COMMAND } from '../../../lib/drbd/kernel-log.js';
 import { AL_EXTENT_KIB, assertBitmapResync, parseResyncLog, resyncVerdict } from '../../../lib/drbd/resync-log.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';

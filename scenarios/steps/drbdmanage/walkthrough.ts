@@ -5,19 +5,10 @@
 // the blog differs.
 
 import { expect } from 'vitest';
-import {
-  DrbdmanageError,
-  drbdVersion,
-  parseJoinCommand,
-  parseListAssignments,
-  parseListNodes,
-  parseListVolumes,
-  parseMachineReadableNodes,
-  parseMachineReadableVolumes,
-  type DrbdmanageNode,
-  type DrbdmanageVolume,
-  type JoinCommand,
-} from '../../../lib/drbd/index.js';
+import { parseMachineReadableNodes, parseMachineReadableVolumes } from '../../../lib/drbd/drbdmanage-machine-readable.js';
+import { DrbdmanageError, parseJoinCommand, type JoinCommand } from '../../../lib/drbd/drbdmanage-result.js';
+import { parseListAssignments, parseListNodes, parseListVolumes, type DrbdmanageNode, type DrbdmanageVolume } from '../../../lib/drbd/drbdmanage-table.js';
+import { drbdVersion } from '../../../lib/drbd/proc-drbd.js';
 import { parseLvmReports, parseLvmSize, parseMkfs } from '../../../lib/drbd/drbdmanage-node-outputs.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
 import { SETUP } from '../../../lib/scenario/scenario-lab.js';
