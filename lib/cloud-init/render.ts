@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 
-export const TEMPLATE_DIR = fileURLToPath(new URL('../../lab/cloud-init/', import.meta.url));
+const TEMPLATE_DIR = fileURLToPath(new URL('../../lab/cloud-init/', import.meta.url));
 
 export interface SeedInputs {
   hostname: string;

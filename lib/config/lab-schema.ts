@@ -10,7 +10,7 @@ const cidr = z
   .string()
   .regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, 'expected a CIDR like 10.255.255.0/24');
 
-export const nodeSchema = z.strictObject({
+const nodeSchema = z.strictObject({
   name: z
     .string()
     .regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected a hostname: lower-case letters, digits and dashes, starting with a letter'),
@@ -53,9 +53,8 @@ export const labSchema = z
   });
 
 export type LabConfig = z.infer<typeof labSchema>;
-export type NodeConfig = z.infer<typeof nodeSchema>;
 
-export function ipToInt(ip: string): number {
+function ipToInt(ip: string): number {
   return ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
 }
 

@@ -6,7 +6,7 @@
 import { AL_EXTENT_KIB, type ResyncVerdict } from './resync-log.js';
 
 /** One bitmap bit covers 4 KiB (BM_BLOCK_SIZE, 8.4 and 9). */
-export const BIT_KIB = 4;
+const BIT_KIB = 4;
 const BITS_PER_EXTENT = AL_EXTENT_KIB / BIT_KIB;
 
 export interface CrashResyncFacts {

@@ -7,10 +7,10 @@ import { commandErrorLines } from './drbdadm-messages.js';
 import { parseDrbdsetupStatus, type DrbdResourceStatus } from './drbdsetup-status.js';
 
 /** drbdsetup's exit code when the kernel has no such resource (both 8.4's drbdsetup-84 and 9's drbdsetup). */
-export const NO_SUCH_RESOURCE_EXIT = 10;
+const NO_SUCH_RESOURCE_EXIT = 10;
 
 /** drbdsetup's line for a resource the kernel does not have (real, lab-notes and the Pacemaker recording). */
-export const noSuchResource = (res: string) => `${res}: No such resource`;
+const noSuchResource = (res: string) => `${res}: No such resource`;
 
 // drbd-utils 9's drbdadm, running drbdsetup-84 for an 8.4 kernel, adds this line after the tool's own.
 const DISPATCH_TRAILER = /^Command '[^']*' terminated with exit code (\d+)$/u;

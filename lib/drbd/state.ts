@@ -12,7 +12,7 @@ export function isConnected(peer: DrbdPeerStatus): boolean {
   return peer.connection === undefined || peer.connection === 'Connected';
 }
 
-export function isEstablished(volume: DrbdPeerVolumeStatus): boolean {
+function isEstablished(volume: DrbdPeerVolumeStatus): boolean {
   return volume.replication === undefined || volume.replication === 'Established';
 }
 

@@ -71,7 +71,7 @@ export async function run(file: string, args: readonly string[], opts: RunOption
   }
 }
 
-export function toHostCommandError(display: string, err: unknown, hint?: string): HostCommandError {
+function toHostCommandError(display: string, err: unknown, hint?: string): HostCommandError {
   if (err instanceof ExecaError) {
     let stderr = String(err.stderr ?? '');
     if (err.timedOut) stderr = `${stderr}\ntimed out`.trim();

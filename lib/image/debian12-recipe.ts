@@ -28,7 +28,7 @@ export interface DebianRecipe {
   extra?: { sources: string[]; packages: string[] };
 }
 
-export const DEBIAN12_PACKAGES = [
+const DEBIAN12_PACKAGES = [
   'systemd-sysv', 'udev', 'dbus', 'kmod', 'linux-image-cloud-amd64', 'initramfs-tools',
   'openssh-server', 'cloud-init', 'netplan.io', 'lvm2', 'drbd-utils', 'sudo', 'iproute2',
   'iputils-ping', 'procps', 'e2fsprogs', 'qemu-guest-agent', 'python3-yaml', 'less',

@@ -187,7 +187,7 @@ export function validatePinManifest(value: unknown, opts: ValidateOptions = {}):
 }
 
 /** The version a requested package is pinned at. */
-export function pinnedVersion(manifest: PinManifest, pkg: string): string {
+function pinnedVersion(manifest: PinManifest, pkg: string): string {
   const d = manifest.debs.find((x) => x.package === pkg);
   if (!d) throw new PinManifestError('pin manifest', [`missing package ${pkg}`]);
   return d.version;

@@ -10,7 +10,7 @@ import { labsRoot } from '../paths.js';
 import { LAST_USED_FILE, listCachedImages } from './cache.js';
 import { removeTree } from './remove-tree.js';
 
-export const PRUNE_GRACE_MS = 60 * 60_000;
+const PRUNE_GRACE_MS = 60 * 60_000;
 
 export interface PruneDeps {
   /** Every path some process has open, or undefined when not every process could be looked at. */

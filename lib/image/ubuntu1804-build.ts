@@ -250,7 +250,7 @@ export async function downloadTo(url: string, dest: string, fetchImpl: FetchLike
   await rename(part, dest);
 }
 
-export function downloadsDir(): string {
+function downloadsDir(): string {
   return join(cacheRoot(), 'downloads', 'ubuntu1804');
 }
 
@@ -297,7 +297,7 @@ export function provisioningQemuArgs(vm: ProvisioningVm): string[] {
 }
 
 /** A NoCloud seed ISO; with a pinned set, its debs go under pinned/ beside the three files. */
-export async function buildProvisioningSeedIso(
+async function buildProvisioningSeedIso(
   files: SeedFiles,
   isoPath: string,
   pinned?: { manifest: PinManifest; dir: string },

@@ -8,8 +8,6 @@ import { ensureUbuntuImage, type UbuntuBuildDeps } from './ubuntu1804-build.js';
 import { ubuntu1804Recipe, type UbuntuRecipe } from './ubuntu1804-recipe.js';
 import { probeHosts, type HostProbe } from './upstream-probe.js';
 
-export const UBUNTU_IMAGE_BASE = 'https://cloud-images.ubuntu.com/releases/bionic/release/';
-export const UBUNTU_IMAGE_FILE = 'bionic-server-cloudimg-amd64.img';
 export const UBUNTU_UPSTREAMS = ['cloud-images.ubuntu.com', 'archive.ubuntu.com', 'ppa.launchpadcontent.net'];
 
 export interface Ubuntu1804Options {

@@ -8,15 +8,15 @@ import { recipeDigest } from './cache.js';
 import { aptReleaseCheck, sha256sumsEntryCheck, type UpstreamCheck } from './upstream-state.js';
 import { DRBD_STACK_PACKAGES, localRepoInstallSteps, PINNED_REPO_DIR, pinDigestPart, type PinManifest } from './pinning.js';
 
-export const UBUNTU1804_IMAGE_URL = 'https://cloud-images.ubuntu.com/releases/bionic/release/bionic-server-cloudimg-amd64.img';
-export const UBUNTU1804_SHA256SUMS_URL = 'https://cloud-images.ubuntu.com/releases/bionic/release/SHA256SUMS';
+const UBUNTU1804_IMAGE_URL = 'https://cloud-images.ubuntu.com/releases/bionic/release/bionic-server-cloudimg-amd64.img';
+const UBUNTU1804_SHA256SUMS_URL = 'https://cloud-images.ubuntu.com/releases/bionic/release/SHA256SUMS';
 export const LINBIT_PPA = 'ppa:linbit/linbit-drbd9-stack';
 /** The suites the cloud image's apt reads (step 4 upgrades from them), on the archive it names. */
-export const UBUNTU_ARCHIVE_URI = 'http://archive.ubuntu.com/ubuntu';
-export const UBUNTU_SUITES = ['bionic', 'bionic-updates', 'bionic-security'] as const;
+const UBUNTU_ARCHIVE_URI = 'http://archive.ubuntu.com/ubuntu';
+const UBUNTU_SUITES = ['bionic', 'bionic-updates', 'bionic-security'] as const;
 
 /** `ppa:owner/name` → its archive on Launchpad's PPA host. */
-export function ppaUri(ppa: string): string {
+function ppaUri(ppa: string): string {
   const m = /^ppa:([^/\s]+)\/([^/\s]+)$/.exec(ppa);
   if (!m) throw new Error(`not a ppa:owner/name: ${ppa}`);
   return `https://ppa.launchpadcontent.net/${m[1]}/${m[2]}/ubuntu`;
@@ -30,7 +30,7 @@ export const WALKTHROUGH_HOSTS = [
 ];
 
 /** Where the guest keeps what the host reads back: versions, /proc/drbd, the installed debs. */
-export const GUEST_RECORD_DIR = '/var/lib/drbdlab';
+const GUEST_RECORD_DIR = '/var/lib/drbdlab';
 /** Printed last by a provisioning run that got through every step. */
 export const PROVISION_DONE = 'drbdlab: provisioning complete';
 /** Printed (with the exit status) by one that stopped at a failed step. */

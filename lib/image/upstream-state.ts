@@ -27,7 +27,7 @@ export interface UpstreamCheck {
   read(fetchImpl: FetchLike, timeoutMs: number): Promise<UpstreamDigest>;
 }
 
-export const UPSTREAM_TIMEOUT_MS = 15_000;
+const UPSTREAM_TIMEOUT_MS = 15_000;
 const OFFLINE_HINT = '--offline (DRBDLAB_OFFLINE=1) uses the cached image without asking';
 
 function hostOf(url: string): string {

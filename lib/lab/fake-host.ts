@@ -170,7 +170,7 @@ export interface FakeHost extends LabHost {
 }
 
 /** A whole fake host around one fake libvirt (at its URI; any other URI is refused). */
-export function fakeHost(libvirt: FakeLibvirt): FakeHost {
+function fakeHost(libvirt: FakeLibvirt): FakeHost {
   const processes = new FakeProcesses();
   const accel: AccelHost = { bootId: () => processes.bootId(), kvmDevice: () => '0:993 660', kvmDeviceProblem: async () => undefined };
   return {

@@ -2,7 +2,6 @@
 import { randomBytes } from 'node:crypto';
 
 export const MGMT_GUEST_IP = '10.0.2.15'; // QEMU slirp's guest address; never reached from the host
-export const LAB_ID_PATTERN = /^[0-9a-f]{6}$/;
 
 export function newLabId(): string {
   return randomBytes(3).toString('hex');

@@ -29,7 +29,7 @@ import { teardownLab } from './teardown.js';
 import { copyRetargeted } from '../snapshot/save-image.js';
 import { snapshotPaths, type SnapshotManifest } from '../snapshot/store.js';
 
-export const LAB_USER = 'drbdlab';
+const LAB_USER = 'drbdlab';
 
 export interface StartOptions {
   progress?: Progress;

@@ -5,7 +5,7 @@ import { realHost, type LabHost } from './lab-host.js';
 import { LabStarter, type StartOptions } from './lab-starter.js';
 import type { StartedLab } from './started-lab.js';
 
-export { LAB_USER, type StartOptions } from './lab-starter.js';
+export type { StartOptions } from './lab-starter.js';
 
 /**
  * A lab definition (lab.yaml + a guest profile). `start()` turns it into a StartedLab:

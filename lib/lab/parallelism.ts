@@ -12,7 +12,7 @@ const GIB = 1024 ** 3;
 const HOST_RESERVE = 2 * GIB;
 /** QEMU's own overhead per TCG guest beyond its RAM (128 MiB translation cache and more). */
 const PER_GUEST_OVERHEAD = 150 * 1024 ** 2;
-export const CLUSTERS_PER_CORE = 1;
+const CLUSTERS_PER_CORE = 1;
 
 export function clustersFor(host: HostSize, cluster: { nodes: number; memoryMiB: number }, setting?: string): number {
   if (setting !== undefined && setting !== '') {

@@ -187,6 +187,6 @@ export function expectGoingDown(node: string, answer: { result: ExecResult } | {
 }
 
 /** A root shell that moves the clock by `ns` nanoseconds from the moment it runs (dash: 64-bit arithmetic). */
-export function clockShiftCommand(ns: bigint): string {
+function clockShiftCommand(ns: bigint): string {
   return `sudo sh -c 'n=$(( $(date +%s%N) + (${ns}) )); date -u -s @$((n / 1000000000)).$(printf %09d $((n % 1000000000))) >/dev/null'`;
 }

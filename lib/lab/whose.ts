@@ -41,7 +41,7 @@ export async function knownLabs(uri: string, host: LabHost = realHost): Promise<
 /** Whose a lab is: an owner's status, or unknown (a lab of before owners, or only a network left). */
 export type Whose = OwnerStatus | { kind: 'unknown' };
 
-export function whose(owner: Owner | undefined, procs: ProcessTable): Whose {
+function whose(owner: Owner | undefined, procs: ProcessTable): Whose {
   return owner ? ownerStatus(owner, procs) : { kind: 'unknown' };
 }
 

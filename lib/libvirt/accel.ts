@@ -19,7 +19,7 @@ export interface AccelChoice {
 
 export type AccelSetting = 'auto' | 'kvm' | 'tcg';
 
-export function accelSetting(env = process.env.DRBDLAB_ACCEL): AccelSetting {
+function accelSetting(env = process.env.DRBDLAB_ACCEL): AccelSetting {
   if (env === undefined || env === '' || env === 'auto') return 'auto';
   if (env === 'kvm' || env === 'tcg') return env;
   throw new UsageError(`DRBDLAB_ACCEL=${env}: use kvm, tcg or auto (or leave it unset)`);
@@ -62,7 +62,7 @@ export interface AccelHost {
 
 export const realAccelHost: AccelHost = { bootId: hostBootId, kvmDevice: kvmDeviceDescription, kvmDeviceProblem };
 
-export async function verdictKey(virsh: Libvirt, host: AccelHost = realAccelHost): Promise<VerdictKey> {
+async function verdictKey(virsh: Libvirt, host: AccelHost = realAccelHost): Promise<VerdictKey> {
   return { bootId: host.bootId(), versions: (await virsh.version({ timeoutMs: 20_000 })).replace(/\s+/g, ' ').trim(), kvmDevice: host.kvmDevice() };
 }
 
@@ -80,7 +80,7 @@ async function qemuIdentity(): Promise<{ user: string; uid: number; gids: number
  * Can libvirt's QEMU user open /dev/kvm? Without udev the device stays root:root 0600: KVM then
  * fails with "Permission denied" and libvirt re-probes QEMU on every define (72 s each).
  */
-export async function kvmDeviceProblem(): Promise<string | undefined> {
+async function kvmDeviceProblem(): Promise<string | undefined> {
   if (!existsSync('/dev/kvm')) return '/dev/kvm does not exist (no KVM on this host)';
   const st = statSync('/dev/kvm');
   const id = await qemuIdentity();

@@ -14,7 +14,7 @@ import { VirshError } from './virsh-error.js';
 /** The kernel has handed over to the initrd: it really ran, not just printed its banner. */
 export const KERNEL_RAN = /Run \/init as init process/;
 /** The first line any Linux kernel prints on its console. */
-export const KERNEL_FIRST_LINE = /Linux version \d/;
+const KERNEL_FIRST_LINE = /Linux version \d/;
 
 export interface ProbeResult {
   ok: boolean;

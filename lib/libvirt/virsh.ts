@@ -4,7 +4,7 @@ import type { Libvirt, LinkState } from './libvirt.js';
 import { qemuLogTail } from './qemu-log.js';
 import { classifyVirshError, VirshError } from './virsh-error.js';
 
-export { classifyVirshError, VirshError, type VirshFailure } from './virsh-error.js';
+export { classifyVirshError, VirshError } from './virsh-error.js';
 
 /** A save or restore moves a guest's whole memory: minutes under a loaded host. */
 const SAVE_RESTORE_TIMEOUT_MS = 300_000;

@@ -12,7 +12,7 @@ export const QUORUMTOOL = 'sudo corosync-quorumtool -s';
  * Pacemaker's CRM_EX_DISCONNECT (include/crm/common/results.h): crm_mon could not reach the
  * cluster — pacemaker not (yet) running or still starting. The only exit that means "not yet".
  */
-export const CRM_EX_DISCONNECT = 102;
+const CRM_EX_DISCONNECT = 102;
 
 /** What a command said, in one line: stderr's first line, else Pacemaker's XML error text, else stdout's first line. */
 function firstWords(r: { stdout: string; stderr: string }): string {

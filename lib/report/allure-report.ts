@@ -41,7 +41,7 @@ export interface AllureReportResult {
 }
 
 /** The Allure 3 config (allurerc), JSON-safe: category patterns are strings. */
-export function allureConfig(o: Pick<AllureReportOptions, 'name' | 'outDir' | 'historyPath' | 'variables' | 'singleFile' | 'appendHistory'>) {
+function allureConfig(o: Pick<AllureReportOptions, 'name' | 'outDir' | 'historyPath' | 'variables' | 'singleFile' | 'appendHistory'>) {
   return {
     name: o.name,
     output: resolve(o.outDir),

@@ -35,7 +35,7 @@ export function brokenLabResult(message: string, labels: Record<string, string>,
  * The result of a run stopped by Ctrl-C or SIGTERM: skipped, labelled cancelled, so the report
  * and its history show the run as interrupted (no verdict) even when no scenario left a result.
  */
-export function cancelledRunResult(message: string, signal: string, labels: Record<string, string>, start: number, stop = Date.now()) {
+function cancelledRunResult(message: string, signal: string, labels: Record<string, string>, start: number, stop = Date.now()) {
   const r = brokenLabResult(message, labels, start, stop);
   const name = 'run';
   return {

@@ -14,7 +14,7 @@ import { readShardFolders } from './shard-folders.js';
 import { unionApart, unionFolders } from './union-folders.js';
 
 /** What one run leaves in its reports folder; a merge replaces these and nothing else. */
-export const RUN_ENTRIES = ['allure-results', 'recordings', 'runs', 'console', 'junit.xml', 'versions.json', 'html', 'summary.md', 'history'] as const;
+const RUN_ENTRIES = ['allure-results', 'recordings', 'runs', 'console', 'junit.xml', 'versions.json', 'html', 'summary.md', 'history'] as const;
 
 export interface MergeOptions {
   /** The shards' report folders. */

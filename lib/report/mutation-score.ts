@@ -24,7 +24,7 @@ export interface Position {
 export type MutantStatus = 'Killed' | 'Survived' | 'NoCoverage' | 'Timeout' | 'CompileError' | 'RuntimeError' | 'Ignored' | 'Pending';
 
 /** The modules whose mutants count (stryker.config.mjs mutates these). */
-export const VERDICT_MODULES = ['scenarios/steps', 'lib/drbd', 'lib/scenario', 'lib/wait', 'lib/report/classify.ts'] as const;
+const VERDICT_MODULES = ['scenarios/steps', 'lib/drbd', 'lib/scenario', 'lib/wait', 'lib/report/classify.ts'] as const;
 
 export interface ModuleScore {
   /** Killed and timed out over all that ran (Stryker's mutation score), percent, 2 decimals; null with none. */

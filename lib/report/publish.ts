@@ -70,8 +70,8 @@ export interface PublishResult {
   stats: Partial<Record<AllureStatus, number>> & { total: number };
 }
 
-export const ALLURE_HISTORY_FILE = 'history.jsonl';
-export const VERSIONS_HISTORY_FILE = 'versions.jsonl';
+const ALLURE_HISTORY_FILE = 'history.jsonl';
+const VERSIONS_HISTORY_FILE = 'versions.jsonl';
 
 /** Allure shows the newest result of a test (same historyId) and the others as retries. */
 export function latestPerTest(results: readonly AllureResult[]): AllureResult[] {
@@ -84,7 +84,7 @@ export function latestPerTest(results: readonly AllureResult[]): AllureResult[] 
   return [...byId.values()];
 }
 
-export function countStatuses(results: readonly AllureResult[]): PublishResult['stats'] {
+function countStatuses(results: readonly AllureResult[]): PublishResult['stats'] {
   const stats: PublishResult['stats'] = { total: results.length };
   for (const r of results) {
     const s = r.status ?? 'unknown';
@@ -103,7 +103,7 @@ const STATUS_MEANING: Record<string, string> = {
  * passing walkthrough), then the version changes, the counts, what did not pass.
  */
 /** The run's freshness in one line: offline (upstreams not asked), or the upstream state its image was built from. */
-export function freshnessLine(offline: boolean | undefined, image: ImageRecord | undefined): string | undefined {
+function freshnessLine(offline: boolean | undefined, image: ImageRecord | undefined): string | undefined {
   const id = image ? `image ${image.identity.slice(0, 12)}${image.builtAt ? ` (built ${image.builtAt})` : ''}` : 'the cached image';
   if (offline) return `Offline run: upstreams not asked; ${id} used as cached.`;
   if (!image) return undefined;
@@ -171,10 +171,10 @@ export function summaryMarkdown(o: {
 }
 
 /** `shard 1/2 of the scenario files only (the merged report has them all)` */
-export const shardSentence = (s: Shard) => `shard ${formatShard(s)} of the scenario files only (the merged report has them all)`;
+const shardSentence = (s: Shard) => `shard ${formatShard(s)} of the scenario files only (the merged report has them all)`;
 
 /** `Merged from shards 1/2, 2/2` */
-export const mergedSentence = (m: MergedShards) => `Merged from shards ${m.shards.map(formatShard).join(', ')}`;
+const mergedSentence = (m: MergedShards) => `Merged from shards ${m.shards.map(formatShard).join(', ')}`;
 
 /**
  * The report's title: the first thing on its first page, so it carries a substitution of

@@ -78,7 +78,7 @@ export function versionsFromLabels(labels: Record<string, string>): Versions {
 }
 
 /** The loaded DRBD module's version in a run's versions (`cat /proc/drbd` on a node of the ready cluster). */
-export const PROC_DRBD = '/proc/drbd';
+const PROC_DRBD = '/proc/drbd';
 
 /** What `cat /proc/drbd` gave on `node`: its output, or the error that kept it from answering. */
 export type ProcDrbdRead = { stdout: string; stderr: string; exitCode: number | null } | { error: string };
@@ -90,7 +90,7 @@ const firstLine = (s: string) => s.trim().split('\n')[0]?.trim() ?? '';
  * build that failed, a kernel without it) is the regression this entry is there to show: its
  * absence is said in the versions table and the version diff, never left out.
  */
-export function procDrbdVersion(node: string, r: ProcDrbdRead): string {
+function procDrbdVersion(node: string, r: ProcDrbdRead): string {
   if ('error' in r) return `unknown: ${node}: cat /proc/drbd failed: ${firstLine(r.error)}`;
   const m = /^version: (\S+)/mu.exec(r.stdout);
   if (m) return m[1]!;

@@ -104,4 +104,4 @@ async function kernelHealthStep(health: KernelHealth, failure: unknown, failed: 
   });
 }
 
-export const KERNEL_HEALTH_STEP = 'kernel log of every node, every boot, since scenario start: no BUG, Oops, panic, WARNING, RCU stall, hung task, UBSAN, list corruption or DRBD assertion';
+const KERNEL_HEALTH_STEP = 'kernel log of every node, every boot, since scenario start: no BUG, Oops, panic, WARNING, RCU stall, hung task, UBSAN, list corruption or DRBD assertion';

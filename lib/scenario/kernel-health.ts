@@ -8,7 +8,7 @@ import * as allure from 'allure-js-commons';
 import { KernelLogError, KernelLogLostError, KernelLogUncheckedError, RemoteCommandError, type KernelLogHitAt, type KernelLogUnread } from '../errors.js';
 import {
   BOOT_ID_COMMAND, bootStart, entryAt, journalAfterCommand, journalAtCommand, journalLines, linesAfter, MARK_COMMAND, parseBootId, parseJournalJson,
-  parseKernelLogMark, parsePosition, POSITION_COMMAND, readFromCommand, scanKernelLog, sinceCommand, stampMicros, WHOLE_BOOT_COMMAND,
+  parseKernelLogMark, parsePosition, POSITION_COMMAND, readFromCommand, scanKernelLog, stampMicros,
   type KernelLogMark, type KernelLogPosition,
 } from '../drbd/kernel-log.js';
 import { onEach, settleEach } from './on-each.js';
@@ -239,21 +239,4 @@ export async function markKernelLogs(nodes: readonly ScenarioNode[]): Promise<Ke
     return [n.name, mark] as const;
   });
   return new Map(marks);
-}
-
-/**
- * @deprecated The check before KernelHealth: the new boot's log only after a reboot, a mark that
- * fails open. Kept only for tests/unit/fault-replay.test.ts's replays of recordings made with it;
- * scenarios use KernelHealth (defineScenario).
- */
-export async function checkKernelLogs(lab: ScenarioLab, marks: KernelLogMarks, failure?: unknown): Promise<void> {
-  const logs = await onEach(lab.nodes, async (n) => {
-    const mark = marks.get(n.name)!;
-    const bootId = await n.output(BOOT_ID_COMMAND, { kind: 'infrastructure' });
-    const rebooted = bootId !== mark.bootId;
-    const text = await n.output(rebooted ? WHOLE_BOOT_COMMAND : sinceCommand(mark), { kind: 'infrastructure' });
-    return { node: n.name, text };
-  });
-  const hits = logs.flatMap(({ node, text }) => scanKernelLog(text).map((h) => ({ node, line: h.line })));
-  if (hits.length > 0) throw new KernelLogError(hits, failure === undefined ? undefined : { cause: failure });
 }

@@ -11,7 +11,7 @@ import { PROFILE_NAMES, type ProfileName } from '../image/profile-names.js';
 import type { CommandRecord, OutputProvenance } from '../ssh/command-record.js';
 
 export type Evidence = 'real' | 'captured' | 'synthetic';
-export const EVIDENCE: readonly Evidence[] = ['real', 'captured', 'synthetic'];
+const EVIDENCE: readonly Evidence[] = ['real', 'captured', 'synthetic'];
 
 export interface Recording {
   profile: ProfileName;

@@ -19,7 +19,7 @@ import type { ScenarioLab } from './scenario-lab.js';
 
 export const RECORDINGS_DIR = join(PROJECT_ROOT, 'scenarios', 'recordings');
 /** Generated recordings (never run on VMs), kept apart from the real ones. */
-export const SYNTHETIC_RECORDINGS_DIR = join(RECORDINGS_DIR, 'synthetic');
+const SYNTHETIC_RECORDINGS_DIR = join(RECORDINGS_DIR, 'synthetic');
 /** Recordings built from captured outputs of the real programs (never a drbdlab run either). */
 export const CAPTURED_RECORDINGS_DIR = join(RECORDINGS_DIR, 'captured');
 export const REPORTS_DIR = reportsRoot();

@@ -8,7 +8,7 @@ import type { ProfileName } from '../image/profile-names.js';
 import type { Accel, KvmCpu } from '../libvirt/domain-xml.js';
 
 /** Bump when what a snapshot folder holds, or how it is restored, changes. */
-export const SNAPSHOT_FORMAT = 1;
+const SNAPSHOT_FORMAT = 1;
 
 /** 'ready': three nodes just ready. Later points name the steps run on top of 'ready'. */
 export type SnapshotPoint = string;

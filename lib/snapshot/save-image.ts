@@ -16,7 +16,7 @@ export interface DomainIdentity {
   uuid: string;
 }
 
-export function readHeader(head: Buffer): { version: number; dataLen: number } {
+function readHeader(head: Buffer): { version: number; dataLen: number } {
   if (head.subarray(0, 16).toString('latin1') !== MAGIC) throw new SaveImageError('not a libvirt save image (bad magic)');
   return { version: head.readUInt32LE(16), dataLen: head.readUInt32LE(20) };
 }

@@ -15,7 +15,7 @@ import { snapshotDirName, type SnapshotInputs } from './identity.js';
 /** Default bound of the snapshot cache; DRBDLAB_SNAPSHOT_CACHE_GIB overrides it. */
 const DEFAULT_MAX_GIB = 6;
 
-export function snapshotCacheMaxBytes(): number {
+function snapshotCacheMaxBytes(): number {
   const v = process.env.DRBDLAB_SNAPSHOT_CACHE_GIB;
   const gib = v === undefined ? DEFAULT_MAX_GIB : Number(v);
   return (Number.isFinite(gib) && gib >= 0 ? gib : DEFAULT_MAX_GIB) * 1024 ** 3;

@@ -32,7 +32,7 @@ export interface ExecResult {
   durationMs: number;
 }
 
-export const HOST = '127.0.0.1'; // the only address the host ever talks to
+const HOST = '127.0.0.1'; // the only address the host ever talks to
 
 /** One kept-open SSH connection to a node, with pinned host key and per-command deadlines. */
 export class NodeSession {

@@ -18,7 +18,7 @@ import { checkProbe, readAcks, startWriter, stopWriter, waitAcked } from './prob
  * a second plus ext4's journal and metadata. 64 MiB is far above that for the minute or two the
  * link is down here, and far below the 1 GiB a full resync copies.
  */
-export const LINK_CUT_RESYNC_LIMIT_KIB = 64 * 1024;
+const LINK_CUT_RESYNC_LIMIT_KIB = 64 * 1024;
 /** Records the primary must acknowledge while disconnected: it really kept writing. */
 const WRITES_WHILE_CUT = 30;
 

@@ -7,9 +7,9 @@ import { SETUP, type ScenarioLab, type ScenarioNode } from '../../../lib/scenari
 import { pollUntil, scaled } from '../../../lib/wait/poll.js';
 import { MOUNT, writeFileCommand } from './cluster.js';
 
-export const PROBE_DATA = `${MOUNT}/probe.dat`;
+const PROBE_DATA = `${MOUNT}/probe.dat`;
 /** On the root disk, not the DRBD device: it must outlive the device's data and a power cut. */
-export const PROBE_ACKS = '/var/lib/drbdlab-probe.ack';
+const PROBE_ACKS = '/var/lib/drbdlab-probe.ack';
 const STOP = '/run/drbdlab-probe.stop';
 const WRITER = '/root/drbdlab-probe-writer.py';
 const CHECKER = '/root/drbdlab-probe-check.py';

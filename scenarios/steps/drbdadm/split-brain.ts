@@ -15,7 +15,7 @@ import { markKernelLogs } from '../../../lib/scenario/kernel-health.js';
 import { dataChecksum } from './start.js';
 
 /** DRBD 8.4's alert, as the in-tree module of Debian 12's kernel prints it for r0's minor. */
-export const SPLIT_BRAIN_LINE = `block drbd${MINOR}: Split-Brain detected but unresolved, dropping connection!`;
+const SPLIT_BRAIN_LINE = `block drbd${MINOR}: Split-Brain detected but unresolved, dropping connection!`;
 
 /** A file written on one side only while split: its name says whose, its content is checked after. */
 async function writeOwn(node: ScenarioNode): Promise<{ file: string; sum: string }> {

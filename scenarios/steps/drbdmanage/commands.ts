@@ -7,7 +7,7 @@
 import type { JoinCommand } from '../../../lib/drbd/drbdmanage-result.js';
 
 /** The walkthrough's second disk (/dev/sdb there; virtio in the lab). */
-export const DATA_DISK = '/dev/vdb';
+const DATA_DISK = '/dev/vdb';
 /** Its one partition, which holds the template's PV (/dev/sdb1 in the walkthrough, step 3). */
 export const DATA_PARTITION = `${DATA_DISK}1`;
 /** drbdmanage's default pool: the walkthrough warns the name must not change. */
@@ -15,7 +15,7 @@ export const POOL_VG = 'drbdpool';
 /** The walkthrough's minor for r0 (step 19). */
 export const WALKTHROUGH_MINOR = 100;
 /** Where the walkthrough's volume is mounted on the primary. */
-export const MOUNT_POINT = '/mnt/r0';
+const MOUNT_POINT = '/mnt/r0';
 /** The file step 23 writes and reads back. */
 export const WALKTHROUGH_FILE = `${MOUNT_POINT}/walkthrough.txt`;
 export const WALKTHROUGH_TEXT = 'drbdlab: written on drbd1 through r0';
@@ -24,7 +24,7 @@ export const REBOOT_FILE = `${MOUNT_POINT}/reboot.bin`;
 /** drbdmanaged's D-Bus name (drbdmanage/dbusserver.py DBUS_DRBDMANAGED). */
 export const DBUS_NAME = 'org.drbd.drbdmanaged';
 /** Its D-Bus activation file: how a drbdmanage call starts the server when no unit runs it. */
-export const DBUS_SERVICE_FILE = `/usr/share/dbus-1/system-services/${DBUS_NAME}.service`;
+const DBUS_SERVICE_FILE = `/usr/share/dbus-1/system-services/${DBUS_NAME}.service`;
 /** The name the hostname scenario gives drbd3 after the cluster exists (as the captures did). */
 export const RENAMED = 'drbd3-new';
 /** The node the reboot and hostname scenarios take down (as the captures did). */
@@ -45,7 +45,7 @@ export const DRBDMANAGED = 'drbdmanaged.service';
 export const DRBD_SERVICE = 'drbd.service';
 
 /** The command with `yes` on its stdin: a drbdmanage confirmation answered as the blog's reader answers it. */
-export const answeredYes = (command: string) => `printf 'yes\\n' | ${command}`;
+const answeredYes = (command: string) => `printf 'yes\\n' | ${command}`;
 
 export const cmd = {
   modprobe: 'sudo modprobe drbd',
