@@ -3,6 +3,7 @@
 # Phases run one after another so that only one lab of VMs runs at a time.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source scripts/plain-output.sh
 bash scripts/host-setup.sh || exit 3
 [ -d node_modules ] || npm ci --no-audit --no-fund || exit 3
 npx tsc --noEmit || exit 1

@@ -10,11 +10,13 @@ import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../lib/exit-codes.js';
 import { PROJECT_ROOT } from '../../lib/paths.js';
 
-async function sandbox(): Promise<string> {
+/** `vitest`: `echo` says what it was given; `real` runs vitest itself. */
+async function sandbox(vitest: 'echo' | 'real' = 'echo'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'test-script-'));
   await mkdir(join(dir, 'scripts'));
   await mkdir(join(dir, 'bin'));
   await copyFile(join(PROJECT_ROOT, 'scripts/test.sh'), join(dir, 'scripts/test.sh'));
+  await copyFile(join(PROJECT_ROOT, 'scripts/plain-output.sh'), join(dir, 'scripts/plain-output.sh'));
   await symlink(join(PROJECT_ROOT, 'scripts/test-profile.ts'), join(dir, 'scripts/test-profile.ts'));
   await symlink(join(PROJECT_ROOT, 'node_modules'), join(dir, 'node_modules'));
   await writeFile(join(dir, 'scripts/host-setup.sh'), 'echo "(host setup)"\n');
@@ -23,7 +25,9 @@ async function sandbox(): Promise<string> {
     'case "$1" in',
     '  tsc) exit 0 ;;',
     '  tsx) shift; exec node --import tsx "$@" ;;',
-    '  vitest) shift; echo "(vitest $*) choice=${DRBDLAB_PROFILE_CHOICE-unset}"; mkdir -p reports; exit 0 ;;',
+    vitest === 'real'
+      ? '  vitest) shift; exec node node_modules/vitest/vitest.mjs "$@" ;;'
+      : '  vitest) shift; echo "(vitest $*) choice=${DRBDLAB_PROFILE_CHOICE-unset}"; mkdir -p reports; exit 0 ;;',
     'esac',
     'exit 99',
   ];
@@ -73,5 +77,36 @@ describe('npm test says its profile', () => {
     expect(r.exitCode, r.all).toBe(EXIT.usage);
     expect(r.all).toContain('DRBDLAB_PROFILE=debian13: use debian12-drbd84, ubuntu1804-drbd9');
     expect(r.all).not.toContain('== fast');
+  });
+});
+
+describe('npm test on a pipe (a CI log)', () => {
+  // CI set and stdout not a terminal: vitest's colour library colours anyway, unless told not to.
+  async function tinyRun(env: Record<string, string>) {
+    const dir = await sandbox('real');
+    await writeFile(join(dir, 'tiny.config.mjs'), "export default { cacheDir: '.vite-cache', test: { include: ['tiny.test.mjs'], reporters: ['default'] } };\n");
+    await writeFile(join(dir, 'tiny.test.mjs'), "import { expect, it } from 'vitest';\nit('says hello', () => { console.log('hello from the test'); expect(1).toBe(1); });\n");
+    return execa('bash', [join(dir, 'scripts/test.sh'), '--config', 'tiny.config.mjs'], {
+      cwd: dir,
+      env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, HOME: process.env.HOME ?? '/root', CI: '1', ...env },
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
+  }
+
+  it("vitest's output is plain: no escape sequence, the test's own output and the totals readable", async () => {
+    const r = await tinyRun({});
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.all).toContain('stdout | tiny.test.mjs > says hello');
+    expect(r.all).toContain('hello from the test');
+    expect(r.all).toMatch(/Tests +1 passed \(1\)/);
+    expect(r.all).not.toContain('\u001b[');
+  });
+
+  it('FORCE_COLOR keeps the colour (and so the plain run above is plain because of npm test, not by chance)', async () => {
+    const r = await tinyRun({ FORCE_COLOR: '1' });
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.all).toContain('\u001b[');
   });
 });
