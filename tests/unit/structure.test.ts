@@ -32,7 +32,7 @@ function folderLoops(c: Cruise): string[][] {
     for (const d of m.dependencies) {
       if (!d.resolved || d.rules?.some((r) => r.name.startsWith('known-'))) continue;
       const [a, b] = [dirname(m.source), dirname(d.resolved)];
-      if (a !== b && !b.startsWith('node_modules') && !/^[^/]+$/.test(b)) {
+      if (a !== b && b !== '.' && !b.startsWith('node_modules')) {
         if (!edges.has(a)) edges.set(a, new Set());
         edges.get(a)!.add(b);
       }
