@@ -67,7 +67,8 @@ function folderLoops(c: Cruise): string[][] {
   return loops;
 }
 
-describe('import rules (.dependency-cruiser.cjs)', () => {
+// depcruise parses the whole project: on a host busy with VMs that takes longer than a unit test's default.
+describe('import rules (.dependency-cruiser.cjs)', { timeout: 120_000 }, () => {
   it('catch a planted upward import, a file cycle, a folder loop and a lib file importing a test helper', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'structure-'));
     const files: Record<string, string> = {
