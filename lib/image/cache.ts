@@ -22,6 +22,11 @@ export function cacheRoot(): string {
   return resolve(process.env.DRBDLAB_CACHE ?? join(PROJECT_ROOT, '.cache'));
 }
 
+/** DRBDLAB_SNAPSHOTS: another snapshot cache (the bench makes a snapshot of its own there). */
+export function snapshotsRoot(): string {
+  return resolve(process.env.DRBDLAB_SNAPSHOTS ?? join(cacheRoot(), 'snapshots'));
+}
+
 import { canonicalJson } from './canonical-json.js';
 export { canonicalJson };
 

@@ -29,10 +29,12 @@ afterEach(async () => {
   await w.dispose();
 });
 
-function start(opts: StartOptions = {}): Promise<StartedLab> {
-  return new Lab(w.config, w.profile, w.host)
-    .start({ progress: w.progress, pickPort: w.pickPort, accel: TCG, ...opts })
-    .then((lab) => (started.push(lab), lab));
+/** A fresh start on a made-up hypervisor choice (TCG unless given); `accel: undefined` plans it as a run does (the probe, or the host's verdict). */
+async function start(o: StartOptions & { accel?: AccelChoice } = {}): Promise<StartedLab> {
+  const { accel, ...opts } = o;
+  const lab = new Lab(w.config, w.profile, w.host);
+  const plan = 'accel' in o && accel === undefined ? await lab.plan({ progress: w.progress }) : w.plan(accel ?? TCG);
+  return lab.start(plan, { progress: w.progress, pickPort: w.pickPort, ...opts }).then((l) => (started.push(l), l));
 }
 
 async function domainTypes(lab: StartedLab): Promise<string[]> {

@@ -10,7 +10,7 @@ import { Lab } from '../lab/lab.js';
 import { labPaths, labsRoot } from '../lab/paths.js';
 import type { StartedLab } from '../lab/started-lab.js';
 import { LIBVIRT_SAYS } from '../libvirt/fake-libvirt.js';
-import { ClusterSnapshot, ensureSnapshot } from './cluster-snapshot.js';
+import { ClusterSnapshot, ensureSnapshot, planRun } from './cluster-snapshot.js';
 import { snapshotPaths, snapshotsRoot } from './store.js';
 
 let w: FakeWorld;
@@ -28,7 +28,8 @@ afterEach(async () => {
   await w.dispose();
 });
 
-const make = (l = lab) => ensureSnapshot(l, { progress: w.progress });
+/** One run's making: its plan (image, hypervisor), then the ready snapshot on it. */
+const make = (l = lab) => planRun(l, { progress: w.progress });
 const restore = (s: ClusterSnapshot) => s.restore({ progress: w.progress, pickPort: w.pickPort }).then((l) => (restored.push(l), l));
 
 /** Nothing of any lab in the fake libvirt, and no lab folder. */
@@ -101,7 +102,7 @@ describe('ensureSnapshot', () => {
     delete process.env.DRBDLAB_ACCEL;
     // The probe boots under KVM; the lab's drbd3 does not.
     w.libvirt.fail('start', { name: /-drbd3$/, stderr: (d) => LIBVIRT_SAYS.kvmRefused(d) });
-    await expect(make()).rejects.toThrow('the hypervisor changed while the snapshot was made (kvm → tcg): run again');
+    await expect(make()).rejects.toThrow('the lab fell back from kvm to tcg while the snapshot was made: run again');
     expect(cacheFolders()).toEqual([]);
     noLabLeft();
     // The host's verdict is TCG now: the next run makes a TCG snapshot.
@@ -112,7 +113,7 @@ describe('ensureSnapshot', () => {
   it('a later starting point is made from the ready one: restored, its steps run, saved', async () => {
     const steps: string[] = [];
     const step = { point: 'r0-up', source: 'drbdadm up r0', run: async (l: StartedLab) => void steps.push(`on ${l.id}`) };
-    const { snapshot } = await ensureSnapshot(lab, { progress: w.progress, step });
+    const { snapshot } = await ensureSnapshot(lab, await lab.plan(), { progress: w.progress, step });
     expect(snapshot.manifest.point).toBe('r0-up');
     expect(snapshot.manifest.inputs.parent).toMatch(/^[0-9a-f]{64}$/);
     expect(steps).toHaveLength(1);

@@ -4,18 +4,16 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { cacheRoot } from '../image/cache.js';
+import { snapshotsRoot } from '../image/cache.js';
 import type { ProfileName } from '../image/profile-names.js';
 import type { BaseImage } from '../image/profile.js';
 import { removeTree } from '../image/remove-tree.js';
 import type { Accel, KvmCpu } from '../libvirt/domain-xml.js';
 import type { LabConfig } from '../config/lab-schema.js';
+import type { SavedNode } from '../lab/lab-starter.js';
 import { snapshotDirName, type SnapshotInputs } from './identity.js';
 
-/** DRBDLAB_SNAPSHOTS: another snapshot cache (the bench makes a snapshot of its own there). */
-export function snapshotsRoot(): string {
-  return resolve(process.env.DRBDLAB_SNAPSHOTS ?? join(cacheRoot(), 'snapshots'));
-}
+export { snapshotsRoot };
 
 /** Default bound of the snapshot cache; DRBDLAB_SNAPSHOT_CACHE_GIB overrides it. */
 const DEFAULT_MAX_GIB = 6;
@@ -26,15 +24,8 @@ export function snapshotCacheMaxBytes(): number {
   return (Number.isFinite(gib) && gib >= 0 ? gib : DEFAULT_MAX_GIB) * 1024 ** 3;
 }
 
-export interface SnapshotNode {
-  name: string;
-  id: number;
-  /** The domain name and uuid inside its save image (what a restore rewrites). */
-  savedName: string;
-  savedUuid: string;
-  replicationIp: string;
-  hostKey: string;
-}
+/** One node of a snapshot: what its saved guest already is. */
+export type SnapshotNode = SavedNode;
 
 /** manifest.json of a snapshot folder. */
 export interface SnapshotManifest {
