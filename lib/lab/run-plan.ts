@@ -30,7 +30,7 @@ export interface RunPlan extends LabPlan {
 }
 
 /** Bump when a plan's shape changes: a process never reads a plan of another shape. */
-export const RUN_PLAN_FORMAT = 1;
+const RUN_PLAN_FORMAT = 1;
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 digest (64 hex digits)');
 const absolute = z.string().regex(/^\//, 'expected an absolute path');
