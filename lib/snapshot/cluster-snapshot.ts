@@ -12,6 +12,7 @@ import type { StartedLab } from '../lab/started-lab.js';
 import { realHost, type LabHost } from '../lab/lab-host.js';
 import type { LabPlan, RunPlan } from '../lab/run-plan.js';
 import type { BaseImage } from '../image/profile.js';
+import type { AccelChoice } from '../libvirt/accel.js';
 import { readProcDrbd } from '../report/versions.js';
 import { POINT_PATTERN, snapshotDigest, type SnapshotInputs } from './identity.js';
 import { saveCluster } from './save-cluster.js';
@@ -121,7 +122,12 @@ export async function planRun(lab: Lab, opts: Omit<EnsureOptions, 'step'> = {}):
   const labPlan = await lab.plan(opts);
   const made = await ensureSnapshot(lab, labPlan, opts);
   const m = made.snapshot.manifest;
-  return { ...made, plan: { ...labPlan, snapshot: { dir: made.snapshot.dir, digest: m.digest, point: m.point } } };
+  // A lab that fell back while the snapshot was made: the run is on what the snapshot ran on.
+  const accel: AccelChoice =
+    m.accel === labPlan.accel.accel
+      ? labPlan.accel
+      : { accel: m.accel, ...(m.cpu ? { cpu: m.cpu } : {}), mode: 'auto', reason: `KVM fell back to TCG while snapshot ${m.point} ${m.digest.slice(0, 12)} was made`, ...(labPlan.accel.hostVerdict ? { hostVerdict: true } : {}) };
+  return { ...made, plan: { ...labPlan, accel, snapshot: { dir: made.snapshot.dir, digest: m.digest, point: m.point } } };
 }
 
 /**
@@ -202,53 +208,80 @@ async function ensureAt(inputs: SnapshotInputs, host: LabHost, image: BaseImage,
     return { snapshot: new ClusterSnapshot(dir, cached, host), created: false };
   }
 
-  await mkdir(dirname(dir), { recursive: true, mode: 0o711 });
-  const release = await lockfile.lock(dir, {
-    realpath: false,
-    lockfilePath: `${dir}.lock`,
-    // Another process making the same snapshot: wait for it (a fresh up takes minutes).
-    retries: { retries: 1800, factor: 1, minTimeout: 1000, maxTimeout: 1000 },
-    stale: 30_000,
-  });
-  try {
+  const ensured = await locked(dir, async () => {
     const made = await readSnapshot(dir);
     if (made) return { snapshot: new ClusterSnapshot(dir, made, host), created: false };
     progress(`snapshot ${point} ${digest.slice(0, 12)}: making it (${make.what}, then save)`);
     const started = await make.start();
-    let manifest: SnapshotManifest | undefined;
     try {
-      if (started.state.accel !== inputs.accel) {
-        // The lab fell back (KVM → TCG) while starting: a snapshot is only ever what it ran on,
-        // and the host's corrected verdict gives the next run the TCG plan.
-        throw new UsageError(`the lab fell back from ${inputs.accel} to ${started.state.accel} while the snapshot was made: run again`);
-      }
-      const timings: Record<string, number> = { ...started.timings };
-      if (make.step) {
-        const t = Date.now();
-        await make.step.run(started);
-        timings.steps = (Date.now() - t) / 1000;
-      }
-      // A starting point holds nothing only in memory: a scenario that cuts a node's power right
-      // after the restore must find on disk what was written before the save (ext4 keeps new
-      // files' data in the page cache for up to 30 s; power-loss once found data.bin empty).
-      await Promise.all(started.nodeList.map((n) => host.guests.exec(n, 'sync')));
-      // The loaded module's version, as /proc/drbd says (a failed DKMS build leaves 8.4 there), or why not.
-      const first = started.nodeList[0];
-      const versions = { ...image.versions, ...(await readProcDrbd(first && { name: first.name, exec: (c, o) => host.guests.exec(first, c, o) })) };
-      timings.total = (Date.now() - t0) / 1000;
-      await buildAtomically(dir, async (scratch) => {
-        manifest = await saveCluster(started, scratch, { digest, inputs, image, versions, timings });
-        // What the steps ran, kept with the snapshot they made.
-        const records = (started.transcript as { records?: unknown[] }).records;
-        if (make.step && records) await writeFile(join(scratch, 'steps-transcript.json'), JSON.stringify(records, null, 1));
+      const ran = asRan(inputs, started);
+      if (ran === inputs) return await save(started, dir, { digest, inputs, image, t0 }, make, host);
+      // The lab fell back (KVM → TCG) while starting: a snapshot is only ever what it ran on, so
+      // it is saved under that identity, the one the host's corrected verdict plans from now on.
+      const ranDigest = snapshotDigest(ran);
+      const ranDir = snapshotDir(ran.profile, point, ranDigest);
+      progress(`snapshot ${point}: the lab fell back from ${inputs.accel} to ${ran.accel} while it was made; saved as what it ran on, ${ranDigest.slice(0, 12)}`);
+      return await locked(ranDir, async () => {
+        const there = await readSnapshot(ranDir);
+        if (there) return { snapshot: new ClusterSnapshot(ranDir, there, host), created: false };
+        return save(started, ranDir, { digest: ranDigest, inputs: ran, image, t0 }, make, host);
       });
     } finally {
       await started.down();
     }
-    for (const removed of await pruneSnapshots({ keep: [dir, ...(make.keep ? [make.keep] : [])] })) progress(`snapshot cache: pruned ${removed}`);
-    progress(`snapshot ${point} ${digest.slice(0, 12)} saved (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-    return { snapshot: new ClusterSnapshot(dir, manifest!, host), created: true };
+  });
+  if (ensured.created) {
+    for (const removed of await pruneSnapshots({ keep: [ensured.snapshot.dir, ...(make.keep ? [make.keep] : [])] })) progress(`snapshot cache: pruned ${removed}`);
+    progress(`snapshot ${point} ${ensured.snapshot.manifest.digest.slice(0, 12)} saved (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+  return ensured;
+}
+
+/** The inputs as the started lab really ran: `inputs` itself, unless its hypervisor changed. */
+function asRan(inputs: SnapshotInputs, started: StartedLab): SnapshotInputs {
+  if (started.state.accel === inputs.accel) return inputs;
+  const { cpu: _planned, ...rest } = inputs;
+  return { ...rest, accel: started.state.accel, ...(started.state.cpu ? { cpu: started.state.cpu } : {}) };
+}
+
+/** `fn` while holding the lock beside `dir`: another process making the same snapshot waits for it (a fresh up takes minutes). */
+async function locked<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  await mkdir(dirname(dir), { recursive: true, mode: 0o711 });
+  const release = await lockfile.lock(dir, {
+    realpath: false,
+    lockfilePath: `${dir}.lock`,
+    retries: { retries: 1800, factor: 1, minTimeout: 1000, maxTimeout: 1000 },
+    stale: 30_000,
+  });
+  try {
+    return await fn();
   } finally {
     await release();
   }
+}
+
+/** The started lab, its steps run, synced and saved into `dir` (it is left shut off for the caller to remove). */
+async function save(started: StartedLab, dir: string, s: { digest: string; inputs: SnapshotInputs; image: BaseImage; t0: number }, make: Making, host: LabHost): Promise<Ensured> {
+  const timings: Record<string, number> = { ...started.timings };
+  if (make.step) {
+    const t = Date.now();
+    await make.step.run(started);
+    timings.steps = (Date.now() - t) / 1000;
+  }
+  // A starting point holds nothing only in memory: a scenario that cuts a node's power right
+  // after the restore must find on disk what was written before the save (ext4 keeps new
+  // files' data in the page cache for up to 30 s; power-loss once found data.bin empty).
+  await Promise.all(started.nodeList.map((n) => host.guests.exec(n, 'sync')));
+  // The loaded module's version, as /proc/drbd says (a failed DKMS build leaves 8.4 there), or why not.
+  const first = started.nodeList[0];
+  const versions = { ...s.image.versions, ...(await readProcDrbd(first && { name: first.name, exec: (c, o) => host.guests.exec(first, c, o) })) };
+  timings.total = (Date.now() - s.t0) / 1000;
+  let manifest: SnapshotManifest | undefined;
+  await buildAtomically(dir, async (scratch) => {
+    manifest = await saveCluster(started, scratch, { digest: s.digest, inputs: s.inputs, image: s.image, versions, timings });
+    // What the steps ran, kept with the snapshot they made.
+    const records = (started.transcript as { records?: unknown[] }).records;
+    if (make.step && records) await writeFile(join(scratch, 'steps-transcript.json'), JSON.stringify(records, null, 1));
+  });
+  return { snapshot: new ClusterSnapshot(dir, manifest!, host), created: true };
 }
