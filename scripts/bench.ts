@@ -14,7 +14,7 @@ import { Debian12Profile } from '../lib/image/debian12-profile.js';
 import { cacheRoot, PROJECT_ROOT } from '../lib/paths.js';
 import { Lab } from '../lib/lab/lab.js';
 import type { StartedLab } from '../lib/lab/started-lab.js';
-import { ensureSnapshot } from '../lib/snapshot/cluster-snapshot.js';
+import { planRun, type ClusterSnapshot } from '../lib/snapshot/cluster-snapshot.js';
 import { parseBlame, parseCpuTotal, parseSystemdAnalyze } from '../lib/bench/boot-profile.js';
 import { scoresByModule, type MutationReport } from '../lib/report/mutation-score.js';
 
@@ -46,7 +46,7 @@ await profile.ensureImage(log);
 result.imageCached = seconds(t);
 
 if (arg('--boots')) {
-  const { snapshot } = await ensureSnapshot(new Lab(await loadLabConfig(DEFAULT_CONFIG), profile), { progress: log });
+  const { snapshot } = await planRun(new Lab(await loadLabConfig(DEFAULT_CONFIG), profile), { progress: log });
   result.boots = await bootProfiles(snapshot);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   process.exit(0);
@@ -60,7 +60,7 @@ try {
   const lab = new Lab(await loadLabConfig(DEFAULT_CONFIG), profile);
   // Where a fresh boot goes: measured on the fresh up the snapshot is made from, before the save.
   t = Date.now();
-  const { snapshot } = await ensureSnapshot(lab, { progress: log });
+  const { snapshot } = await planRun(lab, { progress: log });
   const made = snapshot.manifest.timings;
   result.freshUp = made.up;
   result.freshReadyPerNode = Object.fromEntries(Object.entries(made).filter(([k]) => k.startsWith('ready.')).map(([k, v]) => [k.slice(6), v]));
@@ -137,7 +137,7 @@ async function bootSplit(lab: StartedLab, node: string) {
 }
 
 /** Each boot kind on a restored cluster, one after another, on drbd1 (the others idle). */
-async function bootProfiles(snapshot: Awaited<ReturnType<typeof ensureSnapshot>>['snapshot']) {
+async function bootProfiles(snapshot: ClusterSnapshot) {
   const t0 = Date.now();
   const lab = await snapshot.restore({ progress: () => {} });
   try {

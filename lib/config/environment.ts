@@ -32,6 +32,7 @@ export const VARIABLES: Readonly<Record<string, Check>> = {
   DRBDLAB_OFFLINE: oneOf('1', '0', ''),
   DRBDLAB_OWNER_PID: wholeNumber,
   DRBDLAB_PIN_DIR: nonEmpty,
+  DRBDLAB_PLAN: nonEmpty,
   DRBDLAB_PROFILE: oneOf(...PROFILE_NAMES, ''),
   DRBDLAB_PROFILE_CHOICE: any,
   DRBDLAB_REPLAY: any,

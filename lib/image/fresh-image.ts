@@ -36,27 +36,6 @@ export interface PlanOptions {
 
 const short = (h: string) => h.slice(0, 12);
 
-// One process, one upstream state: a run may ensure its image more than once (the snapshot's
-// ensureImage, then the fresh up's), and every call must name the same image even if the
-// archive moves in between. A failed read is not remembered.
-const seen = new Map<string, Promise<UpstreamDigest[]>>();
-
-/** Ask the upstreams again on the next call (tests that publish a new version in one process). */
-export function forgetUpstreamState(): void {
-  seen.clear();
-}
-
-function upstreamStateOnce(checks: readonly UpstreamCheck[], fetchImpl: FetchLike | undefined): Promise<UpstreamDigest[]> {
-  const key = checks.map((c) => c.name).join('\n');
-  let state = seen.get(key);
-  if (!state) {
-    state = readUpstreamState(checks, { fetch: fetchImpl });
-    seen.set(key, state);
-    state.catch(() => seen.delete(key));
-  }
-  return state;
-}
-
 export async function planImage(o: PlanOptions): Promise<ImagePlan> {
   if (o.offline) {
     const image = await newestImageOfRecipe(o.profile, o.recipeDigest);
@@ -66,7 +45,8 @@ export async function planImage(o: PlanOptions): Promise<ImagePlan> {
     return { kind: 'cached', image, offline: true };
   }
   await o.beforeAsking?.();
-  const upstreams = await upstreamStateOnce(o.checks, o.fetch);
+  // Asked on every call: a run calls this once, when it resolves its plan (lib/lab/run-plan.ts).
+  const upstreams = await readUpstreamState(o.checks, { fetch: o.fetch });
   for (const u of upstreams) o.progress(`upstream ${u.name}: ${u.url.split('/').pop()} sha256 ${short(u.sha256)}`);
   const identity = imageIdentity(o.recipeDigest, upstreams);
   const cached = await readCachedImage(o.profile, identity);

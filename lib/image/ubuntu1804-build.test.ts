@@ -20,7 +20,6 @@ import {
 import { Ubuntu1804Profile, UBUNTU_UPSTREAMS } from './ubuntu1804-profile.js';
 import { ubuntu1804Recipe, ubuntuRecipeDigest, ubuntuUpstreamChecks } from './ubuntu1804-recipe.js';
 import { imageIdentity, readUpstreamState } from './upstream-state.js';
-import { forgetUpstreamState } from './fresh-image.js';
 
 const fixture = (name: string) => readFile(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -236,7 +235,6 @@ describe('Ubuntu1804Profile.ensureImage', () => {
     cache = await mkdtemp(join(tmpdir(), 'drbdlab-cache-'));
     process.env.DRBDLAB_CACHE = cache;
     delete process.env.DRBDLAB_PIN_DIR;
-    forgetUpstreamState(); // each test is a run of its own
   });
   afterEach(async () => {
     for (const [k, v] of [['DRBDLAB_CACHE', saved.cache], ['DRBDLAB_PIN_DIR', saved.pin]] as const) {

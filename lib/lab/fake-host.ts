@@ -12,12 +12,13 @@ import { labSchema, type LabConfig } from '../config/lab-schema.js';
 import type { BaseImage, GuestProfile } from '../image/profile.js';
 import { CloudInitError, DrbdlabError, WaitTimeoutError } from '../errors.js';
 import { hostBootId, labOwner, processStartTime, type Owner, type ProcessTable } from '../host/owner.js';
-import type { AccelHost } from '../libvirt/accel.js';
+import type { AccelChoice, AccelHost } from '../libvirt/accel.js';
 import { FakeLibvirt } from '../libvirt/fake-libvirt.js';
 import type { ExecResult } from '../ssh/session.js';
 import type { Clock } from '../wait/poll.js';
 import type { Guests, LabHost } from './lab-host.js';
 import type { NodeFiles } from './node-files.js';
+import type { LabPlan } from './run-plan.js';
 import type { StartedNode } from './started-node.js';
 
 /**
@@ -201,6 +202,8 @@ export interface FakeWorld {
   progress: (m: string) => void;
   /** Loopback ports handed out in order (a test may hand out a held one first). */
   pickPort: () => Promise<number>;
+  /** A plan on the placeholder image with a hypervisor choice a test makes up (not the host's verdict). */
+  plan(accel: AccelChoice): LabPlan;
   /** Remove the folders and give back the environment. */
   dispose(): Promise<void>;
 }
@@ -248,6 +251,7 @@ export async function fakeWorld(libvirt: FakeLibvirt = new FakeLibvirt()): Promi
     said,
     progress: (m) => said.push(m),
     pickPort: async () => port++,
+    plan: (accel) => ({ profile: profile.name, image: { ...image }, accel }),
     dispose: async () => {
       for (const k of ENV_KEYS) {
         if (saved[k] === undefined) delete process.env[k];

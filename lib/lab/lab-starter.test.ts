@@ -30,10 +30,12 @@ afterEach(async () => {
   await w.dispose();
 });
 
-function start(opts: StartOptions = {}): Promise<StartedLab> {
-  return new Lab(w.config, w.profile, w.host)
-    .start({ progress: w.progress, pickPort: w.pickPort, accel: TCG, ...opts })
-    .then((lab) => (started.push(lab), lab));
+/** A fresh start on a made-up hypervisor choice (TCG unless given); `accel: undefined` plans it as a run does (the probe, or the host's verdict). */
+async function start(o: StartOptions & { accel?: AccelChoice } = {}): Promise<StartedLab> {
+  const { accel, ...opts } = o;
+  const lab = new Lab(w.config, w.profile, w.host);
+  const plan = 'accel' in o && accel === undefined ? await lab.plan({ progress: w.progress }) : w.plan(accel ?? TCG);
+  return lab.start(plan, { progress: w.progress, pickPort: w.pickPort, ...opts }).then((l) => (started.push(l), l));
 }
 
 async function domainTypes(lab: StartedLab): Promise<string[]> {
@@ -63,6 +65,34 @@ describe('a start on the fake host', () => {
   });
 });
 
+describe('the fresh path', () => {
+  it("boots on its plan's image and hypervisor: the profile's upstreams are not asked, the host's verdict not read", async () => {
+    const asked: string[] = [];
+    const profile = { ...w.profile, checkAvailable: async () => void asked.push('checkAvailable'), ensureImage: async () => (asked.push('ensureImage'), w.image) };
+    const plan = w.plan(KVM_FORCED);
+    const lab = await new Lab(w.config, profile, w.host).start(plan, { progress: w.progress, pickPort: w.pickPort });
+    started.push(lab);
+    expect(asked).toEqual([]);
+    expect(w.libvirt.callsOf('version')).toEqual([]);
+    expect(lab.state).toMatchObject({ accel: 'kvm', cpu: 'host-passthrough', accelReason: 'DRBDLAB_ACCEL=kvm', image: { digest: plan.image.digest, dir: plan.image.dir } });
+    expect(lab.state.snapshot).toBeUndefined();
+    expect(await domainTypes(lab)).toEqual(['kvm', 'kvm', 'kvm']);
+    // Booted, not restored: no clock to set.
+    expect(w.libvirt.callsOf('start')).toHaveLength(3);
+    expect(w.libvirt.callsOf('restore')).toEqual([]);
+    expect(w.host.guests.commands.filter((c) => c.endsWith('set clock'))).toEqual([]);
+  });
+
+  it('Lab.plan asks the profile once and the host once, and marks the choice as the host\'s verdict', async () => {
+    const asked: string[] = [];
+    const profile = { ...w.profile, checkAvailable: async () => void asked.push('checkAvailable'), ensureImage: async () => (asked.push('ensureImage'), w.image) };
+    const plan = await new Lab(w.config, profile, w.host).plan({ progress: w.progress });
+    expect(asked).toEqual(['checkAvailable', 'ensureImage']);
+    expect(w.libvirt.callsOf('version')).toHaveLength(1);
+    expect(plan).toMatchObject({ profile: 'debian12-drbd84', image: { digest: w.image.digest }, accel: { accel: 'kvm', mode: 'auto', hostVerdict: true } });
+  });
+});
+
 describe('KVM → TCG fallback', () => {
   it.each([
     ['libvirt refuses the KVM definition', 'refused-at-define', /Unknown CPU model/],
@@ -82,6 +112,13 @@ describe('KVM → TCG fallback', () => {
     for (const n of lab.state.nodes) expect(await w.libvirt.domainState(n.domain)).toBe('running');
     // What a later `status` or `down` reads says TCG too.
     expect(JSON.parse(await readFile(labPaths(lab.id).state, 'utf8'))).toMatchObject({ accel: 'tcg' });
+  });
+
+  it("a made-up KVM choice (a test's, not the host's verdict) falls back without correcting the host's verdict", async () => {
+    w.libvirt.kvm = 'refused-at-start';
+    const lab = await start({ accel: KVM_AUTO });
+    expect(lab.state.accel).toBe('tcg');
+    expect(existsSync(join(cacheRoot(), 'hypervisor.json'))).toBe(false);
   });
 
   it('a KVM lab that boots stays KVM: no fallback', async () => {

@@ -5,13 +5,15 @@ import { loadTemplates, renderSeed } from '../cloud-init/render.js';
 import { prefixLength, type LabConfig } from '../config/lab-schema.js';
 import { WaitTimeoutError } from '../errors.js';
 import { cacheRoot } from '../paths.js';
-import type { BaseImage, GuestProfile } from '../image/profile.js';
+import type { BaseImage } from '../image/profile.js';
+import type { ProfileName } from '../image/profile-names.js';
 import { silent, type Progress } from '../image/progress.js';
-import { chooseAccel, rememberFallback, type AccelChoice } from '../libvirt/accel.js';
-import { renderDomainXml } from '../libvirt/domain-xml.js';
+import { rememberFallback, type AccelChoice } from '../libvirt/accel.js';
+import { renderDomainXml, type Accel, type KvmCpu } from '../libvirt/domain-xml.js';
 import { cpuName, KERNEL_RAN } from '../libvirt/kvm-probe.js';
 import { ifPresent, type Libvirt } from '../libvirt/libvirt.js';
 import { renderNetworkXml } from '../libvirt/network-xml.js';
+import { copyRetargeted } from '../libvirt/save-image.js';
 import { VirshError } from '../libvirt/virsh-error.js';
 import type { CommandSink } from '../ssh/command-record.js';
 import { Transcript } from '../ssh/transcript.js';
@@ -23,11 +25,11 @@ import { keepForUser } from './ownership.js';
 import { ensureLabsRoot, labPaths } from './paths.js';
 import { freeLoopbackPort } from './ports.js';
 import { describeReaped, reapOrphans } from './reaper.js';
+import type { LabPlan, PlannedSnapshot } from './run-plan.js';
 import { StartedLab } from './started-lab.js';
+import type { StartedNode } from './started-node.js';
 import { writeState, type LabState } from './state.js';
 import { teardownLab } from './teardown.js';
-import { copyRetargeted } from '../snapshot/save-image.js';
-import { snapshotPaths, type SnapshotManifest } from '../snapshot/store.js';
 
 const LAB_USER = 'drbdlab';
 
@@ -40,8 +42,6 @@ export interface StartOptions {
   /** Keep what was made when start() itself fails (a user's --keep); otherwise remove it. */
   keepOnFailure?: boolean;
   sink?: CommandSink;
-  /** A fixed hypervisor choice (tests); by default the probe's verdict. */
-  accel?: AccelChoice;
   /**
    * 'process' (default): the lab belongs to this process and is reaped once it is gone.
    * 'user' (`up`): it becomes the user's once ready, and stays until `down`.
@@ -49,14 +49,36 @@ export interface StartOptions {
   owner?: 'process' | 'user';
   /** Where a node's SSH forward goes (tests hand out a port somebody else holds). */
   pickPort?: () => Promise<number>;
-  /** Restore this cached cluster snapshot instead of booting fresh clones. */
-  from?: RestoreSource;
 }
 
-/** A snapshot folder and its manifest (lib/snapshot). */
-export interface RestoreSource {
-  dir: string;
-  manifest: SnapshotManifest;
+/** One node of a saved cluster: what its saved guest already is. */
+export interface SavedNode {
+  name: string;
+  id: number;
+  /** The domain name and uuid inside its save image (what a restore rewrites). */
+  savedName: string;
+  savedUuid: string;
+  replicationIp: string;
+  hostKey: string;
+}
+
+/**
+ * A saved cluster as a restore reads it (lib/snapshot makes one from a snapshot folder): which
+ * image, hypervisor and nodes it was saved with, and where its files are.
+ */
+export interface SavedCluster extends PlannedSnapshot {
+  profile: ProfileName;
+  image: BaseImage;
+  accel: Accel;
+  cpu?: KvmCpu;
+  nodes: SavedNode[];
+  files: {
+    userKey: string;
+    rootDisk(node: string): string;
+    dataDisk(node: string): string;
+    seedIso(node: string): string;
+    memory(node: string): string;
+  };
 }
 
 /** Attempts at a free forwarded port when another process takes the chosen one first. */
@@ -66,10 +88,28 @@ const KVM_BOOT_DEADLINE_MS = 60_000;
 
 type NodeState = LabState['nodes'][number];
 
+/** What differs between a fresh start and a restore; every other phase is shared. */
+interface StartPath {
+  profile: ProfileName;
+  image: BaseImage;
+  accel: AccelChoice;
+  /** The snapshot a restored lab came from (its state says so). */
+  snapshot?: PlannedSnapshot;
+  /** The nodes' files: keys, disks, seeds (and for a restore, the memory images). */
+  prepare(): Promise<void>;
+  /** The defined domains running. */
+  boot(): Promise<void>;
+  /** Once a node is ready. */
+  whenReady?(node: StartedNode): Promise<void>;
+}
+
 /**
- * One start of a lab, phase by phase (as testcontainers' GenericContainer.start): image,
- * hypervisor, lab folder, node files, domains, network, boot, readiness. Everything made is
- * recorded in the lab's state first, so a failure or a signal at any phase removes it all.
+ * One start of a lab, phase by phase (as testcontainers' GenericContainer.start): lab folder,
+ * node files, domains, network, boot, readiness. Two ways in: `fresh(plan)` clones the plan's
+ * image and boots; `restore(saved)` resumes a saved cluster. Neither resolves an image or probes
+ * the hypervisor: a fresh start takes both from its plan, a restore from what was saved.
+ * Everything made is recorded in the lab's state first, so a failure or a signal at any phase
+ * removes it all.
  */
 export class LabStarter {
   private readonly progress: Progress;
@@ -83,7 +123,6 @@ export class LabStarter {
 
   constructor(
     private readonly config: LabConfig,
-    private readonly profile: GuestProfile,
     private readonly opts: StartOptions,
     /** libvirt, node files, readiness: the real host unless a test hands in fakes. */
     private readonly host: LabHost = realHost,
@@ -92,19 +131,46 @@ export class LabStarter {
     this.virsh = host.connect(config.libvirtUri);
   }
 
-  async start(): Promise<StartedLab> {
+  /** Fresh copy-on-write clones of the plan's image, booted on the plan's hypervisor. */
+  fresh(plan: LabPlan): Promise<StartedLab> {
+    return this.run({
+      profile: plan.profile,
+      image: plan.image,
+      accel: plan.accel,
+      prepare: () => this.prepareNodes(),
+      boot: () => this.bootNodes(),
+    });
+  }
+
+  /** A saved cluster resumed: on its own image, and on the hypervisor and CPU it was saved on (a saved guest resumes only there). */
+  restore(saved: SavedCluster): Promise<StartedLab> {
+    return this.run({
+      profile: saved.profile,
+      image: { ...saved.image, built: false },
+      accel: { accel: saved.accel, cpu: saved.cpu, mode: 'forced', reason: `as snapshot ${saved.point} ${saved.digest.slice(0, 12)} was made` },
+      snapshot: { dir: saved.dir, digest: saved.digest, point: saved.point },
+      prepare: () => this.prepareRestoredNodes(saved),
+      boot: () => this.phase('restore', () => this.restoreNodes()),
+      // A restored guest wakes at the time it was saved: it is ready once its clock is the host's.
+      whenReady: async (node) => {
+        this.timings[`clock.${node.name}`] = await this.host.guests.setClock(node);
+      },
+    });
+  }
+
+  private async run(path: StartPath): Promise<StartedLab> {
+    this.image = path.image;
+    this.accel = path.accel;
     await this.reapOrphans();
-    await this.resolveImage();
-    await this.chooseHypervisor();
-    await this.createLabFolder();
+    this.announceHypervisor();
+    await this.createLabFolder(path);
     try {
-      await this.phase('clone', () => (this.opts.from ? this.prepareRestoredNodes(this.opts.from) : this.prepareNodes()));
+      await this.phase('clone', () => path.prepare());
       await this.withKvmFallback(() => this.defineDomains(), false);
       await this.startNetwork();
       const tBoot = Date.now();
-      if (this.opts.from) await this.phase('restore', () => this.restoreNodes());
-      else await this.bootNodes();
-      await this.waitUntilReady(tBoot);
+      await path.boot();
+      await this.waitUntilReady(tBoot, path.whenReady);
       this.timings.up = (Date.now() - this.t0) / 1000;
       this.state.phase = 'up';
       await writeState(this.state);
@@ -129,33 +195,15 @@ export class LabStarter {
     for (const r of await reapOrphans(this.config.libvirtUri, this.host)) this.progress(describeReaped(r));
   }
 
-  private async resolveImage(): Promise<void> {
-    if (this.opts.from) {
-      // The snapshot names its base image: no upstream check, no recipe to resolve.
-      this.image = { ...this.opts.from.manifest.image, built: false };
-      return;
-    }
-    const t = Date.now();
-    await this.profile.checkAvailable();
-    this.image = await this.profile.ensureImage(this.progress, this.opts.signal);
-    this.timings[this.image.built ? 'imageBuild' : 'imageCached'] = (Date.now() - t) / 1000;
-  }
-
-  private async chooseHypervisor(): Promise<void> {
+  private announceHypervisor(): void {
     this.opts.signal?.throwIfAborted();
-    const from = this.opts.from?.manifest;
-    // A saved cluster resumes only on the hypervisor and CPU it was saved on.
-    if (from) this.accel = { accel: from.accel, cpu: from.cpu, mode: 'forced', reason: `as snapshot ${from.point} ${from.digest.slice(0, 12)} was made` };
-    this.accel ??=
-      this.opts.accel ??
-      (await chooseAccel({ virsh: this.virsh, host: this.host.accel, cacheDir: cacheRoot(), boot: this.image.boot, disk: this.image.disk, progress: this.progress, signal: this.opts.signal }));
     setTimeoutScale(this.accel.accel === 'tcg' ? 3 : 1);
     const cpu = this.accel.cpu ? `, CPU ${cpuName(this.accel.cpu)}` : '';
     this.progress(`hypervisor: ${this.accel.accel.toUpperCase()}${cpu} (${this.accel.reason})`);
   }
 
   /** The state file comes first: from here on, `down` and the reaper can find this lab. */
-  private async createLabFolder(): Promise<void> {
+  private async createLabFolder(path: StartPath): Promise<void> {
     this.opts.signal?.throwIfAborted();
     await ensureLabsRoot();
     const labId = newLabId();
@@ -163,7 +211,7 @@ export class LabStarter {
       labId,
       phase: 'starting',
       createdAt: new Date().toISOString(),
-      profile: this.profile.name,
+      profile: path.profile,
       accel: this.accel.accel,
       accelReason: this.accel.reason,
       cpu: this.accel.cpu,
@@ -173,7 +221,7 @@ export class LabStarter {
       network: networkName(labId),
       image: { dir: this.image.dir, digest: this.image.digest, versions: this.image.versions },
       config: this.config,
-      ...(this.opts.from ? { snapshot: { dir: this.opts.from.dir, digest: this.opts.from.manifest.digest, point: this.opts.from.manifest.point } } : {}),
+      ...(path.snapshot ? { snapshot: path.snapshot } : {}),
       nodes: [],
     };
     await mkdir(join(labPaths(labId).dir, 'keys'), { recursive: true });
@@ -232,13 +280,13 @@ export class LabStarter {
    * of its memory image under this lab's own domain name and uuid. The nodes keep their host keys
    * and the snapshot's user key (they are inside the saved guests).
    */
-  private async prepareRestoredNodes(from: RestoreSource): Promise<void> {
+  private async prepareRestoredNodes(saved: SavedCluster): Promise<void> {
     const p = this.paths;
-    const sp = snapshotPaths(from.dir);
+    const sf = saved.files;
     const labId = this.state.labId;
-    this.progress(`lab ${labId}: restoring ${from.manifest.nodes.length} nodes from snapshot ${from.manifest.point} ${from.manifest.digest.slice(0, 12)}`);
-    await copyFile(sp.userKey, p.userKey);
-    for (const n of from.manifest.nodes) {
+    this.progress(`lab ${labId}: restoring ${saved.nodes.length} nodes from snapshot ${saved.point} ${saved.digest.slice(0, 12)}`);
+    await copyFile(sf.userKey, p.userKey);
+    for (const n of saved.nodes) {
       this.opts.signal?.throwIfAborted();
       await mkdir(p.nodeDir(n.name), { recursive: true });
       const node: NodeState = {
@@ -251,10 +299,10 @@ export class LabStarter {
         hostKey: n.hostKey,
       };
       this.state.nodes.push(node);
-      await this.host.files.overlay(sp.rootDisk(n.name), p.rootDisk(n.name));
-      await this.host.files.overlay(sp.dataDisk(n.name), p.dataDisk(n.name));
-      await copyFile(sp.seedIso(n.name), p.seedIso(n.name));
-      await copyRetargeted(sp.memory(n.name), p.memory(n.name), { name: n.savedName, uuid: n.savedUuid }, { name: node.domain, uuid: node.uuid });
+      await this.host.files.overlay(sf.rootDisk(n.name), p.rootDisk(n.name));
+      await this.host.files.overlay(sf.dataDisk(n.name), p.dataDisk(n.name));
+      await copyFile(sf.seedIso(n.name), p.seedIso(n.name));
+      await copyRetargeted(sf.memory(n.name), p.memory(n.name), { name: n.savedName, uuid: n.savedUuid }, { name: node.domain, uuid: node.uuid });
     }
     await this.writeNodeState();
   }
@@ -418,17 +466,17 @@ export class LabStarter {
     this.state.accel = 'tcg';
     this.state.cpu = undefined;
     this.state.accelReason = `KVM fell back to TCG: ${why}`;
-    this.accel = { accel: 'tcg', mode: 'auto', reason: this.state.accelReason };
+    this.accel = { accel: 'tcg', mode: 'auto', reason: this.state.accelReason, ...(this.accel.hostVerdict ? { hostVerdict: true } : {}) };
     setTimeoutScale(3);
     await writeState(this.state);
-    // Only a probe's verdict is corrected; a choice handed in (tests) is not the host's verdict.
-    if (!this.opts.accel) await rememberFallback(this.virsh, cacheRoot(), why, this.host.accel);
+    // Only the host's verdict is corrected; a choice a test made up is not the host's.
+    if (this.accel.hostVerdict) await rememberFallback(this.virsh, cacheRoot(), why, this.host.accel);
     await this.defineDomains();
     if (thenStart) await this.startNodes();
   }
 
   /** Readiness = SSH answers with the pinned host key and cloud-init has finished, on every node. */
-  private async waitUntilReady(tBoot: number): Promise<void> {
+  private async waitUntilReady(tBoot: number, whenReady?: (node: StartedNode) => Promise<void>): Promise<void> {
     this.opts.signal?.throwIfAborted();
     const key = await readFile(this.paths.userKey, 'utf8');
     const started = new StartedLab(this.state, key, this.opts.sink ?? new Transcript(this.paths.transcript), this.opts.keep ?? false, this.host);
@@ -442,9 +490,8 @@ export class LabStarter {
     await Promise.all(
       started.nodeList.map(async (node) => {
         try {
-          // A restored guest wakes at the time it was saved: it is ready once its clock is the host's.
           await raceAbort(this.host.guests.waitReady(node, stopWaits.signal), this.opts.signal);
-          if (this.opts.from) this.timings[`clock.${node.name}`] = await this.host.guests.setClock(node);
+          await whenReady?.(node);
         } catch (err) {
           stopWaits.abort(err);
           throw err;

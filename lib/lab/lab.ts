@@ -1,15 +1,20 @@
 import { loadLabConfig } from '../config/load-lab.js';
 import type { LabConfig } from '../config/lab-schema.js';
+import { cacheRoot } from '../paths.js';
 import type { GuestProfile } from '../image/profile.js';
+import { silent, type Progress } from '../image/progress.js';
+import { chooseAccel } from '../libvirt/accel.js';
 import { realHost, type LabHost } from './lab-host.js';
 import { LabStarter, type StartOptions } from './lab-starter.js';
+import type { LabPlan } from './run-plan.js';
 import type { StartedLab } from './started-lab.js';
 
 export type { StartOptions } from './lab-starter.js';
 
 /**
- * A lab definition (lab.yaml + a guest profile). `start()` turns it into a StartedLab:
- * fresh copy-on-write clones of the cached template, booted in parallel, ready over SSH.
+ * A lab definition (lab.yaml + a guest profile). `plan()` resolves, once, what a start needs
+ * (the image, the hypervisor); `start(plan)` turns it into a StartedLab: fresh copy-on-write
+ * clones of that image, booted in parallel, ready over SSH.
  */
 export class Lab {
   constructor(
@@ -23,7 +28,23 @@ export class Lab {
     return new Lab(await loadLabConfig(file), profile);
   }
 
-  start(opts: StartOptions = {}): Promise<StartedLab> {
-    return new LabStarter(this.config, this.profile, opts, this.host).start();
+  /**
+   * The image (its upstreams asked: cached, or built now) and the hypervisor (a remembered
+   * verdict, or a probe booting that image's kernel). The only place a start asks either.
+   */
+  async plan(opts: { progress?: Progress; signal?: AbortSignal } = {}): Promise<LabPlan> {
+    const progress = opts.progress ?? silent;
+    opts.signal?.throwIfAborted();
+    await this.profile.checkAvailable();
+    const image = await this.profile.ensureImage(progress, opts.signal);
+    opts.signal?.throwIfAborted();
+    const virsh = this.host.connect(this.config.libvirtUri);
+    const accel = await chooseAccel({ virsh, host: this.host.accel, cacheDir: cacheRoot(), boot: image.boot, disk: image.disk, progress, signal: opts.signal });
+    return { profile: this.profile.name, image, accel: { ...accel, hostVerdict: true } };
+  }
+
+  /** A fresh lab on what `plan` resolved. */
+  start(plan: LabPlan, opts: StartOptions = {}): Promise<StartedLab> {
+    return new LabStarter(this.config, opts, this.host).fresh(plan);
   }
 }

@@ -25,7 +25,7 @@ afterEach(async () => {
 });
 
 function start(): Promise<StartedLab> {
-  return new Lab(w.config, w.profile, w.host).start({ progress: w.progress, pickPort: w.pickPort, accel: { accel: 'tcg', mode: 'forced', reason: 'test' } });
+  return new Lab(w.config, w.profile, w.host).start(w.plan({ accel: 'tcg', mode: 'forced', reason: 'test' }), { progress: w.progress, pickPort: w.pickPort });
 }
 
 async function labOwnedBy(owner: Owner): Promise<StartedLab> {

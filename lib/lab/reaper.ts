@@ -3,8 +3,7 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cacheRoot } from '../paths.js';
-import { snapshotsRoot } from '../paths.js';
+import { cacheRoot, snapshotsRoot } from '../paths.js';
 import { removeTree } from '../image/remove-tree.js';
 import { parseLabMetadata } from '../libvirt/lab-metadata.js';
 import { isLabDomain, networkName } from './identity.js';

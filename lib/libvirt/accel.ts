@@ -15,6 +15,8 @@ export interface AccelChoice {
   reason: string;
   /** forced = DRBDLAB_ACCEL named it (never falls back); auto = the probe chose. */
   mode: 'forced' | 'auto';
+  /** This host's verdict (probed, or remembered): a lab that falls back corrects it. A choice a test makes up is not. */
+  hostVerdict?: boolean;
 }
 
 export type AccelSetting = 'auto' | 'kvm' | 'tcg';

@@ -444,7 +444,7 @@ function escapeRe(s: string): string {
 // libvirt's save image (src/qemu/qemu_saveimage.h): magic[16], then uint32 version, data_len,
 // was_running, compressed, cookieOffset, unused[14]; then the domain XML (NUL-padded to
 // data_len), then QEMU's migration stream. Written here from that layout, independently of the
-// reader in lib/snapshot/save-image.ts.
+// reader in lib/libvirt/save-image.ts.
 const SAVE_MAGIC = 'LibvirtQemudSave';
 const SAVE_HEADER_BYTES = 16 + 4 * 19;
 

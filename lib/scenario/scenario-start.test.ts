@@ -1,8 +1,13 @@
 // A starting point's steps are checked as a scenario is: on fake nodes (tests/support/fake-kernel-node.ts).
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KernelLogError } from '../errors.js';
 import { fakeLab } from '../../tests/support/fake-kernel-node.js';
-import { runPointSteps, type ScenarioStart } from './scenario-start.js';
+import { runPointSteps, scenarioStep, type ScenarioStart } from './scenario-start.js';
+import { scenarioTargets } from './targets.js';
 
 const point = (prepare: ScenarioStart['prepare']): ScenarioStart => ({ point: 'r0-up', source: 'steps', prepare });
 
@@ -51,5 +56,36 @@ describe('runPointSteps: the kernel log of a starting point\'s steps', () => {
     })).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(KernelLogError);
     expect((err as KernelLogError).cause).toBe(stepFailed);
+  });
+});
+
+describe('a real scenario target and the run plan it is handed', () => {
+  it('a plan that does not validate: one ConfigError naming it and the field, before any lab', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'plan-target-'));
+    try {
+      const [target] = scenarioTargets('walkthrough', { mode: 'real', plan: { profile: 'debian12-drbd84' }, profile: 'debian12-drbd84', runDir: dir });
+      await expect(target!.open()).rejects.toMatchObject({ name: 'ConfigError', file: 'the run plan handed to the scenario', path: 'format' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('no plan and no lab: one UsageError saying how to run the real scenarios', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'plan-target-'));
+    try {
+      const [target] = scenarioTargets('walkthrough', { mode: 'real', profile: 'debian12-drbd84', runDir: dir });
+      await expect(target!.open()).rejects.toMatchObject({ name: 'UsageError', message: expect.stringMatching(/^no lab and no run plan for the real scenarios/) });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a starting point's snapshot step: its identity is the steps' source and how they run, so a change to either makes another snapshot", () => {
+    const a = scenarioStep(point(async () => undefined));
+    const b = scenarioStep({ ...point(async () => undefined), source: 'other steps' });
+    expect(a.point).toBe('r0-up');
+    expect(a.source).toMatch(/^[0-9a-f]{64}$/);
+    expect(a.source).not.toBe(b.source);
+    expect(a.source).not.toBe(createHash('sha256').update('steps').digest('hex'));
   });
 });

@@ -3,10 +3,8 @@
 // scenario that needs it starts there in seconds instead of running the steps again.
 import { createHash } from 'node:crypto';
 import { KernelLogError } from '../errors.js';
-import { Lab } from '../lab/lab.js';
 import type { StartedLab } from '../lab/started-lab.js';
-import { profileByName } from '../image/profiles.js';
-import { ClusterSnapshot, ensureSnapshot } from '../snapshot/cluster-snapshot.js';
+import type { SnapshotStep } from '../snapshot/cluster-snapshot.js';
 import type { ScenarioContext, ScenarioLab } from './scenario-lab.js';
 import { realScenarioLab } from './real-lab.js';
 import { allureAttach, KernelHealth, type KernelHealthOptions } from './kernel-health.js';
@@ -21,20 +19,14 @@ export interface ScenarioStart {
 /** How runSteps runs a point's steps, as part of the snapshot's identity. */
 const STEPS_RUN = '\0steps run with the kernel-log check (KernelHealth)';
 
-/** The snapshot of `start`, on top of the 'ready' snapshot in `readyDir` (made now if needed). */
-export async function startSnapshot(readyDir: string, start: ScenarioStart, progress: (m: string) => void): Promise<ClusterSnapshot> {
-  const ready = await ClusterSnapshot.load(readyDir);
-  const lab = new Lab(ready.manifest.config, profileByName(ready.manifest.profile));
-  const { snapshot } = await ensureSnapshot(lab, {
-    progress,
-    step: {
-      point: start.point,
-      // With how the steps run: a snapshot made before their kernel log was checked is made again.
-      source: createHash('sha256').update(start.source).update(STEPS_RUN).digest('hex'),
-      run: (started) => runSteps(started, start),
-    },
-  });
-  return snapshot;
+/** `start` as a snapshot step: made once on top of the run's 'ready' snapshot, then restored by every scenario that starts there. */
+export function scenarioStep(start: ScenarioStart): SnapshotStep {
+  return {
+    point: start.point,
+    // With how the steps run: a snapshot made before their kernel log was checked is made again.
+    source: createHash('sha256').update(start.source).update(STEPS_RUN).digest('hex'),
+    run: (started) => runSteps(started, start),
+  };
 }
 
 /** The steps as a scenario runs them (their commands go into the snapshot: steps-transcript.json). */

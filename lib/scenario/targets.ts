@@ -10,8 +10,9 @@ import { realScenarioLab } from './real-lab.js';
 import { describeProvenance } from '../ssh/command-record.js';
 import { capturedNote, describeCounts, provenanceCounts, readRecording, realSource, SYNTHETIC_NOTE, type Recording } from './recording.js';
 import { ReplayLab } from './replay-lab.js';
-import { ClusterSnapshot } from '../snapshot/cluster-snapshot.js';
-import { startSnapshot, type ScenarioStart } from './scenario-start.js';
+import { restorePlanned } from '../snapshot/cluster-snapshot.js';
+import { parseRunPlan } from '../lab/run-plan.js';
+import { scenarioStep, type ScenarioStart } from './scenario-start.js';
 import { copyConsoleLogs } from '../report/console-logs.js';
 import { keepForUser } from '../lab/ownership.js';
 import { UsageError } from '../errors.js';
@@ -26,8 +27,11 @@ export const REPORTS_DIR = reportsRoot();
 
 /** What the scenarios project's global setup hands to scenario files. */
 export type ScenarioEnv =
-  /** labId: run against that lab as it is (DRBDLAB_LAB); snapshot: each scenario on its own restore. */
-  | { mode: 'real'; labId?: string; snapshot?: string; profile: ProfileName; runDir: string }
+  /**
+   * labId: run against that lab as it is (DRBDLAB_LAB); plan: each scenario on its own restore of
+   * the run plan's snapshot (a RunPlan as vitest hands it over, validated where it is used).
+   */
+  | { mode: 'real'; labId?: string; plan?: unknown; profile: ProfileName; runDir: string }
   | { mode: 'replay'; recordings: string[]; runDir: string };
 
 export interface OpenTarget {
@@ -101,10 +105,11 @@ async function realLab(scenario: string, env: Extract<ScenarioEnv, { mode: 'real
     // A lab that is up, as it is: the starting point's steps run first, in the scenario.
     return StartedLab.attach(env.labId, transcript);
   }
-  if (!env.snapshot) throw new UsageError('no lab and no snapshot for the real scenarios: run them through `npm run lab` or `npm run scenarios`');
+  if (env.plan === undefined) throw new UsageError('no lab and no run plan for the real scenarios: run them through `npm run lab` or `npm run scenarios`');
+  // The run's plan, never the upstreams or a hypervisor probe: every scenario of a run is on one image and one hypervisor.
+  const plan = parseRunPlan(env.plan, 'the run plan handed to the scenario');
   const progress = (m: string) => console.log(`[${scenario}] ${m}`);
-  const snapshot = start ? await startSnapshot(env.snapshot, start, progress) : await ClusterSnapshot.load(env.snapshot);
-  return snapshot.restore({ sink: transcript, progress });
+  return restorePlanned(plan, { sink: transcript, progress, ...(start ? { step: scenarioStep(start) } : {}) });
 }
 
 /** Console logs into the report, then the cluster goes (a failed one stays with DRBDLAB_KEEP=1). */

@@ -11,7 +11,7 @@ import { labPaths } from '../lab/paths.js';
 import { labsRoot } from '../paths.js';
 import type { StartedLab } from '../lab/started-lab.js';
 import { LIBVIRT_SAYS } from '../libvirt/fake-libvirt.js';
-import { ClusterSnapshot, ensureSnapshot } from './cluster-snapshot.js';
+import { ClusterSnapshot, ensureSnapshot, planRun, restorePlanned } from './cluster-snapshot.js';
 import { snapshotPaths } from './store.js';
 import { snapshotsRoot } from '../paths.js';
 
@@ -30,7 +30,8 @@ afterEach(async () => {
   await w.dispose();
 });
 
-const make = (l = lab) => ensureSnapshot(l, { progress: w.progress });
+/** One run's making: its plan (image, hypervisor), then the ready snapshot on it. */
+const make = (l = lab) => planRun(l, { progress: w.progress });
 const restore = (s: ClusterSnapshot) => s.restore({ progress: w.progress, pickPort: w.pickPort }).then((l) => (restored.push(l), l));
 
 /** Nothing of any lab in the fake libvirt, and no lab folder. */
@@ -99,22 +100,34 @@ describe('ensureSnapshot', () => {
     expect((await make()).created).toBe(true);
   });
 
-  it('a lab that fell back to TCG while the snapshot was made is not saved as KVM', async () => {
+  it('a lab that fell back to TCG while the snapshot was made is saved as what it ran on: TCG, under the identity the next run plans', async () => {
     delete process.env.DRBDLAB_ACCEL;
     // The probe boots under KVM; the lab's drbd3 does not.
     w.libvirt.fail('start', { name: /-drbd3$/, stderr: (d) => LIBVIRT_SAYS.kvmRefused(d) });
-    await expect(make()).rejects.toThrow('the hypervisor changed while the snapshot was made (kvm → tcg): run again');
-    expect(cacheFolders()).toEqual([]);
+    const first = await make();
+    expect(first.created).toBe(true);
+    expect(first.snapshot.manifest).toMatchObject({ accel: 'tcg', inputs: { accel: 'tcg' } });
+    expect(first.snapshot.manifest.inputs.cpu).toBeUndefined();
+    // The run goes on with the snapshot's hypervisor, not the one it planned.
+    expect(first.plan.accel).toMatchObject({ accel: 'tcg', reason: expect.stringMatching(/^KVM fell back to TCG while snapshot ready /) });
+    expect(w.said).toContainEqual(expect.stringMatching(/^snapshot ready: the lab fell back from kvm to tcg while it was made; saved as what it ran on, [0-9a-f]{12}$/));
+    expect(cacheFolders()).toEqual([first.snapshot.dir.split('/').pop()]);
     noLabLeft();
-    // The host's verdict is TCG now: the next run makes a TCG snapshot.
+    // The host's verdict is TCG now: the next run plans TCG and finds that very snapshot.
     const again = await make();
-    expect(again.snapshot.manifest.accel).toBe('tcg');
+    expect(again.created).toBe(false);
+    expect(again.snapshot.dir).toBe(first.snapshot.dir);
+    expect(again.plan.accel.accel).toBe('tcg');
+    // …and the run's scenarios restore it on the plan it gave.
+    const l = await restorePlanned(first.plan, { host: w.host, progress: w.progress, pickPort: w.pickPort });
+    restored.push(l);
+    expect(l.state.accel).toBe('tcg');
   });
 
   it('a later starting point is made from the ready one: restored, its steps run, saved', async () => {
     const steps: string[] = [];
     const step = { point: 'r0-up', source: 'drbdadm up r0', run: async (l: StartedLab) => void steps.push(`on ${l.id}`) };
-    const { snapshot } = await ensureSnapshot(lab, { progress: w.progress, step });
+    const { snapshot } = await ensureSnapshot(lab, await lab.plan(), { progress: w.progress, step });
     expect(snapshot.manifest.point).toBe('r0-up');
     expect(snapshot.manifest.inputs.parent).toMatch(/^[0-9a-f]{64}$/);
     expect(steps).toHaveLength(1);

@@ -10,6 +10,7 @@ import type { BaseImage } from '../image/profile.js';
 import { removeTree } from '../image/remove-tree.js';
 import type { Accel, KvmCpu } from '../libvirt/domain-xml.js';
 import type { LabConfig } from '../config/lab-schema.js';
+import type { SavedNode } from '../lab/lab-starter.js';
 import { snapshotDirName, type SnapshotInputs } from './identity.js';
 
 /** Default bound of the snapshot cache; DRBDLAB_SNAPSHOT_CACHE_GIB overrides it. */
@@ -21,15 +22,8 @@ function snapshotCacheMaxBytes(): number {
   return (Number.isFinite(gib) && gib >= 0 ? gib : DEFAULT_MAX_GIB) * 1024 ** 3;
 }
 
-export interface SnapshotNode {
-  name: string;
-  id: number;
-  /** The domain name and uuid inside its save image (what a restore rewrites). */
-  savedName: string;
-  savedUuid: string;
-  replicationIp: string;
-  hostKey: string;
-}
+/** One node of a snapshot: what its saved guest already is. */
+export type SnapshotNode = SavedNode;
 
 /** manifest.json of a snapshot folder. */
 export interface SnapshotManifest {

@@ -1,6 +1,8 @@
-// Scenarios on real VMs. Each scenario file restores its own cluster from a cached snapshot of
-// a ready cluster (made here first if the cache has none), so no scenario sees another's leftovers
-// and several can run at once. DRBDLAB_SNAPSHOT=<dir>: use that snapshot (the nightly made it).
+// Scenarios on real VMs. Each scenario file restores its own cluster from the run plan's snapshot
+// of a ready cluster, so no scenario sees another's leftovers and several can run at once. The
+// plan (profile, image, hypervisor, snapshot) is resolved once, here or by the nightly, and handed
+// to every scenario file: none asks the upstreams or probes the hypervisor again.
+// DRBDLAB_PLAN=<file>: the nightly's plan. DRBDLAB_SNAPSHOT=<dir>: a plan of that snapshot.
 // DRBDLAB_LAB=<id>: run against a lab that is up, as it is, one scenario after another.
 // Otherwise the profile is npm test's choice (DRBDLAB_PROFILE_CHOICE), DRBDLAB_PROFILE, lab.yaml's, or chosen here.
 import { join } from 'node:path';
@@ -10,9 +12,10 @@ import { DEFAULT_CONFIG } from '../../lib/cli/context.js';
 import { testRunProfile } from '../../lib/cli/test-profile.js';
 import { choiceLine } from '../../lib/image/profiles.js';
 import { Lab } from '../../lib/lab/lab.js';
+import { readRunPlan, type RunPlan } from '../../lib/lab/run-plan.js';
 import { readState } from '../../lib/lab/state.js';
 import { REPORTS_DIR } from '../../lib/scenario/targets.js';
-import { ClusterSnapshot, ensureSnapshot } from '../../lib/snapshot/cluster-snapshot.js';
+import { ClusterSnapshot, planOfSnapshot, planRun } from '../../lib/snapshot/cluster-snapshot.js';
 
 export default async function setup(project: TestProject) {
   const runDir = join(REPORTS_DIR, 'runs', new Date().toISOString().replace(/[:.]/g, '-'));
@@ -23,16 +26,17 @@ export default async function setup(project: TestProject) {
     project.provide('drbdlab', { mode: 'real', labId: reuse, profile: state.profile, runDir });
     return;
   }
-  const given = process.env.DRBDLAB_SNAPSHOT;
-  if (given) {
-    const snapshot = await ClusterSnapshot.load(given);
-    project.provide('drbdlab', { mode: 'real', snapshot: snapshot.dir, profile: snapshot.manifest.profile, runDir });
-    return;
-  }
+  const plan = await runPlan();
+  project.provide('drbdlab', { mode: 'real', plan, profile: plan.profile, runDir });
+}
+
+async function runPlan(): Promise<RunPlan> {
+  // The nightly's: read and checked, never resolved again.
+  if (process.env.DRBDLAB_PLAN) return readRunPlan(process.env.DRBDLAB_PLAN);
+  if (process.env.DRBDLAB_SNAPSHOT) return planOfSnapshot(await ClusterSnapshot.load(process.env.DRBDLAB_SNAPSHOT));
   const config = await loadLabConfig(process.env.DRBDLAB_CONFIG ?? DEFAULT_CONFIG);
   // Said as the nightly says it: which profile and why, or what did not run.
   const choice = await testRunProfile(process.env, config.profile);
   console.log(choiceLine(choice));
-  const { snapshot } = await ensureSnapshot(new Lab(config, choice.profile), { progress: (m) => console.log(`[lab] ${m}`) });
-  project.provide('drbdlab', { mode: 'real', snapshot: snapshot.dir, profile: choice.profile.name, runDir });
+  return (await planRun(new Lab(config, choice.profile), { progress: (m) => console.log(`[lab] ${m}`) })).plan;
 }

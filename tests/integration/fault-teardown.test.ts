@@ -16,13 +16,14 @@ import { readState } from '../../lib/lab/state.js';
 import { DomainFaults } from '../../lib/libvirt/domain-faults.js';
 import { Virsh } from '../../lib/libvirt/virsh.js';
 import { scenarioTargets } from '../../lib/scenario/targets.js';
-import { ensureSnapshot, type ClusterSnapshot } from '../../lib/snapshot/cluster-snapshot.js';
+import { planRun } from '../../lib/snapshot/cluster-snapshot.js';
+import type { RunPlan } from '../../lib/lab/run-plan.js';
 
-let snapshot: ClusterSnapshot;
+let plan: RunPlan;
 
 beforeAll(async () => {
   const lab = new Lab(await loadLabConfig(DEFAULT_CONFIG), new Debian12Profile());
-  ({ snapshot } = await ensureSnapshot(lab, { progress: (m) => console.log(`[snapshot] ${m}`) }));
+  ({ plan } = await planRun(lab, { progress: (m) => console.log(`[snapshot] ${m}`) }));
 });
 
 /** Host interfaces (bridge, taps) of the lab: its bridge, and anything enslaved to it. */
@@ -38,7 +39,7 @@ it('a scenario that fails with a link cut and a node powered off leaves no domai
   const keep = process.env.DRBDLAB_KEEP;
   delete process.env.DRBDLAB_KEEP; // a kept failed lab is the one exception, not tested here
   try {
-    const [target] = scenarioTargets('fault-teardown', { mode: 'real', snapshot: snapshot.dir, profile: 'debian12-drbd84', runDir: mkdtempSync(join(tmpdir(), 'fault-teardown-')) });
+    const [target] = scenarioTargets('fault-teardown', { mode: 'real', plan, profile: 'debian12-drbd84', runDir: mkdtempSync(join(tmpdir(), 'fault-teardown-')) });
     const open = await target!.open();
     const labId = open.lab.labels['labId']!;
     const state = (await readState(labId))!;

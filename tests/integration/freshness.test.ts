@@ -16,7 +16,6 @@ import { recipeDigest } from '../../lib/image/cache.js';
 import { ensureDebianImage, type DebianImage } from '../../lib/image/debian12-build.js';
 import { debian12Recipe, type DebianRecipe } from '../../lib/image/debian12-recipe.js';
 import { imageIdentity } from '../../lib/image/upstream-state.js';
-import { forgetUpstreamState } from '../../lib/image/fresh-image.js';
 import { publishReport } from '../../lib/report/publish.js';
 import { buildDeb, debsIn, indexFlatRepo, serveDir } from '../support/apt-repo.js';
 
@@ -50,7 +49,6 @@ async function publishCanary(version: string): Promise<void> {
   for (const d of await debsIn(repo)) await rm(join(repo, d));
   await buildDeb(CANARY, version, repo);
   await indexFlatRepo(repo);
-  forgetUpstreamState();
 }
 
 beforeAll(async () => {
@@ -118,7 +116,6 @@ describe('upstream freshness with a loopback apt repository', () => {
   });
 
   it('repository unchanged: the next run asks it once more and reuses the image', async () => {
-    forgetUpstreamState();
     const before = server.requests.length;
     const again = await ensureDebianImage(recipe, progress, { prune });
     expect(again).toMatchObject({ built: false, dir: first.dir, digest: first.digest });
@@ -169,7 +166,6 @@ describe('upstream freshness with a loopback apt repository', () => {
 
   it('offline: the repository gone, the cached image is used without asking, and it says so; online it is "upstream unavailable"', async () => {
     await server.close();
-    forgetUpstreamState();
     said.length = 0;
     const offline = await ensureDebianImage(recipe, progress, { offline: true, prune });
     expect(offline).toMatchObject({ built: false, offline: true, dir: second.dir });

@@ -30,7 +30,10 @@ beforeAll(async () => {
   // One start exercises three faults of the start path: a taken port, a KVM choice that
   // cannot boot (a CPU model no host has: libvirt refuses it anywhere) and libvirtd restarted
   // while the nodes boot.
-  lab = await new Lab(config, new Debian12Profile()).start({
+  const profile = new Debian12Profile();
+  const image = await profile.ensureImage((m) => console.log(`[lab] ${m}`));
+  const accel = { accel: 'kvm', cpu: { model: 'drbdlab-no-such-cpu' }, mode: 'auto', reason: 'test: as if the probe had passed' } as const;
+  lab = await new Lab(config, profile).start({ profile: profile.name, image, accel }, {
     progress: (m) => {
       said.push(m);
       console.log(`[lab] ${m}`);
@@ -41,7 +44,6 @@ beforeAll(async () => {
       handedOut = true;
       return squatted;
     },
-    accel: { accel: 'kvm', cpu: { model: 'drbdlab-no-such-cpu' }, mode: 'auto', reason: 'test: as if the probe had passed' },
   });
   await libvirtdRestarted;
   console.log(`[lab] timings ${JSON.stringify(lab.timings)}`);

@@ -32,11 +32,12 @@ let lab: StartedLab | undefined;
 beforeAll(async () => {
   const def = new Lab(await loadLabConfig(DEFAULT_CONFIG), new Debian12Profile());
   const progress = (m: string) => console.log(`[durability] ${m}`);
-  let made = await ensureSnapshot(def, { step: STEP, progress });
+  const plan = await def.plan({ progress });
+  let made = await ensureSnapshot(def, plan, { step: STEP, progress });
   if (!made.created) {
     // Left by an earlier run: this test is about how a save is made, so it makes its own.
     await rm(made.snapshot.dir, { recursive: true, force: true });
-    made = await ensureSnapshot(def, { step: STEP, progress });
+    made = await ensureSnapshot(def, plan, { step: STEP, progress });
   }
   snapshot = made.snapshot;
   lab = await snapshot.restore({ progress });

@@ -8,7 +8,7 @@ import { Debian12Profile } from '../../lib/image/debian12-profile.js';
 import { Lab } from '../../lib/lab/lab.js';
 import type { StartedLab } from '../../lib/lab/started-lab.js';
 import { Virsh } from '../../lib/libvirt/virsh.js';
-import { ensureSnapshot, type ClusterSnapshot } from '../../lib/snapshot/cluster-snapshot.js';
+import { planRun, type ClusterSnapshot } from '../../lib/snapshot/cluster-snapshot.js';
 import { snapshotPaths } from '../../lib/snapshot/store.js';
 
 let snapshot: ClusterSnapshot;
@@ -17,7 +17,7 @@ let diskBefore: { size: number; mtimeMs: number };
 
 beforeAll(async () => {
   const lab = new Lab(await loadLabConfig(DEFAULT_CONFIG), new Debian12Profile());
-  ({ snapshot } = await ensureSnapshot(lab, { progress: (m) => console.log(`[snapshot] ${m}`) }));
+  ({ snapshot } = await planRun(lab, { progress: (m) => console.log(`[snapshot] ${m}`) }));
   diskBefore = await stat(snapshotPaths(snapshot.dir).rootDisk('drbd1'));
   labs = await Promise.all([0, 1].map(() => snapshot.restore({ progress: (m) => console.log(`[restore] ${m}`) })));
 });

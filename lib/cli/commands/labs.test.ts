@@ -24,7 +24,7 @@ afterEach(async () => {
 });
 
 function start(): Promise<StartedLab> {
-  return new Lab(w.config, w.profile, w.host).start({ pickPort: w.pickPort, accel: { accel: 'tcg', mode: 'forced', reason: 'DRBDLAB_ACCEL=tcg' } });
+  return new Lab(w.config, w.profile, w.host).start(w.plan({ accel: 'tcg', mode: 'forced', reason: 'DRBDLAB_ACCEL=tcg' }), { pickPort: w.pickPort });
 }
 
 /** Four labs: the user's, one a live nightly uses, one whose process ended, one in libvirt only (folder gone) that a live process uses. */

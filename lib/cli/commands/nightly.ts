@@ -13,7 +13,8 @@ import { clustersFor } from '../../lab/parallelism.js';
 import { describeReaped, reapOrphans, sweepLabsOf } from '../../lab/reaper.js';
 import { currentOwner } from '../../host/owner.js';
 import type { LabConfig } from '../../config/lab-schema.js';
-import { ClusterSnapshot, ensureSnapshot } from '../../snapshot/cluster-snapshot.js';
+import { planRun, type ClusterSnapshot } from '../../snapshot/cluster-snapshot.js';
+import { serializeRunPlan, type RunPlan } from '../../lab/run-plan.js';
 import { cpus, totalmem } from 'node:os';
 import { writeBrokenLabResult, writeCancelledRunResult } from '../../report/broken-result.js';
 import { cancelledSentence } from '../../report/classify.js';
@@ -39,8 +40,9 @@ const t0 = Date.now();
 const say = (m: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}\n`);
 
 /**
- * The nightly job: profile → image (cached) → snapshot of a ready cluster (cached, or one fresh
- * up) → every scenario on its own restored cluster → report.
+ * The nightly job: profile → image (cached) → hypervisor → snapshot of a ready cluster (cached,
+ * or one fresh up), resolved once as the run's plan → every scenario on its own cluster restored
+ * by that plan → report.
  * Exit 0 only when every scenario passed; 1 when a scenario failed (DRBD behaved unlike the
  * walkthrough); 3 when the lab could not be built or reached (infrastructure).
  */
@@ -63,10 +65,12 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
   const run: RunInfo = { profile: choice.profile.name, versions: {}, offline, ...(choice.substituted ? { substituted: choice.substituted } : {}) };
   try {
     let snapshot: ClusterSnapshot;
+    let plan: RunPlan;
     try {
-      // A ready cluster, saved: from the cache, or made now by one fresh up.
-      const made = await ensureSnapshot(new Lab(config, choice.profile), { progress: say, signal: interrupt.signal });
-      snapshot = made.snapshot;
+      // The run's plan, resolved once: image, hypervisor and a ready cluster saved (from the
+      // cache, or made now by one fresh up). Every scenario process gets this plan.
+      const made = await planRun(new Lab(config, choice.profile), { progress: say, signal: interrupt.signal });
+      ({ snapshot, plan } = made);
       say(`snapshot ${snapshot.point} ${snapshot.manifest.digest.slice(0, 12)} ${made.created ? 'made' : 'cached'}: ${JSON.stringify(snapshot.manifest.timings)}`);
     } catch (err) {
       say(interrupt.signal.aborted ? `lab setup cancelled (${interruptedBy}): no verdict` : `lab could not be built: ${(err as Error).message}`);
@@ -76,6 +80,8 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     run.versions = snapshot.manifest.versions;
     if (snapshot.manifest.image.origins) run.origins = snapshot.manifest.image.origins;
     run.image = await imageRecord(snapshot.manifest.image.dir);
+    const planFile = join(reports, 'run-plan.json');
+    await writeFile(planFile, serializeRunPlan(plan));
     say(`running scenarios, each on its own cluster restored from the snapshot (${workers(config)} at a time)`);
     // vitest itself, not through npx (which would not pass the signal on), dies with us even on
     // SIGKILL. Its workers' clusters are this job's (DRBDLAB_OWNER_PID): reaped if we are killed,
@@ -86,7 +92,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     // restoring clusters after the sweep below) — the whole group is gone before the sweep.
     const child = execa(...dyingWithParent(process.execPath, vitest, 'TERM'), {
       cwd: PROJECT_ROOT,
-      env: { DRBDLAB_SNAPSHOT: snapshot.dir, DRBDLAB_OWNER_PID: String(process.pid), ...(o.keep ? { DRBDLAB_KEEP: '1' } : {}) },
+      env: { DRBDLAB_PLAN: planFile, DRBDLAB_OWNER_PID: String(process.pid), ...(o.keep ? { DRBDLAB_KEEP: '1' } : {}) },
       stdio: 'inherit',
       reject: false,
       detached: true,

@@ -34,9 +34,9 @@ export async function upCommand(o: UpOptions): Promise<StartedLab> {
           };
           // The user's once ready; until then a kill of this process gets it reaped.
           const opts = { keep: o.keep ?? true, owner: 'user' as const, signal: o.signal, progress };
-          started = o.snapshot
-            ? await (await ensureSnapshot(lab, { progress, signal: o.signal })).snapshot.restore(opts, lab.profile)
-            : await lab.start(opts);
+          // Image and hypervisor resolved once, for the fresh up or for the snapshot it restores.
+          const plan = await lab.plan({ progress, signal: o.signal });
+          started = o.snapshot ? await (await ensureSnapshot(lab, plan, { progress, signal: o.signal })).snapshot.restore(opts) : await lab.start(plan, opts);
           task.title = `lab ${started.id} up in ${((Date.now() - t0) / 1000).toFixed(0)} s`;
         },
         rendererOptions: { persistentOutput: true, outputBar: Infinity },

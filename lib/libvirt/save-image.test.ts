@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { libvirtSaveImage } from '../libvirt/fake-libvirt.js';
+import { libvirtSaveImage } from './fake-libvirt.js';
 import { copyRetargeted, retargetXml, SaveImageError } from './save-image.js';
 
 const from = { name: 'drbdlab-aaaaaa-drbd1', uuid: '4fae32d8-0fab-4ca6-8276-55c085b26fb3' };
