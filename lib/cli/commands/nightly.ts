@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { loadLabConfig } from '../../config/load-lab.js';
-import { UsageError } from '../../errors.js';
+import { failureFields, UsageError } from '../../errors.js';
 import { imageRecord } from '../../image/cache.js';
 import { PROJECT_ROOT, reportsRoot } from '../../paths.js';
 import { isOffline, OFFLINE_LINE } from '../../image/offline.js';
@@ -24,7 +24,9 @@ import { dyingWithParent } from '../../exec/run.js';
 import { reapGroup, signalGroup } from '../../exec/process-group.js';
 import { abortOnSignals, interruptedAt, interruptedBy } from './interrupt.js';
 import { formatShard, type Shard } from '../../report/shard.js';
-import type { RunInfo } from '../../report/run-info.js';
+import { writeRunInfo, type RunInfo } from '../../report/run-info.js';
+import { publishReport } from '../../report/publish.js';
+import { changeHeadline } from '../../report/versions.js';
 
 export interface NightlyOptions {
   config: string;
@@ -74,8 +76,10 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
       say(`snapshot ${snapshot.point} ${snapshot.manifest.digest.slice(0, 12)} ${made.created ? 'made' : 'cached'}: ${JSON.stringify(snapshot.manifest.timings)}`);
     } catch (err) {
       say(interrupt.signal.aborted ? `lab setup cancelled (${interruptedBy}): no verdict` : `lab could not be built: ${(err as Error).message}`);
-      await writeBrokenLabResult(join(reports, 'allure-results'), (err as Error).message, { profile: choice.profile.name }, t0);
-      return (code = err instanceof UsageError && !interrupt.signal.aborted ? EXIT.usage : EXIT.broken);
+      await writeBrokenLabResult(join(reports, 'allure-results'), (err as Error).message, { profile: choice.profile.name }, t0, failureFields(err));
+      // The exit code says what the lab-setup result says (a DKMS build that failed is DRBD's).
+      const failed = failureFields(err)?.kind === 'product' && !interrupt.signal.aborted;
+      return (code = err instanceof UsageError && !interrupt.signal.aborted ? EXIT.usage : failed ? EXIT.failed : EXIT.broken);
     }
     run.versions = snapshot.manifest.versions;
     if (snapshot.manifest.image.origins) run.origins = snapshot.manifest.image.origins;
@@ -127,13 +131,26 @@ function workers(config: LabConfig): number {
   return clustersFor({ cpus: cpus().length, memBytes: totalmem() }, { nodes: config.nodes.length, memoryMiB: config.memoryMiB }, process.env.DRBDLAB_CLUSTERS);
 }
 
+/**
+ * The report, in this process, from the run record; the record is written to versions.json too,
+ * for a later re-render (`npm run report`) or a merge of shards.
+ */
 async function publish(reports: string, run: RunInfo, log: (m: string) => void): Promise<boolean> {
-  const cli = join(PROJECT_ROOT, 'lib/report/cli.ts');
-  const versionsFile = join(reports, 'versions.json');
-  await writeFile(versionsFile, JSON.stringify(run, null, 2));
-  const r = await execa('npx', ['tsx', cli, '--versions', versionsFile, '--profile', run.profile], { cwd: PROJECT_ROOT, reject: false, all: true });
-  if (r.exitCode === 0) log(`report: ${join(reports, 'html', 'index.html')}`);
-  else log(`report generation failed: ${String(r.all ?? '').split('\n').slice(-3).join(' | ')}`);
-  return r.exitCode === 0;
+  try {
+    await writeRunInfo(join(reports, 'versions.json'), run);
+    const r = await publishReport({
+      run,
+      resultsDir: join(reports, 'allure-results'),
+      outDir: join(reports, 'html'),
+      historyDir: join(reports, 'history'),
+      summaryPath: join(reports, 'summary.md'),
+    });
+    if (r.badHistoryLines.length) log(`${r.versionsHistoryPath}: skipped unreadable lines ${r.badHistoryLines.join(', ')}`);
+    log(changeHeadline(r.changes, r.previous, run.versions));
+    log(`report: ${r.indexHtml}`);
+    return true;
+  } catch (err) {
+    log(`report generation failed: ${err instanceof Error ? err.message.split('\n').slice(0, 3).join(' | ') : String(err)}`);
+    return false;
+  }
 }
-
