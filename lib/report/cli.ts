@@ -3,7 +3,8 @@
 // from the files on disk; the nightly publishes in-process (lib/report/publish.ts).
 // With --merge <dir>...: the shards' report folders of one run as that report (lib/report/merge.ts).
 
-import { join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import { DrbdlabError, UsageError } from '../errors.js';
@@ -24,7 +25,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--out <dir>', 'report directory (replaced)', join(REPORTS, 'html'))
     .option('--history <dir>', 'history files (history.jsonl, versions.jsonl)', join(REPORTS, 'history'))
     .option('--summary <file>', 'markdown summary', join(REPORTS, 'summary.md'))
-    .option('--versions <file>', 'the run record (reports/versions.json, as the nightly writes it; default: versions from the labels of the newest recording)')
+    .option('--versions <file>', 'the run record as the nightly writes it (default: versions.json beside --results, else the versions of the newest recording)')
     .option('--recordings <dir>', 'where the newest recording is looked for', join(REPORTS, 'recordings'))
     .option('--profile <name>', 'lab profile (default: from the recording or the versions file)')
     .option('--single-file', 'one standalone index.html')
@@ -62,10 +63,14 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
 
-  // The run record: the nightly's versions.json (validated), else what the newest recording says.
+  // The run record: --versions, else the versions.json beside the results (both validated), else
+  // what the newest recording says.
+  const beside = join(dirname(resolve(o.results)), 'versions.json');
+  const recordFile = o.versions ?? ((await stat(beside).then(() => true, () => false)) ? beside : undefined);
   let run: RunInfo;
-  if (o.versions) {
-    run = await readRunInfo(o.versions);
+  if (recordFile) {
+    run = await readRunInfo(recordFile);
+    console.log(`run record from ${recordFile}`);
   } else {
     const rec = await versionsFromNewestRecording(o.recordings);
     if (rec) console.log(`versions from ${rec.file}`);

@@ -11,7 +11,8 @@ import { failureFields, RemoteCommandError, UpstreamUnavailableError, WaitTimeou
 import { StepError } from '../scenario/step.js';
 import { FAILURE_KIND_LABEL, failureLabels, type AllureResult } from './classify.js';
 import { stageResults, stripAnalytics } from './allure-report.js';
-import { latestPerTest, publishReport, reportTitle, summaryMarkdown, type PublishResult } from './publish.js';
+import { latestPerTest, publishReport, publishRun, reportTitle, summaryMarkdown, type PublishResult } from './publish.js';
+import { readRunInfo, type RunInfo } from './run-info.js';
 import { diffVersions } from './versions.js';
 
 const FIXTURES = join(PROJECT_ROOT, 'tests', 'fixtures', 'allure-results');
@@ -237,6 +238,32 @@ describe('publishReport', () => {
       { timestamp: '2026-11-28T02:00:00.000Z', profile: 'debian12-drbd84', versions: { 'drbd-utils': '9.22.0-1', kernel: '6.1.0-51-cloud-amd64' }, offline: true, image: image.identity },
     ]);
   });
+});
+
+describe('publishRun: the nightly\'s hand-off, in-process', () => {
+  it('writes the run record and the report from the same record; a report that cannot be made is false, said', async () => {
+    const reports = await mkdtemp(join(tmpdir(), 'drbdlab-publish-run-'));
+    try {
+      await cp(FIXTURES, join(reports, 'allure-results'), { recursive: true });
+      const run: RunInfo = { profile: 'debian12-drbd84', versions: { 'drbd-utils': '9.22.0-1' }, shard: { index: 1, count: 2 }, cancelled: { signal: 'SIGTERM', at: '2026-11-28T21:00:00.000Z' } };
+      const said: string[] = [];
+      expect(await publishRun(reports, run, (m) => said.push(m))).toBe(true);
+      expect(await readRunInfo(join(reports, 'versions.json'))).toEqual(run);
+      const md = await readFile(join(reports, 'summary.md'), 'utf8');
+      expect(md).toContain('**Run cancelled by SIGTERM at 2026-11-28T21:00:00.000Z');
+      expect(md).toContain('**This report is shard 1/2 of the scenario files only');
+      expect(said.at(-1)).toBe(`report: ${join(reports, 'html', 'index.html')}`);
+
+      // A reports folder whose scenarios left no results: no report, said in one line.
+      const empty = await mkdtemp(join(tmpdir(), 'drbdlab-publish-run-'));
+      const failed: string[] = [];
+      expect(await publishRun(empty, run, (m) => failed.push(m))).toBe(false);
+      expect(failed).toEqual([expect.stringMatching(/^report generation failed: .*allure-results: no allure-results directory/)]);
+      await rm(empty, { recursive: true, force: true });
+    } finally {
+      await rm(reports, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('report helpers', () => {

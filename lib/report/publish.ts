@@ -6,7 +6,7 @@ import { dirname, join, relative } from 'node:path';
 import { substitutionSentence, type ProfileSubstitution } from '../image/substitution.js';
 import { generateAllureReport } from './allure-report.js';
 import { CANCELLED_LABEL, cancelledSentence, type AllureResult, type AllureStatus, type Cancellation } from './classify.js';
-import type { MergedShards, RunInfo } from './run-info.js';
+import { writeRunInfo, type MergedShards, type RunInfo } from './run-info.js';
 import { formatShard, type Shard } from './shard.js';
 import {
   appendVersionsEntry,
@@ -229,4 +229,29 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
     badHistoryLines: badLines,
     stats: countStatuses(latestPerTest(report.results)),
   };
+}
+
+/**
+ * The nightly's hand-off, in its own process: the run record to `<reports>/versions.json` (for a
+ * later `npm run report` or a merge of shards) and the report from the same record. False, said
+ * through `log`, when the report could not be made: no green run then.
+ */
+export async function publishRun(reports: string, run: RunInfo, log: (m: string) => void): Promise<boolean> {
+  try {
+    await writeRunInfo(join(reports, 'versions.json'), run);
+    const r = await publishReport({
+      run,
+      resultsDir: join(reports, 'allure-results'),
+      outDir: join(reports, 'html'),
+      historyDir: join(reports, 'history'),
+      summaryPath: join(reports, 'summary.md'),
+    });
+    if (r.badHistoryLines.length) log(`${r.versionsHistoryPath}: skipped unreadable lines ${r.badHistoryLines.join(', ')}`);
+    log(changeHeadline(r.changes, r.previous, run.versions));
+    log(`report: ${r.indexHtml}`);
+    return true;
+  } catch (err) {
+    log(`report generation failed: ${err instanceof Error ? err.message.split('\n').slice(0, 3).join(' | ') : String(err)}`);
+    return false;
+  }
 }

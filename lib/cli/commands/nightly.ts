@@ -24,9 +24,8 @@ import { dyingWithParent } from '../../exec/run.js';
 import { reapGroup, signalGroup } from '../../exec/process-group.js';
 import { abortOnSignals, interruptedAt, interruptedBy } from './interrupt.js';
 import { formatShard, type Shard } from '../../report/shard.js';
-import { writeRunInfo, type RunInfo } from '../../report/run-info.js';
-import { publishReport } from '../../report/publish.js';
-import { changeHeadline } from '../../report/versions.js';
+import type { RunInfo } from '../../report/run-info.js';
+import { publishRun } from '../../report/publish.js';
 
 export interface NightlyOptions {
   config: string;
@@ -122,35 +121,11 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     // …and what a stopped worker had half-made of its own (a snapshot being saved).
     for (const r of await reapOrphans(config.libvirtUri)) say(describeReaped(r));
     // A report that could not be made (a result file that does not read) is no green run.
-    if (!(await publish(reports, { ...run, shard: o.shard }, say)) && code === EXIT.ok) code = EXIT.broken;
+    if (!(await publishRun(reports, { ...run, shard: o.shard }, say)) && code === EXIT.ok) code = EXIT.broken;
   }
   return code;
 }
 
 function workers(config: LabConfig): number {
   return clustersFor({ cpus: cpus().length, memBytes: totalmem() }, { nodes: config.nodes.length, memoryMiB: config.memoryMiB }, process.env.DRBDLAB_CLUSTERS);
-}
-
-/**
- * The report, in this process, from the run record; the record is written to versions.json too,
- * for a later re-render (`npm run report`) or a merge of shards.
- */
-async function publish(reports: string, run: RunInfo, log: (m: string) => void): Promise<boolean> {
-  try {
-    await writeRunInfo(join(reports, 'versions.json'), run);
-    const r = await publishReport({
-      run,
-      resultsDir: join(reports, 'allure-results'),
-      outDir: join(reports, 'html'),
-      historyDir: join(reports, 'history'),
-      summaryPath: join(reports, 'summary.md'),
-    });
-    if (r.badHistoryLines.length) log(`${r.versionsHistoryPath}: skipped unreadable lines ${r.badHistoryLines.join(', ')}`);
-    log(changeHeadline(r.changes, r.previous, run.versions));
-    log(`report: ${r.indexHtml}`);
-    return true;
-  } catch (err) {
-    log(`report generation failed: ${err instanceof Error ? err.message.split('\n').slice(0, 3).join(' | ') : String(err)}`);
-    return false;
-  }
 }
