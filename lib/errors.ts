@@ -40,13 +40,14 @@ export class DrbdlabError extends Error {
   readonly command?: string;
   readonly exitCode?: number | null;
   readonly topic?: FailureTopic;
-  constructor(message: string, options?: { cause?: unknown; timedOut?: boolean; canceled?: boolean; signal?: string; topic?: FailureTopic }) {
+  constructor(message: string, options?: { cause?: unknown; timedOut?: boolean; canceled?: boolean; signal?: string; topic?: FailureTopic; node?: string }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     if (options?.timedOut) this.timedOut = true;
     if (options?.canceled) this.canceled = true;
     if (options?.signal) this.signal = options.signal;
     if (options?.topic) this.topic = options.topic;
+    if (options?.node) this.node = options.node;
   }
 
   /** The fields the report records for this failure. */
@@ -209,7 +210,7 @@ export class WaitTimeoutError extends DrbdlabError {
     /** `boot`: what did not come was a node (SSH after a boot or a reboot). */
     topic?: FailureTopic,
   ) {
-    super(`${target ? `${target}: ` : ''}timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}; last seen: ${lastSeen}`, { timedOut: true, topic });
+    super(`${target ? `${target}: ` : ''}timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}; last seen: ${lastSeen}`, { timedOut: true, topic, node: target });
     this.kind = kind;
   }
 }

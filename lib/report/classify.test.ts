@@ -80,7 +80,7 @@ describe('the error family: fields, not text', () => {
   it('a step carries its cause\'s fields: node, command, exit code, timed out', () => {
     expect(failureFields(productCmd)).toEqual({ kind: 'product', timedOut: false, canceled: false, node: 'drbd1', command: 'drbdadm --version', exitCode: 1 });
     expect(failureFields(drbdTimeout)).toEqual({ kind: 'product', timedOut: true, canceled: false, node: 'drbd2', command: 'sudo drbdadm up r0' });
-    expect(failureFields(sshTimeout)).toMatchObject({ kind: 'infrastructure', timedOut: true, topic: 'boot' });
+    expect(failureFields(sshTimeout)).toEqual({ kind: 'infrastructure', timedOut: true, canceled: false, node: 'drbd1', topic: 'boot' });
     expect(failureFields(upstream)).toMatchObject({ kind: 'infrastructure', topic: 'upstream' });
   });
   it('an interruption is its own class: kind interrupted, cancelled, the signal as a field', () => {
