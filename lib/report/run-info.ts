@@ -10,25 +10,25 @@ import { UsageError } from '../errors.js';
 /** Package → version, as one run installed them. */
 export type Versions = Record<string, string>;
 
-export const shardSchema = z
+const shardSchema = z
   .object({ index: z.int().positive(), count: z.int().positive() })
   .refine((s) => s.index <= s.count, 'shard index past its count');
 
 /** Which image a run used: its identity (recipe + upstream state), when it was built, from what upstream state. */
-export const imageRecordSchema = z.object({
+const imageRecordSchema = z.object({
   identity: z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 in hex'),
   builtAt: z.string().optional(),
   upstreams: z.array(z.object({ name: z.string(), url: z.string(), sha256: z.string() })).optional(),
 });
 export type ImageRecord = z.infer<typeof imageRecordSchema>;
 
-export const cancellationSchema = z.object({ signal: z.string().min(1), at: z.iso.datetime() });
+const cancellationSchema = z.object({ signal: z.string().min(1), at: z.iso.datetime() });
 
 /** A report merged from the shards of one run: which, and where they did not agree (one sentence each; empty when they agree). */
-export const mergedShardsSchema = z.object({ shards: z.array(shardSchema).min(1), disagreements: z.array(z.string()) });
+const mergedShardsSchema = z.object({ shards: z.array(shardSchema).min(1), disagreements: z.array(z.string()) });
 export type MergedShards = z.infer<typeof mergedShardsSchema>;
 
-export const runInfoSchema = z.object({
+const runInfoSchema = z.object({
   profile: z.string().min(1),
   versions: z.record(z.string(), z.string()),
   /** Package → the archive suite it came from (`bookworm-security`), where the image recorded it. */
@@ -51,7 +51,7 @@ export const runInfoSchema = z.object({
 export type RunInfo = z.infer<typeof runInfoSchema>;
 
 /** The first problem of a zod parse as `key: problem`. */
-export const zodProblem = (e: z.ZodError): string => {
+const zodProblem = (e: z.ZodError): string => {
   const i = e.issues[0]!;
   return `${i.path.length ? `${i.path.map(String).join('.')}: ` : ''}${i.message}`;
 };
