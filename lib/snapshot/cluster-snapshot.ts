@@ -167,7 +167,7 @@ export async function ensureSnapshot(lab: Lab, plan: LabPlan, opts: EnsureOption
 }
 
 /** A later starting point: `parent` restored, the step's steps run, saved; its identity is the parent's plus the steps'. */
-export async function ensureStepSnapshot(parent: ClusterSnapshot, step: SnapshotStep, opts: Omit<EnsureOptions, 'step'> = {}): Promise<Ensured> {
+async function ensureStepSnapshot(parent: ClusterSnapshot, step: SnapshotStep, opts: Omit<EnsureOptions, 'step'> = {}): Promise<Ensured> {
   checkPoint(step.point);
   const inputs: SnapshotInputs = {
     ...parent.manifest.inputs,
