@@ -1,13 +1,100 @@
-// Typed errors that carry their context (which command, which node, stderr), modelled on
-// execa's ExecaError. `kind` separates infrastructure ("broken") from product ("failed").
+// Typed errors that carry their context as fields (which command, which node, stderr, whether
+// it timed out or was cancelled), modelled on execa's ExecaError. Every failure class of the
+// project is one of this family: the report decides failed / broken / cancelled from these
+// fields (lib/report/classify.ts), never from the wording of a message.
 
-export type FailureKind = 'infrastructure' | 'product' | 'usage';
+/**
+ * What kind of failure: `product` (DRBD, drbdmanage or the cluster stack did not do what the
+ * walkthrough says: failed), `infrastructure` (the lab around it: broken), `usage` (bad input:
+ * broken), `parse` (a tool printed what the parsers do not know: broken, the harness cannot
+ * read it), `interrupted` (Ctrl-C or SIGTERM stopped it: cancelled, no verdict).
+ */
+export type FailureKind = 'infrastructure' | 'product' | 'usage' | 'parse' | 'interrupted';
+
+export const FAILURE_KINDS: readonly FailureKind[] = ['infrastructure', 'product', 'usage', 'parse', 'interrupted'];
+
+/** What a broken failure is about, where the report groups it apart: a package source, a node's boot. */
+export type FailureTopic = 'upstream' | 'boot';
+
+/** The fields of a failure the report and the exit code are decided from. */
+export interface FailureFields {
+  kind: FailureKind;
+  /** The command ran out of its time (killed, or its connection closed). */
+  timedOut: boolean;
+  /** The command was stopped on purpose (an abort: Ctrl-C, SIGTERM). */
+  canceled: boolean;
+  /** The signal that ended the command or the run (`SIGTERM`). */
+  signal?: string;
+  node?: string;
+  command?: string;
+  exitCode?: number;
+  topic?: FailureTopic;
+}
 
 export class DrbdlabError extends Error {
   readonly kind: FailureKind = 'infrastructure';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  readonly timedOut: boolean = false;
+  readonly canceled: boolean = false;
+  readonly signal?: string;
+  readonly node?: string;
+  readonly command?: string;
+  readonly exitCode?: number | null;
+  readonly topic?: FailureTopic;
+  constructor(message: string, options?: { cause?: unknown; timedOut?: boolean; canceled?: boolean; signal?: string; topic?: FailureTopic; node?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    if (options?.timedOut) this.timedOut = true;
+    if (options?.canceled) this.canceled = true;
+    if (options?.signal) this.signal = options.signal;
+    if (options?.topic) this.topic = options.topic;
+    if (options?.node) this.node = options.node;
+  }
+
+  /** The fields the report records for this failure. */
+  fields(): FailureFields {
+    return {
+      kind: this.kind,
+      timedOut: this.timedOut,
+      canceled: this.canceled,
+      ...(this.signal ? { signal: this.signal } : {}),
+      ...(this.node ? { node: this.node } : {}),
+      ...(this.command ? { command: this.command } : {}),
+      ...(typeof this.exitCode === 'number' ? { exitCode: this.exitCode } : {}),
+      ...(this.topic ? { topic: this.topic } : {}),
+    };
+  }
+}
+
+/**
+ * Ctrl-C or SIGTERM stopped the run: neither failed nor broken. The abort reason of the run's
+ * AbortSignal, so whatever it stops carries it as its cause.
+ */
+export class InterruptedError extends DrbdlabError {
+  override readonly kind = 'interrupted';
+  declare readonly signal: string;
+  constructor(
+    signal: string,
+    /** When it came (ISO). */
+    readonly at: string,
+  ) {
+    super(`interrupted by ${signal} at ${at}`, { canceled: true, signal });
+  }
+}
+
+/**
+ * A parser was given text that does not have the shape it knows: the harness cannot read what a
+ * tool printed (broken, not "the product failed"). DrbdParseError, PacemakerParseError extend it.
+ */
+export class ParseError extends DrbdlabError {
+  override readonly kind = 'parse';
+  constructor(
+    /** Which parser gave up, e.g. `drbdsetup-status`, `crm_mon`. */
+    readonly parser: string,
+    /** What was wrong, without the line. */
+    readonly reason: string,
+    message = `${parser}: ${reason}`,
+  ) {
+    super(message);
   }
 }
 
@@ -27,20 +114,28 @@ export class ConfigError extends UsageError {
   }
 }
 
-/** A host tool (virsh, qemu-img, mmdebstrap, …) failed. */
+/** What execa says about how a host command ended, beyond its exit code. */
+export interface HostCommandEnd {
+  timedOut?: boolean;
+  canceled?: boolean;
+  signal?: string;
+}
+
+/** A host tool (virsh, qemu-img, mmdebstrap, …) failed, timed out or was cancelled. */
 export class HostCommandError extends DrbdlabError {
+  override readonly kind: FailureKind;
   constructor(
-    readonly command: string,
-    readonly exitCode: number | undefined,
+    override readonly command: string,
+    override readonly exitCode: number | undefined,
     readonly stderr: string,
     readonly stdout: string,
-    options?: { cause?: unknown; hint?: string },
+    options?: { cause?: unknown; hint?: string } & HostCommandEnd,
   ) {
     const firstLine = stderr.trim().split('\n').filter(Boolean).pop() ?? '';
-    super(
-      `command failed${exitCode === undefined ? '' : ` (exit ${exitCode})`}: ${command}${firstLine ? `\n  ${firstLine}` : ''}${options?.hint ? `\n  hint: ${options.hint}` : ''}`,
-      options,
-    );
+    const how = options?.timedOut ? 'timed out' : options?.canceled ? 'cancelled' : `failed${exitCode === undefined ? '' : ` (exit ${exitCode})`}`;
+    super(`command ${how}: ${command}${firstLine ? `\n  ${firstLine}` : ''}${options?.hint ? `\n  hint: ${options.hint}` : ''}`, options);
+    // A command stopped by an abort (an interrupted build) is no verdict on the lab.
+    this.kind = this.canceled ? 'interrupted' : 'infrastructure';
   }
 }
 
@@ -81,7 +176,7 @@ export class SshTransportError extends RemoteCommandError {
  * failure marked "timed out"; the harness's own commands say `kind: 'infrastructure'`.
  */
 export class CommandTimeoutError extends RemoteCommandError {
-  readonly timedOut = true;
+  override readonly timedOut = true;
   constructor(
     node: string,
     command: string,
@@ -112,14 +207,17 @@ export class WaitTimeoutError extends DrbdlabError {
     readonly lastSeen: string,
     readonly target?: string,
     kind: FailureKind = 'infrastructure',
+    /** `boot`: what did not come was a node (SSH after a boot or a reboot). */
+    topic?: FailureTopic,
   ) {
-    super(`${target ? `${target}: ` : ''}timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}; last seen: ${lastSeen}`);
+    super(`${target ? `${target}: ` : ''}timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}; last seen: ${lastSeen}`, { timedOut: true, topic, node: target });
     this.kind = kind;
   }
 }
 
 /** A package source or download the profile needs is not reachable or no longer publishes. */
 export class UpstreamUnavailableError extends DrbdlabError {
+  override readonly topic = 'upstream';
   constructor(
     readonly resource: string,
     detail: string,
@@ -130,6 +228,11 @@ export class UpstreamUnavailableError extends DrbdlabError {
 
 export function failureKind(err: unknown): FailureKind {
   return err instanceof DrbdlabError ? err.kind : 'product';
+}
+
+/** The fields of a failure of this family; undefined for anything else (an assertion, a TypeError). */
+export function failureFields(err: unknown): FailureFields | undefined {
+  return err instanceof DrbdlabError ? err.fields() : undefined;
 }
 
 /** A line of a node's kernel log that means the kernel went wrong, and where it was read. */

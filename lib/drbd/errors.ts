@@ -1,18 +1,18 @@
-/** Raised by every parser in lib/drbd when its input does not have the expected shape. */
-export class DrbdParseError extends Error {
+import { ParseError } from '../errors.js';
+
+/** Raised by every parser in lib/drbd (drbdmanage's too) when its input does not have the expected shape. */
+export class DrbdParseError extends ParseError {
   override readonly name = 'DrbdParseError';
 
   constructor(
-    /** Which parser gave up, e.g. `drbdsetup-status`. */
-    readonly parser: string,
-    /** What was wrong, without the line. */
-    readonly reason: string,
+    parser: string,
+    reason: string,
     /** The offending line, when there is one. */
     readonly line?: string,
     /** 1-based line number within the parsed text. */
     readonly lineNumber?: number,
   ) {
-    super(formatMessage(parser, reason, line, lineNumber));
+    super(parser, reason, formatMessage(parser, reason, line, lineNumber));
   }
 }
 

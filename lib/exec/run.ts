@@ -43,7 +43,7 @@ export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Run a host tool; every failure becomes a HostCommandError naming the command and its stderr. */
+/** Run a host tool; every failure becomes a HostCommandError naming the command, its stderr, and whether it timed out or was cancelled. */
 export async function run(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const options: Options = {
     input: opts.input,
@@ -71,15 +71,17 @@ export async function run(file: string, args: readonly string[], opts: RunOption
   }
 }
 
+/** execa's error as a HostCommandError: how the command ended (timed out, cancelled, a signal) as fields. */
 function toHostCommandError(display: string, err: unknown, hint?: string): HostCommandError {
   if (err instanceof ExecaError) {
-    let stderr = String(err.stderr ?? '');
-    if (err.timedOut) stderr = `${stderr}\ntimed out`.trim();
-    else if (err.isCanceled) stderr = `${stderr}\ninterrupted`.trim();
-    else if (err.code === 'ENOENT') stderr = `${display.split(' ')[0]}: not installed`;
+    const notInstalled = err.code === 'ENOENT';
+    const stderr = notInstalled ? `${display.split(' ')[0]}: not installed` : String(err.stderr ?? '');
     return new HostCommandError(display, err.exitCode, stderr, String(err.stdout ?? ''), {
       cause: err,
-      hint: hint ?? (err.code === 'ENOENT' ? 'run `npm run lab -- doctor` for the fix' : undefined),
+      hint: hint ?? (notInstalled ? 'run `npm run lab -- doctor` for the fix' : undefined),
+      timedOut: err.timedOut,
+      canceled: err.isCanceled,
+      ...(err.signal ? { signal: err.signal } : {}),
     });
   }
   return new HostCommandError(display, undefined, String(err), '', { cause: err, hint });

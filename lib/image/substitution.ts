@@ -15,9 +15,3 @@ export interface ProfileSubstitution {
 export function substitutionSentence(s: ProfileSubstitution, ran: ProfileName | string): string {
   return `${s.wanted} not run: ${s.reason}; ${ran} ran instead`;
 }
-
-/** For files written by one process and read by another (reports/versions.json). */
-export function isProfileSubstitution(v: unknown): v is ProfileSubstitution {
-  const s = v as Partial<ProfileSubstitution> | null;
-  return typeof s === 'object' && s !== null && s.wanted === 'ubuntu1804-drbd9' && typeof s.reason === 'string';
-}

@@ -451,7 +451,7 @@ export async function ensureUbuntuImage(recipe: UbuntuRecipe, progress: Progress
     // Keep the console log where a failed build can still be read (the scratch folder goes).
     if (failure || bootError) await copyFile(consoleLog, keptLog).catch(() => undefined);
     if (failure && verdict.outcome !== 'incomplete') throw failure;
-    if (bootError instanceof HostCommandError && /timed out/.test(bootError.stderr)) {
+    if (bootError instanceof HostCommandError && bootError.timedOut) {
       throw new WaitTimeoutError('the provisioning VM to power off', timeoutMs, verdict.outcome === 'incomplete' ? verdict.evidence : 'complete');
     }
     if (bootError) throw bootError;

@@ -145,7 +145,7 @@ export class FakeGuests implements Guests {
     const status = await this.libvirt.domainState(node.info.domain);
     const port = this.libvirt.forwardedPort(node.info.domain);
     if (status !== 'running' || port !== node.info.sshPort) {
-      throw new WaitTimeoutError('SSH and cloud-init', 300_000, `domain ${status ?? 'gone'}, forwarding ${port ?? 'nothing'} (state says ${node.info.sshPort})`, node.name);
+      throw new WaitTimeoutError('SSH and cloud-init', 300_000, `domain ${status ?? 'gone'}, forwarding ${port ?? 'nothing'} (state says ${node.info.sshPort})`, node.name, 'infrastructure', 'boot');
     }
   }
 

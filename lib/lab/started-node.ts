@@ -61,7 +61,7 @@ export class StartedNode {
 
   private async pollReady(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     // Not yet: SSH refused/reset/no handshake, no result.json yet. Over: cloud-init errors.
-    await pollUntil('SSH and cloud-init', cloudInitProbe(this.session), { timeoutMs, intervalMs: 2_000, target: this.name, signal });
+    await pollUntil('SSH and cloud-init', cloudInitProbe(this.session), { timeoutMs, intervalMs: 2_000, target: this.name, signal, topic: 'boot' });
   }
 
   /** `sudo reboot`, then wait until the node answers with a new boot_id and cloud-init is done. */
@@ -80,7 +80,7 @@ export class StartedNode {
     );
     expectGoingDown(this.name, answer);
     this.session.close();
-    await pollUntil('the node to come back with a new boot_id', newBootProbe(this.session, before), { timeoutMs, intervalMs: 2_000, target: this.name });
+    await pollUntil('the node to come back with a new boot_id', newBootProbe(this.session, before), { timeoutMs, intervalMs: 2_000, target: this.name, topic: 'boot' });
     await this.pollReady(timeoutMs);
   }
 

@@ -16,7 +16,7 @@ export class VirshError extends HostCommandError {
     base: HostCommandError,
     readonly failure: VirshFailure,
   ) {
-    super(base.command, base.exitCode, base.stderr, base.stdout, { cause: base.cause, hint: hintFor(failure) });
+    super(base.command, base.exitCode, base.stderr, base.stdout, { cause: base.cause, hint: hintFor(failure), timedOut: base.timedOut, canceled: base.canceled, signal: base.signal });
   }
 }
 

@@ -93,6 +93,14 @@ exit ${o.code}
     expect(e.failure).toBe('daemon-down');
     expect(e.message).toContain('command failed (exit 1): virsh -c qemu:///system');
     expect(e.message).toContain('hint: libvirtd is not running');
+    expect(e).toMatchObject({ timedOut: false, canceled: false, kind: 'infrastructure' });
+  });
+
+  it('a virsh call that timed out or was cancelled stays so once classified', () => {
+    const hung = new VirshError(new HostCommandError('virsh save x', undefined, '', '', { timedOut: true, signal: 'SIGTERM' }), 'other');
+    expect(hung).toMatchObject({ timedOut: true, canceled: false, signal: 'SIGTERM', kind: 'infrastructure' });
+    const stopped = new VirshError(new HostCommandError('virsh save x', undefined, '', '', { canceled: true }), 'other');
+    expect(stopped).toMatchObject({ canceled: true, kind: 'interrupted' });
   });
 
   it('runIfExists returns undefined when the object is missing', async () => {

@@ -1,16 +1,11 @@
+import { ParseError } from '../errors.js';
+
 /**
  * A Pacemaker or corosync tool printed something these parsers do not know: the harness cannot
  * read the cluster (broken, not "Pacemaker failed"), like DrbdParseError for DRBD's tools.
  */
-export class PacemakerParseError extends Error {
+export class PacemakerParseError extends ParseError {
   override readonly name = 'PacemakerParseError';
-  constructor(
-    /** Which parser gave up, e.g. `crm_mon`. */
-    readonly parser: string,
-    readonly reason: string,
-  ) {
-    super(`${parser}: ${reason}`);
-  }
 }
 
 /** Works across module copies / realms, unlike `instanceof`. */

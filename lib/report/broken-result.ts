@@ -1,13 +1,15 @@
 import { randomUUID, createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CANCELLED_LABEL } from './classify.js';
+import type { FailureFields } from '../errors.js';
+import { CANCELLED_LABEL, failureLabels } from './classify.js';
 
 /**
  * An Allure result for a run that never reached its scenarios (lab could not be built,
- * upstream unavailable): the report then says "broken" and why, instead of being empty.
+ * upstream unavailable): the report then says "broken" and why, instead of being empty. The
+ * error's fields go with it as labels, as a scenario's do (an upstream, a boot, an interruption).
  */
-export function brokenLabResult(message: string, labels: Record<string, string>, start: number, stop = Date.now()) {
+export function brokenLabResult(message: string, labels: Record<string, string>, start: number, stop = Date.now(), failure?: FailureFields) {
   const name = 'lab setup';
   return {
     uuid: randomUUID(),
@@ -23,6 +25,7 @@ export function brokenLabResult(message: string, labels: Record<string, string>,
       { name: 'epic', value: 'drbdlab' },
       { name: 'feature', value: 'lab' },
       ...Object.entries(labels).map(([k, v]) => ({ name: k, value: v })),
+      ...(failure ? failureLabels(failure) : []),
     ],
     steps: [],
     attachments: [],
@@ -56,9 +59,9 @@ export async function writeCancelledRunResult(resultsDir: string, message: strin
   return file;
 }
 
-export async function writeBrokenLabResult(resultsDir: string, message: string, labels: Record<string, string>, start: number): Promise<string> {
+export async function writeBrokenLabResult(resultsDir: string, message: string, labels: Record<string, string>, start: number, failure?: FailureFields): Promise<string> {
   await mkdir(resultsDir, { recursive: true });
-  const r = brokenLabResult(message, labels, start);
+  const r = brokenLabResult(message, labels, start, Date.now(), failure);
   const file = join(resultsDir, `${r.uuid}-result.json`);
   await writeFile(file, JSON.stringify(r));
   return file;

@@ -1,18 +1,37 @@
-// Broken or failed: what a nightly reader needs first is whether DRBD misbehaved (failed) or
-// the lab around it did (broken: a VM that did not boot, a package source that went away).
+// Failed, broken or cancelled: what a nightly reader needs first is whether DRBD misbehaved
+// (failed), the lab around it did (broken: a VM that did not boot, a package source that went
+// away), or the run was stopped (cancelled: no verdict).
 //
 // allure-vitest decides from the serialized error alone (`getStatusFromError` in
 // allure-js-commons): assertion-like errors are "failed", everything else "broken". So a
-// StepError around a product RemoteCommandError comes out broken. defineScenario labels the
-// result with the error's `kind`; reclassify() turns that label into the status.
+// StepError around a product RemoteCommandError comes out broken. defineScenario writes the
+// error's fields (lib/errors.ts: kind, timedOut, canceled, signal, node, command, …) as labels;
+// the report reads them back and decides from those fields alone, never from message text.
 
-import type { FailureKind } from '../errors.js';
+import { FAILURE_KINDS, type FailureFields, type FailureKind, type FailureTopic } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 
-/** Label defineScenario sets on a result whose test threw a DrbdlabError: its `kind`. */
-export const FAILURE_KIND_LABEL = 'failureKind';
+/** The labels a failure's fields are written as, one per field. */
+export const FAILURE_LABELS = {
+  kind: 'failureKind',
+  timedOut: 'failureTimedOut',
+  canceled: 'failureCanceled',
+  signal: 'failureSignal',
+  node: 'failureNode',
+  command: 'failureCommand',
+  exitCode: 'failureExitCode',
+  topic: 'failureTopic',
+} as const satisfies Record<keyof FailureFields, string>;
+
+/** Label with the failure's `kind`: the one every labelled result has. */
+export const FAILURE_KIND_LABEL = FAILURE_LABELS.kind;
 
 export type AllureStatus = 'passed' | 'failed' | 'broken' | 'skipped' | 'unknown';
+
+export interface AllureLabel {
+  name: string;
+  value: string;
+}
 
 export interface AllureStatusDetails {
   message?: string;
@@ -35,61 +54,77 @@ export interface AllureResult extends AllureStep {
   historyId?: string;
   fullName?: string;
   status?: AllureStatus;
-  labels?: { name: string; value: string }[];
+  labels?: AllureLabel[];
   start?: number;
   stop?: number;
 }
 
-/**
- * Infrastructure failures recognisable by message, for results without the label (an error
- * thrown before the test could label it, or results written before the label existed).
- * Strings, not RegExps: they go into the Allure config as category matchers too.
- */
-export const INFRA_MESSAGE_PATTERNS = {
-  /** UpstreamUnavailableError: package source unreachable, PPA no longer publishing, download gone. */
-  upstream: '^upstream unavailable: ',
-  /** A node did not boot, or did not come back: WaitTimeoutError on SSH / cloud-init / reboot. */
-  boot: '^timed out after \\d+ s waiting for (SSH\\b|the node to come back)',
-} as const;
-
-/**
- * The message of the error at the bottom of the wrapping: StepError prefixes `step "…" failed: `
- * (one or more), WaitTimeoutError and RemoteCommandError prefix the node (`drbd1: `).
- */
-export function rootMessage(message: string): string {
-  let m = message.trimStart();
-  for (;;) {
-    const step = /^step "(?:[^"\\]|\\.|"(?!\s+failed: ))*" failed: /.exec(m);
-    if (!step) break;
-    m = m.slice(step[0].length);
-  }
-  const node = /^[\w.-]+: (?=timed out after |upstream unavailable: )/.exec(m);
-  return node ? m.slice(node[0].length) : m;
+/** A failure's fields as Allure labels: the kind always, the others where they say something. */
+export function failureLabels(f: FailureFields): AllureLabel[] {
+  const labels: AllureLabel[] = [{ name: FAILURE_LABELS.kind, value: f.kind }];
+  if (f.timedOut) labels.push({ name: FAILURE_LABELS.timedOut, value: 'true' });
+  if (f.canceled) labels.push({ name: FAILURE_LABELS.canceled, value: 'true' });
+  if (f.signal) labels.push({ name: FAILURE_LABELS.signal, value: f.signal });
+  if (f.node) labels.push({ name: FAILURE_LABELS.node, value: f.node });
+  if (f.command) labels.push({ name: FAILURE_LABELS.command, value: f.command });
+  if (f.exitCode !== undefined) labels.push({ name: FAILURE_LABELS.exitCode, value: String(f.exitCode) });
+  if (f.topic) labels.push({ name: FAILURE_LABELS.topic, value: f.topic });
+  return labels;
 }
 
-const labelValue = (r: AllureResult, name: string) => r.labels?.find((l) => l.name === name)?.value;
-
-const isKind = (v: string | undefined): v is FailureKind => v === 'infrastructure' || v === 'product' || v === 'usage';
-
-/** What went wrong, as far as the result file tells: from the label, else from the message. */
-export function failureKindOf(r: AllureResult): FailureKind | undefined {
-  const label = labelValue(r, FAILURE_KIND_LABEL);
-  if (isKind(label)) return label;
-  const root = rootMessage(r.statusDetails?.message ?? '');
-  if (Object.values(INFRA_MESSAGE_PATTERNS).some((p) => new RegExp(p).test(root))) return 'infrastructure';
-  return undefined;
-}
+const TOPICS: readonly FailureTopic[] = ['upstream', 'boot'];
+const isKind = (v: string | undefined): v is FailureKind => (FAILURE_KINDS as readonly (string | undefined)[]).includes(v);
+const isTopic = (v: string | undefined): v is FailureTopic => (TOPICS as readonly (string | undefined)[]).includes(v);
 
 /**
- * The status the report shows. Only failed/broken results move: infrastructure and usage
- * errors are broken, product errors failed; without a known kind allure-vitest's verdict stays
- * (assertions failed, a TypeError in a scenario broken).
+ * A result's failure fields, read back from its labels; undefined without a known kind (a test
+ * that failed on an assertion or a TypeError: no error of the family).
+ */
+export function failureOf(r: Pick<AllureResult, 'labels'>): FailureFields | undefined {
+  const value = (name: string) => r.labels?.find((l) => l.name === name)?.value;
+  const kind = value(FAILURE_LABELS.kind);
+  if (!isKind(kind)) return undefined;
+  const signal = value(FAILURE_LABELS.signal);
+  const node = value(FAILURE_LABELS.node);
+  const command = value(FAILURE_LABELS.command);
+  const exit = value(FAILURE_LABELS.exitCode);
+  const topic = value(FAILURE_LABELS.topic);
+  return {
+    kind,
+    timedOut: value(FAILURE_LABELS.timedOut) === 'true',
+    canceled: value(FAILURE_LABELS.canceled) === 'true',
+    ...(signal ? { signal } : {}),
+    ...(node ? { node } : {}),
+    ...(command ? { command } : {}),
+    ...(exit !== undefined && /^-?\d+$/.test(exit) ? { exitCode: Number(exit) } : {}),
+    ...(isTopic(topic) ? { topic } : {}),
+  };
+}
+
+/** What the report makes of a failure. */
+export type Verdict = 'failed' | 'broken' | 'cancelled';
+
+/**
+ * The verdict on a failure, from its fields: stopped on purpose (an interruption, a cancelled
+ * command) is cancelled, no verdict; a product failure (timed out or not) is failed; everything
+ * else (infrastructure, usage, a parse error: the harness could not read a tool) broken.
+ */
+export function verdictOf(f: FailureFields): Verdict {
+  if (f.kind === 'interrupted' || f.canceled) return 'cancelled';
+  return f.kind === 'product' ? 'failed' : 'broken';
+}
+
+const STATUS_OF: Record<Verdict, AllureStatus> = { failed: 'failed', broken: 'broken', cancelled: 'skipped' };
+
+/**
+ * The status the report shows. Only failed/broken results move: by the verdict on their
+ * failure's fields (cancelled shows as skipped, labelled cancelled); without a known kind
+ * allure-vitest's verdict stays (assertions failed, a TypeError in a scenario broken).
  */
 export function reportStatus(r: AllureResult): AllureStatus | undefined {
   if (r.status !== 'failed' && r.status !== 'broken') return r.status;
-  const kind = failureKindOf(r);
-  if (kind === undefined) return r.status;
-  return kind === 'product' ? 'failed' : 'broken';
+  const f = failureOf(r);
+  return f === undefined ? r.status : STATUS_OF[verdictOf(f)];
 }
 
 /**
@@ -114,13 +149,14 @@ function restatusSteps(steps: AllureStep[] | undefined, from: AllureStatus, to: 
 
 /**
  * The result with its status (and the status of the steps the error went through) set by
- * reportStatus(). Pure: the input is not modified.
+ * reportStatus(); a cancelled one labelled cancelled. Pure: the input is not modified.
  */
 export function reclassify(r: AllureResult): { result: AllureResult; changed: boolean } {
   const to = reportStatus(r);
   const from = r.status;
   if (to === from || to === undefined || from === undefined) return { result: r, changed: false };
-  return { result: { ...r, status: to, steps: restatusSteps(r.steps, from, to) }, changed: true };
+  const cancelled = to === 'skipped' ? [{ name: CANCELLED_LABEL, value: failureOf(r)?.signal ?? 'interrupted' }] : [];
+  return { result: { ...r, status: to, steps: restatusSteps(r.steps, from, to), ...(cancelled.length ? { labels: [...(r.labels ?? []), ...cancelled] } : {}) }, changed: true };
 }
 
 /** The run was stopped by a signal (Ctrl-C, SIGTERM): which, and when. */
@@ -144,6 +180,7 @@ export const cancelledSentence = (c: Cancellation) => `cancelled by ${c.signal} 
 export function cancelResult(r: AllureResult, c: Cancellation): { result: AllureResult; changed: boolean } {
   const from = r.status;
   if ((from !== 'failed' && from !== 'broken') || r.stop === undefined || r.stop < Date.parse(c.at)) return { result: r, changed: false };
+  const labels = (r.labels ?? []).filter((l) => l.name !== CANCELLED_LABEL);
   const own = r.statusDetails?.message ? `\n(what the interrupted test reported: ${r.statusDetails.message})` : '';
   return {
     result: {
@@ -151,7 +188,7 @@ export function cancelResult(r: AllureResult, c: Cancellation): { result: Allure
       status: 'skipped',
       statusDetails: { ...r.statusDetails, message: `${cancelledSentence(c)}${own}` },
       steps: restatusSteps(r.steps, from, 'skipped'),
-      labels: [...(r.labels ?? []), { name: CANCELLED_LABEL, value: c.signal }],
+      labels: [...labels, { name: CANCELLED_LABEL, value: c.signal }],
     },
     changed: true,
   };
@@ -171,13 +208,11 @@ export interface CategoryRuleJson {
   expand?: boolean;
 }
 
-/** A category's message matcher sees the whole message, step prefixes included. */
-const anyPrefix = (p: string) => `^(?:step ".*" failed: )*(?:[\\w.-]+: )?${p.slice(1)}`;
-
 /**
- * Allure 3 categories, shown in this order; a result goes to the first that matches. Failed
- * first (DRBD did not do what the walkthrough says: must not hide behind a flaky boot), then
- * broken by cause (why the lab did not get to DRBD), then what is left (harness bugs).
+ * Allure 3 categories, shown in this order; a result goes to the first that matches. Matched on
+ * the failure's labels, never its message. Failed first (DRBD did not do what the walkthrough
+ * says: must not hide behind a flaky boot), then broken by cause (why the lab did not get to
+ * DRBD), then what is left (parse errors, harness bugs).
  */
 export const DRBDLAB_CATEGORIES: CategoryRuleJson[] = [
   {
@@ -188,7 +223,7 @@ export const DRBDLAB_CATEGORIES: CategoryRuleJson[] = [
   {
     id: 'product-timeout',
     name: 'Failed (DRBD): a DRBD command timed out',
-    matchers: [{ statuses: ['failed'], message: anyPrefix('^`[^`]*` timed out after \\d+ s') }],
+    matchers: [{ statuses: ['failed'], labels: { [FAILURE_LABELS.timedOut]: '^true$', [FAILURE_LABELS.command]: '.' } }],
     groupByMessage: true,
     expand: true,
   },
@@ -202,13 +237,13 @@ export const DRBDLAB_CATEGORIES: CategoryRuleJson[] = [
   {
     id: 'infra-upstream',
     name: 'Broken (infrastructure): upstream unavailable — package source unreachable, PPA no longer publishing',
-    matchers: [{ statuses: ['broken'], message: anyPrefix(INFRA_MESSAGE_PATTERNS.upstream) }],
+    matchers: [{ statuses: ['broken'], labels: { [FAILURE_LABELS.topic]: '^upstream$' } }],
     groupByMessage: true,
   },
   {
     id: 'infra-boot',
     name: 'Broken (infrastructure): boot timeout — a node did not answer on SSH',
-    matchers: [{ statuses: ['broken'], message: anyPrefix(INFRA_MESSAGE_PATTERNS.boot) }],
+    matchers: [{ statuses: ['broken'], labels: { [FAILURE_LABELS.topic]: '^boot$' } }],
     groupByMessage: true,
   },
   {
@@ -223,7 +258,7 @@ export const DRBDLAB_CATEGORIES: CategoryRuleJson[] = [
   },
   {
     id: 'harness',
-    name: 'Broken (harness): errors in the scenarios or the lab code',
+    name: 'Broken (harness): a tool\'s output the parsers do not know, errors in the scenarios or the lab code',
     matchers: [{ statuses: ['broken'] }],
     groupByMessage: true,
   },

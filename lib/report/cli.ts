@@ -1,19 +1,19 @@
-// npx tsx lib/report/cli.ts [--versions file.json] [--profile name] …
-// The HTML report of the last run (reports/html), its history and reports/summary.md.
+// npm run report [-- --versions reports/versions.json] [--profile name] …
+// Re-renders the HTML report of the last run (reports/html), its history and reports/summary.md
+// from the files on disk; the nightly publishes in-process (lib/report/publish.ts).
 // With --merge <dir>...: the shards' report folders of one run as that report (lib/report/merge.ts).
 
-import { join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import { DrbdlabError, UsageError } from '../errors.js';
 import { reportsRoot } from '../paths.js';
-import type { ProfileSubstitution } from '../image/substitution.js';
 import { mergeReports } from './merge.js';
-import { formatShard, type Shard } from './shard.js';
-import type { MergedShards } from './run-info.js';
-import type { Cancellation } from './classify.js';
+import { formatShard } from './shard.js';
+import { readRunInfo, type RunInfo } from './run-info.js';
 import { publishReport, type PublishResult } from './publish.js';
-import { changeHeadline, readVersionsFile, versionsFromNewestRecording, type ImageRecord, type Versions } from './versions.js';
+import { changeHeadline, versionsFromNewestRecording, type Versions } from './versions.js';
 import { isOffline } from '../image/offline.js';
 
 const REPORTS = reportsRoot();
@@ -25,7 +25,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--out <dir>', 'report directory (replaced)', join(REPORTS, 'html'))
     .option('--history <dir>', 'history files (history.jsonl, versions.jsonl)', join(REPORTS, 'history'))
     .option('--summary <file>', 'markdown summary', join(REPORTS, 'summary.md'))
-    .option('--versions <file>', 'this run\'s versions as JSON (default: labels of the newest recording)')
+    .option('--versions <file>', 'the run record as the nightly writes it (default: versions.json beside --results, else the versions of the newest recording)')
     .option('--recordings <dir>', 'where the newest recording is looked for', join(REPORTS, 'recordings'))
     .option('--profile <name>', 'lab profile (default: from the recording or the versions file)')
     .option('--single-file', 'one standalone index.html')
@@ -63,53 +63,32 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
 
-  let versions: Versions = {};
-  let origins: Record<string, string> | undefined;
-  let profile = o.profile;
-  let substituted: ProfileSubstitution | undefined;
-  let shard: Shard | undefined;
-  let merged: MergedShards | undefined;
-  // A test run under DRBDLAB_OFFLINE=1 has no versions file: its environment says it.
-  let offline = isOffline();
-  let image: ImageRecord | undefined;
-  let cancelled: Cancellation | undefined;
-  if (o.versions) {
-    const f = await readVersionsFile(o.versions);
-    versions = f.versions;
-    origins = f.origins;
-    profile ??= f.profile;
-    ({ substituted, shard, merged } = f);
-    offline = f.offline ?? offline;
-    image = f.image;
-    cancelled = f.cancelled;
+  // The run record: --versions, else the versions.json beside the results (both validated), else
+  // what the newest recording says.
+  const beside = join(dirname(resolve(o.results)), 'versions.json');
+  const recordFile = o.versions ?? ((await stat(beside).then(() => true, () => false)) ? beside : undefined);
+  let run: RunInfo;
+  if (recordFile) {
+    run = await readRunInfo(recordFile);
+    console.log(`run record from ${recordFile}`);
   } else {
     const rec = await versionsFromNewestRecording(o.recordings);
-    if (rec) {
-      versions = rec.versions;
-      profile ??= rec.profile;
-      console.log(`versions from ${rec.file}`);
-    } else {
-      console.log(`no recording in ${o.recordings}: the report has no package versions`);
-    }
+    if (rec) console.log(`versions from ${rec.file}`);
+    else console.log(`no recording in ${o.recordings}: the report has no package versions`);
+    // A test run under DRBDLAB_OFFLINE=1 has no versions file: its environment says it.
+    run = { profile: rec?.profile ?? 'unknown', versions: rec?.versions ?? {}, ...(isOffline() ? { offline: true } : {}) };
   }
+  if (o.profile) run = { ...run, profile: o.profile };
   const r = await publishReport({
+    run,
     resultsDir: resolve(o.results),
     outDir: resolve(o.out),
     historyDir: resolve(o.history),
     summaryPath: resolve(o.summary),
-    versions,
-    ...(origins ? { origins } : {}),
-    profile: profile ?? 'unknown',
-    substituted,
-    shard,
-    merged,
-    offline,
-    image,
-    cancelled,
     singleFile: o.singleFile,
     appendHistory: o.appendHistory,
   });
-  printPublished(r, offline, versions);
+  printPublished(r, run.offline ?? false, run.versions);
 }
 
 function printPublished(r: PublishResult, offline: boolean, versions: Versions): void {

@@ -7,17 +7,24 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../paths.js';
 import { brokenLabResult } from './broken-result.js';
-import { FAILURE_KIND_LABEL, type AllureResult } from './classify.js';
+import { failureFields, RemoteCommandError, UpstreamUnavailableError, WaitTimeoutError, type DrbdlabError } from '../errors.js';
+import { StepError } from '../scenario/step.js';
+import { FAILURE_KIND_LABEL, failureLabels, type AllureResult } from './classify.js';
 import { stageResults, stripAnalytics } from './allure-report.js';
-import { latestPerTest, publishReport, reportTitle, summaryMarkdown, type PublishResult } from './publish.js';
+import { latestPerTest, publishReport, publishRun, reportTitle, summaryMarkdown, type PublishResult } from './publish.js';
+import { readRunInfo, type RunInfo } from './run-info.js';
 import { diffVersions } from './versions.js';
 
 const FIXTURES = join(PROJECT_ROOT, 'tests', 'fixtures', 'allure-results');
 const REBOOT = '5e034ae4-5139-43fb-9e58-9330d84d02bb-result.json';
 
-const productMsg = 'step "0. DRBD stack" failed: drbd1: `drbdadm --version` exited 1\n  bash: drbdadm: command not found';
-const bootMsg = 'step "24. reboot" failed: drbd2: timed out after 240 s waiting for SSH and cloud-init; last seen: connection refused';
-const upstreamMsg = 'upstream unavailable: ppa.launchpad.net: HTTP 404: no longer published there';
+// The real errors; their fields go into the labels as defineScenario writes them.
+const productErr = new StepError('0. DRBD stack', new RemoteCommandError('drbd1', 'drbdadm --version', 1, '', 'bash: drbdadm: command not found'));
+const bootErr = new StepError('24. reboot', new WaitTimeoutError('SSH and cloud-init', 240_000, 'connection refused', 'drbd2', 'infrastructure', 'boot'));
+const upstreamErr = new UpstreamUnavailableError('ppa.launchpad.net', 'HTTP 404: no longer published there');
+const productMsg = productErr.message;
+const upstreamMsg = upstreamErr.message;
+const labelsOf = (err: DrbdlabError) => Object.fromEntries(failureLabels(failureFields(err)!).map((l) => [l.name, l.value]));
 
 /** A failure as allure-vitest writes it: both "broken" (a StepError is no assertion). */
 function failing(base: AllureResult, id: string, name: string, message: string, labels: Record<string, string>): AllureResult {
@@ -50,9 +57,9 @@ describe('publishReport', () => {
     await cp(FIXTURES, results, { recursive: true });
     const reboot = await readJson<AllureResult>(join(results, REBOOT));
     const extra = [
-      failing(reboot, 'aaaa0001', 'walkthrough [debian12-drbd84]', productMsg, { [FAILURE_KIND_LABEL]: 'product' }),
-      failing(reboot, 'aaaa0002', 'reboot [debian12-drbd84]', bootMsg, {}),
-      brokenLabResult(upstreamMsg, { profile: 'debian12-drbd84' }, 1_795_738_736_000, 1_795_738_737_000) as unknown as AllureResult,
+      failing(reboot, 'aaaa0001', 'walkthrough [debian12-drbd84]', productMsg, labelsOf(productErr)),
+      failing(reboot, 'aaaa0002', 'reboot [debian12-drbd84]', bootErr.message, labelsOf(bootErr)),
+      brokenLabResult(upstreamMsg, { profile: 'debian12-drbd84' }, 1_795_738_736_000, 1_795_738_737_000, failureFields(upstreamErr)) as unknown as AllureResult,
     ];
     for (const r of extra) await writeFile(join(results, `${r.uuid}-result.json`), JSON.stringify(r));
     // The previous nightly of this profile had an older drbd-utils.
@@ -62,11 +69,10 @@ describe('publishReport', () => {
       `${JSON.stringify({ timestamp: '2026-11-25T02:00:00.000Z', profile: 'debian12-drbd84', versions: { 'drbd-utils': '9.21.0-1', kernel: '6.1.0-50-cloud-amd64' } })}\n`,
     );
     out = await publishReport({
+      run: { versions: { 'drbd-utils': '9.22.0-1', kernel: '6.1.0-50-cloud-amd64' }, profile: 'debian12-drbd84' },
       resultsDir: results,
       outDir: join(work, 'html'),
       historyDir: join(work, 'history'),
-      versions: { 'drbd-utils': '9.22.0-1', kernel: '6.1.0-50-cloud-amd64' },
-      profile: 'debian12-drbd84',
       now: new Date('2026-11-26T02:00:00.000Z'),
     });
   }, 120_000);
@@ -151,11 +157,10 @@ describe('publishReport', () => {
   it('single-file mode: one index.html with the data inside, no analytics, history left alone', async () => {
     const historyBefore = await readFile(out.allureHistoryPath, 'utf8');
     const single = await publishReport({
+      run: { versions: { 'drbd-utils': '9.22.0-1' }, profile: 'debian12-drbd84' },
       resultsDir: results,
       outDir: join(work, 'single'),
       historyDir: join(work, 'history'),
-      versions: { 'drbd-utils': '9.22.0-1' },
-      profile: 'debian12-drbd84',
       singleFile: true,
       appendHistory: false,
     });
@@ -170,13 +175,15 @@ describe('publishReport', () => {
   it('a substituted profile is said in the title, first in the variables and at the top of summary.md', async () => {
     const sentence = 'ubuntu1804-drbd9 not run: ppa.launchpadcontent.net unavailable; debian12-drbd84 ran instead';
     const sub = await publishReport({
+      run: {
+        profile: 'debian12-drbd84',
+        versions: { 'drbd-utils': '9.23.0-1', kernel: '6.1.0-50-cloud-amd64' }, // the last run recorded had 9.22.0-1
+        substituted: { wanted: 'ubuntu1804-drbd9', reason: 'ppa.launchpadcontent.net unavailable' },
+      },
       resultsDir: results,
       outDir: join(work, 'substituted'),
       historyDir: join(work, 'history'),
       summaryPath: join(work, 'substituted-summary.md'),
-      versions: { 'drbd-utils': '9.23.0-1', kernel: '6.1.0-50-cloud-amd64' }, // the last run recorded had 9.22.0-1
-      profile: 'debian12-drbd84',
-      substituted: { wanted: 'ubuntu1804-drbd9', reason: 'ppa.launchpadcontent.net unavailable' },
       appendHistory: false,
     });
     const summary = await readJson<{ name: string }>(join(sub.reportDir, 'summary.json'));
@@ -193,33 +200,29 @@ describe('publishReport', () => {
     await mkdir(notReport);
     await writeFile(join(notReport, 'notes.txt'), 'keep me');
     await expect(
-      publishReport({ resultsDir: results, outDir: notReport, historyDir: join(work, 'h2'), versions: {}, profile: 'p', appendHistory: false }),
+      publishReport({ run: { versions: {}, profile: 'p' }, resultsDir: results, outDir: notReport, historyDir: join(work, 'h2'), appendHistory: false }),
     ).rejects.toThrow(/not empty and holds no report/);
     expect(await readFile(join(notReport, 'notes.txt'), 'utf8')).toBe('keep me');
   });
 
   it('a broken run records no change; the next compares with the last run that recorded versions, not "everything added"', async () => {
     const broken = await publishReport({
+      run: { profile: 'debian12-drbd84', versions: {} }, // the lab never came up
       resultsDir: results,
       outDir: join(work, 'broken'),
       historyDir: join(work, 'history'),
       summaryPath: join(work, 'broken-summary.md'),
-      versions: {}, // the lab never came up
-      profile: 'debian12-drbd84',
       now: new Date('2026-11-27T02:00:00.000Z'),
     });
     expect(broken.changes).toEqual([]);
     expect(await readFile(broken.summaryPath, 'utf8')).toContain('Package versions: this run recorded no package versions (its lab did not come up): nothing to compare.');
     const image = { identity: 'ab'.repeat(32), builtAt: '2026-11-26T01:00:00.000Z' };
     const next = await publishReport({
+      run: { versions: { 'drbd-utils': '9.22.0-1', kernel: '6.1.0-51-cloud-amd64' }, profile: 'debian12-drbd84', offline: true, image },
       resultsDir: results,
       outDir: join(work, 'after-broken'),
       historyDir: join(work, 'history'),
       summaryPath: join(work, 'after-broken-summary.md'),
-      versions: { 'drbd-utils': '9.22.0-1', kernel: '6.1.0-51-cloud-amd64' },
-      profile: 'debian12-drbd84',
-      offline: true,
-      image,
       now: new Date('2026-11-28T02:00:00.000Z'),
     });
     expect(next.previous?.timestamp).toBe('2026-11-26T02:00:00.000Z');
@@ -235,6 +238,32 @@ describe('publishReport', () => {
       { timestamp: '2026-11-28T02:00:00.000Z', profile: 'debian12-drbd84', versions: { 'drbd-utils': '9.22.0-1', kernel: '6.1.0-51-cloud-amd64' }, offline: true, image: image.identity },
     ]);
   });
+});
+
+describe('publishRun: the nightly\'s hand-off, in-process', () => {
+  it('writes the run record and the report from the same record; a report that cannot be made is false, said', async () => {
+    const reports = await mkdtemp(join(tmpdir(), 'drbdlab-publish-run-'));
+    try {
+      await cp(FIXTURES, join(reports, 'allure-results'), { recursive: true });
+      const run: RunInfo = { profile: 'debian12-drbd84', versions: { 'drbd-utils': '9.22.0-1' }, shard: { index: 1, count: 2 }, cancelled: { signal: 'SIGTERM', at: '2026-11-28T21:00:00.000Z' } };
+      const said: string[] = [];
+      expect(await publishRun(reports, run, (m) => said.push(m))).toBe(true);
+      expect(await readRunInfo(join(reports, 'versions.json'))).toEqual(run);
+      const md = await readFile(join(reports, 'summary.md'), 'utf8');
+      expect(md).toContain('**Run cancelled by SIGTERM at 2026-11-28T21:00:00.000Z');
+      expect(md).toContain('**This report is shard 1/2 of the scenario files only');
+      expect(said.at(-1)).toBe(`report: ${join(reports, 'html', 'index.html')}`);
+
+      // A reports folder whose scenarios left no results: no report, said in one line.
+      const empty = await mkdtemp(join(tmpdir(), 'drbdlab-publish-run-'));
+      const failed: string[] = [];
+      expect(await publishRun(empty, run, (m) => failed.push(m))).toBe(false);
+      expect(failed).toEqual([expect.stringMatching(/^report generation failed: .*allure-results: no allure-results directory/)]);
+      await rm(empty, { recursive: true, force: true });
+    } finally {
+      await rm(reports, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('report helpers', () => {
@@ -270,27 +299,27 @@ describe('report helpers', () => {
     const substituted = { wanted: 'ubuntu1804-drbd9' as const, reason: 'archive.ubuntu.com unavailable' };
     const sentence = 'ubuntu1804-drbd9 not run: archive.ubuntu.com unavailable; debian12-drbd84 ran instead';
     expect(reportTitle('debian12-drbd84', [], substituted)).toBe(`drbdlab debian12-drbd84 — ${sentence}`);
-    const md = summaryMarkdown({ profile: 'debian12-drbd84', substituted, timestamp: 't', changes: [], previous: undefined, versions: {}, results: [], reportPath: 'r' });
+    const md = summaryMarkdown({ run: { profile: 'debian12-drbd84', substituted, versions: {} }, timestamp: 't', changes: [], previous: undefined, results: [], reportPath: 'r' });
     expect(md.split('\n').slice(0, 4)).toEqual(['# drbdlab report: debian12-drbd84, t', '', `**${sentence}.**`, '']);
   });
 
   it('title and summary of one shard: not to be taken for the whole run', () => {
     const shard = { index: 1, count: 2 };
     expect(reportTitle('p', [], undefined, { shard })).toBe('drbdlab p — shard 1/2 of the scenario files only (the merged report has them all)');
-    const md = summaryMarkdown({ profile: 'p', shard, timestamp: 't', changes: [], previous: undefined, versions: {}, results: [], reportPath: 'r' });
+    const md = summaryMarkdown({ run: { profile: 'p', shard, versions: {} }, timestamp: 't', changes: [], previous: undefined, results: [], reportPath: 'r' });
     expect(md.split('\n')[2]).toBe('**This report is shard 1/2 of the scenario files only (the merged report has them all).**');
   });
 
   it('title and summary of a merge: which shards; where they disagree, first and plainly', () => {
     const agreed = { shards: [{ index: 1, count: 2 }, { index: 2, count: 2 }], disagreements: [] };
     expect(reportTitle('p', [], undefined, { merged: agreed })).toBe('drbdlab p');
-    const md = summaryMarkdown({ profile: 'p', merged: agreed, timestamp: 't', changes: [], previous: undefined, versions: {}, results: [], reportPath: 'r' });
+    const md = summaryMarkdown({ run: { profile: 'p', merged: agreed, versions: {} }, timestamp: 't', changes: [], previous: undefined, results: [], reportPath: 'r' });
     expect(md.split('\n').slice(2, 4)).toEqual(['Merged from shards 1/2, 2/2.', '']);
 
     const d = 'drbd-utils: 9.22.0-1 (shard 1/2), 9.21.0-1 (shard 2/2)';
     const merged = { ...agreed, disagreements: [d] };
     expect(reportTitle('p', [], undefined, { merged })).toBe(`drbdlab p — shards disagree: ${d}`);
-    const md2 = summaryMarkdown({ profile: 'p', merged, timestamp: 't', changes: [], previous: undefined, versions: {}, results: [], reportPath: 'r' });
+    const md2 = summaryMarkdown({ run: { profile: 'p', merged, versions: {} }, timestamp: 't', changes: [], previous: undefined, results: [], reportPath: 'r' });
     expect(md2.split('\n').slice(2, 7)).toEqual([
       "**The shards of this run disagree** (nothing was picked; each shard's value is named):",
       '',
@@ -326,20 +355,20 @@ describe('report helpers', () => {
     expect(reportTitle('p', [], undefined, { cancelled })).toBe(`drbdlab p — ${sentence}`);
     const skipped: AllureResult = { uuid: 'u', name: 'reboot', status: 'skipped', labels: [{ name: 'cancelled', value: 'SIGINT' }] };
     const passed: AllureResult = { uuid: 'v', name: 'walkthrough', status: 'passed' };
-    const md = summaryMarkdown({ profile: 'p', cancelled, timestamp: 't', changes: [], previous: undefined, versions: {}, results: [skipped, passed], reportPath: 'r' });
+    const md = summaryMarkdown({ run: { profile: 'p', cancelled, versions: {} }, timestamp: 't', changes: [], previous: undefined, results: [skipped, passed], reportPath: 'r' });
     expect(md.split('\n')[2]).toBe(`**Run ${sentence}. Scenarios it cut short are shown skipped (cancelled) or have no result.**`);
     expect(md).toContain('Results: 2 tests: 1 passed, 1 skipped (1 cancelled).');
     expect(md).not.toMatch(/## Not passed/);
   });
 
   it('summary for a first run says so and lists nothing as not passed', () => {
-    const md = summaryMarkdown({ profile: 'p', timestamp: 't', changes: [], previous: undefined, versions: { a: '1' }, results: [], reportPath: 'html/index.html' });
+    const md = summaryMarkdown({ run: { profile: 'p', versions: { a: '1' } }, timestamp: 't', changes: [], previous: undefined, results: [], reportPath: 'html/index.html' });
     expect(md).toBe('# drbdlab report: p, t\n\nPackage versions: first run of this profile: no earlier versions to compare with.\n\nResults: 0 tests.\nReport: html/index.html\n\n## Versions\n\n| package | version |\n| --- | --- |\n| a | 1 |\n');
   });
 
   it('summary of a run with upstreams checked names the image and the upstream digests it was built from', () => {
     const image = { identity: 'cd'.repeat(32), builtAt: 'b', upstreams: [{ name: 'http://deb.debian.org/debian bookworm', url: 'u', sha256: 'ef'.repeat(32) }] };
-    const md = summaryMarkdown({ profile: 'p', image, timestamp: 't', changes: [], previous: undefined, versions: { a: '1' }, results: [], reportPath: 'r' });
+    const md = summaryMarkdown({ run: { profile: 'p', image, versions: { a: '1' } }, timestamp: 't', changes: [], previous: undefined, results: [], reportPath: 'r' });
     expect(md.split('\n')[2]).toBe(`Upstreams checked: image ${'cd'.repeat(6)} (built b), built from http://deb.debian.org/debian bookworm ${'ef'.repeat(6)}.`);
   });
 });
@@ -347,9 +376,12 @@ describe('report helpers', () => {
 describe('the versions table says where each package came from', () => {
   it('a `from` column when the image recorded origins: the security kernel shows as such', () => {
     const md = summaryMarkdown({
-      profile: 'debian12-drbd84', timestamp: 't', changes: [], previous: undefined, results: [], reportPath: 'r',
-      versions: { kernel: '6.1.0-41-cloud-amd64', 'drbd-utils': '9.22.0-1', systemd: '252.39-1~deb12u1' },
-      origins: { kernel: 'bookworm-security', 'drbd-utils': 'bookworm' },
+      run: {
+        profile: 'debian12-drbd84',
+        versions: { kernel: '6.1.0-41-cloud-amd64', 'drbd-utils': '9.22.0-1', systemd: '252.39-1~deb12u1' },
+        origins: { kernel: 'bookworm-security', 'drbd-utils': 'bookworm' },
+      },
+      timestamp: 't', changes: [], previous: undefined, results: [], reportPath: 'r',
     });
     expect(md).toContain('| package | version | from |');
     expect(md).toContain('| kernel | 6.1.0-41-cloud-amd64 | bookworm-security |');

@@ -6,7 +6,7 @@ import { dirname, join, relative } from 'node:path';
 import { substitutionSentence, type ProfileSubstitution } from '../image/substitution.js';
 import { generateAllureReport } from './allure-report.js';
 import { CANCELLED_LABEL, cancelledSentence, type AllureResult, type AllureStatus, type Cancellation } from './classify.js';
-import type { MergedShards } from './run-info.js';
+import { writeRunInfo, type MergedShards, type RunInfo } from './run-info.js';
 import { formatShard, type Shard } from './shard.js';
 import {
   appendVersionsEntry,
@@ -22,30 +22,14 @@ import {
 } from './versions.js';
 
 export interface PublishOptions {
+  /** The run record: profile, versions, substitution, shard, merge, offline, image, interruption. */
+  run: RunInfo;
   /** allure-results of this run (reports/allure-results). */
   resultsDir: string;
   /** Report directory (reports/html); replaced. */
   outDir: string;
   /** Where the history files live (reports/history): history.jsonl (Allure), versions.jsonl. */
   historyDir: string;
-  /** This run's package versions. */
-  versions: Versions;
-  /** Where each package came from (`bookworm-security`): a column of the versions table. */
-  origins?: Record<string, string>;
-  /** The lab profile the run used (versions are compared within a profile). */
-  profile: string;
-  /** The offline profile ran in place of the walkthrough's: said first in the title and the summary. */
-  substituted?: ProfileSubstitution;
-  /** This run ran one shard of the scenario files: said in the title, so no one takes it for the whole. */
-  shard?: Shard;
-  /** This report merges the shards of one run; their disagreements (if any) are said first. */
-  merged?: MergedShards;
-  /** The run used the cached image without asking its upstreams (--offline): said in the summary and the report. */
-  offline?: boolean;
-  /** The image the run used. */
-  image?: ImageRecord;
-  /** The run was interrupted (Ctrl-C, SIGTERM): no verdict; said first, and what it cut short is shown cancelled. */
-  cancelled?: Cancellation;
   /** Default: summary.md beside outDir (reports/summary.md). */
   summaryPath?: string;
   /** Report title; default `drbdlab <profile>`, with the version change appended. */
@@ -112,38 +96,31 @@ function freshnessLine(offline: boolean | undefined, image: ImageRecord | undefi
 }
 
 export function summaryMarkdown(o: {
-  profile: string;
-  substituted?: ProfileSubstitution;
-  shard?: Shard;
-  merged?: MergedShards;
-  offline?: boolean;
-  image?: ImageRecord;
-  cancelled?: Cancellation;
+  run: RunInfo;
   timestamp: string;
   changes: readonly VersionChange[];
   previous: VersionsEntry | undefined;
-  versions: Versions;
-  origins?: Record<string, string>;
   results: readonly AllureResult[];
   reportPath: string;
 }): string {
+  const run = o.run;
   const latest = latestPerTest(o.results);
   const stats = countStatuses(latest);
-  const lines: string[] = [`# drbdlab report: ${o.profile}, ${o.timestamp}`, ''];
-  if (o.cancelled) lines.push(`**Run ${cancelledSentence(o.cancelled)}. Scenarios it cut short are shown skipped (cancelled) or have no result.**`, '');
-  if (o.substituted) lines.push(`**${substitutionSentence(o.substituted, o.profile)}.**`, '');
-  if (o.shard) lines.push(`**This report is ${shardSentence(o.shard)}.**`, '');
-  if (o.merged?.disagreements.length) {
-    lines.push(`**The shards of this run disagree** (nothing was picked; each shard's value is named):`, '', ...o.merged.disagreements.map((d) => `- ${d}`), '');
+  const lines: string[] = [`# drbdlab report: ${run.profile}, ${o.timestamp}`, ''];
+  if (run.cancelled) lines.push(`**Run ${cancelledSentence(run.cancelled)}. Scenarios it cut short are shown skipped (cancelled) or have no result.**`, '');
+  if (run.substituted) lines.push(`**${substitutionSentence(run.substituted, run.profile)}.**`, '');
+  if (run.shard) lines.push(`**This report is ${shardSentence(run.shard)}.**`, '');
+  if (run.merged?.disagreements.length) {
+    lines.push(`**The shards of this run disagree** (nothing was picked; each shard's value is named):`, '', ...run.merged.disagreements.map((d) => `- ${d}`), '');
   }
-  if (o.merged) lines.push(`${mergedSentence(o.merged)}.`, '');
-  const fresh = freshnessLine(o.offline, o.image);
-  if (fresh) lines.push(o.offline ? `**${fresh}**` : fresh, '');
+  if (run.merged) lines.push(`${mergedSentence(run.merged)}.`, '');
+  const fresh = freshnessLine(run.offline, run.image);
+  if (fresh) lines.push(run.offline ? `**${fresh}**` : fresh, '');
   if (o.changes.length > 0) {
     lines.push(`**Package versions changed** since the ${o.previous!.profile} run of ${o.previous!.timestamp}:`, '');
     for (const c of o.changes) lines.push(`- ${formatChange(c)}`);
   } else {
-    lines.push(`Package versions: ${changeHeadline(o.changes, o.previous, o.versions)}.`);
+    lines.push(`Package versions: ${changeHeadline(o.changes, o.previous, run.versions)}.`);
   }
   const order: AllureStatus[] = ['passed', 'failed', 'broken', 'skipped', 'unknown'];
   const cancelledCount = latest.filter((r) => r.labels?.some((l) => l.name === CANCELLED_LABEL)).length;
@@ -157,14 +134,14 @@ export function summaryMarkdown(o: {
       lines.push(`- **${r.status}** ${r.name}${msg ? `: ${msg}` : ''}`);
     }
   }
-  const names = Object.keys(o.versions).sort();
+  const names = Object.keys(run.versions).sort();
   if (names.length > 0) {
-    if (o.origins) {
+    if (run.origins) {
       lines.push('', '## Versions', '', '| package | version | from |', '| --- | --- | --- |');
-      for (const n of names) lines.push(`| ${n} | ${o.versions[n]} | ${o.origins[n] ?? '—'} |`);
+      for (const n of names) lines.push(`| ${n} | ${run.versions[n]} | ${run.origins[n] ?? '—'} |`);
     } else {
       lines.push('', '## Versions', '', '| package | version |', '| --- | --- |');
-      for (const n of names) lines.push(`| ${n} | ${o.versions[n]} |`);
+      for (const n of names) lines.push(`| ${n} | ${run.versions[n]} |`);
     }
   }
   return `${lines.join('\n')}\n`;
@@ -198,6 +175,7 @@ export function reportTitle(
 
 /** Generate the report with history and version changes; append this run to the history files. */
 export async function publishReport(o: PublishOptions): Promise<PublishResult> {
+  const run = o.run;
   const now = o.now ?? new Date();
   const timestamp = now.toISOString();
   const allureHistoryPath = join(o.historyDir, ALLURE_HISTORY_FILE);
@@ -205,8 +183,8 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
   const summaryPath = o.summaryPath ?? join(dirname(o.outDir), 'summary.md');
 
   const { entries, badLines } = await readVersionsHistory(versionsHistoryPath);
-  const { previous, changes } = compareWithHistory(entries, o.profile, o.versions);
-  const name = o.name ?? reportTitle(o.profile, changes, o.substituted, { shard: o.shard, merged: o.merged, cancelled: o.cancelled });
+  const { previous, changes } = compareWithHistory(entries, run.profile, run.versions);
+  const name = o.name ?? reportTitle(run.profile, changes, run.substituted, { shard: run.shard, merged: run.merged, cancelled: run.cancelled });
 
   const report = await generateAllureReport({
     resultsDir: o.resultsDir,
@@ -214,50 +192,32 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
     historyPath: allureHistoryPath,
     name,
     variables: {
-      ...(o.cancelled ? { CANCELLED: cancelledSentence(o.cancelled) } : {}),
-      ...(o.substituted ? { 'NOT RUN': substitutionSentence(o.substituted, o.profile) } : {}),
-      ...(o.merged?.disagreements.length ? { 'SHARDS DISAGREE': o.merged.disagreements.join('; ') } : {}),
-      ...(o.shard ? { shard: shardSentence(o.shard) } : {}),
-      ...(o.merged ? { merged: mergedSentence(o.merged) } : {}),
-      ...(o.offline ? { OFFLINE: freshnessLine(true, o.image)! } : {}),
-      ...(o.image ? { image: `${o.image.identity.slice(0, 12)}${o.image.builtAt ? ` built ${o.image.builtAt}` : ''}` } : {}),
-      ...versionVariables(changes, previous, o.versions, o.profile),
+      ...(run.cancelled ? { CANCELLED: cancelledSentence(run.cancelled) } : {}),
+      ...(run.substituted ? { 'NOT RUN': substitutionSentence(run.substituted, run.profile) } : {}),
+      ...(run.merged?.disagreements.length ? { 'SHARDS DISAGREE': run.merged.disagreements.join('; ') } : {}),
+      ...(run.shard ? { shard: shardSentence(run.shard) } : {}),
+      ...(run.merged ? { merged: mergedSentence(run.merged) } : {}),
+      ...(run.offline ? { OFFLINE: freshnessLine(true, run.image)! } : {}),
+      ...(run.image ? { image: `${run.image.identity.slice(0, 12)}${run.image.builtAt ? ` built ${run.image.builtAt}` : ''}` } : {}),
+      ...versionVariables(changes, previous, run.versions, run.profile),
     },
     singleFile: o.singleFile,
     appendHistory: o.appendHistory,
-    cancelled: o.cancelled,
+    cancelled: run.cancelled,
   });
   if (o.appendHistory ?? true) {
     await appendVersionsEntry(versionsHistoryPath, {
       timestamp,
-      profile: o.profile,
-      versions: o.versions,
-      ...(o.offline ? { offline: true } : {}),
-      ...(o.image ? { image: o.image.identity } : {}),
+      profile: run.profile,
+      versions: run.versions,
+      ...(run.offline ? { offline: true } : {}),
+      ...(run.image ? { image: run.image.identity } : {}),
     });
   }
 
   await mkdir(dirname(summaryPath), { recursive: true });
   const reportPath = relative(dirname(summaryPath), report.indexHtml) || report.indexHtml;
-  await writeFile(
-    summaryPath,
-    summaryMarkdown({
-      profile: o.profile,
-      substituted: o.substituted,
-      shard: o.shard,
-      merged: o.merged,
-      offline: o.offline,
-      image: o.image,
-      cancelled: o.cancelled,
-      timestamp,
-      changes,
-      previous,
-      versions: o.versions,
-      ...(o.origins ? { origins: o.origins } : {}),
-      results: report.results,
-      reportPath,
-    }),
-  );
+  await writeFile(summaryPath, summaryMarkdown({ run, timestamp, changes, previous, results: report.results, reportPath }));
   return {
     reportDir: report.outDir,
     indexHtml: report.indexHtml,
@@ -269,4 +229,29 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
     badHistoryLines: badLines,
     stats: countStatuses(latestPerTest(report.results)),
   };
+}
+
+/**
+ * The nightly's hand-off, in its own process: the run record to `<reports>/versions.json` (for a
+ * later `npm run report` or a merge of shards) and the report from the same record. False, said
+ * through `log`, when the report could not be made: no green run then.
+ */
+export async function publishRun(reports: string, run: RunInfo, log: (m: string) => void): Promise<boolean> {
+  try {
+    await writeRunInfo(join(reports, 'versions.json'), run);
+    const r = await publishReport({
+      run,
+      resultsDir: join(reports, 'allure-results'),
+      outDir: join(reports, 'html'),
+      historyDir: join(reports, 'history'),
+      summaryPath: join(reports, 'summary.md'),
+    });
+    if (r.badHistoryLines.length) log(`${r.versionsHistoryPath}: skipped unreadable lines ${r.badHistoryLines.join(', ')}`);
+    log(changeHeadline(r.changes, r.previous, run.versions));
+    log(`report: ${r.indexHtml}`);
+    return true;
+  } catch (err) {
+    log(`report generation failed: ${err instanceof Error ? err.message.split('\n').slice(0, 3).join(' | ') : String(err)}`);
+    return false;
+  }
 }

@@ -1,76 +1,62 @@
-// reports/versions.json: what one run was (profile, package versions, a substitution of
-// profiles, which shard) — written by the nightly, read by the report and by a merge of shards.
+// The run record: what one run was (profile, package versions, a substitution of profiles,
+// which shard, offline, the image, an interruption). Declared once, here, as a schema: the
+// nightly hands it to the report in-process and writes it to reports/versions.json, where
+// `npm run report` (a re-render) and a merge of shards read it back, validated.
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
-import type { ProfileSubstitution } from '../image/substitution.js';
-import type { Shard } from './shard.js';
-import type { Cancellation } from './classify.js';
-
-/** A report merged from the shards of one run: which, and where they did not agree. */
-export interface MergedShards {
-  shards: Shard[];
-  /** One sentence per thing the shards disagree on (profile, a package's version); empty when they agree. */
-  disagreements: string[];
-}
 
 /** Package → version, as one run installed them. */
 export type Versions = Record<string, string>;
 
-export interface RunInfo {
-  profile: string;
-  versions: Versions;
-  /** Package → the archive suite it came from (`bookworm-security`), where the image recorded it. */
-  origins?: Record<string, string>;
-  substituted?: ProfileSubstitution;
-  /** This run ran one part of the scenario files (`npm run lab -- --shard i/n`). */
-  shard?: Shard;
-  /** This report is the merge of several shards' reports (`npm run report -- --merge`). */
-  merged?: MergedShards;
-  /** The run used the cached image without asking its upstreams (--offline, DRBDLAB_OFFLINE=1). */
-  offline?: boolean;
-  /** The image the run used. */
-  image?: ImageRecord;
-  /** The run was interrupted (Ctrl-C, SIGTERM): no verdict. */
-  cancelled?: Cancellation;
-}
-
-export const shardSchema = z
+const shardSchema = z
   .object({ index: z.int().positive(), count: z.int().positive() })
   .refine((s) => s.index <= s.count, 'shard index past its count');
 
 /** Which image a run used: its identity (recipe + upstream state), when it was built, from what upstream state. */
-export const imageRecordSchema = z.object({
+const imageRecordSchema = z.object({
   identity: z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 in hex'),
   builtAt: z.string().optional(),
   upstreams: z.array(z.object({ name: z.string(), url: z.string(), sha256: z.string() })).optional(),
 });
 export type ImageRecord = z.infer<typeof imageRecordSchema>;
 
-export const cancellationSchema = z.object({ signal: z.string().min(1), at: z.iso.datetime() });
+const cancellationSchema = z.object({ signal: z.string().min(1), at: z.iso.datetime() });
 
-export const mergedShardsSchema = z.object({ shards: z.array(shardSchema).min(1), disagreements: z.array(z.string()) });
+/** A report merged from the shards of one run: which, and where they did not agree (one sentence each; empty when they agree). */
+const mergedShardsSchema = z.object({ shards: z.array(shardSchema).min(1), disagreements: z.array(z.string()) });
+export type MergedShards = z.infer<typeof mergedShardsSchema>;
 
 const runInfoSchema = z.object({
   profile: z.string().min(1),
   versions: z.record(z.string(), z.string()),
+  /** Package → the archive suite it came from (`bookworm-security`), where the image recorded it. */
   origins: z.record(z.string(), z.string()).optional(),
+  /** The offline profile ran in place of the walkthrough's. */
   substituted: z.object({ wanted: z.literal('ubuntu1804-drbd9'), reason: z.string() }).optional(),
+  /** This run ran one part of the scenario files (`npm run lab -- --shard i/n`). */
   shard: shardSchema.optional(),
+  /** This report is the merge of several shards' reports (`npm run report -- --merge`). */
   merged: mergedShardsSchema.optional(),
+  /** The run used the cached image without asking its upstreams (--offline, DRBDLAB_OFFLINE=1). */
   offline: z.boolean().optional(),
+  /** The image the run used. */
   image: imageRecordSchema.optional(),
+  /** The run was interrupted (Ctrl-C, SIGTERM): no verdict. */
   cancelled: cancellationSchema.optional(),
 });
 
+/** The run record (reports/versions.json). */
+export type RunInfo = z.infer<typeof runInfoSchema>;
+
 /** The first problem of a zod parse as `key: problem`. */
-export const zodProblem = (e: z.ZodError): string => {
+const zodProblem = (e: z.ZodError): string => {
   const i = e.issues[0]!;
   return `${i.path.length ? `${i.path.map(String).join('.')}: ` : ''}${i.message}`;
 };
 
-/** versions.json of a nightly run (strict: a merge must know the profile, versions and shard). */
+/** versions.json of a run, validated (a merge must know the profile, versions and shard; a re-render the rest). */
 export async function readRunInfo(file: string): Promise<RunInfo> {
   let text: string;
   try {

@@ -12,7 +12,6 @@ import {
   formatChange,
   parseVersionsHistory,
   previousEntry,
-  readVersionsFile,
   readProcDrbd,
   readVersionsHistory,
   versionsFromLabels,
@@ -165,46 +164,6 @@ describe('version sources for the CLI', () => {
     });
     expect(await versionsFromNewestRecording(join(dir, 'none'))).toBeUndefined();
   });
-
-  it('reads a versions file, flat or with a profile', async () => {
-    await writeFile(join(dir, 'a.json'), JSON.stringify({ 'drbd-utils': '9.22.0-1' }));
-    await writeFile(join(dir, 'b.json'), JSON.stringify({ profile: 'p', versions: { kernel: 'k' } }));
-    await writeFile(join(dir, 'c.json'), JSON.stringify({ profile: 'p', kernel: 'k' }));
-    await writeFile(join(dir, 'd.json'), JSON.stringify({ kernel: 6 }));
-    expect(await readVersionsFile(join(dir, 'a.json'))).toEqual({ profile: undefined, versions: { 'drbd-utils': '9.22.0-1' } });
-    expect(await readVersionsFile(join(dir, 'b.json'))).toEqual({ profile: 'p', versions: { kernel: 'k' } });
-    expect(await readVersionsFile(join(dir, 'c.json'))).toEqual({ profile: 'p', versions: { kernel: 'k' } });
-    await expect(readVersionsFile(join(dir, 'd.json'))).rejects.toThrow(/package → version strings/);
-    await expect(readVersionsFile(join(dir, 'missing.json'))).rejects.toThrow(/missing\.json/);
-  });
-
-  it('reads the substitution the nightly writes into versions.json, and refuses a malformed one', async () => {
-    const substituted = { wanted: 'ubuntu1804-drbd9', reason: 'ppa.launchpadcontent.net unavailable' };
-    await writeFile(join(dir, 's.json'), JSON.stringify({ profile: 'debian12-drbd84', versions: { kernel: 'k' }, substituted }));
-    expect(await readVersionsFile(join(dir, 's.json'))).toEqual({ profile: 'debian12-drbd84', versions: { kernel: 'k' }, substituted });
-    await writeFile(join(dir, 't.json'), JSON.stringify({ profile: 'debian12-drbd84', versions: {}, substituted: { wanted: 'x' } }));
-    await expect(readVersionsFile(join(dir, 't.json'))).rejects.toThrow(/t\.json: "substituted" must be/);
-  });
-
-  it('reads the shard of a sharded run and what a merge merged; refuses malformed ones', async () => {
-    const merged = { shards: [{ index: 1, count: 2 }, { index: 2, count: 2 }], disagreements: ['drbd-utils: 1 (shard 1/2), 2 (shard 2/2)'] };
-    await writeFile(join(dir, 'sh.json'), JSON.stringify({ profile: 'p', versions: {}, shard: { index: 2, count: 2 } }));
-    await writeFile(join(dir, 'm.json'), JSON.stringify({ profile: 'p', versions: {}, merged }));
-    await writeFile(join(dir, 'bad.json'), JSON.stringify({ profile: 'p', versions: {}, shard: { index: 3, count: 2 } }));
-    expect(await readVersionsFile(join(dir, 'sh.json'))).toEqual({ profile: 'p', versions: {}, shard: { index: 2, count: 2 } });
-    expect(await readVersionsFile(join(dir, 'm.json'))).toEqual({ profile: 'p', versions: {}, merged });
-    await expect(readVersionsFile(join(dir, 'bad.json'))).rejects.toThrow(/bad\.json: shard: shard index past its count/);
-  });
-
-  it('reads offline and the image record the nightly writes, and refuses malformed ones', async () => {
-    const image = { identity: 'ab'.repeat(32), builtAt: '2026-11-28T00:00:00.000Z', upstreams: [{ name: 'n', url: 'u', sha256: 'cd'.repeat(32) }] };
-    await writeFile(join(dir, 'o.json'), JSON.stringify({ profile: 'debian12-drbd84', versions: { kernel: 'k' }, offline: true, image }));
-    expect(await readVersionsFile(join(dir, 'o.json'))).toEqual({ profile: 'debian12-drbd84', versions: { kernel: 'k' }, offline: true, image });
-    await writeFile(join(dir, 'p.json'), JSON.stringify({ versions: {}, offline: 'yes' }));
-    await expect(readVersionsFile(join(dir, 'p.json'))).rejects.toThrow(/p\.json: offline: /);
-    await writeFile(join(dir, 'q.json'), JSON.stringify({ versions: {}, image: { builtAt: 'x' } }));
-    await expect(readVersionsFile(join(dir, 'q.json'))).rejects.toThrow(/q\.json: image: identity: /);
-  });
 });
 
 describe('/proc/drbd: the loaded module, or why it is unknown', () => {
@@ -247,7 +206,7 @@ describe('/proc/drbd: the loaded module, or why it is unknown', () => {
     const previous: VersionsEntry = { timestamp: '2026-11-28T00:00:00Z', profile: 'debian12-drbd84', versions: { 'drbd-utils': '9.22.0-1', '/proc/drbd': '8.4.11' } };
     const changes = diffVersions(previous.versions, current);
     expect(changes.map(formatChange)).toEqual(['/proc/drbd 8.4.11 → unknown: drbd1: cat /proc/drbd exited 1: cat: /proc/drbd: No such file or directory']);
-    const md = summaryMarkdown({ profile: 'debian12-drbd84', timestamp: 't', changes, previous, versions: current, results: [], reportPath: 'r' });
+    const md = summaryMarkdown({ run: { profile: 'debian12-drbd84', versions: current }, timestamp: 't', changes, previous, results: [], reportPath: 'r' });
     expect(md).toContain('| /proc/drbd | unknown: drbd1: cat /proc/drbd exited 1: cat: /proc/drbd: No such file or directory |');
   });
 });

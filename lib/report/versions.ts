@@ -3,12 +3,7 @@
 
 import { appendFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { DrbdlabError, UsageError } from '../errors.js';
-import { isProfileSubstitution, type ProfileSubstitution } from '../image/substitution.js';
-import { cancellationSchema, imageRecordSchema, mergedShardsSchema, shardSchema, zodProblem, type ImageRecord, type MergedShards } from './run-info.js';
-import type { Cancellation } from './classify.js';
-import type { Shard } from './shard.js';
-import { z } from 'zod';
+import { DrbdlabError } from '../errors.js';
 
 export type { ImageRecord } from './run-info.js';
 
@@ -228,45 +223,4 @@ export async function versionsFromNewestRecording(dir: string): Promise<{ file: 
   if (!newest) return undefined;
   const rec = JSON.parse(await readFile(newest.file, 'utf8')) as { profile?: string; labels?: Record<string, string> };
   return { file: newest.file, profile: rec.profile ?? rec.labels?.profile ?? 'unknown', versions: versionsFromLabels(rec.labels ?? {}) };
-}
-
-/**
- * --versions file: `{"drbd-utils": "9.22.0-1", …}`, or `{"profile": …, "versions": {…}}`, the
- * latter with `substituted` when the offline profile ran in place of the walkthrough's, `shard`
- * when the run ran one shard, `merged` when the report merges shards (lib/report/run-info.ts).
- */
-export async function readVersionsFile(
-  file: string,
-): Promise<{ profile?: string; versions: Versions; origins?: Record<string, string>; substituted?: ProfileSubstitution; shard?: Shard; merged?: MergedShards; offline?: boolean; image?: ImageRecord; cancelled?: Cancellation }> {
-  let v: unknown;
-  try {
-    v = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`${file}: ${(err as Error).message}`);
-  }
-  const bad = () => new UsageError(`${file}: expected a JSON object of package → version strings`);
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad();
-  const { profile, versions: nested, origins, substituted, shard, merged, offline, image, cancelled, ...flat } = v as Record<string, unknown>;
-  const versions = nested === undefined ? flat : nested;
-  if (typeof versions !== 'object' || versions === null || Object.values(versions).some((x) => typeof x !== 'string')) throw bad();
-  if (substituted !== undefined && !isProfileSubstitution(substituted)) {
-    throw new UsageError(`${file}: "substituted" must be {"wanted": "ubuntu1804-drbd9", "reason": "…"}`);
-  }
-  return {
-    profile: typeof profile === 'string' ? profile : undefined,
-    versions: versions as Versions,
-    ...(origins === undefined ? {} : { origins: parsePart(file, 'origins', origins, z.record(z.string(), z.string())) }),
-    ...(substituted ? { substituted } : {}),
-    ...(shard === undefined ? {} : { shard: parsePart(file, 'shard', shard, shardSchema) }),
-    ...(merged === undefined ? {} : { merged: parsePart(file, 'merged', merged, mergedShardsSchema) }),
-    ...(offline === undefined ? {} : { offline: parsePart(file, 'offline', offline, z.boolean()) }),
-    ...(image === undefined ? {} : { image: parsePart(file, 'image', image, imageRecordSchema) }),
-    ...(cancelled === undefined ? {} : { cancelled: parsePart(file, 'cancelled', cancelled, cancellationSchema) }),
-  };
-}
-
-function parsePart<T>(file: string, key: string, value: unknown, schema: z.ZodType<T>): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new UsageError(`${file}: ${key}: ${zodProblem(r.error)}`);
-  return r.data;
 }

@@ -1,7 +1,7 @@
 import * as allure from 'allure-js-commons';
 import { inject, it } from 'vitest';
-import { DrbdlabError, KernelLogError } from '../errors.js';
-import { FAILURE_KIND_LABEL } from '../report/classify.js';
+import { failureFields, KernelLogError } from '../errors.js';
+import { failureLabels } from '../report/classify.js';
 import type { ScenarioContext } from './scenario-lab.js';
 import { makeStep } from './step.js';
 import { failureSnapshot } from './failure-snapshot.js';
@@ -81,9 +81,10 @@ export async function runScenario(name: string, body: ScenarioBody, opts: Scenar
     }
   } catch (err) {
     // allure-vitest sees only a serialized error (name, message, stack) and calls it
-    // "broken" unless it looks like an assertion; the kind lets the report say broken
-    // (infrastructure) or failed (DRBD) — see lib/report/classify.ts.
-    if (err instanceof DrbdlabError) await Promise.resolve(allure.label(FAILURE_KIND_LABEL, err.kind)).catch(() => undefined);
+    // "broken" unless it looks like an assertion; the error's fields, written as labels, let
+    // the report say failed, broken or cancelled — see lib/report/classify.ts.
+    const fields = failureFields(err);
+    if (fields) await Promise.resolve(allure.labels(...failureLabels(fields))).catch(() => undefined);
     throw err;
   }
 }

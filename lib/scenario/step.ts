@@ -1,5 +1,5 @@
 import * as allure from 'allure-js-commons';
-import { DrbdlabError, failureKind, type FailureKind } from '../errors.js';
+import { DrbdlabError, failureKind, type FailureFields, type FailureKind } from '../errors.js';
 import type { CommandRecord } from '../ssh/command-record.js';
 import { formatRecord } from '../ssh/transcript.js';
 
@@ -12,6 +12,11 @@ export class StepError extends DrbdlabError {
   ) {
     super(`step "${step}" failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.kind = failureKind(cause);
+  }
+
+  /** The failure of the step is its cause's: which node, which command, timed out or not. */
+  override fields(): FailureFields {
+    return this.cause instanceof DrbdlabError ? { ...this.cause.fields(), kind: this.kind } : super.fields();
   }
 }
 

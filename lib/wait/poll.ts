@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { WaitTimeoutError, type FailureKind } from '../errors.js';
+import { WaitTimeoutError, type FailureKind, type FailureTopic } from '../errors.js';
 import { isTransient } from './transient.js';
 
 /** Injectable time, so waits are unit-testable without sleeping (as testcontainers' retry does). */
@@ -22,6 +22,8 @@ export interface PollOptions {
   target?: string;
   /** A timeout here means DRBD misbehaved (product) or the lab did (infrastructure). */
   kind?: FailureKind;
+  /** `boot`: what is waited for is a node answering at all (the report groups those apart). */
+  topic?: FailureTopic;
 }
 
 /** One look at the world: done or not, and what was seen (for the timeout message). */
@@ -53,7 +55,7 @@ export async function pollUntil<T>(what: string, observe: () => Promise<Observat
       lastSeen = err instanceof Error ? err.message.split('\n')[0]! : String(err);
     }
     if (clock.now() + interval > deadline) {
-      throw new WaitTimeoutError(what, opts.timeoutMs, lastSeen, opts.target, opts.kind);
+      throw new WaitTimeoutError(what, opts.timeoutMs, lastSeen, opts.target, opts.kind, opts.topic);
     }
     await clock.sleep(interval, opts.signal);
   }

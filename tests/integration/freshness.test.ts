@@ -79,12 +79,11 @@ async function report(name: string, versions: Record<string, string>, now: strin
   const results = join(work, `${name}-results`);
   await mkdir(results, { recursive: true });
   return publishReport({
+    run: { versions, profile: recipe.profile },
     resultsDir: results,
     outDir: join(work, `${name}-html`),
     historyDir: join(work, 'history'),
     summaryPath: join(work, `${name}-summary.md`),
-    versions,
-    profile: recipe.profile,
     now: new Date(now),
   });
 }

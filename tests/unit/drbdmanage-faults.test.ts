@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DrbdmanageError, NOT_READY_ERRORS } from '../../lib/drbd/drbdmanage-result.js';
 import { isDrbdParseError } from '../../lib/drbd/errors.js';
-import { RemoteCommandError, WaitTimeoutError } from '../../lib/errors.js';
+import { failureFields, RemoteCommandError, WaitTimeoutError } from '../../lib/errors.js';
 import { EXIT } from '../../lib/exit-codes.js';
 import type { CommandRecord } from '../../lib/ssh/command-record.js';
 import { readRecording, type Recording } from '../../lib/scenario/recording.js';
@@ -205,7 +205,7 @@ const MUTATIONS: Mutation[] = [
     recording: 'walkthrough.ubuntu1804-drbd9.json',
     body: drbdmanageWalkthrough,
     edits: [{ what: 'drbdsetup status of step 17 with a line at an indentation drbdsetup never prints', match: capture('p2-cluster-setup__drbd1.jsonl:19'), change: (c) => ({ stdout: c.stdout.replace(/\n*$/u, '\n   quorum:no\n') }) }],
-    expected: { status: 'broken', category: 'harness', step: /^step "17\. drbdsetup status/, message: /drbdsetup-status: unexpected indentation \(3 spaces\)/, error: isDrbdParseError },
+    expected: { status: 'broken', category: 'harness', step: /^step "17\. drbdsetup status/, message: /drbdsetup-status: unexpected indentation \(3 spaces\)/, error: (e) => causes(e).some(isDrbdParseError) && failureFields(e)?.kind === 'parse' },
   },
 ];
 

@@ -13,12 +13,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   ClusterResourceError, CommandTimeoutError, DataIntegrityError, DrbdlabError, KernelLogError, KernelLogLostError, KernelLogUncheckedError, RemoteCommandError, ResyncAmountError,
-  WaitTimeoutError,
+  WaitTimeoutError, failureFields,
 } from '../../lib/errors.js';
 import { RebootRefusedError } from '../../lib/lab/started-node.js';
 import { EXIT } from '../../lib/exit-codes.js';
 import { isDrbdParseError } from '../../lib/drbd/errors.js';
-import { FAILURE_KIND_LABEL } from '../../lib/report/classify.js';
+import { FAILURE_KIND_LABEL, FAILURE_LABELS } from '../../lib/report/classify.js';
 import type { CommandRecord } from '../../lib/ssh/command-record.js';
 import { readRecording } from '../../lib/scenario/recording.js';
 import { execResult, scriptedStartedNode, withStartedNodeReboot } from '../support/scripted-reboot.js';
@@ -47,6 +47,12 @@ it('a wrong peer IP in r0.res fails naming the step, the node and the state last
     // DRBD refused what the fault configured: the result says so (failure kind), the report
     // shows it failed, the nightly exits 1.
     expect(replayed.result.labels).toContainEqual({ name: FAILURE_KIND_LABEL, value: 'product' });
+    // … with the failure's fields: where, which command, its exit code.
+    expect(replayed.result.labels).toEqual(expect.arrayContaining([
+      { name: FAILURE_LABELS.node, value: 'drbd2' },
+      { name: FAILURE_LABELS.command, value: 'sudo drbdadm up r0' },
+      { name: FAILURE_LABELS.exitCode, value: '10' },
+    ]));
     expect(await classifyLikeTheNightly(replayed)).toEqual({ status: 'failed', category: 'product', exitCode: EXIT.failed });
     const message = (err as Error).message;
     expect(message).toMatch(/^step "20\. create-md and up on drbd1 and drbd2" failed: /);
@@ -168,7 +174,7 @@ const MUTATIONS: Mutation[] = [
       change: (c) => ({ stdout: c.stdout.replace(/\n*$/u, '\n   quorum:no\n') }),
     }],
     // The harness cannot read what DRBD printed: broken (harness), never "DRBD failed", never a pass.
-    expected: { status: 'broken', category: 'harness', step: /^step "20\. create-md and up on drbd1 and drbd2"/, message: /drbdsetup-status: unexpected indentation \(3 spaces\) at line \d+: " {3}quorum:no"/, error: isDrbdParseError },
+    expected: { status: 'broken', category: 'harness', step: /^step "20\. create-md and up on drbd1 and drbd2"/, message: /drbdsetup-status: unexpected indentation \(3 spaces\) at line \d+: " {3}quorum:no"/, error: (e) => causes(e).some(isDrbdParseError) && failureFields(e)?.kind === 'parse' },
   },
   {
     name: 'a full resync after the reboot',

@@ -60,9 +60,9 @@ describe('nightly report in headless Chromium', () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'drbdlab-report-browser-'));
     await cp(FIXTURES, join(work, 'allure-results'), { recursive: true });
-    const common = { resultsDir: join(work, 'allure-results'), historyDir: join(work, 'history'), profile: PROFILE };
-    first = await publishReport({ ...common, outDir: join(work, 'run1', 'html'), versions: before, now: new Date('2026-11-25T02:00:00Z') });
-    second = await publishReport({ ...common, outDir: join(work, 'run2', 'html'), versions: after, now: new Date('2026-11-26T02:00:00Z') });
+    const common = { resultsDir: join(work, 'allure-results'), historyDir: join(work, 'history') };
+    first = await publishReport({ run: { profile: PROFILE, versions: before }, ...common, outDir: join(work, 'run1', 'html'), now: new Date('2026-11-25T02:00:00Z') });
+    second = await publishReport({ run: { profile: PROFILE, versions: after }, ...common, outDir: join(work, 'run2', 'html'), now: new Date('2026-11-26T02:00:00Z') });
     ({ server, url: base } = await serve(work));
     context = await chromium.launchPersistentContext(await mkdtemp(join(work, 'chromium-profile-')), {
       executablePath: CHROMIUM,

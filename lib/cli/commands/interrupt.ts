@@ -1,4 +1,4 @@
-import { UsageError } from '../../errors.js';
+import { InterruptedError } from '../../errors.js';
 
 /**
  * Turn SIGINT/SIGTERM into an abort, once. The handlers stay installed until `release()`: a
@@ -17,7 +17,7 @@ export function abortOnSignals(say: (m: string) => void, what: string): { signal
     interruptedBy = sig;
     interruptedAt = new Date().toISOString();
     say(`interrupted: ${what} …`);
-    ac.abort(new UsageError('interrupted'));
+    ac.abort(new InterruptedError(sig, interruptedAt));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

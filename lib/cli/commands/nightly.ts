@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { loadLabConfig } from '../../config/load-lab.js';
-import { UsageError } from '../../errors.js';
+import { failureFields, UsageError } from '../../errors.js';
 import { imageRecord } from '../../image/cache.js';
 import { PROJECT_ROOT, reportsRoot } from '../../paths.js';
 import { isOffline, OFFLINE_LINE } from '../../image/offline.js';
@@ -25,6 +25,7 @@ import { reapGroup, signalGroup } from '../../exec/process-group.js';
 import { abortOnSignals, interruptedAt, interruptedBy } from './interrupt.js';
 import { formatShard, type Shard } from '../../report/shard.js';
 import type { RunInfo } from '../../report/run-info.js';
+import { publishRun } from '../../report/publish.js';
 
 export interface NightlyOptions {
   config: string;
@@ -74,8 +75,10 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
       say(`snapshot ${snapshot.point} ${snapshot.manifest.digest.slice(0, 12)} ${made.created ? 'made' : 'cached'}: ${JSON.stringify(snapshot.manifest.timings)}`);
     } catch (err) {
       say(interrupt.signal.aborted ? `lab setup cancelled (${interruptedBy}): no verdict` : `lab could not be built: ${(err as Error).message}`);
-      await writeBrokenLabResult(join(reports, 'allure-results'), (err as Error).message, { profile: choice.profile.name }, t0);
-      return (code = err instanceof UsageError && !interrupt.signal.aborted ? EXIT.usage : EXIT.broken);
+      await writeBrokenLabResult(join(reports, 'allure-results'), (err as Error).message, { profile: choice.profile.name }, t0, failureFields(err));
+      // The exit code says what the lab-setup result says (a DKMS build that failed is DRBD's).
+      const failed = failureFields(err)?.kind === 'product' && !interrupt.signal.aborted;
+      return (code = err instanceof UsageError && !interrupt.signal.aborted ? EXIT.usage : failed ? EXIT.failed : EXIT.broken);
     }
     run.versions = snapshot.manifest.versions;
     if (snapshot.manifest.image.origins) run.origins = snapshot.manifest.image.origins;
@@ -118,7 +121,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     // …and what a stopped worker had half-made of its own (a snapshot being saved).
     for (const r of await reapOrphans(config.libvirtUri)) say(describeReaped(r));
     // A report that could not be made (a result file that does not read) is no green run.
-    if (!(await publish(reports, { ...run, shard: o.shard }, say)) && code === EXIT.ok) code = EXIT.broken;
+    if (!(await publishRun(reports, { ...run, shard: o.shard }, say)) && code === EXIT.ok) code = EXIT.broken;
   }
   return code;
 }
@@ -126,14 +129,3 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
 function workers(config: LabConfig): number {
   return clustersFor({ cpus: cpus().length, memBytes: totalmem() }, { nodes: config.nodes.length, memoryMiB: config.memoryMiB }, process.env.DRBDLAB_CLUSTERS);
 }
-
-async function publish(reports: string, run: RunInfo, log: (m: string) => void): Promise<boolean> {
-  const cli = join(PROJECT_ROOT, 'lib/report/cli.ts');
-  const versionsFile = join(reports, 'versions.json');
-  await writeFile(versionsFile, JSON.stringify(run, null, 2));
-  const r = await execa('npx', ['tsx', cli, '--versions', versionsFile, '--profile', run.profile], { cwd: PROJECT_ROOT, reject: false, all: true });
-  if (r.exitCode === 0) log(`report: ${join(reports, 'html', 'index.html')}`);
-  else log(`report generation failed: ${String(r.all ?? '').split('\n').slice(-3).join(' | ')}`);
-  return r.exitCode === 0;
-}
-
