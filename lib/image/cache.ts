@@ -31,6 +31,8 @@ export interface CachedImage {
   versions: Record<string, string>;
   /** Package → the archive suite its installed version came from (`kernel`: the booted kernel's). */
   origins?: Record<string, string>;
+  /** The id of its package set (lib/image/package-store.ts; absent in images made before sets were kept). */
+  packageSet?: string;
 }
 
 export function imageDir(profile: string, digest: string): string {
