@@ -15,6 +15,7 @@ import type { Cancellation } from './classify.js';
 import { publishReport, type PublishResult } from './publish.js';
 import { changeHeadline, readVersionsFile, versionsFromNewestRecording, type ImageRecord, type Versions } from './versions.js';
 import { isOffline } from '../image/offline.js';
+import { prunePackagesAfterRun } from './package-set-runs.js';
 
 const REPORTS = reportsRoot();
 
@@ -60,6 +61,7 @@ async function main(argv: string[]): Promise<void> {
     console.log(`merged ${m.run.merged!.shards.map(formatShard).join(', ')}: ${c['allure-results']} result and attachment files, ${c.recordings} recordings, ${c.runs} transcript files, ${c.console} console logs`);
     for (const d of m.run.merged!.disagreements) console.log(`SHARDS DISAGREE: ${d}`);
     printPublished(m.published, m.run.offline ?? false, m.run.versions);
+    await prunePackages(m.published.versionsHistoryPath);
     return;
   }
 
@@ -110,6 +112,13 @@ async function main(argv: string[]): Promise<void> {
     appendHistory: o.appendHistory,
   });
   printPublished(r, offline, versions);
+  if (o.appendHistory) await prunePackages(r.versionsHistoryPath);
+}
+
+/** The run is recorded: the package store may let go of sets no recorded run needs. */
+async function prunePackages(versionsHistory: string): Promise<void> {
+  const p = await prunePackagesAfterRun(versionsHistory);
+  if (p.sets.length || p.debs) console.log(`package store: pruned ${p.sets.length} sets, ${p.debs} debs (${(p.bytes / 1024 ** 2).toFixed(0)} MiB)`);
 }
 
 function printPublished(r: PublishResult, offline: boolean, versions: Versions): void {

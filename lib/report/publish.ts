@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { substitutionSentence, type ProfileSubstitution } from '../image/substitution.js';
 import { generateAllureReport } from './allure-report.js';
+import { isGreen } from './package-set-runs.js';
 import { CANCELLED_LABEL, cancelledSentence, type AllureResult, type AllureStatus, type Cancellation } from './classify.js';
 import type { MergedShards } from './run-info.js';
 import { formatShard, type Shard } from './shard.js';
@@ -71,7 +72,7 @@ export interface PublishResult {
 }
 
 const ALLURE_HISTORY_FILE = 'history.jsonl';
-const VERSIONS_HISTORY_FILE = 'versions.jsonl';
+export const VERSIONS_HISTORY_FILE = 'versions.jsonl';
 
 /** Allure shows the newest result of a test (same historyId) and the others as retries. */
 export function latestPerTest(results: readonly AllureResult[]): AllureResult[] {
@@ -234,6 +235,8 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
       versions: o.versions,
       ...(o.offline ? { offline: true } : {}),
       ...(o.image ? { image: o.image.identity } : {}),
+      ...(o.image?.packageSet ? { packageSet: o.image.packageSet } : {}),
+      green: isGreen(countStatuses(report.results), o.cancelled),
     });
   }
 
