@@ -235,6 +235,21 @@ describe('publishReport', () => {
       { timestamp: '2026-11-28T02:00:00.000Z', profile: 'debian12-drbd84', versions: { 'drbd-utils': '9.22.0-1', kernel: '6.1.0-51-cloud-amd64' }, offline: true, image: image.identity },
     ]);
   });
+
+  it('records the run\'s package set, and green only when every scenario passed', async () => {
+    const passing = join(work, 'all-passed');
+    await cp(FIXTURES, passing, { recursive: true });
+    const image = { identity: 'cd'.repeat(32), packageSet: 'ef'.repeat(32) };
+    const history = join(work, 'history-sets');
+    const common = { historyDir: history, versions: { 'drbd-utils': '9.22.0-1' }, profile: 'debian12-drbd84', image };
+    const green = await publishReport({ ...common, resultsDir: passing, outDir: join(work, 'green'), summaryPath: join(work, 'green.md') });
+    await publishReport({ ...common, resultsDir: results, outDir: join(work, 'red'), summaryPath: join(work, 'red.md') });
+    const lines = (await readFile(green.versionsHistoryPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => [l.packageSet, l.green])).toEqual([
+      [image.packageSet, true],
+      [image.packageSet, undefined],
+    ]);
+  });
 });
 
 describe('report helpers', () => {

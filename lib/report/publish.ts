@@ -236,7 +236,7 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
       ...(o.offline ? { offline: true } : {}),
       ...(o.image ? { image: o.image.identity } : {}),
       ...(o.image?.packageSet ? { packageSet: o.image.packageSet } : {}),
-      green: isGreen(countStatuses(report.results), o.cancelled),
+      ...(isGreen(countStatuses(report.results), o.cancelled) ? { green: true } : {}),
     });
   }
 
