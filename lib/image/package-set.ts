@@ -64,24 +64,23 @@ export function parseDebFields(text: string, file = 'a .deb'): DebFields {
   return { package: pkg, version, arch, source: src?.[1] ?? pkg, sourceVersion: src?.[2] ?? version };
 }
 
-/** What dpkg lists as installed, for `INSTALLED_FORMAT`. */
-export interface InstalledPackage {
-  package: string;
-  version: string;
-  arch: string;
-}
+/** What dpkg lists as installed, for `INSTALLED_FORMAT`: a deb's fields, as dpkg's database has them. */
+export type InstalledPackage = DebFields;
 
-/** dpkg-query -W -f with this format lists what is installed (half-removed ones too: filtered below). */
-export const INSTALLED_FORMAT = '${Package}\\t${Version}\\t${Architecture}\\t${db:Status-Abbrev}\\n';
+/**
+ * dpkg-query -W -f with this format lists what is installed (half-removed ones too: filtered
+ * below), with the source package and version dpkg derived from each one's `Source:` field.
+ */
+export const INSTALLED_FORMAT = '${Package}\\t${Version}\\t${Architecture}\\t${source:Package}\\t${source:Version}\\t${db:Status-Abbrev}\\n';
 
 /** `dpkg-query -W -f INSTALLED_FORMAT` output → the installed packages (status `ii`), by name. */
 export function parseInstalled(text: string): InstalledPackage[] {
   const out: InstalledPackage[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
-    const [pkg, version, arch, status] = line.split('\t');
-    if (!pkg || !version || !arch || status === undefined) throw new Error(`dpkg-query: unexpected line ${JSON.stringify(line)}`);
-    if (status.trim() === 'ii') out.push({ package: pkg, version, arch });
+    const [pkg, version, arch, source, sourceVersion, status] = line.split('\t');
+    if (!pkg || !version || !arch || !source || !sourceVersion || status === undefined) throw new Error(`dpkg-query: unexpected line ${JSON.stringify(line)}`);
+    if (status.trim() === 'ii') out.push({ package: pkg, version, arch, source, sourceVersion });
   }
   return out.sort((a, b) => a.package.localeCompare(b.package));
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { run } from '../exec/run.js';
 import { cacheRoot } from '../paths.js';
 import { parseAptPolicyOrigins } from './apt-policy.js';
+import { parseDebFileName } from './pinning.js';
 import { buildPackageSet, layerDebs, parseDebFields, parseInstalled, type DebFields, type PackageEntry, type PackageSetManifest } from './package-set.js';
 
 /** Default bound of the package store; DRBDLAB_PACKAGE_CACHE_GIB overrides it. */
@@ -76,12 +77,24 @@ export type ReadDebFields = (file: string) => Promise<DebFields>;
 export const dpkgDebFields: ReadDebFields = async (file) =>
   parseDebFields((await run('dpkg-deb', ['-f', file, 'Package', 'Version', 'Architecture', 'Source'])).stdout, file);
 
-/** Every .deb in `dir` into the store: its fields, sha256 and size. `dir` is left without them. */
-export async function keepDebs(root: string, dir: string, readFields: ReadDebFields = dpkgDebFields): Promise<(DebFields & { sha256: string; size: number })[]> {
+/**
+ * Every .deb in `dir` into the store: its fields, sha256 and size. `dir` is left without them.
+ * apt names a deb `<package>_<version>_<arch>.deb`: one so named after an installed package
+ * takes that package's fields from dpkg's database; any other is asked (dpkg-deb -f) — one
+ * process per deb costs seconds per set on a loaded host.
+ */
+export async function keepDebs(
+  root: string,
+  dir: string,
+  installed: readonly DebFields[],
+  readFields: ReadDebFields = dpkgDebFields,
+): Promise<(DebFields & { sha256: string; size: number })[]> {
+  const byKey = new Map(installed.map((p) => [`${p.package}\t${p.version}\t${p.arch}`, p]));
   const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.deb')).sort();
   const out: (DebFields & { sha256: string; size: number })[] = [];
   for (const f of files) {
-    const fields = await readFields(join(dir, f));
+    const named = parseDebFileName(f);
+    const fields = (named && byKey.get(`${named.package}\t${named.version}\t${named.arch}`)) ?? (await readFields(join(dir, f)));
     out.push({ ...fields, ...(await putDeb(root, join(dir, f))) });
   }
   return out;
@@ -254,11 +267,12 @@ export async function keepPackageSet(o: {
   now?: Date;
 }): Promise<PackageSetManifest> {
   const root = o.root ?? packagesRoot();
-  const kept = await keepDebs(root, o.debsDir, o.readFields);
+  const installed = parseInstalled(o.tree.installed);
+  const kept = await keepDebs(root, o.debsDir, installed, o.readFields);
   const set = buildPackageSet({
     profile: o.profile,
     createdAt: (o.now ?? new Date()).toISOString(),
-    installed: parseInstalled(o.tree.installed),
+    installed,
     debs: o.base ? layerDebs(o.base, kept) : kept,
     suites: parseAptPolicyOrigins(o.tree.policy),
     ...(o.base ? { layeredOn: o.base.id } : {}),
