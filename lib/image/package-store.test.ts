@@ -8,6 +8,7 @@ import {
   debOf,
   debPathIn,
   IMAGE_SET_FILE,
+  keepDebs,
   keepPackageSet,
   listStore,
   markSetUsed,
@@ -42,7 +43,9 @@ async function debsFolder(name: string, files: Record<string, string>): Promise<
   return d;
 }
 
-const installed = (names: string[]) => names.map((n) => `${n.split('_').join('\t')}\tii \n`).join('');
+// dpkg-query lines (INSTALLED_FORMAT) for `name_version_arch` names; the source as fieldsFromName says.
+const installed = (names: string[]) =>
+  names.map((n) => { const [p, v, a] = n.split('_') as [string, string, string]; return `${p}\t${v}\t${a}\t${p.replace(/-data$/, '')}\t${v}\tii \n`; }).join('');
 
 async function imageWith(name: string, files: Record<string, string>, opts: { base?: PackageSetManifest; installed?: string[] } = {}): Promise<PackageSetManifest> {
   const debs = await debsFolder(`${name}-debs`, files);
@@ -67,6 +70,22 @@ describe('putDeb', () => {
     // Moved out of the build's folder, both times.
     expect(existsSync(join(a, 'foo_1_amd64.deb'))).toBe(false);
     expect(existsSync(join(b, 'foo_1_amd64.deb'))).toBe(false);
+  });
+});
+
+describe('keepDebs', () => {
+  it('a deb named after an installed package takes dpkg\'s fields; any other is read from the deb', async () => {
+    const d = await debsFolder('d', { 'foo_1%3a2.0_amd64.deb': 'foo', 'odd-name.deb': 'bar' });
+    const asked: string[] = [];
+    const kept = await keepDebs(root, d, [{ package: 'foo', version: '1:2.0', arch: 'amd64', source: 'foo-src', sourceVersion: '2.0' }], async (file) => {
+      asked.push(file.split('/').pop()!);
+      return { package: 'bar', version: '3', arch: 'all', source: 'bar', sourceVersion: '3' };
+    });
+    expect(asked).toEqual(['odd-name.deb']);
+    expect(kept.map(({ sha256: _s, size: _z, ...f }) => f)).toEqual([
+      { package: 'foo', version: '1:2.0', arch: 'amd64', source: 'foo-src', sourceVersion: '2.0' },
+      { package: 'bar', version: '3', arch: 'all', source: 'bar', sourceVersion: '3' },
+    ]);
   });
 });
 

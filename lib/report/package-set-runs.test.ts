@@ -62,7 +62,7 @@ describe('prunePackagesAfterRun', () => {
         root,
         profile: 'debian12-drbd84',
         debsDir: debs,
-        tree: { installed: `p\t${n}\tamd64\tii \n`, policy: '' },
+        tree: { installed: `p\t${n}\tamd64\tp\t${n}\tii \n`, policy: '' },
         imageScratch: debs,
         readFields: async () => ({ package: 'p', version: String(n), arch: 'amd64', source: 'p', sourceVersion: String(n) }),
       });
