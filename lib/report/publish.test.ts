@@ -245,6 +245,7 @@ describe('publishReport', () => {
     const green = await publishReport({ ...common, resultsDir: passing, outDir: join(work, 'green'), summaryPath: join(work, 'green.md') });
     await publishReport({ ...common, resultsDir: results, outDir: join(work, 'red'), summaryPath: join(work, 'red.md') });
     const lines = (await readFile(green.versionsHistoryPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect((await readJson<Record<string, string>>(join(green.reportDir, 'widgets', 'variables.json')))['package set']).toBe('ef'.repeat(6));
     expect(lines.map((l) => [l.packageSet, l.green])).toEqual([
       [image.packageSet, true],
       [image.packageSet, undefined],

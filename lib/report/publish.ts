@@ -222,6 +222,7 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
       ...(o.merged ? { merged: mergedSentence(o.merged) } : {}),
       ...(o.offline ? { OFFLINE: freshnessLine(true, o.image)! } : {}),
       ...(o.image ? { image: `${o.image.identity.slice(0, 12)}${o.image.builtAt ? ` built ${o.image.builtAt}` : ''}` } : {}),
+      ...(o.image?.packageSet ? { 'package set': o.image.packageSet.slice(0, 12) } : {}),
       ...versionVariables(changes, previous, o.versions, o.profile),
     },
     singleFile: o.singleFile,
