@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { imageRecord } from './cache.js';
 import type { PackageSetManifest } from './package-set.js';
 import {
   debOf,
@@ -188,3 +189,10 @@ describe('packageCacheMaxBytes', () => {
 });
 
 
+
+describe('imageRecord', () => {
+  it('carries the package set the image\'s manifest names (what a run records)', async () => {
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify({ digest: 'ab'.repeat(32), disk: 'd', versions: {}, packageSet: 'cd'.repeat(32) }));
+    expect(await imageRecord(dir)).toEqual({ identity: 'ab'.repeat(32), packageSet: 'cd'.repeat(32) });
+  });
+});

@@ -205,6 +205,14 @@ describe('version sources for the CLI', () => {
     await writeFile(join(dir, 'q.json'), JSON.stringify({ versions: {}, image: { builtAt: 'x' } }));
     await expect(readVersionsFile(join(dir, 'q.json'))).rejects.toThrow(/q\.json: image: identity: /);
   });
+
+  it('reads the package set of the run\'s image, and refuses one that is not a sha256', async () => {
+    const image = { identity: 'ab'.repeat(32), packageSet: 'cd'.repeat(32) };
+    await writeFile(join(dir, 'ps.json'), JSON.stringify({ profile: 'debian12-drbd84', versions: {}, image }));
+    expect((await readVersionsFile(join(dir, 'ps.json'))).image).toEqual(image);
+    await writeFile(join(dir, 'pb.json'), JSON.stringify({ profile: 'debian12-drbd84', versions: {}, image: { ...image, packageSet: 'cd' } }));
+    await expect(readVersionsFile(join(dir, 'pb.json'))).rejects.toThrow(/pb\.json: image: packageSet: expected a sha256 in hex/);
+  });
 });
 
 describe('/proc/drbd: the loaded module, or why it is unknown', () => {
