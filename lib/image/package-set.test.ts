@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildPackageSet, diffPackageSets, formatSourceChange, layerDebs, packageSetId, parseDebFields, parseInstalled, type PackageEntry } from './package-set.js';
+import { buildPackageSet, diffPackageSets, formatSourceChange, layerDebs, packageSetId, parseDebFields, parseInstalled, type PackageEntry, type PackageSetManifest } from './package-set.js';
 import { parseAptPolicyOrigins } from './apt-policy.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
@@ -172,5 +172,30 @@ describe('layerDebs', () => {
     const base = { id: 'b', profile: 'p', createdAt: 'x', entries: [entry('a', '1', 'a'), entry('b', '1', 'b')] };
     const downloaded = [{ ...entry('b', '2', 'b'), sha256: 'new' }];
     expect(layerDebs(base, downloaded).map((d) => `${d.package} ${d.version} ${d.sha256}`)).toEqual(['b 2 new', 'a 1 a-1', 'b 1 b-1']);
+  });
+});
+
+describe('two real sets: a full build and the upgrade layer on it (a new canary in a loopback repository)', () => {
+  const read = (f: string) => JSON.parse(readFileSync(join(FIXTURES, 'package-set-debian12', f), 'utf8')) as PackageSetManifest;
+  const full = read('set-full.json');
+  const layer = read('set-layer.json');
+
+  it('the layer names its base set and keeps the base\'s files for all it left alone', () => {
+    expect(layer.layeredOn).toBe(full.id);
+    const fullFiles = new Set(full.entries.map((e) => e.sha256));
+    expect(layer.entries.filter((e) => fullFiles.has(e.sha256)).map((e) => e.package)).toHaveLength(293);
+    expect([full.missing, layer.missing]).toEqual([undefined, undefined]);
+  });
+
+  it('their ids are what the build computed from the entries', () => {
+    expect(packageSetId(full.entries)).toBe(full.id);
+    expect(packageSetId(layer.entries)).toBe(layer.id);
+  });
+
+  it('the diff names the one source that changed', () => {
+    expect(diffPackageSets(full.entries, layer.entries)).toEqual([
+      { source: 'drbdlab-canary', kind: 'changed', from: ['1.0'], to: ['1.1'], binaries: [{ package: 'drbdlab-canary', arch: 'all', from: '1.0', to: '1.1' }] },
+    ]);
+    expect(diffPackageSets(layer.entries, full.entries).map(formatSourceChange)).toEqual(['drbdlab-canary 1.1 → 1.0 (drbdlab-canary)']);
   });
 });
