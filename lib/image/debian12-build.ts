@@ -151,7 +151,7 @@ async function fullBuild(recipe: DebianRecipe, tracked: readonly string[], scrat
 }
 
 /** The hook (mmdebstrap runs `sh -c HOOK exec <root>`) that moves the installed debs to `dest`. */
-export function moveDebsOut(dest: string): string {
+function moveDebsOut(dest: string): string {
   const q = `'${dest.replace(/'/g, `'\\''`)}'`;
   return `set -eu; mkdir -p ${q}; find "$1/var/cache/apt/archives" -maxdepth 1 -name '*.deb' -exec mv -t ${q} {} +`;
 }

@@ -86,7 +86,7 @@ export function parseInstalled(text: string): InstalledPackage[] {
 }
 
 /** How a binary package is named across sets: `name:arch` (the same name may come for two arches). */
-export const binaryKey = (p: { package: string; arch: string }) => `${p.package}:${p.arch}`;
+const binaryKey = (p: { package: string; arch: string }) => `${p.package}:${p.arch}`;
 const exactKey = (p: { package: string; version: string; arch: string }) => `${p.package}\t${p.version}\t${p.arch}`;
 
 export function packageSetId(entries: readonly PackageEntry[]): string {

@@ -12,13 +12,13 @@ import { run } from '../exec/run.js';
 import { cacheRoot } from '../paths.js';
 import { parseAptPolicyOrigins } from './apt-policy.js';
 import { parseDebFileName } from './pinning.js';
-import { buildPackageSet, layerDebs, parseDebFields, parseInstalled, type DebFields, type PackageEntry, type PackageSetManifest } from './package-set.js';
+import { buildPackageSet, layerDebs, parseDebFields, parseInstalled, type DebFields, type PackageSetManifest } from './package-set.js';
 
 /** Default bound of the package store; DRBDLAB_PACKAGE_CACHE_GIB overrides it. */
-export const DEFAULT_PACKAGE_CACHE_GIB = 4;
+const DEFAULT_PACKAGE_CACHE_GIB = 4;
 
 /** A deb no set names is left this long: a build running now may be about to name it. */
-export const ORPHAN_GRACE_MS = 60 * 60_000;
+const ORPHAN_GRACE_MS = 60 * 60_000;
 
 /** The file of a set's manifest next to its image. */
 export const IMAGE_SET_FILE = 'packages.json';
@@ -74,7 +74,7 @@ export async function putDeb(root: string, file: string): Promise<{ sha256: stri
 /** The fields of one .deb (a port: tests give the fields of their fixtures). */
 export type ReadDebFields = (file: string) => Promise<DebFields>;
 
-export const dpkgDebFields: ReadDebFields = async (file) =>
+const dpkgDebFields: ReadDebFields = async (file) =>
   parseDebFields((await run('dpkg-deb', ['-f', file, 'Package', 'Version', 'Architecture', 'Source'])).stdout, file);
 
 /**
@@ -101,7 +101,7 @@ export async function keepDebs(
 }
 
 /** Record a set in the store (a set already there keeps its manifest) and stamp it used. */
-export async function writeSet(root: string, set: PackageSetManifest): Promise<void> {
+async function writeSet(root: string, set: PackageSetManifest): Promise<void> {
   await mkdir(setsDir(root), { recursive: true });
   const file = setFile(root, set.id);
   if (!existsSync(file)) {
@@ -288,4 +288,4 @@ export async function readImageSet(imageDir: string): Promise<PackageSetManifest
   return text ? (JSON.parse(text) as PackageSetManifest) : undefined;
 }
 
-export type { PackageEntry };
+
