@@ -19,6 +19,7 @@ import { EXIT } from '../exit-codes.js';
 import { abortOnSignals, interruptedBy } from './commands/interrupt.js';
 import { constants } from 'node:os';
 import { nightlyCommand } from './commands/nightly.js';
+import { packagesCommand } from './commands/packages.js';
 import { listSnapshots, pruneSnapshots, readSnapshot } from '../snapshot/store.js';
 import { checkShardFits, parseShard, type Shard } from '../report/shard.js';
 import { scenarioFileCount } from './scenario-files.js';
@@ -112,6 +113,16 @@ program
       const what = m ? `${m.point}  ${m.profile}  ${m.accel.toUpperCase()}  made ${m.createdAt}` : 'incomplete (base image gone)';
       log(`${(s.bytes / 1024 ** 3).toFixed(2).padStart(6)} GiB  ${what}  last used ${new Date(s.lastUsed).toISOString()}\n          ${s.dir}`);
     }
+  });
+
+program
+  .command('packages')
+  .description('package sets of the images (the exact debs each installed): size on disk, what they share')
+  .option('--prune', 'remove the least recently used sets beyond DRBDLAB_PACKAGE_CACHE_GIB (default 4), never the newest or last green run\'s of a profile')
+  .option('--diff <sets...>', 'the source packages that differ from the first set to the second (ids or their start)')
+  .action(async (o: { prune?: boolean; diff?: string[] }) => {
+    if (o.diff && o.diff.length !== 2) throw new UsageError('--diff takes two sets: the older, then the newer');
+    await packagesCommand(o, log);
   });
 
 program

@@ -31,6 +31,7 @@ export const VARIABLES: Readonly<Record<string, Check>> = {
   DRBDLAB_MUTATE: nonEmpty,
   DRBDLAB_OFFLINE: oneOf('1', '0', ''),
   DRBDLAB_OWNER_PID: wholeNumber,
+  DRBDLAB_PACKAGE_CACHE_GIB: gib,
   DRBDLAB_PIN_DIR: nonEmpty,
   DRBDLAB_PLAN: nonEmpty,
   DRBDLAB_PROFILE: oneOf(...PROFILE_NAMES, ''),

@@ -31,6 +31,8 @@ export interface CachedImage {
   versions: Record<string, string>;
   /** Package → the archive suite its installed version came from (`kernel`: the booted kernel's). */
   origins?: Record<string, string>;
+  /** The id of its package set (lib/image/package-store.ts; absent in images made before sets were kept). */
+  packageSet?: string;
 }
 
 export function imageDir(profile: string, digest: string): string {
@@ -75,11 +77,11 @@ export async function newestImageOfRecipe(profile: string, recipe: string): Prom
 }
 
 /** What a run's report says of its image: identity, build time, the upstream state it was built from. */
-export async function imageRecord(dir: string): Promise<{ identity: string; builtAt?: string; upstreams?: UpstreamDigest[] } | undefined> {
+export async function imageRecord(dir: string): Promise<{ identity: string; builtAt?: string; upstreams?: UpstreamDigest[]; packageSet?: string } | undefined> {
   const text = await readFile(join(dir, 'manifest.json'), 'utf8').catch(() => undefined);
   if (!text) return undefined;
   const m = JSON.parse(text) as Omit<CachedImage, 'dir'>;
-  return { identity: m.digest, ...(m.builtAt ? { builtAt: m.builtAt } : {}), ...(m.upstreams ? { upstreams: m.upstreams } : {}) };
+  return { identity: m.digest, ...(m.builtAt ? { builtAt: m.builtAt } : {}), ...(m.upstreams ? { upstreams: m.upstreams } : {}), ...(m.packageSet ? { packageSet: m.packageSet } : {}) };
 }
 
 export const LAST_USED_FILE = 'last-used';

@@ -8,6 +8,8 @@ import { debianAptSources, type DebianRecipe } from './debian12-recipe.js';
 import { afterBuild, planImage } from './fresh-image.js';
 import { aptPolicyArgs, kernelOrigin, parseAptPolicyOrigins } from './apt-policy.js';
 import { isOffline } from './offline.js';
+import { keepPackageSet, type TreeListing } from './package-store.js';
+import { INSTALLED_FORMAT, parseInstalled, type PackageSetManifest } from './package-set.js';
 import type { Progress } from './progress.js';
 import type { PruneDeps } from './prune.js';
 import { aptReleaseCheck, type FetchLike } from './upstream-state.js';
@@ -51,10 +53,11 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
   await buildAtomically(dir, async (scratch) => {
     let versions: Record<string, string> | undefined;
     let origins: Record<string, string> | undefined;
+    let packageSet: PackageSetManifest | undefined;
     if (base) {
       progress(`upgrade layer on image ${base.digest.slice(0, 12)} (full build of ${base.builtAt}; a full rebuild comes with a recipe change or a base ${LAYER_MAX_BASE_AGE_MS / 86_400_000} days old)`);
       try {
-        ({ versions, origins } = await layerDebianImage(base, recipe, tracked, scratch, signal));
+        ({ versions, origins, packageSet } = await layerDebianImage(base, recipe, tracked, scratch, signal));
         layeredOn = base.digest;
       } catch (err) {
         if (signal?.aborted) throw err;
@@ -62,7 +65,8 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
         await removeTree(join(scratch, 'layer'));
       }
     }
-    if (!versions) ({ versions, origins } = await fullBuild(recipe, tracked, scratch, progress, signal));
+    if (!versions) ({ versions, origins, packageSet } = await fullBuild(recipe, tracked, scratch, progress, signal));
+    progress(`package set ${packageSet!.id.slice(0, 12)}: ${packageSet!.entries.length} debs kept${packageSet!.missing ? `, ${packageSet!.missing.length} installed without one` : ''}`);
     const manifest: Omit<CachedImage, 'dir'> = {
       digest,
       recipeDigest: plan.recipeDigest,
@@ -74,6 +78,7 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
       initrd: join(dir, 'initrd.img'),
       versions,
       ...(origins ? { origins } : {}),
+      packageSet: packageSet!.id,
     };
     await writeFile(join(scratch, 'recipe.json'), JSON.stringify(recipe, null, 2));
     await writeFile(join(scratch, 'manifest.json'), JSON.stringify(manifest, null, 2));
@@ -86,8 +91,9 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
 }
 
 /** mmdebstrap, kernel and initrd out of the rootfs, ext4, qcow2: a fresh image in `scratch`. */
-async function fullBuild(recipe: DebianRecipe, tracked: readonly string[], scratch: string, progress: Progress, signal?: AbortSignal): Promise<{ versions: Record<string, string>; origins: Record<string, string> }> {
+async function fullBuild(recipe: DebianRecipe, tracked: readonly string[], scratch: string, progress: Progress, signal?: AbortSignal): Promise<{ versions: Record<string, string>; origins: Record<string, string>; packageSet: PackageSetManifest }> {
   const rootfs = join(scratch, 'rootfs');
+  const debs = join(scratch, 'debs');
   progress(`mmdebstrap ${recipe.suite} (${recipe.packages.length} packages)`);
   await run(
     'mmdebstrap',
@@ -99,10 +105,14 @@ async function fullBuild(recipe: DebianRecipe, tracked: readonly string[], scrat
       '--aptopt=Acquire::Retries "3"',
       // Kept until apt-cache has said which suite each package came from, then removed below.
       '--skip=cleanup/apt/lists',
+      // Every .deb installed is kept (the image's package set): mmdebstrap would delete the
+      // essential ones after installing them; the last hook moves them all out of the tree.
+      '--skip=essential/unlink',
       '--dpkgopt=path-exclude=/usr/share/doc/*',
       '--dpkgopt=path-exclude=/usr/share/man/*',
       '--dpkgopt=path-exclude=/usr/share/locale/*',
       `--customize-hook=${recipe.customize}`,
+      `--customize-hook=${moveDebsOut(debs)}`,
       recipe.suite,
       rootfs,
       recipe.mirror,
@@ -124,6 +134,7 @@ async function fullBuild(recipe: DebianRecipe, tracked: readonly string[], scrat
   const kernelPackage = `linux-image-${versions.kernel}`;
   const policy = await run('chroot', [rootfs, ...aptPolicyArgs([...tracked, kernelPackage])]);
   const origins = kernelOrigin(parseAptPolicyOrigins(policy.stdout), kernelPackage);
+  const packageSet = await keepFullBuildSet(recipe.profile, rootfs, debs, scratch, progress);
   // As mmdebstrap's own cleanup leaves it: the folder stays (apt in an upgrade layer needs it), empty.
   const lists = join(rootfs, 'var/lib/apt/lists');
   await rm(lists, { recursive: true, force: true });
@@ -136,5 +147,27 @@ async function fullBuild(recipe: DebianRecipe, tracked: readonly string[], scrat
   await removeTree(rootfs);
   await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, join(scratch, 'disk.qcow2')], { timeoutMs: 10 * 60_000, signal, dieWithParent: true });
   await rm(raw, { force: true });
-  return { versions, origins };
+  return { versions, origins, packageSet };
+}
+
+/** The hook (mmdebstrap runs `sh -c HOOK exec <root>`) that moves the installed debs to `dest`. */
+function moveDebsOut(dest: string): string {
+  const q = `'${dest.replace(/'/g, `'\\''`)}'`;
+  return `set -eu; mkdir -p ${q}; find "$1/var/cache/apt/archives" -maxdepth 1 -name '*.deb' -exec mv -t ${q} {} +`;
+}
+
+/** What is installed in `rootfs` and where from (its package lists still there), for the package set. */
+async function treeListing(rootfs: string): Promise<TreeListing> {
+  const installed = (await run('dpkg-query', [`--admindir=${rootfs}/var/lib/dpkg`, '-W', '-f', INSTALLED_FORMAT])).stdout;
+  const names = parseInstalled(installed).map((p) => p.package);
+  const policy = (await run('chroot', [rootfs, ...aptPolicyArgs(names)])).stdout;
+  return { installed, policy };
+}
+
+async function keepFullBuildSet(profile: string, rootfs: string, debs: string, scratch: string, progress: Progress): Promise<PackageSetManifest> {
+  const t0 = Date.now();
+  const set = await keepPackageSet({ profile, debsDir: debs, tree: await treeListing(rootfs), imageScratch: scratch });
+  await rm(debs, { recursive: true, force: true });
+  progress(`package set kept in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return set;
 }

@@ -12,6 +12,8 @@ import { recipeOf, type CachedImage } from './cache.js';
 import { debianAptSources, type DebianRecipe } from './debian12-recipe.js';
 import { kernelOrigin, parseAptPolicyOrigins } from './apt-policy.js';
 import { removeTree } from './remove-tree.js';
+import { keepPackageSet, readImageSet } from './package-store.js';
+import { INSTALLED_FORMAT, type PackageSetManifest } from './package-set.js';
 
 export const LAYER_MAX_BASE_AGE_MS = 7 * 24 * 60 * 60_000;
 
@@ -56,6 +58,11 @@ chroot "$mnt" dpkg-query -W -f '${'${Package}\t${Version}\n'}' $(cat "$work/trac
 # Which suite each came from, the kernels' packages too (the versions table shows it).
 kernels=$(chroot "$mnt" dpkg-query -W -f '${'${Package}\n'}' 'linux-image-[0-9]*')
 chroot "$mnt" apt-cache -o Dir::Etc::SourceList=/tmp/drbdlab-layer.list -o Dir::Etc::SourceParts=/nonexistent policy $(cat "$work/tracked") $kernels > "$work/policy.txt"
+# The image's package set: the debs apt downloaded (the rest are the base set's), what is installed.
+mkdir -p "$work/debs"
+find "$mnt/var/cache/apt/archives" -maxdepth 1 -name '*.deb' -exec mv -t "$work/debs" {} +
+chroot "$mnt" dpkg-query -W -f '${INSTALLED_FORMAT}' > "$work/installed.tsv"
+chroot "$mnt" apt-cache -o Dir::Etc::SourceList=/tmp/drbdlab-layer.list -o Dir::Etc::SourceParts=/nonexistent policy $(cut -f1 "$work/installed.tsv") > "$work/policy-all.txt"
 # As the full build leaves it: no package lists, no host resolver (it sits in 10.255.255.0/24).
 chroot "$mnt" apt-get clean
 rm -rf "$mnt"/var/lib/apt/lists/* "$mnt/tmp/drbdlab-layer.list" "$mnt/etc/dpkg/dpkg.cfg.d/99drbdlab-layer"
@@ -72,6 +79,8 @@ export interface LayerResult {
   versions: Record<string, string>;
   /** Package → suite it came from (`kernel`: the booted kernel's package). */
   origins: Record<string, string>;
+  /** The layer's package set: the debs it downloaded, and the base set's for what it left alone. */
+  packageSet: PackageSetManifest;
 }
 
 /** Upgrade a copy of `base` into `out` (disk.qcow2, vmlinuz, initrd.img); returns what is installed. */
@@ -112,6 +121,13 @@ export async function layerDebianImage(
   );
   versions.kernel = boot.version;
   const origins = kernelOrigin(parseAptPolicyOrigins(await readFile(join(work, 'policy.txt'), 'utf8')), `linux-image-${boot.version}`);
+  const packageSet = await keepPackageSet({
+    profile: recipe.profile,
+    debsDir: join(work, 'debs'),
+    tree: { installed: await readFile(join(work, 'installed.tsv'), 'utf8'), policy: await readFile(join(work, 'policy-all.txt'), 'utf8') },
+    imageScratch: out,
+    base: await readImageSet(base.dir),
+  });
   await removeTree(work);
-  return { versions, origins };
+  return { versions, origins, packageSet };
 }

@@ -7,6 +7,7 @@ import { markUsed, newestImageOfRecipe, readCachedImage, type CachedImage } from
 import { cacheRoot } from '../paths.js';
 import type { Progress } from './progress.js';
 import { pruneImages, type PruneDeps } from './prune.js';
+import { markSetUsed, packagesRoot } from './package-store.js';
 import { imageIdentity, readUpstreamState, upstreamChanges, type FetchLike, type UpstreamCheck, type UpstreamDigest } from './upstream-state.js';
 
 /** --offline and nothing cached for the recipe: nothing to run with. */
@@ -41,7 +42,7 @@ export async function planImage(o: PlanOptions): Promise<ImagePlan> {
     const image = await newestImageOfRecipe(o.profile, o.recipeDigest);
     if (!image) throw new NoCachedImageError(o.profile, join(cacheRoot(), 'images'));
     o.progress(`offline: upstreams not asked; image ${o.profile} ${short(image.digest)} as cached (built ${image.builtAt ?? 'before upstream tracking'})`);
-    await markUsed(image.dir);
+    await markImageUsed(image);
     return { kind: 'cached', image, offline: true };
   }
   await o.beforeAsking?.();
@@ -52,7 +53,7 @@ export async function planImage(o: PlanOptions): Promise<ImagePlan> {
   const cached = await readCachedImage(o.profile, identity);
   if (cached) {
     o.progress(`image ${o.profile} ${short(identity)} cached (recipe and upstreams unchanged)`);
-    await markUsed(cached.dir);
+    await markImageUsed(cached);
     return { kind: 'cached', image: cached, offline: false };
   }
   const previous = await newestImageOfRecipe(o.profile, o.recipeDigest);
@@ -71,4 +72,10 @@ export async function afterBuild(profile: string, keep: readonly string[], progr
   const r = await pruneImages(profile, keep, prune);
   for (const d of r.removed) progress(`pruned old image ${d}`);
   for (const k of r.kept) progress(`kept old image ${k.dir}: ${k.why}`);
+}
+
+/** Stamp an image and its package set used: pruning of either goes least recently used first. */
+async function markImageUsed(image: CachedImage): Promise<void> {
+  await markUsed(image.dir);
+  if (image.packageSet) await markSetUsed(packagesRoot(), image.packageSet);
 }

@@ -238,6 +238,22 @@ describe('publishReport', () => {
       { timestamp: '2026-11-28T02:00:00.000Z', profile: 'debian12-drbd84', versions: { 'drbd-utils': '9.22.0-1', kernel: '6.1.0-51-cloud-amd64' }, offline: true, image: image.identity },
     ]);
   });
+
+  it('records the run\'s package set, and green only when every scenario passed', async () => {
+    const passing = join(work, 'all-passed');
+    await cp(FIXTURES, passing, { recursive: true });
+    const image = { identity: 'cd'.repeat(32), packageSet: 'ef'.repeat(32) };
+    const history = join(work, 'history-sets');
+    const common = { historyDir: history, run: { versions: { 'drbd-utils': '9.22.0-1' }, profile: 'debian12-drbd84', image } };
+    const green = await publishReport({ ...common, resultsDir: passing, outDir: join(work, 'green'), summaryPath: join(work, 'green.md') });
+    await publishReport({ ...common, resultsDir: results, outDir: join(work, 'red'), summaryPath: join(work, 'red.md') });
+    const lines = (await readFile(green.versionsHistoryPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect((await readJson<Record<string, string>>(join(green.reportDir, 'widgets', 'variables.json')))['package set']).toBe('ef'.repeat(6));
+    expect(lines.map((l) => [l.packageSet, l.green])).toEqual([
+      [image.packageSet, true],
+      [image.packageSet, undefined],
+    ]);
+  });
 });
 
 describe('publishRun: the nightly\'s hand-off, in-process', () => {
@@ -247,17 +263,21 @@ describe('publishRun: the nightly\'s hand-off, in-process', () => {
       await cp(FIXTURES, join(reports, 'allure-results'), { recursive: true });
       const run: RunInfo = { profile: 'debian12-drbd84', versions: { 'drbd-utils': '9.22.0-1' }, shard: { index: 1, count: 2 }, cancelled: { signal: 'SIGTERM', at: '2026-11-28T21:00:00.000Z' } };
       const said: string[] = [];
-      expect(await publishRun(reports, run, (m) => said.push(m))).toBe(true);
+      const pruned: string[] = [];
+      const prune = async (history: string, log: (m: string) => void) => { pruned.push(history); log('pruned'); };
+      expect(await publishRun(reports, run, (m) => said.push(m), prune)).toBe(true);
+      // The run is recorded before the package store is pruned against the history it joined.
+      expect(pruned).toEqual([join(reports, 'history', 'versions.jsonl')]);
+      expect(said.slice(-2)).toEqual([`report: ${join(reports, 'html', 'index.html')}`, 'pruned']);
       expect(await readRunInfo(join(reports, 'versions.json'))).toEqual(run);
       const md = await readFile(join(reports, 'summary.md'), 'utf8');
       expect(md).toContain('**Run cancelled by SIGTERM at 2026-11-28T21:00:00.000Z');
       expect(md).toContain('**This report is shard 1/2 of the scenario files only');
-      expect(said.at(-1)).toBe(`report: ${join(reports, 'html', 'index.html')}`);
 
       // A reports folder whose scenarios left no results: no report, said in one line.
       const empty = await mkdtemp(join(tmpdir(), 'drbdlab-publish-run-'));
       const failed: string[] = [];
-      expect(await publishRun(empty, run, (m) => failed.push(m))).toBe(false);
+      expect(await publishRun(empty, run, (m) => failed.push(m), prune)).toBe(false);
       expect(failed).toEqual([expect.stringMatching(/^report generation failed: .*allure-results: no allure-results directory/)]);
       await rm(empty, { recursive: true, force: true });
     } finally {

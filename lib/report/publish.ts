@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { substitutionSentence, type ProfileSubstitution } from '../image/substitution.js';
 import { generateAllureReport } from './allure-report.js';
+import { isGreen, prunePackages } from './package-set-runs.js';
 import { CANCELLED_LABEL, cancelledSentence, type AllureResult, type AllureStatus, type Cancellation } from './classify.js';
 import { writeRunInfo, type MergedShards, type RunInfo } from './run-info.js';
 import { formatShard, type Shard } from './shard.js';
@@ -55,7 +56,7 @@ export interface PublishResult {
 }
 
 const ALLURE_HISTORY_FILE = 'history.jsonl';
-const VERSIONS_HISTORY_FILE = 'versions.jsonl';
+export const VERSIONS_HISTORY_FILE = 'versions.jsonl';
 
 /** Allure shows the newest result of a test (same historyId) and the others as retries. */
 export function latestPerTest(results: readonly AllureResult[]): AllureResult[] {
@@ -199,6 +200,7 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
       ...(run.merged ? { merged: mergedSentence(run.merged) } : {}),
       ...(run.offline ? { OFFLINE: freshnessLine(true, run.image)! } : {}),
       ...(run.image ? { image: `${run.image.identity.slice(0, 12)}${run.image.builtAt ? ` built ${run.image.builtAt}` : ''}` } : {}),
+      ...(run.image?.packageSet ? { 'package set': run.image.packageSet.slice(0, 12) } : {}),
       ...versionVariables(changes, previous, run.versions, run.profile),
     },
     singleFile: o.singleFile,
@@ -212,6 +214,8 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
       versions: run.versions,
       ...(run.offline ? { offline: true } : {}),
       ...(run.image ? { image: run.image.identity } : {}),
+      ...(run.image?.packageSet ? { packageSet: run.image.packageSet } : {}),
+      ...(isGreen(countStatuses(report.results), run.cancelled) ? { green: true } : {}),
     });
   }
 
@@ -236,7 +240,13 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
  * later `npm run report` or a merge of shards) and the report from the same record. False, said
  * through `log`, when the report could not be made: no green run then.
  */
-export async function publishRun(reports: string, run: RunInfo, log: (m: string) => void): Promise<boolean> {
+export async function publishRun(
+  reports: string,
+  run: RunInfo,
+  log: (m: string) => void,
+  // The run is recorded: the package store may let go of sets no recorded run needs.
+  prune: (versionsHistory: string, log: (m: string) => void) => Promise<void> = prunePackages,
+): Promise<boolean> {
   try {
     await writeRunInfo(join(reports, 'versions.json'), run);
     const r = await publishReport({
@@ -249,6 +259,7 @@ export async function publishRun(reports: string, run: RunInfo, log: (m: string)
     if (r.badHistoryLines.length) log(`${r.versionsHistoryPath}: skipped unreadable lines ${r.badHistoryLines.join(', ')}`);
     log(changeHeadline(r.changes, r.previous, run.versions));
     log(`report: ${r.indexHtml}`);
+    await prune(r.versionsHistoryPath, log);
     return true;
   } catch (err) {
     log(`report generation failed: ${err instanceof Error ? err.message.split('\n').slice(0, 3).join(' | ') : String(err)}`);

@@ -33,6 +33,14 @@ describe('the run record (reports/versions.json)', () => {
     expect(await readRunInfo(join(dir, 'm.json'))).toEqual({ profile: 'p', versions: {}, merged });
   });
 
+  it('reads the package set of the run\'s image, and refuses one that is not a sha256', async () => {
+    const image = { identity: 'ab'.repeat(32), packageSet: 'cd'.repeat(32) };
+    await write('ps.json', { profile: 'debian12-drbd84', versions: {}, image });
+    expect((await readRunInfo(join(dir, 'ps.json'))).image).toEqual(image);
+    await write('pb.json', { profile: 'debian12-drbd84', versions: {}, image: { ...image, packageSet: 'cd' } });
+    await expect(readRunInfo(join(dir, 'pb.json'))).rejects.toThrow(/pb\.json: image\.?packageSet: expected a sha256 in hex/);
+  });
+
   it('refuses a malformed record with one line naming the file and the field, as a usage error', async () => {
     await write('flat.json', { 'drbd-utils': '9.22.0-1' });
     await write('v.json', { profile: 'p', versions: { kernel: 6 } });

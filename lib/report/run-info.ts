@@ -19,6 +19,8 @@ const imageRecordSchema = z.object({
   identity: z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 in hex'),
   builtAt: z.string().optional(),
   upstreams: z.array(z.object({ name: z.string(), url: z.string(), sha256: z.string() })).optional(),
+  /** The image's package set (lib/image/package-store.ts): the exact debs the run ran on. */
+  packageSet: z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 in hex').optional(),
 });
 export type ImageRecord = z.infer<typeof imageRecordSchema>;
 

@@ -25,6 +25,10 @@ export interface VersionsEntry {
   offline?: boolean;
   /** The image's identity (recipe + upstream state). */
   image?: string;
+  /** The image's package set (lib/image/package-store.ts): what a later run can go back to. */
+  packageSet?: string;
+  /** Every scenario of the run passed (lib/report/package-set-runs.ts): its set is the last known good. */
+  green?: boolean;
 }
 
 /**

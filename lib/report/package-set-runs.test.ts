@@ -1,0 +1,79 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { keepPackageSet, listStore, markSetUsed } from '../image/package-store.js';
+import { isGreen, protectedPackageSets, prunePackagesAfterRun } from './package-set-runs.js';
+import type { VersionsEntry } from './versions.js';
+
+describe('isGreen', () => {
+  it('everything passed (skipped allowed): green', () => {
+    expect(isGreen({ total: 3, passed: 2, skipped: 1 })).toBe(true);
+  });
+  it('a failure, a broken result, an unknown status, nothing that passed, or a cancellation: not green', () => {
+    expect(isGreen({ total: 3, passed: 2, failed: 1 })).toBe(false);
+    expect(isGreen({ total: 3, passed: 2, broken: 1 })).toBe(false);
+    expect(isGreen({ total: 3, passed: 2, unknown: 1 })).toBe(false);
+    expect(isGreen({ total: 1, skipped: 1 })).toBe(false);
+    expect(isGreen({ total: 0 })).toBe(false);
+    expect(isGreen({ total: 2, passed: 2 }, { signal: 'SIGTERM', at: '2026-12-07T00:00:00Z' })).toBe(false);
+  });
+});
+
+const run = (profile: string, packageSet: string | undefined, green?: boolean): VersionsEntry => ({
+  timestamp: '2026-12-07T00:00:00Z',
+  profile,
+  versions: {},
+  ...(packageSet ? { packageSet } : {}),
+  ...(green ? { green } : {}),
+});
+
+describe('protectedPackageSets', () => {
+  it('per profile: the newest run\'s set and the last green run\'s', () => {
+    const entries = [run('debian12-drbd84', 'a', true), run('debian12-drbd84', 'b', true), run('debian12-drbd84', 'c'), run('ubuntu1804-drbd9', 'u', true), run('debian12-drbd84', 'd')];
+    expect(protectedPackageSets(entries)).toEqual([
+      { profile: 'debian12-drbd84', newest: 'd', lastGreen: 'b' },
+      { profile: 'ubuntu1804-drbd9', newest: 'u', lastGreen: 'u' },
+    ]);
+  });
+  it('runs without a set (older runs, a lab that never came up) protect nothing', () => {
+    expect(protectedPackageSets([run('debian12-drbd84', 'a', true), run('debian12-drbd84', undefined)])).toEqual([{ profile: 'debian12-drbd84', newest: 'a', lastGreen: 'a' }]);
+    expect(protectedPackageSets([run('debian12-drbd84', undefined, true)])).toEqual([]);
+  });
+});
+
+describe('prunePackagesAfterRun', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'drbdlab-setruns-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('with the store over its bound, keeps the last green and the newest run\'s sets and removes the others', async () => {
+    const root = join(dir, 'packages');
+    const ids: string[] = [];
+    for (const n of [1, 2, 3, 4]) {
+      const debs = join(dir, `debs${n}`);
+      await mkdir(debs);
+      await writeFile(join(debs, `p_${n}_amd64.deb`), `deb ${n}`.repeat(2000));
+      const set = await keepPackageSet({
+        root,
+        profile: 'debian12-drbd84',
+        debsDir: debs,
+        tree: { installed: `p\t${n}\tamd64\tp\t${n}\tii \n`, policy: '' },
+        imageScratch: debs,
+        readFields: async () => ({ package: 'p', version: String(n), arch: 'amd64', source: 'p', sourceVersion: String(n) }),
+      });
+      await markSetUsed(root, set.id, new Date(Date.UTC(2026, 11, n)));
+      ids.push(set.id);
+    }
+    // Set 2 was the last green run, set 3 the newest; 1 and 4 are nobody's (4 used most recently).
+    const history = join(dir, 'versions.jsonl');
+    await writeFile(history, [run('debian12-drbd84', ids[0], true), run('debian12-drbd84', ids[1], true), run('debian12-drbd84', ids[2])].map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const r = await prunePackagesAfterRun(history, root, 0);
+    expect(r.sets).toEqual([ids[0], ids[3]]);
+    expect((await listStore(root)).sets.map((s) => s.id).sort()).toEqual([ids[1], ids[2]].sort());
+  });
+});

@@ -1,0 +1,39 @@
+// Which package sets the run history still needs: the store (lib/image/package-store.ts) never
+// prunes the set of a profile's last green run (what a red run is compared with, and what a
+// downgrade goes back to) nor the set of its newest run.
+
+import { packageCacheMaxBytes, packagesRoot, prunePackageStore } from '../image/package-store.js';
+import type { Cancellation } from './classify.js';
+import { readVersionsHistory, type VersionsEntry } from './versions.js';
+
+/** A run is green when it was not cancelled, something passed, and nothing failed, broke or is unknown. */
+export function isGreen(stats: Partial<Record<string, number>> & { total: number }, cancelled?: Cancellation): boolean {
+  if (cancelled || stats.total === 0) return false;
+  return (stats.passed ?? 0) > 0 && !stats.failed && !stats.broken && !stats.unknown;
+}
+
+/** Per profile, the newest run's set and the last green run's set (runs that recorded one). */
+export function protectedPackageSets(entries: readonly VersionsEntry[]): { profile: string; newest?: string; lastGreen?: string }[] {
+  const out = new Map<string, { profile: string; newest?: string; lastGreen?: string }>();
+  for (const e of entries) {
+    if (!e.packageSet) continue;
+    const p = out.get(e.profile) ?? { profile: e.profile };
+    p.newest = e.packageSet;
+    if (e.green) p.lastGreen = e.packageSet;
+    out.set(e.profile, p);
+  }
+  return [...out.values()];
+}
+
+/** After a run is recorded in `versionsHistory`: keep the package store under its bound. */
+export async function prunePackagesAfterRun(versionsHistory: string, root = packagesRoot(), maxBytes = packageCacheMaxBytes()): Promise<{ sets: string[]; debs: number; bytes: number }> {
+  const { entries } = await readVersionsHistory(versionsHistory);
+  const protect = protectedPackageSets(entries).flatMap((p) => [p.newest, p.lastGreen]);
+  return prunePackageStore({ root, maxBytes, protect });
+}
+
+/** Prune after a recorded run and say so when something went; what a run's report hand-off calls. */
+export async function prunePackages(versionsHistory: string, log: (m: string) => void): Promise<void> {
+  const p = await prunePackagesAfterRun(versionsHistory);
+  if (p.sets.length || p.debs) log(`package store: pruned ${p.sets.length} sets, ${p.debs} debs (${(p.bytes / 1024 ** 2).toFixed(0)} MiB)`);
+}
