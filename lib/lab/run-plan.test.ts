@@ -5,23 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
+import { SAMPLE_RUN_PLAN } from '../../tests/support/run-plan.js';
 import { parseRunPlan, readRunPlan, serializeRunPlan, type RunPlan } from './run-plan.js';
 
-const plan: RunPlan = {
-  profile: 'debian12-drbd84',
-  image: {
-    profile: 'debian12-drbd84',
-    disk: '/cache/images/debian12-drbd84-aaaa/disk.qcow2',
-    digest: 'a'.repeat(64),
-    dir: '/cache/images/debian12-drbd84-aaaa',
-    boot: { kind: 'direct', kernel: '/cache/images/debian12-drbd84-aaaa/vmlinuz', initrd: '/cache/images/debian12-drbd84-aaaa/initrd.img', cmdline: 'root=/dev/vda rw' },
-    versions: { 'drbd-utils': '9.22.0-1' },
-    built: false,
-    upstreams: [{ name: 'http://deb.debian.org/debian bookworm', url: 'http://deb.debian.org/debian/dists/bookworm/InRelease', sha256: 'b'.repeat(64) }],
-  },
-  accel: { accel: 'kvm', cpu: { model: 'Skylake-Client' }, mode: 'auto', reason: 'a KVM guest booted its kernel', hostVerdict: true },
-  snapshot: { dir: '/cache/snapshots/debian12-drbd84-ready-cccc', digest: 'c'.repeat(64), point: 'ready' },
-};
+const plan = SAMPLE_RUN_PLAN;
 
 /** The serialized plan, changed as `change` says. */
 function altered(change: (p: Record<string, any>) => void): unknown {

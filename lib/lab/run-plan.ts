@@ -75,10 +75,15 @@ const runPlanSchema = z
   })
   .refine((p) => p.image.profile === p.profile, { message: 'the image is of another profile than the plan', path: ['image', 'profile'] });
 
+/** The plan as it travels between processes (a file, vitest's provide): what parseRunPlan reads. */
+export function wireRunPlan(plan: RunPlan): Record<string, unknown> {
+  const { profile, image, accel, snapshot } = plan;
+  return { format: RUN_PLAN_FORMAT, profile, image, accel, snapshot };
+}
+
 /** The plan as one JSON text (what the nightly hands its scenario processes). */
 export function serializeRunPlan(plan: RunPlan): string {
-  const { profile, image, accel, snapshot } = plan;
-  return JSON.stringify({ format: RUN_PLAN_FORMAT, profile, image, accel, snapshot }, null, 2);
+  return JSON.stringify(wireRunPlan(plan), null, 2);
 }
 
 /**

@@ -12,7 +12,7 @@ import { DEFAULT_CONFIG } from '../../lib/cli/context.js';
 import { testRunProfile } from '../../lib/cli/test-profile.js';
 import { choiceLine } from '../../lib/image/profiles.js';
 import { Lab } from '../../lib/lab/lab.js';
-import { readRunPlan, type RunPlan } from '../../lib/lab/run-plan.js';
+import { readRunPlan, wireRunPlan, type RunPlan } from '../../lib/lab/run-plan.js';
 import { readState } from '../../lib/lab/state.js';
 import { REPORTS_DIR } from '../../lib/scenario/targets.js';
 import { ClusterSnapshot, planOfSnapshot, planRun } from '../../lib/snapshot/cluster-snapshot.js';
@@ -27,7 +27,8 @@ export default async function setup(project: TestProject) {
     return;
   }
   const plan = await runPlan();
-  project.provide('drbdlab', { mode: 'real', plan, profile: plan.profile, runDir });
+  // Handed over in its wire form: each scenario file validates it as it would a plan file.
+  project.provide('drbdlab', { mode: 'real', plan: wireRunPlan(plan), profile: plan.profile, runDir });
 }
 
 async function runPlan(): Promise<RunPlan> {
