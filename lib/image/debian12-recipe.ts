@@ -109,6 +109,12 @@ for t in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer 
          e2scrub_reap.service lvm2-monitor.service; do
   ln -sf /dev/null "$root/etc/systemd/system/$t"
 done
+# SSH sessions without logind: pam_systemd would start a systemd --user manager for the lab's
+# user at the first login of every boot, on the way to ready, and nothing in a scenario uses it.
+# No getty on tty1: a node has no display (its console is ttyS0's serial getty).
+DEBIAN_FRONTEND=noninteractive chroot "$root" pam-auth-update --disable systemd
+if grep -q pam_systemd "$root/etc/pam.d/common-session"; then echo "pam_systemd still in common-session" >&2; exit 1; fi
+ln -sf /dev/null "$root/etc/systemd/system/getty@tty1.service"
 # Cluster stack installed, not enabled (DISABLED_UNITS): the package scripts enabled them.
 chroot "$root" systemctl disable --quiet ${DISABLED_UNITS.join(' ')}
 for u in ${DISABLED_UNITS.join(' ')}; do
@@ -156,8 +162,9 @@ export function debian12Recipe(
     packages: DEBIAN12_PACKAGES,
     diskSizeGiB: 4,
     // mitigations=off: throwaway lab guests; the speculation work-arounds only slow TCG down.
-    // rootfstype: tiny-initramfs mounts the root itself (no blkid to probe it).
-    cmdline: 'root=/dev/vda rootfstype=ext4 rw console=ttyS0 mitigations=off',
+    // rootfstype: tiny-initramfs mounts the root itself (no blkid to probe it). no_timer_check:
+    // a starved TCG guest failed the kernel's IO-APIC timer check and panicked at boot.
+    cmdline: 'root=/dev/vda rootfstype=ext4 rw console=ttyS0 mitigations=off no_timer_check',
     customize: CUSTOMIZE,
     ...(extra ? { extra } : {}),
   };
