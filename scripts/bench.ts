@@ -3,7 +3,7 @@
 // restore to ready, the nightly on restored clusters with each scenario, and the ratios.
 // `--boots` alone: each boot kind's profile (restore, reboot, power-on after a power cut) on a
 // cluster restored from the cached snapshot: systemd-analyze's split, the slowest units, the
-// critical chain, wall time and guest CPU seconds.
+// units that used most CPU, the critical chain, wall time and guest CPU seconds.
 // Baselines (README): three TCG guests ready ≈ 150 s by hand; the nightly on one shared lab 741 s.
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { cacheRoot, PROJECT_ROOT } from '../lib/paths.js';
 import { Lab } from '../lib/lab/lab.js';
 import type { StartedLab } from '../lib/lab/started-lab.js';
 import { planRun, type ClusterSnapshot } from '../lib/snapshot/cluster-snapshot.js';
-import { parseBlame, parseCpuTotal, parseSystemdAnalyze } from '../lib/bench/boot-profile.js';
+import { parseBlame, parseCpuTotal, parseSystemdAnalyze, parseUnitCpu } from '../lib/bench/boot-profile.js';
 import { scoresByModule, type MutationReport } from '../lib/report/mutation-score.js';
 
 const arg = (name: string) => process.argv.includes(name);
@@ -125,13 +125,14 @@ async function guestCpu(lab: StartedLab, node: string): Promise<number> {
   return parseCpuTotal((await execa('virsh', ['-c', lab.state.libvirtUri, 'domstats', '--cpu-total', domain])).stdout);
 }
 
-/** What systemd says of the boot a node is in: the split, the slowest units, the critical chain. */
+/** What systemd says of the boot a node is in: the split, the slowest units, the units that used most CPU, the critical chain. */
 async function bootSplit(lab: StartedLab, node: string) {
   const n = lab.node(node);
   const q = async (c: string) => (await n.exec(c, { check: false, timeoutMs: 120_000 })).stdout;
   return {
     split: parseSystemdAnalyze((await q('systemd-analyze')).split('\n')[0] ?? ''),
     blame: parseBlame(await q('systemd-analyze blame --no-pager')),
+    unitCpu: parseUnitCpu(await q("systemctl show --all -p Id -p CPUUsageNSec '*'")),
     criticalChain: (await q('systemd-analyze critical-chain --no-pager | tail -n +3 | head -15')).trim().split('\n'),
   };
 }

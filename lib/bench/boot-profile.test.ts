@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationSeconds, parseBlame, parseCpuTotal, parseSystemdAnalyze } from './boot-profile.js';
+import { durationSeconds, parseBlame, parseCpuTotal, parseSystemdAnalyze, parseUnitCpu } from './boot-profile.js';
 
 describe('boot profile parsers', () => {
   it('systemd-analyze: a direct kernel boot has kernel, initrd and userspace; firmware and loader only where present', () => {
@@ -27,5 +27,15 @@ describe('boot profile parsers', () => {
   it('guest CPU seconds from virsh domstats; no counter is an error, not zero', () => {
     expect(parseCpuTotal("Domain: 'drbdlab-x-drbd1'\n  cpu.time=48123456789\n  cpu.user=1\n")).toBeCloseTo(48.123, 3);
     expect(() => parseCpuTotal("Domain: 'x'\n")).toThrow(/no cpu\.time/);
+  });
+
+  it('CPU per unit: most first, in seconds; units without a figure left out', () => {
+    const text = 'Id=ssh.service\nCPUUsageNSec=812000000\n\nId=init.scope\nCPUUsageNSec=[not set]\n\nId=systemd-udevd.service\nCPUUsageNSec=2501000000\n\nId=dbus.service\nCPUUsageNSec=1000\n';
+    expect(parseUnitCpu(text)).toEqual([
+      { unit: 'systemd-udevd.service', cpuSeconds: 2.501 },
+      { unit: 'ssh.service', cpuSeconds: 0.812 },
+      { unit: 'dbus.service', cpuSeconds: 0 },
+    ]);
+    expect(parseUnitCpu(text, 1)).toEqual([{ unit: 'systemd-udevd.service', cpuSeconds: 2.501 }]);
   });
 });

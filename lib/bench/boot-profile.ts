@@ -40,3 +40,18 @@ export function parseCpuTotal(text: string): number {
   if (!m) throw new Error(`no cpu.time in virsh domstats output: ${text.trim().slice(0, 200)}`);
   return Number(m[1]) / 1e9;
 }
+
+/**
+ * `systemctl show -p Id -p CPUUsageNSec <units>` → the units that used most guest CPU in this
+ * boot, seconds, most first. Where the CPU went, not how long a unit waited (blame's figure).
+ * Units systemd has no figure for (`[not set]`) are left out.
+ */
+export function parseUnitCpu(text: string, n = 10): { unit: string; cpuSeconds: number }[] {
+  return text
+    .split(/\n\s*\n/u)
+    .map((block) => ({ id: /^Id=(.+)$/mu.exec(block)?.[1]?.trim(), ns: /^CPUUsageNSec=(\d+)$/mu.exec(block)?.[1] }))
+    .filter((u): u is { id: string; ns: string } => u.id !== undefined && u.ns !== undefined)
+    .map((u) => ({ unit: u.id, cpuSeconds: Math.round(Number(u.ns) / 1e6) / 1000 }))
+    .sort((a, b) => b.cpuSeconds - a.cpuSeconds)
+    .slice(0, n);
+}

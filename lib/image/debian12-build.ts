@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { removeTree } from './remove-tree.js';
 import { join } from 'node:path';
 import { run } from '../exec/run.js';
@@ -127,6 +127,8 @@ async function fullBuild(recipe: DebianRecipe, tracked: readonly string[], scrat
   if (!kernel || !initrd) throw new Error(`image build: no kernel/initrd in ${rootfs}/boot (found ${boot.join(', ')})`);
   await copyFile(join(rootfs, 'boot', kernel), join(scratch, 'vmlinuz'));
   await copyFile(join(rootfs, 'boot', initrd), join(scratch, 'initrd.img'));
+  // Readable by every lab's QEMU: tiny-initramfs writes its initrd 0600 (a mktemp file).
+  await chmod(join(scratch, 'initrd.img'), 0o644);
 
   const { stdout } = await run('dpkg-query', [`--admindir=${rootfs}/var/lib/dpkg`, '-W', '-f', '${Package}\t${Version}\n', ...tracked]);
   const versions: Record<string, string> = Object.fromEntries(stdout.split('\n').map((l) => l.split('\t') as [string, string]));

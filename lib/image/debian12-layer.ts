@@ -4,7 +4,7 @@
 // Drift stays bounded: a layer always goes on a full build (never on another layer), and a
 // base older than LAYER_MAX_BASE_AGE_MS, or any recipe change, gives a full rebuild.
 
-import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../exec/run.js';
 import { sourcesLine } from './apt-source.js';
@@ -110,6 +110,8 @@ export async function layerDebianImage(
   if (!boot) throw new Error(`upgrade layer: no kernel/initrd pair in ${work}/boot`);
   await copyFile(join(work, 'boot', boot.kernel), join(out, 'vmlinuz'));
   await copyFile(join(work, 'boot', boot.initrd), join(out, 'initrd.img'));
+  // Readable by every lab's QEMU: tiny-initramfs writes its initrd 0600 (a mktemp file).
+  await chmod(join(out, 'initrd.img'), 0o644);
   await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, join(out, 'disk.qcow2')], { timeoutMs: 10 * 60_000, signal, dieWithParent: true });
 
   // As the full build records them: every tracked package dpkg lists, and the kernel booted.

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
 import { recipeDigest } from './cache.js';
-import { DISABLED_UNITS, debianAptSources, debian12Recipe, extraFromEnv, JOURNAL_PERSISTENT } from './debian12-recipe.js';
+import { DISABLED_UNITS, debianAptSources, debian12Recipe, extraFromEnv, JOURNAL_PERSISTENT, TINY_INITRAMFS } from './debian12-recipe.js';
 
 describe('the Debian recipe\'s apt sources', () => {
   it('the real recipe reads what a Debian server runs: bookworm, bookworm-updates, bookworm-security, and no test-only part', () => {
@@ -77,5 +77,49 @@ describe('journald in the Debian image (the kernel-log check reads the boot befo
     } finally {
       await rm(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the Debian image\'s initrd (tiny-initramfs: the kernel mounts /dev/vda after one module)', () => {
+  const r = debian12Recipe('http://deb.debian.org/debian');
+
+  it('installs tiny-initramfs instead of initramfs-tools (they conflict; the kernel needs one of them)', () => {
+    expect(r.packages).toContain('tiny-initramfs');
+    expect(r.packages).not.toContain('initramfs-tools');
+  });
+
+  it('configures it with virtio_blk alone, nothing detected from the build host, no microcode, then rebuilds the initrd', () => {
+    const at = r.customize.indexOf(TINY_INITRAMFS);
+    expect(at).toBeGreaterThan(-1);
+    expect(r.customize.indexOf('chroot "$root" update-tirfs', at)).toBeGreaterThan(at);
+  });
+
+  it('the configuration snippet, run on an empty root as mmdebstrap\'s hook would, writes that file', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'tirfs-'));
+    try {
+      await execa('bash', ['-euc', `root="$1"\n${TINY_INITRAMFS}`, 'hook', root]);
+      const conf = await readFile(join(root, 'etc/tiny-initramfs/tiny-initramfs.conf'), 'utf8');
+      expect(conf.split('\n').filter(Boolean)).toEqual(['AUTO_MODULES=no', 'INCLUDE_MODULES="virtio_blk"', 'MICROCODE=no', 'DEBUG=no']);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('the kernel command line names the root device and its file system (tiny-initramfs probes neither), and skips the timer check a starved guest failed', () => {
+    expect(r.cmdline.split(' ')).toEqual(expect.arrayContaining(['root=/dev/vda', 'rootfstype=ext4', 'rw', 'console=ttyS0', 'no_timer_check']));
+  });
+});
+
+describe('what a node boots (only what a scenario uses)', () => {
+  const r = debian12Recipe('http://deb.debian.org/debian');
+
+  it('SSH logins start no systemd --user manager: pam_systemd is disabled, and the build fails if it stays', () => {
+    expect(r.customize).toContain('chroot "$root" pam-auth-update --disable systemd\nif grep -q pam_systemd "$root/etc/pam.d/common-session"; then');
+    expect(r.customize).toMatch(/pam_systemd still in common-session" >&2; exit 1; fi/);
+  });
+
+  it('no getty on tty1 (no display); the serial console keeps its own', () => {
+    expect(r.customize).toContain('ln -sf /dev/null "$root/etc/systemd/system/getty@tty1.service"');
+    expect(r.customize).not.toMatch(/serial-getty/);
   });
 });

@@ -29,7 +29,10 @@ export interface DebianRecipe {
 }
 
 const DEBIAN12_PACKAGES = [
-  'systemd-sysv', 'udev', 'dbus', 'kmod', 'linux-image-cloud-amd64', 'initramfs-tools',
+  // tiny-initramfs, not initramfs-tools: the root disk needs only virtio_blk loaded (the kernel has
+  // ext4 built in), and its one static /init does that without the udev, busybox scripts and lvm
+  // tools initramfs-tools runs at every boot (TINY_INITRAMFS below).
+  'systemd-sysv', 'udev', 'dbus', 'kmod', 'linux-image-cloud-amd64', 'tiny-initramfs',
   'openssh-server', 'cloud-init', 'netplan.io', 'lvm2', 'drbd-utils', 'sudo', 'iproute2',
   'iputils-ping', 'procps', 'e2fsprogs', 'qemu-guest-agent', 'python3-yaml', 'less',
   // The Pacemaker scenario (walkthrough step 26). crmsh, not pcs: LINBIT's DRBD guides use it on
@@ -56,6 +59,17 @@ export const DISABLED_UNITS = ['corosync.service', 'pacemaker.service', 'logd.se
 export const JOURNAL_PERSISTENT = String.raw`# journald on disk: the kernel-log check reads a boot's end from its journal after a reboot.
 mkdir -p "$root/etc/systemd/journald.conf.d" "$root/var/log/journal"
 printf '[Journal]\nStorage=persistent\n' > "$root/etc/systemd/journald.conf.d/10-drbdlab.conf"
+`;
+
+/**
+ * The initrd: tiny-initramfs with only virtio_blk and what it needs (mktirfs adds virtio_pci and
+ * the dependencies), chosen here, not detected: mmdebstrap runs on the host, whose mounts say
+ * nothing of the guest's disk. No microcode (an emulated CPU). Kept in /etc, so a kernel upgrade
+ * in an upgrade layer makes its initrd the same way.
+ */
+export const TINY_INITRAMFS = String.raw`# The initrd loads virtio_blk and mounts /dev/vda: nothing else runs before systemd.
+mkdir -p "$root/etc/tiny-initramfs"
+printf 'AUTO_MODULES=no\nINCLUDE_MODULES="virtio_blk"\nMICROCODE=no\nDEBUG=no\n' > "$root/etc/tiny-initramfs/tiny-initramfs.conf"
 `;
 
 const CUSTOMIZE = String.raw`set -eu
@@ -95,15 +109,18 @@ for t in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer 
          e2scrub_reap.service lvm2-monitor.service; do
   ln -sf /dev/null "$root/etc/systemd/system/$t"
 done
+# SSH sessions without logind: pam_systemd would start a systemd --user manager for the lab's
+# user at the first login of every boot, on the way to ready, and nothing in a scenario uses it.
+# No getty on tty1: a node has no display (its console is ttyS0's serial getty).
+DEBIAN_FRONTEND=noninteractive chroot "$root" pam-auth-update --disable systemd
+if grep -q pam_systemd "$root/etc/pam.d/common-session"; then echo "pam_systemd still in common-session" >&2; exit 1; fi
+ln -sf /dev/null "$root/etc/systemd/system/getty@tty1.service"
 # Cluster stack installed, not enabled (DISABLED_UNITS): the package scripts enabled them.
 chroot "$root" systemctl disable --quiet ${DISABLED_UNITS.join(' ')}
 for u in ${DISABLED_UNITS.join(' ')}; do
   if chroot "$root" systemctl is-enabled --quiet "$u"; then echo "$u still enabled" >&2; exit 1; fi
 done
-${JOURNAL_PERSISTENT}# Smaller initrd: only the drivers a virtio guest needs (faster to load under TCG).
-sed -i 's/^MODULES=.*/MODULES=list/' "$root/etc/initramfs-tools/initramfs.conf"
-printf '%s\n' virtio_pci virtio_blk virtio_net virtio_rng ext4 > "$root/etc/initramfs-tools/modules"
-chroot "$root" update-initramfs -u -k all >/dev/null
+${JOURNAL_PERSISTENT}${TINY_INITRAMFS}chroot "$root" update-tirfs >/dev/null
 `;
 
 const PACKAGE_RE = /^[a-z0-9][a-z0-9+.-]+$/;
@@ -145,7 +162,9 @@ export function debian12Recipe(
     packages: DEBIAN12_PACKAGES,
     diskSizeGiB: 4,
     // mitigations=off: throwaway lab guests; the speculation work-arounds only slow TCG down.
-    cmdline: 'root=/dev/vda rw console=ttyS0 mitigations=off',
+    // rootfstype: tiny-initramfs mounts the root itself (no blkid to probe it). no_timer_check:
+    // a starved TCG guest failed the kernel's IO-APIC timer check and panicked at boot.
+    cmdline: 'root=/dev/vda rootfstype=ext4 rw console=ttyS0 mitigations=off no_timer_check',
     customize: CUSTOMIZE,
     ...(extra ? { extra } : {}),
   };

@@ -137,6 +137,13 @@ describe('renderDomainXml', () => {
     ]);
   });
 
+  it('no device a node does not use: no USB controller, no guest-agent channel', () => {
+    const d = parse(renderDomainXml(spec()));
+    const devices = child(d, 'devices');
+    expect(children(devices, 'controller').map((c) => [c.getAttribute('type'), c.getAttribute('model')])).toEqual([['usb', 'none']]);
+    expect(children(devices, 'channel')).toHaveLength(0);
+  });
+
   it('one libvirt interface: the replication network with the given MAC', () => {
     const ifaces = children(child(parse(renderDomainXml(spec())), 'devices'), 'interface');
     expect(ifaces).toHaveLength(1);

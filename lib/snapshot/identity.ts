@@ -7,8 +7,12 @@ import { canonicalJson } from '../image/cache.js';
 import type { ProfileName } from '../image/profile-names.js';
 import type { Accel, KvmCpu } from '../libvirt/domain-xml.js';
 
-/** Bump when what a snapshot folder holds, or how it is restored, changes. */
-const SNAPSHOT_FORMAT = 1;
+/**
+ * Bump when what a snapshot folder holds, or how it is restored, changes, the domain's devices
+ * among it (lib/libvirt/domain-xml.ts): a saved memory image restores only into the devices it
+ * was saved from. 2: no USB controller, no guest-agent channel.
+ */
+const SNAPSHOT_FORMAT = 2;
 
 /** 'ready': three nodes just ready. Later points name the steps run on top of 'ready'. */
 export type SnapshotPoint = string;
