@@ -11,10 +11,21 @@ npx tsc --noEmit || exit 1
 rm -rf reports/allure-results reports/junit-*.xml
 rc=0
 broken_phases=0
+phase_times=()
 run() { # name, vitest args…
   local name=$1; shift
   echo "== $name"
+  # Wall time, and the guest CPU of the labs this run started (sampled while their QEMUs run).
+  local t0=$SECONDS cpu_file meter cpu
+  cpu_file=$(mktemp)
+  node --import tsx tests/support/guest-cpu.ts $$ "$cpu_file" 2>/dev/null &
+  meter=$!
   DRBDLAB_JUNIT="reports/junit-$name.xml" npx vitest run "$@" || { rc=1; broken_phases=$((broken_phases + 1)); }
+  kill -TERM "$meter" 2>/dev/null; wait "$meter" 2>/dev/null
+  local wall=$((SECONDS - t0))
+  cpu=$(cat "$cpu_file"); rm -f "$cpu_file"
+  phase_times+=("$name $wall s${cpu:+ (guest CPU $cpu s)}")
+  echo "== $name: $wall s wall${cpu:+, guest CPU $cpu s}"
 }
 if [ $# -gt 0 ]; then
   # The scenarios' global setup says the profile if these arguments run real scenarios.
@@ -32,7 +43,10 @@ run lab --project integration
 run lifecycle --project lifecycle
 DRBDLAB_PROFILE_CHOICE=$(cat "$choice_file") run scenarios --project scenarios
 
-# One closing line for humans and CI: totals over every phase's JUnit file.
+# Closing lines for humans and CI: each phase's time, then totals over every phase's JUnit file.
+line=phases: sep=' '
+for p in "${phase_times[@]}"; do line+="$sep$p"; sep=', '; done
+echo "$line"
 BROKEN_PHASES=$broken_phases node -e '
 const fs = require("fs");
 let t = 0, f = 0, s = 0;

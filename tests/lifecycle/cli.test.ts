@@ -1,5 +1,8 @@
 // The CLI as users and CI call it, on real VMs: every command exits when its work is done, and
-// two nightly jobs on one host both pass without touching each other.
+// two nightly jobs on one host both pass without touching each other. Both run on restored
+// clusters (the snapshots the scenarios phase uses): what is under test is the commands' exits
+// and the jobs' isolation, not the boot (tests/integration/lab.test.ts boots a lab fresh, and
+// signals.test.ts interrupts a fresh `up` at each of its phases).
 import { mkdtemp } from 'node:fs/promises';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,9 +15,10 @@ const t = useLifecycleEnv();
 
 describe('every command exits when its work is done', () => {
   it('up returns within seconds of the lab being ready; status, ssh, doctor and down exit too', async () => {
-    const up = runCli(['up'], t.lc.env);
+    const up = runCli(['up', '--snapshot'], t.lc.env);
     const [, labId] = await up.waitFor(/lab ([0-9a-f]{6}) up in \d+ s/, 20 * 60_000);
     const readyAt = Date.now();
+    expect(up.output(), 'a restored lab, not a fresh boot').toMatch(new RegExp(`lab ${labId}: restoring 3 nodes from snapshot ready `));
     const exit = await Promise.race([up.exit, delay(60_000).then(() => undefined)]);
     if (!exit) up.child.kill('SIGKILL');
     expect(exit, `up still running 60 s after the lab was ready:\n${up.output()}`).toBeDefined();
@@ -44,7 +48,8 @@ describe('every command exits when its work is done', () => {
 
 describe('two nightly jobs at once on one host', () => {
   it('both pass, each on its own restored cluster and reports folder, neither touching the other', async () => {
-    const scenario = 'scenarios/03-hostname-pitfall.test.ts';
+    // The shortest scenario (its starting point is the one the scenarios phase restores too).
+    const scenario = 'scenarios/07-split-brain.test.ts';
     const jobs = await Promise.all(
       ['a', 'b'].map(async (name) => {
         const reports = await mkdtemp(join(t.lc.reportsDir, `job-${name}-`));
@@ -52,7 +57,7 @@ describe('two nightly jobs at once on one host', () => {
       }),
     );
     const exits = await Promise.all(jobs.map((j) => j.run.exit));
-    const ids = jobs.map((j) => /\[hostname\] lab ([0-9a-f]{6}): restoring/.exec(j.run.output())?.[1]);
+    const ids = jobs.map((j) => /\[split-brain\] lab ([0-9a-f]{6}): restoring/.exec(j.run.output())?.[1]);
     for (const [i, j] of jobs.entries()) {
       expect(exits[i]!.exitCode, j.run.output()).toBe(0);
       expect(ids[i]).toBeDefined();

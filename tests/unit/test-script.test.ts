@@ -50,7 +50,8 @@ describe('npm test says its profile', () => {
     const dir = await sandbox();
     const r = await run(dir, { DRBDLAB_PROFILE: 'debian12-drbd84', DRBDLAB_OFFLINE: '1' });
     expect(r.exitCode, r.all).toBe(0);
-    const lines = r.all.split('\n');
+    // Each phase's wall time (how long is not this test's business: any number of seconds).
+    const lines = r.all.split('\n').map((l) => l.replace(/\b\d+ s\b/g, 'N s'));
     const said = 'profile: debian12-drbd84 (named by DRBDLAB_PROFILE)';
     const choice = '{"profile":"debian12-drbd84","reason":"named by DRBDLAB_PROFILE","explicit":true}';
     expect(lines).toEqual([
@@ -59,12 +60,17 @@ describe('npm test says its profile', () => {
       'offline: upstreams not asked; the cached image is used as it is',
       '== fast',
       '(vitest run --project unit --project replay) choice=unset',
+      '== fast: N s wall',
       '== lab',
       '(vitest run --project integration) choice=unset',
+      '== lab: N s wall',
       '== lifecycle',
       '(vitest run --project lifecycle) choice=unset',
+      '== lifecycle: N s wall',
       '== scenarios',
       `(vitest run --project scenarios) choice=${choice}`,
+      '== scenarios: N s wall',
+      'phases: fast N s, lab N s, lifecycle N s, scenarios N s',
       '0 passed, 0 failed, 0 skipped',
       said,
       'offline: upstreams not asked; the cached image is used as it is',
