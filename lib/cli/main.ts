@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { DrbdlabError, UsageError } from '../errors.js';
 import { loadLabConfig } from '../config/load-lab.js';
 import { PROFILE_NAMES, type ProfileName } from '../image/profile-names.js';
-import { profileByName } from '../image/profiles.js';
+import { OFFLINE_PROFILE, profileByName } from '../image/profiles.js';
 import { goOffline, isOffline, OFFLINE_LINE } from '../image/offline.js';
 import { describeReaped, reapOrphans } from '../lab/reaper.js';
 import { readState } from '../lab/state.js';
@@ -76,7 +76,7 @@ image
     if (o.offline) goOffline();
     if (isOffline()) log(OFFLINE_LINE);
     const cfg = await loadLabConfig(program.opts().config);
-    const profile = profileByName(o.profile ?? cfg.profile ?? 'debian12-drbd84');
+    const profile = profileByName(o.profile ?? cfg.profile ?? OFFLINE_PROFILE);
     const t0 = Date.now();
     const img = await profile.ensureImage((m) => log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${m}`));
     log(`${img.built ? 'built' : 'cached'}: ${img.disk}`);

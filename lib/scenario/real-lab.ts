@@ -1,3 +1,4 @@
+import { stackOf } from '../image/profiles.js';
 import { labPaths } from '../lab/paths.js';
 import type { StartedLab } from '../lab/started-lab.js';
 import { systemClock } from '../wait/poll.js';
@@ -34,7 +35,7 @@ export function realScenarioLab(lab: StartedLab): ScenarioLab {
   return {
     mode: 'real',
     profile: lab.state.profile,
-    stack: lab.state.profile === 'ubuntu1804-drbd9' ? 'drbdmanage' : 'drbdadm',
+    stack: stackOf(lab.state.profile),
     nodes,
     node: (name) => {
       const x = nodes.find((m) => m.name === name);

@@ -1,5 +1,7 @@
 import { CommandTimeoutError, DrbdlabError, RemoteCommandError } from '../errors.js';
 import type { ProfileName } from '../image/profile-names.js';
+import type { Stack } from '../image/profile.js';
+import { stackOf } from '../image/profiles.js';
 import { Redactor, type CommandRecord, type CommandSink } from '../ssh/command-record.js';
 import { setTimeoutScale } from '../wait/poll.js';
 import type { ExecOptions, ExecResult } from '../ssh/session.js';
@@ -71,8 +73,8 @@ export class ReplayLab implements ScenarioLab {
   get profile(): ProfileName {
     return this.recording.profile;
   }
-  get stack(): 'drbdadm' | 'drbdmanage' {
-    return this.recording.profile === 'ubuntu1804-drbd9' ? 'drbdmanage' : 'drbdadm';
+  get stack(): Stack {
+    return stackOf(this.recording.profile);
   }
   /**
    * The recording's labels, with what kind of evidence it is. Synthetic and captured evidence

@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PROJECT_ROOT, reportsRoot } from '../paths.js';
 import type { ProfileName } from '../image/profile-names.js';
+import { stackOf } from '../image/profiles.js';
 import { StartedLab } from '../lab/started-lab.js';
 import { Transcript } from '../ssh/transcript.js';
 import { realScenarioLab } from './real-lab.js';
@@ -55,8 +56,6 @@ export interface ScenarioTarget {
   /** start: the scenario's later starting point (real: restored from its snapshot; replay: the recording begins there). */
   open(start?: ScenarioStart): Promise<OpenTarget>;
 }
-
-const stackOf = (p: ProfileName) => (p === 'ubuntu1804-drbd9' ? 'drbdmanage' : 'drbdadm');
 
 /** The real recordings of a scenario, then the captured and synthetic ones (faults/ is replayed by its own test). */
 export function recordingFiles(scenario: string, only?: string[]): string[] {
