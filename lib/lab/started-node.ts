@@ -20,8 +20,15 @@ export class StartedNode {
     sink?: CommandSink,
     /** Its domain as libvirt sees it: faults are injected from the host, never by the guest. */
     readonly domain?: DomainFaults,
+    /** Its lab's scale, read when a wait starts (a KVM lab that fell back to TCG has its waits scaled by 3). */
+    private readonly scale: () => number = () => 1,
   ) {
     this.session = new NodeSession({ node: info.name, port: info.sshPort, username: user, privateKey, hostKey: info.hostKey, sink });
+  }
+
+  /** What its waits are scaled by. */
+  get timeoutScale(): number {
+    return this.scale();
   }
 
   get name(): string {
@@ -45,7 +52,7 @@ export class StartedNode {
    * Readiness = SSH answers (with the pinned host key) and cloud-init has finished. Each
    * attempt has its own deadline: slirp accepts TCP even while the guest's sshd is down.
    */
-  async waitReady(timeoutMs = scaled(300_000), signal?: AbortSignal): Promise<void> {
+  async waitReady(timeoutMs = scaled(300_000, this.timeoutScale), signal?: AbortSignal): Promise<void> {
     await this.unrecorded(() => this.pollReady(timeoutMs, signal));
   }
 
@@ -65,7 +72,7 @@ export class StartedNode {
   }
 
   /** `sudo reboot`, then wait until the node answers with a new boot_id and cloud-init is done. */
-  async reboot(timeoutMs = scaled(240_000)): Promise<void> {
+  async reboot(timeoutMs = scaled(240_000, this.timeoutScale)): Promise<void> {
     await this.unrecorded(() => this.rebootAndWait(timeoutMs));
   }
 
@@ -101,7 +108,7 @@ export class StartedNode {
   }
 
   /** `virsh start`, then wait as after a reboot: a new boot_id, SSH with the pinned key, cloud-init done. */
-  async powerOn(timeoutMs = scaled(240_000)): Promise<void> {
+  async powerOn(timeoutMs = scaled(240_000, this.timeoutScale)): Promise<void> {
     const host = this.host();
     const before = this.bootBeforePowerOff;
     if (before === undefined) throw new UsageError(`${this.name}: powerOn() without powerOff() first (no boot to tell the new one from)`);

@@ -43,6 +43,7 @@ export function realScenarioLab(lab: StartedLab): ScenarioLab {
       return x;
     },
     clock: systemClock,
+    timeoutScale: lab.timeoutScale,
     labels: {
       profile: lab.state.profile,
       evidence: 'real',

@@ -3,7 +3,7 @@ import type { ProfileName } from '../image/profile-names.js';
 import type { Stack } from '../image/profile.js';
 import { stackOf } from '../image/profiles.js';
 import { Redactor, type CommandRecord, type CommandSink } from '../ssh/command-record.js';
-import { setTimeoutScale } from '../wait/poll.js';
+import { timeoutScaleFor } from '../wait/poll.js';
 import type { ExecOptions, ExecResult } from '../ssh/session.js';
 import type { Clock } from '../wait/poll.js';
 import { describeCounts, provenanceCounts, type Recording } from './recording.js';
@@ -52,6 +52,8 @@ export class VirtualClock implements Clock {
 export class ReplayLab implements ScenarioLab {
   readonly mode = 'replay' as const;
   readonly clock = new VirtualClock();
+  /** Waits replay on virtual time with the timeouts the recording was made with. */
+  readonly timeoutScale: number;
   readonly nodes: ScenarioNode[];
   /** Which records were replayed (in the recording's order). */
   private readonly used: boolean[];
@@ -64,8 +66,7 @@ export class ReplayLab implements ScenarioLab {
     /** Secrets are redacted in recordings, so commands are compared redacted too. */
     private readonly redactor = new Redactor(),
   ) {
-    // Waits replay on virtual time with the timeouts the recording was made with.
-    setTimeoutScale(recording.labels.hypervisor === 'TCG' ? 3 : 1);
+    this.timeoutScale = timeoutScaleFor(recording.labels.hypervisor ?? 'kvm');
     this.nodes = recording.nodes.map((n) => this.makeNode(n.name, n.replicationIp));
     this.used = recording.commands.map(() => false);
   }

@@ -35,6 +35,8 @@ export interface ScenarioLab {
   node(name: string): ScenarioNode;
   /** Real time on VMs; virtual time in replay, so waits do not sleep. */
   readonly clock: Clock;
+  /** What its waits are scaled by (3 under TCG): `scaled(ms, lab.timeoutScale)`. */
+  readonly timeoutScale: number;
   /** Labels for reports: hypervisor, kernel, versions. */
   readonly labels: Record<string, string>;
 }
@@ -56,6 +58,9 @@ export function withNodes(lab: ScenarioLab, nodes: readonly ScenarioNode[]): Sce
     },
     get clock() {
       return lab.clock;
+    },
+    get timeoutScale() {
+      return lab.timeoutScale;
     },
     get labels() {
       return lab.labels;

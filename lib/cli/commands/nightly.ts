@@ -37,9 +37,6 @@ export interface NightlyOptions {
   shard?: Shard;
 }
 
-const t0 = Date.now();
-const say = (m: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}\n`);
-
 /**
  * The nightly job: profile → image (cached) → hypervisor → snapshot of a ready cluster (cached,
  * or one fresh up), resolved once as the run's plan → every scenario on its own cluster restored
@@ -48,6 +45,9 @@ const say = (m: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).t
  * walkthrough); 3 when the lab could not be built or reached (infrastructure).
  */
 export async function nightlyCommand(o: NightlyOptions): Promise<number> {
+  // The run starts here (not when the module was imported): its clock for the log and the report.
+  const t0 = Date.now();
+  const say = (m: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}\n`);
   const config = await loadLabConfig(o.config);
   const offline = isOffline(); // --offline sets it; a bad DRBDLAB_OFFLINE fails here, before anything
   const choice = await chooseProfile(o.profile, config.profile);

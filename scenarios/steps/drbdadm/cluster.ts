@@ -75,11 +75,11 @@ export const connected = (res: DrbdResourceStatus) => res.peers.length === 1 && 
 export const upToDate = (res: DrbdResourceStatus) => res.peers.length === 1 && isUpToDateEverywhere(res);
 
 export function waitConnected(lab: ScenarioLab, node: ScenarioNode) {
-  return waitForResource(node, RES, 'connected to its peer', connected, { clock: lab.clock, timeoutMs: scaled(60_000) });
+  return waitForResource(node, RES, 'connected to its peer', connected, { clock: lab.clock, timeoutMs: scaled(60_000, lab.timeoutScale) });
 }
 
 export function waitUpToDate(lab: ScenarioLab, node: ScenarioNode) {
-  return waitForResource(node, RES, 'UpToDate on both replicas', upToDate, { clock: lab.clock, timeoutMs: scaled(180_000) });
+  return waitForResource(node, RES, 'UpToDate on both replicas', upToDate, { clock: lab.clock, timeoutMs: scaled(180_000, lab.timeoutScale) });
 }
 
 /** Prepare the drbdpool VG as the walkthrough's template did (partition, pvcreate, vgcreate). */

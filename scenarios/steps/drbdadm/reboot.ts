@@ -72,7 +72,7 @@ export async function drbdadmRebootPersistence(ctx: ScenarioContext): Promise<vo
     await onEach([primary, secondary], (n) => n.reboot());
     // drbd.service brought r0 up during the boot, before SSH answers: the watcher sees the state it
     // finds and what follows; the kernel log (next step) holds the whole boot.
-    ({ trace: settle } = await followSettle(lab, primary, await Events2Watch.start(primary, RES, lab.clock), 'the reboot'));
+    ({ trace: settle } = await followSettle(lab, primary, await Events2Watch.start(primary, RES, lab.clock, lab.timeoutScale), 'the reboot'));
     const res = await waitUpToDate(lab, primary);
     expect(res.role).toBe('Secondary');
   });
