@@ -32,7 +32,7 @@ export type ScenarioEnv =
    * labId: run against that lab as it is (DRBDLAB_LAB); plan: each scenario on its own restore of
    * the run plan's snapshot (a RunPlan as vitest hands it over, validated where it is used).
    */
-  | { mode: 'real'; labId?: string; plan?: unknown; profile: ProfileName; runDir: string }
+  | { mode: 'real'; labId?: string; plan?: unknown; profile: ProfileName; runDir: string; /** A failed scenario's cluster stays (--keep, DRBDLAB_KEEP=1). */ keep?: boolean }
   | { mode: 'replay'; recordings: string[]; runDir: string };
 
 export interface OpenTarget {
@@ -111,10 +111,10 @@ async function realLab(scenario: string, env: Extract<ScenarioEnv, { mode: 'real
   return restorePlanned(plan, { sink: transcript, progress, ...(start ? { step: scenarioStep(start) } : {}) });
 }
 
-/** Console logs into the report, then the cluster goes (a failed one stays with DRBDLAB_KEEP=1). */
-async function releaseRestored(scenario: string, lab: StartedLab, passed: boolean): Promise<void> {
+/** Console logs into the report, then the cluster goes (a failed one stays with keep: --keep, DRBDLAB_KEEP=1). */
+async function releaseRestored(scenario: string, lab: StartedLab, passed: boolean, keep: boolean): Promise<void> {
   await copyConsoleLogs(lab, join(REPORTS_DIR, 'console', scenario));
-  if (!passed && process.env.DRBDLAB_KEEP === '1') {
+  if (!passed && keep) {
     await keepForUser(lab.state);
     console.log(`[${scenario}] kept lab ${lab.id}: npm run lab -- ssh drbd1 --lab ${lab.id}; npm run lab -- down --lab ${lab.id}`);
     return;
@@ -141,7 +141,7 @@ export function scenarioTargets(scenario: string, env: ScenarioEnv): ScenarioTar
             shared: env.labId !== undefined,
             close: async (passed) => {
               for (const n of started.nodeList) n.close();
-              if (!env.labId) await releaseRestored(scenario, started, passed);
+              if (!env.labId) await releaseRestored(scenario, started, passed, env.keep ?? false);
               const recording: Recording = {
                 profile: env.profile,
                 evidence: 'real',
