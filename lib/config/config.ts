@@ -18,6 +18,8 @@ import { parseLabConfig } from './load-lab.js';
 export const RUN_CONFIG_ENV = 'DRBDLAB_RUN_CONFIG';
 
 export const FAULTS = ['wrong-peer-ip', 'kernel-bug-before-reboot'] as const;
+/** A fault a scenario injects on purpose (DRBDLAB_FAULT), to show how a broken step reports itself. */
+export type Fault = (typeof FAULTS)[number];
 export const ACCEL_SETTINGS = ['kvm', 'tcg', 'auto'] as const;
 
 /** The checkout this file is in: where lab/lab.yaml, .lab, .cache and reports are by default. */

@@ -1,6 +1,7 @@
 import { CommandTimeoutError, DrbdlabError, RemoteCommandError } from '../errors.js';
 import type { ProfileName } from '../image/profile-names.js';
 import type { Stack } from '../image/profile.js';
+import type { Fault } from '../config/config.js';
 import { stackOf } from '../image/profiles.js';
 import { Redactor, type CommandRecord, type CommandSink } from '../ssh/command-record.js';
 import { timeoutScaleFor } from '../wait/poll.js';
@@ -65,6 +66,8 @@ export class ReplayLab implements ScenarioLab {
     private readonly sink?: CommandSink,
     /** Secrets are redacted in recordings, so commands are compared redacted too. */
     private readonly redactor = new Redactor(),
+    /** A fault the run injects on purpose (the recording of a fault is replayed with it). */
+    readonly fault?: Fault,
   ) {
     this.timeoutScale = timeoutScaleFor(recording.labels.hypervisor ?? 'kvm');
     this.nodes = recording.nodes.map((n) => this.makeNode(n.name, n.replicationIp));

@@ -17,6 +17,7 @@ import { scenarioStep, type ScenarioStart } from './scenario-start.js';
 import { copyConsoleLogs } from '../report/console-logs.js';
 import { keepForUser } from '../lab/ownership.js';
 import { UsageError } from '../errors.js';
+import type { Fault } from '../config/config.js';
 import type { ScenarioLab } from './scenario-lab.js';
 
 export const RECORDINGS_DIR = join(PROJECT_ROOT, 'scenarios', 'recordings');
@@ -32,8 +33,8 @@ export type ScenarioEnv =
    * labId: run against that lab as it is (DRBDLAB_LAB); plan: each scenario on its own restore of
    * the run plan's snapshot (a RunPlan as vitest hands it over, validated where it is used).
    */
-  | { mode: 'real'; labId?: string; plan?: unknown; profile: ProfileName; runDir: string; /** A failed scenario's cluster stays (--keep, DRBDLAB_KEEP=1). */ keep?: boolean }
-  | { mode: 'replay'; recordings: string[]; runDir: string };
+  | { mode: 'real'; labId?: string; plan?: unknown; profile: ProfileName; runDir: string; /** A failed scenario's cluster stays (--keep, DRBDLAB_KEEP=1). */ keep?: boolean; fault?: Fault }
+  | { mode: 'replay'; recordings: string[]; runDir: string; fault?: Fault };
 
 export interface OpenTarget {
   lab: ScenarioLab;
@@ -133,7 +134,7 @@ export function scenarioTargets(scenario: string, env: ScenarioEnv): ScenarioTar
           const dir = join(env.runDir, scenario);
           const transcript = new Transcript(join(dir, 'transcript'));
           const started = await realLab(scenario, env, transcript, start);
-          const lab = realScenarioLab(started);
+          const lab = realScenarioLab(started, env.fault);
           return {
             lab,
             transcript,
@@ -162,7 +163,7 @@ export function scenarioTargets(scenario: string, env: ScenarioEnv): ScenarioTar
   }
   return recordingFiles(scenario, env.recordings).map((file) => {
     const recording = readRecording(file);
-    return replayTarget(scenario, replayTitle(file, recording), recording, env.runDir);
+    return replayTarget(scenario, replayTitle(file, recording), recording, env.runDir, env.fault);
   });
 }
 
@@ -170,7 +171,7 @@ export function scenarioTargets(scenario: string, env: ScenarioEnv): ScenarioTar
  * A recording as a scenario's target: its commands answered in order, and at the end of a
  * scenario that passed, none left over. The mutation tests replay changed recordings through it.
  */
-export function replayTarget(scenario: string, title: string, recording: Recording, runDir: string): ScenarioTarget {
+export function replayTarget(scenario: string, title: string, recording: Recording, runDir: string, fault?: Fault): ScenarioTarget {
   return {
     title,
     ...(replayDescription(recording) === undefined ? {} : { description: replayDescription(recording)! }),
@@ -178,7 +179,7 @@ export function replayTarget(scenario: string, title: string, recording: Recordi
     stack: stackOf(recording.profile),
     open: async (start) => {
       const transcript = new Transcript(join(runDir, `${scenario}.replay.${recording.profile}`, 'transcript'));
-      const lab = new ReplayLab(recording, transcript, transcript.redactor);
+      const lab = new ReplayLab(recording, transcript, transcript.redactor, fault);
       await reportProvenance(recording);
       return {
         lab,

@@ -24,12 +24,12 @@ export default async function setup(project: TestProject) {
   if (reuse) {
     const state = await readState(reuse);
     if (!state) throw new Error(`DRBDLAB_LAB=${reuse}: no such lab here (npm run lab -- status)`);
-    project.provide('drbdlab', { mode: 'real', labId: reuse, profile: state.profile, runDir });
+    project.provide('drbdlab', { mode: 'real', labId: reuse, profile: state.profile, runDir, ...(run.fault ? { fault: run.fault } : {}) });
     return;
   }
   const plan = await runPlan(run);
   // Handed over in its wire form: each scenario file validates it as it would a plan file.
-  project.provide('drbdlab', { mode: 'real', plan: wireRunPlan(plan), profile: plan.profile, runDir, keep: run.keep });
+  project.provide('drbdlab', { mode: 'real', plan: wireRunPlan(plan), profile: plan.profile, runDir, keep: run.keep, ...(run.fault ? { fault: run.fault } : {}) });
 }
 
 async function runPlan(run: Config): Promise<RunPlan> {

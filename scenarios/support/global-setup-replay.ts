@@ -6,10 +6,11 @@ import { loadConfig } from '../../lib/config/config.js';
 import { REPORTS_DIR } from '../../lib/scenario/targets.js';
 
 export default async function setup(project: TestProject) {
-  const { replay } = await loadConfig();
+  const { replay, fault } = await loadConfig();
   project.provide('drbdlab', {
     mode: 'replay',
     recordings: replay ?? [],
+    ...(fault ? { fault } : {}),
     runDir: join(REPORTS_DIR, 'runs', `replay-${new Date().toISOString().replace(/[:.]/g, '-')}`),
   });
 }
