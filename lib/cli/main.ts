@@ -109,8 +109,10 @@ program
   .option('--prune', 'remove the least recently used beyond DRBDLAB_SNAPSHOT_CACHE_GIB (default 6)')
   .option('--clear', 'remove them all')
   .action(async (o: { prune?: boolean; clear?: boolean }) => {
-    if (o.prune || o.clear) for (const d of await pruneSnapshots(o.clear ? { maxBytes: -1 } : {})) log(`removed ${d}`);
-    const all = await listSnapshots();
+    const root = config().paths.snapshots;
+    const maxBytes = o.clear ? -1 : config().snapshotCacheGiB * 1024 ** 3;
+    if (o.prune || o.clear) for (const d of await pruneSnapshots({ maxBytes, root })) log(`removed ${d}`);
+    const all = await listSnapshots(root);
     if (all.length === 0) log('no snapshot cached');
     for (const s of all) {
       const m = await readSnapshot(s.dir);
