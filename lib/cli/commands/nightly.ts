@@ -12,7 +12,6 @@ import { Lab } from '../../lab/lab.js';
 import { clustersFor } from '../../lab/parallelism.js';
 import { describeReaped, reapOrphans, sweepLabsOf } from '../../lab/reaper.js';
 import { currentOwner } from '../../host/owner.js';
-import type { LabConfig } from '../../config/lab-schema.js';
 import { planRun, type ClusterSnapshot } from '../../snapshot/cluster-snapshot.js';
 import { serializeRunPlan, type RunPlan } from '../../lab/run-plan.js';
 import { cpus, totalmem } from 'node:os';
