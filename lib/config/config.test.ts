@@ -118,6 +118,14 @@ describe('handed down to a child process whole', () => {
     expect(child).toMatchObject({ clusters: 2, snapshot: '/snap/x', keep: true });
   });
 
+  it("the child's own flags still win over what was handed down", async () => {
+    const parent = resolveConfig(LAB, { root: ROOT, env: {} });
+    const env = { [RUN_CONFIG_ENV]: serializeConfig(parent) };
+    expect(await loadConfig({ env, flags: { profile: 'ubuntu1804-drbd9', keep: true, offline: true } })).toMatchObject({ profile: 'ubuntu1804-drbd9', keep: true, offline: true });
+    expect(await loadConfig({ env })).toMatchObject({ profile: 'debian12-drbd84', keep: false, offline: false });
+    await expect(loadConfig({ env, flags: { profile: 'centos' } })).rejects.toThrow('--profile centos: not a profile');
+  });
+
   it('without it, the child reads lab.yaml and its variables by the same rules', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'drbdlab-config-'));
     await mkdir(join(dir, 'lab'));

@@ -99,9 +99,7 @@ export function resolveConfig(labText: string, input: ResolveInput = {}): Config
   /** A folder named by a variable (from the working directory), else the default under the checkout. */
   const dir = (name: string, fallback: string) => resolve(set(name) ?? (isAbsolute(fallback) ? fallback : join(root, fallback)));
 
-  if (flags.profile !== undefined && !(PROFILE_NAMES as readonly string[]).includes(flags.profile)) {
-    throw new UsageError(`--profile ${flags.profile}: not a profile; use one of ${PROFILE_NAMES.join(', ')}`);
-  }
+  checkProfileFlag(flags);
   const profile = (flags.profile ?? set('DRBDLAB_PROFILE') ?? lab.profile) as ProfileName | undefined;
   const cache = dir('DRBDLAB_CACHE', '.cache');
   const reports = dir('DRBDLAB_REPORTS', 'reports');
@@ -137,6 +135,23 @@ export function resolveConfig(labText: string, input: ResolveInput = {}): Config
   return configSchema.parse(config);
 }
 
+function checkProfileFlag(flags: ConfigFlags): void {
+  if (flags.profile !== undefined && !(PROFILE_NAMES as readonly string[]).includes(flags.profile)) {
+    throw new UsageError(`--profile ${flags.profile}: not a profile; use one of ${PROFILE_NAMES.join(', ')}`);
+  }
+}
+
+/** A handed-down configuration with this process's own flags over it (a flag wins over everything). */
+function withFlags(config: Config, flags: ConfigFlags = {}): Config {
+  checkProfileFlag(flags);
+  return {
+    ...config,
+    ...(flags.profile !== undefined ? { profile: flags.profile as ProfileName } : {}),
+    ...(flags.offline !== undefined ? { offline: flags.offline } : {}),
+    ...(flags.keep !== undefined ? { keep: flags.keep } : {}),
+  };
+}
+
 /**
  * The configuration of this process: the one its parent resolved (DRBDLAB_RUN_CONFIG), else read
  * here from lab.yaml, the environment and the flags, by the same rules.
@@ -144,7 +159,7 @@ export function resolveConfig(labText: string, input: ResolveInput = {}): Config
 export async function loadConfig(input: ResolveInput = {}): Promise<Config> {
   const env = input.env ?? process.env;
   const handed = env[RUN_CONFIG_ENV];
-  if (handed) return parseRunConfig(handed);
+  if (handed) return withFlags(parseRunConfig(handed), input.flags);
   const file = configFileOf(input);
   let text: string;
   try {
