@@ -6,10 +6,10 @@
 
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, UsageError } from '../errors.js';
 import { PROFILE_NAMES, type ProfileName } from '../image/profile-names.js';
+import { PROJECT_ROOT } from '../paths.js';
 import { checkEnvironment } from './environment.js';
 import { labSchema } from './lab-schema.js';
 import { parseLabConfig } from './load-lab.js';
@@ -20,10 +20,10 @@ export const RUN_CONFIG_ENV = 'DRBDLAB_RUN_CONFIG';
 export const FAULTS = ['wrong-peer-ip', 'kernel-bug-before-reboot'] as const;
 /** A fault a scenario injects on purpose (DRBDLAB_FAULT), to show how a broken step reports itself. */
 export type Fault = (typeof FAULTS)[number];
-export const ACCEL_SETTINGS = ['kvm', 'tcg', 'auto'] as const;
+const ACCEL_SETTINGS = ['kvm', 'tcg', 'auto'] as const;
 
-/** The checkout this file is in: where lab/lab.yaml, .lab, .cache and reports are by default. */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The checkout: where lab/lab.yaml, .lab, .cache and reports are by default. */
+const ROOT = PROJECT_ROOT;
 
 export const configSchema = z.strictObject({
   /** The lab definition it was read from (-c/--config, DRBDLAB_CONFIG, lab/lab.yaml). */

@@ -62,7 +62,7 @@ export async function pollUntil<T>(what: string, observe: () => Promise<Observat
 }
 
 /** Timeouts are written for KVM; a TCG guest is this much slower, so its waits are scaled by it. */
-export const TCG_TIMEOUT_SCALE = 3;
+const TCG_TIMEOUT_SCALE = 3;
 
 /** The factor a lab's waits are scaled by, from its hypervisor (`tcg`/`TCG` → 3, else 1). */
 export function timeoutScaleFor(accel: string): number {
