@@ -3,9 +3,13 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { cpus, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { loadConfig } from './lib/config/config.js';
 import { clustersFor } from './lib/lab/parallelism.js';
 import { longestFirst, recordedDurations, scenarioNameOf } from './lib/scenario/schedule.js';
+
+// The same configuration the CLI resolves (the nightly hands its own down whole): lab.yaml and
+// DRBDLAB_*, validated; a bad value stops the run with one line naming it.
+const config = await loadConfig();
 
 /**
  * Real scenarios on restored clusters start longest first (by their last real recording), so
@@ -15,7 +19,7 @@ import { longestFirst, recordedDurations, scenarioNameOf } from './lib/scenario/
 class Schedule extends BaseSequencer {
   override async sort(files: TestSpecification[]) {
     const byName = [...files].sort((a, b) => a.moduleId.localeCompare(b.moduleId));
-    if (process.env.DRBDLAB_LAB) return byName;
+    if (config.labId) return byName;
     const durations = recordedDurations(fileURLToPath(new URL('./scenarios/recordings', import.meta.url)));
     const real = byName.filter((f) => f.project.name === 'scenarios');
     const rest = byName.filter((f) => f.project.name !== 'scenarios');
@@ -26,14 +30,13 @@ class Schedule extends BaseSequencer {
 }
 
 // DRBDLAB_REPORTS: a folder per job when two run on one host (the nightly passes it on).
-const REPORTS = process.env.DRBDLAB_REPORTS ?? 'reports';
+const REPORTS = config.paths.reports;
 
 // Real scenarios: each on its own restored cluster, several at once; against a named lab
 // (DRBDLAB_LAB) one after another.
 function scenarioWorkers(): number {
-  if (process.env.DRBDLAB_LAB) return 1;
-  const lab = parse(readFileSync(process.env.DRBDLAB_CONFIG ?? 'lab/lab.yaml', 'utf8')) as { nodes?: unknown[]; memoryMiB?: number };
-  return clustersFor({ cpus: cpus().length, memBytes: totalmem() }, { nodes: lab.nodes?.length ?? 3, memoryMiB: lab.memoryMiB ?? 512 }, process.env.DRBDLAB_CLUSTERS);
+  if (config.labId) return 1;
+  return clustersFor({ cpus: cpus().length, memBytes: totalmem() }, { nodes: config.lab.nodes.length, memoryMiB: config.lab.memoryMiB }, config.clusters);
 }
 
 // Projects: unit tests beside the code; the real-VM lab test; the DRBD scenarios on real VMs;
@@ -42,7 +45,7 @@ function scenarioWorkers(): number {
 export default defineConfig({
   test: {
     sequence: { sequencer: Schedule },
-    reporters: ['default', ['junit', { outputFile: process.env.DRBDLAB_JUNIT ?? `${REPORTS}/junit.xml` }], ['allure-vitest/reporter', { resultsDir: `${REPORTS}/allure-results` }]],
+    reporters: ['default', ['junit', { outputFile: config.paths.junit }], ['allure-vitest/reporter', { resultsDir: `${REPORTS}/allure-results` }]],
     projects: [
       {
         test: {

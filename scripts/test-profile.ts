@@ -3,23 +3,20 @@
 // named: the scenarios phase runs that choice instead of choosing again.
 // Usage: npx tsx scripts/test-profile.ts <choice-file>
 import { writeFile } from 'node:fs/promises';
-import { DEFAULT_CONFIG } from '../lib/cli/context.js';
 import { serializeChoice, testRunProfile } from '../lib/cli/test-profile.js';
-import { loadLabConfig } from '../lib/config/load-lab.js';
-import { checkEnvironment } from '../lib/config/environment.js';
+import { loadConfig } from '../lib/config/config.js';
 import { DrbdlabError, UsageError } from '../lib/errors.js';
 import { EXIT } from '../lib/exit-codes.js';
-import { isOffline, OFFLINE_LINE } from '../lib/image/offline.js';
+import { OFFLINE_LINE } from '../lib/image/offline.js';
 import { choiceLine } from '../lib/image/profiles.js';
 
 async function main(file: string | undefined): Promise<void> {
   if (!file) throw new UsageError('usage: npx tsx scripts/test-profile.ts <choice-file>');
-  checkEnvironment();
-  const offline = isOffline();
-  const config = await loadLabConfig(process.env.DRBDLAB_CONFIG ?? DEFAULT_CONFIG);
-  const choice = await testRunProfile(process.env, config.profile);
+  // lab.yaml and DRBDLAB_*, checked as the CLI checks them (a bad one: one line, exit 2).
+  const config = await loadConfig();
+  const choice = await testRunProfile(process.env, config.lab.profile);
   process.stdout.write(`${choiceLine(choice)}\n`);
-  if (offline) process.stdout.write(`${OFFLINE_LINE}\n`);
+  if (config.offline) process.stdout.write(`${OFFLINE_LINE}\n`);
   await writeFile(file, serializeChoice(choice));
 }
 

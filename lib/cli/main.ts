@@ -2,16 +2,16 @@ import { Command, CommanderError, Option } from 'commander';
 import { checkEnvironment } from '../config/environment.js';
 import { execa } from 'execa';
 import { DrbdlabError, UsageError } from '../errors.js';
-import { loadLabConfig } from '../config/load-lab.js';
+import { loadConfig, type Config } from '../config/config.js';
 import { PROFILE_NAMES, type ProfileName } from '../image/profile-names.js';
-import { profileByName } from '../image/profiles.js';
-import { goOffline, isOffline, OFFLINE_LINE } from '../image/offline.js';
+import { OFFLINE_PROFILE, profileByName } from '../image/profiles.js';
+import { goOffline, OFFLINE_LINE } from '../image/offline.js';
 import { describeReaped, reapOrphans } from '../lab/reaper.js';
 import { readState } from '../lab/state.js';
 import { labPaths } from '../lab/paths.js';
 import { realHost } from '../lab/lab-host.js';
 import { downCommand, statusCommand } from './commands/labs.js';
-import { DEFAULT_CONFIG, log, pickLabId } from './context.js';
+import { log, pickLabId } from './context.js';
 import { runDoctor } from './commands/doctor.js';
 import { upCommand } from './commands/up.js';
 
@@ -24,16 +24,24 @@ import { listSnapshots, pruneSnapshots, readSnapshot } from '../snapshot/store.j
 import { checkShardFits, parseShard, type Shard } from '../report/shard.js';
 import { scenarioFileCount } from './scenario-files.js';
 
+// The run's configuration: lab.yaml, DRBDLAB_* and the action's flags, resolved once before the
+// action (preAction) and read by it; nothing below the CLI reads them again.
+let resolved: Config | undefined;
+const config = (): Config => resolved!;
+
 const program = new Command('drbdlab')
   .description('Three-node DRBD lab on real VMs, and the walkthrough as scenario tests')
-  .option('-c, --config <file>', 'lab definition', DEFAULT_CONFIG)
+  .option('-c, --config <file>', 'lab definition (default: DRBDLAB_CONFIG, else lab/lab.yaml)')
   .showHelpAfterError()
   // A flag or command that does not parse is bad input (exit 2), as a bad variable is.
   .exitOverride()
-  // Every command first removes the labs of processes that are gone (a killed nightly or test).
-  .hook('preAction', async () => {
-    const cfg = await loadLabConfig(program.opts().config);
-    for (const r of await reapOrphans(cfg.libvirtUri)) log(describeReaped(r));
+  .hook('preAction', async (_program, action) => {
+    const o = action.opts<{ profile?: string; offline?: boolean; keep?: boolean }>();
+    resolved = await loadConfig({ flags: { config: program.opts<{ config?: string }>().config, profile: o.profile, offline: o.offline, keep: o.keep } });
+    // Through the environment too: the image code and the scenarios' vitest see it.
+    if (resolved.offline) goOffline();
+    // Every command first removes the labs of processes that are gone (a killed nightly or test).
+    for (const r of await reapOrphans(resolved.lab.libvirtUri)) log(describeReaped(r));
   });
 
 const profileOption = () => new Option('-p, --profile <name>', 'guest profile').choices(PROFILE_NAMES as unknown as string[]);
@@ -50,9 +58,8 @@ program
   )
   .addOption(offlineOption())
   .argument('[scenarios...]', 'scenario files (default: all)')
-  .action(async (scenarios: string[], o: { profile?: ProfileName; keep?: boolean; shard?: Shard; offline?: boolean }) => {
-    if (o.offline) goOffline(); // through the environment: the scenarios' vitest sees it too
-    process.exitCode = await nightlyCommand({ config: program.opts().config, profile: o.profile, keep: o.keep, scenarios, shard: o.shard });
+  .action(async (scenarios: string[], o: { profile?: ProfileName; shard?: Shard }) => {
+    process.exitCode = await nightlyCommand({ config: config(), profile: o.profile, keep: config().keep, scenarios, shard: o.shard });
   });
 
 program
@@ -60,8 +67,7 @@ program
   .description('check what the lab needs on this host, with the exact fix')
   .option('--reprobe', 'probe KVM again instead of the verdict remembered for this host boot')
   .action(async (o: { reprobe?: boolean }) => {
-    const cfg = await loadLabConfig(program.opts().config);
-    const checks = await runDoctor(cfg.libvirtUri, { reprobe: o.reprobe });
+    const checks = await runDoctor(config().lab.libvirtUri, { reprobe: o.reprobe });
     for (const c of checks) log(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(20)} ${c.detail}${!c.ok && c.fix ? `\n      fix: ${c.fix}` : ''}`);
     if (checks.some((c) => !c.ok)) process.exitCode = EXIT.broken;
   });
@@ -72,11 +78,9 @@ image
   .description('build the profile\'s base image (cached by recipe and the state of its upstreams)')
   .addOption(profileOption())
   .addOption(offlineOption())
-  .action(async (o: { profile?: ProfileName; offline?: boolean }) => {
-    if (o.offline) goOffline();
-    if (isOffline()) log(OFFLINE_LINE);
-    const cfg = await loadLabConfig(program.opts().config);
-    const profile = profileByName(o.profile ?? cfg.profile ?? 'debian12-drbd84');
+  .action(async () => {
+    if (config().offline) log(OFFLINE_LINE);
+    const profile = profileByName(config().profile ?? OFFLINE_PROFILE);
     const t0 = Date.now();
     const img = await profile.ensureImage((m) => log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${m}`));
     log(`${img.built ? 'built' : 'cached'}: ${img.disk}`);
@@ -91,7 +95,7 @@ program
   .action(async (o: { profile?: ProfileName; snapshot?: boolean }) => {
     const interrupt = abortOnSignals((m) => log(`\n${m}`), 'removing what was made');
     try {
-      const lab = await upCommand({ config: program.opts().config, profile: o.profile, signal: interrupt.signal, keep: true, snapshot: o.snapshot });
+      const lab = await upCommand({ config: config().lab, profile: o.profile, signal: interrupt.signal, keep: true, snapshot: o.snapshot });
       // The lab stays (it is the user's now); this process has nothing left to do.
       await lab[Symbol.asyncDispose]();
     } finally {
@@ -105,8 +109,10 @@ program
   .option('--prune', 'remove the least recently used beyond DRBDLAB_SNAPSHOT_CACHE_GIB (default 6)')
   .option('--clear', 'remove them all')
   .action(async (o: { prune?: boolean; clear?: boolean }) => {
-    if (o.prune || o.clear) for (const d of await pruneSnapshots(o.clear ? { maxBytes: -1 } : {})) log(`removed ${d}`);
-    const all = await listSnapshots();
+    const root = config().paths.snapshots;
+    const maxBytes = o.clear ? -1 : config().snapshotCacheGiB * 1024 ** 3;
+    if (o.prune || o.clear) for (const d of await pruneSnapshots({ maxBytes, root })) log(`removed ${d}`);
+    const all = await listSnapshots(root);
     if (all.length === 0) log('no snapshot cached');
     for (const s of all) {
       const m = await readSnapshot(s.dir);
@@ -129,8 +135,7 @@ program
   .command('status')
   .description('labs here, whose each is, and the state of their nodes')
   .action(async () => {
-    const cfg = await loadLabConfig(program.opts().config);
-    await statusCommand(cfg.libvirtUri, log);
+    await statusCommand(config().lab.libvirtUri, log);
   });
 
 program
@@ -177,8 +182,7 @@ program
   .option('--all', 'every lab here and every drbdlab domain/network libvirt has, but those a live process uses')
   .option('--force', 'remove labs a live process (a nightly, a test run) uses too')
   .action(async (o: { lab?: string; all?: boolean; force?: boolean }) => {
-    const cfg = await loadLabConfig(program.opts().config);
-    await downCommand(cfg.libvirtUri, o, log);
+    await downCommand(config().lab.libvirtUri, o, log);
   });
 
 export async function main(argv = process.argv): Promise<void> {
@@ -193,7 +197,8 @@ export async function main(argv = process.argv): Promise<void> {
     }
     const e = err as Error;
     process.stderr.write(`drbdlab: ${e.message}\n`);
-    if (process.env.DRBDLAB_DEBUG && e.stack) process.stderr.write(`${e.stack}\n`);
+    // The configuration may be what failed: the variable is read here, at the edge, as checked.
+    if ((resolved?.debug ?? Boolean(process.env.DRBDLAB_DEBUG)) && e.stack) process.stderr.write(`${e.stack}\n`);
     process.exitCode = err instanceof UsageError ? EXIT.usage : err instanceof DrbdlabError ? (err.kind === 'product' ? EXIT.failed : EXIT.broken) : EXIT.broken;
   }
   // Interrupted and cleaned up: exit as a shell reports a signal (130 for SIGINT, 143 for SIGTERM).

@@ -15,7 +15,7 @@ const choiceSchema = z.object({
   profile: z.enum(PROFILE_NAMES),
   reason: z.string().min(1),
   explicit: z.boolean(),
-  substituted: z.object({ wanted: z.literal('ubuntu1804-drbd9'), reason: z.string() }).optional(),
+  substituted: z.object({ wanted: z.enum(PROFILE_NAMES), reason: z.string() }).optional(),
 });
 
 /** The choice as DRBDLAB_PROFILE_CHOICE carries it. */

@@ -1,12 +1,18 @@
 import { ensureDebianImage } from './debian12-build.js';
 import { debian12Recipe } from './debian12-recipe.js';
-import type { BaseImage, GuestProfile } from './profile.js';
+import type { BaseImage, GuestProfile, ProfileFacts } from './profile.js';
 import type { Progress } from './progress.js';
 
 /** Offline profile: Debian 12 from Debian's archive, in-tree DRBD 8.4, drbd-utils. */
 export class Debian12Profile implements GuestProfile {
-  readonly name = 'debian12-drbd84' as const;
-  readonly stack = 'drbdadm' as const;
+  static readonly facts = {
+    name: 'debian12-drbd84',
+    stack: 'drbdadm',
+    recipe: 'Debian 12 from Debian\'s archive (mmdebstrap), in-tree DRBD 8.4, drbd-utils',
+    walkthrough: false,
+  } as const satisfies ProfileFacts;
+  readonly name = Debian12Profile.facts.name;
+  readonly stack = Debian12Profile.facts.stack;
   constructor(readonly recipe = debian12Recipe()) {}
 
   async checkAvailable(): Promise<void> {

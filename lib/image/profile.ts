@@ -26,11 +26,28 @@ export interface BaseImage {
   builtAt?: string;
 }
 
+/**
+ * The DRBD stack a profile's nodes run, which is also its scenario step set
+ * (`scenarios/steps/<stack>/`, and `stacks:`/`from:` of defineScenario).
+ */
+export type Stack = 'drbdadm' | 'drbdmanage';
+
+/** What a profile is, as data: known without building or probing anything (lib/image/profiles.ts maps names to these). */
+export interface ProfileFacts {
+  readonly name: ProfileName;
+  /** The DRBD stack scenarios drive on it: its step set. */
+  readonly stack: Stack;
+  /** What its recipe builds, in a few words (the recipe itself is the profile's). */
+  readonly recipe: string;
+  /** The walkthrough's own profile: an automatic choice runs it where its upstreams answer. */
+  readonly walkthrough: boolean;
+}
+
 /** A guest profile: how its template is built and what its nodes run. */
 export interface GuestProfile {
   readonly name: ProfileName;
-  /** The DRBD stack scenarios drive on it. */
-  readonly stack: 'drbdadm' | 'drbdmanage';
+  /** The DRBD stack scenarios drive on it: its step set. */
+  readonly stack: Stack;
   /** Fails fast with UpstreamUnavailableError when a source it needs cannot be reached. */
   checkAvailable(): Promise<void>;
   /**

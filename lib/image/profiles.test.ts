@@ -3,7 +3,10 @@ import { UpstreamUnavailableError } from '../errors.js';
 import { Debian12Profile } from './debian12-profile.js';
 import type { BaseImage, GuestProfile } from './profile.js';
 import type { ProfileName } from './profile-names.js';
-import { choiceLine, chooseProfile, profileByName } from './profiles.js';
+import { choiceLine, chooseProfile, OFFLINE_PROFILE, profileByName, profileFacts, stackOf, WALKTHROUGH_PROFILE } from './profiles.js';
+import { PROFILE_NAMES } from './profile-names.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { Ubuntu1804Profile, UBUNTU_UPSTREAMS } from './ubuntu1804-profile.js';
 
 /** A profile whose availability the test decides; counts checkAvailable() calls. */
@@ -145,5 +148,70 @@ describe('profileByName', () => {
     expect(profileByName('debian12-drbd84')).toBeInstanceOf(Debian12Profile);
     expect(profileByName('debian12-drbd84').stack).toBe('drbdadm');
     expect(profileByName('ubuntu1804-drbd9').stack).toBe('drbdmanage');
+  });
+});
+
+describe('the registry: profiles as data', () => {
+  it('every name gives a profile of that name whose stack is the one its facts say', () => {
+    for (const name of PROFILE_NAMES) {
+      const p = profileByName(name);
+      expect(p.name).toBe(name);
+      expect(profileFacts(name).name).toBe(name);
+      expect(p.stack).toBe(profileFacts(name).stack);
+      expect(stackOf(name)).toBe(p.stack);
+    }
+  });
+
+  it('the walkthrough is ubuntu1804-drbd9 on drbdmanage; the offline default is debian12-drbd84 on drbdadm', () => {
+    expect(WALKTHROUGH_PROFILE).toBe('ubuntu1804-drbd9');
+    expect(OFFLINE_PROFILE).toBe('debian12-drbd84');
+    expect(stackOf('ubuntu1804-drbd9')).toBe('drbdmanage');
+    expect(stackOf('debian12-drbd84')).toBe('drbdadm');
+    expect(profileFacts('ubuntu1804-drbd9').recipe).toMatch(/LINBIT PPA/);
+    expect(profileFacts('debian12-drbd84').recipe).toMatch(/Debian 12/);
+  });
+
+  it('a named profile is picked by its facts, and the substitution names the walkthrough profile by the candidate', async () => {
+    const c = fakes(unreachable('ppa.launchpadcontent.net'));
+    expect((await chooseProfile('ubuntu1804-drbd9', undefined, c)).profile).toBe(c.ubuntu);
+    expect((await chooseProfile('debian12-drbd84', undefined, c)).profile).toBe(c.debian);
+    expect((await chooseProfile(undefined, undefined, c)).substituted?.wanted).toBe('ubuntu1804-drbd9');
+  });
+});
+
+/** Non-test TypeScript under a folder, recursively. */
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'node_modules' || e.name === 'fixtures' ? [] : sources(path);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+describe('no profile-name comparisons outside the registry', () => {
+  const root = join(import.meta.dirname, '..', '..');
+  const names = PROFILE_NAMES.join('|');
+  // `x === 'name'`, `'name' !== x`, `case 'name':`: deciding by a profile's name instead of its facts.
+  const comparison = new RegExp(`[!=]==?\\s*['"\`](${names})['"\`]|['"\`](${names})['"\`]\\s*[!=]==?|case\\s+['"\`](${names})['"\`]`);
+
+  it('the pattern sees the shapes it is meant to', () => {
+    expect(comparison.test("p === 'ubuntu1804-drbd9' ? a : b")).toBe(true);
+    expect(comparison.test("'debian12-drbd84' !== p")).toBe(true);
+    expect(comparison.test("case 'ubuntu1804-drbd9':")).toBe(true);
+    expect(comparison.test("profile: 'debian12-drbd84',")).toBe(false);
+  });
+
+  it('lib, scenarios and scripts compare no profile name but in lib/image/profiles.ts', () => {
+    const offenders = ['lib', 'scenarios', 'scripts']
+      .flatMap((d) => sources(join(root, d)))
+      .filter((f) => relative(root, f) !== join('lib', 'image', 'profiles.ts'))
+      .flatMap((f) =>
+        readFileSync(f, 'utf8')
+          .split('\n')
+          .map((line, i) => ({ line, at: `${relative(root, f)}:${i + 1}` }))
+          .filter((l) => comparison.test(l.line))
+          .map((l) => `${l.at}: ${l.line.trim()}`),
+      );
+    expect(offenders).toEqual([]);
   });
 });

@@ -1,12 +1,42 @@
+// The profile registry: the one place that maps a profile name to what the profile is (its
+// facts: stack/step set, recipe, whether it is the walkthrough's) and to the profile itself.
+// Nothing else compares profile names; it asks here.
+
 import { Debian12Profile } from './debian12-profile.js';
-import type { GuestProfile } from './profile.js';
+import type { GuestProfile, ProfileFacts, Stack } from './profile.js';
 import type { ProfileName } from './profile-names.js';
 import { Ubuntu1804Profile } from './ubuntu1804-profile.js';
 import { UpstreamUnavailableError } from '../errors.js';
 import { substitutionSentence, type ProfileSubstitution } from './substitution.js';
 
+interface ProfileClass {
+  readonly facts: ProfileFacts;
+  new (): GuestProfile;
+}
+
+/** Every name has an entry (a mapped type: a new name without one does not compile), whose facts carry that name. */
+const REGISTRY: { readonly [N in ProfileName]: ProfileClass & { readonly facts: { readonly name: N } } } = {
+  'debian12-drbd84': Debian12Profile,
+  'ubuntu1804-drbd9': Ubuntu1804Profile,
+};
+
+/** What the named profile is, without building or probing anything. */
+export function profileFacts(name: ProfileName): ProfileFacts {
+  return REGISTRY[name].facts;
+}
+
+/** The DRBD stack (and step set) of a profile's nodes. */
+export function stackOf(name: ProfileName): Stack {
+  return profileFacts(name).stack;
+}
+
+/** The walkthrough's own profile (an automatic choice prefers it). */
+export const WALKTHROUGH_PROFILE: ProfileName = Object.values(REGISTRY).find((c) => c.facts.walkthrough)!.facts.name;
+/** The profile that builds from Debian's archive alone: the default, and the automatic choice's substitute. */
+export const OFFLINE_PROFILE: ProfileName = Object.values(REGISTRY).find((c) => !c.facts.walkthrough)!.facts.name;
+
 export function profileByName(name: ProfileName): GuestProfile {
-  return name === 'ubuntu1804-drbd9' ? new Ubuntu1804Profile() : new Debian12Profile();
+  return new REGISTRY[name]();
 }
 
 export interface ProfileChoice {
@@ -31,11 +61,11 @@ export function choiceLine(choice: ProfileChoice): string {
 export async function chooseProfile(
   flag: ProfileName | undefined,
   fromConfig: ProfileName | undefined,
-  candidates: { ubuntu: GuestProfile; debian: GuestProfile } = { ubuntu: new Ubuntu1804Profile(), debian: new Debian12Profile() },
+  candidates: { ubuntu: GuestProfile; debian: GuestProfile } = { ubuntu: profileByName(WALKTHROUGH_PROFILE), debian: profileByName(OFFLINE_PROFILE) },
 ): Promise<ProfileChoice> {
   const named = flag ?? fromConfig;
   if (named) {
-    const profile = named === 'ubuntu1804-drbd9' ? candidates.ubuntu : candidates.debian;
+    const profile = profileFacts(named).walkthrough ? candidates.ubuntu : candidates.debian;
     return { profile, explicit: true, reason: `named by ${flag ? '--profile' : 'lab.yaml'}` };
   }
   try {
@@ -47,7 +77,7 @@ export async function chooseProfile(
       profile: candidates.debian,
       explicit: false,
       reason: `${err.resource} unreachable, so the offline profile`,
-      substituted: { wanted: 'ubuntu1804-drbd9', reason: `${err.resource} unavailable` },
+      substituted: { wanted: candidates.ubuntu.name, reason: `${err.resource} unavailable` },
     };
   }
 }

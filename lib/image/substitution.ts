@@ -6,7 +6,7 @@ import type { ProfileName } from './profile-names.js';
 
 export interface ProfileSubstitution {
   /** The profile the run was meant to be (the walkthrough's own). */
-  wanted: 'ubuntu1804-drbd9';
+  wanted: ProfileName;
   /** Why it did not run: `<upstream> unavailable`. */
   reason: string;
 }

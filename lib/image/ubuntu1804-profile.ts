@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UpstreamUnavailableError } from '../errors.js';
 import { loadPinnedSet } from './pinning.js';
-import type { BaseImage, GuestProfile } from './profile.js';
+import type { BaseImage, GuestProfile, ProfileFacts } from './profile.js';
 import type { Progress } from './progress.js';
 import { ensureUbuntuImage, type UbuntuBuildDeps } from './ubuntu1804-build.js';
 import { ubuntu1804Recipe, type UbuntuRecipe } from './ubuntu1804-recipe.js';
@@ -21,8 +21,14 @@ export interface Ubuntu1804Options {
 
 /** The walkthrough as written: Ubuntu 18.04 cloud image + LINBIT PPA (DRBD 9, drbdmanage). */
 export class Ubuntu1804Profile implements GuestProfile {
-  readonly name = 'ubuntu1804-drbd9' as const;
-  readonly stack = 'drbdmanage' as const;
+  static readonly facts = {
+    name: 'ubuntu1804-drbd9',
+    stack: 'drbdmanage',
+    recipe: 'Ubuntu 18.04 cloud image, DRBD 9 and drbdmanage from the LINBIT PPA (or a pinned set)',
+    walkthrough: true,
+  } as const satisfies ProfileFacts;
+  readonly name = Ubuntu1804Profile.facts.name;
+  readonly stack = Ubuntu1804Profile.facts.stack;
   constructor(
     private readonly probe: HostProbe = probeHosts,
     private readonly options: Ubuntu1804Options = {},

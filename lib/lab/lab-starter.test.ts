@@ -108,6 +108,8 @@ describe('KVM → TCG fallback', () => {
     expect(lab.state.accel).toBe('tcg');
     expect(lab.state.accelReason).toMatch(/^KVM fell back to TCG: /);
     expect(lab.state.cpu).toBeUndefined();
+    // Its waits are TCG's, scaled by 3: the lab's and every node's (one value, from its state).
+    expect([lab.timeoutScale, ...lab.nodeList.map((n) => n.timeoutScale)]).toEqual([3, 3, 3, 3]);
     expect(await domainTypes(lab)).toEqual(['qemu', 'qemu', 'qemu']);
     for (const n of lab.state.nodes) expect(await w.libvirt.domainState(n.domain)).toBe('running');
     // What a later `status` or `down` reads says TCG too.
@@ -124,6 +126,7 @@ describe('KVM → TCG fallback', () => {
   it('a KVM lab that boots stays KVM: no fallback', async () => {
     const lab = await start({ accel: KVM_AUTO });
     expect(lab.state.accel).toBe('kvm');
+    expect([lab.timeoutScale, ...lab.nodeList.map((n) => n.timeoutScale)]).toEqual([1, 1, 1, 1]);
     expect(await domainTypes(lab)).toEqual(['kvm', 'kvm', 'kvm']);
     expect(w.said.filter((m) => /falling back/.test(m))).toEqual([]);
   });

@@ -18,7 +18,7 @@ import { VirshError } from '../libvirt/virsh-error.js';
 import type { CommandSink } from '../ssh/command-record.js';
 import { Transcript } from '../ssh/transcript.js';
 import { knownHostsLine } from '../ssh/keys.js';
-import { pollUntil, setTimeoutScale } from '../wait/poll.js';
+import { pollUntil } from '../wait/poll.js';
 import { bridgeName, domainName, macFor, MGMT_GUEST_IP, networkName, newLabId } from './identity.js';
 import { realHost, type LabHost } from './lab-host.js';
 import { keepForUser } from './ownership.js';
@@ -197,7 +197,6 @@ export class LabStarter {
 
   private announceHypervisor(): void {
     this.opts.signal?.throwIfAborted();
-    setTimeoutScale(this.accel.accel === 'tcg' ? 3 : 1);
     const cpu = this.accel.cpu ? `, CPU ${cpuName(this.accel.cpu)}` : '';
     this.progress(`hypervisor: ${this.accel.accel.toUpperCase()}${cpu} (${this.accel.reason})`);
   }
@@ -467,7 +466,6 @@ export class LabStarter {
     this.state.cpu = undefined;
     this.state.accelReason = `KVM fell back to TCG: ${why}`;
     this.accel = { accel: 'tcg', mode: 'auto', reason: this.state.accelReason, ...(this.accel.hostVerdict ? { hostVerdict: true } : {}) };
-    setTimeoutScale(3);
     await writeState(this.state);
     // Only the host's verdict is corrected; a choice a test made up is not the host's.
     if (this.accel.hostVerdict) await rememberFallback(this.virsh, cacheRoot(), why, this.host.accel);

@@ -14,8 +14,8 @@ describe('clusters at once', () => {
   it('never below one', () => {
     expect(clustersFor({ cpus: 1, memBytes: 1 * GIB }, lab)).toBe(1);
   });
-  it('DRBDLAB_CLUSTERS wins, and nonsense is refused with what to give', () => {
-    expect(clustersFor({ cpus: 2, memBytes: 24 * GIB }, lab, '1')).toBe(1);
-    expect(() => clustersFor({ cpus: 2, memBytes: 24 * GIB }, lab, 'many')).toThrow(/whole number/);
+  it('DRBDLAB_CLUSTERS (the configuration\'s clusters) wins', () => {
+    expect(clustersFor({ cpus: 2, memBytes: 24 * GIB }, lab, 1)).toBe(1);
+    expect(clustersFor({ cpus: 1, memBytes: 1 * GIB }, lab, 3)).toBe(3);
   });
 });

@@ -1,4 +1,5 @@
-// How many clusters may run at once on this host: set (DRBDLAB_CLUSTERS), or from its memory and
+// How many clusters may run at once on this host: set (DRBDLAB_CLUSTERS, checked with the rest of the
+// configuration), or from its memory and
 // cores. A TCG cluster of three 512 MiB guests holds ≈ 1.8 GB. Under TCG the scenarios are
 // CPU-bound (reboots are full emulated boots): one cluster per core (measured here on 2 cores: the
 // four scenarios took 397 s with 2 clusters at once, 406 s with 3 — README, Benchmark).
@@ -14,12 +15,8 @@ const HOST_RESERVE = 2 * GIB;
 const PER_GUEST_OVERHEAD = 150 * 1024 ** 2;
 const CLUSTERS_PER_CORE = 1;
 
-export function clustersFor(host: HostSize, cluster: { nodes: number; memoryMiB: number }, setting?: string): number {
-  if (setting !== undefined && setting !== '') {
-    const n = Number(setting);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`DRBDLAB_CLUSTERS=${setting}: give a whole number of clusters, 1 or more`);
-    return n;
-  }
+export function clustersFor(host: HostSize, cluster: { nodes: number; memoryMiB: number }, setting?: number): number {
+  if (setting !== undefined) return setting;
   const perCluster = cluster.nodes * (cluster.memoryMiB * 1024 ** 2 + PER_GUEST_OVERHEAD);
   const byMemory = Math.floor((host.memBytes - HOST_RESERVE) / perCluster);
   return Math.max(1, Math.min(byMemory, host.cpus * CLUSTERS_PER_CORE));

@@ -61,7 +61,8 @@ export function readCloudInit(node: string, stdout: string): Observation<void> {
 async function probe(session: ProbeSession, command: string, check: boolean) {
   if (!session.connected) await session.connect(15_000);
   try {
-    return await session.exec(command, { timeoutMs: 15_000, check, kind: 'infrastructure' });
+    // The lab's own polling: not in the transcript.
+    return await session.exec(command, { timeoutMs: 15_000, check, kind: 'infrastructure' }, false);
   } catch (err) {
     if (err instanceof CommandTimeoutError && err.node === session.node) return undefined;
     throw err;

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { CommandSink } from '../ssh/command-record.js';
 import { Transcript } from '../ssh/transcript.js';
-import { setTimeoutScale } from '../wait/poll.js';
+import { timeoutScaleFor } from '../wait/poll.js';
 import { StartedNode } from './started-node.js';
 import { labPaths } from './paths.js';
 import { readState, type LabState } from './state.js';
@@ -28,11 +28,10 @@ export class StartedLab implements AsyncDisposable {
     /** Where its domains live (a fake host in tests). */
     readonly host: LabHost = realHost,
   ) {
-    setTimeoutScale(state.accel === 'tcg' ? 3 : 1);
     const p = labPaths(state.labId);
     const virsh = host.connect(state.libvirtUri);
     this.nodes = new Map(
-      state.nodes.map((n) => [n.name, new StartedNode(n, p.consoleLog(n.name), privateKey, state.user, transcript, new DomainFaults(virsh, n.domain, state.network))]),
+      state.nodes.map((n) => [n.name, new StartedNode(n, p.consoleLog(n.name), privateKey, state.user, transcript, new DomainFaults(virsh, n.domain, state.network), () => this.timeoutScale)]),
     );
   }
 
@@ -42,6 +41,11 @@ export class StartedLab implements AsyncDisposable {
     if (!state) throw new UsageError(`no lab ${labId} here: run \`npm run lab -- up\` first`);
     const key = await readFile(labPaths(labId).userKey, 'utf8');
     return new StartedLab(state, key, sink ?? new Transcript(labPaths(labId).transcript), true, host);
+  }
+
+  /** What its waits are scaled by: its hypervisor's (3 under TCG), read from its state. */
+  get timeoutScale(): number {
+    return timeoutScaleFor(this.state.accel);
   }
 
   get id(): string {

@@ -20,8 +20,15 @@ export class StartedNode {
     sink?: CommandSink,
     /** Its domain as libvirt sees it: faults are injected from the host, never by the guest. */
     readonly domain?: DomainFaults,
+    /** Its lab's scale, read when a wait starts (a KVM lab that fell back to TCG has its waits scaled by 3). */
+    private readonly scale: () => number = () => 1,
   ) {
     this.session = new NodeSession({ node: info.name, port: info.sshPort, username: user, privateKey, hostKey: info.hostKey, sink });
+  }
+
+  /** What its waits are scaled by. */
+  get timeoutScale(): number {
+    return this.scale();
   }
 
   get name(): string {
@@ -38,25 +45,20 @@ export class StartedNode {
   }
 
   async bootId(): Promise<string> {
-    return this.output(BOOT_ID_COMMAND, { timeoutMs: 15_000, kind: 'infrastructure' });
+    return (await this.unrecorded(BOOT_ID_COMMAND, { timeoutMs: 15_000, kind: 'infrastructure' })).stdout.trim();
+  }
+
+  /** What the lab itself runs (reboot, boot ids, the clock): not in the transcript, which holds what scenarios ran. */
+  private unrecorded(command: string, opts: ExecOptions): Promise<ExecResult> {
+    return this.session.exec(command, opts, false);
   }
 
   /**
    * Readiness = SSH answers (with the pinned host key) and cloud-init has finished. Each
    * attempt has its own deadline: slirp accepts TCP even while the guest's sshd is down.
    */
-  async waitReady(timeoutMs = scaled(300_000), signal?: AbortSignal): Promise<void> {
-    await this.unrecorded(() => this.pollReady(timeoutMs, signal));
-  }
-
-  private async unrecorded<T>(fn: () => Promise<T>): Promise<T> {
-    const was = this.session.recording;
-    this.session.recording = false;
-    try {
-      return await fn();
-    } finally {
-      this.session.recording = was;
-    }
+  async waitReady(timeoutMs = scaled(300_000, this.timeoutScale), signal?: AbortSignal): Promise<void> {
+    await this.pollReady(timeoutMs, signal);
   }
 
   private async pollReady(timeoutMs: number, signal?: AbortSignal): Promise<void> {
@@ -65,8 +67,8 @@ export class StartedNode {
   }
 
   /** `sudo reboot`, then wait until the node answers with a new boot_id and cloud-init is done. */
-  async reboot(timeoutMs = scaled(240_000)): Promise<void> {
-    await this.unrecorded(() => this.rebootAndWait(timeoutMs));
+  async reboot(timeoutMs = scaled(240_000, this.timeoutScale)): Promise<void> {
+    await this.rebootAndWait(timeoutMs);
   }
 
   private async rebootAndWait(timeoutMs: number): Promise<void> {
@@ -74,7 +76,7 @@ export class StartedNode {
     // Connected before the command, so a connection lost under it means the node went down,
     // not that the command was never sent.
     if (!this.session.connected) await this.session.connect();
-    const answer = await this.exec(REBOOT_COMMAND, { timeoutMs: 10_000, check: false, kind: 'infrastructure' }).then(
+    const answer = await this.unrecorded(REBOOT_COMMAND, { timeoutMs: 10_000, check: false, kind: 'infrastructure' }).then(
       (result) => ({ result }),
       (error: unknown) => ({ error }),
     );
@@ -95,21 +97,19 @@ export class StartedNode {
   /** Pull the plug (`virsh destroy`). The boot id is read first, so powerOn knows the new boot. */
   async powerOff(): Promise<void> {
     const host = this.host();
-    this.bootBeforePowerOff = await this.unrecorded(() => this.bootId());
+    this.bootBeforePowerOff = await this.bootId();
     await host.destroy();
     this.session.close();
   }
 
   /** `virsh start`, then wait as after a reboot: a new boot_id, SSH with the pinned key, cloud-init done. */
-  async powerOn(timeoutMs = scaled(240_000)): Promise<void> {
+  async powerOn(timeoutMs = scaled(240_000, this.timeoutScale)): Promise<void> {
     const host = this.host();
     const before = this.bootBeforePowerOff;
     if (before === undefined) throw new UsageError(`${this.name}: powerOn() without powerOff() first (no boot to tell the new one from)`);
     await host.start();
-    await this.unrecorded(async () => {
-      await pollUntil('the node to boot after power-on (a new boot_id)', newBootProbe(this.session, before), { timeoutMs, intervalMs: 2_000, target: this.name });
-      await this.pollReady(timeoutMs);
-    });
+    await pollUntil('the node to boot after power-on (a new boot_id)', newBootProbe(this.session, before), { timeoutMs, intervalMs: 2_000, target: this.name });
+    await this.pollReady(timeoutMs);
     this.bootBeforePowerOff = undefined;
   }
 
@@ -126,25 +126,23 @@ export class StartedNode {
    * error; what remains is half a round trip. Returns the offset corrected, in seconds.
    */
   async setClockFromHost(): Promise<number> {
-    return this.unrecorded(async () => {
-      let first: number | undefined;
-      // A starved guest answers slowly and unevenly: measure again after each shift, until the
-      // remaining offset is within a quarter second (or three shifts were made).
-      for (let i = 0; i < 3; i++) {
-        const offset = await this.clockOffsetNs();
-        first ??= Number(offset) / 1e9;
-        if (offset < 250_000_000n && offset > -250_000_000n) break;
-        await this.exec(clockShiftCommand(offset), { timeoutMs: 30_000, kind: 'infrastructure' });
-      }
-      return first!;
-    });
+    let first: number | undefined;
+    // A starved guest answers slowly and unevenly: measure again after each shift, until the
+    // remaining offset is within a quarter second (or three shifts were made).
+    for (let i = 0; i < 3; i++) {
+      const offset = await this.clockOffsetNs();
+      first ??= Number(offset) / 1e9;
+      if (offset < 250_000_000n && offset > -250_000_000n) break;
+      await this.unrecorded(clockShiftCommand(offset), { timeoutMs: 30_000, kind: 'infrastructure' });
+    }
+    return first!;
   }
 
   /** Host time minus guest time, from one round trip (the guest read taken at its middle). */
   private async clockOffsetNs(): Promise<bigint> {
     const before = process.hrtime.bigint();
     const sent = BigInt(Date.now()) * 1_000_000n;
-    const guest = BigInt(await this.output('date +%s%N', { timeoutMs: 30_000, kind: 'infrastructure' }));
+    const guest = BigInt((await this.unrecorded('date +%s%N', { timeoutMs: 30_000, kind: 'infrastructure' })).stdout.trim());
     const rtt = process.hrtime.bigint() - before;
     return sent + rtt / 2n - guest;
   }

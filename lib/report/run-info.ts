@@ -5,6 +5,7 @@
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { PROFILE_NAMES } from '../image/profile-names.js';
 import { UsageError } from '../errors.js';
 
 /** Package → version, as one run installed them. */
@@ -36,7 +37,7 @@ const runInfoSchema = z.object({
   /** Package → the archive suite it came from (`bookworm-security`), where the image recorded it. */
   origins: z.record(z.string(), z.string()).optional(),
   /** The offline profile ran in place of the walkthrough's. */
-  substituted: z.object({ wanted: z.literal('ubuntu1804-drbd9'), reason: z.string() }).optional(),
+  substituted: z.object({ wanted: z.enum(PROFILE_NAMES), reason: z.string() }).optional(),
   /** This run ran one part of the scenario files (`npm run lab -- --shard i/n`). */
   shard: shardSchema.optional(),
   /** This report is the merge of several shards' reports (`npm run report -- --merge`). */

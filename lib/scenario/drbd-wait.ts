@@ -1,12 +1,13 @@
 import type { RemoteShell } from '../ssh/remote-shell.js';
-import { pollUntil, scaled, type Clock } from '../wait/poll.js';
+import { pollUntil, type Clock } from '../wait/poll.js';
 import { readResourceStatus } from '../drbd/drbdadm-status.js';
 import type { DrbdResourceStatus } from '../drbd/drbdsetup-status.js';
 import { describe } from '../drbd/state.js';
 
 export interface DrbdWaitOptions {
   clock: Clock;
-  timeoutMs?: number;
+  /** Already scaled for the lab's hypervisor (the caller knows its lab). */
+  timeoutMs: number;
   intervalMs?: number;
   /** The status command: `drbdadm status r0` (8.4 via drbd-utils 9) or `drbdsetup status r0` (9). */
   command?: string;
@@ -35,6 +36,6 @@ export async function waitForResource(
       if (!res) return { done: false, seen: `${resource}: No such resource (not up)` };
       return { done: predicate(res), value: res, seen: describe(res) };
     },
-    { timeoutMs: o.timeoutMs ?? scaled(120_000), intervalMs: o.intervalMs ?? 2_000, clock: o.clock, target: node.name, kind: 'product' },
+    { timeoutMs: o.timeoutMs, intervalMs: o.intervalMs ?? 2_000, clock: o.clock, target: node.name, kind: 'product' },
   );
 }

@@ -28,7 +28,7 @@ function fakeNode(startOutput: string, reads: string[]) {
 it('starts in the background, waits for the initial dump, stops by PID', async () => {
   const armed = STREAM.split('\n').slice(0, 5).join('\n');
   const { node, commands } = fakeNode('4711', ['', armed, STREAM]);
-  const w = await Events2Watch.start(node, 'r0', new VirtualClock());
+  const w = await Events2Watch.start(node, 'r0', new VirtualClock(), 1);
   expect(commands[0]).toBe(`sudo sh -c 'nohup drbdsetup events2 --timestamps --statistics r0 </dev/null >/tmp/r0.events 2>&1 & echo $!'`);
   expect(commands.filter((c) => c === 'cat /tmp/r0.events')).toHaveLength(2);
   expect(w.running).toBe(true);
@@ -39,12 +39,12 @@ it('starts in the background, waits for the initial dump, stops by PID', async (
 
 it('no PID: a typed error, nothing to stop', async () => {
   const { node } = fakeNode('sh: 1: drbdsetup: not found', ['']);
-  await expect(Events2Watch.start(node, 'r0', new VirtualClock())).rejects.toBeInstanceOf(WatcherStartError);
+  await expect(Events2Watch.start(node, 'r0', new VirtualClock(), 1)).rejects.toBeInstanceOf(WatcherStartError);
 });
 
 it('never armed: a product timeout saying what it last saw', async () => {
   const { node } = fakeNode('4711', ['exists resource name:r0 role:Secondary suspended:no']);
-  const err = await Events2Watch.start(node, 'r0', new VirtualClock()).catch((e: unknown) => e);
+  const err = await Events2Watch.start(node, 'r0', new VirtualClock(), 1).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(WaitTimeoutError);
   expect((err as WaitTimeoutError).kind).toBe('product');
   expect((err as Error).message).toContain('exists resource name:r0');
@@ -52,5 +52,5 @@ it('never armed: a product timeout saying what it last saw', async () => {
 
 it('output that is not events2 fails at once, not by timing out', async () => {
   const { node } = fakeNode('4711', ['Unknown command events2']);
-  await expect(Events2Watch.start(node, 'r0', new VirtualClock())).rejects.toBeInstanceOf(DrbdParseError);
+  await expect(Events2Watch.start(node, 'r0', new VirtualClock(), 1)).rejects.toBeInstanceOf(DrbdParseError);
 });

@@ -29,7 +29,7 @@ export class Events2Watch {
   ) {}
 
   /** Start the watcher and wait until it has dumped the initial state (`exists -`): armed. */
-  static async start(node: RemoteShell, resource: string, clock: Clock): Promise<Events2Watch> {
+  static async start(node: RemoteShell, resource: string, clock: Clock, timeoutScale: number): Promise<Events2Watch> {
     const file = `/tmp/${resource}.events`;
     // nohup and closed stdio: the SSH command returns while the watcher keeps running.
     const out = await node.output(
@@ -44,7 +44,7 @@ export class Events2Watch {
         const armed = parseEvents2(text).some((e) => e.kind === 'initial-state-done');
         return { done: armed, seen: text.trim().split('\n').pop() || 'no output yet' };
       },
-      { timeoutMs: scaled(20_000), intervalMs: 500, clock, target: node.name, kind: 'product' },
+      { timeoutMs: scaled(20_000, timeoutScale), intervalMs: 500, clock, target: node.name, kind: 'product' },
     );
     return watch;
   }

@@ -239,24 +239,18 @@ describe('KernelHealth: fails closed, every node reported', () => {
 
 describe('DRBDLAB_FAULT=kernel-bug-before-reboot (scenarios/steps/drbdadm/reboot.ts)', () => {
   it('writes a kernel BUG line into the node\'s kernel log when set, nothing when not; the check reports it after the reboot', async () => {
-    const saved = process.env.DRBDLAB_FAULT;
-    try {
-      const lab = fakeLab(['drbd1', 'drbd2']);
-      const health = await KernelHealth.start(lab);
-      const [n1] = health.lab.nodes;
-      delete process.env.DRBDLAB_FAULT;
-      await injectKernelBugBeforeReboot(n1!);
-      expect(lab.nodes[0]!.commands).not.toContain(KERNEL_BUG_FAULT_COMMAND);
-      process.env.DRBDLAB_FAULT = 'kernel-bug-before-reboot';
-      await injectKernelBugBeforeReboot(n1!);
-      await n1!.reboot();
-      const err = (await checked(health)) as KernelLogError;
-      expect(err).toBeInstanceOf(KernelLogError);
-      expect(err.kind).toBe('product');
-      expect(err.hits).toEqual([{ node: 'drbd1', line: expect.stringContaining(KERNEL_BUG_FAULT_LINE), pattern: 'kernel BUG', window: 'before reboot 1' }]);
-    } finally {
-      if (saved === undefined) delete process.env.DRBDLAB_FAULT;
-      else process.env.DRBDLAB_FAULT = saved;
-    }
+    const lab = fakeLab(['drbd1', 'drbd2']);
+    const health = await KernelHealth.start(lab);
+    const [n1] = health.lab.nodes;
+    await injectKernelBugBeforeReboot(health.lab, n1!);
+    await injectKernelBugBeforeReboot({ ...health.lab, fault: 'wrong-peer-ip' }, n1!);
+    expect(lab.nodes[0]!.commands).not.toContain(KERNEL_BUG_FAULT_COMMAND);
+    await injectKernelBugBeforeReboot({ ...health.lab, fault: 'kernel-bug-before-reboot' }, n1!);
+    expect(lab.nodes[0]!.commands).toContain(KERNEL_BUG_FAULT_COMMAND);
+    await n1!.reboot();
+    const err = (await checked(health)) as KernelLogError;
+    expect(err).toBeInstanceOf(KernelLogError);
+    expect(err.kind).toBe('product');
+    expect(err.hits).toEqual([{ node: 'drbd1', line: expect.stringContaining(KERNEL_BUG_FAULT_LINE), pattern: 'kernel BUG', window: 'before reboot 1' }]);
   });
 });

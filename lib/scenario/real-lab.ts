@@ -1,3 +1,5 @@
+import type { Fault } from '../config/config.js';
+import { stackOf } from '../image/profiles.js';
 import { labPaths } from '../lab/paths.js';
 import type { StartedLab } from '../lab/started-lab.js';
 import { systemClock } from '../wait/poll.js';
@@ -5,7 +7,7 @@ import type { ScenarioLab, ScenarioNode } from './scenario-lab.js';
 import { UsageError } from '../errors.js';
 
 /** A StartedLab seen through the scenario API. */
-export function realScenarioLab(lab: StartedLab): ScenarioLab {
+export function realScenarioLab(lab: StartedLab, fault?: Fault): ScenarioLab {
   const mark = (node: string, command: string) => lab.transcript.record({ node, command, stdout: '', stderr: '', exitCode: 0, startedAt: new Date().toISOString(), durationMs: 0 });
   const nodes: ScenarioNode[] = lab.nodeList.map((n) => ({
     name: n.name,
@@ -34,7 +36,7 @@ export function realScenarioLab(lab: StartedLab): ScenarioLab {
   return {
     mode: 'real',
     profile: lab.state.profile,
-    stack: lab.state.profile === 'ubuntu1804-drbd9' ? 'drbdmanage' : 'drbdadm',
+    stack: stackOf(lab.state.profile),
     nodes,
     node: (name) => {
       const x = nodes.find((m) => m.name === name);
@@ -42,6 +44,8 @@ export function realScenarioLab(lab: StartedLab): ScenarioLab {
       return x;
     },
     clock: systemClock,
+    timeoutScale: lab.timeoutScale,
+    ...(fault ? { fault } : {}),
     labels: {
       profile: lab.state.profile,
       evidence: 'real',

@@ -2,14 +2,12 @@ import { readdirSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
-import { setTimeoutScale } from '../wait/poll.js';
 import { describeCounts, parseRecording, provenanceCounts, readRecording, SYNTHETIC_NOTE, SYNTHETIC_SOURCE, type Recording } from './recording.js';
 import { ReplayLab } from './replay-lab.js';
 import { CAPTURED_RECORDINGS_DIR, RECORDINGS_DIR, recordingFiles, scenarioTargets } from './targets.js';
 
-afterAll(() => setTimeoutScale(1)); // ReplayLab sets it from the recording
 
 const base = {
   profile: 'debian12-drbd84',
@@ -126,6 +124,13 @@ describe('replaying evidence', () => {
 
   it('labels say evidence=real and keep the hypervisor the recording was made on', () => {
     expect(new ReplayLab(real).labels).toMatchObject({ evidence: 'real', mode: 'replay', hypervisor: 'TCG' });
+  });
+
+  it("a replay's waits are scaled as the recording's lab's were (TCG: 3), and another replay's scale is its own", () => {
+    const tcg = new ReplayLab(real);
+    const kvm = new ReplayLab({ ...real, labels: { ...real.labels, hypervisor: 'KVM' } });
+    expect(kvm.timeoutScale).toBe(1);
+    expect(tcg.timeoutScale).toBe(3);
   });
 
   it('a replay of captured evidence says "captured (…)" in its test name and its counts in the description, never "real"', () => {

@@ -1,7 +1,10 @@
 import { CommandTimeoutError, DrbdlabError, RemoteCommandError } from '../errors.js';
 import type { ProfileName } from '../image/profile-names.js';
+import type { Stack } from '../image/profile.js';
+import type { Fault } from '../config/config.js';
+import { stackOf } from '../image/profiles.js';
 import { Redactor, type CommandRecord, type CommandSink } from '../ssh/command-record.js';
-import { setTimeoutScale } from '../wait/poll.js';
+import { timeoutScaleFor } from '../wait/poll.js';
 import type { ExecOptions, ExecResult } from '../ssh/session.js';
 import type { Clock } from '../wait/poll.js';
 import { describeCounts, provenanceCounts, type Recording } from './recording.js';
@@ -50,6 +53,8 @@ export class VirtualClock implements Clock {
 export class ReplayLab implements ScenarioLab {
   readonly mode = 'replay' as const;
   readonly clock = new VirtualClock();
+  /** Waits replay on virtual time with the timeouts the recording was made with. */
+  readonly timeoutScale: number;
   readonly nodes: ScenarioNode[];
   /** Which records were replayed (in the recording's order). */
   private readonly used: boolean[];
@@ -61,9 +66,10 @@ export class ReplayLab implements ScenarioLab {
     private readonly sink?: CommandSink,
     /** Secrets are redacted in recordings, so commands are compared redacted too. */
     private readonly redactor = new Redactor(),
+    /** A fault the run injects on purpose (the recording of a fault is replayed with it). */
+    readonly fault?: Fault,
   ) {
-    // Waits replay on virtual time with the timeouts the recording was made with.
-    setTimeoutScale(recording.labels.hypervisor === 'TCG' ? 3 : 1);
+    this.timeoutScale = timeoutScaleFor(recording.labels.hypervisor ?? 'kvm');
     this.nodes = recording.nodes.map((n) => this.makeNode(n.name, n.replicationIp));
     this.used = recording.commands.map(() => false);
   }
@@ -71,8 +77,8 @@ export class ReplayLab implements ScenarioLab {
   get profile(): ProfileName {
     return this.recording.profile;
   }
-  get stack(): 'drbdadm' | 'drbdmanage' {
-    return this.recording.profile === 'ubuntu1804-drbd9' ? 'drbdmanage' : 'drbdadm';
+  get stack(): Stack {
+    return stackOf(this.recording.profile);
   }
   /**
    * The recording's labels, with what kind of evidence it is. Synthetic and captured evidence

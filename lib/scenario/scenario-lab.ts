@@ -1,3 +1,4 @@
+import type { Fault } from '../config/config.js';
 import type { ProfileName } from '../image/profile-names.js';
 import type { RemoteShell } from '../ssh/remote-shell.js';
 import type { ExecOptions } from '../ssh/session.js';
@@ -35,6 +36,10 @@ export interface ScenarioLab {
   node(name: string): ScenarioNode;
   /** Real time on VMs; virtual time in replay, so waits do not sleep. */
   readonly clock: Clock;
+  /** What its waits are scaled by (3 under TCG): `scaled(ms, lab.timeoutScale)`. */
+  readonly timeoutScale: number;
+  /** A fault the run injects on purpose (DRBDLAB_FAULT), from the run's configuration. */
+  readonly fault?: Fault;
   /** Labels for reports: hypervisor, kernel, versions. */
   readonly labels: Record<string, string>;
 }
@@ -56,6 +61,12 @@ export function withNodes(lab: ScenarioLab, nodes: readonly ScenarioNode[]): Sce
     },
     get clock() {
       return lab.clock;
+    },
+    get timeoutScale() {
+      return lab.timeoutScale;
+    },
+    get fault() {
+      return lab.fault;
     },
     get labels() {
       return lab.labels;

@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PROJECT_ROOT, reportsRoot } from '../paths.js';
 import type { ProfileName } from '../image/profile-names.js';
+import { stackOf } from '../image/profiles.js';
 import { StartedLab } from '../lab/started-lab.js';
 import { Transcript } from '../ssh/transcript.js';
 import { realScenarioLab } from './real-lab.js';
@@ -16,6 +17,7 @@ import { scenarioStep, type ScenarioStart } from './scenario-start.js';
 import { copyConsoleLogs } from '../report/console-logs.js';
 import { keepForUser } from '../lab/ownership.js';
 import { UsageError } from '../errors.js';
+import type { Fault } from '../config/config.js';
 import type { ScenarioLab } from './scenario-lab.js';
 
 export const RECORDINGS_DIR = join(PROJECT_ROOT, 'scenarios', 'recordings');
@@ -31,8 +33,8 @@ export type ScenarioEnv =
    * labId: run against that lab as it is (DRBDLAB_LAB); plan: each scenario on its own restore of
    * the run plan's snapshot (a RunPlan as vitest hands it over, validated where it is used).
    */
-  | { mode: 'real'; labId?: string; plan?: unknown; profile: ProfileName; runDir: string }
-  | { mode: 'replay'; recordings: string[]; runDir: string };
+  | { mode: 'real'; labId?: string; plan?: unknown; profile: ProfileName; runDir: string; /** A failed scenario's cluster stays (--keep, DRBDLAB_KEEP=1). */ keep?: boolean; fault?: Fault }
+  | { mode: 'replay'; recordings: string[]; runDir: string; fault?: Fault };
 
 export interface OpenTarget {
   lab: ScenarioLab;
@@ -55,8 +57,6 @@ export interface ScenarioTarget {
   /** start: the scenario's later starting point (real: restored from its snapshot; replay: the recording begins there). */
   open(start?: ScenarioStart): Promise<OpenTarget>;
 }
-
-const stackOf = (p: ProfileName) => (p === 'ubuntu1804-drbd9' ? 'drbdmanage' : 'drbdadm');
 
 /** The real recordings of a scenario, then the captured and synthetic ones (faults/ is replayed by its own test). */
 export function recordingFiles(scenario: string, only?: string[]): string[] {
@@ -112,10 +112,10 @@ async function realLab(scenario: string, env: Extract<ScenarioEnv, { mode: 'real
   return restorePlanned(plan, { sink: transcript, progress, ...(start ? { step: scenarioStep(start) } : {}) });
 }
 
-/** Console logs into the report, then the cluster goes (a failed one stays with DRBDLAB_KEEP=1). */
-async function releaseRestored(scenario: string, lab: StartedLab, passed: boolean): Promise<void> {
+/** Console logs into the report, then the cluster goes (a failed one stays with keep: --keep, DRBDLAB_KEEP=1). */
+async function releaseRestored(scenario: string, lab: StartedLab, passed: boolean, keep: boolean): Promise<void> {
   await copyConsoleLogs(lab, join(REPORTS_DIR, 'console', scenario));
-  if (!passed && process.env.DRBDLAB_KEEP === '1') {
+  if (!passed && keep) {
     await keepForUser(lab.state);
     console.log(`[${scenario}] kept lab ${lab.id}: npm run lab -- ssh drbd1 --lab ${lab.id}; npm run lab -- down --lab ${lab.id}`);
     return;
@@ -134,7 +134,7 @@ export function scenarioTargets(scenario: string, env: ScenarioEnv): ScenarioTar
           const dir = join(env.runDir, scenario);
           const transcript = new Transcript(join(dir, 'transcript'));
           const started = await realLab(scenario, env, transcript, start);
-          const lab = realScenarioLab(started);
+          const lab = realScenarioLab(started, env.fault);
           return {
             lab,
             transcript,
@@ -142,7 +142,7 @@ export function scenarioTargets(scenario: string, env: ScenarioEnv): ScenarioTar
             shared: env.labId !== undefined,
             close: async (passed) => {
               for (const n of started.nodeList) n.close();
-              if (!env.labId) await releaseRestored(scenario, started, passed);
+              if (!env.labId) await releaseRestored(scenario, started, passed, env.keep ?? false);
               const recording: Recording = {
                 profile: env.profile,
                 evidence: 'real',
@@ -163,7 +163,7 @@ export function scenarioTargets(scenario: string, env: ScenarioEnv): ScenarioTar
   }
   return recordingFiles(scenario, env.recordings).map((file) => {
     const recording = readRecording(file);
-    return replayTarget(scenario, replayTitle(file, recording), recording, env.runDir);
+    return replayTarget(scenario, replayTitle(file, recording), recording, env.runDir, env.fault);
   });
 }
 
@@ -171,7 +171,7 @@ export function scenarioTargets(scenario: string, env: ScenarioEnv): ScenarioTar
  * A recording as a scenario's target: its commands answered in order, and at the end of a
  * scenario that passed, none left over. The mutation tests replay changed recordings through it.
  */
-export function replayTarget(scenario: string, title: string, recording: Recording, runDir: string): ScenarioTarget {
+export function replayTarget(scenario: string, title: string, recording: Recording, runDir: string, fault?: Fault): ScenarioTarget {
   return {
     title,
     ...(replayDescription(recording) === undefined ? {} : { description: replayDescription(recording)! }),
@@ -179,7 +179,7 @@ export function replayTarget(scenario: string, title: string, recording: Recordi
     stack: stackOf(recording.profile),
     open: async (start) => {
       const transcript = new Transcript(join(runDir, `${scenario}.replay.${recording.profile}`, 'transcript'));
-      const lab = new ReplayLab(recording, transcript, transcript.redactor);
+      const lab = new ReplayLab(recording, transcript, transcript.redactor, fault);
       await reportProvenance(recording);
       return {
         lab,

@@ -179,6 +179,16 @@ describe('NodeSession against an in-process SSH server', () => {
     expect(node.commands).toEqual(['echo hi', 'echo hi']);
   });
 
+  it("the lab's own commands (record: false) stay out of the transcript, per call: a scenario's command at the same time is recorded", async () => {
+    const s = session();
+    await s.exec('echo hi');
+    // A probe and a scenario's command in flight together: only the scenario's is recorded.
+    await Promise.all([s.exec('echo hi', {}, false), s.exec('false', { check: false })]);
+    await expect(s.exec('false', {}, false)).rejects.toMatchObject({ exitCode: 1 });
+    expect(node.commands).toHaveLength(4);
+    expect(sink.records.map((r) => [r.command, r.exitCode])).toEqual([['echo hi', 0], ['false', 1]]);
+  });
+
   it('a non-zero exit throws RemoteCommandError with node, command, exit code and stderr', async () => {
     const err = await session().exec('false').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteCommandError);

@@ -37,8 +37,6 @@ const HOST = '127.0.0.1'; // the only address the host ever talks to
 /** One kept-open SSH connection to a node, with pinned host key and per-command deadlines. */
 export class NodeSession {
   private ssh: NodeSSH | undefined;
-  /** Off while the lab itself polls (readiness, reboot): transcripts hold what scenarios ran. */
-  recording = true;
   constructor(readonly opts: SessionOptions) {}
 
   get node(): string {
@@ -84,7 +82,11 @@ export class NodeSession {
     this.ssh = ssh;
   }
 
-  async exec(command: string, o: ExecOptions = {}): Promise<ExecResult> {
+  /**
+   * `record: false` for what the lab itself runs (readiness probes, reboot, clock): transcripts
+   * hold what scenarios ran. Per call, so a scenario's command beside a wait is still recorded.
+   */
+  async exec(command: string, o: ExecOptions = {}, record = true): Promise<ExecResult> {
     if (!this.connected) {
       try {
         await this.connect();
@@ -108,7 +110,7 @@ export class NodeSession {
       r = await Promise.race([ssh.execCommand(command, { stdin: o.stdin }), timeout]);
     } catch (err) {
       const thrown = isSshTransportFailure(err) ? new SshTransportError(this.node, command, err) : err;
-      if (this.recording) await this.opts.sink?.record({
+      if (record) await this.opts.sink?.record({
         node: this.node,
         command,
         stdout: '',
@@ -124,7 +126,7 @@ export class NodeSession {
       clearTimeout(timer);
     }
     const result: ExecResult = { stdout: r.stdout, stderr: r.stderr, exitCode: r.code, durationMs: Date.now() - started };
-    if (this.recording) await this.opts.sink?.record({
+    if (record) await this.opts.sink?.record({
       node: this.node,
       command,
       stdout: r.stdout,

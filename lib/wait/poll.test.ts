@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DrbdParseError } from '../drbd/errors.js';
 import { RemoteCommandError, SshTransportError, WaitTimeoutError } from '../errors.js';
 import { ReplayMismatchError } from '../scenario/replay-lab.js';
-import { pollUntil, scaled, setTimeoutScale, systemClock, type Clock, type Observation } from './poll.js';
+import { pollUntil, scaled, timeoutScaleFor, systemClock, type Clock, type Observation } from './poll.js';
 
 /** Virtual time: sleep() advances now() at once; honours the signal like timers/promises does. */
 class FakeClock implements Clock {
@@ -202,15 +202,16 @@ describe('systemClock and timeout scaling', () => {
     expect(Date.now() - t).toBeLessThan(5_000);
   });
 
-  it('setTimeoutScale multiplies every scaled() timeout (TCG guests get 3×), rounded to a millisecond', () => {
-    try {
-      setTimeoutScale(3);
-      expect(scaled(240_000)).toBe(720_000);
-      setTimeoutScale(1.5);
-      expect(scaled(1_001)).toBe(1_502);
-    } finally {
-      setTimeoutScale(1);
-    }
-    expect(scaled(240_000)).toBe(240_000);
+  it('scaled() multiplies a timeout by the scale it is given, rounded to a millisecond', () => {
+    expect(scaled(240_000, 3)).toBe(720_000);
+    expect(scaled(1_001, 1.5)).toBe(1_502);
+    expect(scaled(240_000, 1)).toBe(240_000);
+  });
+
+  it('a lab on TCG (state `tcg`, recording label `TCG`) has its waits scaled by 3, on KVM by 1', () => {
+    expect(timeoutScaleFor('tcg')).toBe(3);
+    expect(timeoutScaleFor('TCG')).toBe(3);
+    expect(timeoutScaleFor('kvm')).toBe(1);
+    expect(timeoutScaleFor('KVM')).toBe(1);
   });
 });

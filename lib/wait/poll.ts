@@ -61,11 +61,15 @@ export async function pollUntil<T>(what: string, observe: () => Promise<Observat
   }
 }
 
-/** Timeouts are written for KVM; TCG guests get them scaled (set once per run). */
-let scale = 1;
-export function setTimeoutScale(factor: number): void {
-  scale = factor;
+/** Timeouts are written for KVM; a TCG guest is this much slower, so its waits are scaled by it. */
+const TCG_TIMEOUT_SCALE = 3;
+
+/** The factor a lab's waits are scaled by, from its hypervisor (`tcg`/`TCG` → 3, else 1). */
+export function timeoutScaleFor(accel: string): number {
+  return accel.toLowerCase() === 'tcg' ? TCG_TIMEOUT_SCALE : 1;
 }
-export function scaled(ms: number): number {
+
+/** A timeout written for KVM, for a lab whose waits are scaled by `scale` (its `timeoutScale`). */
+export function scaled(ms: number, scale: number): number {
   return Math.round(ms * scale);
 }

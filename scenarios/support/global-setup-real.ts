@@ -7,8 +7,7 @@
 // Otherwise the profile is npm test's choice (DRBDLAB_PROFILE_CHOICE), DRBDLAB_PROFILE, lab.yaml's, or chosen here.
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { loadLabConfig } from '../../lib/config/load-lab.js';
-import { DEFAULT_CONFIG } from '../../lib/cli/context.js';
+import { loadConfig, type Config } from '../../lib/config/config.js';
 import { testRunProfile } from '../../lib/cli/test-profile.js';
 import { choiceLine } from '../../lib/image/profiles.js';
 import { Lab } from '../../lib/lab/lab.js';
@@ -19,23 +18,25 @@ import { ClusterSnapshot, planOfSnapshot, planRun } from '../../lib/snapshot/clu
 
 export default async function setup(project: TestProject) {
   const runDir = join(REPORTS_DIR, 'runs', new Date().toISOString().replace(/[:.]/g, '-'));
-  const reuse = process.env.DRBDLAB_LAB;
+  // The nightly's configuration as it handed it down, else this process's own, read by the same rules.
+  const run = await loadConfig();
+  const reuse = run.labId;
   if (reuse) {
     const state = await readState(reuse);
     if (!state) throw new Error(`DRBDLAB_LAB=${reuse}: no such lab here (npm run lab -- status)`);
-    project.provide('drbdlab', { mode: 'real', labId: reuse, profile: state.profile, runDir });
+    project.provide('drbdlab', { mode: 'real', labId: reuse, profile: state.profile, runDir, ...(run.fault ? { fault: run.fault } : {}) });
     return;
   }
-  const plan = await runPlan();
+  const plan = await runPlan(run);
   // Handed over in its wire form: each scenario file validates it as it would a plan file.
-  project.provide('drbdlab', { mode: 'real', plan: wireRunPlan(plan), profile: plan.profile, runDir });
+  project.provide('drbdlab', { mode: 'real', plan: wireRunPlan(plan), profile: plan.profile, runDir, keep: run.keep, ...(run.fault ? { fault: run.fault } : {}) });
 }
 
-async function runPlan(): Promise<RunPlan> {
+async function runPlan(run: Config): Promise<RunPlan> {
   // The nightly's: read and checked, never resolved again.
   if (process.env.DRBDLAB_PLAN) return readRunPlan(process.env.DRBDLAB_PLAN);
-  if (process.env.DRBDLAB_SNAPSHOT) return planOfSnapshot(await ClusterSnapshot.load(process.env.DRBDLAB_SNAPSHOT));
-  const config = await loadLabConfig(process.env.DRBDLAB_CONFIG ?? DEFAULT_CONFIG);
+  if (run.snapshot) return planOfSnapshot(await ClusterSnapshot.load(run.snapshot));
+  const config = run.lab;
   // Said as the nightly says it: which profile and why, or what did not run.
   const choice = await testRunProfile(process.env, config.profile);
   console.log(choiceLine(choice));

@@ -167,6 +167,7 @@ export function fakeLab(names = ['drbd1', 'drbd2', 'drbd3']): ScenarioLab & { no
     mode: 'replay',
     profile: 'debian12-drbd84',
     stack: 'drbdadm',
+    timeoutScale: 1,
     nodes,
     node: (name) => {
       const n = nodes.find((x) => x.name === name);

@@ -23,6 +23,7 @@ import { DRBDLAB_CATEGORIES, type AllureResult, type AllureStatus } from '../../
 import type { CommandRecord } from '../../lib/ssh/command-record.js';
 import { runVerdict } from '../../lib/report/results.js';
 import { runScenario, type ScenarioBody, type ScenarioOptions } from '../../lib/scenario/define-scenario.js';
+import type { Fault } from '../../lib/config/config.js';
 import type { Recording } from '../../lib/scenario/recording.js';
 import type { ReplayLab } from '../../lib/scenario/replay-lab.js';
 import type { ScenarioLab } from '../../lib/scenario/scenario-lab.js';
@@ -98,11 +99,13 @@ export async function replayThroughDefineScenario(
     opts?: ScenarioOptions;
     /** The lab as the target gives it to runScenario: the replay, or a change of it (a node's real reboot code). */
     lab?: (replay: ScenarioLab) => ScenarioLab;
+    /** A fault the replayed run injects (DRBDLAB_FAULT of the run that was recorded). */
+    fault?: Fault;
   } = {},
 ): Promise<Replayed> {
   const dir = await mkdtemp(join(tmpdir(), 'mutation-'));
   const scenario = o.scenario ?? 'mutation';
-  const base = replayTarget(scenario, 'replay (mutated)', recording, join(dir, 'run'));
+  const base = replayTarget(scenario, 'replay (mutated)', recording, join(dir, 'run'), o.fault);
   let lab: ReplayLab | undefined;
   const target = {
     ...base,

@@ -35,13 +35,12 @@ import { drbdadmWalkthrough } from '../../scenarios/steps/drbdadm/walkthrough.js
 const RECORDINGS = join(import.meta.dirname, '../../scenarios/recordings');
 
 it('a wrong peer IP in r0.res fails naming the step, the node and the state last seen', async () => {
-  const saved = process.env.DRBDLAB_FAULT;
-  process.env.DRBDLAB_FAULT = 'wrong-peer-ip'; // read by resFile() when the step writes r0.res
-  try {
+  {
     const recording = readRecording(join(RECORDINGS, 'faults/walkthrough.debian12-drbd84.wrong-peer-ip.json'));
     expect(recording.evidence).toBe('real');
     // Recorded on a restored cluster, run by defineScenario's code (the kernel-log check around the body).
-    const replayed = await replayThroughDefineScenario(recording, drbdadmWalkthrough, { scenario: 'walkthrough' });
+    // The run that was recorded had DRBDLAB_FAULT=wrong-peer-ip: resFile() writes r0.res with it.
+    const replayed = await replayThroughDefineScenario(recording, drbdadmWalkthrough, { scenario: 'walkthrough', fault: 'wrong-peer-ip' });
     const { err } = replayed;
     expect(err).toBeInstanceOf(Error);
     // DRBD refused what the fault configured: the result says so (failure kind), the report
@@ -63,30 +62,22 @@ it('a wrong peer IP in r0.res fails naming the step, the node and the state last
     expect(message).toMatch(/DRBD state at failure: drbd1: r0 Secondary disk:Inconsistent peer:Connecting; drbd2: no resources/);
     // The broken file really is in the recording: the peer address the fault wrote.
     expect(recording.commands.some((c) => c.command.includes('address 10.255.255.199:7000;'))).toBe(true);
-  } finally {
-    if (saved === undefined) delete process.env.DRBDLAB_FAULT;
-    else process.env.DRBDLAB_FAULT = saved;
   }
 });
 
 it('a kernel WARNING logged while a step fails: the kernel hit is the verdict, the step\'s error its cause', async () => {
-  const saved = process.env.DRBDLAB_FAULT;
-  process.env.DRBDLAB_FAULT = 'wrong-peer-ip';
-  try {
+  {
     const recording = mutate(readRecording(join(RECORDINGS, 'faults/walkthrough.debian12-drbd84.wrong-peer-ip.json')), [{
       what: "drbd2's kernel log, read by the check after the failed step, holds a WARNING",
       match: (c, i, all) => i === lastIndex(all, at(KERNEL_LOG_READ, 'drbd2')),
       change: (c) => ({ stdout: logged(c.stdout, '[  400.000001] WARNING: CPU: 0 PID: 97 at drivers/block/drbd/drbd_main.c:2170 drbd_destroy_device+0x2c/0x60 [drbd]') }),
     }]);
     // defineScenario checks the kernel log after a failure too; a hit there replaces the error.
-    const red = await replayThroughDefineScenario(recording, drbdadmWalkthrough, { scenario: 'walkthrough' });
+    const red = await replayThroughDefineScenario(recording, drbdadmWalkthrough, { scenario: 'walkthrough', fault: 'wrong-peer-ip' });
     expect(red.err).toBeInstanceOf(KernelLogError);
     expect((red.err as Error).message).toMatch(/^kernel log on drbd2: 1 line\(s\)[^]*\n {2}drbd2: \[ {2}400\.000001\] WARNING: CPU: 0 PID: 97 at drivers\/block\/drbd\/drbd_main\.c:2170 .*\[until the end of the scenario\]/);
     expect(causes(red.err).some((e) => e instanceof Error && /^step "20\. create-md and up on drbd1 and drbd2" failed: /.test(e.message))).toBe(true);
     expect(await classifyLikeTheNightly(red)).toEqual({ status: 'failed', category: 'product', exitCode: EXIT.failed });
-  } finally {
-    if (saved === undefined) delete process.env.DRBDLAB_FAULT;
-    else process.env.DRBDLAB_FAULT = saved;
   }
 });
 

@@ -1,18 +1,17 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { loadLabConfig } from '../../config/load-lab.js';
+import { RUN_CONFIG_ENV, serializeConfig, type Config } from '../../config/config.js';
 import { failureFields, UsageError } from '../../errors.js';
 import { imageRecord } from '../../image/cache.js';
 import { PROJECT_ROOT, reportsRoot } from '../../paths.js';
-import { isOffline, OFFLINE_LINE } from '../../image/offline.js';
+import { OFFLINE_LINE } from '../../image/offline.js';
 import type { ProfileName } from '../../image/profile-names.js';
 import { chooseProfile, choiceLine } from '../../image/profiles.js';
 import { Lab } from '../../lab/lab.js';
 import { clustersFor } from '../../lab/parallelism.js';
 import { describeReaped, reapOrphans, sweepLabsOf } from '../../lab/reaper.js';
 import { currentOwner } from '../../host/owner.js';
-import type { LabConfig } from '../../config/lab-schema.js';
 import { planRun, type ClusterSnapshot } from '../../snapshot/cluster-snapshot.js';
 import { serializeRunPlan, type RunPlan } from '../../lab/run-plan.js';
 import { cpus, totalmem } from 'node:os';
@@ -28,7 +27,8 @@ import type { RunInfo } from '../../report/run-info.js';
 import { publishRun } from '../../report/publish.js';
 
 export interface NightlyOptions {
-  config: string;
+  /** The run's configuration, resolved once by the CLI. */
+  config: Config;
   profile?: ProfileName;
   keep?: boolean;
   /** Extra vitest arguments, e.g. one scenario file. */
@@ -36,9 +36,6 @@ export interface NightlyOptions {
   /** Run one part of the scenario files (vitest's --shard); recorded in versions.json for the merge. */
   shard?: Shard;
 }
-
-const t0 = Date.now();
-const say = (m: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}\n`);
 
 /**
  * The nightly job: profile → image (cached) → hypervisor → snapshot of a ready cluster (cached,
@@ -48,8 +45,11 @@ const say = (m: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).t
  * walkthrough); 3 when the lab could not be built or reached (infrastructure).
  */
 export async function nightlyCommand(o: NightlyOptions): Promise<number> {
-  const config = await loadLabConfig(o.config);
-  const offline = isOffline(); // --offline sets it; a bad DRBDLAB_OFFLINE fails here, before anything
+  // The run starts here (not when the module was imported): its clock for the log and the report.
+  const t0 = Date.now();
+  const say = (m: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}\n`);
+  const config = o.config.lab;
+  const offline = o.config.offline;
   const choice = await chooseProfile(o.profile, config.profile);
   // First line of output: which profile and why, or that the walkthrough's did not run.
   process.stdout.write(`${choiceLine(choice)}\n`);
@@ -85,7 +85,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     run.image = await imageRecord(snapshot.manifest.image.dir);
     const planFile = join(reports, 'run-plan.json');
     await writeFile(planFile, serializeRunPlan(plan));
-    say(`running scenarios, each on its own cluster restored from the snapshot (${workers(config)} at a time)`);
+    say(`running scenarios, each on its own cluster restored from the snapshot (${workers(o.config)} at a time)`);
     // vitest itself, not through npx (which would not pass the signal on), dies with us even on
     // SIGKILL. Its workers' clusters are this job's (DRBDLAB_OWNER_PID): reaped if we are killed,
     // swept below if we are interrupted.
@@ -95,7 +95,8 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     // restoring clusters after the sweep below) — the whole group is gone before the sweep.
     const child = execa(...dyingWithParent(process.execPath, vitest, 'TERM'), {
       cwd: PROJECT_ROOT,
-      env: { DRBDLAB_PLAN: planFile, DRBDLAB_OWNER_PID: String(process.pid), ...(o.keep ? { DRBDLAB_KEEP: '1' } : {}) },
+      // The run's plan (resolved once) and its configuration, whole, with --keep in it.
+      env: { DRBDLAB_PLAN: planFile, [RUN_CONFIG_ENV]: serializeConfig({ ...o.config, keep: o.keep ?? false }), DRBDLAB_OWNER_PID: String(process.pid) },
       stdio: 'inherit',
       reject: false,
       detached: true,
@@ -126,6 +127,6 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
   return code;
 }
 
-function workers(config: LabConfig): number {
-  return clustersFor({ cpus: cpus().length, memBytes: totalmem() }, { nodes: config.nodes.length, memoryMiB: config.memoryMiB }, process.env.DRBDLAB_CLUSTERS);
+function workers(config: Config): number {
+  return clustersFor({ cpus: cpus().length, memBytes: totalmem() }, { nodes: config.lab.nodes.length, memoryMiB: config.lab.memoryMiB }, config.clusters);
 }

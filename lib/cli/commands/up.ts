@@ -3,12 +3,13 @@ import type { ProfileName } from '../../image/profile-names.js';
 import { chooseProfile, choiceLine } from '../../image/profiles.js';
 import { Lab } from '../../lab/lab.js';
 import type { StartedLab } from '../../lab/started-lab.js';
-import { loadLabConfig } from '../../config/load-lab.js';
+import type { LabConfig } from '../../config/lab-schema.js';
 import { labPaths } from '../../lab/paths.js';
 import { ensureSnapshot } from '../../snapshot/cluster-snapshot.js';
 
 export interface UpOptions {
-  config: string;
+  /** lab.yaml as the run's configuration has it. */
+  config: LabConfig;
   profile?: ProfileName;
   keep?: boolean;
   signal?: AbortSignal;
@@ -18,7 +19,7 @@ export interface UpOptions {
 
 /** `up`: choose the profile, build or reuse the image, boot the nodes in parallel, with progress. */
 export async function upCommand(o: UpOptions): Promise<StartedLab> {
-  const config = await loadLabConfig(o.config);
+  const config = o.config;
   const choice = await chooseProfile(o.profile, config.profile);
   process.stdout.write(`${choiceLine(choice)}\n`);
   const lab = new Lab(config, choice.profile);

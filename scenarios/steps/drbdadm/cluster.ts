@@ -30,11 +30,11 @@ export const replicas = (lab: ScenarioLab): [ScenarioNode, ScenarioNode] => [lab
  * A fault to inject on purpose (DRBDLAB_FAULT=wrong-peer-ip): r0.res names a wrong address for
  * the second replica. Proves that a failure says which step, which node and what DRBD showed last.
  * (A wrong address in one node's copy only is not enough: 8.4 accepts the peer's connection.)
- * Read at each call, not at module load, so a test that sets it cannot leak it into the next.
+ * The lab carries it (the run's configuration), so a test that injects it cannot leak it into the next.
  */
 export function resFile(lab: ScenarioLab): string {
   const [a, b] = replicas(lab);
-  const faulty = process.env.DRBDLAB_FAULT === 'wrong-peer-ip';
+  const faulty = lab.fault === 'wrong-peer-ip';
   return renderResFile({
     name: RES,
     minor: MINOR,
@@ -75,11 +75,11 @@ export const connected = (res: DrbdResourceStatus) => res.peers.length === 1 && 
 export const upToDate = (res: DrbdResourceStatus) => res.peers.length === 1 && isUpToDateEverywhere(res);
 
 export function waitConnected(lab: ScenarioLab, node: ScenarioNode) {
-  return waitForResource(node, RES, 'connected to its peer', connected, { clock: lab.clock, timeoutMs: scaled(60_000) });
+  return waitForResource(node, RES, 'connected to its peer', connected, { clock: lab.clock, timeoutMs: scaled(60_000, lab.timeoutScale) });
 }
 
 export function waitUpToDate(lab: ScenarioLab, node: ScenarioNode) {
-  return waitForResource(node, RES, 'UpToDate on both replicas', upToDate, { clock: lab.clock, timeoutMs: scaled(180_000) });
+  return waitForResource(node, RES, 'UpToDate on both replicas', upToDate, { clock: lab.clock, timeoutMs: scaled(180_000, lab.timeoutScale) });
 }
 
 /** Prepare the drbdpool VG as the walkthrough's template did (partition, pvcreate, vgcreate). */

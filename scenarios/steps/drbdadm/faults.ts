@@ -16,7 +16,7 @@ export async function drbdWord(node: ScenarioNode, what: 'cstate' | 'dstate' | '
 }
 
 /** Until `drbdadm cstate r0` on `node` is `want`; the states passed through on the way are returned. */
-export async function waitCstate(lab: ScenarioLab, node: ScenarioNode, want: string, timeoutMs = scaled(60_000)): Promise<string[]> {
+export async function waitCstate(lab: ScenarioLab, node: ScenarioNode, want: string, timeoutMs = scaled(60_000, lab.timeoutScale)): Promise<string[]> {
   const seen: string[] = [];
   await pollUntil(
     `${RES} connection state ${want}`,
@@ -62,7 +62,7 @@ export async function keepReplicationAddress(lab: ScenarioLab, node: ScenarioNod
       const has = await hasReplicationAddress(node);
       return { done: has, seen: has ? 'address present' : 'address absent' };
     },
-    { timeoutMs: scaled(30_000), intervalMs: 1_000, clock: lab.clock, target: node.name, kind: 'infrastructure' },
+    { timeoutMs: scaled(30_000, lab.timeoutScale), intervalMs: 1_000, clock: lab.clock, target: node.name, kind: 'infrastructure' },
   );
 }
 

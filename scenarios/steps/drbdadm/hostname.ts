@@ -56,7 +56,7 @@ export async function drbdadmHostnamePitfall(ctx: ScenarioContext): Promise<void
       await n.exec(`sudo drbdadm up ${SCRATCH.name}`);
     });
     for (const n of [third, primary]) {
-      const r = await waitForResource(n, SCRATCH.name, 'connected to its peer', connected, { clock: lab.clock, timeoutMs: scaled(60_000) });
+      const r = await waitForResource(n, SCRATCH.name, 'connected to its peer', connected, { clock: lab.clock, timeoutMs: scaled(60_000, lab.timeoutScale) });
       // Fresh metadata on both ends: connected, nothing synced yet.
       expect(r.volumes[0]?.disk, `${n.name}: ${SCRATCH.name} disk`).toBe('Inconsistent');
     }
@@ -94,7 +94,7 @@ export async function drbdadmHostnamePitfall(ctx: ScenarioContext): Promise<void
     // metadata, disabled itself after the first boot (and kept a changed name anyway, lab-notes).
     expect(await secondary.output('hostname'), 'the new name survives the reboot').toBe(late);
     expect(await connectionState(secondary), `${late}: /proc/drbd minor ${MINOR} after the reboot`).toBeNull();
-    const watch = await Events2Watch.start(primary, RES, lab.clock);
+    const watch = await Events2Watch.start(primary, RES, lab.clock, lab.timeoutScale);
     try {
       expectNotDefined(await secondary.exec(`sudo drbdadm up ${RES}`, { check: false }), `drbdadm up ${RES} on ${late}`);
       expect(await connectionState(secondary), `${late}: /proc/drbd minor ${MINOR} after the failed up`).toBeNull();

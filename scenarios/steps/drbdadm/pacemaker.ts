@@ -81,12 +81,12 @@ export async function drbdadmPacemakerFailover(ctx: ScenarioContext): Promise<vo
   });
 
   await step(`26. start corosync and pacemaker on the three: quorate with ${all.length} votes`, async () => {
-    for (const n of all) await n.exec(`sudo systemctl start ${UNITS.join(' ')}`, { timeoutMs: scaled(120_000) });
-    const q = await waitForQuorum(drbd1, all.length, { clock: lab.clock, timeoutMs: scaled(120_000) });
+    for (const n of all) await n.exec(`sudo systemctl start ${UNITS.join(' ')}`, { timeoutMs: scaled(120_000, lab.timeoutScale) });
+    const q = await waitForQuorum(drbd1, all.length, { clock: lab.clock, timeoutMs: scaled(120_000, lab.timeoutScale) });
     expect(q.members.sort()).toEqual(all.map((n) => n.name).sort());
     await waitForCluster(drbd1, 'pacemaker: a DC, all nodes online', (s) => s.dc !== undefined && s.nodes.length === all.length && s.nodes.every((n) => n.online), {
       clock: lab.clock,
-      timeoutMs: scaled(180_000),
+      timeoutMs: scaled(180_000, lab.timeoutScale),
     });
   });
 
@@ -95,12 +95,12 @@ export async function drbdadmPacemakerFailover(ctx: ScenarioContext): Promise<vo
     const crm = renderCrmConfig({ resource: RES, device: DEVICE, mount: MOUNT, fstype: 'ext4', replicas: [drbd1.name, drbd2.name], quorumOnly: [quorumNode.name] });
     await allure.attachment('r0.crm', crm, 'text/plain');
     await drbd1.exec(writeFileCommand(CRM_FILE, crm), SETUP);
-    await drbd1.exec(`sudo crm configure load update ${CRM_FILE}`, { timeoutMs: scaled(60_000) });
+    await drbd1.exec(`sudo crm configure load update ${CRM_FILE}`, { timeoutMs: scaled(60_000, lab.timeoutScale) });
     const { status: s, xml } = await waitForCluster(
       drbd1,
       `${ids.promotable} promoted on one replica and ${ids.fs} started there`,
       (x) => promotedOn(x, ids.promotable).length === 1 && servesOn(x, RES, promotedOn(x, ids.promotable)[0]!) && cloneRunningOn(x, ids.promotable).length === 2,
-      { clock: lab.clock, timeoutMs: scaled(300_000) },
+      { clock: lab.clock, timeoutMs: scaled(300_000, lab.timeoutScale) },
     );
     await allure.attachment('crm_mon after the configuration', xml, 'application/xml');
     const name = promotedOn(s, ids.promotable)[0]!;
@@ -128,7 +128,7 @@ export async function drbdadmPacemakerFailover(ctx: ScenarioContext): Promise<vo
       survivor,
       `${ids.promotable} promoted and ${ids.fs} started on ${survivor.name} after ${failed.name} lost power`,
       (x) => servesOn(x, RES, survivor.name),
-      { clock: lab.clock, timeoutMs: scaled(240_000), intervalMs: 2_000, hopeless: (x) => failoverHopeless(x, RES, survivor.name) },
+      { clock: lab.clock, timeoutMs: scaled(240_000, lab.timeoutScale), intervalMs: 2_000, hopeless: (x) => failoverHopeless(x, RES, survivor.name) },
     );
     const failoverMs = lab.clock.now() - t0;
     await allure.attachment('crm_mon after the failover', xml, 'application/xml');
@@ -148,8 +148,8 @@ export async function drbdadmPacemakerFailover(ctx: ScenarioContext): Promise<vo
     await failed.powerOn();
     expect((await failed.exec(`systemctl is-active ${UNITS.join(' ')}`, { check: false })).stdout.trim().split('\n')).toEqual(['inactive', 'inactive']);
     expect(await status(failed), `${RES} not up on ${failed.name} before Pacemaker starts it`).toBeUndefined();
-    await failed.exec(`sudo systemctl start ${UNITS.join(' ')}`, { timeoutMs: scaled(120_000) });
-    await waitForQuorum(survivor, all.length, { clock: lab.clock, timeoutMs: scaled(120_000) });
+    await failed.exec(`sudo systemctl start ${UNITS.join(' ')}`, { timeoutMs: scaled(120_000, lab.timeoutScale) });
+    await waitForQuorum(survivor, all.length, { clock: lab.clock, timeoutMs: scaled(120_000, lab.timeoutScale) });
   });
 
   await step(`26. every record the probe acknowledged on ${failed.name} is intact on ${survivor.name}`, async () => {
@@ -165,7 +165,7 @@ export async function drbdadmPacemakerFailover(ctx: ScenarioContext): Promise<vo
       survivor,
       `${failed.name} back as unpromoted, ${survivor.name} promoted with ${ids.fs}`,
       (x) => settledWith(x, RES, survivor.name, failed.name),
-      { clock: lab.clock, timeoutMs: scaled(300_000) },
+      { clock: lab.clock, timeoutMs: scaled(300_000, lab.timeoutScale) },
     );
     await allure.attachment('crm_mon after the return', xml, 'application/xml');
     const res = await waitUpToDate(lab, survivor);

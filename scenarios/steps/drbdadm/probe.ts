@@ -49,7 +49,7 @@ export async function waitAcked(lab: ScenarioLab, node: ScenarioNode, n: number,
       if (log.errors.length > 0) throw new DataIntegrityError(node.name, 'the probe writer failed', log.errors);
       return { done: log.acked >= n, value: log.acked, seen: `${log.acked} records acknowledged` };
     },
-    { timeoutMs: scaled(60_000), intervalMs: 1_000, clock: lab.clock, target: node.name, kind: 'product' },
+    { timeoutMs: scaled(60_000, lab.timeoutScale), intervalMs: 1_000, clock: lab.clock, target: node.name, kind: 'product' },
   );
 }
 
@@ -62,7 +62,7 @@ export async function stopWriter(lab: ScenarioLab, node: ScenarioNode): Promise<
       const { log } = await readAcks(node);
       return { done: log.stopped || log.errors.length > 0, seen: `${log.acked} acknowledged, still writing` };
     },
-    { timeoutMs: scaled(30_000), intervalMs: 1_000, clock: lab.clock, target: node.name, kind: 'product' },
+    { timeoutMs: scaled(30_000, lab.timeoutScale), intervalMs: 1_000, clock: lab.clock, target: node.name, kind: 'product' },
   );
   return attachAcks(node);
 }

@@ -11,7 +11,7 @@ import { WHOLE_BOOT_COMMAND } from '../../../lib/drbd/kernel-log.js';
 import { AL_EXTENT_KIB, assertBitmapResync, parseResyncLog, resyncVerdict } from '../../../lib/drbd/resync-log.js';
 import { describeSettle, type SettleTrace } from '../../../lib/drbd/resync-trace.js';
 import type { ScenarioContext } from '../../../lib/scenario/define-scenario.js';
-import type { ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
+import type { ScenarioLab, ScenarioNode } from '../../../lib/scenario/scenario-lab.js';
 import { onEach } from '../../../lib/scenario/on-each.js';
 import { DEVICE, MINOR, MOUNT, RES, quiesce, replicas, status, waitUpToDate } from './cluster.js';
 import { dataChecksum } from './start.js';
@@ -22,14 +22,14 @@ import { followSettle } from './settle.js';
  * BUG_ON on Debian 12's kernel ("kernel BUG at <file>:<line>!"), written into the first replica's
  * kernel log just before step 24 reboots it. The reboot takes it out of dmesg: the scenario must
  * still end red, a product failure, with the line in the report (the kernel-log check reads a
- * node's log before it reboots: lib/scenario/kernel-health.ts). Read at each call, not at load.
+ * node's log before it reboots: lib/scenario/kernel-health.ts). The lab carries it, from the run's configuration.
  */
 export const KERNEL_BUG_FAULT_LINE = 'kernel BUG at drivers/block/drbd/drbd_main.c:1! (written on purpose: DRBDLAB_FAULT=kernel-bug-before-reboot)';
 /** `<2>`: KERN_CRIT, as the kernel prints a BUG. */
 export const KERNEL_BUG_FAULT_COMMAND = `echo '<2>${KERNEL_BUG_FAULT_LINE}' | sudo tee /dev/kmsg >/dev/null`;
 
-export async function injectKernelBugBeforeReboot(node: ScenarioNode): Promise<void> {
-  if (process.env.DRBDLAB_FAULT === 'kernel-bug-before-reboot') await node.exec(KERNEL_BUG_FAULT_COMMAND, { kind: 'infrastructure' });
+export async function injectKernelBugBeforeReboot(lab: ScenarioLab, node: ScenarioNode): Promise<void> {
+  if (lab.fault === 'kernel-bug-before-reboot') await node.exec(KERNEL_BUG_FAULT_COMMAND, { kind: 'infrastructure' });
 }
 
 export async function drbdadmRebootPersistence(ctx: ScenarioContext): Promise<void> {
@@ -50,7 +50,7 @@ export async function drbdadmRebootPersistence(ctx: ScenarioContext): Promise<vo
 
   await step('24. reboot both replicas: the module loads, the resource stays down', async () => {
     await onEach([primary, secondary], quiesce);
-    await injectKernelBugBeforeReboot(primary);
+    await injectKernelBugBeforeReboot(lab, primary);
     await onEach([primary, secondary], (n) => n.reboot());
     await onEach([primary, secondary], async (n) => {
       expect(await n.output('cat /proc/drbd')).toMatch(/^version: 8\.4\./);
@@ -72,7 +72,7 @@ export async function drbdadmRebootPersistence(ctx: ScenarioContext): Promise<vo
     await onEach([primary, secondary], (n) => n.reboot());
     // drbd.service brought r0 up during the boot, before SSH answers: the watcher sees the state it
     // finds and what follows; the kernel log (next step) holds the whole boot.
-    ({ trace: settle } = await followSettle(lab, primary, await Events2Watch.start(primary, RES, lab.clock), 'the reboot'));
+    ({ trace: settle } = await followSettle(lab, primary, await Events2Watch.start(primary, RES, lab.clock, lab.timeoutScale), 'the reboot'));
     const res = await waitUpToDate(lab, primary);
     expect(res.role).toBe('Secondary');
   });

@@ -30,7 +30,7 @@ export async function followSettle(
         const t = traceSettle(parseEvents2(await watch.read()), RES);
         return { done: t.settledAt >= 0, value: t, seen: describeSettle(t) };
       },
-      { timeoutMs: scaled(180_000), intervalMs: 2_000, clock: lab.clock, target: node.name, kind: 'product' },
+      { timeoutMs: scaled(180_000, lab.timeoutScale), intervalMs: 2_000, clock: lab.clock, target: node.name, kind: 'product' },
     );
     const seconds = (lab.clock.now() - t0) / 1000;
     await allure.attachment(`drbdsetup events2 ${RES} on ${node.name} after ${what}`, await watch.stop(), 'text/plain');
@@ -47,6 +47,6 @@ export async function followSettle(
 
 /** Arm an events2 watcher on `node`, run `act` (the link back, a node's `up`) and follow it to settled. */
 export async function settleAfter(lab: ScenarioLab, node: ScenarioNode, what: string, act: () => Promise<void>): Promise<{ trace: SettleTrace; seconds: number }> {
-  const watch = await Events2Watch.start(node, RES, lab.clock);
+  const watch = await Events2Watch.start(node, RES, lab.clock, lab.timeoutScale);
   return followSettle(lab, node, watch, what, act);
 }

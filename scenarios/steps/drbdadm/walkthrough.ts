@@ -107,7 +107,7 @@ export async function drbdadmWalkthrough({ lab, step }: ScenarioContext): Promis
   let watch: Events2Watch | undefined;
   try {
     await step(`21. initial primary on ${primary.name}, mkfs -t ext4 ${DEVICE}`, async () => {
-      watch = await Events2Watch.start(primary, RES, lab.clock);
+      watch = await Events2Watch.start(primary, RES, lab.clock, lab.timeoutScale);
       await primary.exec(`sudo drbdadm primary --force ${RES}`);
       const mkfs = await primary.exec(`sudo mkfs -t ext4 ${DEVICE}`);
       // 1 GiB less DRBD metadata: the walkthrough's 40 GB volume showed 9765625 4k blocks.
@@ -124,7 +124,7 @@ export async function drbdadmWalkthrough({ lab, step }: ScenarioContext): Promis
           // An UpToDate pair with no SyncSource before it will not turn into a seen resync: stop looking.
           return { done: t.finishedAt >= 0 || t.settledWithoutSyncAt >= 0, value: t, seen: describeTrace(t) };
         },
-        { timeoutMs: scaled(180_000), intervalMs: 2_000, clock: lab.clock, target: primary.name, kind: 'product' },
+        { timeoutMs: scaled(180_000, lab.timeoutScale), intervalMs: 2_000, clock: lab.clock, target: primary.name, kind: 'product' },
       );
       const stream = await w.stop();
       await allure.attachment(`drbdsetup events2 ${RES} on ${primary.name}`, stream, 'text/plain');

@@ -70,7 +70,7 @@ export async function waitForNodes(
   node: ScenarioNode,
   what: string,
   done: (nodes: DrbdmanageNode[]) => boolean,
-  timeoutMs = scaled(180_000),
+  timeoutMs = scaled(180_000, lab.timeoutScale),
 ): Promise<DrbdmanageNode[]> {
   return pollStrict(
     lab,
@@ -133,7 +133,7 @@ export async function waitForStatus(
         seen: resources.length === 0 ? r.stdout.trim() || '(no resources)' : resources.map(describeResource).join('; '),
       };
     },
-    { timeoutMs: opts.timeoutMs ?? scaled(120_000), intervalMs: opts.intervalMs ?? 2_000, target: node.name },
+    { timeoutMs: opts.timeoutMs ?? scaled(120_000, lab.timeoutScale), intervalMs: opts.intervalMs ?? 2_000, target: node.name },
   );
 }
 

@@ -71,20 +71,20 @@ export async function drbdmanageHostnamePitfall(ctx: ScenarioContext): Promise<v
     expect(adm.stdout.trim(), `drbdadm status on ${RENAMED} after the reboot`).toBe(NO_DRBD_CONFIGURED);
     await waitForNodes(lab, drbd1, `${REBOOTED} OFFLINE in drbd1's list-nodes`, (nodes) =>
       nodes.some((n) => n.name === REBOOTED && /OFFLINE/iu.test(n.state)) && others.every((o) => nodes.some((n) => n.name === o && n.ok)),
-    scaled(300_000));
+    scaled(300_000, lab.timeoutScale));
   });
 
   await step(`10. Hostname restored and ${REBOOTED} rebooted: back in the cluster`, async () => {
     expect((await node.output(cmd.renameBack(REBOOTED), { kind: 'infrastructure' })).trim(), 'hostname').toBe(REBOOTED);
     await node.reboot();
     // A drbdmanage call starts the server even where no unit does (see the reboot scenario).
-    await waitForNodes(lab, node, `list-nodes on ${REBOOTED}: all ok`, allOk(NODE_NAMES), scaled(300_000));
+    await waitForNodes(lab, node, `list-nodes on ${REBOOTED}: all ok`, allOk(NODE_NAMES), scaled(300_000, lab.timeoutScale));
     await waitForStatus(lab, node, `r0 UpToDate on ${REBOOTED} with ${others.join(', ')}`, (rs) => upToDateWith(find(rs, 'r0'), others), {
       command: cmd.drbdadmStatusAll,
-      timeoutMs: scaled(300_000),
+      timeoutMs: scaled(300_000, lab.timeoutScale),
       intervalMs: 5_000,
     });
-    await waitForNodes(lab, drbd1, 'drbd1, drbd2, drbd3 ok', allOk(NODE_NAMES), scaled(300_000));
+    await waitForNodes(lab, drbd1, 'drbd1, drbd2, drbd3 ok', allOk(NODE_NAMES), scaled(300_000, lab.timeoutScale));
   });
 }
 

@@ -49,7 +49,7 @@ export async function drbdmanageRebootPersistence(ctx: ScenarioContext): Promise
     await waitForStatus(lab, drbd1, 'r0 UpToDate on drbd1, drbd2, drbd3', (rs) => upToDateWith(find(rs, 'r0'), ['drbd2', 'drbd3']), {
       command: cmd.drbdadmStatus('r0'),
       // The walkthrough's 37 GiB take minutes to resync.
-      timeoutMs: scaled(45 * 60_000),
+      timeoutMs: scaled(45 * 60_000, lab.timeoutScale),
       intervalMs: 10_000,
     });
     await drbd1.exec(cmd.ensureMounted(deviceOf(minor)), { timeoutMs: 60_000 });
@@ -84,14 +84,14 @@ export async function drbdmanageRebootPersistence(ctx: ScenarioContext): Promise
   });
 
   await step(`24. The first drbdmanage command on ${REBOOTED} starts drbdmanaged through D-Bus, and ${REBOOTED} comes back (the blog: offline until drbdmanaged.service is enabled)`, async () => {
-    await waitForNodes(lab, rebooted, 'drbd1, drbd2, drbd3 ok', allOk(NODE_NAMES), scaled(300_000));
+    await waitForNodes(lab, rebooted, 'drbd1, drbd2, drbd3 ok', allOk(NODE_NAMES), scaled(300_000, lab.timeoutScale));
     expect(await serverRuns(rebooted), `${REBOOTED}: the drbdmanaged server D-Bus started`).toBe(true);
     await waitForStatus(lab, rebooted, `.drbdctrl and r0 UpToDate on ${REBOOTED} with ${others.join(', ')}`, (rs) => upToDateWith(find(rs, '.drbdctrl'), others) && upToDateWith(find(rs, 'r0'), others), {
       command: cmd.drbdadmStatusAll,
-      timeoutMs: scaled(300_000),
+      timeoutMs: scaled(300_000, lab.timeoutScale),
       intervalMs: 5_000,
     });
-    await waitForNodes(lab, drbd1, 'drbd1, drbd2, drbd3 ok', allOk(NODE_NAMES), scaled(300_000));
+    await waitForNodes(lab, drbd1, 'drbd1, drbd2, drbd3 ok', allOk(NODE_NAMES), scaled(300_000, lab.timeoutScale));
   });
 
   await step(`25. systemctl enable ${DRBDMANAGED} on ${REBOOTED} (the blog enables it everywhere), reboot: the boot starts drbdmanaged, which brings .drbdctrl and then r0 back`, async () => {
@@ -108,13 +108,13 @@ export async function drbdmanageRebootPersistence(ctx: ScenarioContext): Promise
       rebooted,
       `.drbdctrl and r0 UpToDate on ${REBOOTED} with ${others.join(', ')}`,
       (rs) => upToDateWith(find(rs, '.drbdctrl'), others) && upToDateWith(find(rs, 'r0'), others),
-      { command: cmd.drbdadmStatusAll, timeoutMs: scaled(600_000), intervalMs: 5_000 },
+      { command: cmd.drbdadmStatusAll, timeoutMs: scaled(600_000, lab.timeoutScale), intervalMs: 5_000 },
     );
     expect(primaries(find(resources, '.drbdctrl')!, REBOOTED), '.drbdctrl Primaries').toHaveLength(1);
     const journal = await rebooted.output(cmd.journalThisBoot);
     expect(journal, `${REBOOTED}: drbdmanaged's journal of this boot`).toMatch(new RegExp(`initializing on node '${REBOOTED}'`, 'u'));
     expect(journal, `${REBOOTED}: drbdmanaged's journal of this boot`).toMatch(/starting resource 'r0'/u);
-    await waitForNodes(lab, drbd1, 'drbd1, drbd2, drbd3 ok after the reboot', allOk(NODE_NAMES), scaled(300_000));
+    await waitForNodes(lab, drbd1, 'drbd1, drbd2, drbd3 ok after the reboot', allOk(NODE_NAMES), scaled(300_000, lab.timeoutScale));
   });
 
   await step(`25. after the reboot DRBD resynced only what its bitmap held, not the whole r0 (${REBOOTED}'s kernel log)`, async () => {

@@ -113,7 +113,7 @@ export async function drbdmanageWalkthrough(ctx: ScenarioContext): Promise<void>
       expect(run.stdout, `join on ${name}: stdout`).toMatch(/Waiting for server to start up \(can take up to 1 min\)/u);
     });
     await step(`${listStep}. list-nodes on drbd1: ${[...members, name].join(', ')} ok`, async () => {
-      nodes = await waitForNodes(lab, drbd1, `${[...members, name].join(', ')} ok in list-nodes`, allOk([...members, name]), scaled(300_000));
+      nodes = await waitForNodes(lab, drbd1, `${[...members, name].join(', ')} ok in list-nodes`, allOk([...members, name]), scaled(300_000, lab.timeoutScale));
     });
   };
 
@@ -284,7 +284,7 @@ function volumeOk(ctx: ScenarioContext): Promise<DrbdmanageVolume> {
       const v = vols.find((x) => x.resource === 'r0' && x.volumeId === 0);
       return { done: v?.ok ?? false, value: v, seen: vols.map((x) => `${x.resource}/${x.volumeId ?? '*'}:${x.state}`).join(', ') };
     },
-    { timeoutMs: scaled(60_000), intervalMs: 2_000, target: 'drbd1' },
+    { timeoutMs: scaled(60_000, ctx.lab.timeoutScale), intervalMs: 2_000, target: 'drbd1' },
   );
 }
 
@@ -301,6 +301,6 @@ async function assignmentsOk(ctx: ScenarioContext): Promise<void> {
       const done = rows.every((a) => a.ok) && NODE_NAMES.every((n) => perResource.some((a) => a.node === n && a.ok));
       return { done, seen: rows.map((a) => `${a.node}/${a.volumeId ?? '*'}:${a.state}`).join(', ') || '(no assignments)' };
     },
-    { timeoutMs: scaled(300_000), intervalMs: 5_000, target: 'drbd1' },
+    { timeoutMs: scaled(300_000, ctx.lab.timeoutScale), intervalMs: 5_000, target: 'drbd1' },
   );
 }

@@ -1,0 +1,142 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, UsageError } from '../errors.js';
+import { configFileOf, loadConfig, parseRunConfig, resolveConfig, RUN_CONFIG_ENV, serializeConfig } from './config.js';
+
+const ROOT = '/checkout';
+const LAB = `
+profile: debian12-drbd84
+memoryMiB: 512
+cpus: 1
+dataDiskGiB: 2
+replicationNetwork: 10.255.255.0/24
+nodes:
+  - { name: drbd1, id: 1, replicationIp: 10.255.255.101 }
+  - { name: drbd2, id: 2, replicationIp: 10.255.255.102 }
+`;
+const NO_PROFILE = LAB.replace('profile: debian12-drbd84\n', '');
+
+/** The one line a bad input gives, or what else was thrown. */
+function lineOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    expect(err.message.split('\n')).toHaveLength(1);
+    return err.message;
+  }
+  throw new Error('no error');
+}
+
+describe('one configuration: flag > variable > lab.yaml > default', () => {
+  it('the profile: the flag over DRBDLAB_PROFILE over lab.yaml; none of them: unset', () => {
+    const env = { DRBDLAB_PROFILE: 'ubuntu1804-drbd9' };
+    expect(resolveConfig(LAB, { root: ROOT, env: {}, flags: {} }).profile).toBe('debian12-drbd84');
+    expect(resolveConfig(LAB, { root: ROOT, env, flags: {} }).profile).toBe('ubuntu1804-drbd9');
+    expect(resolveConfig(NO_PROFILE, { root: ROOT, env: { DRBDLAB_PROFILE: 'debian12-drbd84' }, flags: { profile: 'ubuntu1804-drbd9' } }).profile).toBe('ubuntu1804-drbd9');
+    expect(resolveConfig(NO_PROFILE, { root: ROOT, env: {}, flags: {} }).profile).toBeUndefined();
+    // An empty variable is an unset one.
+    expect(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_PROFILE: '' }, flags: {} }).profile).toBe('debian12-drbd84');
+  });
+
+  it('offline and keep: the flag over the variable over off', () => {
+    expect(resolveConfig(LAB, { root: ROOT, env: {} })).toMatchObject({ offline: false, keep: false });
+    expect(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_OFFLINE: '1', DRBDLAB_KEEP: '1' } })).toMatchObject({ offline: true, keep: true });
+    expect(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_OFFLINE: '0', DRBDLAB_KEEP: '0' }, flags: { offline: true, keep: true } })).toMatchObject({ offline: true, keep: true });
+    expect(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_OFFLINE: '1' }, flags: { offline: false } }).offline).toBe(false);
+  });
+
+  it('the lab definition: --config over DRBDLAB_CONFIG over lab/lab.yaml of the checkout', () => {
+    expect(configFileOf({ root: ROOT, env: {} })).toBe('/checkout/lab/lab.yaml');
+    expect(configFileOf({ root: ROOT, env: { DRBDLAB_CONFIG: '/etc/env.yaml' } })).toBe('/etc/env.yaml');
+    expect(configFileOf({ root: ROOT, env: { DRBDLAB_CONFIG: '/etc/env.yaml' }, flags: { config: '/etc/flag.yaml' } })).toBe('/etc/flag.yaml');
+    // A path the user gives is from where they are.
+    expect(configFileOf({ root: ROOT, env: {}, flags: { config: 'mine.yaml' } })).toBe(resolve('mine.yaml'));
+  });
+
+  it('defaults: folders under the checkout, the snapshots under the cache, the JUnit file under the reports', () => {
+    const c = resolveConfig(LAB, { root: ROOT, env: {} });
+    expect(c.paths).toEqual({
+      state: '/checkout/.lab',
+      cache: '/checkout/.cache',
+      snapshots: '/checkout/.cache/snapshots',
+      reports: '/checkout/reports',
+      junit: '/checkout/reports/junit.xml',
+    });
+    expect(c).toMatchObject({ accel: 'auto', snapshotCacheGiB: 6, debug: false, debian: { mirror: 'http://deb.debian.org/debian' } });
+    expect(c.clusters).toBeUndefined();
+    expect(c.lab.libvirtUri).toBe('qemu:///system');
+  });
+
+  it('variables over defaults, and what follows from them (snapshots under another cache)', () => {
+    const c = resolveConfig(LAB, {
+      root: ROOT,
+      env: { DRBDLAB_CACHE: '/var/c', DRBDLAB_REPORTS: '/var/r', DRBDLAB_CLUSTERS: '3', DRBDLAB_ACCEL: 'tcg', DRBDLAB_SNAPSHOT_CACHE_GIB: '2.5', DRBDLAB_REPLAY: '/a.json,,/b.json', DRBDLAB_LAB: 'x1', DRBDLAB_DEBUG: 'y' },
+    });
+    expect(c.paths).toMatchObject({ cache: '/var/c', snapshots: '/var/c/snapshots', reports: '/var/r', junit: '/var/r/junit.xml' });
+    expect(c).toMatchObject({ clusters: 3, accel: 'tcg', snapshotCacheGiB: 2.5, replay: ['/a.json', '/b.json'], labId: 'x1', debug: true });
+  });
+});
+
+describe('a bad value in any source: one line naming it and the fix (exit 2 at the edge)', () => {
+  it('a variable', () => {
+    expect(lineOf(() => resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_CLUSTERS: 'many' } }))).toBe('DRBDLAB_CLUSTERS=many: give a whole number, 1 or more');
+    expect(lineOf(() => resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_KEEP: 'yes' } }))).toBe("DRBDLAB_KEEP=yes: use 1, 0, (empty)");
+    expect(lineOf(() => resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_OFLINE: '1' } }))).toMatch(/^DRBDLAB_OFLINE: not a drbdlab variable \(did you mean DRBDLAB_OFFLINE\?\)/);
+  });
+
+  it('a flag', () => {
+    expect(lineOf(() => resolveConfig(LAB, { root: ROOT, env: {}, flags: { profile: 'centos' } }))).toBe('--profile centos: not a profile; use one of debian12-drbd84, ubuntu1804-drbd9');
+  });
+
+  it('lab.yaml: the file, the key and the fix', () => {
+    let err: unknown;
+    try {
+      resolveConfig(LAB.replace('memoryMiB: 512', 'memoryMiB: 64'), { root: ROOT, env: {} });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toBe('/checkout/lab/lab.yaml: memoryMiB: DRBD guests need at least 256 MiB');
+  });
+
+  it('a lab definition that is not there', async () => {
+    await expect(loadConfig({ root: ROOT, env: {}, flags: { config: '/nonexistent/lab.yaml' } })).rejects.toThrow(
+      new ConfigError('/nonexistent/lab.yaml', '', 'cannot read the lab definition: pass --config <file> or create lab/lab.yaml'),
+    );
+  });
+});
+
+describe('handed down to a child process whole', () => {
+  it('the child reads what the parent resolved, not its own variables or lab.yaml', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'drbdlab-config-'));
+    const parent = { ...resolveConfig(LAB, { root: dir, env: { DRBDLAB_CLUSTERS: '2' } }), snapshot: '/snap/x', keep: true };
+    const child = await loadConfig({ root: '/elsewhere', env: { [RUN_CONFIG_ENV]: serializeConfig(parent), DRBDLAB_CLUSTERS: '7' } });
+    expect(child).toEqual(parent);
+    expect(child).toMatchObject({ clusters: 2, snapshot: '/snap/x', keep: true });
+  });
+
+  it("the child's own flags still win over what was handed down", async () => {
+    const parent = resolveConfig(LAB, { root: ROOT, env: {} });
+    const env = { [RUN_CONFIG_ENV]: serializeConfig(parent) };
+    expect(await loadConfig({ env, flags: { profile: 'ubuntu1804-drbd9', keep: true, offline: true } })).toMatchObject({ profile: 'ubuntu1804-drbd9', keep: true, offline: true });
+    expect(await loadConfig({ env })).toMatchObject({ profile: 'debian12-drbd84', keep: false, offline: false });
+    await expect(loadConfig({ env, flags: { profile: 'centos' } })).rejects.toThrow('--profile centos: not a profile');
+  });
+
+  it('without it, the child reads lab.yaml and its variables by the same rules', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'drbdlab-config-'));
+    await mkdir(join(dir, 'lab'));
+    await writeFile(join(dir, 'lab', 'lab.yaml'), LAB);
+    expect((await loadConfig({ root: dir, env: { DRBDLAB_CLUSTERS: '7' } })).clusters).toBe(7);
+  });
+
+  it('a value that is not a configuration is one line naming the variable', () => {
+    expect(lineOf(() => parseRunConfig('{'))).toBe(`${RUN_CONFIG_ENV}: not JSON; it is set by drbdlab for its child processes: unset it`);
+    const good = JSON.parse(serializeConfig(resolveConfig(LAB, { root: ROOT, env: {} }))) as Record<string, unknown>;
+    expect(lineOf(() => parseRunConfig(JSON.stringify({ ...good, clusters: 0 })))).toMatch(new RegExp(`^${RUN_CONFIG_ENV}: clusters: .*unset it$`));
+    expect(lineOf(() => parseRunConfig(JSON.stringify({ ...good, lab: { ...(good.lab as object), cpus: 0 } })))).toMatch(new RegExp(`^${RUN_CONFIG_ENV}: lab.cpus: `));
+  });
+});

@@ -1,0 +1,192 @@
+// One configuration, read once at the edge: lab.yaml, the DRBDLAB_* variables and the command's
+// flags merged into one validated value (a flag wins over a variable, a variable over lab.yaml,
+// lab.yaml over the default), which is then passed down. A child process (the nightly's scenario
+// runner and its workers) gets it whole, as one variable holding JSON, parsed with the same schema.
+// docs/configuration.md lists every source.
+
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError, UsageError } from '../errors.js';
+import { PROFILE_NAMES, type ProfileName } from '../image/profile-names.js';
+import { PROJECT_ROOT } from '../paths.js';
+import { checkEnvironment } from './environment.js';
+import { labSchema } from './lab-schema.js';
+import { parseLabConfig } from './load-lab.js';
+
+/** The variable that carries a resolved configuration to a child process. */
+export const RUN_CONFIG_ENV = 'DRBDLAB_RUN_CONFIG';
+
+export const FAULTS = ['wrong-peer-ip', 'kernel-bug-before-reboot'] as const;
+/** A fault a scenario injects on purpose (DRBDLAB_FAULT), to show how a broken step reports itself. */
+export type Fault = (typeof FAULTS)[number];
+const ACCEL_SETTINGS = ['kvm', 'tcg', 'auto'] as const;
+
+/** The checkout: where lab/lab.yaml, .lab, .cache and reports are by default. */
+const ROOT = PROJECT_ROOT;
+
+export const configSchema = z.strictObject({
+  /** The lab definition it was read from (-c/--config, DRBDLAB_CONFIG, lab/lab.yaml). */
+  configFile: z.string().min(1),
+  lab: labSchema,
+  /** --profile, DRBDLAB_PROFILE, lab.yaml's `profile`; unset: chosen by the run. */
+  profile: z.enum(PROFILE_NAMES).optional(),
+  /** --offline, DRBDLAB_OFFLINE=1: the cached image as it is, no upstream asked. */
+  offline: z.boolean(),
+  /** --keep, DRBDLAB_KEEP=1: a failed scenario's cluster stays. */
+  keep: z.boolean(),
+  /** DRBDLAB_DEBUG: the stack trace after an error's line. */
+  debug: z.boolean(),
+  /** DRBDLAB_ACCEL. */
+  accel: z.enum(ACCEL_SETTINGS),
+  /** DRBDLAB_CLUSTERS; unset: from the host's cores and memory. */
+  clusters: z.number().int().min(1).optional(),
+  paths: z.strictObject({
+    state: z.string().min(1),
+    cache: z.string().min(1),
+    snapshots: z.string().min(1),
+    reports: z.string().min(1),
+    junit: z.string().min(1),
+  }),
+  /** DRBDLAB_SNAPSHOT_CACHE_GIB. */
+  snapshotCacheGiB: z.number().min(0),
+  debian: z.strictObject({ mirror: z.string().min(1), securityMirror: z.string().min(1) }),
+  /** DRBDLAB_PIN_DIR. */
+  pinDir: z.string().min(1).optional(),
+  /** DRBDLAB_LAB: run the scenarios on that lab as it is. */
+  labId: z.string().min(1).optional(),
+  /** DRBDLAB_SNAPSHOT: the snapshot the scenario runner restores from (the nightly's). */
+  snapshot: z.string().min(1).optional(),
+  /** DRBDLAB_REPLAY: only these recordings (absolute paths). */
+  replay: z.array(z.string().min(1)).optional(),
+  /** DRBDLAB_FAULT: a fault the drbdadm walkthrough injects on purpose. */
+  fault: z.enum(FAULTS).optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** The flags of a command that are configuration (the rest stay the command's own). */
+export interface ConfigFlags {
+  config?: string;
+  profile?: string;
+  offline?: boolean;
+  keep?: boolean;
+}
+
+export interface ResolveInput {
+  flags?: ConfigFlags;
+  env?: NodeJS.ProcessEnv;
+  /** Where the defaults are (the checkout); a path given by flag or variable is the caller's, from the working directory. */
+  root?: string;
+}
+
+/** The lab definition a run reads: --config, else DRBDLAB_CONFIG, else lab/lab.yaml. */
+export function configFileOf({ flags = {}, env = process.env, root = ROOT }: ResolveInput = {}): string {
+  const given = flags.config ?? (env.DRBDLAB_CONFIG || undefined);
+  return given ? resolve(given) : join(root, 'lab', 'lab.yaml');
+}
+
+/**
+ * Pure: flags, the environment and lab.yaml's text → the configuration. A bad variable (name or
+ * value), a bad flag or a lab.yaml mistake is one line naming it and the fix (UsageError, exit 2).
+ */
+export function resolveConfig(labText: string, input: ResolveInput = {}): Config {
+  const { flags = {}, env = process.env, root = ROOT } = input;
+  checkEnvironment(env);
+  const configFile = configFileOf(input);
+  const lab = parseLabConfig(labText, configFile);
+  const set = (name: string): string | undefined => env[name] || undefined;
+  /** A folder named by a variable (from the working directory), else the default under the checkout. */
+  const dir = (name: string, fallback: string) => resolve(set(name) ?? (isAbsolute(fallback) ? fallback : join(root, fallback)));
+
+  checkProfileFlag(flags);
+  const profile = (flags.profile ?? set('DRBDLAB_PROFILE') ?? lab.profile) as ProfileName | undefined;
+  const cache = dir('DRBDLAB_CACHE', '.cache');
+  const reports = dir('DRBDLAB_REPORTS', 'reports');
+  const replay = set('DRBDLAB_REPLAY')?.split(',').filter(Boolean).map((f) => resolve(f));
+  const config: Config = {
+    configFile,
+    lab,
+    ...(profile ? { profile } : {}),
+    offline: flags.offline ?? set('DRBDLAB_OFFLINE') === '1',
+    keep: flags.keep ?? set('DRBDLAB_KEEP') === '1',
+    debug: set('DRBDLAB_DEBUG') !== undefined,
+    accel: (set('DRBDLAB_ACCEL') ?? 'auto') as Config['accel'],
+    ...(set('DRBDLAB_CLUSTERS') ? { clusters: Number(set('DRBDLAB_CLUSTERS')) } : {}),
+    paths: {
+      state: dir('DRBDLAB_STATE', '.lab'),
+      cache,
+      snapshots: dir('DRBDLAB_SNAPSHOTS', join(cache, 'snapshots')),
+      reports,
+      junit: dir('DRBDLAB_JUNIT', join(reports, 'junit.xml')),
+    },
+    snapshotCacheGiB: Number(set('DRBDLAB_SNAPSHOT_CACHE_GIB') ?? 6),
+    debian: {
+      mirror: set('DRBDLAB_DEBIAN_MIRROR') ?? 'http://deb.debian.org/debian',
+      securityMirror: set('DRBDLAB_DEBIAN_SECURITY_MIRROR') ?? 'http://deb.debian.org/debian-security',
+    },
+    ...(set('DRBDLAB_PIN_DIR') ? { pinDir: resolve(set('DRBDLAB_PIN_DIR')!) } : {}),
+    ...(set('DRBDLAB_LAB') ? { labId: set('DRBDLAB_LAB')! } : {}),
+    ...(set('DRBDLAB_SNAPSHOT') ? { snapshot: resolve(set('DRBDLAB_SNAPSHOT')!) } : {}),
+    ...(replay?.length ? { replay } : {}),
+    ...(set('DRBDLAB_FAULT') ? { fault: set('DRBDLAB_FAULT') as Config['fault'] } : {}),
+  };
+  // The variables were checked one by one above; this is the shape every consumer relies on.
+  return configSchema.parse(config);
+}
+
+function checkProfileFlag(flags: ConfigFlags): void {
+  if (flags.profile !== undefined && !(PROFILE_NAMES as readonly string[]).includes(flags.profile)) {
+    throw new UsageError(`--profile ${flags.profile}: not a profile; use one of ${PROFILE_NAMES.join(', ')}`);
+  }
+}
+
+/** A handed-down configuration with this process's own flags over it (a flag wins over everything). */
+function withFlags(config: Config, flags: ConfigFlags = {}): Config {
+  checkProfileFlag(flags);
+  return {
+    ...config,
+    ...(flags.profile !== undefined ? { profile: flags.profile as ProfileName } : {}),
+    ...(flags.offline !== undefined ? { offline: flags.offline } : {}),
+    ...(flags.keep !== undefined ? { keep: flags.keep } : {}),
+  };
+}
+
+/**
+ * The configuration of this process: the one its parent resolved (DRBDLAB_RUN_CONFIG), else read
+ * here from lab.yaml, the environment and the flags, by the same rules.
+ */
+export async function loadConfig(input: ResolveInput = {}): Promise<Config> {
+  const env = input.env ?? process.env;
+  const handed = env[RUN_CONFIG_ENV];
+  if (handed) return withFlags(parseRunConfig(handed), input.flags);
+  const file = configFileOf(input);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new ConfigError(file, '', 'cannot read the lab definition: pass --config <file> or create lab/lab.yaml');
+  }
+  return resolveConfig(text, input);
+}
+
+/** What a child process gets in DRBDLAB_RUN_CONFIG. */
+export function serializeConfig(config: Config): string {
+  return JSON.stringify(configSchema.parse(config));
+}
+
+/** DRBDLAB_RUN_CONFIG back as a configuration; anything else is refused, naming the variable. */
+export function parseRunConfig(text: string): Config {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new UsageError(`${RUN_CONFIG_ENV}: not JSON; it is set by drbdlab for its child processes: unset it`);
+  }
+  const r = configSchema.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new UsageError(`${RUN_CONFIG_ENV}: ${issue.path.map(String).join('.') || '(top)'}: ${issue.message}; it is set by drbdlab for its child processes: unset it`);
+  }
+  return r.data;
+}
