@@ -1,0 +1,235 @@
+// The drbdadm stack's shared setup and its decisions (scenarios/steps/drbdadm/cluster.ts), on a
+// ReplayLab over a synthetic recording: the commands listed are the ones ensureR0 and quiesce must
+// run for the answers given, in order, and nothing more. ensureR0 runs only where a scenario is not
+// restored at r0-up (a lab that is up), so no real recording holds it; the outputs here are drbdadm
+// 8.4's as the real recordings show them.
+import { describe, expect, it } from 'vitest';
+import { RemoteCommandError } from '../../lib/errors.js';
+import type { CommandRecord } from '../../lib/report/command-record.js';
+import type { Recording } from '../../lib/scenario/recording.js';
+import { ReplayLab } from '../../lib/scenario/replay-lab.js';
+import type { ScenarioContext } from '../../lib/scenario/scenario-lab.js';
+import { ensureR0, quiesce, resFile, writeFileCommand } from '../../scenarios/steps/drbdadm/cluster.js';
+
+type Answer = [node: string, command: string, exitCode?: number, stdout?: string, stderr?: string];
+
+const NODES = [1, 2, 3].map((i) => ({ name: `drbd${i}`, replicationIp: `10.255.255.10${i}` }));
+const SUM = 'a'.repeat(64);
+
+function recording(answers: Answer[]): Recording {
+  const commands: CommandRecord[] = answers.map(([node, command, exitCode = 0, stdout = '', stderr = ''], i) => ({
+    seq: i + 1, node, command, stdout, stderr, exitCode, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 10,
+  }));
+  return { profile: 'debian12-drbd84', evidence: 'synthetic', source: 'tests/unit/drbdadm-cluster.test.ts', labels: {}, nodes: NODES, commands };
+}
+
+function ctxOn(lab: ReplayLab): ScenarioContext {
+  return { lab, step: (_title, body) => body(), shared: false, redact: async () => undefined };
+}
+
+const status = (role: string, disk: string, peerRole: string, peerDisk: string) =>
+  `r0 role:${role}\n  disk:${disk}\n  peer role:${peerRole}\n    replication:Established peer-disk:${peerDisk}\n`;
+const NO_SUCH = "r0: No such resource\nCommand 'drbdsetup-84 status r0' terminated with exit code 10\n";
+
+/** What ensureR0 runs to set r0 up on a node where it is not (storage, LV and metadata as given). */
+function setUp(node: string, o: { vg: boolean; lv: boolean; md: boolean }): Answer[] {
+  return [
+    [node, 'sudo vgs --noheadings -o vg_name drbdpool', o.vg ? 0 : 5, o.vg ? '  drbdpool\n' : '', o.vg ? '' : '  Volume group "drbdpool" not found\n'],
+    ...(o.vg ? [] : ([
+      [node, "echo ',,L' | sudo sfdisk --quiet /dev/vdb"],
+      [node, 'sudo udevadm settle'],
+      [node, 'sudo pvcreate /dev/vdb1'],
+      [node, 'sudo vgcreate drbdpool /dev/vdb1'],
+    ] as Answer[])),
+    [node, 'sudo lvs --noheadings drbdpool/r0', o.lv ? 0 : 5],
+    ...(o.lv ? [] : ([[node, 'sudo lvcreate --yes --wipesignatures y -n r0 -L 1G drbdpool']] as Answer[])),
+    [node, writeFileCommand('/etc/drbd.d/r0.res', resFile({ nodes: NODES } as never))],
+    [node, 'sudo drbdadm dump-md r0', o.md ? 0 : 255],
+    ...(o.md ? [] : ([[node, 'sudo drbdadm create-md --force r0']] as Answer[])),
+    [node, 'sudo drbdadm up r0'],
+  ];
+}
+
+async function run(answers: Answer[]): Promise<{ checksum?: string; err?: unknown; remaining: number }> {
+  const lab = new ReplayLab(recording(answers));
+  try {
+    const { checksum } = await ensureR0(ctxOn(lab));
+    return { checksum, remaining: lab.remaining.length };
+  } catch (err) {
+    return { err, remaining: lab.remaining.length };
+  }
+}
+
+describe('ensureR0: r0 brought to the walkthrough\'s end state from where the lab is', () => {
+  it('a pristine cluster: storage, LV, res file, metadata, up on both; the initial sync forced from drbd1; mkfs, mount, data', async () => {
+    const r = await run([
+      ['drbd1', 'test -e /etc/drbd.d/r0.res', 1],
+      ...setUp('drbd1', { vg: false, lv: false, md: false }),
+      ['drbd2', 'test -e /etc/drbd.d/r0.res', 1],
+      ...setUp('drbd2', { vg: false, lv: false, md: false }),
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'Inconsistent', 'Secondary', 'Inconsistent')],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'Inconsistent', 'Secondary', 'Inconsistent')],
+      ['drbd1', 'sudo drbdadm primary --force r0'],
+      ['drbd1', 'sudo mkfs.ext4 -q /dev/drbd100'],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
+      ['drbd1', 'sudo drbdadm primary r0'],
+      ['drbd1', 'sudo mkdir -p /mnt/r0'],
+      ['drbd2', 'sudo mkdir -p /mnt/r0'],
+      ['drbd1', 'mountpoint -q /mnt/r0', 32],
+      ['drbd1', 'sudo mount /dev/drbd100 /mnt/r0'],
+      ['drbd1', 'test -f /mnt/r0/data.bin', 1],
+      ['drbd1', 'sudo dd if=/dev/urandom of=/mnt/r0/data.bin bs=1M count=16 conv=fsync status=none && sync'],
+      ['drbd1', 'sudo sha256sum /mnt/r0/data.bin', 0, `${SUM}  /mnt/r0/data.bin\n`],
+    ]);
+    expect(r.err).toBeUndefined();
+    expect(r.checksum).toBe(SUM);
+    expect(r.remaining).toBe(0);
+  });
+
+  it('r0 configured but down where storage, LV and metadata exist: only `up`; drbd2 Primary is demoted, drbd1 promoted; its data kept', async () => {
+    const r = await run([
+      ['drbd1', 'test -e /etc/drbd.d/r0.res', 0],
+      ['drbd1', 'sudo drbdadm status r0', 10, '', NO_SUCH],
+      ...setUp('drbd1', { vg: true, lv: true, md: true }),
+      ['drbd2', 'test -e /etc/drbd.d/r0.res', 0],
+      ['drbd2', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Primary', 'UpToDate')],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Primary', 'UpToDate')],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Primary', 'UpToDate')],
+      ['drbd2', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
+      ['drbd2', 'sudo umount /mnt/r0'],
+      ['drbd2', 'sudo drbdadm secondary r0'],
+      ['drbd1', 'sudo drbdadm primary r0'],
+      ['drbd1', 'sudo mkdir -p /mnt/r0'],
+      ['drbd2', 'sudo mkdir -p /mnt/r0'],
+      ['drbd1', 'mountpoint -q /mnt/r0', 32],
+      ['drbd1', 'sudo mount /dev/drbd100 /mnt/r0'],
+      ['drbd1', 'test -f /mnt/r0/data.bin', 0],
+      ['drbd1', 'sudo sha256sum /mnt/r0/data.bin', 0, `${SUM}  /mnt/r0/data.bin\n`],
+    ]);
+    expect(r.err).toBeUndefined();
+    expect(r.checksum).toBe(SUM);
+    expect(r.remaining).toBe(0);
+  });
+
+  it('r0 up on both, drbd1 already Primary and mounted with its data: nothing set up, nothing demoted, nothing written', async () => {
+    const r = await run([
+      ['drbd1', 'test -e /etc/drbd.d/r0.res', 0],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
+      ['drbd2', 'test -e /etc/drbd.d/r0.res', 0],
+      ['drbd2', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Primary', 'UpToDate')],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
+      ['drbd1', 'sudo drbdadm primary r0'],
+      ['drbd1', 'sudo mkdir -p /mnt/r0'],
+      ['drbd2', 'sudo mkdir -p /mnt/r0'],
+      ['drbd1', 'mountpoint -q /mnt/r0', 0],
+      ['drbd1', 'test -f /mnt/r0/data.bin', 0],
+      ['drbd1', 'sudo sha256sum /mnt/r0/data.bin', 0, `${SUM}  /mnt/r0/data.bin\n`],
+    ]);
+    expect(r.err).toBeUndefined();
+    expect(r.checksum).toBe(SUM);
+    expect(r.remaining).toBe(0);
+  });
+
+  it('drbd1 UpToDate, its peer Inconsistent (a sync under way): no forced primary, no mkfs over the data', async () => {
+    const r = await run([
+      ['drbd1', 'test -e /etc/drbd.d/r0.res', 0],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Secondary', 'Inconsistent')],
+      ['drbd2', 'test -e /etc/drbd.d/r0.res', 0],
+      ['drbd2', 'sudo drbdadm status r0', 0, status('Secondary', 'Inconsistent', 'Secondary', 'UpToDate')],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Secondary', 'Inconsistent')],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Secondary', 'Inconsistent')],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Secondary', 'UpToDate')],
+      ['drbd2', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Secondary', 'UpToDate')],
+      ['drbd1', 'sudo drbdadm primary r0'],
+      ['drbd1', 'sudo mkdir -p /mnt/r0'],
+      ['drbd2', 'sudo mkdir -p /mnt/r0'],
+      ['drbd1', 'mountpoint -q /mnt/r0', 32],
+      ['drbd1', 'sudo mount /dev/drbd100 /mnt/r0'],
+      ['drbd1', 'test -f /mnt/r0/data.bin', 0],
+      ['drbd1', 'sudo sha256sum /mnt/r0/data.bin', 0, `${SUM}  /mnt/r0/data.bin\n`],
+    ]);
+    expect(r.err).toBeUndefined();
+    expect(r.remaining).toBe(0);
+  });
+
+  it('`test -e` answering neither 0 nor 1 is thrown (infrastructure), not taken for "not configured"', async () => {
+    const r = await run([['drbd1', 'test -e /etc/drbd.d/r0.res', 2, '', 'test: unexpected error\n']]);
+    expect(r.err).toBeInstanceOf(RemoteCommandError);
+    expect(r.err).toMatchObject({ node: 'drbd1', command: 'test -e /etc/drbd.d/r0.res', exitCode: 2, kind: 'infrastructure' });
+  });
+
+  it('a checksum that is not sha256sum\'s is a failure, not the data\'s checksum', async () => {
+    const r = await run([
+      ['drbd1', 'test -e /etc/drbd.d/r0.res', 0],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
+      ['drbd2', 'test -e /etc/drbd.d/r0.res', 0],
+      ['drbd2', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Primary', 'UpToDate')],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
+      ['drbd1', 'sudo drbdadm primary r0'],
+      ['drbd1', 'sudo mkdir -p /mnt/r0'],
+      ['drbd2', 'sudo mkdir -p /mnt/r0'],
+      ['drbd1', 'mountpoint -q /mnt/r0', 0],
+      ['drbd1', 'test -f /mnt/r0/data.bin', 0],
+      ['drbd1', 'sudo sha256sum /mnt/r0/data.bin', 0, `x${SUM}  /mnt/r0/data.bin\n`],
+    ]);
+    expect(String(r.err)).toMatch(/^AssertionError: expected 'xa+…' to match \/\^\[0-9a-f\]\{64\}\$\/$/);
+  });
+});
+
+describe('quiesce: unmount and demote only where needed', () => {
+  async function quiesceOn(answers: Answer[]): Promise<{ err?: unknown; remaining: number }> {
+    const lab = new ReplayLab(recording(answers));
+    try {
+      await quiesce(lab.node('drbd1'));
+      return { remaining: lab.remaining.length };
+    } catch (err) {
+      return { err, remaining: lab.remaining.length };
+    }
+  }
+
+  it('mounted Primary: umount, then secondary', async () => {
+    const r = await quiesceOn([
+      ['drbd1', 'mountpoint -q /mnt/r0', 0],
+      ['drbd1', 'sudo umount /mnt/r0'],
+      ['drbd1', 'sudo drbdadm role r0', 0, 'Primary/Secondary\n'],
+      ['drbd1', 'sudo drbdadm secondary r0'],
+    ]);
+    expect(r).toEqual({ remaining: 0 });
+  });
+
+  it('not mounted, Secondary: nothing to do', async () => {
+    const r = await quiesceOn([
+      ['drbd1', 'mountpoint -q /mnt/r0', 32],
+      ['drbd1', 'sudo drbdadm role r0', 0, 'Secondary/Primary\n'],
+    ]);
+    expect(r).toEqual({ remaining: 0 });
+  });
+
+  it('mountpoint failing otherwise (no such directory) is thrown with its answer', async () => {
+    const r = await quiesceOn([['drbd1', 'mountpoint -q /mnt/r0', 1, '', 'mountpoint: /mnt/r0: No such file or directory\n']]);
+    expect(r.err).toBeInstanceOf(RemoteCommandError);
+    expect(r.err).toMatchObject({ node: 'drbd1', command: 'mountpoint -q /mnt/r0', exitCode: 1 });
+  });
+
+  it('a role that is neither Primary nor Secondary (r0 down: Unconfigured) fails naming the node', async () => {
+    const r = await quiesceOn([
+      ['drbd1', 'mountpoint -q /mnt/r0', 32],
+      ['drbd1', 'sudo drbdadm role r0', 0, 'Unconfigured\n'],
+    ]);
+    expect(String(r.err)).toMatch(/drbd1: drbdadm role r0: expected 'Unconfigured' to match/);
+  });
+
+  it('a role with its peer after it still reads as the local role: "Primary/Unknown" is demoted', async () => {
+    const r = await quiesceOn([
+      ['drbd1', 'mountpoint -q /mnt/r0', 32],
+      ['drbd1', 'sudo drbdadm role r0', 0, 'Primary/Unknown\n'],
+      ['drbd1', 'sudo drbdadm secondary r0'],
+    ]);
+    expect(r).toEqual({ remaining: 0 });
+  });
+});
