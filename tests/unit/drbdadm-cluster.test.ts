@@ -5,27 +5,10 @@
 // 8.4's as the real recordings show them.
 import { describe, expect, it } from 'vitest';
 import { RemoteCommandError } from '../../lib/errors.js';
-import type { CommandRecord } from '../../lib/report/command-record.js';
-import type { Recording } from '../../lib/scenario/recording.js';
-import { ReplayLab } from '../../lib/scenario/replay-lab.js';
-import type { ScenarioContext } from '../../lib/scenario/scenario-lab.js';
 import { ensureR0, quiesce, resFile, writeFileCommand } from '../../scenarios/steps/drbdadm/cluster.js';
+import { NODES, contextOn, outcome, syntheticLab, type Answer } from '../support/synthetic-lab.js';
 
-type Answer = [node: string, command: string, exitCode?: number, stdout?: string, stderr?: string];
-
-const NODES = [1, 2, 3].map((i) => ({ name: `drbd${i}`, replicationIp: `10.255.255.10${i}` }));
 const SUM = 'a'.repeat(64);
-
-function recording(answers: Answer[]): Recording {
-  const commands: CommandRecord[] = answers.map(([node, command, exitCode = 0, stdout = '', stderr = ''], i) => ({
-    seq: i + 1, node, command, stdout, stderr, exitCode, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 10,
-  }));
-  return { profile: 'debian12-drbd84', evidence: 'synthetic', source: 'tests/unit/drbdadm-cluster.test.ts', labels: {}, nodes: NODES, commands };
-}
-
-function ctxOn(lab: ReplayLab): ScenarioContext {
-  return { lab, step: (_title, body) => body(), shared: false, redact: async () => undefined };
-}
 
 const status = (role: string, disk: string, peerRole: string, peerDisk: string) =>
   `r0 role:${role}\n  disk:${disk}\n  peer role:${peerRole}\n    replication:Established peer-disk:${peerDisk}\n`;
@@ -51,13 +34,9 @@ function setUp(node: string, o: { vg: boolean; lv: boolean; md: boolean }): Answ
 }
 
 async function run(answers: Answer[]): Promise<{ checksum?: string; err?: unknown; remaining: number }> {
-  const lab = new ReplayLab(recording(answers));
-  try {
-    const { checksum } = await ensureR0(ctxOn(lab));
-    return { checksum, remaining: lab.remaining.length };
-  } catch (err) {
-    return { err, remaining: lab.remaining.length };
-  }
+  const lab = syntheticLab(answers);
+  const r = await outcome(lab, () => ensureR0(contextOn(lab)));
+  return { checksum: r.value?.checksum, err: r.err, remaining: r.remaining };
 }
 
 describe('ensureR0: r0 brought to the walkthrough\'s end state from where the lab is', () => {
@@ -183,13 +162,9 @@ describe('ensureR0: r0 brought to the walkthrough\'s end state from where the la
 
 describe('quiesce: unmount and demote only where needed', () => {
   async function quiesceOn(answers: Answer[]): Promise<{ err?: unknown; remaining: number }> {
-    const lab = new ReplayLab(recording(answers));
-    try {
-      await quiesce(lab.node('drbd1'));
-      return { remaining: lab.remaining.length };
-    } catch (err) {
-      return { err, remaining: lab.remaining.length };
-    }
+    const lab = syntheticLab(answers);
+    const { err, remaining } = await outcome(lab, () => quiesce(lab.node('drbd1')));
+    return err === undefined ? { remaining } : { err, remaining };
   }
 
   it('mounted Primary: umount, then secondary', async () => {

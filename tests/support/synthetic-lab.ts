@@ -1,0 +1,40 @@
+// A ReplayLab over a recording written in the test: the commands a step must run, in order, each
+// with its answer. For helpers that no real recording reaches (a lab's own setup) or answers no
+// real run gave (a wait that never gets there); outputs written as the real programs print them.
+import type { CommandRecord } from '../../lib/report/command-record.js';
+import type { Recording } from '../../lib/scenario/recording.js';
+import { ReplayLab } from '../../lib/scenario/replay-lab.js';
+import type { ScenarioContext } from '../../lib/scenario/scenario-lab.js';
+
+/** One command and its answer: exit code 0 and empty output unless given. */
+export type Answer = [node: string, command: string, exitCode?: number, stdout?: string, stderr?: string];
+
+export const NODES = [1, 2, 3].map((i) => ({ name: `drbd${i}`, replicationIp: `10.255.255.10${i}` }));
+
+/** A synthetic recording of the drbdadm profile; commands take no virtual time. */
+export function syntheticRecording(answers: Answer[]): Recording {
+  const commands: CommandRecord[] = answers.map(([node, command, exitCode = 0, stdout = '', stderr = ''], i) => ({
+    seq: i + 1, node, command, stdout, stderr, exitCode, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 0,
+  }));
+  return { profile: 'debian12-drbd84', evidence: 'synthetic', source: 'written in a unit test', labels: {}, nodes: NODES, commands };
+}
+
+export const syntheticLab = (answers: Answer[]) => new ReplayLab(syntheticRecording(answers));
+
+/** A scenario context on `lab` whose steps just run their body. */
+export function contextOn(lab: ReplayLab): ScenarioContext {
+  return { lab, step: (_title, body) => body(), shared: false, redact: async () => undefined };
+}
+
+/** `n` times the same command and answer: the polls of a wait. */
+export const times = (n: number, answer: Answer): Answer[] => Array.from({ length: n }, () => answer);
+
+/** What `run` threw (undefined: it returned), and the records it left. */
+export async function outcome<T>(lab: ReplayLab, run: () => Promise<T>): Promise<{ value?: T; err?: unknown; remaining: number }> {
+  try {
+    const value = await run();
+    return { value, remaining: lab.remaining.length };
+  } catch (err) {
+    return { err, remaining: lab.remaining.length };
+  }
+}
