@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DataIntegrityError, RemoteCommandError, WaitTimeoutError } from '../../lib/errors.js';
 import { WRITER_PY } from '../../lib/drbd/integrity-probe.js';
 import { writeFileCommand } from '../../scenarios/steps/drbdadm/cluster.js';
-import { KEEP_ADDRESS_DROPIN, hasReplicationAddress, keepReplicationAddress, waitCstate } from '../../scenarios/steps/drbdadm/faults.js';
+import { KEEP_ADDRESS_DROPIN, hasReplicationAddress, keepReplicationAddress, resyncSince, waitCstate } from '../../scenarios/steps/drbdadm/faults.js';
 import { startWriter, stopWriter, waitAcked } from '../../scenarios/steps/drbdadm/probe.js';
 import { outcome, syntheticLab, times, type Answer } from '../support/synthetic-lab.js';
 
@@ -42,6 +42,28 @@ describe('waitCstate', () => {
     const r = await outcome(lab, () => waitCstate(lab, lab.node('drbd1'), 'Connected', 10_000));
     expect(r.err).toBeInstanceOf(WaitTimeoutError);
     expect(r.err).toMatchObject({ kind: 'product', target: 'drbd1', what: 'r0 connection state Connected', lastSeen: 'cstate WFConnection → Connecting' });
+  });
+});
+
+describe('resyncSince', () => {
+  const marks = new Map([['drbd1', { bootId: 'b1', lines: 546 }], ['drbd2', { bootId: 'b2', lines: 559 }]]);
+  const since = (lines: number) => `sudo bash -o pipefail -c 'dmesg --notime | tail -n +${lines}'`;
+
+  it("each node's kernel log since its own mark, parsed", async () => {
+    const lab = syntheticLab([
+      ['drbd1', since(547), 0, 'block drbd100: Began resync as SyncSource (will sync 13808 KB [3452 bits set]).\n'],
+      ['drbd2', since(560), 0, 'block drbd100: Began resync as SyncTarget (will sync 13808 KB [3452 bits set]).\n'],
+    ]);
+    const { logs, verdict } = await resyncSince(lab.nodes.slice(0, 2), marks, 'since the link came back');
+    expect(logs.map((l) => [l.node, l.log.resyncs.map((r) => r.as)])).toEqual([['drbd1', ['SyncSource']], ['drbd2', ['SyncTarget']]]);
+    expect(verdict.kib).toBe(13808);
+  });
+
+  it('a kernel log that cannot be read is the lab\'s failure (infrastructure), not DRBD\'s', async () => {
+    const lab = syntheticLab([['drbd1', since(547), 1, '', 'dmesg: read kernel buffer failed: Operation not permitted\n']]);
+    const r = await outcome(lab, () => resyncSince(lab.nodes.slice(0, 2), marks, 'since the link came back'));
+    expect(r.err).toBeInstanceOf(RemoteCommandError);
+    expect(r.err).toMatchObject({ node: 'drbd1', exitCode: 1, kind: 'infrastructure' });
   });
 });
 
