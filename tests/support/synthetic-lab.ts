@@ -1,6 +1,7 @@
 // A ReplayLab over a recording written in the test: the commands a step must run, in order, each
 // with its answer. For helpers that no real recording reaches (a lab's own setup) or answers no
 // real run gave (a wait that never gets there); outputs written as the real programs print them.
+import { getGlobalTestRuntime, MessageHolderTestRuntime, setGlobalTestRuntime } from 'allure-js-commons/sdk/runtime';
 import type { CommandRecord } from '../../lib/report/command-record.js';
 import type { Recording } from '../../lib/scenario/recording.js';
 import { ReplayLab } from '../../lib/scenario/replay-lab.js';
@@ -37,4 +38,30 @@ export async function outcome<T>(lab: ReplayLab, run: () => Promise<T>): Promise
   } catch (err) {
     return { err, remaining: lab.remaining.length };
   }
+}
+
+/** What a helper put into the report: its attachments (content decoded) and parameters. */
+export interface Reported {
+  attachments: { name: string; content: string; contentType: string | undefined }[];
+  parameters: { name: string; value: string }[];
+}
+
+/** Run `fn` with its Allure calls caught by a runtime of its own (not the calling test's result). */
+export async function reported<T>(fn: () => Promise<T>): Promise<Reported & { value?: T; err?: unknown }> {
+  const runtime = new MessageHolderTestRuntime();
+  const previous = getGlobalTestRuntime();
+  setGlobalTestRuntime(runtime);
+  const out: Reported & { value?: T; err?: unknown } = { attachments: [], parameters: [] };
+  try {
+    out.value = await fn();
+  } catch (err) {
+    out.err = err;
+  } finally {
+    setGlobalTestRuntime(previous);
+  }
+  for (const m of runtime.messages()) {
+    if (m.type === 'attachment_content') out.attachments.push({ name: m.data.name, content: Buffer.from(m.data.content, 'base64').toString('utf8'), contentType: m.data.contentType });
+    if (m.type === 'metadata') out.parameters.push(...(m.data.parameters ?? []).map((p) => ({ name: p.name, value: p.value })));
+  }
+  return out;
 }

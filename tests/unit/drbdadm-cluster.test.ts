@@ -5,7 +5,9 @@
 // 8.4's as the real recordings show them.
 import { describe, expect, it } from 'vitest';
 import { RemoteCommandError } from '../../lib/errors.js';
+import type { ScenarioContext } from '../../lib/scenario/scenario-lab.js';
 import { ensureR0, quiesce, resFile, writeFileCommand } from '../../scenarios/steps/drbdadm/cluster.js';
+import { R0_UP } from '../../scenarios/steps/drbdadm/start.js';
 import { NODES, contextOn, outcome, syntheticLab, type Answer } from '../support/synthetic-lab.js';
 
 const SUM = 'a'.repeat(64);
@@ -33,9 +35,9 @@ function setUp(node: string, o: { vg: boolean; lv: boolean; md: boolean }): Answ
   ];
 }
 
-async function run(answers: Answer[]): Promise<{ checksum?: string; err?: unknown; remaining: number }> {
+async function run(answers: Answer[], prepare = (ctx: ScenarioContext) => ensureR0(ctx)): Promise<{ checksum?: string; err?: unknown; remaining: number }> {
   const lab = syntheticLab(answers);
-  const r = await outcome(lab, () => ensureR0(contextOn(lab)));
+  const r = await outcome(lab, () => prepare(contextOn(lab)));
   return { checksum: r.value?.checksum, err: r.err, remaining: r.remaining };
 }
 
@@ -91,7 +93,7 @@ describe('ensureR0: r0 brought to the walkthrough\'s end state from where the la
     expect(r.remaining).toBe(0);
   });
 
-  it('r0 up on both, drbd1 already Primary and mounted with its data: nothing set up, nothing demoted, nothing written', async () => {
+  it('r0 up on both, drbd1 already Primary and mounted with its data: nothing set up, nothing demoted, nothing written (r0-up\'s own prepare)', async () => {
     const r = await run([
       ['drbd1', 'test -e /etc/drbd.d/r0.res', 0],
       ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
@@ -106,7 +108,7 @@ describe('ensureR0: r0 brought to the walkthrough\'s end state from where the la
       ['drbd1', 'mountpoint -q /mnt/r0', 0],
       ['drbd1', 'test -f /mnt/r0/data.bin', 0],
       ['drbd1', 'sudo sha256sum /mnt/r0/data.bin', 0, `${SUM}  /mnt/r0/data.bin\n`],
-    ]);
+    ], (ctx) => R0_UP.prepare(ctx) as ReturnType<typeof ensureR0>);
     expect(r.err).toBeUndefined();
     expect(r.checksum).toBe(SUM);
     expect(r.remaining).toBe(0);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { RemoteCommandError, WaitTimeoutError } from '../../lib/errors.js';
 import { settleAfter } from '../../scenarios/steps/drbdadm/settle.js';
-import { outcome, syntheticLab, times, type Answer } from '../support/synthetic-lab.js';
+import { reported, syntheticLab, times, type Answer } from '../support/synthetic-lab.js';
 
 const START = "sudo sh -c 'nohup drbdsetup events2 --timestamps --statistics r0 </dev/null >/tmp/r0.events 2>&1 & echo $!'";
 const READ = 'cat /tmp/r0.events';
@@ -36,8 +36,9 @@ const stopped = (lines: string[]): Answer[] => [['drbd1', 'sudo kill 605'], ['dr
 
 const settle = (answers: Answer[]) => {
   const lab = syntheticLab(answers);
-  return { lab, result: outcome(lab, () => settleAfter(lab, lab.node('drbd1'), 'the link came back', () => lab.node('drbd1').exec(ACT).then(() => undefined))) };
+  return { lab, result: reported(() => settleAfter(lab, lab.node('drbd1'), 'the link came back', () => lab.node('drbd1').exec(ACT).then(() => undefined))) };
 };
+const ATTACHED = 'drbdsetup events2 r0 on drbd1 after the link came back';
 
 describe('settleAfter', () => {
   it('settled at Established UpToDate/UpToDate after the sync: the trace, and the seconds from the act (one 2 s poll interval on virtual time)', async () => {
@@ -49,6 +50,8 @@ describe('settleAfter', () => {
     expect(r.value?.trace.maxOutOfSyncKiB).toBe(3452);
     expect(r.value?.seconds).toBe(2);
     expect(lab.remaining).toEqual([]);
+    // The stream once, as stopped; the watcher is not stopped a second time.
+    expect(r.attachments).toEqual([{ name: ATTACHED, content: SETTLED.join('\n'), contentType: 'text/plain' }]);
   });
 
   it('events the kernel dropped fail the step: the stream may miss a state', async () => {
@@ -63,6 +66,7 @@ describe('settleAfter', () => {
     expect(r.err).toBeInstanceOf(RemoteCommandError);
     expect(r.err).toMatchObject({ node: 'drbd1', command: READ, exitCode: 1, kind: 'infrastructure' });
     expect(lab.remaining, 'sudo kill and the last read ran').toEqual([]);
+    expect(r.attachments).toEqual([{ name: `${ATTACHED} (step failed)`, content: SYNCING.join('\n'), contentType: 'text/plain' }]);
   });
 
   it('never settled: a timeout of DRBD\'s (product) on the node, saying what the stream showed last', async () => {
@@ -71,5 +75,8 @@ describe('settleAfter', () => {
     expect(r.err).toBeInstanceOf(WaitTimeoutError);
     expect(r.err).toMatchObject({ kind: 'product', target: 'drbd1', what: 'r0 Established UpToDate/UpToDate in the events2 stream after the link came back' });
     expect((r.err as WaitTimeoutError).lastSeen).toMatch(/SyncSource/);
+    // Stopping it fails here (the recording has no `sudo kill`): said in the report, the timeout stays the error.
+    expect(r.attachments.map((a) => a.name)).toEqual([`${ATTACHED} (step failed)`]);
+    expect(r.attachments[0]!.content).toMatch(/^events2 watcher not stopped: ReplayMismatchError: replay differs at command #/);
   });
 });

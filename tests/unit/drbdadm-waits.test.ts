@@ -4,11 +4,12 @@
 // recording (tests/support/synthetic-lab.ts) on virtual time.
 import { describe, expect, it } from 'vitest';
 import { DataIntegrityError, RemoteCommandError, WaitTimeoutError } from '../../lib/errors.js';
-import { WRITER_PY } from '../../lib/drbd/integrity-probe.js';
+import { isDrbdParseError } from '../../lib/drbd/errors.js';
+import { CHECKER_PY, WRITER_PY, parseProbeCheck, probeVerdict } from '../../lib/drbd/integrity-probe.js';
 import { writeFileCommand } from '../../scenarios/steps/drbdadm/cluster.js';
 import { KEEP_ADDRESS_DROPIN, hasReplicationAddress, keepReplicationAddress, resyncSince, waitCstate } from '../../scenarios/steps/drbdadm/faults.js';
-import { startWriter, stopWriter, waitAcked } from '../../scenarios/steps/drbdadm/probe.js';
-import { outcome, syntheticLab, times, type Answer } from '../support/synthetic-lab.js';
+import { checkProbe, startWriter, stopWriter, waitAcked } from '../../scenarios/steps/drbdadm/probe.js';
+import { outcome, reported, syntheticLab, times, type Answer } from '../support/synthetic-lab.js';
 
 const CSTATE = 'sudo drbdadm cstate r0';
 const TAIL = 'sudo tail -n 1 /var/lib/drbdlab-probe.ack';
@@ -115,6 +116,24 @@ describe('the probe writer', () => {
     });
   }
 
+  it('a writer that never acknowledges its first record: the timeout says so', async () => {
+    const lab = syntheticLab([...start('550\n'), ...times(MANY, ['drbd1', TAIL, 0, 'start 550\n'])]);
+    const r = await outcome(lab, () => startWriter(lab, lab.node('drbd1')));
+    expect(r.err).toBeInstanceOf(WaitTimeoutError);
+    expect(r.err).toMatchObject({ kind: 'product', target: 'drbd1', what: 'the probe writer acknowledged its first record', lastSeen: '0 records acknowledged' });
+  });
+
+  // The last line is read alone while polling: only a whole `ack N`, `stopped N` or `start PID` is
+  // taken as such; two records run together (a torn write) are not this writer's log.
+  for (const torn of ['start 550ack 1', 'ack 12start 13']) {
+    it(`a last line that is not one whole record (${JSON.stringify(torn)}) fails at once as a parse error`, async () => {
+      const lab = syntheticLab([['drbd1', TAIL, 0, `${torn}\n`], ['drbd1', TAIL, 0, 'ack 20\n']]);
+      const r = await outcome(lab, () => waitAcked(lab, lab.node('drbd1'), 10, 'ten records'));
+      expect(isDrbdParseError(r.err), String(r.err)).toBe(true);
+      expect(r.remaining).toBe(1);
+    });
+  }
+
   it('waitAcked: a writer error in the log ends the wait at once (DataIntegrityError), not a poll on', async () => {
     const lab = syntheticLab([['drbd1', TAIL, 0, 'ack 3\n'], ['drbd1', TAIL, 0, `${WRITER_ERROR}\n`], ['drbd1', TAIL, 0, 'ack 10\n']]);
     const r = await outcome(lab, () => waitAcked(lab, lab.node('drbd1'), 10, 'ten records'));
@@ -139,16 +158,27 @@ describe('the probe writer', () => {
   const STOP: Answer = ['drbd1', 'sudo touch /run/drbdlab-probe.stop'];
   const WHOLE = 'sudo cat /var/lib/drbdlab-probe.ack';
 
-  it('stopWriter: waits for `stopped`, then reads the whole log', async () => {
-    const lab = syntheticLab([STOP, ['drbd1', TAIL, 0, 'ack 3\n'], ['drbd1', TAIL, 0, 'stopped 4\n'], ['drbd1', WHOLE, 0, 'start 550\nack 1\nack 2\nack 3\nack 4\nstopped 4\n']]);
-    expect(await stopWriter(lab, lab.node('drbd1'))).toEqual({ acked: 4, started: true, stopped: true, errors: [] });
+  it('stopWriter: waits for `stopped`, then reads the whole log and attaches it', async () => {
+    const whole = 'start 550\nack 1\nack 2\nack 3\nack 4\nstopped 4';
+    const lab = syntheticLab([STOP, ['drbd1', TAIL, 0, 'ack 3\n'], ['drbd1', TAIL, 0, 'stopped 4\n'], ['drbd1', WHOLE, 0, `${whole}\n`]]);
+    const r = await reported(() => stopWriter(lab, lab.node('drbd1')));
+    expect(r.value).toEqual({ acked: 4, started: true, stopped: true, errors: [] });
+    expect(lab.remaining).toEqual([]);
+    expect(r.attachments).toEqual([{ name: 'probe ack log on drbd1: 4 acknowledged, stopped', content: `${whole}\n`, contentType: 'text/plain' }]);
+  });
+
+  it('stopWriter: a writer stopped before its first record is stopped only once it says so', async () => {
+    const lab = syntheticLab([STOP, ['drbd1', TAIL, 0, 'start 550\n'], ['drbd1', TAIL, 0, 'stopped 0\n'], ['drbd1', WHOLE, 0, 'start 550\nstopped 0\n']]);
+    expect(await stopWriter(lab, lab.node('drbd1'))).toEqual({ acked: 0, started: true, stopped: true, errors: [] });
     expect(lab.remaining).toEqual([]);
   });
 
   it('stopWriter: a writer error ends the wait too; the whole log says it', async () => {
     const lab = syntheticLab([STOP, ['drbd1', TAIL, 0, 'ack 3\n'], ['drbd1', TAIL, 0, `${WRITER_ERROR}\n`], ['drbd1', WHOLE, 0, `start 550\nack 1\nack 2\n${WRITER_ERROR}\n`]]);
-    expect(await stopWriter(lab, lab.node('drbd1'))).toEqual({ acked: 2, started: true, stopped: false, errors: [WRITER_ERROR] });
+    const r = await reported(() => stopWriter(lab, lab.node('drbd1')));
+    expect(r.value).toEqual({ acked: 2, started: true, stopped: false, errors: [WRITER_ERROR] });
     expect(lab.remaining).toEqual([]);
+    expect(r.attachments.map((a) => a.name)).toEqual(['probe ack log on drbd1: 2 acknowledged']);
   });
 
   it('stopWriter: a writer that never stops is a timeout (product)', async () => {
@@ -156,5 +186,33 @@ describe('the probe writer', () => {
     const r = await outcome(lab, () => stopWriter(lab, lab.node('drbd1')));
     expect(r.err).toBeInstanceOf(WaitTimeoutError);
     expect(r.err).toMatchObject({ kind: 'product', target: 'drbd1', what: 'the probe writer to stop', lastSeen: '12 acknowledged, still writing' });
+  });
+});
+
+describe('checkProbe', () => {
+  const CHECK = 'sudo python3 /root/drbdlab-probe-check.py /mnt/r0/probe.dat';
+  const check = (out: string): Answer[] => [['drbd2', writeFileCommand('/root/drbdlab-probe-check.py', CHECKER_PY)], ['drbd2', CHECK, 0, `${out}\n`]];
+  const acks = { acked: 4, started: true, stopped: true, errors: [] };
+
+  it('every acknowledged record there (and one unacknowledged extra): intact; the output, verdict and counts in the report', async () => {
+    const out = 'size 20480\nok 0-4\nend';
+    const lab = syntheticLab(check(out));
+    const r = await reported(() => checkProbe(lab.node('drbd2'), acks));
+    expect(r.err).toBeUndefined();
+    const v = probeVerdict(acks, parseProbeCheck(out));
+    expect(v).toMatchObject({ ok: true, acked: 4, extras: 1 });
+    expect(r.value).toEqual(v);
+    expect(r.attachments).toEqual([{ name: 'probe check on drbd2: intact', content: `${out}\n\n${v.summary}\n${v.problems.join('\n')}\n`, contentType: 'text/plain' }]);
+    expect(r.parameters).toEqual([{ name: 'records acknowledged (checked on drbd2)', value: '4' }, { name: 'unacknowledged extras on drbd2', value: '1' }]);
+  });
+
+  it('an acknowledged record missing: NOT intact, said in the report, and the step fails (DataIntegrityError)', async () => {
+    const out = 'size 12288\nok 0-2\nend';
+    const lab = syntheticLab(check(out));
+    const r = await reported(() => checkProbe(lab.node('drbd2'), acks));
+    expect(r.err).toBeInstanceOf(DataIntegrityError);
+    const v = probeVerdict(acks, parseProbeCheck(out));
+    expect(v.problems.length).toBeGreaterThan(0);
+    expect(r.attachments).toEqual([{ name: 'probe check on drbd2: NOT intact', content: `${out}\n\n${v.summary}\n${v.problems.join('\n')}\n`, contentType: 'text/plain' }]);
   });
 });
