@@ -124,9 +124,10 @@ describe('the probe writer', () => {
   });
 
   // The last line is read alone while polling: only a whole `ack N`, `stopped N` or `start PID` is
-  // taken as such; two records run together (a torn write) are not this writer's log.
-  for (const torn of ['start 550ack 1', 'ack 12start 13']) {
-    it(`a last line that is not one whole record (${JSON.stringify(torn)}) fails at once as a parse error`, async () => {
+  // taken as such; two records run together (a torn write) or a start without its PID are not
+  // this writer's log.
+  for (const torn of ['start 550ack 1', 'ack 12start 13', 'start -']) {
+    it(`a last line that is not one record (${JSON.stringify(torn)}) fails at once as a parse error`, async () => {
       const lab = syntheticLab([['drbd1', TAIL, 0, `${torn}\n`], ['drbd1', TAIL, 0, 'ack 20\n']]);
       const r = await outcome(lab, () => waitAcked(lab, lab.node('drbd1'), 10, 'ten records'));
       expect(isDrbdParseError(r.err), String(r.err)).toBe(true);
