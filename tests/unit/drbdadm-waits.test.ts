@@ -21,8 +21,9 @@ const MANY = 400;
 
 describe('waitCstate', () => {
   it('returns the states passed through on the way, each once, and stops at the one wanted', async () => {
-    const lab = syntheticLab([['drbd1', CSTATE, 0, 'Connected\n'], ['drbd1', CSTATE, 0, 'NetworkFailure\n'], ['drbd1', CSTATE, 0, 'NetworkFailure\n'], ['drbd1', CSTATE, 0, 'WFConnection\n']]);
-    expect(await waitCstate(lab, lab.node('drbd1'), 'WFConnection')).toEqual(['Connected', 'NetworkFailure', 'WFConnection']);
+    const states = ['NetworkFailure', 'WFConnection', 'WFConnection', 'WFReportParams', 'WFReportParams', 'Connected'];
+    const lab = syntheticLab(states.map((cs): Answer => ['drbd1', CSTATE, 0, `${cs}\n`]));
+    expect(await waitCstate(lab, lab.node('drbd1'), 'Connected')).toEqual(['NetworkFailure', 'WFConnection', 'WFReportParams', 'Connected']);
     expect(lab.remaining).toEqual([]);
   });
 
@@ -55,9 +56,12 @@ describe('resyncSince', () => {
       ['drbd1', since(547), 0, 'block drbd100: Began resync as SyncSource (will sync 13808 KB [3452 bits set]).\n'],
       ['drbd2', since(560), 0, 'block drbd100: Began resync as SyncTarget (will sync 13808 KB [3452 bits set]).\n'],
     ]);
-    const { logs, verdict } = await resyncSince(lab.nodes.slice(0, 2), marks, 'since the link came back');
-    expect(logs.map((l) => [l.node, l.log.resyncs.map((r) => r.as)])).toEqual([['drbd1', ['SyncSource']], ['drbd2', ['SyncTarget']]]);
+    const r = await reported(() => resyncSince(lab.nodes.slice(0, 2), marks, 'since the link came back'));
+    const { logs, verdict } = r.value!;
+    expect(logs.map((l) => [l.node, l.log.resyncs.map((x) => x.as)])).toEqual([['drbd1', ['SyncSource']], ['drbd2', ['SyncTarget']]]);
     expect(verdict.kib).toBe(13808);
+    // Each node's log as read, in the report.
+    expect(r.attachments).toEqual(['drbd1', 'drbd2'].map((n, i) => ({ name: `${n}: kernel log since the link came back`, content: `block drbd100: Began resync as ${['SyncSource', 'SyncTarget'][i]} (will sync 13808 KB [3452 bits set]).\n`, contentType: 'text/plain' })));
   });
 
   it('a kernel log that cannot be read is the lab\'s failure (infrastructure), not DRBD\'s', async () => {
