@@ -4,11 +4,11 @@
 // restored at r0-up (a lab that is up), so no real recording holds it; the outputs here are drbdadm
 // 8.4's as the real recordings show them.
 import { describe, expect, it } from 'vitest';
-import { RemoteCommandError } from '../../lib/errors.js';
+import { RemoteCommandError, WaitTimeoutError } from '../../lib/errors.js';
 import type { ScenarioContext } from '../../lib/scenario/scenario-lab.js';
-import { ensureR0, quiesce, resFile, writeFileCommand } from '../../scenarios/steps/drbdadm/cluster.js';
+import { ensureR0, quiesce, resFile, waitConnected, waitUpToDate, writeFileCommand } from '../../scenarios/steps/drbdadm/cluster.js';
 import { R0_UP } from '../../scenarios/steps/drbdadm/start.js';
-import { NODES, contextOn, outcome, syntheticLab, type Answer } from '../support/synthetic-lab.js';
+import { NODES, contextOn, outcome, syntheticLab, times, type Answer } from '../support/synthetic-lab.js';
 
 const SUM = 'a'.repeat(64);
 
@@ -35,10 +35,12 @@ function setUp(node: string, o: { vg: boolean; lv: boolean; md: boolean }): Answ
   ];
 }
 
-async function run(answers: Answer[], prepare = (ctx: ScenarioContext) => ensureR0(ctx)): Promise<{ checksum?: string; err?: unknown; remaining: number }> {
+async function run(answers: Answer[], prepare = (ctx: ScenarioContext) => ensureR0(ctx)): Promise<{ checksum?: string; err?: unknown; remaining: number; steps: string[] }> {
   const lab = syntheticLab(answers);
-  const r = await outcome(lab, () => prepare(contextOn(lab)));
-  return { checksum: r.value?.checksum, err: r.err, remaining: r.remaining };
+  const steps: string[] = [];
+  const ctx = contextOn(lab);
+  const r = await outcome(lab, () => prepare({ ...ctx, step: (title, body) => (steps.push(title), ctx.step(title, body)) }));
+  return { checksum: r.value?.checksum, err: r.err, remaining: r.remaining, steps };
 }
 
 describe('ensureR0: r0 brought to the walkthrough\'s end state from where the lab is', () => {
@@ -65,6 +67,7 @@ describe('ensureR0: r0 brought to the walkthrough\'s end state from where the la
     expect(r.err).toBeUndefined();
     expect(r.checksum).toBe(SUM);
     expect(r.remaining).toBe(0);
+    expect(r.steps).toEqual(['precondition: r0 connected and UpToDate with data on it']);
   });
 
   it('r0 configured but down where storage, LV and metadata exist: only `up`; drbd2 Primary is demoted, drbd1 promoted; its data kept', async () => {
@@ -78,7 +81,8 @@ describe('ensureR0: r0 brought to the walkthrough\'s end state from where the la
       ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Primary', 'UpToDate')],
       ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Primary', 'UpToDate')],
       ['drbd2', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
-      ['drbd2', 'sudo umount /mnt/r0'],
+      // Primary but not mounted there: umount's "not mounted" (32) is no failure.
+      ['drbd2', 'sudo umount /mnt/r0', 32, '', 'umount: /mnt/r0: not mounted.\n'],
       ['drbd2', 'sudo drbdadm secondary r0'],
       ['drbd1', 'sudo drbdadm primary r0'],
       ['drbd1', 'sudo mkdir -p /mnt/r0'],
@@ -122,6 +126,28 @@ describe('ensureR0: r0 brought to the walkthrough\'s end state from where the la
       ['drbd2', 'sudo drbdadm status r0', 0, status('Secondary', 'Inconsistent', 'Secondary', 'UpToDate')],
       ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Secondary', 'Inconsistent')],
       ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Secondary', 'Inconsistent')],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Secondary', 'UpToDate')],
+      ['drbd2', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Secondary', 'UpToDate')],
+      ['drbd1', 'sudo drbdadm primary r0'],
+      ['drbd1', 'sudo mkdir -p /mnt/r0'],
+      ['drbd2', 'sudo mkdir -p /mnt/r0'],
+      ['drbd1', 'mountpoint -q /mnt/r0', 32],
+      ['drbd1', 'sudo mount /dev/drbd100 /mnt/r0'],
+      ['drbd1', 'test -f /mnt/r0/data.bin', 0],
+      ['drbd1', 'sudo sha256sum /mnt/r0/data.bin', 0, `${SUM}  /mnt/r0/data.bin\n`],
+    ]);
+    expect(r.err).toBeUndefined();
+    expect(r.remaining).toBe(0);
+  });
+
+  it('drbd1 Inconsistent, its peer UpToDate (drbd1 is the sync target): no forced primary over the peer\'s data', async () => {
+    const r = await run([
+      ['drbd1', 'test -e /etc/drbd.d/r0.res', 0],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'Inconsistent', 'Secondary', 'UpToDate')],
+      ['drbd2', 'test -e /etc/drbd.d/r0.res', 0],
+      ['drbd2', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Secondary', 'Inconsistent')],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'Inconsistent', 'Secondary', 'UpToDate')],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'Inconsistent', 'Secondary', 'UpToDate')],
       ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Secondary', 'UpToDate')],
       ['drbd2', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Secondary', 'UpToDate')],
       ['drbd1', 'sudo drbdadm primary r0'],
@@ -201,6 +227,18 @@ describe('quiesce: unmount and demote only where needed', () => {
     expect(String(r.err)).toMatch(/drbd1: drbdadm role r0: expected 'Unconfigured' to match/);
   });
 
+  for (const role of ['xPrimary/Secondary', 'Primary (forced)/Secondary']) {
+    it(`a role with text around it (${JSON.stringify(role)}) is not a role: it fails, nothing is demoted`, async () => {
+      const r = await quiesceOn([
+        ['drbd1', 'mountpoint -q /mnt/r0', 32],
+        ['drbd1', 'sudo drbdadm role r0', 0, `${role}\n`],
+        ['drbd1', 'sudo drbdadm secondary r0'],
+      ]);
+      expect(String(r.err)).toMatch(/^AssertionError: drbd1: drbdadm role r0: expected .* to match/);
+      expect(r.remaining).toBe(1);
+    });
+  }
+
   it('a role with its peer after it still reads as the local role: "Primary/Unknown" is demoted', async () => {
     const r = await quiesceOn([
       ['drbd1', 'mountpoint -q /mnt/r0', 32],
@@ -208,5 +246,37 @@ describe('quiesce: unmount and demote only where needed', () => {
       ['drbd1', 'sudo drbdadm secondary r0'],
     ]);
     expect(r).toEqual({ remaining: 0 });
+  });
+});
+
+describe('waitConnected, waitUpToDate: one peer, and that peer connected / UpToDate', () => {
+  const STATUS = 'sudo drbdadm status r0';
+  const NO_PEER = 'r0 role:Primary\n  disk:UpToDate\n';
+  const connecting = 'r0 role:Primary\n  disk:UpToDate\n  peer connection:Connecting\n';
+
+  it('waitConnected: not while the peer is Connecting, nor with no peer at all', async () => {
+    const lab = syntheticLab([['drbd1', STATUS, 0, connecting], ['drbd1', STATUS, 0, NO_PEER], ['drbd1', STATUS, 0, status('Primary', 'UpToDate', 'Secondary', 'Inconsistent')]]);
+    expect((await waitConnected(lab, lab.node('drbd1'))).peers[0]?.role).toBe('Secondary');
+    expect(lab.remaining).toEqual([]);
+  });
+
+  it('waitUpToDate: not while the peer is Inconsistent, nor UpToDate alone with no peer', async () => {
+    const lab = syntheticLab([['drbd1', STATUS, 0, status('Primary', 'UpToDate', 'Secondary', 'Inconsistent')], ['drbd1', STATUS, 0, NO_PEER], ['drbd1', STATUS, 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')]]);
+    expect((await waitUpToDate(lab, lab.node('drbd1'))).peers[0]?.volumes[0]?.peerDisk).toBe('UpToDate');
+    expect(lab.remaining).toEqual([]);
+  });
+
+  it('never connected: a timeout of DRBD\'s (product) on the lab\'s clock, saying what it waited for', async () => {
+    const lab = syntheticLab(times(400, ['drbd1', STATUS, 0, connecting]));
+    const r = await outcome(lab, () => waitConnected(lab, lab.node('drbd1')));
+    expect(r.err).toBeInstanceOf(WaitTimeoutError);
+    expect(r.err).toMatchObject({ kind: 'product', target: 'drbd1', what: 'r0 connected to its peer' });
+  });
+
+  it('never UpToDate on both: a timeout of DRBD\'s (product) on the lab\'s clock, saying what it waited for', async () => {
+    const lab = syntheticLab(times(400, ['drbd1', STATUS, 0, status('Primary', 'UpToDate', 'Secondary', 'Inconsistent')]));
+    const r = await outcome(lab, () => waitUpToDate(lab, lab.node('drbd1')));
+    expect(r.err).toBeInstanceOf(WaitTimeoutError);
+    expect(r.err).toMatchObject({ kind: 'product', target: 'drbd1', what: 'r0 UpToDate on both replicas' });
   });
 });
