@@ -211,13 +211,13 @@ describe('checkProbe', () => {
     expect(r.parameters).toEqual([{ name: 'records acknowledged (checked on drbd2)', value: '4' }, { name: 'unacknowledged extras on drbd2', value: '1' }]);
   });
 
-  it('an acknowledged record missing: NOT intact, said in the report, and the step fails (DataIntegrityError)', async () => {
-    const out = 'size 12288\nok 0-2\nend';
+  it('an acknowledged record missing and one damaged: NOT intact, each problem on its line in the report, and the step fails (DataIntegrityError)', async () => {
+    const out = 'size 12288\nok 0-1\nbad 2 checksum\nend';
     const lab = syntheticLab(check(out));
     const r = await reported(() => checkProbe(lab.node('drbd2'), acks));
     expect(r.err).toBeInstanceOf(DataIntegrityError);
     const v = probeVerdict(acks, parseProbeCheck(out));
-    expect(v.problems.length).toBeGreaterThan(0);
+    expect(v.problems).toHaveLength(2);
     expect(r.attachments).toEqual([{ name: 'probe check on drbd2: NOT intact', content: `${out}\n\n${v.summary}\n${v.problems.join('\n')}\n`, contentType: 'text/plain' }]);
   });
 });
