@@ -2,7 +2,7 @@
 // with its answer. For helpers that no real recording reaches (a lab's own setup) or answers no
 // real run gave (a wait that never gets there); outputs written as the real programs print them.
 import { getGlobalTestRuntime, MessageHolderTestRuntime, setGlobalTestRuntime } from 'allure-js-commons/sdk/runtime';
-import type { CommandRecord } from '../../lib/report/command-record.js';
+import type { CommandRecord } from '../../lib/ssh/command-record.js';
 import type { Recording } from '../../lib/scenario/recording.js';
 import { ReplayLab } from '../../lib/scenario/replay-lab.js';
 import type { ScenarioContext } from '../../lib/scenario/scenario-lab.js';
@@ -13,7 +13,7 @@ export type Answer = [node: string, command: string, exitCode?: number, stdout?:
 export const NODES = [1, 2, 3].map((i) => ({ name: `drbd${i}`, replicationIp: `10.255.255.10${i}` }));
 
 /** A synthetic recording of the drbdadm profile; commands take no virtual time. */
-export function syntheticRecording(answers: Answer[]): Recording {
+function syntheticRecording(answers: Answer[]): Recording {
   const commands: CommandRecord[] = answers.map(([node, command, exitCode = 0, stdout = '', stderr = ''], i) => ({
     seq: i + 1, node, command, stdout, stderr, exitCode, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 0,
   }));

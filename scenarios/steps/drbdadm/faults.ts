@@ -51,7 +51,7 @@ export async function resyncSince(nodes: readonly ScenarioNode[], marks: Map<str
  * would never heal by itself (measured here on the first link cut, 2026-11-28). A DRBD node's
  * replication NIC is configured to keep its address, as here, with a drop-in to netplan's unit.
  */
-const KEEP_ADDRESS_DROPIN = '/etc/systemd/network/10-netplan-repl.network.d/50-drbdlab-keep-address.conf';
+export const KEEP_ADDRESS_DROPIN = '/etc/systemd/network/10-netplan-repl.network.d/50-drbdlab-keep-address.conf';
 export async function keepReplicationAddress(lab: ScenarioLab, node: ScenarioNode): Promise<void> {
   await node.exec(`sudo mkdir -p ${KEEP_ADDRESS_DROPIN.replace(/\/[^/]+$/u, '')}`, SETUP);
   await node.exec(writeFileCommand(KEEP_ADDRESS_DROPIN, '[Network]\nConfigureWithoutCarrier=yes\nIgnoreCarrierLoss=yes\n'), SETUP);
