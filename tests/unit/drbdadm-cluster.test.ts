@@ -118,36 +118,17 @@ describe('ensureR0: r0 brought to the walkthrough\'s end state from where the la
     expect(r.remaining).toBe(0);
   });
 
-  it('drbd1 UpToDate, its peer Inconsistent (a sync under way): no forced primary, no mkfs over the data', async () => {
+  it.each([
+    ['drbd1 UpToDate, its peer Inconsistent (a sync under way): no forced primary, no mkfs over the data', 'UpToDate', 'Inconsistent'],
+    ["drbd1 Inconsistent, its peer UpToDate (drbd1 is the sync target): no forced primary over the peer's data", 'Inconsistent', 'UpToDate'],
+  ] as const)('%s', async (_title, mine, peers) => {
     const r = await run([
       ['drbd1', 'test -e /etc/drbd.d/r0.res', 0],
-      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Secondary', 'Inconsistent')],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', mine, 'Secondary', peers)],
       ['drbd2', 'test -e /etc/drbd.d/r0.res', 0],
-      ['drbd2', 'sudo drbdadm status r0', 0, status('Secondary', 'Inconsistent', 'Secondary', 'UpToDate')],
-      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Secondary', 'Inconsistent')],
-      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Secondary', 'Inconsistent')],
-      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Secondary', 'UpToDate')],
-      ['drbd2', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Secondary', 'UpToDate')],
-      ['drbd1', 'sudo drbdadm primary r0'],
-      ['drbd1', 'sudo mkdir -p /mnt/r0'],
-      ['drbd2', 'sudo mkdir -p /mnt/r0'],
-      ['drbd1', 'mountpoint -q /mnt/r0', 32],
-      ['drbd1', 'sudo mount /dev/drbd100 /mnt/r0'],
-      ['drbd1', 'test -f /mnt/r0/data.bin', 0],
-      ['drbd1', 'sudo sha256sum /mnt/r0/data.bin', 0, `${SUM}  /mnt/r0/data.bin\n`],
-    ]);
-    expect(r.err).toBeUndefined();
-    expect(r.remaining).toBe(0);
-  });
-
-  it('drbd1 Inconsistent, its peer UpToDate (drbd1 is the sync target): no forced primary over the peer\'s data', async () => {
-    const r = await run([
-      ['drbd1', 'test -e /etc/drbd.d/r0.res', 0],
-      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'Inconsistent', 'Secondary', 'UpToDate')],
-      ['drbd2', 'test -e /etc/drbd.d/r0.res', 0],
-      ['drbd2', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Secondary', 'Inconsistent')],
-      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'Inconsistent', 'Secondary', 'UpToDate')],
-      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'Inconsistent', 'Secondary', 'UpToDate')],
+      ['drbd2', 'sudo drbdadm status r0', 0, status('Secondary', peers, 'Secondary', mine)],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', mine, 'Secondary', peers)],
+      ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', mine, 'Secondary', peers)],
       ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Secondary', 'UpToDate')],
       ['drbd2', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Secondary', 'UpToDate')],
       ['drbd1', 'sudo drbdadm primary r0'],
