@@ -17,6 +17,33 @@ const status = (role: string, disk: string, peerRole: string, peerDisk: string) 
 const NO_SUCH = "r0: No such resource\nCommand 'drbdsetup-84 status r0' terminated with exit code 10\n";
 
 /** What ensureR0 runs to set r0 up on a node where it is not (storage, LV and metadata as given). */
+/** r0 up on both, drbd1 Primary with r0 already mounted and its data there, up to the checksum. */
+function alreadyMounted(): Answer[] {
+  return [
+    ['drbd1', 'test -e /etc/drbd.d/r0.res', 0],
+    ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
+    ['drbd2', 'test -e /etc/drbd.d/r0.res', 0],
+    ['drbd2', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Primary', 'UpToDate')],
+    ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
+    ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
+    ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
+    ['drbd1', 'sudo drbdadm primary r0'],
+    ['drbd1', 'sudo mkdir -p /mnt/r0'],
+    ['drbd2', 'sudo mkdir -p /mnt/r0'],
+    ['drbd1', 'mountpoint -q /mnt/r0', 0],
+    ['drbd1', 'test -f /mnt/r0/data.bin', 0],
+  ];
+}
+
+/** drbd1 promoted, the mount point made on both, r0 mounted on drbd1: the end of every ensureR0 that has to mount. */
+const PROMOTE_AND_MOUNT: Answer[] = [
+  ['drbd1', 'sudo drbdadm primary r0'],
+  ['drbd1', 'sudo mkdir -p /mnt/r0'],
+  ['drbd2', 'sudo mkdir -p /mnt/r0'],
+  ['drbd1', 'mountpoint -q /mnt/r0', 32],
+  ['drbd1', 'sudo mount /dev/drbd100 /mnt/r0'],
+];
+
 function setUp(node: string, o: { vg: boolean; lv: boolean; md: boolean }): Answer[] {
   return [
     [node, 'sudo vgs --noheadings -o vg_name drbdpool', o.vg ? 0 : 5, o.vg ? '  drbdpool\n' : '', o.vg ? '' : '  Volume group "drbdpool" not found\n'],
@@ -55,11 +82,7 @@ describe('ensureR0: r0 brought to the walkthrough\'s end state from where the la
       ['drbd1', 'sudo drbdadm primary --force r0'],
       ['drbd1', 'sudo mkfs.ext4 -q /dev/drbd100'],
       ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
-      ['drbd1', 'sudo drbdadm primary r0'],
-      ['drbd1', 'sudo mkdir -p /mnt/r0'],
-      ['drbd2', 'sudo mkdir -p /mnt/r0'],
-      ['drbd1', 'mountpoint -q /mnt/r0', 32],
-      ['drbd1', 'sudo mount /dev/drbd100 /mnt/r0'],
+      ...PROMOTE_AND_MOUNT,
       ['drbd1', 'test -f /mnt/r0/data.bin', 1],
       ['drbd1', 'sudo dd if=/dev/urandom of=/mnt/r0/data.bin bs=1M count=16 conv=fsync status=none && sync'],
       ['drbd1', 'sudo sha256sum /mnt/r0/data.bin', 0, `${SUM}  /mnt/r0/data.bin\n`],
@@ -84,11 +107,7 @@ describe('ensureR0: r0 brought to the walkthrough\'s end state from where the la
       // Primary but not mounted there: umount's "not mounted" (32) is no failure.
       ['drbd2', 'sudo umount /mnt/r0', 32, '', 'umount: /mnt/r0: not mounted.\n'],
       ['drbd2', 'sudo drbdadm secondary r0'],
-      ['drbd1', 'sudo drbdadm primary r0'],
-      ['drbd1', 'sudo mkdir -p /mnt/r0'],
-      ['drbd2', 'sudo mkdir -p /mnt/r0'],
-      ['drbd1', 'mountpoint -q /mnt/r0', 32],
-      ['drbd1', 'sudo mount /dev/drbd100 /mnt/r0'],
+      ...PROMOTE_AND_MOUNT,
       ['drbd1', 'test -f /mnt/r0/data.bin', 0],
       ['drbd1', 'sudo sha256sum /mnt/r0/data.bin', 0, `${SUM}  /mnt/r0/data.bin\n`],
     ]);
@@ -99,18 +118,7 @@ describe('ensureR0: r0 brought to the walkthrough\'s end state from where the la
 
   it('r0 up on both, drbd1 already Primary and mounted with its data: nothing set up, nothing demoted, nothing written (r0-up\'s own prepare)', async () => {
     const r = await run([
-      ['drbd1', 'test -e /etc/drbd.d/r0.res', 0],
-      ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
-      ['drbd2', 'test -e /etc/drbd.d/r0.res', 0],
-      ['drbd2', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Primary', 'UpToDate')],
-      ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
-      ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
-      ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
-      ['drbd1', 'sudo drbdadm primary r0'],
-      ['drbd1', 'sudo mkdir -p /mnt/r0'],
-      ['drbd2', 'sudo mkdir -p /mnt/r0'],
-      ['drbd1', 'mountpoint -q /mnt/r0', 0],
-      ['drbd1', 'test -f /mnt/r0/data.bin', 0],
+      ...alreadyMounted(),
       ['drbd1', 'sudo sha256sum /mnt/r0/data.bin', 0, `${SUM}  /mnt/r0/data.bin\n`],
     ], (ctx) => R0_UP.prepare(ctx) as ReturnType<typeof ensureR0>);
     expect(r.err).toBeUndefined();
@@ -131,11 +139,7 @@ describe('ensureR0: r0 brought to the walkthrough\'s end state from where the la
       ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', mine, 'Secondary', peers)],
       ['drbd1', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Secondary', 'UpToDate')],
       ['drbd2', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Secondary', 'UpToDate')],
-      ['drbd1', 'sudo drbdadm primary r0'],
-      ['drbd1', 'sudo mkdir -p /mnt/r0'],
-      ['drbd2', 'sudo mkdir -p /mnt/r0'],
-      ['drbd1', 'mountpoint -q /mnt/r0', 32],
-      ['drbd1', 'sudo mount /dev/drbd100 /mnt/r0'],
+      ...PROMOTE_AND_MOUNT,
       ['drbd1', 'test -f /mnt/r0/data.bin', 0],
       ['drbd1', 'sudo sha256sum /mnt/r0/data.bin', 0, `${SUM}  /mnt/r0/data.bin\n`],
     ]);
@@ -151,18 +155,7 @@ describe('ensureR0: r0 brought to the walkthrough\'s end state from where the la
 
   it('a checksum that is not sha256sum\'s is a failure, not the data\'s checksum', async () => {
     const r = await run([
-      ['drbd1', 'test -e /etc/drbd.d/r0.res', 0],
-      ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
-      ['drbd2', 'test -e /etc/drbd.d/r0.res', 0],
-      ['drbd2', 'sudo drbdadm status r0', 0, status('Secondary', 'UpToDate', 'Primary', 'UpToDate')],
-      ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
-      ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
-      ['drbd1', 'sudo drbdadm status r0', 0, status('Primary', 'UpToDate', 'Secondary', 'UpToDate')],
-      ['drbd1', 'sudo drbdadm primary r0'],
-      ['drbd1', 'sudo mkdir -p /mnt/r0'],
-      ['drbd2', 'sudo mkdir -p /mnt/r0'],
-      ['drbd1', 'mountpoint -q /mnt/r0', 0],
-      ['drbd1', 'test -f /mnt/r0/data.bin', 0],
+      ...alreadyMounted(),
       ['drbd1', 'sudo sha256sum /mnt/r0/data.bin', 0, `x${SUM}  /mnt/r0/data.bin\n`],
     ]);
     expect(String(r.err)).toMatch(/^AssertionError: expected 'xa+…' to match \/\^\[0-9a-f\]\{64\}\$\/$/);
