@@ -75,8 +75,11 @@ const runPlanSchema = z
   })
   .refine((p) => p.image.profile === p.profile, { message: 'the image is of another profile than the plan', path: ['image', 'profile'] });
 
+/** A plan as it travels between processes: its format said, to be validated where it is used. */
+export type WireRunPlan = { readonly format: typeof RUN_PLAN_FORMAT } & Record<string, unknown>;
+
 /** The plan as it travels between processes (a file, vitest's provide): what parseRunPlan reads. */
-export function wireRunPlan(plan: RunPlan): Record<string, unknown> {
+export function wireRunPlan(plan: RunPlan): WireRunPlan {
   const { profile, image, accel, snapshot } = plan;
   return { format: RUN_PLAN_FORMAT, profile, image, accel, snapshot };
 }

@@ -63,8 +63,8 @@ describe('a real scenario target and the run plan it is handed', () => {
   it('a plan that does not validate: one ConfigError naming it and the field, before any lab', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'plan-target-'));
     try {
-      const [target] = scenarioTargets('walkthrough', { mode: 'real', plan: { profile: 'debian12-drbd84' }, profile: 'debian12-drbd84', runDir: dir });
-      await expect(target!.open()).rejects.toMatchObject({ name: 'ConfigError', file: 'the run plan handed to the scenario', path: 'format' });
+      const [target] = scenarioTargets('walkthrough', { mode: 'real', plan: { format: 1, profile: 'debian12-drbd84' }, profile: 'debian12-drbd84', runDir: dir });
+      await expect(target!.open()).rejects.toMatchObject({ name: 'ConfigError', file: 'the run plan handed to the scenario', path: 'image' });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

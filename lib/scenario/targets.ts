@@ -12,7 +12,7 @@ import { describeProvenance } from '../ssh/command-record.js';
 import { capturedNote, describeCounts, provenanceCounts, readRecording, realSource, SYNTHETIC_NOTE, type Recording } from './recording.js';
 import { ReplayLab } from './replay-lab.js';
 import { restorePlanned } from '../snapshot/cluster-snapshot.js';
-import { parseRunPlan } from '../lab/run-plan.js';
+import { parseRunPlan, type WireRunPlan } from '../lab/run-plan.js';
 import { scenarioStep, type ScenarioStart } from './scenario-start.js';
 import { copyConsoleLogs } from '../report/console-logs.js';
 import { keepForUser } from '../lab/ownership.js';
@@ -33,7 +33,7 @@ export type ScenarioEnv =
    * labId: run against that lab as it is (DRBDLAB_LAB); plan: each scenario on its own restore of
    * the run plan's snapshot (a RunPlan as vitest hands it over, validated where it is used).
    */
-  | { mode: 'real'; labId?: string; plan?: unknown; profile: ProfileName; runDir: string; /** A failed scenario's cluster stays (--keep, DRBDLAB_KEEP=1). */ keep?: boolean; fault?: Fault }
+  | { mode: 'real'; labId?: string; plan?: WireRunPlan; profile: ProfileName; runDir: string; /** A failed scenario's cluster stays (--keep, DRBDLAB_KEEP=1). */ keep?: boolean; fault?: Fault }
   | { mode: 'replay'; recordings: string[]; runDir: string; fault?: Fault };
 
 export interface OpenTarget {

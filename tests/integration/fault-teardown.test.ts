@@ -17,7 +17,7 @@ import { DomainFaults } from '../../lib/libvirt/domain-faults.js';
 import { Virsh } from '../../lib/libvirt/virsh.js';
 import { scenarioTargets } from '../../lib/scenario/targets.js';
 import { planRun } from '../../lib/snapshot/cluster-snapshot.js';
-import type { RunPlan } from '../../lib/lab/run-plan.js';
+import { wireRunPlan, type RunPlan } from '../../lib/lab/run-plan.js';
 
 let plan: RunPlan;
 
@@ -39,7 +39,7 @@ it('a scenario that fails with a link cut and a node powered off leaves no domai
   const keep = process.env.DRBDLAB_KEEP;
   delete process.env.DRBDLAB_KEEP; // a kept failed lab is the one exception, not tested here
   try {
-    const [target] = scenarioTargets('fault-teardown', { mode: 'real', plan, profile: 'debian12-drbd84', runDir: mkdtempSync(join(tmpdir(), 'fault-teardown-')) });
+    const [target] = scenarioTargets('fault-teardown', { mode: 'real', plan: wireRunPlan(plan), profile: 'debian12-drbd84', runDir: mkdtempSync(join(tmpdir(), 'fault-teardown-')) });
     const open = await target!.open();
     const labId = open.lab.labels['labId']!;
     const state = (await readState(labId))!;
