@@ -42,8 +42,9 @@ describe.each(PHASES)('a signal during $name', (phase) => {
     const sentAt = Date.now();
     run.child.kill(sig);
     const exit = await run.exit;
-    // The lab this run made (not one it reaped on its way in).
-    const labId = /lab ([0-9a-f]{6}): (cloning|restoring)/.exec(run.output())?.[1];
+    // The lab this run had when the signal came: the last it made (a nightly that first makes a
+    // cluster snapshot has disposed of that maker lab already; labs it reaped on its way in are not its own).
+    const labId = [...run.output().matchAll(/lab ([0-9a-f]{6}): (cloning|restoring)/g)].at(-1)?.[1];
     if (sig === 'SIGKILL') {
       expect(exit.signal).toBe('SIGKILL');
       // The next drbdlab command on the host reaps what the killed process owned.
