@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, UsageError } from '../errors.js';
-import { configFileOf, loadConfig, parseRunConfig, resolveConfig, RUN_CONFIG_ENV, serializeConfig } from './config.js';
+import { configFileOf, loadConfig, parseRunConfig, profileSettings, resolveConfig, RUN_CONFIG_ENV, serializeConfig } from './config.js';
 
 const ROOT = '/checkout';
 const LAB = `
@@ -39,6 +39,11 @@ describe('one configuration: flag > variable > lab.yaml > default', () => {
     expect(resolveConfig(NO_PROFILE, { root: ROOT, env: {}, flags: {} }).profile).toBeUndefined();
     // An empty variable is an unset one.
     expect(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_PROFILE: '' }, flags: {} }).profile).toBe('debian12-drbd84');
+  });
+
+  it('what the profiles take of it: offline (the flag over the variable) and the pinned set', () => {
+    expect(profileSettings(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_OFFLINE: '0', DRBDLAB_PIN_DIR: '/pins' }, flags: { offline: true } }))).toEqual({ offline: true, pinDir: '/pins' });
+    expect(profileSettings(resolveConfig(LAB, { root: ROOT, env: {} }))).toEqual({ offline: false });
   });
 
   it('offline and keep: the flag over the variable over off', () => {

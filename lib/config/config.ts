@@ -9,6 +9,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, UsageError } from '../errors.js';
 import { PROFILE_NAMES, type ProfileName } from '../image/profile-names.js';
+import type { ProfileSettings } from '../image/profile.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { checkEnvironment } from './environment.js';
 import { labSchema } from './lab-schema.js';
@@ -168,6 +169,11 @@ export async function loadConfig(input: ResolveInput = {}): Promise<Config> {
     throw new ConfigError(file, '', 'cannot read the lab definition: pass --config <file> or create lab/lab.yaml');
   }
   return resolveConfig(text, input);
+}
+
+/** What the profiles take of the configuration (lib/image/profiles.ts: profileByName, profileCandidates). */
+export function profileSettings(config: Config): ProfileSettings {
+  return { offline: config.offline, ...(config.pinDir ? { pinDir: config.pinDir } : {}) };
 }
 
 /** What a child process gets in DRBDLAB_RUN_CONFIG. */

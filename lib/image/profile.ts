@@ -43,6 +43,17 @@ export interface ProfileFacts {
   readonly walkthrough: boolean;
 }
 
+/**
+ * What a profile takes of the run's configuration, given by the edge (the CLI, the scenarios'
+ * global setup, a script) from its Config; no profile reads the environment itself.
+ */
+export interface ProfileSettings {
+  /** The cached image as it is, no upstream asked (--offline, DRBDLAB_OFFLINE=1). */
+  offline: boolean;
+  /** ubuntu1804-drbd9: a saved pinned set (manifest.json + debs) installed instead of the PPA (DRBDLAB_PIN_DIR). */
+  pinDir?: string;
+}
+
 /** A guest profile: how its template is built and what its nodes run. */
 export interface GuestProfile {
   readonly name: ProfileName;

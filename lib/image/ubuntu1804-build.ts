@@ -26,7 +26,6 @@ import type { Accel } from '../libvirt/domain-xml.js';
 import { buildAtomically, imageDir, readCachedImage, type CachedImage } from './cache.js';
 import { cacheRoot } from '../paths.js';
 import { afterBuild, planImage } from './fresh-image.js';
-import { isOffline } from './offline.js';
 import type { PruneDeps } from './prune.js';
 import type { FetchLike } from './upstream-state.js';
 import { buildPinManifest, hashDebs, parseDpkgQuery, PIN_MANIFEST_FILE, PINNED_SEED_DIR, writePinnedSet, type PinManifest } from './pinning.js';
@@ -353,7 +352,7 @@ export interface UbuntuBuildDeps {
   pinnedDir?: string;
   memoryMiB?: number;
   cpus?: number;
-  /** Use the cached template without asking any upstream (default: DRBDLAB_OFFLINE). */
+  /** Use the cached template without asking any upstream (the run's --offline, given by the profile). */
   offline?: boolean;
   prune?: PruneDeps;
 }
@@ -370,7 +369,7 @@ export async function ensureUbuntuImage(recipe: UbuntuRecipe, progress: Progress
     recipeDigest: ubuntuRecipeDigest(recipe),
     checks: ubuntuUpstreamChecks(recipe),
     progress,
-    offline: deps.offline ?? isOffline(),
+    offline: deps.offline ?? false,
     fetch: deps.fetch,
     beforeAsking: () => deps.checkUpstream('read the upstreams\' state'),
   });

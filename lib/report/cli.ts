@@ -78,7 +78,7 @@ async function main(argv: string[]): Promise<void> {
     if (rec) console.log(`versions from ${rec.file}`);
     else console.log(`no recording in ${o.recordings}: the report has no package versions`);
     // A test run under DRBDLAB_OFFLINE=1 has no versions file: its environment says it.
-    run = { profile: rec?.profile ?? 'unknown', versions: rec?.versions ?? {}, ...(isOffline() ? { offline: true } : {}) };
+    run = { profile: rec?.profile ?? 'unknown', versions: rec?.versions ?? {}, ...(isOffline(process.env) ? { offline: true } : {}) };
   }
   if (o.profile) run = { ...run, profile: o.profile };
   const r = await publishReport({

@@ -1,13 +1,13 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { RUN_CONFIG_ENV, serializeConfig, type Config } from '../../config/config.js';
+import { profileSettings, RUN_CONFIG_ENV, serializeConfig, type Config } from '../../config/config.js';
 import { failureFields, UsageError } from '../../errors.js';
 import { imageRecord } from '../../image/cache.js';
 import { PROJECT_ROOT, reportsRoot } from '../../paths.js';
 import { OFFLINE_LINE } from '../../image/offline.js';
 import type { ProfileName } from '../../image/profile-names.js';
-import { chooseProfile, choiceLine } from '../../image/profiles.js';
+import { chooseProfile, choiceLine, profileCandidates } from '../../image/profiles.js';
 import { Lab } from '../../lab/lab.js';
 import { clustersFor } from '../../lab/parallelism.js';
 import { describeReaped, reapOrphans, sweepLabsOf } from '../../lab/reaper.js';
@@ -50,7 +50,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
   const say = (m: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}\n`);
   const config = o.config.lab;
   const offline = o.config.offline;
-  const choice = await chooseProfile(o.profile, config.profile);
+  const choice = await chooseProfile(o.profile, config.profile, profileCandidates(profileSettings(o.config)));
   // First line of output: which profile and why, or that the walkthrough's did not run.
   process.stdout.write(`${choiceLine(choice)}\n`);
   if (offline) process.stdout.write(`${OFFLINE_LINE}\n`);

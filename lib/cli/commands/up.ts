@@ -1,6 +1,7 @@
 import { Listr } from 'listr2';
 import type { ProfileName } from '../../image/profile-names.js';
-import { chooseProfile, choiceLine } from '../../image/profiles.js';
+import { chooseProfile, choiceLine, profileCandidates } from '../../image/profiles.js';
+import type { ProfileSettings } from '../../image/profile.js';
 import { Lab } from '../../lab/lab.js';
 import type { StartedLab } from '../../lab/started-lab.js';
 import type { LabConfig } from '../../config/lab-schema.js';
@@ -10,6 +11,8 @@ import { ensureSnapshot } from '../../snapshot/cluster-snapshot.js';
 export interface UpOptions {
   /** lab.yaml as the run's configuration has it. */
   config: LabConfig;
+  /** What the profiles take of the run's configuration (offline, pinned set). */
+  settings: ProfileSettings;
   profile?: ProfileName;
   keep?: boolean;
   signal?: AbortSignal;
@@ -20,7 +23,7 @@ export interface UpOptions {
 /** `up`: choose the profile, build or reuse the image, boot the nodes in parallel, with progress. */
 export async function upCommand(o: UpOptions): Promise<StartedLab> {
   const config = o.config;
-  const choice = await chooseProfile(o.profile, config.profile);
+  const choice = await chooseProfile(o.profile, config.profile, profileCandidates(o.settings));
   process.stdout.write(`${choiceLine(choice)}\n`);
   const lab = new Lab(config, choice.profile);
   let started: StartedLab | undefined;
