@@ -41,9 +41,9 @@ describe('one configuration: flag > variable > lab.yaml > default', () => {
     expect(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_PROFILE: '' }, flags: {} }).profile).toBe('debian12-drbd84');
   });
 
-  it('what the profiles take of it: offline (the flag over the variable) and the pinned set', () => {
-    expect(profileSettings(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_OFFLINE: '0', DRBDLAB_PIN_DIR: '/pins' }, flags: { offline: true } }))).toEqual({ offline: true, pinDir: '/pins' });
-    expect(profileSettings(resolveConfig(LAB, { root: ROOT, env: {} }))).toEqual({ offline: false });
+  it('what the profiles take of it: offline (the flag over the variable), the pinned set, the hypervisor setting', () => {
+    expect(profileSettings(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_OFFLINE: '0', DRBDLAB_PIN_DIR: '/pins', DRBDLAB_ACCEL: 'tcg' }, flags: { offline: true } }))).toEqual({ offline: true, accel: 'tcg', pinDir: '/pins' });
+    expect(profileSettings(resolveConfig(LAB, { root: ROOT, env: {} }))).toEqual({ offline: false, accel: 'auto' });
   });
 
   it('offline and keep: the flag over the variable over off', () => {

@@ -173,7 +173,7 @@ export async function loadConfig(input: ResolveInput = {}): Promise<Config> {
 
 /** What the profiles take of the configuration (lib/image/profiles.ts: profileByName, profileCandidates). */
 export function profileSettings(config: Config): ProfileSettings {
-  return { offline: config.offline, ...(config.pinDir ? { pinDir: config.pinDir } : {}) };
+  return { offline: config.offline, accel: config.accel, ...(config.pinDir ? { pinDir: config.pinDir } : {}) };
 }
 
 /** What a child process gets in DRBDLAB_RUN_CONFIG. */

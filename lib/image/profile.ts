@@ -1,3 +1,4 @@
+import type { AccelSetting } from '../libvirt/accel.js';
 import type { BootSpec } from '../libvirt/domain-xml.js';
 import type { ProfileName } from './profile-names.js';
 import type { Progress } from './progress.js';
@@ -52,6 +53,8 @@ export interface ProfileSettings {
   offline: boolean;
   /** ubuntu1804-drbd9: a saved pinned set (manifest.json + debs) installed instead of the PPA (DRBDLAB_PIN_DIR). */
   pinDir?: string;
+  /** DRBDLAB_ACCEL, for a build's provisioning boot (ubuntu1804-drbd9). */
+  accel: AccelSetting;
 }
 
 /** A guest profile: how its template is built and what its nodes run. */

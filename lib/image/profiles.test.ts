@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Ubuntu1804Profile, UBUNTU_UPSTREAMS } from './ubuntu1804-profile.js';
 
-const ONLINE = { offline: false };
+const ONLINE = { offline: false, accel: 'auto' } as const;
 
 /** A profile whose availability the test decides; counts checkAvailable() calls. */
 class FakeProfile implements GuestProfile {

@@ -397,13 +397,13 @@ describe('Ubuntu1804Profile.ensureImage', () => {
     vi.stubEnv('DRBDLAB_PIN_DIR', join(cache, 'not-these'));
     try {
       // Offline: nothing probed, every upstream counts as unreachable.
-      await expect(profileByName('ubuntu1804-drbd9', { offline: true }).checkAvailable()).rejects.toThrow(`upstream unavailable: ${UBUNTU_UPSTREAMS.join(', ')}:`);
-      await expect(profileByName('ubuntu1804-drbd9', { offline: true }).ensureImage(silent)).rejects.toThrow(/^--offline: no cached ubuntu1804-drbd9 image for this recipe/);
-      await expect(profileByName('debian12-drbd84', { offline: true }).ensureImage(silent)).rejects.toThrow(/^--offline: no cached debian12-drbd84 image for this recipe/);
+      await expect(profileByName('ubuntu1804-drbd9', { offline: true, accel: 'auto' }).checkAvailable()).rejects.toThrow(`upstream unavailable: ${UBUNTU_UPSTREAMS.join(', ')}:`);
+      await expect(profileByName('ubuntu1804-drbd9', { offline: true, accel: 'auto' }).ensureImage(silent)).rejects.toThrow(/^--offline: no cached ubuntu1804-drbd9 image for this recipe/);
+      await expect(profileByName('debian12-drbd84', { offline: true, accel: 'auto' }).ensureImage(silent)).rejects.toThrow(/^--offline: no cached debian12-drbd84 image for this recipe/);
       const pins = join(cache, 'pins');
       await mkdir(pins);
       await writeFile(join(pins, 'manifest.json'), JSON.stringify({ format: 1, requested: ['drbd-dkms'], debs: [] }));
-      await expect(profileByName('ubuntu1804-drbd9', { offline: true, pinDir: pins }).ensureImage(silent)).rejects.toThrow(/the pinned \.deb set is not usable:\n {2}missing package drbd-dkms/);
+      await expect(profileByName('ubuntu1804-drbd9', { offline: true, accel: 'auto', pinDir: pins }).ensureImage(silent)).rejects.toThrow(/the pinned \.deb set is not usable:\n {2}missing package drbd-dkms/);
     } finally {
       vi.unstubAllEnvs();
     }

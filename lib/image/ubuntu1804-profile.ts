@@ -7,6 +7,7 @@ import type { Progress } from './progress.js';
 import { ensureUbuntuImage, type UbuntuBuildDeps } from './ubuntu1804-build.js';
 import { ubuntu1804Recipe, type UbuntuRecipe } from './ubuntu1804-recipe.js';
 import { probeHosts, type HostProbe } from './upstream-probe.js';
+import type { AccelSetting } from '../libvirt/accel.js';
 
 export const UBUNTU_UPSTREAMS = ['cloud-images.ubuntu.com', 'archive.ubuntu.com', 'ppa.launchpadcontent.net'];
 
@@ -17,6 +18,8 @@ export interface Ubuntu1804Options {
   pinnedDir?: string;
   /** The cached template as it is, no upstream asked, not even the probe (the run's --offline). */
   offline?: boolean;
+  /** The run's DRBDLAB_ACCEL, for the provisioning boot. */
+  accel?: AccelSetting;
   /** Test seams of the build (fetch, accel, …); checkUpstream is always the profile's own check. */
   build?: Omit<Partial<UbuntuBuildDeps>, 'checkUpstream' | 'pinnedDir' | 'offline'>;
 }
@@ -38,7 +41,7 @@ export class Ubuntu1804Profile implements GuestProfile {
 
   /** The profile of a run (lib/image/profiles.ts): the real probe, the run's settings. */
   static create(settings: ProfileSettings): Ubuntu1804Profile {
-    return new Ubuntu1804Profile(probeHosts, { offline: settings.offline, ...(settings.pinDir ? { pinnedDir: settings.pinDir } : {}) });
+    return new Ubuntu1804Profile(probeHosts, { offline: settings.offline, accel: settings.accel, ...(settings.pinDir ? { pinnedDir: settings.pinDir } : {}) });
   }
 
   async checkAvailable(): Promise<void> {
@@ -68,6 +71,7 @@ export class Ubuntu1804Profile implements GuestProfile {
     const img = await ensureUbuntuImage(recipe, progress, {
       ...this.options.build,
       offline: this.options.offline ?? false,
+      ...(this.options.accel ? { accelSetting: this.options.accel } : {}),
       checkUpstream: () => this.checkAvailable(),
       ...(pinnedDir ? { pinnedDir } : {}),
     });

@@ -21,8 +21,7 @@ let restored: StartedLab[];
 
 beforeEach(async () => {
   w = await fakeWorld();
-  process.env.DRBDLAB_ACCEL = 'tcg';
-  lab = new Lab(w.config, w.profile, w.host);
+  lab = new Lab(w.config, w.profile, w.host, 'tcg');
   restored = [];
 });
 afterEach(async () => {
@@ -101,7 +100,7 @@ describe('ensureSnapshot', () => {
   });
 
   it('a lab that fell back to TCG while the snapshot was made is saved as what it ran on: TCG, under the identity the next run plans', async () => {
-    delete process.env.DRBDLAB_ACCEL;
+    lab = new Lab(w.config, w.profile, w.host, 'auto');
     // The probe boots under KVM; the lab's drbd3 does not.
     w.libvirt.fail('start', { name: /-drbd3$/, stderr: (d) => LIBVIRT_SAYS.kvmRefused(d) });
     const first = await make();

@@ -40,5 +40,5 @@ async function runPlan(run: Config): Promise<RunPlan> {
   // Said as the nightly says it: which profile and why, or what did not run.
   const choice = await testRunProfile(process.env, config.profile, testRunProfiles(profileSettings(run)));
   console.log(choiceLine(choice));
-  return (await planRun(new Lab(config, choice.profile), { progress: (m) => console.log(`[lab] ${m}`) })).plan;
+  return (await planRun(new Lab(config, choice.profile, undefined, run.accel), { progress: (m) => console.log(`[lab] ${m}`) })).plan;
 }

@@ -25,7 +25,7 @@ export async function upCommand(o: UpOptions): Promise<StartedLab> {
   const config = o.config;
   const choice = await chooseProfile(o.profile, config.profile, profileCandidates(o.settings));
   process.stdout.write(`${choiceLine(choice)}\n`);
-  const lab = new Lab(config, choice.profile);
+  const lab = new Lab(config, choice.profile, undefined, o.settings.accel);
   let started: StartedLab | undefined;
   const tasks = new Listr(
     [
