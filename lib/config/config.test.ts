@@ -46,6 +46,11 @@ describe('one configuration: flag > variable > lab.yaml > default', () => {
     expect(profileSettings(resolveConfig(LAB, { root: ROOT, env: {} }))).toEqual({ offline: false, accel: 'auto' });
   });
 
+  it('DRBDLAB_OWNER_PID: the job whose labs these are, as a number', () => {
+    expect(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_OWNER_PID: '4242' } }).ownerPid).toBe(4242);
+    expect(resolveConfig(LAB, { root: ROOT, env: {} }).ownerPid).toBeUndefined();
+  });
+
   it('offline and keep: the flag over the variable over off', () => {
     expect(resolveConfig(LAB, { root: ROOT, env: {} })).toMatchObject({ offline: false, keep: false });
     expect(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_OFFLINE: '1', DRBDLAB_KEEP: '1' } })).toMatchObject({ offline: true, keep: true });

@@ -60,6 +60,8 @@ export const configSchema = z.strictObject({
   snapshot: z.string().min(1).optional(),
   /** DRBDLAB_REPLAY: only these recordings (absolute paths). */
   replay: z.array(z.string().min(1)).optional(),
+  /** DRBDLAB_OWNER_PID: the job whose labs this process makes (the nightly's pid, for its scenario runner). */
+  ownerPid: z.number().int().min(1).optional(),
   /** DRBDLAB_FAULT: a fault the drbdadm walkthrough injects on purpose. */
   fault: z.enum(FAULTS).optional(),
 });
@@ -130,6 +132,7 @@ export function resolveConfig(labText: string, input: ResolveInput = {}): Config
     ...(set('DRBDLAB_LAB') ? { labId: set('DRBDLAB_LAB')! } : {}),
     ...(set('DRBDLAB_SNAPSHOT') ? { snapshot: resolve(set('DRBDLAB_SNAPSHOT')!) } : {}),
     ...(replay?.length ? { replay } : {}),
+    ...(set('DRBDLAB_OWNER_PID') ? { ownerPid: Number(set('DRBDLAB_OWNER_PID')) } : {}),
     ...(set('DRBDLAB_FAULT') ? { fault: set('DRBDLAB_FAULT') as Config['fault'] } : {}),
   };
   // The variables were checked one by one above; this is the shape every consumer relies on.

@@ -93,6 +93,18 @@ describe('the fresh path', () => {
   });
 });
 
+describe('the job a lab belongs to (the nightly\'s pid) reaches its state from the start options', () => {
+  it('ownerPid given: the lab is that job\'s; none: this process\'s, whatever DRBDLAB_OWNER_PID says', async () => {
+    vi.stubEnv('DRBDLAB_OWNER_PID', String(process.ppid));
+    try {
+      expect((await start({ ownerPid: process.ppid })).state.owner).toMatchObject({ kind: 'process', pid: process.ppid });
+      expect((await start()).state.owner).toMatchObject({ kind: 'process', pid: process.pid });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});
+
 describe('the run\'s DRBDLAB_ACCEL reaches the hypervisor choice from the edge', () => {
   it('Lab.plan chooses by the setting the lab was given, whatever DRBDLAB_ACCEL says now', async () => {
     vi.stubEnv('DRBDLAB_ACCEL', 'kvm');

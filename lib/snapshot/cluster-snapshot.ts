@@ -103,6 +103,8 @@ export interface EnsureOptions {
   signal?: AbortSignal;
   /** A later starting point; default 'ready'. */
   step?: SnapshotStep;
+  /** Whose the lab that makes it is (StartOptions.ownerPid). */
+  ownerPid?: number;
 }
 
 async function templatesDigest(): Promise<string> {
@@ -139,7 +141,7 @@ export async function planRun(lab: Lab, opts: Omit<EnsureOptions, 'step'> = {}):
 export async function restorePlanned(plan: RunPlan, o: StartOptions & { step?: SnapshotStep; host?: LabHost } = {}): Promise<StartedLab> {
   const { step, host, ...opts } = o;
   const ready = await ClusterSnapshot.ofPlan(plan, host);
-  const snapshot = step ? (await ensureStepSnapshot(ready, step, { progress: opts.progress, signal: opts.signal })).snapshot : ready;
+  const snapshot = step ? (await ensureStepSnapshot(ready, step, { progress: opts.progress, signal: opts.signal, ...(opts.ownerPid ? { ownerPid: opts.ownerPid } : {}) })).snapshot : ready;
   return snapshot.restore(opts);
 }
 
@@ -163,7 +165,7 @@ export async function ensureSnapshot(lab: Lab, plan: LabPlan, opts: EnsureOption
     ...(plan.accel.cpu ? { cpu: plan.accel.cpu } : {}),
     point: 'ready',
   };
-  return ensureAt(inputs, lab.host, plan.image, opts, { what: 'fresh up', start: () => lab.start(plan, { progress: opts.progress, signal: opts.signal }) });
+  return ensureAt(inputs, lab.host, plan.image, opts, { what: 'fresh up', start: () => lab.start(plan, { progress: opts.progress, signal: opts.signal, ...(opts.ownerPid ? { ownerPid: opts.ownerPid } : {}) }) });
 }
 
 /** A later starting point: `parent` restored, the step's steps run, saved; its identity is the parent's plus the steps'. */
@@ -177,7 +179,7 @@ async function ensureStepSnapshot(parent: ClusterSnapshot, step: SnapshotStep, o
   };
   return ensureAt(inputs, parent.host, parent.manifest.image, opts, {
     what: `restore ${parent.point}, run its steps`,
-    start: () => parent.restore({ progress: opts.progress, signal: opts.signal }),
+    start: () => parent.restore({ progress: opts.progress, signal: opts.signal, ...(opts.ownerPid ? { ownerPid: opts.ownerPid } : {}) }),
     step,
     keep: parent.dir,
   });

@@ -29,7 +29,7 @@ export default async function setup(project: TestProject) {
   }
   const plan = await runPlan(run);
   // Handed over in its wire form: each scenario file validates it as it would a plan file.
-  project.provide('drbdlab', { mode: 'real', plan: wireRunPlan(plan), profile: plan.profile, runDir, keep: run.keep, ...(run.fault ? { fault: run.fault } : {}) });
+  project.provide('drbdlab', { mode: 'real', plan: wireRunPlan(plan), profile: plan.profile, runDir, keep: run.keep, ...(run.ownerPid ? { ownerPid: run.ownerPid } : {}), ...(run.fault ? { fault: run.fault } : {}) });
 }
 
 async function runPlan(run: Config): Promise<RunPlan> {

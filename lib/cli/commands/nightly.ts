@@ -87,7 +87,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     await writeFile(planFile, serializeRunPlan(plan));
     say(`running scenarios, each on its own cluster restored from the snapshot (${workers(o.config)} at a time)`);
     // vitest itself, not through npx (which would not pass the signal on), dies with us even on
-    // SIGKILL. Its workers' clusters are this job's (DRBDLAB_OWNER_PID): reaped if we are killed,
+    // SIGKILL. Its workers' clusters are this job's (the configuration's ownerPid): reaped if we are killed,
     // swept below if we are interrupted.
     const shard = o.shard ? ['--shard', formatShard(o.shard)] : [];
     const vitest = [join(PROJECT_ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'scenarios', ...shard, ...(o.scenarios ?? [])];
@@ -96,7 +96,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     const child = execa(...dyingWithParent(process.execPath, vitest, 'TERM'), {
       cwd: PROJECT_ROOT,
       // The run's plan (resolved once) and its configuration, whole, with --keep in it.
-      env: { DRBDLAB_PLAN: planFile, [RUN_CONFIG_ENV]: serializeConfig({ ...o.config, keep: o.keep ?? false }), DRBDLAB_OWNER_PID: String(process.pid) },
+      env: { DRBDLAB_PLAN: planFile, [RUN_CONFIG_ENV]: serializeConfig({ ...o.config, keep: o.keep ?? false, ownerPid: process.pid }) },
       stdio: 'inherit',
       reject: false,
       detached: true,
