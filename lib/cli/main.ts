@@ -65,7 +65,7 @@ program
   .description('check what the lab needs on this host, with the exact fix')
   .option('--reprobe', 'probe KVM again instead of the verdict remembered for this host boot')
   .action(async (o: { reprobe?: boolean }) => {
-    const checks = await runDoctor(config().lab.libvirtUri, { reprobe: o.reprobe, accel: config().accel });
+    const checks = await runDoctor(config().lab.libvirtUri, { reprobe: o.reprobe, accel: config().accel, debian: config().debian });
     for (const c of checks) log(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(20)} ${c.detail}${!c.ok && c.fix ? `\n      fix: ${c.fix}` : ''}`);
     if (checks.some((c) => !c.ok)) process.exitCode = EXIT.broken;
   });

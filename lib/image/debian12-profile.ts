@@ -18,9 +18,10 @@ export class Debian12Profile implements GuestProfile {
     private readonly options: { offline?: boolean } = {},
   ) {}
 
-  /** The profile of a run (lib/image/profiles.ts): its settings, the recipe's defaults. */
+  /** The profile of a run (lib/image/profiles.ts): the recipe on the run's sources, offline or not. */
   static create(settings: ProfileSettings): Debian12Profile {
-    return new Debian12Profile(debian12Recipe(), { offline: settings.offline });
+    const d = settings.debian;
+    return new Debian12Profile(d ? debian12Recipe(d.mirror, d.securityMirror, d.extra) : debian12Recipe(), { offline: settings.offline });
   }
 
   async checkAvailable(): Promise<void> {

@@ -55,6 +55,16 @@ export interface ProfileSettings {
   pinDir?: string;
   /** DRBDLAB_ACCEL, for a build's provisioning boot (ubuntu1804-drbd9). */
   accel: AccelSetting;
+  /** debian12-drbd84's sources (DRBDLAB_DEBIAN_MIRROR, DRBDLAB_DEBIAN_SECURITY_MIRROR, DRBDLAB_EXTRA_APT_SOURCE, DRBDLAB_EXTRA_PACKAGES); unset: Debian's own archive. */
+  debian?: DebianSources;
+}
+
+/** Where debian12-drbd84's recipe takes its packages from. */
+export interface DebianSources {
+  mirror: string;
+  securityMirror: string;
+  /** A test's extra apt source and the packages to install from it (the freshness test's loopback repository). */
+  extra?: { sources: string[]; packages: string[] };
 }
 
 /** A guest profile: how its template is built and what its nodes run. */
