@@ -126,7 +126,7 @@ program
   .option('--diff <sets...>', 'the source packages that differ from the first set to the second (ids or their start)')
   .action(async (o: { prune?: boolean; diff?: string[] }) => {
     if (o.diff && o.diff.length !== 2) throw new UsageError('--diff takes two sets: the older, then the newer');
-    await packagesCommand(o, log);
+    await packagesCommand({ ...o, maxBytes: config().packageCacheGiB * 1024 ** 3 }, log);
   });
 
 program

@@ -101,7 +101,7 @@ describe('one configuration: flag > variable > lab.yaml > default', () => {
       reports: '/checkout/reports',
       junit: '/checkout/reports/junit.xml',
     });
-    expect(c).toMatchObject({ accel: 'auto', snapshotCacheGiB: 6, debug: false, debian: { mirror: 'http://deb.debian.org/debian' } });
+    expect(c).toMatchObject({ accel: 'auto', snapshotCacheGiB: 6, packageCacheGiB: 4, debug: false, debian: { mirror: 'http://deb.debian.org/debian' } });
     expect(c.clusters).toBeUndefined();
     expect(c.lab.libvirtUri).toBe('qemu:///system');
   });
@@ -109,10 +109,10 @@ describe('one configuration: flag > variable > lab.yaml > default', () => {
   it('variables over defaults, and what follows from them (snapshots under another cache)', () => {
     const c = resolveConfig(LAB, {
       root: ROOT,
-      env: { DRBDLAB_CACHE: '/var/c', DRBDLAB_REPORTS: '/var/r', DRBDLAB_CLUSTERS: '3', DRBDLAB_ACCEL: 'tcg', DRBDLAB_SNAPSHOT_CACHE_GIB: '2.5', DRBDLAB_REPLAY: '/a.json,,/b.json', DRBDLAB_LAB: 'x1', DRBDLAB_DEBUG: 'y' },
+      env: { DRBDLAB_CACHE: '/var/c', DRBDLAB_REPORTS: '/var/r', DRBDLAB_CLUSTERS: '3', DRBDLAB_ACCEL: 'tcg', DRBDLAB_SNAPSHOT_CACHE_GIB: '2.5', DRBDLAB_PACKAGE_CACHE_GIB: '0.5', DRBDLAB_REPLAY: '/a.json,,/b.json', DRBDLAB_LAB: 'x1', DRBDLAB_DEBUG: 'y' },
     });
     expect(c.paths).toMatchObject({ cache: '/var/c', snapshots: '/var/c/snapshots', reports: '/var/r', junit: '/var/r/junit.xml' });
-    expect(c).toMatchObject({ clusters: 3, accel: 'tcg', snapshotCacheGiB: 2.5, replay: ['/a.json', '/b.json'], labId: 'x1', debug: true });
+    expect(c).toMatchObject({ clusters: 3, accel: 'tcg', snapshotCacheGiB: 2.5, packageCacheGiB: 0.5, replay: ['/a.json', '/b.json'], labId: 'x1', debug: true });
   });
 });
 

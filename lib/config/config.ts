@@ -52,6 +52,8 @@ export const configSchema = z.strictObject({
   }),
   /** DRBDLAB_SNAPSHOT_CACHE_GIB. */
   snapshotCacheGiB: z.number().min(0),
+  /** DRBDLAB_PACKAGE_CACHE_GIB: the package store's bound. */
+  packageCacheGiB: z.number().min(0),
   /** DRBDLAB_DEBIAN_MIRROR, DRBDLAB_DEBIAN_SECURITY_MIRROR; DRBDLAB_EXTRA_APT_SOURCE and DRBDLAB_EXTRA_PACKAGES (tests). */
   debian: z.strictObject({
     mirror: z.string().min(1),
@@ -131,6 +133,7 @@ export function resolveConfig(labText: string, input: ResolveInput = {}): Config
       junit: dir('DRBDLAB_JUNIT', join(reports, 'junit.xml')),
     },
     snapshotCacheGiB: Number(set('DRBDLAB_SNAPSHOT_CACHE_GIB') ?? 6),
+    packageCacheGiB: Number(set('DRBDLAB_PACKAGE_CACHE_GIB') ?? 4),
     debian: {
       mirror: set('DRBDLAB_DEBIAN_MIRROR') ?? DEBIAN_MIRROR,
       securityMirror: set('DRBDLAB_DEBIAN_SECURITY_MIRROR') ?? DEBIAN_SECURITY_MIRROR,

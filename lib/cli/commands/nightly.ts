@@ -25,6 +25,7 @@ import { abortOnSignals, interruptedAt, interruptedBy } from './interrupt.js';
 import { formatShard, type Shard } from '../../report/shard.js';
 import type { RunInfo } from '../../report/run-info.js';
 import { publishRun } from '../../report/publish.js';
+import { prunePackages } from '../../report/package-set-runs.js';
 
 export interface NightlyOptions {
   /** The run's configuration, resolved once by the CLI. */
@@ -122,7 +123,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     // …and what a stopped worker had half-made of its own (a snapshot being saved).
     for (const r of await reapOrphans(config.libvirtUri)) say(describeReaped(r));
     // A report that could not be made (a result file that does not read) is no green run.
-    if (!(await publishRun(reports, { ...run, shard: o.shard }, say)) && code === EXIT.ok) code = EXIT.broken;
+    if (!(await publishRun(reports, { ...run, shard: o.shard }, say, (history, log) => prunePackages(history, o.config.packageCacheGiB * 1024 ** 3, log))) && code === EXIT.ok) code = EXIT.broken;
   }
   return code;
 }
