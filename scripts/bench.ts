@@ -47,7 +47,7 @@ await profile.ensureImage(log);
 result.imageCached = seconds(t);
 
 if (arg('--boots')) {
-  const { snapshot } = await planRun(new Lab(run.lab, profile, undefined, run.accel), { progress: log });
+  const { snapshot } = await planRun(new Lab(run.lab, profile, undefined, run.accel), { progress: log, cacheMaxBytes: run.snapshotCacheGiB * 1024 ** 3 });
   result.boots = await bootProfiles(snapshot);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   process.exit(0);
@@ -61,7 +61,7 @@ try {
   const lab = new Lab(run.lab, profile, undefined, run.accel);
   // Where a fresh boot goes: measured on the fresh up the snapshot is made from, before the save.
   t = Date.now();
-  const { snapshot } = await planRun(lab, { progress: log });
+  const { snapshot } = await planRun(lab, { progress: log, cacheMaxBytes: run.snapshotCacheGiB * 1024 ** 3 });
   const made = snapshot.manifest.timings;
   result.freshUp = made.up;
   result.freshReadyPerNode = Object.fromEntries(Object.entries(made).filter(([k]) => k.startsWith('ready.')).map(([k, v]) => [k.slice(6), v]));

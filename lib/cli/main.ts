@@ -93,7 +93,7 @@ program
   .action(async (o: { profile?: ProfileName; snapshot?: boolean }) => {
     const interrupt = abortOnSignals((m) => log(`\n${m}`), 'removing what was made');
     try {
-      const lab = await upCommand({ config: config().lab, settings: profileSettings(config()), profile: o.profile, signal: interrupt.signal, keep: true, snapshot: o.snapshot });
+      const lab = await upCommand({ config: config().lab, settings: profileSettings(config()), snapshotCacheBytes: config().snapshotCacheGiB * 1024 ** 3, profile: o.profile, signal: interrupt.signal, keep: true, snapshot: o.snapshot });
       // The lab stays (it is the user's now); this process has nothing left to do.
       await lab[Symbol.asyncDispose]();
     } finally {

@@ -105,6 +105,8 @@ export interface EnsureOptions {
   step?: SnapshotStep;
   /** Whose the lab that makes it is (StartOptions.ownerPid). */
   ownerPid?: number;
+  /** The snapshot cache's bound in bytes (the run's DRBDLAB_SNAPSHOT_CACHE_GIB), kept after one is made; unset: nothing pruned. */
+  cacheMaxBytes?: number;
 }
 
 async function templatesDigest(): Promise<string> {
@@ -138,10 +140,10 @@ export async function planRun(lab: Lab, opts: Omit<EnsureOptions, 'step'> = {}):
  * starting point `step` on top of it (made now from it if the cache has none). No upstream is
  * asked and no hypervisor probed: the plan and the snapshots say both.
  */
-export async function restorePlanned(plan: RunPlan, o: StartOptions & { step?: SnapshotStep; host?: LabHost } = {}): Promise<StartedLab> {
-  const { step, host, ...opts } = o;
+export async function restorePlanned(plan: RunPlan, o: StartOptions & { step?: SnapshotStep; host?: LabHost; cacheMaxBytes?: number } = {}): Promise<StartedLab> {
+  const { step, host, cacheMaxBytes, ...opts } = o;
   const ready = await ClusterSnapshot.ofPlan(plan, host);
-  const snapshot = step ? (await ensureStepSnapshot(ready, step, { progress: opts.progress, signal: opts.signal, ...(opts.ownerPid ? { ownerPid: opts.ownerPid } : {}) })).snapshot : ready;
+  const snapshot = step ? (await ensureStepSnapshot(ready, step, { progress: opts.progress, signal: opts.signal, ...(opts.ownerPid ? { ownerPid: opts.ownerPid } : {}), ...(cacheMaxBytes !== undefined ? { cacheMaxBytes } : {}) })).snapshot : ready;
   return snapshot.restore(opts);
 }
 
@@ -234,7 +236,8 @@ async function ensureAt(inputs: SnapshotInputs, host: LabHost, image: BaseImage,
     }
   });
   if (ensured.created) {
-    for (const removed of await pruneSnapshots({ keep: [ensured.snapshot.dir, ...(make.keep ? [make.keep] : [])] })) progress(`snapshot cache: pruned ${removed}`);
+    const maxBytes = opts.cacheMaxBytes;
+    if (maxBytes !== undefined) for (const removed of await pruneSnapshots({ maxBytes, keep: [ensured.snapshot.dir, ...(make.keep ? [make.keep] : [])] })) progress(`snapshot cache: pruned ${removed}`);
     progress(`snapshot ${point} ${ensured.snapshot.manifest.digest.slice(0, 12)} saved (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   }
   return ensured;

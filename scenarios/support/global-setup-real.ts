@@ -29,7 +29,7 @@ export default async function setup(project: TestProject) {
   }
   const plan = await runPlan(run);
   // Handed over in its wire form: each scenario file validates it as it would a plan file.
-  project.provide('drbdlab', { mode: 'real', plan: wireRunPlan(plan), profile: plan.profile, runDir, keep: run.keep, ...(run.ownerPid ? { ownerPid: run.ownerPid } : {}), ...(run.fault ? { fault: run.fault } : {}) });
+  project.provide('drbdlab', { mode: 'real', plan: wireRunPlan(plan), profile: plan.profile, runDir, keep: run.keep, snapshotCacheBytes: run.snapshotCacheGiB * 1024 ** 3, ...(run.ownerPid ? { ownerPid: run.ownerPid } : {}), ...(run.fault ? { fault: run.fault } : {}) });
 }
 
 async function runPlan(run: Config): Promise<RunPlan> {
@@ -40,5 +40,5 @@ async function runPlan(run: Config): Promise<RunPlan> {
   // Said as the nightly says it: which profile and why, or what did not run.
   const choice = await testRunProfile(process.env, config.profile, testRunProfiles(profileSettings(run)));
   console.log(choiceLine(choice));
-  return (await planRun(new Lab(config, choice.profile, undefined, run.accel), { progress: (m) => console.log(`[lab] ${m}`) })).plan;
+  return (await planRun(new Lab(config, choice.profile, undefined, run.accel), { progress: (m) => console.log(`[lab] ${m}`), cacheMaxBytes: run.snapshotCacheGiB * 1024 ** 3 })).plan;
 }

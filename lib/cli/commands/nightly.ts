@@ -71,7 +71,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     try {
       // The run's plan, resolved once: image, hypervisor and a ready cluster saved (from the
       // cache, or made now by one fresh up). Every scenario process gets this plan.
-      const made = await planRun(new Lab(config, choice.profile, undefined, o.config.accel), { progress: say, signal: interrupt.signal });
+      const made = await planRun(new Lab(config, choice.profile, undefined, o.config.accel), { progress: say, signal: interrupt.signal, cacheMaxBytes: o.config.snapshotCacheGiB * 1024 ** 3 });
       ({ snapshot, plan } = made);
       say(`snapshot ${snapshot.point} ${snapshot.manifest.digest.slice(0, 12)} ${made.created ? 'made' : 'cached'}: ${JSON.stringify(snapshot.manifest.timings)}`);
     } catch (err) {

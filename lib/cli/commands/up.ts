@@ -11,6 +11,8 @@ import { ensureSnapshot } from '../../snapshot/cluster-snapshot.js';
 export interface UpOptions {
   /** lab.yaml as the run's configuration has it. */
   config: LabConfig;
+  /** The snapshot cache's bound in bytes (DRBDLAB_SNAPSHOT_CACHE_GIB), kept after --snapshot made one. */
+  snapshotCacheBytes: number;
   /** What the profiles take of the run's configuration (offline, pinned set). */
   settings: ProfileSettings;
   profile?: ProfileName;
@@ -40,7 +42,7 @@ export async function upCommand(o: UpOptions): Promise<StartedLab> {
           const opts = { keep: o.keep ?? true, owner: 'user' as const, signal: o.signal, progress };
           // Image and hypervisor resolved once, for the fresh up or for the snapshot it restores.
           const plan = await lab.plan({ progress, signal: o.signal });
-          started = o.snapshot ? await (await ensureSnapshot(lab, plan, { progress, signal: o.signal })).snapshot.restore(opts) : await lab.start(plan, opts);
+          started = o.snapshot ? await (await ensureSnapshot(lab, plan, { progress, signal: o.signal, cacheMaxBytes: o.snapshotCacheBytes })).snapshot.restore(opts) : await lab.start(plan, opts);
           task.title = `lab ${started.id} up in ${((Date.now() - t0) / 1000).toFixed(0)} s`;
         },
         rendererOptions: { persistentOutput: true, outputBar: Infinity },
