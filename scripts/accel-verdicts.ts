@@ -1,6 +1,6 @@
 // `npx tsx scripts/accel-verdicts.ts [N]`: probe the hypervisor N times afresh (default 10) and
 // print each verdict and whether they all agree — the check that the verdict is not flaky.
-import { loadConfig } from '../lib/config/config.js';
+import { loadConfig, profileSettings } from '../lib/config/config.js';
 import { cacheRoot } from '../lib/paths.js';
 import { Debian12Profile } from '../lib/image/debian12-profile.js';
 import { chooseAccel } from '../lib/libvirt/accel.js';
@@ -10,7 +10,7 @@ const n = Number(process.argv[2] ?? 10);
 // lab.yaml and DRBDLAB_* (DRBDLAB_ACCEL: a forced choice is what the probes then agree on).
 const run = await loadConfig();
 const config = run.lab;
-const image = await new Debian12Profile().ensureImage((m) => process.stderr.write(`${m}\n`));
+const image = await Debian12Profile.create(profileSettings(run)).ensureImage((m) => process.stderr.write(`${m}\n`));
 const virsh = new Virsh(config.libvirtUri);
 const verdicts: { accel: string; cpu?: unknown; seconds: number; reason: string }[] = [];
 for (let i = 0; i < n; i++) {

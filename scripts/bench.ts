@@ -8,7 +8,7 @@
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { loadConfig } from '../lib/config/config.js';
+import { loadConfig, profileSettings } from '../lib/config/config.js';
 import { Debian12Profile } from '../lib/image/debian12-profile.js';
 import { cacheRoot, PROJECT_ROOT } from '../lib/paths.js';
 import { Lab } from '../lib/lab/lab.js';
@@ -27,7 +27,7 @@ const BASELINE_NIGHTLY = 741;
 const result: Record<string, unknown> = { host: { cpus: (await import('node:os')).cpus().length, load: (await import('node:os')).loadavg() } };
 // lab.yaml and DRBDLAB_* as the CLI reads them (DRBDLAB_ACCEL reaches the labs' hypervisor choice).
 const run = await loadConfig();
-const profile = new Debian12Profile();
+const profile = Debian12Profile.create(profileSettings(run));
 // The last mutation run's score per verdict module (Stryker is not run here: hours, not minutes).
 result.mutation = await lastMutationScores();
 
