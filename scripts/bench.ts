@@ -8,8 +8,7 @@
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { loadLabConfig } from '../lib/config/load-lab.js';
-import { DEFAULT_CONFIG } from '../lib/cli/context.js';
+import { loadConfig, profileSettings } from '../lib/config/config.js';
 import { Debian12Profile } from '../lib/image/debian12-profile.js';
 import { cacheRoot, PROJECT_ROOT } from '../lib/paths.js';
 import { Lab } from '../lib/lab/lab.js';
@@ -26,7 +25,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const BASELINE_NIGHTLY = 741;
 
 const result: Record<string, unknown> = { host: { cpus: (await import('node:os')).cpus().length, load: (await import('node:os')).loadavg() } };
-const profile = new Debian12Profile();
+// lab.yaml and DRBDLAB_* as the CLI reads them (DRBDLAB_ACCEL reaches the labs' hypervisor choice).
+const run = await loadConfig();
+const profile = Debian12Profile.create(profileSettings(run));
 // The last mutation run's score per verdict module (Stryker is not run here: hours, not minutes).
 result.mutation = await lastMutationScores();
 
@@ -46,7 +47,7 @@ await profile.ensureImage(log);
 result.imageCached = seconds(t);
 
 if (arg('--boots')) {
-  const { snapshot } = await planRun(new Lab(await loadLabConfig(DEFAULT_CONFIG), profile), { progress: log });
+  const { snapshot } = await planRun(new Lab(run.lab, profile, undefined, run.accel), { progress: log, cacheMaxBytes: run.snapshotCacheGiB * 1024 ** 3 });
   result.boots = await bootProfiles(snapshot);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   process.exit(0);
@@ -57,10 +58,10 @@ const snapshots = join(cacheRoot(), `bench-snapshots-${process.pid}`);
 await mkdir(snapshots, { recursive: true, mode: 0o711 });
 process.env.DRBDLAB_SNAPSHOTS = snapshots;
 try {
-  const lab = new Lab(await loadLabConfig(DEFAULT_CONFIG), profile);
+  const lab = new Lab(run.lab, profile, undefined, run.accel);
   // Where a fresh boot goes: measured on the fresh up the snapshot is made from, before the save.
   t = Date.now();
-  const { snapshot } = await planRun(lab, { progress: log });
+  const { snapshot } = await planRun(lab, { progress: log, cacheMaxBytes: run.snapshotCacheGiB * 1024 ** 3 });
   const made = snapshot.manifest.timings;
   result.freshUp = made.up;
   result.freshReadyPerNode = Object.fromEntries(Object.entries(made).filter(([k]) => k.startsWith('ready.')).map(([k, v]) => [k.slice(6), v]));

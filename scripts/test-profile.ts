@@ -3,8 +3,8 @@
 // named: the scenarios phase runs that choice instead of choosing again.
 // Usage: npx tsx scripts/test-profile.ts <choice-file>
 import { writeFile } from 'node:fs/promises';
-import { serializeChoice, testRunProfile } from '../lib/cli/test-profile.js';
-import { loadConfig } from '../lib/config/config.js';
+import { serializeChoice, testRunProfile, testRunProfiles } from '../lib/cli/test-profile.js';
+import { loadConfig, profileSettings } from '../lib/config/config.js';
 import { DrbdlabError, UsageError } from '../lib/errors.js';
 import { EXIT } from '../lib/exit-codes.js';
 import { OFFLINE_LINE } from '../lib/image/offline.js';
@@ -14,7 +14,7 @@ async function main(file: string | undefined): Promise<void> {
   if (!file) throw new UsageError('usage: npx tsx scripts/test-profile.ts <choice-file>');
   // lab.yaml and DRBDLAB_*, checked as the CLI checks them (a bad one: one line, exit 2).
   const config = await loadConfig();
-  const choice = await testRunProfile(process.env, config.lab.profile);
+  const choice = await testRunProfile(process.env, config.lab.profile, testRunProfiles(profileSettings(config)));
   process.stdout.write(`${choiceLine(choice)}\n`);
   if (config.offline) process.stdout.write(`${OFFLINE_LINE}\n`);
   await writeFile(file, serializeChoice(choice));

@@ -2,10 +2,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { checkEnvironment } from '../config/environment.js';
 import { execa } from 'execa';
 import { DrbdlabError, UsageError } from '../errors.js';
-import { loadConfig, type Config } from '../config/config.js';
+import { loadConfig, profileSettings, type Config } from '../config/config.js';
 import { PROFILE_NAMES, type ProfileName } from '../image/profile-names.js';
 import { OFFLINE_PROFILE, profileByName } from '../image/profiles.js';
-import { goOffline, OFFLINE_LINE } from '../image/offline.js';
+import { OFFLINE_LINE } from '../image/offline.js';
 import { describeReaped, reapOrphans } from '../lab/reaper.js';
 import { readState } from '../lab/state.js';
 import { labPaths } from '../lab/paths.js';
@@ -38,8 +38,6 @@ const program = new Command('drbdlab')
   .hook('preAction', async (_program, action) => {
     const o = action.opts<{ profile?: string; offline?: boolean; keep?: boolean }>();
     resolved = await loadConfig({ flags: { config: program.opts<{ config?: string }>().config, profile: o.profile, offline: o.offline, keep: o.keep } });
-    // Through the environment too: the image code and the scenarios' vitest see it.
-    if (resolved.offline) goOffline();
     // Every command first removes the labs of processes that are gone (a killed nightly or test).
     for (const r of await reapOrphans(resolved.lab.libvirtUri)) log(describeReaped(r));
   });
@@ -67,7 +65,7 @@ program
   .description('check what the lab needs on this host, with the exact fix')
   .option('--reprobe', 'probe KVM again instead of the verdict remembered for this host boot')
   .action(async (o: { reprobe?: boolean }) => {
-    const checks = await runDoctor(config().lab.libvirtUri, { reprobe: o.reprobe });
+    const checks = await runDoctor(config().lab.libvirtUri, { reprobe: o.reprobe, accel: config().accel, debian: config().debian });
     for (const c of checks) log(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(20)} ${c.detail}${!c.ok && c.fix ? `\n      fix: ${c.fix}` : ''}`);
     if (checks.some((c) => !c.ok)) process.exitCode = EXIT.broken;
   });
@@ -80,7 +78,7 @@ image
   .addOption(offlineOption())
   .action(async () => {
     if (config().offline) log(OFFLINE_LINE);
-    const profile = profileByName(config().profile ?? OFFLINE_PROFILE);
+    const profile = profileByName(config().profile ?? OFFLINE_PROFILE, profileSettings(config()));
     const t0 = Date.now();
     const img = await profile.ensureImage((m) => log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${m}`));
     log(`${img.built ? 'built' : 'cached'}: ${img.disk}`);
@@ -95,7 +93,7 @@ program
   .action(async (o: { profile?: ProfileName; snapshot?: boolean }) => {
     const interrupt = abortOnSignals((m) => log(`\n${m}`), 'removing what was made');
     try {
-      const lab = await upCommand({ config: config().lab, profile: o.profile, signal: interrupt.signal, keep: true, snapshot: o.snapshot });
+      const lab = await upCommand({ config: config().lab, settings: profileSettings(config()), snapshotCacheBytes: config().snapshotCacheGiB * 1024 ** 3, profile: o.profile, signal: interrupt.signal, keep: true, snapshot: o.snapshot });
       // The lab stays (it is the user's now); this process has nothing left to do.
       await lab[Symbol.asyncDispose]();
     } finally {
@@ -128,7 +126,7 @@ program
   .option('--diff <sets...>', 'the source packages that differ from the first set to the second (ids or their start)')
   .action(async (o: { prune?: boolean; diff?: string[] }) => {
     if (o.diff && o.diff.length !== 2) throw new UsageError('--diff takes two sets: the older, then the newer');
-    await packagesCommand(o, log);
+    await packagesCommand({ ...o, maxBytes: config().packageCacheGiB * 1024 ** 3 }, log);
   });
 
 program

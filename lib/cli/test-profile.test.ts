@@ -58,7 +58,7 @@ describe('testRunProfile: which profile npm test runs its real scenarios on, and
     const f = fakes();
     await expect(testRunProfile({ DRBDLAB_PROFILE: 'debian13' }, undefined, f)).rejects.toThrow(/^DRBDLAB_PROFILE=debian13: not a profile; use one of debian12-drbd84, ubuntu1804-drbd9$/);
     await expect(testRunProfile({ [CHOICE_ENV]: '{' }, undefined, f)).rejects.toBeInstanceOf(UsageError);
-    expect(() => parseChoice('{"profile":"debian13","reason":"x","explicit":true}')).toThrow(/^DRBDLAB_PROFILE_CHOICE: not a profile choice \(profile: /);
+    expect(() => parseChoice('{"profile":"debian13","reason":"x","explicit":true}', f.byName)).toThrow(/^DRBDLAB_PROFILE_CHOICE: not a profile choice \(profile: /);
     const choice = serializeChoice(await testRunProfile({ DRBDLAB_PROFILE: 'debian12-drbd84' }, undefined, f));
     await expect(testRunProfile({ DRBDLAB_PROFILE: 'ubuntu1804-drbd9', [CHOICE_ENV]: choice }, undefined, f)).rejects.toThrow(/names debian12-drbd84: unset one$/);
   });

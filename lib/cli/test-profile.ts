@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { PROFILE_NAMES, type ProfileName } from '../image/profile-names.js';
-import { chooseProfile, profileByName, type ProfileChoice } from '../image/profiles.js';
-import type { GuestProfile } from '../image/profile.js';
+import { chooseProfile, profileByName, profileCandidates, type ProfileCandidates, type ProfileChoice } from '../image/profiles.js';
+import type { GuestProfile, ProfileSettings } from '../image/profile.js';
 
 export const CHOICE_ENV = 'DRBDLAB_PROFILE_CHOICE';
 
@@ -24,7 +24,7 @@ export function serializeChoice(choice: ProfileChoice): string {
 }
 
 /** DRBDLAB_PROFILE_CHOICE back as a choice; a malformed one is refused, naming the variable. */
-export function parseChoice(text: string, byName: (n: ProfileName) => GuestProfile = profileByName): ProfileChoice {
+export function parseChoice(text: string, byName: (n: ProfileName) => GuestProfile): ProfileChoice {
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -37,6 +37,11 @@ export function parseChoice(text: string, byName: (n: ProfileName) => GuestProfi
   return { profile: byName(profile), ...rest, ...(substituted ? { substituted } : {}) };
 }
 
+/** The profiles a test run chooses from, made with the run's settings (offline, pinned set). */
+export function testRunProfiles(settings: ProfileSettings): { candidates: ProfileCandidates; byName: (n: ProfileName) => GuestProfile } {
+  return { candidates: profileCandidates(settings), byName: (n) => profileByName(n, settings) };
+}
+
 /**
  * The profile of a test run's real scenarios: the one npm test chose (DRBDLAB_PROFILE_CHOICE),
  * else DRBDLAB_PROFILE, else lab.yaml's, else the walkthrough's where its upstreams answer and
@@ -45,9 +50,9 @@ export function parseChoice(text: string, byName: (n: ProfileName) => GuestProfi
 export async function testRunProfile(
   env: NodeJS.ProcessEnv,
   configProfile: ProfileName | undefined,
-  o: { candidates?: Parameters<typeof chooseProfile>[2]; byName?: (n: ProfileName) => GuestProfile } = {},
+  o: { candidates: ProfileCandidates; byName: (n: ProfileName) => GuestProfile },
 ): Promise<ProfileChoice> {
-  const byName = o.byName ?? profileByName;
+  const byName = o.byName;
   const named = env.DRBDLAB_PROFILE || undefined;
   if (named !== undefined && !(PROFILE_NAMES as readonly string[]).includes(named)) {
     throw new UsageError(`DRBDLAB_PROFILE=${named}: not a profile; use one of ${PROFILE_NAMES.join(', ')}`);

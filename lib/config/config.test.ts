@@ -1,9 +1,11 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { Debian12Profile } from '../image/debian12-profile.js';
+import { profileByName } from '../image/profiles.js';
 import { ConfigError, UsageError } from '../errors.js';
-import { configFileOf, loadConfig, parseRunConfig, resolveConfig, RUN_CONFIG_ENV, serializeConfig } from './config.js';
+import { configFileOf, loadConfig, parseRunConfig, profileSettings, resolveConfig, RUN_CONFIG_ENV, serializeConfig } from './config.js';
 
 const ROOT = '/checkout';
 const LAB = `
@@ -41,6 +43,40 @@ describe('one configuration: flag > variable > lab.yaml > default', () => {
     expect(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_PROFILE: '' }, flags: {} }).profile).toBe('debian12-drbd84');
   });
 
+  it('what the profiles take of it: offline (the flag over the variable), the pinned set, the hypervisor setting', () => {
+    expect(profileSettings(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_OFFLINE: '0', DRBDLAB_PIN_DIR: '/pins', DRBDLAB_ACCEL: 'tcg' }, flags: { offline: true } }))).toEqual({ offline: true, accel: 'tcg', pinDir: '/pins', debian: { mirror: 'http://deb.debian.org/debian', securityMirror: 'http://deb.debian.org/debian-security' } });
+    expect(profileSettings(resolveConfig(LAB, { root: ROOT, env: {} }))).toMatchObject({ offline: false, accel: 'auto' });
+  });
+
+  it("debian12-drbd84's mirrors and extra source reach its recipe from the configuration, whatever the environment says later", () => {
+    const config = resolveConfig(LAB, {
+      root: ROOT,
+      env: { DRBDLAB_DEBIAN_MIRROR: 'http://m.example/debian', DRBDLAB_DEBIAN_SECURITY_MIRROR: 'http://s.example/sec', DRBDLAB_EXTRA_APT_SOURCE: 'deb [trusted=yes] http://127.0.0.1:8080 ./', DRBDLAB_EXTRA_PACKAGES: 'drbdlab-canary' },
+    });
+    vi.stubEnv('DRBDLAB_DEBIAN_MIRROR', 'http://other.example/debian');
+    vi.stubEnv('DRBDLAB_EXTRA_APT_SOURCE', '');
+    try {
+      const recipe = (profileByName('debian12-drbd84', profileSettings(config)) as Debian12Profile).recipe;
+      expect(recipe.mirror).toBe('http://m.example/debian');
+      expect(recipe.updates).toEqual(['deb http://m.example/debian bookworm-updates main', 'deb http://s.example/sec bookworm-security main']);
+      expect(recipe.extra).toEqual({ sources: ['deb [trusted=yes] http://127.0.0.1:8080 ./'], packages: ['drbdlab-canary'] });
+      // None given: Debian's own archive, no extra source.
+      const plain = (profileByName('debian12-drbd84', profileSettings(resolveConfig(LAB, { root: ROOT, env: {} }))) as Debian12Profile).recipe;
+      expect([plain.mirror, plain.extra]).toEqual(['http://deb.debian.org/debian', undefined]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('a bad extra source is one line at the edge', () => {
+    expect(() => resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_EXTRA_PACKAGES: 'x' } })).toThrow('DRBDLAB_EXTRA_PACKAGES needs DRBDLAB_EXTRA_APT_SOURCE (the source they come from)');
+  });
+
+  it('DRBDLAB_OWNER_PID: the job whose labs these are, as a number', () => {
+    expect(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_OWNER_PID: '4242' } }).ownerPid).toBe(4242);
+    expect(resolveConfig(LAB, { root: ROOT, env: {} }).ownerPid).toBeUndefined();
+  });
+
   it('offline and keep: the flag over the variable over off', () => {
     expect(resolveConfig(LAB, { root: ROOT, env: {} })).toMatchObject({ offline: false, keep: false });
     expect(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_OFFLINE: '1', DRBDLAB_KEEP: '1' } })).toMatchObject({ offline: true, keep: true });
@@ -65,7 +101,7 @@ describe('one configuration: flag > variable > lab.yaml > default', () => {
       reports: '/checkout/reports',
       junit: '/checkout/reports/junit.xml',
     });
-    expect(c).toMatchObject({ accel: 'auto', snapshotCacheGiB: 6, debug: false, debian: { mirror: 'http://deb.debian.org/debian' } });
+    expect(c).toMatchObject({ accel: 'auto', snapshotCacheGiB: 6, packageCacheGiB: 4, debug: false, debian: { mirror: 'http://deb.debian.org/debian' } });
     expect(c.clusters).toBeUndefined();
     expect(c.lab.libvirtUri).toBe('qemu:///system');
   });
@@ -73,10 +109,10 @@ describe('one configuration: flag > variable > lab.yaml > default', () => {
   it('variables over defaults, and what follows from them (snapshots under another cache)', () => {
     const c = resolveConfig(LAB, {
       root: ROOT,
-      env: { DRBDLAB_CACHE: '/var/c', DRBDLAB_REPORTS: '/var/r', DRBDLAB_CLUSTERS: '3', DRBDLAB_ACCEL: 'tcg', DRBDLAB_SNAPSHOT_CACHE_GIB: '2.5', DRBDLAB_REPLAY: '/a.json,,/b.json', DRBDLAB_LAB: 'x1', DRBDLAB_DEBUG: 'y' },
+      env: { DRBDLAB_CACHE: '/var/c', DRBDLAB_REPORTS: '/var/r', DRBDLAB_CLUSTERS: '3', DRBDLAB_ACCEL: 'tcg', DRBDLAB_SNAPSHOT_CACHE_GIB: '2.5', DRBDLAB_PACKAGE_CACHE_GIB: '0.5', DRBDLAB_REPLAY: '/a.json,,/b.json', DRBDLAB_LAB: 'x1', DRBDLAB_DEBUG: 'y' },
     });
     expect(c.paths).toMatchObject({ cache: '/var/c', snapshots: '/var/c/snapshots', reports: '/var/r', junit: '/var/r/junit.xml' });
-    expect(c).toMatchObject({ clusters: 3, accel: 'tcg', snapshotCacheGiB: 2.5, replay: ['/a.json', '/b.json'], labId: 'x1', debug: true });
+    expect(c).toMatchObject({ clusters: 3, accel: 'tcg', snapshotCacheGiB: 2.5, packageCacheGiB: 0.5, replay: ['/a.json', '/b.json'], labId: 'x1', debug: true });
   });
 });
 

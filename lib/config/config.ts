@@ -9,6 +9,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, UsageError } from '../errors.js';
 import { PROFILE_NAMES, type ProfileName } from '../image/profile-names.js';
+import { DEBIAN_MIRROR, DEBIAN_SECURITY_MIRROR, extraFromEnv } from '../image/debian12-recipe.js';
+import type { ProfileSettings } from '../image/profile.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { checkEnvironment } from './environment.js';
 import { labSchema } from './lab-schema.js';
@@ -50,7 +52,14 @@ export const configSchema = z.strictObject({
   }),
   /** DRBDLAB_SNAPSHOT_CACHE_GIB. */
   snapshotCacheGiB: z.number().min(0),
-  debian: z.strictObject({ mirror: z.string().min(1), securityMirror: z.string().min(1) }),
+  /** DRBDLAB_PACKAGE_CACHE_GIB: the package store's bound. */
+  packageCacheGiB: z.number().min(0),
+  /** DRBDLAB_DEBIAN_MIRROR, DRBDLAB_DEBIAN_SECURITY_MIRROR; DRBDLAB_EXTRA_APT_SOURCE and DRBDLAB_EXTRA_PACKAGES (tests). */
+  debian: z.strictObject({
+    mirror: z.string().min(1),
+    securityMirror: z.string().min(1),
+    extra: z.strictObject({ sources: z.array(z.string().min(1)), packages: z.array(z.string().min(1)) }).optional(),
+  }),
   /** DRBDLAB_PIN_DIR. */
   pinDir: z.string().min(1).optional(),
   /** DRBDLAB_LAB: run the scenarios on that lab as it is. */
@@ -59,6 +68,8 @@ export const configSchema = z.strictObject({
   snapshot: z.string().min(1).optional(),
   /** DRBDLAB_REPLAY: only these recordings (absolute paths). */
   replay: z.array(z.string().min(1)).optional(),
+  /** DRBDLAB_OWNER_PID: the job whose labs this process makes (the nightly's pid, for its scenario runner). */
+  ownerPid: z.number().int().min(1).optional(),
   /** DRBDLAB_FAULT: a fault the drbdadm walkthrough injects on purpose. */
   fault: z.enum(FAULTS).optional(),
 });
@@ -103,6 +114,7 @@ export function resolveConfig(labText: string, input: ResolveInput = {}): Config
   const profile = (flags.profile ?? set('DRBDLAB_PROFILE') ?? lab.profile) as ProfileName | undefined;
   const cache = dir('DRBDLAB_CACHE', '.cache');
   const reports = dir('DRBDLAB_REPORTS', 'reports');
+  const extra = extraFromEnv(env);
   const replay = set('DRBDLAB_REPLAY')?.split(',').filter(Boolean).map((f) => resolve(f));
   const config: Config = {
     configFile,
@@ -121,14 +133,17 @@ export function resolveConfig(labText: string, input: ResolveInput = {}): Config
       junit: dir('DRBDLAB_JUNIT', join(reports, 'junit.xml')),
     },
     snapshotCacheGiB: Number(set('DRBDLAB_SNAPSHOT_CACHE_GIB') ?? 6),
+    packageCacheGiB: Number(set('DRBDLAB_PACKAGE_CACHE_GIB') ?? 4),
     debian: {
-      mirror: set('DRBDLAB_DEBIAN_MIRROR') ?? 'http://deb.debian.org/debian',
-      securityMirror: set('DRBDLAB_DEBIAN_SECURITY_MIRROR') ?? 'http://deb.debian.org/debian-security',
+      mirror: set('DRBDLAB_DEBIAN_MIRROR') ?? DEBIAN_MIRROR,
+      securityMirror: set('DRBDLAB_DEBIAN_SECURITY_MIRROR') ?? DEBIAN_SECURITY_MIRROR,
+      ...(extra ? { extra } : {}),
     },
     ...(set('DRBDLAB_PIN_DIR') ? { pinDir: resolve(set('DRBDLAB_PIN_DIR')!) } : {}),
     ...(set('DRBDLAB_LAB') ? { labId: set('DRBDLAB_LAB')! } : {}),
     ...(set('DRBDLAB_SNAPSHOT') ? { snapshot: resolve(set('DRBDLAB_SNAPSHOT')!) } : {}),
     ...(replay?.length ? { replay } : {}),
+    ...(set('DRBDLAB_OWNER_PID') ? { ownerPid: Number(set('DRBDLAB_OWNER_PID')) } : {}),
     ...(set('DRBDLAB_FAULT') ? { fault: set('DRBDLAB_FAULT') as Config['fault'] } : {}),
   };
   // The variables were checked one by one above; this is the shape every consumer relies on.
@@ -168,6 +183,11 @@ export async function loadConfig(input: ResolveInput = {}): Promise<Config> {
     throw new ConfigError(file, '', 'cannot read the lab definition: pass --config <file> or create lab/lab.yaml');
   }
   return resolveConfig(text, input);
+}
+
+/** What the profiles take of the configuration (lib/image/profiles.ts: profileByName, profileCandidates). */
+export function profileSettings(config: Config): ProfileSettings {
+  return { offline: config.offline, accel: config.accel, debian: config.debian, ...(config.pinDir ? { pinDir: config.pinDir } : {}) };
 }
 
 /** What a child process gets in DRBDLAB_RUN_CONFIG. */

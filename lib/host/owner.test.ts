@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { currentOwner, ownerStatus, processStartTime, thisHostsProcesses, type ProcessTable } from './owner.js';
+import { describe, expect, it, vi } from 'vitest';
+import { currentOwner, labOwner, ownerStatus, processStartTime, thisHostsProcesses, type ProcessTable } from './owner.js';
 
 describe('owner', () => {
   it('this process is running, as its own owner, by the real process table', () => {
@@ -7,6 +7,18 @@ describe('owner', () => {
     expect(me.pid).toBe(process.pid);
     expect(me.startTime).toMatch(/^\d+$/);
     expect(ownerStatus(me, thisHostsProcesses)).toEqual({ kind: 'running', pid: process.pid });
+  });
+
+  it('a lab belongs to the job given (alive), else to this process; DRBDLAB_OWNER_PID is not read here', () => {
+    vi.stubEnv('DRBDLAB_OWNER_PID', String(process.ppid));
+    try {
+      expect(labOwner()).toMatchObject({ kind: 'process', pid: process.pid });
+      expect(labOwner(process.ppid)).toEqual({ kind: 'process', pid: process.ppid, startTime: processStartTime(process.ppid), bootId: currentOwner().bootId });
+      // A job that is gone: this process.
+      expect(labOwner(2 ** 22 + 1).pid).toBe(process.pid);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('a free pid, a reused pid (other start time), a rebooted host: orphaned, and which', () => {

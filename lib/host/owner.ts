@@ -30,12 +30,13 @@ export function currentOwner(kind: Owner['kind'] = 'process'): Owner {
 }
 
 /**
- * Whom a lab made here belongs to: this process, or the job that started it when it says so
- * (DRBDLAB_OWNER_PID: the nightly, for the labs of its vitest workers), so that killing the job
- * gets every lab of its run reaped, and the job can sweep them when it is interrupted.
+ * Whom a lab made here belongs to: this process, or the job that started it when it is given
+ * (the run configuration's ownerPid: the nightly, for the labs of its vitest workers), so that
+ * killing the job gets every lab of its run reaped, and the job can sweep them when it is
+ * interrupted. A job that is gone already: this process.
  */
-export function labOwner(env = process.env): Owner {
-  const pid = Number(env.DRBDLAB_OWNER_PID);
+export function labOwner(ownerPid?: number): Owner {
+  const pid = ownerPid ?? 0;
   const startTime = pid > 0 ? processStartTime(pid) : undefined;
   return startTime ? { kind: 'process', pid, startTime, bootId: hostBootId() } : currentOwner('process');
 }

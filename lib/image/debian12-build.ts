@@ -7,7 +7,6 @@ import { LAYER_MAX_BASE_AGE_MS, layerBase, layerDebianImage } from './debian12-l
 import { debianAptSources, type DebianRecipe } from './debian12-recipe.js';
 import { afterBuild, planImage } from './fresh-image.js';
 import { aptPolicyArgs, kernelOrigin, parseAptPolicyOrigins } from './apt-policy.js';
-import { isOffline } from './offline.js';
 import { keepPackageSet, type TreeListing } from './package-store.js';
 import { INSTALLED_FORMAT, parseInstalled, type PackageSetManifest } from './package-set.js';
 import type { Progress } from './progress.js';
@@ -19,7 +18,7 @@ const TRACKED = ['linux-image-cloud-amd64', 'drbd-utils', 'cloud-init', 'lvm2', 
 
 export interface DebianBuildOptions {
   signal?: AbortSignal;
-  /** Use the cached image without asking the archive (default: DRBDLAB_OFFLINE). */
+  /** Use the cached image without asking the archive (the run's --offline, given by the profile). */
   offline?: boolean;
   fetch?: FetchLike;
   prune?: PruneDeps;
@@ -41,7 +40,7 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
     recipeDigest: recipeDigest(recipe),
     checks: debianAptSources(recipe).map(aptReleaseCheck),
     progress,
-    offline: opts.offline ?? isOffline(),
+    offline: opts.offline ?? false,
     fetch: opts.fetch,
   });
   if (plan.kind === 'cached') return { ...plan.image, built: false, offline: plan.offline };

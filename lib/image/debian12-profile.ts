@@ -1,6 +1,6 @@
 import { ensureDebianImage } from './debian12-build.js';
 import { debian12Recipe } from './debian12-recipe.js';
-import type { BaseImage, GuestProfile, ProfileFacts } from './profile.js';
+import type { BaseImage, GuestProfile, ProfileFacts, ProfileSettings } from './profile.js';
 import type { Progress } from './progress.js';
 
 /** Offline profile: Debian 12 from Debian's archive, in-tree DRBD 8.4, drbd-utils. */
@@ -13,7 +13,16 @@ export class Debian12Profile implements GuestProfile {
   } as const satisfies ProfileFacts;
   readonly name = Debian12Profile.facts.name;
   readonly stack = Debian12Profile.facts.stack;
-  constructor(readonly recipe = debian12Recipe()) {}
+  constructor(
+    readonly recipe = debian12Recipe(),
+    private readonly options: { offline?: boolean } = {},
+  ) {}
+
+  /** The profile of a run (lib/image/profiles.ts): the recipe on the run's sources, offline or not. */
+  static create(settings: ProfileSettings): Debian12Profile {
+    const d = settings.debian;
+    return new Debian12Profile(d ? debian12Recipe(d.mirror, d.securityMirror, d.extra) : debian12Recipe(), { offline: settings.offline });
+  }
 
   async checkAvailable(): Promise<void> {
     // Debian's archive is asked by ensureImage (its InRelease digests), which says itself when
@@ -21,7 +30,7 @@ export class Debian12Profile implements GuestProfile {
   }
 
   async ensureImage(progress: Progress, signal?: AbortSignal): Promise<BaseImage> {
-    const img = await ensureDebianImage(this.recipe, progress, { signal });
+    const img = await ensureDebianImage(this.recipe, progress, { signal, offline: this.options.offline ?? false });
     return {
       profile: this.name,
       disk: img.disk,

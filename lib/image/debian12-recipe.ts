@@ -125,8 +125,13 @@ ${JOURNAL_PERSISTENT}${TINY_INITRAMFS}chroot "$root" update-tirfs >/dev/null
 
 const PACKAGE_RE = /^[a-z0-9][a-z0-9+.-]+$/;
 
-/** The test-only extra source from the environment (undefined when unset); bad input is one line. */
-export function extraFromEnv(env: NodeJS.ProcessEnv = process.env): DebianRecipe['extra'] {
+/** Debian's own archive: the default mirror for bookworm and bookworm-updates (DRBDLAB_DEBIAN_MIRROR). */
+export const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
+/** The default mirror for bookworm-security (DRBDLAB_DEBIAN_SECURITY_MIRROR). */
+export const DEBIAN_SECURITY_MIRROR = 'http://deb.debian.org/debian-security';
+
+/** The test-only extra source of the environment given (undefined when unset); bad input is one line. Read at the edge (lib/config). */
+export function extraFromEnv(env: NodeJS.ProcessEnv): DebianRecipe['extra'] {
   const line = env.DRBDLAB_EXTRA_APT_SOURCE?.trim();
   const packages = (env.DRBDLAB_EXTRA_PACKAGES ?? '').split(/[\s,]+/).filter(Boolean);
   if (!line) {
@@ -148,11 +153,8 @@ export function debianAptSources(recipe: DebianRecipe): AptSource[] {
   ];
 }
 
-export function debian12Recipe(
-  mirror = process.env.DRBDLAB_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian',
-  securityMirror = process.env.DRBDLAB_DEBIAN_SECURITY_MIRROR ?? 'http://deb.debian.org/debian-security',
-): DebianRecipe {
-  const extra = extraFromEnv();
+/** The recipe, on the mirrors and with the extra source the run's configuration gives (lib/config). */
+export function debian12Recipe(mirror = DEBIAN_MIRROR, securityMirror = DEBIAN_SECURITY_MIRROR, extra?: DebianRecipe['extra']): DebianRecipe {
   return {
     profile: 'debian12-drbd84',
     suite: 'bookworm',

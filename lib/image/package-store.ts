@@ -27,8 +27,8 @@ export function packagesRoot(): string {
   return join(cacheRoot(), 'packages');
 }
 
-/** The store's bound in bytes (DRBDLAB_PACKAGE_CACHE_GIB, checked at the edge by lib/config/environment.ts). */
-export function packageCacheMaxBytes(env: NodeJS.ProcessEnv = process.env): number {
+/** The store's bound in bytes, from the environment given (DRBDLAB_PACKAGE_CACHE_GIB, checked by lib/config/environment.ts); read at the edge. */
+export function packageCacheMaxBytes(env: NodeJS.ProcessEnv): number {
   const v = env.DRBDLAB_PACKAGE_CACHE_GIB;
   const gib = v === undefined || v === '' ? DEFAULT_PACKAGE_CACHE_GIB : Number(v);
   return (Number.isFinite(gib) && gib >= 0 ? gib : DEFAULT_PACKAGE_CACHE_GIB) * 1024 ** 3;
@@ -198,7 +198,8 @@ export async function listStore(root = packagesRoot()): Promise<StoreListing> {
 
 export interface PruneSetsOptions {
   root?: string;
-  maxBytes?: number;
+  /** The bound (the run's DRBDLAB_PACKAGE_CACHE_GIB, in bytes). */
+  maxBytes: number;
   /** Sets never pruned, whatever their size: the profile's last green run's and the newest run's. */
   protect?: readonly (string | undefined)[];
   now?: Date;
@@ -210,9 +211,9 @@ export interface PruneSetsOptions {
  * grace, then the least recently used sets but the protected ones, each with the debs only it
  * named. Returns the ids of the sets removed and how many debs went.
  */
-export async function prunePackageStore(o: PruneSetsOptions = {}): Promise<{ sets: string[]; debs: number; bytes: number }> {
+export async function prunePackageStore(o: PruneSetsOptions): Promise<{ sets: string[]; debs: number; bytes: number }> {
   const root = o.root ?? packagesRoot();
-  const max = o.maxBytes ?? packageCacheMaxBytes();
+  const max = o.maxBytes;
   const protect = new Set(o.protect?.filter((x): x is string => !!x));
   const now = (o.now ?? new Date()).getTime();
   const grace = o.orphanGraceMs ?? ORPHAN_GRACE_MS;

@@ -1,3 +1,4 @@
+import type { AccelSetting } from '../libvirt/accel.js';
 import type { BootSpec } from '../libvirt/domain-xml.js';
 import type { ProfileName } from './profile-names.js';
 import type { Progress } from './progress.js';
@@ -41,6 +42,29 @@ export interface ProfileFacts {
   readonly recipe: string;
   /** The walkthrough's own profile: an automatic choice runs it where its upstreams answer. */
   readonly walkthrough: boolean;
+}
+
+/**
+ * What a profile takes of the run's configuration, given by the edge (the CLI, the scenarios'
+ * global setup, a script) from its Config; no profile reads the environment itself.
+ */
+export interface ProfileSettings {
+  /** The cached image as it is, no upstream asked (--offline, DRBDLAB_OFFLINE=1). */
+  offline: boolean;
+  /** ubuntu1804-drbd9: a saved pinned set (manifest.json + debs) installed instead of the PPA (DRBDLAB_PIN_DIR). */
+  pinDir?: string;
+  /** DRBDLAB_ACCEL, for a build's provisioning boot (ubuntu1804-drbd9). */
+  accel: AccelSetting;
+  /** debian12-drbd84's sources (DRBDLAB_DEBIAN_MIRROR, DRBDLAB_DEBIAN_SECURITY_MIRROR, DRBDLAB_EXTRA_APT_SOURCE, DRBDLAB_EXTRA_PACKAGES); unset: Debian's own archive. */
+  debian?: DebianSources;
+}
+
+/** Where debian12-drbd84's recipe takes its packages from. */
+export interface DebianSources {
+  mirror: string;
+  securityMirror: string;
+  /** A test's extra apt source and the packages to install from it (the freshness test's loopback repository). */
+  extra?: { sources: string[]; packages: string[] };
 }
 
 /** A guest profile: how its template is built and what its nodes run. */

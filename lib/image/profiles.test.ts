@@ -9,6 +9,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Ubuntu1804Profile, UBUNTU_UPSTREAMS } from './ubuntu1804-profile.js';
 
+const ONLINE = { offline: false, accel: 'auto' } as const;
+
 /** A profile whose availability the test decides; counts checkAvailable() calls. */
 class FakeProfile implements GuestProfile {
   checks = 0;
@@ -144,17 +146,17 @@ describe('Ubuntu1804Profile.checkAvailable', () => {
 
 describe('profileByName', () => {
   it('maps names to profile classes', () => {
-    expect(profileByName('ubuntu1804-drbd9')).toBeInstanceOf(Ubuntu1804Profile);
-    expect(profileByName('debian12-drbd84')).toBeInstanceOf(Debian12Profile);
-    expect(profileByName('debian12-drbd84').stack).toBe('drbdadm');
-    expect(profileByName('ubuntu1804-drbd9').stack).toBe('drbdmanage');
+    expect(profileByName('ubuntu1804-drbd9', ONLINE)).toBeInstanceOf(Ubuntu1804Profile);
+    expect(profileByName('debian12-drbd84', ONLINE)).toBeInstanceOf(Debian12Profile);
+    expect(profileByName('debian12-drbd84', ONLINE).stack).toBe('drbdadm');
+    expect(profileByName('ubuntu1804-drbd9', ONLINE).stack).toBe('drbdmanage');
   });
 });
 
 describe('the registry: profiles as data', () => {
   it('every name gives a profile of that name whose stack is the one its facts say', () => {
     for (const name of PROFILE_NAMES) {
-      const p = profileByName(name);
+      const p = profileByName(name, ONLINE);
       expect(p.name).toBe(name);
       expect(profileFacts(name).name).toBe(name);
       expect(p.stack).toBe(profileFacts(name).stack);

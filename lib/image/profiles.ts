@@ -3,7 +3,7 @@
 // Nothing else compares profile names; it asks here.
 
 import { Debian12Profile } from './debian12-profile.js';
-import type { GuestProfile, ProfileFacts, Stack } from './profile.js';
+import type { GuestProfile, ProfileFacts, ProfileSettings, Stack } from './profile.js';
 import type { ProfileName } from './profile-names.js';
 import { Ubuntu1804Profile } from './ubuntu1804-profile.js';
 import { UpstreamUnavailableError } from '../errors.js';
@@ -11,7 +11,7 @@ import { substitutionSentence, type ProfileSubstitution } from './substitution.j
 
 interface ProfileClass {
   readonly facts: ProfileFacts;
-  new (): GuestProfile;
+  create(settings: ProfileSettings): GuestProfile;
 }
 
 /** Every name has an entry (a mapped type: a new name without one does not compile), whose facts carry that name. */
@@ -35,8 +35,19 @@ export const WALKTHROUGH_PROFILE: ProfileName = Object.values(REGISTRY).find((c)
 /** The profile that builds from Debian's archive alone: the default, and the automatic choice's substitute. */
 export const OFFLINE_PROFILE: ProfileName = Object.values(REGISTRY).find((c) => !c.facts.walkthrough)!.facts.name;
 
-export function profileByName(name: ProfileName): GuestProfile {
-  return new REGISTRY[name]();
+export function profileByName(name: ProfileName, settings: ProfileSettings): GuestProfile {
+  return REGISTRY[name].create(settings);
+}
+
+/** The profiles an automatic choice picks from. */
+export interface ProfileCandidates {
+  ubuntu: GuestProfile;
+  debian: GuestProfile;
+}
+
+/** The candidates of a choice, made with the run's settings. */
+export function profileCandidates(settings: ProfileSettings): ProfileCandidates {
+  return { ubuntu: profileByName(WALKTHROUGH_PROFILE, settings), debian: profileByName(OFFLINE_PROFILE, settings) };
 }
 
 export interface ProfileChoice {
@@ -61,7 +72,7 @@ export function choiceLine(choice: ProfileChoice): string {
 export async function chooseProfile(
   flag: ProfileName | undefined,
   fromConfig: ProfileName | undefined,
-  candidates: { ubuntu: GuestProfile; debian: GuestProfile } = { ubuntu: profileByName(WALKTHROUGH_PROFILE), debian: profileByName(OFFLINE_PROFILE) },
+  candidates: ProfileCandidates,
 ): Promise<ProfileChoice> {
   const named = flag ?? fromConfig;
   if (named) {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { failureKind, UpstreamUnavailableError } from '../errors.js';
 import { imageDir } from './cache.js';
 import { silent } from './progress.js';
@@ -17,6 +17,7 @@ import {
   recordedVersions,
   type FetchLike,
 } from './ubuntu1804-build.js';
+import { profileByName } from './profiles.js';
 import { Ubuntu1804Profile, UBUNTU_UPSTREAMS } from './ubuntu1804-profile.js';
 import { ubuntu1804Recipe, ubuntuRecipeDigest, ubuntuUpstreamChecks } from './ubuntu1804-recipe.js';
 import { imageIdentity, readUpstreamState } from './upstream-state.js';
@@ -269,7 +270,7 @@ describe('Ubuntu1804Profile.ensureImage', () => {
     await writeFile(join(dir, 'manifest.json'), JSON.stringify({ digest, disk: join(dir, 'disk.qcow2'), versions }));
     let probes = 0;
     const said: string[] = [];
-    const p = new Ubuntu1804Profile(async (h) => (probes++, h), { build: { fetch: noFetch, offline: true } });
+    const p = new Ubuntu1804Profile(async (h) => (probes++, h), { offline: true, build: { fetch: noFetch } });
     expect(await p.ensureImage((m) => said.push(m))).toEqual({
       profile: 'ubuntu1804-drbd9',
       disk: join(dir, 'disk.qcow2'),
@@ -290,14 +291,14 @@ describe('Ubuntu1804Profile.ensureImage', () => {
     const dir = imageDir('ubuntu1804-drbd9', digest);
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'manifest.json'), JSON.stringify({ digest, disk: join(dir, 'disk.qcow2'), versions: {} }));
-    const p = new Ubuntu1804Profile(async (h) => h, { build: { fetch: noFetch, offline: true } });
+    const p = new Ubuntu1804Profile(async (h) => h, { offline: true, build: { fetch: noFetch } });
     expect((await p.ensureImage(silent)).dataDisk).toBeUndefined();
     await writeFile(join(dir, 'data.qcow2'), '');
     expect((await p.ensureImage(silent)).dataDisk).toBe(join(dir, 'data.qcow2'));
   });
 
   it('offline with nothing cached: one line that says what to do', async () => {
-    const p = new Ubuntu1804Profile(async (h) => h, { build: { fetch: noFetch, offline: true } });
+    const p = new Ubuntu1804Profile(async (h) => h, { offline: true, build: { fetch: noFetch } });
     await expect(p.ensureImage(silent)).rejects.toThrow(
       `--offline: no cached ubuntu1804-drbd9 image for this recipe in ${join(cache, 'images')}: run \`npm run lab -- image build --profile ubuntu1804-drbd9\` once with network access (or drop --offline / DRBDLAB_OFFLINE)`,
     );
@@ -389,6 +390,23 @@ describe('Ubuntu1804Profile.ensureImage', () => {
     expect((err as Error).message).toMatch(/expected a{64}, actual [0-9a-f]{64}; delete the download and retry$/);
     expect(probes).toBe(3); // before reading the upstreams' state, before the SHA256SUMS and before the image
     expect(existsSync(join(cache, 'images'))).toBe(false);
+  });
+
+  it("the run's offline and pinned set reach the profile from the edge (profileByName), whatever DRBDLAB_OFFLINE and DRBDLAB_PIN_DIR say", async () => {
+    vi.stubEnv('DRBDLAB_OFFLINE', '0');
+    vi.stubEnv('DRBDLAB_PIN_DIR', join(cache, 'not-these'));
+    try {
+      // Offline: nothing probed, every upstream counts as unreachable.
+      await expect(profileByName('ubuntu1804-drbd9', { offline: true, accel: 'auto' }).checkAvailable()).rejects.toThrow(`upstream unavailable: ${UBUNTU_UPSTREAMS.join(', ')}:`);
+      await expect(profileByName('ubuntu1804-drbd9', { offline: true, accel: 'auto' }).ensureImage(silent)).rejects.toThrow(/^--offline: no cached ubuntu1804-drbd9 image for this recipe/);
+      await expect(profileByName('debian12-drbd84', { offline: true, accel: 'auto' }).ensureImage(silent)).rejects.toThrow(/^--offline: no cached debian12-drbd84 image for this recipe/);
+      const pins = join(cache, 'pins');
+      await mkdir(pins);
+      await writeFile(join(pins, 'manifest.json'), JSON.stringify({ format: 1, requested: ['drbd-dkms'], debs: [] }));
+      await expect(profileByName('ubuntu1804-drbd9', { offline: true, accel: 'auto', pinDir: pins }).ensureImage(silent)).rejects.toThrow(/the pinned \.deb set is not usable:\n {2}missing package drbd-dkms/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('a pinned set that does not verify is refused before anything else', async () => {

@@ -20,13 +20,12 @@ import type { SeedFiles } from '../cloud-init/render.js';
 import { drbdVersion } from '../drbd/proc-drbd.js';
 import { DrbdlabError, HostCommandError, UpstreamUnavailableError, UsageError, WaitTimeoutError, type FailureKind } from '../errors.js';
 import { run } from '../exec/run.js';
-import { chooseAccel, type AccelChoice } from '../libvirt/accel.js';
+import { chooseAccel, type AccelChoice, type AccelSetting } from '../libvirt/accel.js';
 import { Virsh } from '../libvirt/virsh.js';
 import type { Accel } from '../libvirt/domain-xml.js';
 import { buildAtomically, imageDir, readCachedImage, type CachedImage } from './cache.js';
 import { cacheRoot } from '../paths.js';
 import { afterBuild, planImage } from './fresh-image.js';
-import { isOffline } from './offline.js';
 import type { PruneDeps } from './prune.js';
 import type { FetchLike } from './upstream-state.js';
 import { buildPinManifest, hashDebs, parseDpkgQuery, PIN_MANIFEST_FILE, PINNED_SEED_DIR, writePinnedSet, type PinManifest } from './pinning.js';
@@ -349,11 +348,13 @@ export interface UbuntuBuildDeps {
   checkUpstream: (step: string) => Promise<void>;
   fetch?: FetchLike;
   accel?: () => Promise<AccelChoice>;
+  /** The run's DRBDLAB_ACCEL, for the provisioning boot's hypervisor choice (default auto: probe). */
+  accelSetting?: AccelSetting;
   /** Where a pinned recipe's debs are (the folder of its manifest.json). */
   pinnedDir?: string;
   memoryMiB?: number;
   cpus?: number;
-  /** Use the cached template without asking any upstream (default: DRBDLAB_OFFLINE). */
+  /** Use the cached template without asking any upstream (the run's --offline, given by the profile). */
   offline?: boolean;
   prune?: PruneDeps;
 }
@@ -370,7 +371,7 @@ export async function ensureUbuntuImage(recipe: UbuntuRecipe, progress: Progress
     recipeDigest: ubuntuRecipeDigest(recipe),
     checks: ubuntuUpstreamChecks(recipe),
     progress,
-    offline: deps.offline ?? isOffline(),
+    offline: deps.offline ?? false,
     fetch: deps.fetch,
     beforeAsking: () => deps.checkUpstream('read the upstreams\' state'),
   });
@@ -423,7 +424,7 @@ export async function ensureUbuntuImage(recipe: UbuntuRecipe, progress: Progress
 
     await deps.checkUpstream('provisioning boot (apt from the Ubuntu archive and the LINBIT PPA)');
     // The verdict of a guest booted from this very cloud image under KVM (or TCG).
-    const accel = await (deps.accel ?? (() => chooseAccel({ virsh: new Virsh('qemu:///system'), cacheDir: cacheRoot(), boot: { kind: 'disk' }, disk: resolve(image), progress })))();
+    const accel = await (deps.accel ?? (() => chooseAccel({ virsh: new Virsh('qemu:///system'), cacheDir: cacheRoot(), boot: { kind: 'disk' }, disk: resolve(image), progress, setting: deps.accelSetting ?? 'auto' })))();
     // Upgrade, toolchain, DKMS build: about 20 min under KVM; TCG is several times slower.
     const timeoutMs = (accel.accel === 'tcg' ? 4 : 1) * 60 * 60_000;
     progress(`provisioning boot (${accel.accel.toUpperCase()}): walkthrough steps 3-8, up to ${Math.round(timeoutMs / 60_000)} min`);

@@ -2,21 +2,26 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UpstreamUnavailableError } from '../errors.js';
 import { loadPinnedSet } from './pinning.js';
-import type { BaseImage, GuestProfile, ProfileFacts } from './profile.js';
+import type { BaseImage, GuestProfile, ProfileFacts, ProfileSettings } from './profile.js';
 import type { Progress } from './progress.js';
 import { ensureUbuntuImage, type UbuntuBuildDeps } from './ubuntu1804-build.js';
 import { ubuntu1804Recipe, type UbuntuRecipe } from './ubuntu1804-recipe.js';
 import { probeHosts, type HostProbe } from './upstream-probe.js';
+import type { AccelSetting } from '../libvirt/accel.js';
 
 export const UBUNTU_UPSTREAMS = ['cloud-images.ubuntu.com', 'archive.ubuntu.com', 'ppa.launchpadcontent.net'];
 
 export interface Ubuntu1804Options {
   /** The recipe to build (default: the walkthrough's, pinned when a pinned set is given). */
   recipe?: UbuntuRecipe;
-  /** A saved pinned set (manifest.json + debs) to install instead of the PPA; default $DRBDLAB_PIN_DIR. */
+  /** A saved pinned set (manifest.json + debs) to install instead of the PPA (the run's DRBDLAB_PIN_DIR). */
   pinnedDir?: string;
+  /** The cached template as it is, no upstream asked, not even the probe (the run's --offline). */
+  offline?: boolean;
+  /** The run's DRBDLAB_ACCEL, for the provisioning boot. */
+  accel?: AccelSetting;
   /** Test seams of the build (fetch, accel, …); checkUpstream is always the profile's own check. */
-  build?: Omit<Partial<UbuntuBuildDeps>, 'checkUpstream' | 'pinnedDir'>;
+  build?: Omit<Partial<UbuntuBuildDeps>, 'checkUpstream' | 'pinnedDir' | 'offline'>;
 }
 
 /** The walkthrough as written: Ubuntu 18.04 cloud image + LINBIT PPA (DRBD 9, drbdmanage). */
@@ -34,8 +39,14 @@ export class Ubuntu1804Profile implements GuestProfile {
     private readonly options: Ubuntu1804Options = {},
   ) {}
 
+  /** The profile of a run (lib/image/profiles.ts): the real probe, the run's settings. */
+  static create(settings: ProfileSettings): Ubuntu1804Profile {
+    return new Ubuntu1804Profile(probeHosts, { offline: settings.offline, accel: settings.accel, ...(settings.pinDir ? { pinnedDir: settings.pinDir } : {}) });
+  }
+
   async checkAvailable(): Promise<void> {
-    const unreachable = await this.probe(UBUNTU_UPSTREAMS);
+    // Offline nothing is sent: every upstream counts as unreachable.
+    const unreachable = this.options.offline ? UBUNTU_UPSTREAMS : await this.probe(UBUNTU_UPSTREAMS);
     if (unreachable.length > 0) {
       throw new UpstreamUnavailableError(
         unreachable.join(', '),
@@ -50,7 +61,7 @@ export class Ubuntu1804Profile implements GuestProfile {
    * build ask checkAvailable first; offline, a cached template needs no network at all.
    */
   async ensureImage(progress: Progress): Promise<BaseImage> {
-    const pinnedDir = this.options.pinnedDir ?? (process.env.DRBDLAB_PIN_DIR || undefined);
+    const pinnedDir = this.options.pinnedDir;
     let recipe = this.options.recipe;
     if (!recipe) {
       const pinnedDebs = pinnedDir ? await loadPinnedSet(pinnedDir) : undefined;
@@ -59,6 +70,8 @@ export class Ubuntu1804Profile implements GuestProfile {
     if (recipe.pinnedDebs) progress(`pinned to ${recipe.pinnedDebs.debs.length} saved debs from ${pinnedDir}`);
     const img = await ensureUbuntuImage(recipe, progress, {
       ...this.options.build,
+      offline: this.options.offline ?? false,
+      ...(this.options.accel ? { accelSetting: this.options.accel } : {}),
       checkUpstream: () => this.checkAvailable(),
       ...(pinnedDir ? { pinnedDir } : {}),
     });

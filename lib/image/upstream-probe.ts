@@ -1,6 +1,5 @@
 import { lookup } from 'node:dns/promises';
 import { connect } from 'node:net';
-import { isOffline } from './offline.js';
 
 /** Which of these hosts cannot be reached (empty: all can). */
 export type HostProbe = (hosts: string[]) => Promise<string[]>;
@@ -10,7 +9,6 @@ export type HostProbe = (hosts: string[]) => Promise<string[]>;
  * does not resolve (an offline runner), the profile cannot run anyway and nothing is sent.
  */
 export const probeHosts: HostProbe = async (hosts) => {
-  if (isOffline()) return hosts;
   const resolved = await Promise.all(hosts.map(async (h) => ({ host: h, address: await resolve(h) })));
   const unresolved = resolved.filter((r) => !r.address).map((r) => r.host);
   if (unresolved.length > 0) return unresolved;

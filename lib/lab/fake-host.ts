@@ -181,7 +181,7 @@ function fakeHost(libvirt: FakeLibvirt): FakeHost {
       return libvirt;
     },
     processes,
-    owner: () => labOwner(),
+    owner: (ownerPid) => labOwner(ownerPid),
     clock: new InstantClock(),
     files: new FakeNodeFiles(),
     guests: new FakeGuests(libvirt),

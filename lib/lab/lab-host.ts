@@ -25,8 +25,8 @@ export interface LabHost {
   /** libvirt at this URI. */
   connect(uri: string): Libvirt;
   processes: ProcessTable;
-  /** Whom a lab made now belongs to (this process, or the job that started it). */
-  owner(): Owner;
+  /** Whom a lab made now belongs to: this process, or the job given (its pid) that started it. */
+  owner(ownerPid?: number): Owner;
   clock: Clock;
   files: NodeFiles;
   guests: Guests;
@@ -38,7 +38,7 @@ export interface LabHost {
 export const realHost: LabHost = {
   connect: (uri) => new Virsh(uri),
   processes: thisHostsProcesses,
-  owner: () => labOwner(),
+  owner: (ownerPid) => labOwner(ownerPid),
   clock: systemClock,
   files: realNodeFiles,
   guests: {

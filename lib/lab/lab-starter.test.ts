@@ -3,7 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cacheRoot } from '../paths.js';
 import { LIBVIRT_SAYS } from '../libvirt/fake-libvirt.js';
 import type { AccelChoice } from '../libvirt/accel.js';
@@ -90,6 +90,31 @@ describe('the fresh path', () => {
     expect(asked).toEqual(['checkAvailable', 'ensureImage']);
     expect(w.libvirt.callsOf('version')).toHaveLength(1);
     expect(plan).toMatchObject({ profile: 'debian12-drbd84', image: { digest: w.image.digest }, accel: { accel: 'kvm', mode: 'auto', hostVerdict: true } });
+  });
+});
+
+describe('the job a lab belongs to (the nightly\'s pid) reaches its state from the start options', () => {
+  it('ownerPid given: the lab is that job\'s; none: this process\'s, whatever DRBDLAB_OWNER_PID says', async () => {
+    vi.stubEnv('DRBDLAB_OWNER_PID', String(process.ppid));
+    try {
+      expect((await start({ ownerPid: process.ppid })).state.owner).toMatchObject({ kind: 'process', pid: process.ppid });
+      expect((await start()).state.owner).toMatchObject({ kind: 'process', pid: process.pid });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});
+
+describe('the run\'s DRBDLAB_ACCEL reaches the hypervisor choice from the edge', () => {
+  it('Lab.plan chooses by the setting the lab was given, whatever DRBDLAB_ACCEL says now', async () => {
+    vi.stubEnv('DRBDLAB_ACCEL', 'kvm');
+    try {
+      expect((await new Lab(w.config, w.profile, w.host, 'tcg').plan({ progress: w.progress })).accel).toEqual({ accel: 'tcg', mode: 'forced', reason: 'DRBDLAB_ACCEL=tcg', hostVerdict: true });
+      // auto: the probe (KVM boots on the fake host), no remembered verdict was forced.
+      expect((await new Lab(w.config, w.profile, w.host, 'auto').plan({ progress: w.progress })).accel).toMatchObject({ accel: 'kvm', mode: 'auto' });
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
 

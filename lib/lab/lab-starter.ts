@@ -47,6 +47,8 @@ export interface StartOptions {
    * 'user' (`up`): it becomes the user's once ready, and stays until `down`.
    */
   owner?: 'process' | 'user';
+  /** The job this process works for (the nightly, for its vitest workers): its labs are that job's, reaped when it is gone. */
+  ownerPid?: number;
   /** Where a node's SSH forward goes (tests hand out a port somebody else holds). */
   pickPort?: () => Promise<number>;
 }
@@ -214,7 +216,7 @@ export class LabStarter {
       accel: this.accel.accel,
       accelReason: this.accel.reason,
       cpu: this.accel.cpu,
-      owner: this.host.owner(),
+      owner: this.host.owner(this.opts.ownerPid),
       libvirtUri: this.config.libvirtUri,
       user: LAB_USER,
       network: networkName(labId),

@@ -3,7 +3,7 @@ import type { LabConfig } from '../config/lab-schema.js';
 import { cacheRoot } from '../paths.js';
 import type { GuestProfile } from '../image/profile.js';
 import { silent, type Progress } from '../image/progress.js';
-import { chooseAccel } from '../libvirt/accel.js';
+import { chooseAccel, type AccelSetting } from '../libvirt/accel.js';
 import { realHost, type LabHost } from './lab-host.js';
 import { LabStarter, type StartOptions } from './lab-starter.js';
 import type { LabPlan } from './run-plan.js';
@@ -22,6 +22,8 @@ export class Lab {
     readonly profile: GuestProfile,
     /** libvirt and the rest of the host (fakes in tests). */
     readonly host: LabHost = realHost,
+    /** The run's DRBDLAB_ACCEL (its configuration's `accel`), for the hypervisor choice of plan(). */
+    readonly accel: AccelSetting = 'auto',
   ) {}
 
   static async fromFile(file: string, profile: GuestProfile): Promise<Lab> {
@@ -39,7 +41,7 @@ export class Lab {
     const image = await this.profile.ensureImage(progress, opts.signal);
     opts.signal?.throwIfAborted();
     const virsh = this.host.connect(this.config.libvirtUri);
-    const accel = await chooseAccel({ virsh, host: this.host.accel, cacheDir: cacheRoot(), boot: image.boot, disk: image.disk, progress, signal: opts.signal });
+    const accel = await chooseAccel({ virsh, host: this.host.accel, cacheDir: cacheRoot(), boot: image.boot, disk: image.disk, progress, signal: opts.signal, setting: this.accel });
     return { profile: this.profile.name, image, accel: { ...accel, hostVerdict: true } };
   }
 

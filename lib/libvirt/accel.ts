@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { DrbdlabError, UsageError } from '../errors.js';
+import { DrbdlabError } from '../errors.js';
 import { hostBootId } from '../host/owner.js';
 import type { Accel, BootSpec, KvmCpu } from './domain-xml.js';
 import { cpuName, probeKvmBoot, type ProbeResult } from './kvm-probe.js';
@@ -20,12 +20,6 @@ export interface AccelChoice {
 }
 
 export type AccelSetting = 'auto' | 'kvm' | 'tcg';
-
-function accelSetting(env = process.env.DRBDLAB_ACCEL): AccelSetting {
-  if (env === undefined || env === '' || env === 'auto') return 'auto';
-  if (env === 'kvm' || env === 'tcg') return env;
-  throw new UsageError(`DRBDLAB_ACCEL=${env}: use kvm, tcg or auto (or leave it unset)`);
-}
 
 /** What a verdict depends on: this host boot, the QEMU and libvirt in use, /dev/kvm's access. */
 export interface VerdictKey {
@@ -115,7 +109,8 @@ export interface ChooseAccelOptions {
   progress?: (m: string) => void;
   /** Ignore a remembered verdict (doctor --reprobe, the verdict-agreement check). */
   reprobe?: boolean;
-  setting?: AccelSetting;
+  /** The run's DRBDLAB_ACCEL (its configuration's `accel`): kvm and tcg are forced, auto probes. */
+  setting: AccelSetting;
   /** Ctrl-C: no further probe starts (the one running removes its guest first). */
   signal?: AbortSignal;
 }
@@ -125,7 +120,7 @@ export interface ChooseAccelOptions {
  * will use, reaches its kernel's /init; remembered per host boot and QEMU/libvirt version.
  */
 export async function chooseAccel(o: ChooseAccelOptions): Promise<AccelChoice> {
-  const setting = o.setting ?? accelSetting();
+  const setting = o.setting;
   if (setting === 'tcg') return { accel: 'tcg', mode: 'forced', reason: 'DRBDLAB_ACCEL=tcg' };
   const host = o.host ?? realAccelHost;
   const device = await host.kvmDeviceProblem();

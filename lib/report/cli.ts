@@ -16,6 +16,7 @@ import { publishReport, type PublishResult } from './publish.js';
 import { changeHeadline, versionsFromNewestRecording, type Versions } from './versions.js';
 import { isOffline } from '../image/offline.js';
 import { prunePackages } from './package-set-runs.js';
+import { packageCacheMaxBytes } from '../image/package-store.js';
 
 const REPORTS = reportsRoot();
 
@@ -61,7 +62,7 @@ async function main(argv: string[]): Promise<void> {
     console.log(`merged ${m.run.merged!.shards.map(formatShard).join(', ')}: ${c['allure-results']} result and attachment files, ${c.recordings} recordings, ${c.runs} transcript files, ${c.console} console logs`);
     for (const d of m.run.merged!.disagreements) console.log(`SHARDS DISAGREE: ${d}`);
     printPublished(m.published, m.run.offline ?? false, m.run.versions);
-    await prunePackages(m.published.versionsHistoryPath, console.log);
+    await prunePackages(m.published.versionsHistoryPath, packageCacheMaxBytes(process.env), console.log);
     return;
   }
 
@@ -78,7 +79,7 @@ async function main(argv: string[]): Promise<void> {
     if (rec) console.log(`versions from ${rec.file}`);
     else console.log(`no recording in ${o.recordings}: the report has no package versions`);
     // A test run under DRBDLAB_OFFLINE=1 has no versions file: its environment says it.
-    run = { profile: rec?.profile ?? 'unknown', versions: rec?.versions ?? {}, ...(isOffline() ? { offline: true } : {}) };
+    run = { profile: rec?.profile ?? 'unknown', versions: rec?.versions ?? {}, ...(isOffline(process.env) ? { offline: true } : {}) };
   }
   if (o.profile) run = { ...run, profile: o.profile };
   const r = await publishReport({
@@ -91,7 +92,7 @@ async function main(argv: string[]): Promise<void> {
     appendHistory: o.appendHistory,
   });
   printPublished(r, run.offline ?? false, run.versions);
-  if (o.appendHistory) await prunePackages(r.versionsHistoryPath, console.log);
+  if (o.appendHistory) await prunePackages(r.versionsHistoryPath, packageCacheMaxBytes(process.env), console.log);
 }
 
 function printPublished(r: PublishResult, offline: boolean, versions: Versions): void {

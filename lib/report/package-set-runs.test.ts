@@ -72,7 +72,7 @@ describe('prunePackagesAfterRun', () => {
     // Set 2 was the last green run, set 3 the newest; 1 and 4 are nobody's (4 used most recently).
     const history = join(dir, 'versions.jsonl');
     await writeFile(history, [run('debian12-drbd84', ids[0], true), run('debian12-drbd84', ids[1], true), run('debian12-drbd84', ids[2])].map((e) => JSON.stringify(e)).join('\n') + '\n');
-    const r = await prunePackagesAfterRun(history, root, 0);
+    const r = await prunePackagesAfterRun(history, 0, root);
     expect(r.sets).toEqual([ids[0], ids[3]]);
     expect((await listStore(root)).sets.map((s) => s.id).sort()).toEqual([ids[1], ids[2]].sort());
   });

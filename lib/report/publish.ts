@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { substitutionSentence, type ProfileSubstitution } from '../image/substitution.js';
 import { generateAllureReport } from './allure-report.js';
-import { isGreen, prunePackages } from './package-set-runs.js';
+import { isGreen } from './package-set-runs.js';
 import { CANCELLED_LABEL, cancelledSentence, type AllureResult, type AllureStatus, type Cancellation } from './classify.js';
 import { writeRunInfo, type MergedShards, type RunInfo } from './run-info.js';
 import { formatShard, type Shard } from './shard.js';
@@ -244,8 +244,8 @@ export async function publishRun(
   reports: string,
   run: RunInfo,
   log: (m: string) => void,
-  // The run is recorded: the package store may let go of sets no recorded run needs.
-  prune: (versionsHistory: string, log: (m: string) => void) => Promise<void> = prunePackages,
+  // The run is recorded: the package store may let go of sets no recorded run needs (prunePackages, with the run's bound).
+  prune: (versionsHistory: string, log: (m: string) => void) => Promise<void>,
 ): Promise<boolean> {
   try {
     await writeRunInfo(join(reports, 'versions.json'), run);

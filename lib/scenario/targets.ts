@@ -33,7 +33,7 @@ export type ScenarioEnv =
    * labId: run against that lab as it is (DRBDLAB_LAB); plan: each scenario on its own restore of
    * the run plan's snapshot (a RunPlan as vitest hands it over, validated where it is used).
    */
-  | { mode: 'real'; labId?: string; plan?: WireRunPlan; profile: ProfileName; runDir: string; /** A failed scenario's cluster stays (--keep, DRBDLAB_KEEP=1). */ keep?: boolean; fault?: Fault }
+  | { mode: 'real'; labId?: string; plan?: WireRunPlan; profile: ProfileName; runDir: string; /** A failed scenario's cluster stays (--keep, DRBDLAB_KEEP=1). */ keep?: boolean; fault?: Fault; /** The job whose clusters these are (the nightly's pid). */ ownerPid?: number; /** The snapshot cache's bound in bytes (DRBDLAB_SNAPSHOT_CACHE_GIB), for a starting point made here. */ snapshotCacheBytes?: number }
   | { mode: 'replay'; recordings: string[]; runDir: string; fault?: Fault };
 
 export interface OpenTarget {
@@ -109,7 +109,7 @@ async function realLab(scenario: string, env: Extract<ScenarioEnv, { mode: 'real
   // The run's plan, never the upstreams or a hypervisor probe: every scenario of a run is on one image and one hypervisor.
   const plan = parseRunPlan(env.plan, 'the run plan handed to the scenario');
   const progress = (m: string) => console.log(`[${scenario}] ${m}`);
-  return restorePlanned(plan, { sink: transcript, progress, ...(start ? { step: scenarioStep(start) } : {}) });
+  return restorePlanned(plan, { sink: transcript, progress, ...(env.ownerPid ? { ownerPid: env.ownerPid } : {}), ...(env.snapshotCacheBytes !== undefined ? { cacheMaxBytes: env.snapshotCacheBytes } : {}), ...(start ? { step: scenarioStep(start) } : {}) });
 }
 
 /** Console logs into the report, then the cluster goes (a failed one stays with keep: --keep, DRBDLAB_KEEP=1). */

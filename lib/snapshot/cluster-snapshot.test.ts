@@ -4,7 +4,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeWorld, type FakeWorld } from '../lab/fake-host.js';
 import { Lab } from '../lab/lab.js';
 import { labPaths } from '../lab/paths.js';
@@ -21,8 +21,7 @@ let restored: StartedLab[];
 
 beforeEach(async () => {
   w = await fakeWorld();
-  process.env.DRBDLAB_ACCEL = 'tcg';
-  lab = new Lab(w.config, w.profile, w.host);
+  lab = new Lab(w.config, w.profile, w.host, 'tcg');
   restored = [];
 });
 afterEach(async () => {
@@ -85,8 +84,9 @@ describe('ensureSnapshot', () => {
 
   it('over the cache bound the least recently used is pruned; the one just made stays', async () => {
     const a = (await make()).snapshot;
-    process.env.DRBDLAB_SNAPSHOT_CACHE_GIB = '0';
-    const b = (await make(new Lab({ ...w.config, memoryMiB: 768 }, w.profile, w.host))).snapshot;
+    // The bound given by the run, whatever the environment says.
+    vi.stubEnv('DRBDLAB_SNAPSHOT_CACHE_GIB', '100');
+    const b = (await planRun(new Lab({ ...w.config, memoryMiB: 768 }, w.profile, w.host, 'tcg'), { progress: w.progress, cacheMaxBytes: 0 }).finally(() => vi.unstubAllEnvs())).snapshot;
     expect(w.said).toContain(`snapshot cache: pruned ${a.dir}`);
     expect(cacheFolders()).toEqual([b.dir.split('/').pop()]);
   });
@@ -101,7 +101,7 @@ describe('ensureSnapshot', () => {
   });
 
   it('a lab that fell back to TCG while the snapshot was made is saved as what it ran on: TCG, under the identity the next run plans', async () => {
-    delete process.env.DRBDLAB_ACCEL;
+    lab = new Lab(w.config, w.profile, w.host, 'auto');
     // The probe boots under KVM; the lab's drbd3 does not.
     w.libvirt.fail('start', { name: /-drbd3$/, stderr: (d) => LIBVIRT_SAYS.kvmRefused(d) });
     const first = await make();

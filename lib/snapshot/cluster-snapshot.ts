@@ -103,6 +103,10 @@ export interface EnsureOptions {
   signal?: AbortSignal;
   /** A later starting point; default 'ready'. */
   step?: SnapshotStep;
+  /** Whose the lab that makes it is (StartOptions.ownerPid). */
+  ownerPid?: number;
+  /** The snapshot cache's bound in bytes (the run's DRBDLAB_SNAPSHOT_CACHE_GIB), kept after one is made; unset: nothing pruned. */
+  cacheMaxBytes?: number;
 }
 
 async function templatesDigest(): Promise<string> {
@@ -136,10 +140,10 @@ export async function planRun(lab: Lab, opts: Omit<EnsureOptions, 'step'> = {}):
  * starting point `step` on top of it (made now from it if the cache has none). No upstream is
  * asked and no hypervisor probed: the plan and the snapshots say both.
  */
-export async function restorePlanned(plan: RunPlan, o: StartOptions & { step?: SnapshotStep; host?: LabHost } = {}): Promise<StartedLab> {
-  const { step, host, ...opts } = o;
+export async function restorePlanned(plan: RunPlan, o: StartOptions & { step?: SnapshotStep; host?: LabHost; cacheMaxBytes?: number } = {}): Promise<StartedLab> {
+  const { step, host, cacheMaxBytes, ...opts } = o;
   const ready = await ClusterSnapshot.ofPlan(plan, host);
-  const snapshot = step ? (await ensureStepSnapshot(ready, step, { progress: opts.progress, signal: opts.signal })).snapshot : ready;
+  const snapshot = step ? (await ensureStepSnapshot(ready, step, { progress: opts.progress, signal: opts.signal, ...(opts.ownerPid ? { ownerPid: opts.ownerPid } : {}), ...(cacheMaxBytes !== undefined ? { cacheMaxBytes } : {}) })).snapshot : ready;
   return snapshot.restore(opts);
 }
 
@@ -163,7 +167,7 @@ export async function ensureSnapshot(lab: Lab, plan: LabPlan, opts: EnsureOption
     ...(plan.accel.cpu ? { cpu: plan.accel.cpu } : {}),
     point: 'ready',
   };
-  return ensureAt(inputs, lab.host, plan.image, opts, { what: 'fresh up', start: () => lab.start(plan, { progress: opts.progress, signal: opts.signal }) });
+  return ensureAt(inputs, lab.host, plan.image, opts, { what: 'fresh up', start: () => lab.start(plan, { progress: opts.progress, signal: opts.signal, ...(opts.ownerPid ? { ownerPid: opts.ownerPid } : {}) }) });
 }
 
 /** A later starting point: `parent` restored, the step's steps run, saved; its identity is the parent's plus the steps'. */
@@ -177,7 +181,7 @@ async function ensureStepSnapshot(parent: ClusterSnapshot, step: SnapshotStep, o
   };
   return ensureAt(inputs, parent.host, parent.manifest.image, opts, {
     what: `restore ${parent.point}, run its steps`,
-    start: () => parent.restore({ progress: opts.progress, signal: opts.signal }),
+    start: () => parent.restore({ progress: opts.progress, signal: opts.signal, ...(opts.ownerPid ? { ownerPid: opts.ownerPid } : {}) }),
     step,
     keep: parent.dir,
   });
@@ -232,7 +236,8 @@ async function ensureAt(inputs: SnapshotInputs, host: LabHost, image: BaseImage,
     }
   });
   if (ensured.created) {
-    for (const removed of await pruneSnapshots({ keep: [ensured.snapshot.dir, ...(make.keep ? [make.keep] : [])] })) progress(`snapshot cache: pruned ${removed}`);
+    const maxBytes = opts.cacheMaxBytes;
+    if (maxBytes !== undefined) for (const removed of await pruneSnapshots({ maxBytes, keep: [ensured.snapshot.dir, ...(make.keep ? [make.keep] : [])] })) progress(`snapshot cache: pruned ${removed}`);
     progress(`snapshot ${point} ${ensured.snapshot.manifest.digest.slice(0, 12)} saved (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   }
   return ensured;

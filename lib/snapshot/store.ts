@@ -13,15 +13,6 @@ import type { LabConfig } from '../config/lab-schema.js';
 import type { SavedNode } from '../lab/lab-starter.js';
 import { snapshotDirName, type SnapshotInputs } from './identity.js';
 
-/** Default bound of the snapshot cache; DRBDLAB_SNAPSHOT_CACHE_GIB overrides it. */
-const DEFAULT_MAX_GIB = 6;
-
-function snapshotCacheMaxBytes(): number {
-  const v = process.env.DRBDLAB_SNAPSHOT_CACHE_GIB;
-  const gib = v === undefined ? DEFAULT_MAX_GIB : Number(v);
-  return (Number.isFinite(gib) && gib >= 0 ? gib : DEFAULT_MAX_GIB) * 1024 ** 3;
-}
-
 /** One node of a snapshot: what its saved guest already is. */
 export type SnapshotNode = SavedNode;
 
@@ -111,8 +102,8 @@ export async function listSnapshots(root = snapshotsRoot()): Promise<CachedSnaps
  * Keep the cache under its bound: incomplete ones (base image gone) first, then the least
  * recently used; the snapshots named in `keep` (in use by this run) stay whatever their size.
  */
-export async function pruneSnapshots(opts: { keep?: string[]; maxBytes?: number; root?: string } = {}): Promise<string[]> {
-  const max = opts.maxBytes ?? snapshotCacheMaxBytes();
+export async function pruneSnapshots(opts: { keep?: string[]; /** The bound: the run's DRBDLAB_SNAPSHOT_CACHE_GIB, in bytes. */ maxBytes: number; root?: string }): Promise<string[]> {
+  const max = opts.maxBytes;
   const keep = new Set(opts.keep ?? []);
   const all = await listSnapshots(opts.root);
   const removed: string[] = [];

@@ -7,8 +7,8 @@
 // Otherwise the profile is npm test's choice (DRBDLAB_PROFILE_CHOICE), DRBDLAB_PROFILE, lab.yaml's, or chosen here.
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { loadConfig, type Config } from '../../lib/config/config.js';
-import { testRunProfile } from '../../lib/cli/test-profile.js';
+import { loadConfig, profileSettings, type Config } from '../../lib/config/config.js';
+import { testRunProfile, testRunProfiles } from '../../lib/cli/test-profile.js';
 import { choiceLine } from '../../lib/image/profiles.js';
 import { Lab } from '../../lib/lab/lab.js';
 import { readRunPlan, wireRunPlan, type RunPlan } from '../../lib/lab/run-plan.js';
@@ -29,7 +29,7 @@ export default async function setup(project: TestProject) {
   }
   const plan = await runPlan(run);
   // Handed over in its wire form: each scenario file validates it as it would a plan file.
-  project.provide('drbdlab', { mode: 'real', plan: wireRunPlan(plan), profile: plan.profile, runDir, keep: run.keep, ...(run.fault ? { fault: run.fault } : {}) });
+  project.provide('drbdlab', { mode: 'real', plan: wireRunPlan(plan), profile: plan.profile, runDir, keep: run.keep, snapshotCacheBytes: run.snapshotCacheGiB * 1024 ** 3, ...(run.ownerPid ? { ownerPid: run.ownerPid } : {}), ...(run.fault ? { fault: run.fault } : {}) });
 }
 
 async function runPlan(run: Config): Promise<RunPlan> {
@@ -38,7 +38,7 @@ async function runPlan(run: Config): Promise<RunPlan> {
   if (run.snapshot) return planOfSnapshot(await ClusterSnapshot.load(run.snapshot));
   const config = run.lab;
   // Said as the nightly says it: which profile and why, or what did not run.
-  const choice = await testRunProfile(process.env, config.profile);
+  const choice = await testRunProfile(process.env, config.profile, testRunProfiles(profileSettings(run)));
   console.log(choiceLine(choice));
-  return (await planRun(new Lab(config, choice.profile), { progress: (m) => console.log(`[lab] ${m}`) })).plan;
+  return (await planRun(new Lab(config, choice.profile, undefined, run.accel), { progress: (m) => console.log(`[lab] ${m}`), cacheMaxBytes: run.snapshotCacheGiB * 1024 ** 3 })).plan;
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../lib/cli/context.js';
+import { loadConfig, profileSettings } from '../../lib/config/config.js';
 import { loadLabConfig } from '../../lib/config/load-lab.js';
 import { Debian12Profile } from '../../lib/image/debian12-profile.js';
 import { bridgeName, networkName } from '../../lib/lab/identity.js';
@@ -22,8 +23,10 @@ import { wireRunPlan, type RunPlan } from '../../lib/lab/run-plan.js';
 let plan: RunPlan;
 
 beforeAll(async () => {
-  const lab = new Lab(await loadLabConfig(DEFAULT_CONFIG), new Debian12Profile());
-  ({ plan } = await planRun(lab, { progress: (m) => console.log(`[snapshot] ${m}`) }));
+  // The run's configuration (DRBDLAB_ACCEL, offline, mirrors, the snapshot cache's bound), as the CLI reads it.
+  const run = await loadConfig();
+  const lab = new Lab(await loadLabConfig(DEFAULT_CONFIG), Debian12Profile.create(profileSettings(run)), undefined, run.accel);
+  ({ plan } = await planRun(lab, { progress: (m) => console.log(`[snapshot] ${m}`), cacheMaxBytes: run.snapshotCacheGiB * 1024 ** 3 }));
 });
 
 /** Host interfaces (bridge, taps) of the lab: its bridge, and anything enslaved to it. */

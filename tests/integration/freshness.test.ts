@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamUnavailableError } from '../../lib/errors.js';
 import { recipeDigest } from '../../lib/image/cache.js';
 import { ensureDebianImage, type DebianImage } from '../../lib/image/debian12-build.js';
-import { debian12Recipe, type DebianRecipe } from '../../lib/image/debian12-recipe.js';
+import { debian12Recipe, extraFromEnv, type DebianRecipe } from '../../lib/image/debian12-recipe.js';
 import { imageIdentity } from '../../lib/image/upstream-state.js';
 import { publishReport } from '../../lib/report/publish.js';
 import { buildDeb, debsIn, indexFlatRepo, serveDir } from '../support/apt-repo.js';
@@ -62,7 +62,7 @@ beforeAll(async () => {
   process.env.DRBDLAB_EXTRA_APT_SOURCE = `deb [trusted=yes] ${server.url}/ ./`;
   process.env.DRBDLAB_EXTRA_PACKAGES = CANARY;
   delete process.env.DRBDLAB_OFFLINE;
-  recipe = debian12Recipe();
+  recipe = debian12Recipe(undefined, undefined, extraFromEnv(process.env));
 });
 
 afterAll(async () => {

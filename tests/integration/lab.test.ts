@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLabConfig } from '../../lib/config/load-lab.js';
 import type { LabConfig } from '../../lib/config/lab-schema.js';
 import { DEFAULT_CONFIG } from '../../lib/cli/context.js';
+import { loadConfig, profileSettings } from '../../lib/config/config.js';
 import { Debian12Profile } from '../../lib/image/debian12-profile.js';
 import { Lab } from '../../lib/lab/lab.js';
 import { labPaths } from '../../lib/lab/paths.js';
@@ -30,7 +31,7 @@ beforeAll(async () => {
   // One start exercises three faults of the start path: a taken port, a KVM choice that
   // cannot boot (a CPU model no host has: libvirt refuses it anywhere) and libvirtd restarted
   // while the nodes boot.
-  const profile = new Debian12Profile();
+  const profile = Debian12Profile.create(profileSettings(await loadConfig()));
   const image = await profile.ensureImage((m) => console.log(`[lab] ${m}`));
   const accel = { accel: 'kvm', cpu: { model: 'drbdlab-no-such-cpu' }, mode: 'auto', reason: 'test: as if the probe had passed' } as const;
   lab = await new Lab(config, profile).start({ profile: profile.name, image, accel }, {

@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLabConfig } from '../../lib/config/load-lab.js';
 import { DEFAULT_CONFIG } from '../../lib/cli/context.js';
+import { loadConfig, profileSettings } from '../../lib/config/config.js';
 import { Debian12Profile } from '../../lib/image/debian12-profile.js';
 import { Lab } from '../../lib/lab/lab.js';
 import type { StartedLab } from '../../lib/lab/started-lab.js';
@@ -30,14 +31,16 @@ let snapshot: ClusterSnapshot | undefined;
 let lab: StartedLab | undefined;
 
 beforeAll(async () => {
-  const def = new Lab(await loadLabConfig(DEFAULT_CONFIG), new Debian12Profile());
+  // The run's configuration (DRBDLAB_ACCEL, offline, mirrors, the snapshot cache's bound), as the CLI reads it.
+  const run = await loadConfig();
+  const def = new Lab(await loadLabConfig(DEFAULT_CONFIG), Debian12Profile.create(profileSettings(run)), undefined, run.accel);
   const progress = (m: string) => console.log(`[durability] ${m}`);
   const plan = await def.plan({ progress });
-  let made = await ensureSnapshot(def, plan, { step: STEP, progress });
+  let made = await ensureSnapshot(def, plan, { step: STEP, progress, cacheMaxBytes: run.snapshotCacheGiB * 1024 ** 3 });
   if (!made.created) {
     // Left by an earlier run: this test is about how a save is made, so it makes its own.
     await rm(made.snapshot.dir, { recursive: true, force: true });
-    made = await ensureSnapshot(def, plan, { step: STEP, progress });
+    made = await ensureSnapshot(def, plan, { step: STEP, progress, cacheMaxBytes: run.snapshotCacheGiB * 1024 ** 3 });
   }
   snapshot = made.snapshot;
   lab = await snapshot.restore({ progress });

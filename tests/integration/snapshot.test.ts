@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLabConfig } from '../../lib/config/load-lab.js';
 import { DEFAULT_CONFIG } from '../../lib/cli/context.js';
+import { loadConfig, profileSettings } from '../../lib/config/config.js';
 import { Debian12Profile } from '../../lib/image/debian12-profile.js';
 import { Lab } from '../../lib/lab/lab.js';
 import type { StartedLab } from '../../lib/lab/started-lab.js';
@@ -16,8 +17,10 @@ let labs: StartedLab[] = [];
 let diskBefore: { size: number; mtimeMs: number };
 
 beforeAll(async () => {
-  const lab = new Lab(await loadLabConfig(DEFAULT_CONFIG), new Debian12Profile());
-  ({ snapshot } = await planRun(lab, { progress: (m) => console.log(`[snapshot] ${m}`) }));
+  // The run's configuration (DRBDLAB_ACCEL, offline, mirrors, the snapshot cache's bound), as the CLI reads it.
+  const run = await loadConfig();
+  const lab = new Lab(await loadLabConfig(DEFAULT_CONFIG), Debian12Profile.create(profileSettings(run)), undefined, run.accel);
+  ({ snapshot } = await planRun(lab, { progress: (m) => console.log(`[snapshot] ${m}`), cacheMaxBytes: run.snapshotCacheGiB * 1024 ** 3 }));
   diskBefore = await stat(snapshotPaths(snapshot.dir).rootDisk('drbd1'));
   labs = await Promise.all([0, 1].map(() => snapshot.restore({ progress: (m) => console.log(`[restore] ${m}`) })));
 });

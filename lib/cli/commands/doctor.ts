@@ -3,7 +3,8 @@ import { execa } from 'execa';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chooseAccel, rememberedVerdict } from '../../libvirt/accel.js';
+import { chooseAccel, rememberedVerdict, type AccelSetting } from '../../libvirt/accel.js';
+import type { DebianSources } from '../../image/profile.js';
 import { isKvmCheck, parseVirtHostValidate } from '../../host/virt-host-validate.js';
 import { debian12Recipe } from '../../image/debian12-recipe.js';
 import { newestImageOfRecipe, recipeDigest } from '../../image/cache.js';
@@ -28,7 +29,7 @@ const TOOLS: [string, string][] = [
 ];
 
 /** What the lab needs from this host, each with the exact fix. */
-export async function runDoctor(uri: string, opts: { reprobe?: boolean; host?: LabHost } = {}): Promise<Check[]> {
+export async function runDoctor(uri: string, opts: { reprobe?: boolean; host?: LabHost; accel: AccelSetting; debian?: DebianSources }): Promise<Check[]> {
   const host = opts.host ?? realHost;
   const checks: Check[] = [];
   const major = Number(process.versions.node.split('.')[0]);
@@ -67,7 +68,7 @@ export async function runDoctor(uri: string, opts: { reprobe?: boolean; host?: L
   checks.push({ name: '/dev/kvm access', ok: !device || device.includes('does not exist'), detail: device ?? "libvirt's QEMU user can open it", fix: 'bash scripts/host-setup.sh (gives /dev/kvm the group and mode udev would)' });
   if (libvirtOk) {
     checks.push(await timedDefine(virsh, device));
-    checks.push(await hypervisorCheck(virsh, host, opts.reprobe ?? false));
+    checks.push(await hypervisorCheck(virsh, host, opts.reprobe ?? false, opts.accel, opts.debian));
   }
   try {
     const st = statfsSync(cacheRoot().replace(/\/\.cache$/, ''));
@@ -108,15 +109,16 @@ async function timedDefine(virsh: Libvirt, deviceProblem: string | undefined): P
 }
 
 /** The remembered verdict, or a probe when the offline image is cached (it boots that kernel). */
-async function hypervisorCheck(virsh: Libvirt, host: LabHost, reprobe: boolean): Promise<Check> {
+async function hypervisorCheck(virsh: Libvirt, host: LabHost, reprobe: boolean, setting: AccelSetting, debian?: DebianSources): Promise<Check> {
   const remembered = reprobe ? undefined : await rememberedVerdict(virsh, cacheRoot(), host.accel);
   if (remembered) return { name: 'hypervisor', ok: true, detail: `${remembered.choice.accel.toUpperCase()}: ${remembered.choice.reason} (verdict of ${remembered.at})` };
-  const recipe = debian12Recipe();
+  // The run's recipe (its mirrors are part of its digest).
+  const recipe = debian ? debian12Recipe(debian.mirror, debian.securityMirror, debian.extra) : debian12Recipe();
   // Any image of the recipe will do (the kernel of the newest): doctor asks no upstream.
   const img = await newestImageOfRecipe(recipe.profile, recipeDigest(recipe));
   if (!img?.kernel || !img.initrd) {
     return { name: 'hypervisor', ok: true, detail: `not probed yet: the probe boots the lab's kernel (npm run lab -- image build; images in ${join(cacheRoot(), 'images')})` };
   }
-  const c = await chooseAccel({ virsh, host: host.accel, cacheDir: cacheRoot(), boot: { kind: 'direct', kernel: img.kernel, initrd: img.initrd, cmdline: recipe.cmdline }, reprobe: true });
+  const c = await chooseAccel({ virsh, host: host.accel, cacheDir: cacheRoot(), boot: { kind: 'direct', kernel: img.kernel, initrd: img.initrd, cmdline: recipe.cmdline }, reprobe: true, setting });
   return { name: 'hypervisor', ok: true, detail: `${c.accel.toUpperCase()}: ${c.reason}` };
 }

@@ -1,13 +1,13 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { RUN_CONFIG_ENV, serializeConfig, type Config } from '../../config/config.js';
+import { profileSettings, RUN_CONFIG_ENV, serializeConfig, type Config } from '../../config/config.js';
 import { failureFields, UsageError } from '../../errors.js';
 import { imageRecord } from '../../image/cache.js';
 import { PROJECT_ROOT, reportsRoot } from '../../paths.js';
 import { OFFLINE_LINE } from '../../image/offline.js';
 import type { ProfileName } from '../../image/profile-names.js';
-import { chooseProfile, choiceLine } from '../../image/profiles.js';
+import { chooseProfile, choiceLine, profileCandidates } from '../../image/profiles.js';
 import { Lab } from '../../lab/lab.js';
 import { clustersFor } from '../../lab/parallelism.js';
 import { describeReaped, reapOrphans, sweepLabsOf } from '../../lab/reaper.js';
@@ -25,6 +25,7 @@ import { abortOnSignals, interruptedAt, interruptedBy } from './interrupt.js';
 import { formatShard, type Shard } from '../../report/shard.js';
 import type { RunInfo } from '../../report/run-info.js';
 import { publishRun } from '../../report/publish.js';
+import { prunePackages } from '../../report/package-set-runs.js';
 
 export interface NightlyOptions {
   /** The run's configuration, resolved once by the CLI. */
@@ -50,7 +51,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
   const say = (m: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}\n`);
   const config = o.config.lab;
   const offline = o.config.offline;
-  const choice = await chooseProfile(o.profile, config.profile);
+  const choice = await chooseProfile(o.profile, config.profile, profileCandidates(profileSettings(o.config)));
   // First line of output: which profile and why, or that the walkthrough's did not run.
   process.stdout.write(`${choiceLine(choice)}\n`);
   if (offline) process.stdout.write(`${OFFLINE_LINE}\n`);
@@ -70,7 +71,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     try {
       // The run's plan, resolved once: image, hypervisor and a ready cluster saved (from the
       // cache, or made now by one fresh up). Every scenario process gets this plan.
-      const made = await planRun(new Lab(config, choice.profile), { progress: say, signal: interrupt.signal });
+      const made = await planRun(new Lab(config, choice.profile, undefined, o.config.accel), { progress: say, signal: interrupt.signal, cacheMaxBytes: o.config.snapshotCacheGiB * 1024 ** 3 });
       ({ snapshot, plan } = made);
       say(`snapshot ${snapshot.point} ${snapshot.manifest.digest.slice(0, 12)} ${made.created ? 'made' : 'cached'}: ${JSON.stringify(snapshot.manifest.timings)}`);
     } catch (err) {
@@ -87,7 +88,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     await writeFile(planFile, serializeRunPlan(plan));
     say(`running scenarios, each on its own cluster restored from the snapshot (${workers(o.config)} at a time)`);
     // vitest itself, not through npx (which would not pass the signal on), dies with us even on
-    // SIGKILL. Its workers' clusters are this job's (DRBDLAB_OWNER_PID): reaped if we are killed,
+    // SIGKILL. Its workers' clusters are this job's (the configuration's ownerPid): reaped if we are killed,
     // swept below if we are interrupted.
     const shard = o.shard ? ['--shard', formatShard(o.shard)] : [];
     const vitest = [join(PROJECT_ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'scenarios', ...shard, ...(o.scenarios ?? [])];
@@ -96,7 +97,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     const child = execa(...dyingWithParent(process.execPath, vitest, 'TERM'), {
       cwd: PROJECT_ROOT,
       // The run's plan (resolved once) and its configuration, whole, with --keep in it.
-      env: { DRBDLAB_PLAN: planFile, [RUN_CONFIG_ENV]: serializeConfig({ ...o.config, keep: o.keep ?? false }), DRBDLAB_OWNER_PID: String(process.pid) },
+      env: { DRBDLAB_PLAN: planFile, [RUN_CONFIG_ENV]: serializeConfig({ ...o.config, keep: o.keep ?? false, ownerPid: process.pid }) },
       stdio: 'inherit',
       reject: false,
       detached: true,
@@ -122,7 +123,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     // …and what a stopped worker had half-made of its own (a snapshot being saved).
     for (const r of await reapOrphans(config.libvirtUri)) say(describeReaped(r));
     // A report that could not be made (a result file that does not read) is no green run.
-    if (!(await publishRun(reports, { ...run, shard: o.shard }, say)) && code === EXIT.ok) code = EXIT.broken;
+    if (!(await publishRun(reports, { ...run, shard: o.shard }, say, (history, log) => prunePackages(history, o.config.packageCacheGiB * 1024 ** 3, log))) && code === EXIT.ok) code = EXIT.broken;
   }
   return code;
 }

@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { formatStore } from './packages.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { formatStore, packagesCommand } from './packages.js';
 
 describe('formatStore', () => {
   it('one line per set, then the total on disk against what separate copies would take', () => {
@@ -20,5 +23,21 @@ describe('formatStore', () => {
       'bbbbbbbbbbbb  debian12-drbd84   290 debs   129 MiB (own 1 MiB)  made 2026-12-01T05:23:00.000Z  last used 2026-12-01T06:00:00.000Z',
       '2 sets, 296 debs, 131 MiB on disk (259 MiB if each set had its own copies); bound 4096 MiB (DRBDLAB_PACKAGE_CACHE_GIB)',
     ]);
+  });
+});
+
+describe('packagesCommand', () => {
+  it("says the bound it was given (the run's DRBDLAB_PACKAGE_CACHE_GIB), not the environment's", async () => {
+    const cache = await mkdtemp(join(tmpdir(), 'drbdlab-packages-'));
+    vi.stubEnv('DRBDLAB_CACHE', cache);
+    vi.stubEnv('DRBDLAB_PACKAGE_CACHE_GIB', '9');
+    try {
+      const said: string[] = [];
+      await packagesCommand({ maxBytes: 2 * 1024 ** 3 }, (l) => said.push(l));
+      expect(said.at(-1)).toMatch(/^0 sets, 0 debs, .*; bound 2048 MiB \(DRBDLAB_PACKAGE_CACHE_GIB\)$/);
+    } finally {
+      vi.unstubAllEnvs();
+      await rm(cache, { recursive: true, force: true });
+    }
   });
 });

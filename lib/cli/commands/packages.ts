@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { reportsRoot } from '../../paths.js';
 import { diffPackageSets, formatSourceChange } from '../../image/package-set.js';
-import { listStore, packageCacheMaxBytes, packagesRoot, readSet, type StoreListing } from '../../image/package-store.js';
+import { listStore, packagesRoot, readSet, type StoreListing } from '../../image/package-store.js';
 import { prunePackagesAfterRun } from '../../report/package-set-runs.js';
 import { VERSIONS_HISTORY_FILE } from '../../report/publish.js';
 
@@ -28,7 +28,8 @@ async function setByPrefix(prefix: string) {
   return (await readSet(packagesRoot(), matches[0]!.id))!;
 }
 
-export async function packagesCommand(o: { prune?: boolean; diff?: string[] }, log: (line: string) => void): Promise<void> {
+/** `maxBytes`: the store's bound, the run's DRBDLAB_PACKAGE_CACHE_GIB. */
+export async function packagesCommand(o: { prune?: boolean; diff?: string[]; maxBytes: number }, log: (line: string) => void): Promise<void> {
   if (o.diff) {
     const [older, newer] = await Promise.all(o.diff.map(setByPrefix));
     const changes = diffPackageSets(older!.entries, newer!.entries);
@@ -37,9 +38,9 @@ export async function packagesCommand(o: { prune?: boolean; diff?: string[] }, l
     return;
   }
   if (o.prune) {
-    const r = await prunePackagesAfterRun(join(reportsRoot(), 'history', VERSIONS_HISTORY_FILE));
+    const r = await prunePackagesAfterRun(join(reportsRoot(), 'history', VERSIONS_HISTORY_FILE), o.maxBytes);
     for (const id of r.sets) log(`removed set ${id}`);
     log(`pruned ${r.sets.length} sets, ${r.debs} debs (${mib(r.bytes)})`);
   }
-  for (const line of formatStore(await listStore(), packageCacheMaxBytes())) log(line);
+  for (const line of formatStore(await listStore(), o.maxBytes)) log(line);
 }

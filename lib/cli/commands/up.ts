@@ -1,6 +1,7 @@
 import { Listr } from 'listr2';
 import type { ProfileName } from '../../image/profile-names.js';
-import { chooseProfile, choiceLine } from '../../image/profiles.js';
+import { chooseProfile, choiceLine, profileCandidates } from '../../image/profiles.js';
+import type { ProfileSettings } from '../../image/profile.js';
 import { Lab } from '../../lab/lab.js';
 import type { StartedLab } from '../../lab/started-lab.js';
 import type { LabConfig } from '../../config/lab-schema.js';
@@ -10,6 +11,10 @@ import { ensureSnapshot } from '../../snapshot/cluster-snapshot.js';
 export interface UpOptions {
   /** lab.yaml as the run's configuration has it. */
   config: LabConfig;
+  /** The snapshot cache's bound in bytes (DRBDLAB_SNAPSHOT_CACHE_GIB), kept after --snapshot made one. */
+  snapshotCacheBytes: number;
+  /** What the profiles take of the run's configuration (offline, pinned set). */
+  settings: ProfileSettings;
   profile?: ProfileName;
   keep?: boolean;
   signal?: AbortSignal;
@@ -20,9 +25,9 @@ export interface UpOptions {
 /** `up`: choose the profile, build or reuse the image, boot the nodes in parallel, with progress. */
 export async function upCommand(o: UpOptions): Promise<StartedLab> {
   const config = o.config;
-  const choice = await chooseProfile(o.profile, config.profile);
+  const choice = await chooseProfile(o.profile, config.profile, profileCandidates(o.settings));
   process.stdout.write(`${choiceLine(choice)}\n`);
-  const lab = new Lab(config, choice.profile);
+  const lab = new Lab(config, choice.profile, undefined, o.settings.accel);
   let started: StartedLab | undefined;
   const tasks = new Listr(
     [
@@ -37,7 +42,7 @@ export async function upCommand(o: UpOptions): Promise<StartedLab> {
           const opts = { keep: o.keep ?? true, owner: 'user' as const, signal: o.signal, progress };
           // Image and hypervisor resolved once, for the fresh up or for the snapshot it restores.
           const plan = await lab.plan({ progress, signal: o.signal });
-          started = o.snapshot ? await (await ensureSnapshot(lab, plan, { progress, signal: o.signal })).snapshot.restore(opts) : await lab.start(plan, opts);
+          started = o.snapshot ? await (await ensureSnapshot(lab, plan, { progress, signal: o.signal, cacheMaxBytes: o.snapshotCacheBytes })).snapshot.restore(opts) : await lab.start(plan, opts);
           task.title = `lab ${started.id} up in ${((Date.now() - t0) / 1000).toFixed(0)} s`;
         },
         rendererOptions: { persistentOutput: true, outputBar: Infinity },
