@@ -1,12 +1,13 @@
 // `npx tsx scripts/accel-verdicts.ts [N]`: probe the hypervisor N times afresh (default 10) and
 // print each verdict and whether they all agree — the check that the verdict is not flaky.
+import { ACCEL_VERDICTS_USAGE, argsOrExit, parseAccelVerdictsArgs } from '../lib/bench/script-args.js';
 import { loadConfig, profileSettings } from '../lib/config/config.js';
 import { cacheRoot } from '../lib/paths.js';
 import { Debian12Profile } from '../lib/image/debian12-profile.js';
 import { chooseAccel } from '../lib/libvirt/accel.js';
 import { Virsh } from '../lib/libvirt/virsh.js';
 
-const n = Number(process.argv[2] ?? 10);
+const n = argsOrExit(() => parseAccelVerdictsArgs(process.argv.slice(2)), ACCEL_VERDICTS_USAGE).probes;
 // lab.yaml and DRBDLAB_* (DRBDLAB_ACCEL: a forced choice is what the probes then agree on).
 const run = await loadConfig();
 const config = run.lab;

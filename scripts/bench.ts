@@ -14,11 +14,13 @@ import { cacheRoot, PROJECT_ROOT } from '../lib/paths.js';
 import { Lab } from '../lib/lab/lab.js';
 import type { StartedLab } from '../lib/lab/started-lab.js';
 import { planRun, type ClusterSnapshot } from '../lib/snapshot/cluster-snapshot.js';
+import { argsOrExit, BENCH_USAGE, parseBenchArgs } from '../lib/bench/script-args.js';
 import { parseBlame, parseCpuTotal, parseSystemdAnalyze, parseUnitCpu } from '../lib/bench/boot-profile.js';
 import { scoresByModule, type MutationReport } from '../lib/report/mutation-score.js';
 
-const arg = (name: string) => process.argv.includes(name);
-const restores = Number(process.argv[process.argv.indexOf('--restores') + 1]) || 3;
+// Before anything starts: --help, an unknown flag or a bad --restores ends here.
+const args = argsOrExit(() => parseBenchArgs(process.argv.slice(2)), BENCH_USAGE);
+const restores = args.restores;
 const log = (m: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const seconds = (t: number) => Math.round((Date.now() - t) / 100) / 10;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -31,7 +33,7 @@ const profile = Debian12Profile.create(profileSettings(run));
 // The last mutation run's score per verdict module (Stryker is not run here: hours, not minutes).
 result.mutation = await lastMutationScores();
 
-if (arg('--cold')) {
+if (args.cold) {
   const cold = join(cacheRoot(), `bench-cold-${process.pid}`);
   const saved = process.env.DRBDLAB_CACHE;
   process.env.DRBDLAB_CACHE = cold;
@@ -46,7 +48,7 @@ let t = Date.now();
 await profile.ensureImage(log);
 result.imageCached = seconds(t);
 
-if (arg('--boots')) {
+if (args.boots) {
   const { snapshot } = await planRun(new Lab(run.lab, profile, undefined, run.accel), { progress: log, cacheMaxBytes: run.snapshotCacheGiB * 1024 ** 3 });
   result.boots = await bootProfiles(snapshot);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -82,7 +84,7 @@ try {
   result.restoreToReady = { median: median(restored), all: restored };
   result.freshBoot = boot;
 
-  if (!arg('--no-nightly')) {
+  if (args.nightly) {
     const reports = join(cacheRoot(), `bench-reports-${process.pid}`);
     t = Date.now();
     const n = await execa('node', ['--import', 'tsx', 'lib/cli/main.ts', 'nightly', '--profile', 'debian12-drbd84'], {
