@@ -1,29 +1,28 @@
-// Where the project keeps its files: the checkout, reports, the image cache, snapshots, labs.
-// Every room below uses these; none of them is about images or labs in particular.
-import { join, resolve } from 'node:path';
+// Where the project is (the checkout) and the shape of a run's folders. Which folders a run uses
+// is its configuration's to say (lib/config/config.ts, Config.paths), read once at the edge and
+// passed down: nothing here reads the environment.
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
-/** Where a run leaves its reports; DRBDLAB_REPORTS gives two jobs on one host a folder each. */
-export function reportsRoot(): string {
-  return resolve(process.env.DRBDLAB_REPORTS ?? join(PROJECT_ROOT, 'reports'));
-}
-
 /**
- * Images are cached content-addressed by identity (recipe + the state of its upstreams, see
- * image/upstream-state.ts): same recipe and same archive, same folder, no rebuild.
+ * The folders of a run, as its configuration says (Config.paths: DRBDLAB_STATE, DRBDLAB_CACHE,
+ * DRBDLAB_SNAPSHOTS, DRBDLAB_REPORTS): read once at the edge and handed down as values.
  */
-export function cacheRoot(): string {
-  return resolve(process.env.DRBDLAB_CACHE ?? join(PROJECT_ROOT, '.cache'));
+export interface Folders {
+  /** Running labs: `<state>/<labId>/…`. */
+  state: string;
+  /** Images (content-addressed by identity), downloads, the package store, the hypervisor verdict. */
+  cache: string;
+  /** The cluster snapshot cache. */
+  snapshots: string;
+  /** Where a run leaves its reports. */
+  reports: string;
 }
 
-/** DRBDLAB_SNAPSHOTS: another snapshot cache (the bench makes a snapshot of its own there). */
-export function snapshotsRoot(): string {
-  return resolve(process.env.DRBDLAB_SNAPSHOTS ?? join(cacheRoot(), 'snapshots'));
-}
-
-/** Where running labs keep their files: `<root>/<labId>/…`. */
-export function labsRoot(): string {
-  return resolve(process.env.DRBDLAB_STATE ?? join(PROJECT_ROOT, '.lab'));
+/** The folders when nothing says otherwise: under a checkout (a test: under a folder of its own). */
+export function defaultFolders(root: string): Folders {
+  const cache = join(root, '.cache');
+  return { state: join(root, '.lab'), cache, snapshots: join(cache, 'snapshots'), reports: join(root, 'reports') };
 }

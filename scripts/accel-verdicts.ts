@@ -2,7 +2,6 @@
 // print each verdict and whether they all agree — the check that the verdict is not flaky.
 import { ACCEL_VERDICTS_USAGE, argsOrExit, parseAccelVerdictsArgs } from '../lib/bench/script-args.js';
 import { loadConfig, profileSettings } from '../lib/config/config.js';
-import { cacheRoot } from '../lib/paths.js';
 import { Debian12Profile } from '../lib/image/debian12-profile.js';
 import { chooseAccel } from '../lib/libvirt/accel.js';
 import { Virsh } from '../lib/libvirt/virsh.js';
@@ -16,7 +15,7 @@ const virsh = new Virsh(config.libvirtUri);
 const verdicts: { accel: string; cpu?: unknown; seconds: number; reason: string }[] = [];
 for (let i = 0; i < n; i++) {
   const t = Date.now();
-  const c = await chooseAccel({ virsh, cacheDir: cacheRoot(), boot: image.boot, disk: image.disk, reprobe: true, setting: run.accel });
+  const c = await chooseAccel({ virsh, cacheDir: run.paths.cache, boot: image.boot, disk: image.disk, reprobe: true, setting: run.accel });
   verdicts.push({ accel: c.accel, cpu: c.cpu, seconds: (Date.now() - t) / 1000, reason: c.reason });
   process.stderr.write(`${i + 1}/${n}: ${c.accel} in ${verdicts.at(-1)!.seconds} s\n`);
 }

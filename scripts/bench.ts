@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { loadConfig, profileSettings } from '../lib/config/config.js';
 import { Debian12Profile } from '../lib/image/debian12-profile.js';
-import { cacheRoot, PROJECT_ROOT } from '../lib/paths.js';
+import { PROJECT_ROOT } from '../lib/paths.js';
+import { realHost } from '../lib/lab/lab-host.js';
 import { Lab } from '../lib/lab/lab.js';
 import type { StartedLab } from '../lib/lab/started-lab.js';
 import { planRun, type ClusterSnapshot } from '../lib/snapshot/cluster-snapshot.js';
@@ -29,19 +30,18 @@ const BASELINE_NIGHTLY = 741;
 const result: Record<string, unknown> = { host: { cpus: (await import('node:os')).cpus().length, load: (await import('node:os')).loadavg() } };
 // lab.yaml and DRBDLAB_* as the CLI reads them (DRBDLAB_ACCEL reaches the labs' hypervisor choice).
 const run = await loadConfig();
-const profile = Debian12Profile.create(profileSettings(run));
+const settings = profileSettings(run);
+const profile = Debian12Profile.create(settings);
+const cache = run.paths.cache;
 // The last mutation run's score per verdict module (Stryker is not run here: hours, not minutes).
 result.mutation = await lastMutationScores();
 
 if (args.cold) {
-  const cold = join(cacheRoot(), `bench-cold-${process.pid}`);
-  const saved = process.env.DRBDLAB_CACHE;
-  process.env.DRBDLAB_CACHE = cold;
+  // A cache of its own, empty: the profile builds there from scratch.
+  const cold = join(cache, `bench-cold-${process.pid}`);
   const t = Date.now();
-  await profile.ensureImage(log);
+  await Debian12Profile.create({ ...settings, folders: { ...settings.folders, cache: cold } }).ensureImage(log);
   result.imageBuildCold = seconds(t);
-  if (saved === undefined) delete process.env.DRBDLAB_CACHE;
-  else process.env.DRBDLAB_CACHE = saved;
   await rm(cold, { recursive: true, force: true });
 }
 let t = Date.now();
@@ -49,18 +49,17 @@ await profile.ensureImage(log);
 result.imageCached = seconds(t);
 
 if (args.boots) {
-  const { snapshot } = await planRun(new Lab(run.lab, profile, undefined, run.accel), { progress: log, cacheMaxBytes: run.snapshotCacheGiB * 1024 ** 3 });
+  const { snapshot } = await planRun(new Lab(run.lab, profile, realHost(run.paths), run.accel), { progress: log, cacheMaxBytes: run.snapshotCacheGiB * 1024 ** 3 });
   result.boots = await bootProfiles(snapshot);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   process.exit(0);
 }
 
 // A snapshot cache of the bench's own: the snapshot is made here, not found.
-const snapshots = join(cacheRoot(), `bench-snapshots-${process.pid}`);
+const snapshots = join(cache, `bench-snapshots-${process.pid}`);
 await mkdir(snapshots, { recursive: true, mode: 0o711 });
-process.env.DRBDLAB_SNAPSHOTS = snapshots;
 try {
-  const lab = new Lab(run.lab, profile, undefined, run.accel);
+  const lab = new Lab(run.lab, profile, realHost({ ...run.paths, snapshots }), run.accel);
   // Where a fresh boot goes: measured on the fresh up the snapshot is made from, before the save.
   t = Date.now();
   const { snapshot } = await planRun(lab, { progress: log, cacheMaxBytes: run.snapshotCacheGiB * 1024 ** 3 });
@@ -85,11 +84,12 @@ try {
   result.freshBoot = boot;
 
   if (args.nightly) {
-    const reports = join(cacheRoot(), `bench-reports-${process.pid}`);
+    const reports = join(cache, `bench-reports-${process.pid}`);
     t = Date.now();
     const n = await execa('node', ['--import', 'tsx', 'lib/cli/main.ts', 'nightly', '--profile', 'debian12-drbd84'], {
       cwd: PROJECT_ROOT,
-      env: { DRBDLAB_REPORTS: reports },
+      // Its reports apart, and the bench's snapshot cache: the nightly restores the snapshot made here.
+      env: { DRBDLAB_REPORTS: reports, DRBDLAB_SNAPSHOTS: snapshots },
       reject: false,
       all: true,
     });

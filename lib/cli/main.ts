@@ -28,6 +28,8 @@ import { scenarioFileCount } from './scenario-files.js';
 // action (preAction) and read by it; nothing below the CLI reads them again.
 let resolved: Config | undefined;
 const config = (): Config => resolved!;
+/** This machine, with the run's folders (labs, images, snapshots). */
+const host = () => realHost(config().paths);
 
 const program = new Command('drbdlab')
   .description('Three-node DRBD lab on real VMs, and the walkthrough as scenario tests')
@@ -39,7 +41,7 @@ const program = new Command('drbdlab')
     const o = action.opts<{ profile?: string; offline?: boolean; keep?: boolean }>();
     resolved = await loadConfig({ flags: { config: program.opts<{ config?: string }>().config, profile: o.profile, offline: o.offline, keep: o.keep } });
     // Every command first removes the labs of processes that are gone (a killed nightly or test).
-    for (const r of await reapOrphans(resolved.lab.libvirtUri)) log(describeReaped(r));
+    for (const r of await reapOrphans(resolved.lab.libvirtUri, host())) log(describeReaped(r));
   });
 
 const profileOption = () => new Option('-p, --profile <name>', 'guest profile').choices(PROFILE_NAMES as unknown as string[]);
@@ -65,7 +67,7 @@ program
   .description('check what the lab needs on this host, with the exact fix')
   .option('--reprobe', 'probe KVM again instead of the verdict remembered for this host boot')
   .action(async (o: { reprobe?: boolean }) => {
-    const checks = await runDoctor(config().lab.libvirtUri, { reprobe: o.reprobe, accel: config().accel, debian: config().debian });
+    const checks = await runDoctor(config().lab.libvirtUri, { host: host(), reprobe: o.reprobe, accel: config().accel, debian: config().debian });
     for (const c of checks) log(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(20)} ${c.detail}${!c.ok && c.fix ? `\n      fix: ${c.fix}` : ''}`);
     if (checks.some((c) => !c.ok)) process.exitCode = EXIT.broken;
   });
@@ -93,7 +95,7 @@ program
   .action(async (o: { profile?: ProfileName; snapshot?: boolean }) => {
     const interrupt = abortOnSignals((m) => log(`\n${m}`), 'removing what was made');
     try {
-      const lab = await upCommand({ config: config().lab, settings: profileSettings(config()), snapshotCacheBytes: config().snapshotCacheGiB * 1024 ** 3, profile: o.profile, signal: interrupt.signal, keep: true, snapshot: o.snapshot });
+      const lab = await upCommand({ config: config().lab, host: host(), settings: profileSettings(config()), snapshotCacheBytes: config().snapshotCacheGiB * 1024 ** 3, profile: o.profile, signal: interrupt.signal, keep: true, snapshot: o.snapshot });
       // The lab stays (it is the user's now); this process has nothing left to do.
       await lab[Symbol.asyncDispose]();
     } finally {
@@ -126,14 +128,14 @@ program
   .option('--diff <sets...>', 'the source packages that differ from the first set to the second (ids or their start)')
   .action(async (o: { prune?: boolean; diff?: string[] }) => {
     if (o.diff && o.diff.length !== 2) throw new UsageError('--diff takes two sets: the older, then the newer');
-    await packagesCommand({ ...o, maxBytes: config().packageCacheGiB * 1024 ** 3 }, log);
+    await packagesCommand({ ...o, folders: config().paths, maxBytes: config().packageCacheGiB * 1024 ** 3 }, log);
   });
 
 program
   .command('status')
   .description('labs here, whose each is, and the state of their nodes')
   .action(async () => {
-    await statusCommand(config().lab.libvirtUri, log);
+    await statusCommand(config().lab.libvirtUri, log, { host: host() });
   });
 
 program
@@ -141,11 +143,12 @@ program
   .description('a shell or one command on a node (pinned host key)')
   .option('-l, --lab <id>', 'lab id (default: the newest)')
   .action(async (node: string, command: string[], o: { lab?: string }) => {
-    const id = await pickLabId(o.lab);
-    const s = (await readState(id))!;
+    const labs = config().paths.state;
+    const id = await pickLabId(labs, o.lab);
+    const s = (await readState(labs, id))!;
     const n = s.nodes.find((x) => x.name === node);
     if (!n) throw new UsageError(`no node "${node}" in lab ${id}: nodes are ${s.nodes.map((x) => x.name).join(', ')}`);
-    const p = labPaths(id);
+    const p = labPaths(labs, id);
     const r = await execa(
       'ssh',
       ['-i', p.userKey, '-p', String(n.sshPort), '-o', `UserKnownHostsFile=${p.knownHosts}`, '-o', 'StrictHostKeyChecking=yes',
@@ -161,15 +164,16 @@ program
   .option('-l, --lab <id>', 'lab id (default: the newest)')
   .option('--attach', 'attach to the live console (virsh console; Ctrl-] leaves)')
   .action(async (node: string, o: { lab?: string; attach?: boolean }) => {
-    const id = await pickLabId(o.lab);
-    const s = (await readState(id))!;
+    const labs = config().paths.state;
+    const id = await pickLabId(labs, o.lab);
+    const s = (await readState(labs, id))!;
     const n = s.nodes.find((x) => x.name === node);
     if (!n) throw new UsageError(`no node "${node}" in lab ${id}: nodes are ${s.nodes.map((x) => x.name).join(', ')}`);
     if (o.attach) {
-      await execa(...realHost.connect(s.libvirtUri).consoleCommand(n.domain), { stdio: 'inherit', reject: false });
+      await execa(...host().connect(s.libvirtUri).consoleCommand(n.domain), { stdio: 'inherit', reject: false });
     } else {
       const { readFile } = await import('node:fs/promises');
-      process.stdout.write(await readFile(labPaths(id).consoleLog(node), 'utf8'));
+      process.stdout.write(await readFile(labPaths(labs, id).consoleLog(node), 'utf8'));
     }
   });
 
@@ -180,7 +184,7 @@ program
   .option('--all', 'every lab here and every drbdlab domain/network libvirt has, but those a live process uses')
   .option('--force', 'remove labs a live process (a nightly, a test run) uses too')
   .action(async (o: { lab?: string; all?: boolean; force?: boolean }) => {
-    await downCommand(config().lab.libvirtUri, o, log);
+    await downCommand(config().lab.libvirtUri, o, log, host());
   });
 
 export async function main(argv = process.argv): Promise<void> {

@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Debian12Profile } from '../image/debian12-profile.js';
 import { profileByName } from '../image/profiles.js';
 import { ConfigError, UsageError } from '../errors.js';
-import { configFileOf, loadConfig, parseRunConfig, profileSettings, resolveConfig, RUN_CONFIG_ENV, serializeConfig } from './config.js';
+import { configFileOf, loadConfig, parseRunConfig, profileSettings, resolveConfig, resolveLabless, RUN_CONFIG_ENV, serializeConfig } from './config.js';
 
 const ROOT = '/checkout';
 const LAB = `
@@ -44,7 +44,7 @@ describe('one configuration: flag > variable > lab.yaml > default', () => {
   });
 
   it('what the profiles take of it: offline (the flag over the variable), the pinned set, the hypervisor setting', () => {
-    expect(profileSettings(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_OFFLINE: '0', DRBDLAB_PIN_DIR: '/pins', DRBDLAB_ACCEL: 'tcg' }, flags: { offline: true } }))).toEqual({ offline: true, accel: 'tcg', pinDir: '/pins', debian: { mirror: 'http://deb.debian.org/debian', securityMirror: 'http://deb.debian.org/debian-security' } });
+    expect(profileSettings(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_OFFLINE: '0', DRBDLAB_PIN_DIR: '/pins', DRBDLAB_ACCEL: 'tcg' }, flags: { offline: true } }))).toEqual({ folders: { cache: '/checkout/.cache', state: '/checkout/.lab' }, offline: true, accel: 'tcg', pinDir: '/pins', debian: { mirror: 'http://deb.debian.org/debian', securityMirror: 'http://deb.debian.org/debian-security' } });
     expect(profileSettings(resolveConfig(LAB, { root: ROOT, env: {} }))).toMatchObject({ offline: false, accel: 'auto' });
   });
 
@@ -113,6 +113,19 @@ describe('one configuration: flag > variable > lab.yaml > default', () => {
     });
     expect(c.paths).toMatchObject({ cache: '/var/c', snapshots: '/var/c/snapshots', reports: '/var/r', junit: '/var/r/junit.xml' });
     expect(c).toMatchObject({ clusters: 3, accel: 'tcg', snapshotCacheGiB: 2.5, packageCacheGiB: 0.5, replay: ['/a.json', '/b.json'], labId: 'x1', debug: true });
+  });
+
+  it('without lab.yaml (npm run report): the folders, offline and the store\'s bound by the same rules', () => {
+    const env = { DRBDLAB_STATE: '/var/l', DRBDLAB_SNAPSHOTS: '/var/s', DRBDLAB_REPORTS: '/var/r', DRBDLAB_OFFLINE: '1', DRBDLAB_PACKAGE_CACHE_GIB: '0.5' };
+    expect(resolveLabless(env, ROOT)).toEqual({
+      paths: { state: '/var/l', cache: '/checkout/.cache', snapshots: '/var/s', reports: '/var/r', junit: '/var/r/junit.xml' },
+      offline: true,
+      packageCacheGiB: 0.5,
+    });
+    const c = resolveConfig(LAB, { root: ROOT, env });
+    expect({ paths: c.paths, offline: c.offline, packageCacheGiB: c.packageCacheGiB }).toEqual(resolveLabless(env, ROOT));
+    expect(resolveLabless({}, ROOT)).toMatchObject({ offline: false, packageCacheGiB: 4 });
+    expect(lineOf(() => resolveLabless({ DRBDLAB_OFFLINE: 'yes' }, ROOT))).toBe('DRBDLAB_OFFLINE=yes: use 1, 0, (empty)');
   });
 });
 

@@ -5,13 +5,13 @@
 // docs/configuration.md lists every source.
 
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, UsageError } from '../errors.js';
 import { PROFILE_NAMES, type ProfileName } from '../image/profile-names.js';
 import { DEBIAN_MIRROR, DEBIAN_SECURITY_MIRROR, extraFromEnv } from '../image/debian12-recipe.js';
 import type { ProfileSettings } from '../image/profile.js';
-import { PROJECT_ROOT } from '../paths.js';
+import { defaultFolders, PROJECT_ROOT } from '../paths.js';
 import { checkEnvironment } from './environment.js';
 import { labSchema } from './lab-schema.js';
 import { parseLabConfig } from './load-lab.js';
@@ -103,37 +103,27 @@ export function configFileOf({ flags = {}, env = process.env, root = ROOT }: Res
  */
 export function resolveConfig(labText: string, input: ResolveInput = {}): Config {
   const { flags = {}, env = process.env, root = ROOT } = input;
-  checkEnvironment(env);
+  const labless = resolveLabless(env, root);
   const configFile = configFileOf(input);
   const lab = parseLabConfig(labText, configFile);
   const set = (name: string): string | undefined => env[name] || undefined;
-  /** A folder named by a variable (from the working directory), else the default under the checkout. */
-  const dir = (name: string, fallback: string) => resolve(set(name) ?? (isAbsolute(fallback) ? fallback : join(root, fallback)));
 
   checkProfileFlag(flags);
   const profile = (flags.profile ?? set('DRBDLAB_PROFILE') ?? lab.profile) as ProfileName | undefined;
-  const cache = dir('DRBDLAB_CACHE', '.cache');
-  const reports = dir('DRBDLAB_REPORTS', 'reports');
   const extra = extraFromEnv(env);
   const replay = set('DRBDLAB_REPLAY')?.split(',').filter(Boolean).map((f) => resolve(f));
   const config: Config = {
     configFile,
     lab,
     ...(profile ? { profile } : {}),
-    offline: flags.offline ?? set('DRBDLAB_OFFLINE') === '1',
+    offline: flags.offline ?? labless.offline,
     keep: flags.keep ?? set('DRBDLAB_KEEP') === '1',
     debug: set('DRBDLAB_DEBUG') !== undefined,
     accel: (set('DRBDLAB_ACCEL') ?? 'auto') as Config['accel'],
     ...(set('DRBDLAB_CLUSTERS') ? { clusters: Number(set('DRBDLAB_CLUSTERS')) } : {}),
-    paths: {
-      state: dir('DRBDLAB_STATE', '.lab'),
-      cache,
-      snapshots: dir('DRBDLAB_SNAPSHOTS', join(cache, 'snapshots')),
-      reports,
-      junit: dir('DRBDLAB_JUNIT', join(reports, 'junit.xml')),
-    },
+    paths: labless.paths,
     snapshotCacheGiB: Number(set('DRBDLAB_SNAPSHOT_CACHE_GIB') ?? 6),
-    packageCacheGiB: Number(set('DRBDLAB_PACKAGE_CACHE_GIB') ?? 4),
+    packageCacheGiB: labless.packageCacheGiB,
     debian: {
       mirror: set('DRBDLAB_DEBIAN_MIRROR') ?? DEBIAN_MIRROR,
       securityMirror: set('DRBDLAB_DEBIAN_SECURITY_MIRROR') ?? DEBIAN_SECURITY_MIRROR,
@@ -148,6 +138,34 @@ export function resolveConfig(labText: string, input: ResolveInput = {}): Config
   };
   // The variables were checked one by one above; this is the shape every consumer relies on.
   return configSchema.parse(config);
+}
+
+/** What an edge that reads no lab.yaml (`npm run report`) takes of the configuration. */
+export type LablessConfig = Pick<Config, 'paths' | 'offline' | 'packageCacheGiB'>;
+
+/**
+ * The part of the configuration that needs no lab.yaml, by the same rules as resolveConfig (which
+ * takes it from here): the folders (a variable, from the working directory, else the default
+ * under `root`), offline and the package store's bound. The environment is checked first.
+ */
+export function resolveLabless(env: NodeJS.ProcessEnv = process.env, root = ROOT): LablessConfig {
+  checkEnvironment(env);
+  const set = (name: string): string | undefined => env[name] || undefined;
+  return { paths: resolvePaths(set, root), offline: set('DRBDLAB_OFFLINE') === '1', packageCacheGiB: Number(set('DRBDLAB_PACKAGE_CACHE_GIB') ?? 4) };
+}
+
+function resolvePaths(set: (name: string) => string | undefined, root: string): Config['paths'] {
+  const d = defaultFolders(root);
+  const dir = (name: string, fallback: string) => resolve(set(name) ?? fallback);
+  const cache = dir('DRBDLAB_CACHE', d.cache);
+  const reports = dir('DRBDLAB_REPORTS', d.reports);
+  return {
+    state: dir('DRBDLAB_STATE', d.state),
+    cache,
+    snapshots: dir('DRBDLAB_SNAPSHOTS', join(cache, 'snapshots')),
+    reports,
+    junit: dir('DRBDLAB_JUNIT', join(reports, 'junit.xml')),
+  };
 }
 
 function checkProfileFlag(flags: ConfigFlags): void {
@@ -187,7 +205,7 @@ export async function loadConfig(input: ResolveInput = {}): Promise<Config> {
 
 /** What the profiles take of the configuration (lib/image/profiles.ts: profileByName, profileCandidates). */
 export function profileSettings(config: Config): ProfileSettings {
-  return { offline: config.offline, accel: config.accel, debian: config.debian, ...(config.pinDir ? { pinDir: config.pinDir } : {}) };
+  return { folders: { cache: config.paths.cache, state: config.paths.state }, offline: config.offline, accel: config.accel, debian: config.debian, ...(config.pinDir ? { pinDir: config.pinDir } : {}) };
 }
 
 /** What a child process gets in DRBDLAB_RUN_CONFIG. */

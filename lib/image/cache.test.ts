@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildAtomically, canonicalJson, imageDir, readCachedImage, recipeDigest } from './cache.js';
-import { cacheRoot } from '../paths.js';
 import { debian12Recipe, type DebianRecipe } from './debian12-recipe.js';
 
 describe('canonicalJson / recipeDigest', () => {
@@ -50,27 +49,21 @@ describe('canonicalJson / recipeDigest', () => {
 
 describe('buildAtomically', () => {
   let cache: string;
-  let saved: string | undefined;
   beforeEach(async () => {
     cache = await mkdtemp(join(tmpdir(), 'drbdlab-cache-'));
-    saved = process.env.DRBDLAB_CACHE;
-    process.env.DRBDLAB_CACHE = cache;
   });
   afterEach(async () => {
-    if (saved === undefined) delete process.env.DRBDLAB_CACHE;
-    else process.env.DRBDLAB_CACHE = saved;
     await rm(cache, { recursive: true, force: true });
   });
 
   const digest = 'ab'.repeat(32);
 
-  it('imageDir lives under DRBDLAB_CACHE', () => {
-    expect(cacheRoot()).toBe(cache);
-    expect(imageDir('debian12-drbd84', digest)).toBe(join(cache, 'images', `debian12-drbd84-${digest.slice(0, 16)}`));
+  it('imageDir lives under the cache given (the run\'s Config.paths.cache)', () => {
+    expect(imageDir(cache, 'debian12-drbd84', digest)).toBe(join(cache, 'images', `debian12-drbd84-${digest.slice(0, 16)}`));
   });
 
   it('on success only the final folder is left, with what the build wrote', async () => {
-    const final = imageDir('debian12-drbd84', digest);
+    const final = imageDir(cache, 'debian12-drbd84', digest);
     let scratchSeen = '';
     await buildAtomically(final, async (scratch) => {
       scratchSeen = scratch;
@@ -81,7 +74,7 @@ describe('buildAtomically', () => {
     expect(await readdir(join(cache, 'images'))).toEqual([basename(final)]);
     expect(existsSync(scratchSeen)).toBe(false);
     expect(await readFile(join(final, 'disk.qcow2'), 'utf8')).toBe('disk');
-    expect(await readCachedImage('debian12-drbd84', digest)).toEqual({
+    expect(await readCachedImage(cache, 'debian12-drbd84', digest)).toEqual({
       dir: final,
       digest,
       disk: 'disk.qcow2',
@@ -90,7 +83,7 @@ describe('buildAtomically', () => {
   });
 
   it('a rebuild replaces the old folder', async () => {
-    const final = imageDir('debian12-drbd84', digest);
+    const final = imageDir(cache, 'debian12-drbd84', digest);
     await mkdir(final, { recursive: true });
     await writeFile(join(final, 'stale'), 'old');
     await buildAtomically(final, async (scratch) => writeFile(join(scratch, 'fresh'), 'new'));
@@ -99,7 +92,7 @@ describe('buildAtomically', () => {
   });
 
   it('when the build throws, nothing at all is left and the error propagates', async () => {
-    const final = imageDir('debian12-drbd84', digest);
+    const final = imageDir(cache, 'debian12-drbd84', digest);
     const boom = new Error('mmdebstrap failed');
     await expect(
       buildAtomically(final, async (scratch) => {
@@ -109,6 +102,6 @@ describe('buildAtomically', () => {
       }),
     ).rejects.toBe(boom);
     expect(await readdir(join(cache, 'images'))).toEqual([]);
-    expect(await readCachedImage('debian12-drbd84', digest)).toBeUndefined();
+    expect(await readCachedImage(cache, 'debian12-drbd84', digest)).toBeUndefined();
   });
 });

@@ -4,7 +4,6 @@ import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promi
 import { currentOwner } from '../host/owner.js';
 import { removeTree } from './remove-tree.js';
 import { join } from 'node:path';
-import { cacheRoot } from '../paths.js';
 import type { UpstreamDigest } from './upstream-state.js';
 
 import { canonicalJson } from './canonical-json.js';
@@ -35,20 +34,23 @@ export interface CachedImage {
   packageSet?: string;
 }
 
-export function imageDir(profile: string, digest: string): string {
-  return join(cacheRoot(), 'images', `${profile}-${digest.slice(0, 16)}`);
+/** The images' folder of a cache (the run's Config.paths.cache). */
+export const imagesIn = (cache: string): string => join(cache, 'images');
+
+export function imageDir(cache: string, profile: string, digest: string): string {
+  return join(imagesIn(cache), `${profile}-${digest.slice(0, 16)}`);
 }
 
-export async function readCachedImage(profile: string, digest: string): Promise<CachedImage | undefined> {
-  const dir = imageDir(profile, digest);
+export async function readCachedImage(cache: string, profile: string, digest: string): Promise<CachedImage | undefined> {
+  const dir = imageDir(cache, profile, digest);
   const manifest = join(dir, 'manifest.json');
   if (!existsSync(manifest)) return undefined;
   return { dir, ...(JSON.parse(await readFile(manifest, 'utf8')) as Omit<CachedImage, 'dir'>) };
 }
 
 /** The image folders of a profile that hold a complete image (manifest written), any recipe. */
-export async function listCachedImages(profile: string): Promise<CachedImage[]> {
-  const root = join(cacheRoot(), 'images');
+export async function listCachedImages(cache: string, profile: string): Promise<CachedImage[]> {
+  const root = imagesIn(cache);
   const names = (await readdir(root).catch(() => [] as string[])).filter((n) => new RegExp(`^${profile}-[0-9a-f]{16}$`).test(n));
   const images = await Promise.all(
     names.map(async (n) => {
@@ -70,8 +72,8 @@ async function builtTime(img: CachedImage): Promise<number> {
 }
 
 /** The newest image built from this recipe, whatever the upstreams were then (--offline). */
-export async function newestImageOfRecipe(profile: string, recipe: string): Promise<CachedImage | undefined> {
-  const mine = (await listCachedImages(profile)).filter((i) => recipeOf(i) === recipe);
+export async function newestImageOfRecipe(cache: string, profile: string, recipe: string): Promise<CachedImage | undefined> {
+  const mine = (await listCachedImages(cache, profile)).filter((i) => recipeOf(i) === recipe);
   const timed = await Promise.all(mine.map(async (i) => ({ i, t: await builtTime(i) })));
   return timed.sort((a, b) => b.t - a.t)[0]?.i;
 }

@@ -5,9 +5,9 @@ import { run } from '../exec/run.js';
 import { buildAtomically, imageDir, listCachedImages, readCachedImage, recipeDigest, type CachedImage } from './cache.js';
 import { LAYER_MAX_BASE_AGE_MS, layerBase, layerDebianImage } from './debian12-layer.js';
 import { debianAptSources, type DebianRecipe } from './debian12-recipe.js';
-import { afterBuild, planImage } from './fresh-image.js';
+import { afterBuild, planImage, type ImageFolders } from './fresh-image.js';
 import { aptPolicyArgs, kernelOrigin, parseAptPolicyOrigins } from './apt-policy.js';
-import { keepPackageSet, type TreeListing } from './package-store.js';
+import { keepPackageSet, packagesRoot, type TreeListing } from './package-store.js';
 import { INSTALLED_FORMAT, parseInstalled, type PackageSetManifest } from './package-set.js';
 import type { Progress } from './progress.js';
 import type { PruneDeps } from './prune.js';
@@ -17,6 +17,8 @@ import { aptReleaseCheck, type FetchLike } from './upstream-state.js';
 const TRACKED = ['linux-image-cloud-amd64', 'drbd-utils', 'cloud-init', 'lvm2', 'systemd'];
 
 export interface DebianBuildOptions {
+  /** The run's image cache and labs (Config.paths), given by the profile. */
+  folders: ImageFolders;
   signal?: AbortSignal;
   /** Use the cached image without asking the archive (the run's --offline, given by the profile). */
   offline?: boolean;
@@ -33,9 +35,11 @@ export type DebianImage = CachedImage & { built: boolean; offline: boolean };
  * every apt source's InRelease digest) is; else an upgrade layer on the recipe's recent full
  * build, or a full build; offline, the newest of the recipe.
  */
-export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress, opts: DebianBuildOptions = {}): Promise<DebianImage> {
+export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress, opts: DebianBuildOptions): Promise<DebianImage> {
   const { signal } = opts;
+  const { cache } = opts.folders;
   const plan = await planImage({
+    cache,
     profile: recipe.profile,
     recipeDigest: recipeDigest(recipe),
     checks: debianAptSources(recipe).map(aptReleaseCheck),
@@ -45,9 +49,9 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
   });
   if (plan.kind === 'cached') return { ...plan.image, built: false, offline: plan.offline };
   const digest = plan.identity;
-  const dir = imageDir(recipe.profile, digest);
+  const dir = imageDir(cache, recipe.profile, digest);
   const tracked = [...TRACKED, ...(recipe.extra?.packages ?? [])];
-  const base = opts.layer === false ? undefined : layerBase(await listCachedImages(recipe.profile), plan.recipeDigest, new Date());
+  const base = opts.layer === false ? undefined : layerBase(await listCachedImages(cache, recipe.profile), plan.recipeDigest, new Date());
   let layeredOn: string | undefined;
   await buildAtomically(dir, async (scratch) => {
     let versions: Record<string, string> | undefined;
@@ -56,7 +60,7 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
     if (base) {
       progress(`upgrade layer on image ${base.digest.slice(0, 12)} (full build of ${base.builtAt}; a full rebuild comes with a recipe change or a base ${LAYER_MAX_BASE_AGE_MS / 86_400_000} days old)`);
       try {
-        ({ versions, origins, packageSet } = await layerDebianImage(base, recipe, tracked, scratch, signal));
+        ({ versions, origins, packageSet } = await layerDebianImage(packagesRoot(cache), base, recipe, tracked, scratch, signal));
         layeredOn = base.digest;
       } catch (err) {
         if (signal?.aborted) throw err;
@@ -64,7 +68,7 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
         await removeTree(join(scratch, 'layer'));
       }
     }
-    if (!versions) ({ versions, origins, packageSet } = await fullBuild(recipe, tracked, scratch, progress, signal));
+    if (!versions) ({ versions, origins, packageSet } = await fullBuild(cache, recipe, tracked, scratch, progress, signal));
     progress(`package set ${packageSet!.id.slice(0, 12)}: ${packageSet!.entries.length} debs kept${packageSet!.missing ? `, ${packageSet!.missing.length} installed without one` : ''}`);
     const manifest: Omit<CachedImage, 'dir'> = {
       digest,
@@ -82,15 +86,15 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
     await writeFile(join(scratch, 'recipe.json'), JSON.stringify(recipe, null, 2));
     await writeFile(join(scratch, 'manifest.json'), JSON.stringify(manifest, null, 2));
   });
-  const built = await readCachedImage(recipe.profile, digest);
+  const built = await readCachedImage(cache, recipe.profile, digest);
   if (!built) throw new Error(`image build finished but ${dir}/manifest.json is missing`);
   // A layer's base stays: the next layer goes on it too.
-  await afterBuild(recipe.profile, layeredOn ? [dir, base!.dir] : [dir], progress, opts.prune);
+  await afterBuild(opts.folders, recipe.profile, layeredOn ? [dir, base!.dir] : [dir], progress, opts.prune);
   return { ...built, built: true, offline: false };
 }
 
 /** mmdebstrap, kernel and initrd out of the rootfs, ext4, qcow2: a fresh image in `scratch`. */
-async function fullBuild(recipe: DebianRecipe, tracked: readonly string[], scratch: string, progress: Progress, signal?: AbortSignal): Promise<{ versions: Record<string, string>; origins: Record<string, string>; packageSet: PackageSetManifest }> {
+async function fullBuild(cache: string, recipe: DebianRecipe, tracked: readonly string[], scratch: string, progress: Progress, signal?: AbortSignal): Promise<{ versions: Record<string, string>; origins: Record<string, string>; packageSet: PackageSetManifest }> {
   const rootfs = join(scratch, 'rootfs');
   const debs = join(scratch, 'debs');
   progress(`mmdebstrap ${recipe.suite} (${recipe.packages.length} packages)`);
@@ -135,7 +139,7 @@ async function fullBuild(recipe: DebianRecipe, tracked: readonly string[], scrat
   const kernelPackage = `linux-image-${versions.kernel}`;
   const policy = await run('chroot', [rootfs, ...aptPolicyArgs([...tracked, kernelPackage])]);
   const origins = kernelOrigin(parseAptPolicyOrigins(policy.stdout), kernelPackage);
-  const packageSet = await keepFullBuildSet(recipe.profile, rootfs, debs, scratch, progress);
+  const packageSet = await keepFullBuildSet(cache, recipe.profile, rootfs, debs, scratch, progress);
   // As mmdebstrap's own cleanup leaves it: the folder stays (apt in an upgrade layer needs it), empty.
   const lists = join(rootfs, 'var/lib/apt/lists');
   await rm(lists, { recursive: true, force: true });
@@ -165,9 +169,9 @@ async function treeListing(rootfs: string): Promise<TreeListing> {
   return { installed, policy };
 }
 
-async function keepFullBuildSet(profile: string, rootfs: string, debs: string, scratch: string, progress: Progress): Promise<PackageSetManifest> {
+async function keepFullBuildSet(cache: string, profile: string, rootfs: string, debs: string, scratch: string, progress: Progress): Promise<PackageSetManifest> {
   const t0 = Date.now();
-  const set = await keepPackageSet({ profile, debsDir: debs, tree: await treeListing(rootfs), imageScratch: scratch });
+  const set = await keepPackageSet({ root: packagesRoot(cache), profile, debsDir: debs, tree: await treeListing(rootfs), imageScratch: scratch });
   await rm(debs, { recursive: true, force: true });
   progress(`package set kept in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return set;

@@ -85,6 +85,8 @@ export interface LayerResult {
 
 /** Upgrade a copy of `base` into `out` (disk.qcow2, vmlinuz, initrd.img); returns what is installed. */
 export async function layerDebianImage(
+  /** The package store (packagesRoot of the run's cache). */
+  store: string,
   base: CachedImage,
   recipe: DebianRecipe,
   tracked: readonly string[],
@@ -124,6 +126,7 @@ export async function layerDebianImage(
   versions.kernel = boot.version;
   const origins = kernelOrigin(parseAptPolicyOrigins(await readFile(join(work, 'policy.txt'), 'utf8')), `linux-image-${boot.version}`);
   const packageSet = await keepPackageSet({
+    root: store,
     profile: recipe.profile,
     debsDir: join(work, 'debs'),
     tree: { installed: await readFile(join(work, 'installed.tsv'), 'utf8'), policy: await readFile(join(work, 'policy-all.txt'), 'utf8') },

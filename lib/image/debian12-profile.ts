@@ -1,4 +1,5 @@
 import { ensureDebianImage } from './debian12-build.js';
+import type { ImageFolders } from './fresh-image.js';
 import { debian12Recipe } from './debian12-recipe.js';
 import type { BaseImage, GuestProfile, ProfileFacts, ProfileSettings } from './profile.js';
 import type { Progress } from './progress.js';
@@ -15,13 +16,13 @@ export class Debian12Profile implements GuestProfile {
   readonly stack = Debian12Profile.facts.stack;
   constructor(
     readonly recipe = debian12Recipe(),
-    private readonly options: { offline?: boolean } = {},
+    private readonly options: { offline?: boolean; folders: ImageFolders },
   ) {}
 
   /** The profile of a run (lib/image/profiles.ts): the recipe on the run's sources, offline or not. */
   static create(settings: ProfileSettings): Debian12Profile {
     const d = settings.debian;
-    return new Debian12Profile(d ? debian12Recipe(d.mirror, d.securityMirror, d.extra) : debian12Recipe(), { offline: settings.offline });
+    return new Debian12Profile(d ? debian12Recipe(d.mirror, d.securityMirror, d.extra) : debian12Recipe(), { offline: settings.offline, folders: settings.folders });
   }
 
   async checkAvailable(): Promise<void> {
@@ -30,7 +31,7 @@ export class Debian12Profile implements GuestProfile {
   }
 
   async ensureImage(progress: Progress, signal?: AbortSignal): Promise<BaseImage> {
-    const img = await ensureDebianImage(this.recipe, progress, { signal, offline: this.options.offline ?? false });
+    const img = await ensureDebianImage(this.recipe, progress, { folders: this.options.folders, signal, offline: this.options.offline ?? false });
     return {
       profile: this.name,
       disk: img.disk,

@@ -12,14 +12,12 @@ import { aptReleaseCheck, imageIdentity, type FetchLike, type UpstreamCheck, typ
 import { debian12Recipe, debianAptSources } from './debian12-recipe.js';
 
 let cache: string;
-const saved = process.env.DRBDLAB_CACHE;
+/** The cache under test, and a labs folder (pruning's seam stands in for the labs here). */
+const folders = () => ({ cache, state: join(cache, 'labs') });
 beforeEach(async () => {
   cache = await mkdtemp(join(tmpdir(), 'drbdlab-fresh-'));
-  process.env.DRBDLAB_CACHE = cache;
 });
 afterEach(async () => {
-  if (saved === undefined) delete process.env.DRBDLAB_CACHE;
-  else process.env.DRBDLAB_CACHE = saved;
   await rm(cache, { recursive: true, force: true });
 });
 
@@ -33,7 +31,7 @@ function upstream(name: string, digest: { h: string }, reads: { n: number }): Up
 }
 
 async function cacheImage(digest: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const dir = imageDir(P, digest);
+  const dir = imageDir(cache, P, digest);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'manifest.json'), JSON.stringify({ digest, disk: join(dir, 'disk.qcow2'), versions: {}, ...extra }));
   return dir;
@@ -44,6 +42,7 @@ describe('planImage', () => {
   const reads = { n: 0 };
   const said: string[] = [];
   const opts = (o: Partial<PlanOptions> = {}): PlanOptions => ({
+    cache,
     profile: P,
     recipeDigest: RECIPE,
     checks: [upstream(SRC, archive, reads)],
@@ -158,13 +157,13 @@ describe('pruneImages', () => {
     const fresh = await cacheImage('b'.repeat(64));
     const old = await cacheImage('a'.repeat(64));
     await hoursAgo(old, 25);
-    const building = `${imageDir(P, 'c'.repeat(64))}.building-1-2`;
+    const building = `${imageDir(cache, P, 'c'.repeat(64))}.building-1-2`;
     await mkdir(building, { recursive: true });
     const other = join(cache, 'images', `ubuntu1804-drbd9-${'d'.repeat(16)}`);
     await mkdir(other, { recursive: true });
     await writeFile(join(other, 'manifest.json'), '{"digest":"d","disk":"x","versions":{}}');
     const said: string[] = [];
-    await afterBuild(P, [fresh], (m) => said.push(m), { openPaths: nothingOpen, labImageDirs: noLabs });
+    await afterBuild(folders(), P, [fresh], (m) => said.push(m), { openPaths: nothingOpen, labImageDirs: noLabs });
     expect(said).toEqual([`pruned old image ${old}`]);
     expect([existsSync(fresh), existsSync(old), existsSync(building), existsSync(other)]).toEqual([true, false, true, true]);
     expect(await readFile(join(fresh, LAST_USED_FILE), 'utf8')).toMatch(/^\d{4}-\d\d-\d\dT/);
@@ -177,14 +176,14 @@ describe('pruneImages', () => {
     const recent = await cacheImage('c'.repeat(64));
     for (const d of [open, lab]) await hoursAgo(d, 48);
     await hoursAgo(recent, 0.5);
-    const r = await pruneImages(P, keep, { openPaths: async () => new Set([join(open, 'disk.qcow2')]), labImageDirs: async () => [lab] });
+    const r = await pruneImages(folders(), P, keep, { openPaths: async () => new Set([join(open, 'disk.qcow2')]), labImageDirs: async () => [lab] });
     expect(r.removed).toEqual([]);
     expect(Object.fromEntries(r.kept.map((k) => [k.dir, k.why]))).toEqual({
       [open]: 'a process has it open (a running lab)',
       [lab]: 'a lab here was cloned from it',
       [recent]: 'used 30 min ago',
     });
-    const blind = await pruneImages(P, keep, { openPaths: async () => undefined, labImageDirs: noLabs });
+    const blind = await pruneImages(folders(), P, keep, { openPaths: async () => undefined, labImageDirs: noLabs });
     expect(blind.removed).toEqual([]);
     expect(blind.kept.map((k) => k.why)).toEqual(Array(3).fill("not every process's open files can be seen (run as root to prune)"));
   });
@@ -215,7 +214,7 @@ describe('the real Debian recipe\'s upstreams', () => {
     const asked: string[] = [];
     const fetch: FetchLike = async (url) => (asked.push(url), url in bodies ? new Response(bodies[url]) : new Response('', { status: 404 }));
     const said: string[] = [];
-    const opts = (): PlanOptions => ({ profile: P, recipeDigest: RECIPE, checks: debianAptSources(recipe).map(aptReleaseCheck), progress: (m) => said.push(m), offline: false, fetch });
+    const opts = (): PlanOptions => ({ cache, profile: P, recipeDigest: RECIPE, checks: debianAptSources(recipe).map(aptReleaseCheck), progress: (m) => said.push(m), offline: false, fetch });
     const first = await planImage(opts());
     expect(asked.sort()).toEqual(Object.keys(bodies).sort());
     if (first.kind !== 'build') throw new Error('expected a build');

@@ -1,10 +1,9 @@
 // Which image a run uses: the one whose identity (recipe + upstream state now) is cached, or a
 // build of it. Offline, the newest image of the recipe, whatever its upstreams were then.
 
-import { join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { markUsed, newestImageOfRecipe, readCachedImage, type CachedImage } from './cache.js';
-import { cacheRoot } from '../paths.js';
+import { imagesIn, markUsed, newestImageOfRecipe, readCachedImage, type CachedImage } from './cache.js';
+import type { Folders } from '../paths.js';
 import type { Progress } from './progress.js';
 import { pruneImages, type PruneDeps } from './prune.js';
 import { markSetUsed, packagesRoot } from './package-store.js';
@@ -24,7 +23,12 @@ export type ImagePlan =
   | { kind: 'cached'; image: CachedImage; offline: boolean }
   | { kind: 'build'; identity: string; recipeDigest: string; upstreams: UpstreamDigest[] };
 
+/** The folders an image build uses: the cache it builds into, the labs whose images pruning spares. */
+export type ImageFolders = Pick<Folders, 'cache' | 'state'>;
+
 export interface PlanOptions {
+  /** The run's image cache (Config.paths.cache). */
+  cache: string;
   profile: string;
   recipeDigest: string;
   checks: readonly UpstreamCheck[];
@@ -39,10 +43,10 @@ const short = (h: string) => h.slice(0, 12);
 
 export async function planImage(o: PlanOptions): Promise<ImagePlan> {
   if (o.offline) {
-    const image = await newestImageOfRecipe(o.profile, o.recipeDigest);
-    if (!image) throw new NoCachedImageError(o.profile, join(cacheRoot(), 'images'));
+    const image = await newestImageOfRecipe(o.cache, o.profile, o.recipeDigest);
+    if (!image) throw new NoCachedImageError(o.profile, imagesIn(o.cache));
     o.progress(`offline: upstreams not asked; image ${o.profile} ${short(image.digest)} as cached (built ${image.builtAt ?? 'before upstream tracking'})`);
-    await markImageUsed(image);
+    await markImageUsed(o.cache, image);
     return { kind: 'cached', image, offline: true };
   }
   await o.beforeAsking?.();
@@ -50,13 +54,13 @@ export async function planImage(o: PlanOptions): Promise<ImagePlan> {
   const upstreams = await readUpstreamState(o.checks, { fetch: o.fetch });
   for (const u of upstreams) o.progress(`upstream ${u.name}: ${u.url.split('/').pop()} sha256 ${short(u.sha256)}`);
   const identity = imageIdentity(o.recipeDigest, upstreams);
-  const cached = await readCachedImage(o.profile, identity);
+  const cached = await readCachedImage(o.cache, o.profile, identity);
   if (cached) {
     o.progress(`image ${o.profile} ${short(identity)} cached (recipe and upstreams unchanged)`);
-    await markImageUsed(cached);
+    await markImageUsed(o.cache, cached);
     return { kind: 'cached', image: cached, offline: false };
   }
-  const previous = await newestImageOfRecipe(o.profile, o.recipeDigest);
+  const previous = await newestImageOfRecipe(o.cache, o.profile, o.recipeDigest);
   const why = !previous
     ? 'no cached image of this recipe'
     : previous.upstreams
@@ -67,15 +71,15 @@ export async function planImage(o: PlanOptions): Promise<ImagePlan> {
 }
 
 /** After a build: stamp it used, remove the profile's older images (but `keep`) nothing may still use. */
-export async function afterBuild(profile: string, keep: readonly string[], progress: Progress, prune?: PruneDeps): Promise<void> {
+export async function afterBuild(folders: ImageFolders, profile: string, keep: readonly string[], progress: Progress, prune?: PruneDeps): Promise<void> {
   await markUsed(keep[0]!);
-  const r = await pruneImages(profile, keep, prune);
+  const r = await pruneImages(folders, profile, keep, prune);
   for (const d of r.removed) progress(`pruned old image ${d}`);
   for (const k of r.kept) progress(`kept old image ${k.dir}: ${k.why}`);
 }
 
 /** Stamp an image and its package set used: pruning of either goes least recently used first. */
-async function markImageUsed(image: CachedImage): Promise<void> {
+async function markImageUsed(cache: string, image: CachedImage): Promise<void> {
   await markUsed(image.dir);
-  if (image.packageSet) await markSetUsed(packagesRoot(), image.packageSet);
+  if (image.packageSet) await markSetUsed(packagesRoot(cache), image.packageSet);
 }

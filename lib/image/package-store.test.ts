@@ -13,7 +13,6 @@ import {
   keepPackageSet,
   listStore,
   markSetUsed,
-  packageCacheMaxBytes,
   prunePackageStore,
   putDeb,
   readSet,
@@ -178,13 +177,6 @@ describe('prunePackageStore', () => {
     expect(old.sets).toEqual([]);
     expect(old.debs).toBe(1);
     expect(existsSync(file)).toBe(false);
-  });
-});
-
-describe('packageCacheMaxBytes', () => {
-  it('4 GiB by default, DRBDLAB_PACKAGE_CACHE_GIB otherwise', () => {
-    expect(packageCacheMaxBytes({})).toBe(4 * 1024 ** 3);
-    expect(packageCacheMaxBytes({ DRBDLAB_PACKAGE_CACHE_GIB: '0.5' })).toBe(0.5 * 1024 ** 3);
   });
 });
 

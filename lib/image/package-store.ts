@@ -9,13 +9,9 @@ import { createReadStream, existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../exec/run.js';
-import { cacheRoot } from '../paths.js';
 import { parseAptPolicyOrigins } from './apt-policy.js';
 import { parseDebFileName } from './pinning.js';
 import { buildPackageSet, layerDebs, parseDebFields, parseInstalled, type DebFields, type PackageSetManifest } from './package-set.js';
-
-/** Default bound of the package store; DRBDLAB_PACKAGE_CACHE_GIB overrides it. */
-const DEFAULT_PACKAGE_CACHE_GIB = 4;
 
 /** A deb no set names is left this long: a build running now may be about to name it. */
 const ORPHAN_GRACE_MS = 60 * 60_000;
@@ -23,15 +19,9 @@ const ORPHAN_GRACE_MS = 60 * 60_000;
 /** The file of a set's manifest next to its image. */
 export const IMAGE_SET_FILE = 'packages.json';
 
-export function packagesRoot(): string {
-  return join(cacheRoot(), 'packages');
-}
-
-/** The store's bound in bytes, from the environment given (DRBDLAB_PACKAGE_CACHE_GIB, checked by lib/config/environment.ts); read at the edge. */
-export function packageCacheMaxBytes(env: NodeJS.ProcessEnv): number {
-  const v = env.DRBDLAB_PACKAGE_CACHE_GIB;
-  const gib = v === undefined || v === '' ? DEFAULT_PACKAGE_CACHE_GIB : Number(v);
-  return (Number.isFinite(gib) && gib >= 0 ? gib : DEFAULT_PACKAGE_CACHE_GIB) * 1024 ** 3;
+/** The store's folder in a cache (the run's Config.paths.cache). */
+export function packagesRoot(cache: string): string {
+  return join(cache, 'packages');
 }
 
 const debsDir = (root: string) => join(root, 'debs');
@@ -176,7 +166,7 @@ async function debsOnDisk(root: string): Promise<Map<string, { bytes: number; mt
   return out;
 }
 
-export async function listStore(root = packagesRoot()): Promise<StoreListing> {
+export async function listStore(root: string): Promise<StoreListing> {
   const sets = await readAllSets(root);
   const disk = await debsOnDisk(root);
   const users = new Map<string, number>();
@@ -197,7 +187,8 @@ export async function listStore(root = packagesRoot()): Promise<StoreListing> {
 }
 
 export interface PruneSetsOptions {
-  root?: string;
+  /** The store (packagesRoot of the run's cache). */
+  root: string;
   /** The bound (the run's DRBDLAB_PACKAGE_CACHE_GIB, in bytes). */
   maxBytes: number;
   /** Sets never pruned, whatever their size: the profile's last green run's and the newest run's. */
@@ -212,7 +203,7 @@ export interface PruneSetsOptions {
  * named. Returns the ids of the sets removed and how many debs went.
  */
 export async function prunePackageStore(o: PruneSetsOptions): Promise<{ sets: string[]; debs: number; bytes: number }> {
-  const root = o.root ?? packagesRoot();
+  const root = o.root;
   const max = o.maxBytes;
   const protect = new Set(o.protect?.filter((x): x is string => !!x));
   const now = (o.now ?? new Date()).getTime();
@@ -258,7 +249,8 @@ export interface TreeListing {
  * `<imageScratch>/packages.json`. Returns the manifest.
  */
 export async function keepPackageSet(o: {
-  root?: string;
+  /** The store (packagesRoot of the run's cache). */
+  root: string;
   profile: string;
   debsDir: string;
   tree: TreeListing;
@@ -267,7 +259,7 @@ export async function keepPackageSet(o: {
   readFields?: ReadDebFields;
   now?: Date;
 }): Promise<PackageSetManifest> {
-  const root = o.root ?? packagesRoot();
+  const root = o.root;
   const installed = parseInstalled(o.tree.installed);
   const kept = await keepDebs(root, o.debsDir, installed, o.readFields);
   const set = buildPackageSet({

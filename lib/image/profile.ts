@@ -1,4 +1,5 @@
 import type { AccelSetting } from '../libvirt/accel.js';
+import type { ImageFolders } from './fresh-image.js';
 import type { BootSpec } from '../libvirt/domain-xml.js';
 import type { ProfileName } from './profile-names.js';
 import type { Progress } from './progress.js';
@@ -49,6 +50,8 @@ export interface ProfileFacts {
  * global setup, a script) from its Config; no profile reads the environment itself.
  */
 export interface ProfileSettings {
+  /** The run's image cache and labs folder (Config.paths.cache, .state). */
+  folders: ImageFolders;
   /** The cached image as it is, no upstream asked (--offline, DRBDLAB_OFFLINE=1). */
   offline: boolean;
   /** ubuntu1804-drbd9: a saved pinned set (manifest.json + debs) installed instead of the PPA (DRBDLAB_PIN_DIR). */

@@ -9,7 +9,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Ubuntu1804Profile, UBUNTU_UPSTREAMS } from './ubuntu1804-profile.js';
 
-const ONLINE = { offline: false, accel: 'auto' } as const;
+/** Folders nothing here reads (these tests only probe or construct). */
+const NOWHERE = { cache: '/nonexistent/cache', state: '/nonexistent/labs' };
+const ONLINE = { folders: NOWHERE, offline: false, accel: 'auto' } as const;
 
 /** A profile whose availability the test decides; counts checkAvailable() calls. */
 class FakeProfile implements GuestProfile {
@@ -120,7 +122,7 @@ describe('Ubuntu1804Profile.checkAvailable', () => {
     const p = new Ubuntu1804Profile(async (hosts) => {
       asked.push(hosts);
       return hosts.filter((h) => h !== 'cloud-images.ubuntu.com');
-    });
+    }, { folders: NOWHERE });
     const err = await p.checkAvailable().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamUnavailableError);
     const e = err as UpstreamUnavailableError;
@@ -132,12 +134,12 @@ describe('Ubuntu1804Profile.checkAvailable', () => {
   });
 
   it('resolves when every host answers', async () => {
-    await expect(new Ubuntu1804Profile(async () => []).checkAvailable()).resolves.toBeUndefined();
+    await expect(new Ubuntu1804Profile(async () => [], { folders: NOWHERE }).checkAvailable()).resolves.toBeUndefined();
   });
 
   it('drives chooseProfile to Debian when unreachable', async () => {
     const debian = new FakeProfile('debian12-drbd84', 'drbdadm');
-    const ubuntu = new Ubuntu1804Profile(async (hosts) => hosts);
+    const ubuntu = new Ubuntu1804Profile(async (hosts) => hosts, { folders: NOWHERE });
     const choice = await chooseProfile(undefined, undefined, { ubuntu, debian });
     expect(choice.profile).toBe(debian);
     expect(choice.reason).toBe(`${UBUNTU_UPSTREAMS.join(', ')} unreachable, so the offline profile`);

@@ -6,7 +6,7 @@
 
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { labsRoot } from '../paths.js';
+import type { Folders } from '../paths.js';
 import { LAST_USED_FILE, listCachedImages } from './cache.js';
 import { removeTree } from './remove-tree.js';
 
@@ -51,7 +51,7 @@ export async function openPathsOnHost(): Promise<Set<string> | undefined> {
  * LabState that lib/lab/state.ts writes to `<labs>/<id>/state.json`): images sit below labs, so
  * this room reads the file rather than importing the lab's code.
  */
-export async function labImageDirsHere(root = labsRoot()): Promise<string[]> {
+export async function labImageDirsHere(root: string): Promise<string[]> {
   const ids = await readdir(root).catch(() => [] as string[]);
   const states = await Promise.all(
     ids.map(async (id) => JSON.parse(await readFile(join(root, id, 'state.json'), 'utf8').catch(() => 'null')) as { image?: { dir?: unknown } } | null),
@@ -68,13 +68,13 @@ async function lastUsed(dir: string): Promise<number> {
 }
 
 /** Remove the profile's images other than `keep`, except those that may be in use. */
-export async function pruneImages(profile: string, keep: string | readonly string[], deps: PruneDeps = {}): Promise<PruneResult> {
+export async function pruneImages(folders: Pick<Folders, 'cache' | 'state'>, profile: string, keep: string | readonly string[], deps: PruneDeps = {}): Promise<PruneResult> {
   const kept = new Set(typeof keep === 'string' ? [keep] : keep);
-  const candidates = (await listCachedImages(profile)).map((i) => i.dir).filter((d) => !kept.has(d));
+  const candidates = (await listCachedImages(folders.cache, profile)).map((i) => i.dir).filter((d) => !kept.has(d));
   const result: PruneResult = { removed: [], kept: [] };
   if (candidates.length === 0) return result;
   const open = await (deps.openPaths ?? openPathsOnHost)();
-  const labDirs = new Set(await (deps.labImageDirs ?? labImageDirsHere)());
+  const labDirs = new Set(await (deps.labImageDirs ?? (() => labImageDirsHere(folders.state)))());
   const now = (deps.now ?? new Date()).getTime();
   const grace = deps.graceMs ?? PRUNE_GRACE_MS;
   for (const dir of candidates) {

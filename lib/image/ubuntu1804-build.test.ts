@@ -231,17 +231,12 @@ describe('downloads', () => {
 
 describe('Ubuntu1804Profile.ensureImage', () => {
   let cache: string;
-  const saved = { cache: process.env.DRBDLAB_CACHE, pin: process.env.DRBDLAB_PIN_DIR };
+  /** The run's folders as the profile gets them: the cache under test (its labs folder has none). */
+  const folders = () => ({ cache, state: join(cache, 'labs') });
   beforeEach(async () => {
     cache = await mkdtemp(join(tmpdir(), 'drbdlab-cache-'));
-    process.env.DRBDLAB_CACHE = cache;
-    delete process.env.DRBDLAB_PIN_DIR;
   });
   afterEach(async () => {
-    for (const [k, v] of [['DRBDLAB_CACHE', saved.cache], ['DRBDLAB_PIN_DIR', saved.pin]] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
     await rm(cache, { recursive: true, force: true });
   });
 
@@ -251,7 +246,7 @@ describe('Ubuntu1804Profile.ensureImage', () => {
 
   it('offline: fails fast with UpstreamUnavailableError before any download, and leaves nothing behind', async () => {
     const asked: string[][] = [];
-    const p = new Ubuntu1804Profile(async (hosts) => (asked.push(hosts), hosts), { build: { fetch: noFetch } });
+    const p = new Ubuntu1804Profile(async (hosts) => (asked.push(hosts), hosts), { folders: folders(), build: { fetch: noFetch } });
     const err = await p.ensureImage(silent).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamUnavailableError);
     expect((err as Error).message).toBe(
@@ -264,13 +259,13 @@ describe('Ubuntu1804Profile.ensureImage', () => {
   it('offline: a cached template needs no network at all (an image made before upstream tracking too)', async () => {
     const recipe = ubuntu1804Recipe();
     const digest = ubuntuRecipeDigest(recipe);
-    const dir = imageDir('ubuntu1804-drbd9', digest);
+    const dir = imageDir(cache, 'ubuntu1804-drbd9', digest);
     await mkdir(dir, { recursive: true });
     const versions = { 'drbd-dkms': '9.0.32-1ppa1~bionic1', kernel: '4.15.0-213-generic' };
     await writeFile(join(dir, 'manifest.json'), JSON.stringify({ digest, disk: join(dir, 'disk.qcow2'), versions }));
     let probes = 0;
     const said: string[] = [];
-    const p = new Ubuntu1804Profile(async (h) => (probes++, h), { offline: true, build: { fetch: noFetch } });
+    const p = new Ubuntu1804Profile(async (h) => (probes++, h), { folders: folders(), offline: true, build: { fetch: noFetch } });
     expect(await p.ensureImage((m) => said.push(m))).toEqual({
       profile: 'ubuntu1804-drbd9',
       disk: join(dir, 'disk.qcow2'),
@@ -288,17 +283,17 @@ describe('Ubuntu1804Profile.ensureImage', () => {
   it("names the template's second disk (data.qcow2) as the clones' data disk, when the image has one", async () => {
     const recipe = ubuntu1804Recipe();
     const digest = ubuntuRecipeDigest(recipe);
-    const dir = imageDir('ubuntu1804-drbd9', digest);
+    const dir = imageDir(cache, 'ubuntu1804-drbd9', digest);
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'manifest.json'), JSON.stringify({ digest, disk: join(dir, 'disk.qcow2'), versions: {} }));
-    const p = new Ubuntu1804Profile(async (h) => h, { offline: true, build: { fetch: noFetch } });
+    const p = new Ubuntu1804Profile(async (h) => h, { folders: folders(), offline: true, build: { fetch: noFetch } });
     expect((await p.ensureImage(silent)).dataDisk).toBeUndefined();
     await writeFile(join(dir, 'data.qcow2'), '');
     expect((await p.ensureImage(silent)).dataDisk).toBe(join(dir, 'data.qcow2'));
   });
 
   it('offline with nothing cached: one line that says what to do', async () => {
-    const p = new Ubuntu1804Profile(async (h) => h, { offline: true, build: { fetch: noFetch } });
+    const p = new Ubuntu1804Profile(async (h) => h, { folders: folders(), offline: true, build: { fetch: noFetch } });
     await expect(p.ensureImage(silent)).rejects.toThrow(
       `--offline: no cached ubuntu1804-drbd9 image for this recipe in ${join(cache, 'images')}: run \`npm run lab -- image build --profile ubuntu1804-drbd9\` once with network access (or drop --offline / DRBDLAB_OFFLINE)`,
     );
@@ -322,7 +317,7 @@ describe('Ubuntu1804Profile.ensureImage', () => {
     const recipeDigest = ubuntuRecipeDigest(recipe);
     const upstreams = await readUpstreamState(ubuntuUpstreamChecks(recipe), { fetch: fake });
     const digest = imageIdentity(recipeDigest, upstreams);
-    const dir = imageDir('ubuntu1804-drbd9', digest);
+    const dir = imageDir(cache, 'ubuntu1804-drbd9', digest);
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'manifest.json'), JSON.stringify({ digest, recipeDigest, upstreams, builtAt: '2026-11-27T00:00:00.000Z', disk: join(dir, 'disk.qcow2'), versions: {} }));
     return { digest, dir };
@@ -333,7 +328,7 @@ describe('Ubuntu1804Profile.ensureImage', () => {
     const { dir } = await cacheTemplateFor(ubuntu1804Recipe(), fake);
     asked.length = 0;
     let probes = 0;
-    const p = new Ubuntu1804Profile(async () => (probes++, []), { build: { fetch: fake } });
+    const p = new Ubuntu1804Profile(async () => (probes++, []), { folders: folders(), build: { fetch: fake } });
     const img = await p.ensureImage(silent);
     expect(img).toMatchObject({ dir, built: false, offline: false });
     expect(probes).toBe(1);
@@ -351,7 +346,7 @@ describe('Ubuntu1804Profile.ensureImage', () => {
     const { digest } = await cacheTemplateFor(ubuntu1804Recipe(), upstreamFake().fake);
     const { fake } = upstreamFake({ [ppa]: 'InRelease with drbd-dkms 9.0.33' });
     const said: string[] = [];
-    const p = new Ubuntu1804Profile(async () => [], { build: { fetch: fake } });
+    const p = new Ubuntu1804Profile(async () => [], { folders: folders(), build: { fetch: fake } });
     // The build gets as far as the (fake) download, which does not match: proof it did not reuse.
     await expect(p.ensureImage((m) => said.push(m))).rejects.toBeInstanceOf(ChecksumMismatchError);
     const building = said.find((m) => m.includes(': building ('));
@@ -369,14 +364,14 @@ describe('Ubuntu1804Profile.ensureImage', () => {
     const { dir } = await cacheTemplateFor(recipe, upstreamFake().fake);
     const { fake, asked } = upstreamFake();
     const gonePpa: FetchLike = async (url, init) => (url.includes('launchpadcontent') ? new Response('', { status: 404 }) : fake(url, init));
-    const p = new Ubuntu1804Profile(async () => [], { recipe, pinnedDir: '/nonexistent', build: { fetch: gonePpa } });
+    const p = new Ubuntu1804Profile(async () => [], { folders: folders(), recipe, pinnedDir: '/nonexistent', build: { fetch: gonePpa } });
     expect(await p.ensureImage(silent)).toMatchObject({ dir, built: false });
     expect(asked.filter((u) => u.includes('launchpadcontent'))).toEqual([]);
   });
 
   it('reachable but the SHA256SUMS is gone: UpstreamUnavailableError (404)', async () => {
     const fake: FetchLike = async () => new Response('', { status: 404, statusText: 'Not Found' });
-    const p = new Ubuntu1804Profile(async () => [], { build: { fetch: fake } });
+    const p = new Ubuntu1804Profile(async () => [], { folders: folders(), build: { fetch: fake } });
     await expect(p.ensureImage(silent)).rejects.toThrow(/^upstream unavailable: https:\/\/cloud-images\.ubuntu\.com\/releases\/bionic\/release\/SHA256SUMS: HTTP 404/);
   });
 
@@ -384,7 +379,7 @@ describe('Ubuntu1804Profile.ensureImage', () => {
     const fake: FetchLike = async (url) =>
       url.endsWith('SHA256SUMS') ? new Response(`${'a'.repeat(64)} *bionic-server-cloudimg-amd64.img\n`) : new Response('not the image');
     let probes = 0;
-    const p = new Ubuntu1804Profile(async () => (probes++, []), { build: { fetch: fake } });
+    const p = new Ubuntu1804Profile(async () => (probes++, []), { folders: folders(), build: { fetch: fake } });
     const err = await p.ensureImage(silent).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ChecksumMismatchError);
     expect((err as Error).message).toMatch(/expected a{64}, actual [0-9a-f]{64}; delete the download and retry$/);
@@ -397,13 +392,13 @@ describe('Ubuntu1804Profile.ensureImage', () => {
     vi.stubEnv('DRBDLAB_PIN_DIR', join(cache, 'not-these'));
     try {
       // Offline: nothing probed, every upstream counts as unreachable.
-      await expect(profileByName('ubuntu1804-drbd9', { offline: true, accel: 'auto' }).checkAvailable()).rejects.toThrow(`upstream unavailable: ${UBUNTU_UPSTREAMS.join(', ')}:`);
-      await expect(profileByName('ubuntu1804-drbd9', { offline: true, accel: 'auto' }).ensureImage(silent)).rejects.toThrow(/^--offline: no cached ubuntu1804-drbd9 image for this recipe/);
-      await expect(profileByName('debian12-drbd84', { offline: true, accel: 'auto' }).ensureImage(silent)).rejects.toThrow(/^--offline: no cached debian12-drbd84 image for this recipe/);
+      await expect(profileByName('ubuntu1804-drbd9', { folders: folders(), offline: true, accel: 'auto' }).checkAvailable()).rejects.toThrow(`upstream unavailable: ${UBUNTU_UPSTREAMS.join(', ')}:`);
+      await expect(profileByName('ubuntu1804-drbd9', { folders: folders(), offline: true, accel: 'auto' }).ensureImage(silent)).rejects.toThrow(/^--offline: no cached ubuntu1804-drbd9 image for this recipe/);
+      await expect(profileByName('debian12-drbd84', { folders: folders(), offline: true, accel: 'auto' }).ensureImage(silent)).rejects.toThrow(/^--offline: no cached debian12-drbd84 image for this recipe/);
       const pins = join(cache, 'pins');
       await mkdir(pins);
       await writeFile(join(pins, 'manifest.json'), JSON.stringify({ format: 1, requested: ['drbd-dkms'], debs: [] }));
-      await expect(profileByName('ubuntu1804-drbd9', { offline: true, accel: 'auto', pinDir: pins }).ensureImage(silent)).rejects.toThrow(/the pinned \.deb set is not usable:\n {2}missing package drbd-dkms/);
+      await expect(profileByName('ubuntu1804-drbd9', { folders: folders(), offline: true, accel: 'auto', pinDir: pins }).ensureImage(silent)).rejects.toThrow(/the pinned \.deb set is not usable:\n {2}missing package drbd-dkms/);
     } finally {
       vi.unstubAllEnvs();
     }
@@ -413,7 +408,7 @@ describe('Ubuntu1804Profile.ensureImage', () => {
     const pins = join(cache, 'pins');
     await mkdir(pins);
     await writeFile(join(pins, 'manifest.json'), JSON.stringify({ format: 1, requested: ['drbd-dkms'], debs: [] }));
-    const p = new Ubuntu1804Profile(async () => [], { pinnedDir: pins, build: { fetch: noFetch } });
+    const p = new Ubuntu1804Profile(async () => [], { folders: folders(), pinnedDir: pins, build: { fetch: noFetch } });
     await expect(p.ensureImage(silent)).rejects.toThrow(/the pinned \.deb set is not usable:\n {2}missing package drbd-dkms/);
   });
 });

@@ -24,8 +24,7 @@ import { chooseAccel, type AccelChoice, type AccelSetting } from '../libvirt/acc
 import { Virsh } from '../libvirt/virsh.js';
 import type { Accel } from '../libvirt/domain-xml.js';
 import { buildAtomically, imageDir, readCachedImage, type CachedImage } from './cache.js';
-import { cacheRoot } from '../paths.js';
-import { afterBuild, planImage } from './fresh-image.js';
+import { afterBuild, planImage, type ImageFolders } from './fresh-image.js';
 import type { PruneDeps } from './prune.js';
 import type { FetchLike } from './upstream-state.js';
 import { buildPinManifest, hashDebs, parseDpkgQuery, PIN_MANIFEST_FILE, PINNED_SEED_DIR, writePinnedSet, type PinManifest } from './pinning.js';
@@ -249,8 +248,8 @@ export async function downloadTo(url: string, dest: string, fetchImpl: FetchLike
   await rename(part, dest);
 }
 
-function downloadsDir(): string {
-  return join(cacheRoot(), 'downloads', 'ubuntu1804');
+function downloadsDir(cache: string): string {
+  return join(cache, 'downloads', 'ubuntu1804');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -344,6 +343,8 @@ async function readRecord(recordDir: string, requested: readonly string[]): Prom
 }
 
 export interface UbuntuBuildDeps {
+  /** The run's image cache and labs folder (Config.paths), given by the profile. */
+  folders: ImageFolders;
   /** The profile's upstream check: called before every step that needs the network. */
   checkUpstream: (step: string) => Promise<void>;
   fetch?: FetchLike;
@@ -366,7 +367,9 @@ export type UbuntuImage = CachedImage & { built: boolean; pinnedDir: string; off
  * profile's rule), built first when there is none; offline, the newest of the recipe.
  */
 export async function ensureUbuntuImage(recipe: UbuntuRecipe, progress: Progress, deps: UbuntuBuildDeps): Promise<UbuntuImage> {
+  const { cache } = deps.folders;
   const plan = await planImage({
+    cache,
     profile: recipe.profile,
     recipeDigest: ubuntuRecipeDigest(recipe),
     checks: ubuntuUpstreamChecks(recipe),
@@ -377,14 +380,14 @@ export async function ensureUbuntuImage(recipe: UbuntuRecipe, progress: Progress
   });
   if (plan.kind === 'cached') return { ...plan.image, built: false, pinnedDir: join(plan.image.dir, 'pinned'), offline: plan.offline };
   const digest = plan.identity;
-  const dir = imageDir(recipe.profile, digest);
+  const dir = imageDir(cache, recipe.profile, digest);
   if (recipe.pinnedDebs && !deps.pinnedDir) {
     throw new UsageError('a pinned ubuntu1804-drbd9 recipe needs the folder of its debs (DRBDLAB_PIN_DIR)');
   }
   const fetchImpl = deps.fetch ?? fetch;
 
   // 1. The cloud image, verified against the SHA256SUMS published beside it.
-  const downloads = downloadsDir();
+  const downloads = downloadsDir(cache);
   const name = imageFileName(recipe);
   const image = join(downloads, name);
   await deps.checkUpstream(`download ${recipe.sha256sumsUrl}`);
@@ -424,7 +427,7 @@ export async function ensureUbuntuImage(recipe: UbuntuRecipe, progress: Progress
 
     await deps.checkUpstream('provisioning boot (apt from the Ubuntu archive and the LINBIT PPA)');
     // The verdict of a guest booted from this very cloud image under KVM (or TCG).
-    const accel = await (deps.accel ?? (() => chooseAccel({ virsh: new Virsh('qemu:///system'), cacheDir: cacheRoot(), boot: { kind: 'disk' }, disk: resolve(image), progress, setting: deps.accelSetting ?? 'auto' })))();
+    const accel = await (deps.accel ?? (() => chooseAccel({ virsh: new Virsh('qemu:///system'), cacheDir: cache, boot: { kind: 'disk' }, disk: resolve(image), progress, setting: deps.accelSetting ?? 'auto' })))();
     // Upgrade, toolchain, DKMS build: about 20 min under KVM; TCG is several times slower.
     const timeoutMs = (accel.accel === 'tcg' ? 4 : 1) * 60 * 60_000;
     progress(`provisioning boot (${accel.accel.toUpperCase()}): walkthrough steps 3-8, up to ${Math.round(timeoutMs / 60_000)} min`);
@@ -483,9 +486,9 @@ export async function ensureUbuntuImage(recipe: UbuntuRecipe, progress: Progress
     await writeFile(join(scratch, 'recipe.json'), JSON.stringify({ ...plain, pinned: pinnedDebs ? PIN_MANIFEST_FILE : undefined }, null, 2));
     await writeFile(join(scratch, 'manifest.json'), JSON.stringify(manifest, null, 2));
   });
-  const built = await readCachedImage(recipe.profile, digest);
+  const built = await readCachedImage(cache, recipe.profile, digest);
   if (!built) throw new Error(`image build finished but ${dir}/manifest.json is missing`);
-  await afterBuild(recipe.profile, [dir], progress, deps.prune);
+  await afterBuild(deps.folders, recipe.profile, [dir], progress, deps.prune);
   progress(`pinned set of this build: ${join(dir, 'pinned')} (DRBDLAB_PIN_DIR=${join(dir, 'pinned')} pins a later run to it)`);
   return { ...built, built: true, pinnedDir: join(dir, 'pinned'), offline: false };
 }

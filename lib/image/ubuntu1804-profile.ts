@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { ImageFolders } from './fresh-image.js';
 import { join } from 'node:path';
 import { UpstreamUnavailableError } from '../errors.js';
 import { loadPinnedSet } from './pinning.js';
@@ -12,6 +13,8 @@ import type { AccelSetting } from '../libvirt/accel.js';
 export const UBUNTU_UPSTREAMS = ['cloud-images.ubuntu.com', 'archive.ubuntu.com', 'ppa.launchpadcontent.net'];
 
 export interface Ubuntu1804Options {
+  /** The run's image cache and labs folder (Config.paths). */
+  folders: ImageFolders;
   /** The recipe to build (default: the walkthrough's, pinned when a pinned set is given). */
   recipe?: UbuntuRecipe;
   /** A saved pinned set (manifest.json + debs) to install instead of the PPA (the run's DRBDLAB_PIN_DIR). */
@@ -21,7 +24,7 @@ export interface Ubuntu1804Options {
   /** The run's DRBDLAB_ACCEL, for the provisioning boot. */
   accel?: AccelSetting;
   /** Test seams of the build (fetch, accel, …); checkUpstream is always the profile's own check. */
-  build?: Omit<Partial<UbuntuBuildDeps>, 'checkUpstream' | 'pinnedDir' | 'offline'>;
+  build?: Omit<Partial<UbuntuBuildDeps>, 'checkUpstream' | 'pinnedDir' | 'offline' | 'folders'>;
 }
 
 /** The walkthrough as written: Ubuntu 18.04 cloud image + LINBIT PPA (DRBD 9, drbdmanage). */
@@ -36,12 +39,12 @@ export class Ubuntu1804Profile implements GuestProfile {
   readonly stack = Ubuntu1804Profile.facts.stack;
   constructor(
     private readonly probe: HostProbe = probeHosts,
-    private readonly options: Ubuntu1804Options = {},
+    private readonly options: Ubuntu1804Options,
   ) {}
 
   /** The profile of a run (lib/image/profiles.ts): the real probe, the run's settings. */
   static create(settings: ProfileSettings): Ubuntu1804Profile {
-    return new Ubuntu1804Profile(probeHosts, { offline: settings.offline, accel: settings.accel, ...(settings.pinDir ? { pinnedDir: settings.pinDir } : {}) });
+    return new Ubuntu1804Profile(probeHosts, { folders: settings.folders, offline: settings.offline, accel: settings.accel, ...(settings.pinDir ? { pinnedDir: settings.pinDir } : {}) });
   }
 
   async checkAvailable(): Promise<void> {
@@ -70,6 +73,7 @@ export class Ubuntu1804Profile implements GuestProfile {
     if (recipe.pinnedDebs) progress(`pinned to ${recipe.pinnedDebs.debs.length} saved debs from ${pinnedDir}`);
     const img = await ensureUbuntuImage(recipe, progress, {
       ...this.options.build,
+      folders: this.options.folders,
       offline: this.options.offline ?? false,
       ...(this.options.accel ? { accelSetting: this.options.accel } : {}),
       checkUpstream: () => this.checkAvailable(),

@@ -16,7 +16,7 @@ import type { AccelChoice, AccelHost } from '../libvirt/accel.js';
 import { FakeLibvirt } from '../libvirt/fake-libvirt.js';
 import type { ExecResult } from '../ssh/session.js';
 import type { Clock } from '../wait/poll.js';
-import type { Guests, LabHost } from './lab-host.js';
+import type { Guests, LabFolders, LabHost } from './lab-host.js';
 import type { NodeFiles } from './node-files.js';
 import type { LabPlan } from './run-plan.js';
 import type { StartedNode } from './started-node.js';
@@ -171,10 +171,11 @@ export interface FakeHost extends LabHost {
 }
 
 /** A whole fake host around one fake libvirt (at its URI; any other URI is refused). */
-function fakeHost(libvirt: FakeLibvirt): FakeHost {
+function fakeHost(libvirt: FakeLibvirt, folders: LabFolders): FakeHost {
   const processes = new FakeProcesses();
   const accel: AccelHost = { bootId: () => processes.bootId(), kvmDevice: () => '0:993 660', kvmDeviceProblem: async () => undefined };
   return {
+    folders,
     libvirt,
     connect: (uri) => {
       if (uri !== libvirt.uri) throw new Error(`fake host: no libvirt at ${uri} (the fake is at ${libvirt.uri})`);
@@ -204,20 +205,16 @@ export interface FakeWorld {
   pickPort: () => Promise<number>;
   /** A plan on the placeholder image with a hypervisor choice a test makes up (not the host's verdict). */
   plan(accel: AccelChoice): LabPlan;
-  /** Remove the folders and give back the environment. */
+  /** Remove the folders. */
   dispose(): Promise<void>;
 }
-
-const ENV_KEYS = ['DRBDLAB_STATE', 'DRBDLAB_CACHE', 'DRBDLAB_SNAPSHOTS', 'DRBDLAB_OWNER_PID', 'DRBDLAB_ACCEL', 'DRBDLAB_SNAPSHOT_CACHE_GIB'] as const;
 
 export async function fakeWorld(libvirt: FakeLibvirt = new FakeLibvirt()): Promise<FakeWorld> {
   const root = await mkdtemp(join(tmpdir(), 'drbdlab-fake-'));
   // Labs live under folders libvirt's QEMU user can cross.
   await chmod(root, 0o711);
-  const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
-  for (const k of ENV_KEYS) delete process.env[k];
-  process.env.DRBDLAB_STATE = join(root, 'labs');
-  process.env.DRBDLAB_CACHE = join(root, 'cache');
+  // The world's own folders, handed to the lab logic through its host (as a run's configuration would).
+  const folders: LabFolders = { state: join(root, 'labs'), cache: join(root, 'cache'), snapshots: join(root, 'cache', 'snapshots') };
   const imageDir = join(root, 'cache', 'images', 'debian12-drbd84-fake');
   await mkdir(imageDir, { recursive: true });
   const image: BaseImage = {
@@ -244,7 +241,7 @@ export async function fakeWorld(libvirt: FakeLibvirt = new FakeLibvirt()): Promi
   return {
     root,
     libvirt,
-    host: fakeHost(libvirt),
+    host: fakeHost(libvirt, folders),
     config,
     profile,
     image,
@@ -253,10 +250,6 @@ export async function fakeWorld(libvirt: FakeLibvirt = new FakeLibvirt()): Promi
     pickPort: async () => port++,
     plan: (accel) => ({ profile: profile.name, image: { ...image }, accel }),
     dispose: async () => {
-      for (const k of ENV_KEYS) {
-        if (saved[k] === undefined) delete process.env[k];
-        else process.env[k] = saved[k];
-      }
       await rm(root, { recursive: true, force: true });
     },
   };

@@ -1,7 +1,9 @@
 // What the lab logic needs of the host, in one object: libvirt (by URI), the process table
-// (whose labs are alive), a clock for its waits, the node files, readiness over SSH, /dev/kvm.
-// The real host is the default everywhere; tests hand in fakes (lib/libvirt/fake-libvirt.ts,
-// lib/lab/fake-host.ts) and run the same logic without VMs.
+// (whose labs are alive), a clock for its waits, the node files, readiness over SSH, /dev/kvm,
+// and the folders the run's configuration names for labs, images and snapshots. The edges (CLI,
+// scenario setup, scripts) make the real host from their configuration; tests hand in fakes
+// (lib/libvirt/fake-libvirt.ts, lib/lab/fake-host.ts) and run the same logic without VMs.
+import type { Folders } from '../paths.js';
 import { labOwner, thisHostsProcesses, type Owner, type ProcessTable } from '../host/owner.js';
 import { realAccelHost, type AccelHost } from '../libvirt/accel.js';
 import type { Libvirt } from '../libvirt/libvirt.js';
@@ -21,7 +23,12 @@ export interface Guests {
   exec(node: StartedNode, command: string, opts?: ExecOptions): Promise<ExecResult>;
 }
 
+/** The folders of a run that the lab logic uses (Config.paths). */
+export type LabFolders = Pick<Folders, 'state' | 'cache' | 'snapshots'>;
+
 export interface LabHost {
+  /** Labs (`state`), the image cache with the hypervisor verdict (`cache`), cluster snapshots. */
+  folders: LabFolders;
   /** libvirt at this URI. */
   connect(uri: string): Libvirt;
   processes: ProcessTable;
@@ -34,8 +41,9 @@ export interface LabHost {
   accel: AccelHost;
 }
 
-/** This machine: virsh, /proc, real time, qemu-img and friends, SSH. */
-export const realHost: LabHost = {
+/** This machine: virsh, /proc, real time, qemu-img and friends, SSH; the run's folders. */
+export const realHost = (folders: LabFolders): LabHost => ({
+  folders,
   connect: (uri) => new Virsh(uri),
   processes: thisHostsProcesses,
   owner: (ownerPid) => labOwner(ownerPid),
@@ -47,4 +55,4 @@ export const realHost: LabHost = {
     exec: (node, command, opts) => node.exec(command, opts),
   },
   accel: realAccelHost,
-};
+});

@@ -4,13 +4,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cacheRoot } from '../paths.js';
 import { LIBVIRT_SAYS } from '../libvirt/fake-libvirt.js';
 import type { AccelChoice } from '../libvirt/accel.js';
 import { fakeWorld, type FakeWorld } from './fake-host.js';
 import { Lab } from './lab.js';
 import { labPaths } from './paths.js';
-import { labsRoot } from '../paths.js';
 import type { StartOptions } from './lab-starter.js';
 import type { StartedLab } from './started-lab.js';
 
@@ -45,7 +43,7 @@ async function domainTypes(lab: StartedLab): Promise<string[]> {
 /** Nothing of any lab in the fake libvirt, and no lab folder. */
 function nothingLeft(): void {
   expect(w.libvirt.leftovers()).toEqual([]);
-  expect(existsSync(labsRoot()) ? readdirSync(labsRoot()) : []).toEqual([]);
+  expect(existsSync(w.host.folders.state) ? readdirSync(w.host.folders.state) : []).toEqual([]);
 }
 
 describe('a start on the fake host', () => {
@@ -138,14 +136,14 @@ describe('KVM → TCG fallback', () => {
     expect(await domainTypes(lab)).toEqual(['qemu', 'qemu', 'qemu']);
     for (const n of lab.state.nodes) expect(await w.libvirt.domainState(n.domain)).toBe('running');
     // What a later `status` or `down` reads says TCG too.
-    expect(JSON.parse(await readFile(labPaths(lab.id).state, 'utf8'))).toMatchObject({ accel: 'tcg' });
+    expect(JSON.parse(await readFile(labPaths(w.host.folders.state, lab.id).state, 'utf8'))).toMatchObject({ accel: 'tcg' });
   });
 
   it("a made-up KVM choice (a test's, not the host's verdict) falls back without correcting the host's verdict", async () => {
     w.libvirt.kvm = 'refused-at-start';
     const lab = await start({ accel: KVM_AUTO });
     expect(lab.state.accel).toBe('tcg');
-    expect(existsSync(join(cacheRoot(), 'hypervisor.json'))).toBe(false);
+    expect(existsSync(join(w.host.folders.cache, 'hypervisor.json'))).toBe(false);
   });
 
   it('a KVM lab that boots stays KVM: no fallback', async () => {
@@ -169,7 +167,7 @@ describe('KVM → TCG fallback', () => {
     const first = await start({ accel: undefined });
     expect(w.said).toContainEqual(expect.stringMatching(/^hypervisor: KVM, CPU host-passthrough/));
     expect(first.state.accel).toBe('tcg');
-    const verdict = JSON.parse(await readFile(join(cacheRoot(), 'hypervisor.json'), 'utf8'));
+    const verdict = JSON.parse(await readFile(join(w.host.folders.cache, 'hypervisor.json'), 'utf8'));
     expect(verdict.choice).toMatchObject({ accel: 'tcg', reason: expect.stringMatching(/^KVM fell back: .*KVM_CREATE_VM/) });
     w.said.length = 0;
     const second = await start({ accel: undefined });
@@ -189,8 +187,8 @@ describe('a forwarded port taken by another process', () => {
     expect(w.said).toContainEqual(`drbd1: 127.0.0.1:${taken} was taken by another process; forwarding SSH from 127.0.0.1:${drbd1.sshPort} instead`);
     expect(drbd1.sshPort).not.toBe(taken);
     expect(w.libvirt.forwardedPort(drbd1.domain)).toBe(drbd1.sshPort);
-    expect(await readFile(labPaths(lab.id).knownHosts, 'utf8')).toContain(`[127.0.0.1]:${drbd1.sshPort} ssh-ed25519 `);
-    expect(JSON.parse(await readFile(labPaths(lab.id).state, 'utf8')).nodes[0].sshPort).toBe(drbd1.sshPort);
+    expect(await readFile(labPaths(w.host.folders.state, lab.id).knownHosts, 'utf8')).toContain(`[127.0.0.1]:${drbd1.sshPort} ssh-ed25519 `);
+    expect(JSON.parse(await readFile(labPaths(w.host.folders.state, lab.id).state, 'utf8')).nodes[0].sshPort).toBe(drbd1.sshPort);
     // Only drbd1 was started twice; the others once.
     expect(w.libvirt.callsOf('start').filter((c) => c.endsWith('-drbd1'))).toHaveLength(2);
     expect(w.libvirt.callsOf('start').filter((c) => c.endsWith('-drbd2'))).toHaveLength(1);
@@ -269,9 +267,9 @@ describe('teardown after a failure at each phase', () => {
   it('--keep: a failed start is kept, handed to the user, and says how to remove it', async () => {
     w.host.guests.cloudInitFails.add('drbd2');
     await expect(start({ keepOnFailure: true })).rejects.toThrow(/cloud-init finished with errors/);
-    const [id] = readdirSync(labsRoot());
+    const [id] = readdirSync(w.host.folders.state);
     expect(w.said).toContainEqual(`lab ${id}: start failed, kept for inspection (npm run lab -- down --lab ${id})`);
-    const state = JSON.parse(await readFile(labPaths(id!).state, 'utf8'));
+    const state = JSON.parse(await readFile(labPaths(w.host.folders.state, id!).state, 'utf8'));
     expect(state).toMatchObject({ phase: 'failed', owner: { kind: 'user' } });
     expect(w.libvirt.leftovers(id)).toHaveLength(4);
   });
@@ -293,7 +291,7 @@ describe('labs side by side', () => {
     for (const l of [a, c!]) {
       expect(w.libvirt.leftovers(l.id)).toHaveLength(4);
       for (const n of l.state.nodes) expect(await w.libvirt.domainState(n.domain)).toBe('running');
-      expect(existsSync(labPaths(l.id).dir)).toBe(true);
+      expect(existsSync(labPaths(w.host.folders.state, l.id).dir)).toBe(true);
     }
   });
 });

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { loadTemplates, renderSeed } from '../cloud-init/render.js';
 import { prefixLength, type LabConfig } from '../config/lab-schema.js';
 import { WaitTimeoutError } from '../errors.js';
-import { cacheRoot } from '../paths.js';
 import type { BaseImage } from '../image/profile.js';
 import type { ProfileName } from '../image/profile-names.js';
 import { silent, type Progress } from '../image/progress.js';
@@ -20,7 +19,7 @@ import { Transcript } from '../ssh/transcript.js';
 import { knownHostsLine } from '../ssh/keys.js';
 import { pollUntil } from '../wait/poll.js';
 import { bridgeName, domainName, macFor, MGMT_GUEST_IP, networkName, newLabId } from './identity.js';
-import { realHost, type LabHost } from './lab-host.js';
+import type { LabHost } from './lab-host.js';
 import { keepForUser } from './ownership.js';
 import { ensureLabsRoot, labPaths } from './paths.js';
 import { freeLoopbackPort } from './ports.js';
@@ -127,7 +126,7 @@ export class LabStarter {
     private readonly config: LabConfig,
     private readonly opts: StartOptions,
     /** libvirt, node files, readiness: the real host unless a test hands in fakes. */
-    private readonly host: LabHost = realHost,
+    private readonly host: LabHost,
   ) {
     this.progress = opts.progress ?? silent;
     this.virsh = host.connect(config.libvirtUri);
@@ -175,7 +174,7 @@ export class LabStarter {
       await this.waitUntilReady(tBoot, path.whenReady);
       this.timings.up = (Date.now() - this.t0) / 1000;
       this.state.phase = 'up';
-      await writeState(this.state);
+      await writeState(this.labs, this.state);
       if (this.opts.owner === 'user') await keepForUser(this.state, this.host);
       this.started!.timings = this.timings;
       return this.started!;
@@ -206,7 +205,7 @@ export class LabStarter {
   /** The state file comes first: from here on, `down` and the reaper can find this lab. */
   private async createLabFolder(path: StartPath): Promise<void> {
     this.opts.signal?.throwIfAborted();
-    await ensureLabsRoot();
+    await ensureLabsRoot(this.labs);
     const labId = newLabId();
     this.state = {
       labId,
@@ -225,12 +224,17 @@ export class LabStarter {
       ...(path.snapshot ? { snapshot: path.snapshot } : {}),
       nodes: [],
     };
-    await mkdir(join(labPaths(labId).dir, 'keys'), { recursive: true });
-    await writeState(this.state);
+    await mkdir(join(labPaths(this.labs, labId).dir, 'keys'), { recursive: true });
+    await writeState(this.labs, this.state);
+  }
+
+  /** The labs folder of this run (its configuration's, through the host). */
+  private get labs(): string {
+    return this.host.folders.state;
   }
 
   private get paths() {
-    return labPaths(this.state.labId);
+    return labPaths(this.labs, this.state.labId);
   }
 
   /** Keys, copy-on-write disks and cloud-init seeds: files only, nothing in libvirt yet. */
@@ -337,7 +341,7 @@ export class LabStarter {
 
   private async writeNodeState(): Promise<void> {
     await writeFile(this.paths.knownHosts, this.state.nodes.map((n) => knownHostsLine(n.sshPort, n.hostKey)).join('\n') + '\n');
-    await writeState(this.state);
+    await writeState(this.labs, this.state);
   }
 
   /** Domains before the network: a network without domains is then always an orphan. */
@@ -468,9 +472,9 @@ export class LabStarter {
     this.state.cpu = undefined;
     this.state.accelReason = `KVM fell back to TCG: ${why}`;
     this.accel = { accel: 'tcg', mode: 'auto', reason: this.state.accelReason, ...(this.accel.hostVerdict ? { hostVerdict: true } : {}) };
-    await writeState(this.state);
+    await writeState(this.labs, this.state);
     // Only the host's verdict is corrected; a choice a test made up is not the host's.
-    if (this.accel.hostVerdict) await rememberFallback(this.virsh, cacheRoot(), why, this.host.accel);
+    if (this.accel.hostVerdict) await rememberFallback(this.virsh, this.host.folders.cache, why, this.host.accel);
     await this.defineDomains();
     if (thenStart) await this.startNodes();
   }

@@ -1,10 +1,9 @@
 import { loadLabConfig } from '../config/load-lab.js';
 import type { LabConfig } from '../config/lab-schema.js';
-import { cacheRoot } from '../paths.js';
 import type { GuestProfile } from '../image/profile.js';
 import { silent, type Progress } from '../image/progress.js';
 import { chooseAccel, type AccelSetting } from '../libvirt/accel.js';
-import { realHost, type LabHost } from './lab-host.js';
+import type { LabHost } from './lab-host.js';
 import { LabStarter, type StartOptions } from './lab-starter.js';
 import type { LabPlan } from './run-plan.js';
 import type { StartedLab } from './started-lab.js';
@@ -20,14 +19,14 @@ export class Lab {
   constructor(
     readonly config: LabConfig,
     readonly profile: GuestProfile,
-    /** libvirt and the rest of the host (fakes in tests). */
-    readonly host: LabHost = realHost,
+    /** libvirt, the run's folders and the rest of the host (fakes in tests). */
+    readonly host: LabHost,
     /** The run's DRBDLAB_ACCEL (its configuration's `accel`), for the hypervisor choice of plan(). */
     readonly accel: AccelSetting = 'auto',
   ) {}
 
-  static async fromFile(file: string, profile: GuestProfile): Promise<Lab> {
-    return new Lab(await loadLabConfig(file), profile);
+  static async fromFile(file: string, profile: GuestProfile, host: LabHost): Promise<Lab> {
+    return new Lab(await loadLabConfig(file), profile, host);
   }
 
   /**
@@ -41,7 +40,7 @@ export class Lab {
     const image = await this.profile.ensureImage(progress, opts.signal);
     opts.signal?.throwIfAborted();
     const virsh = this.host.connect(this.config.libvirtUri);
-    const accel = await chooseAccel({ virsh, host: this.host.accel, cacheDir: cacheRoot(), boot: image.boot, disk: image.disk, progress, signal: opts.signal, setting: this.accel });
+    const accel = await chooseAccel({ virsh, host: this.host.accel, cacheDir: this.host.folders.cache, boot: image.boot, disk: image.disk, progress, signal: opts.signal, setting: this.accel });
     return { profile: this.profile.name, image, accel: { ...accel, hostVerdict: true } };
   }
 

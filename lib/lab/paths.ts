@@ -1,10 +1,10 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { labsRoot } from '../paths.js';
 
-export function labPaths(labId: string) {
-  const dir = join(labsRoot(), labId);
+/** A lab's files under the labs folder (the run's Config.paths.state). */
+export function labPaths(labs: string, labId: string) {
+  const dir = join(labs, labId);
   return {
     dir,
     state: join(dir, 'state.json'),
@@ -28,8 +28,7 @@ export function labPaths(labId: string) {
  * libvirt's QEMU user must reach the disks and seeds under the labs folder: every folder on the
  * way needs o+x. A private folder (a 0700 mkdtemp, a home) would fail at `virsh start`.
  */
-export async function ensureLabsRoot(): Promise<string> {
-  const root = labsRoot();
+export async function ensureLabsRoot(root: string): Promise<string> {
   await mkdir(root, { recursive: true, mode: 0o711 });
   for (let dir = root; ; dir = dirname(dir)) {
     if (((await stat(dir)).mode & 0o001) === 0) {

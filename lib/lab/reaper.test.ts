@@ -6,7 +6,6 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Owner } from '../host/owner.js';
-import { cacheRoot } from '../paths.js';
 import { renderNetworkXml } from '../libvirt/network-xml.js';
 import { fakeWorld, type FakeWorld } from './fake-host.js';
 import { Lab } from './lab.js';
@@ -35,7 +34,7 @@ async function labOwnedBy(owner: Owner): Promise<StartedLab> {
 }
 
 const reap = () => reapOrphans(w.config.libvirtUri, w.host);
-const left = (lab: StartedLab) => w.libvirt.leftovers(lab.id).length + (existsSync(labPaths(lab.id).dir) ? 1 : 0);
+const left = (lab: StartedLab) => w.libvirt.leftovers(lab.id).length + (existsSync(labPaths(w.host.folders.state, lab.id).dir) ? 1 : 0);
 
 describe('the reaper decides by owner', () => {
   it('removes the labs whose owner exited, whose pid now names another process, or that are of another boot; leaves the live, the user\'s and those of before owners', async () => {
@@ -61,7 +60,7 @@ describe('the reaper decides by owner', () => {
     expect(reaped.find((r) => r.labId === exited.id)).toMatchObject({ why: `its owner, pid ${exitedOwner.pid}, is gone` });
     expect(reaped.filter((r) => r.failed)).toEqual([]);
     expect(reaped.find((r) => r.labId === exited.id)!.removed).toEqual(
-      expect.arrayContaining([`domain drbdlab-${exited.id}-drbd1`, `network drbdlab-${exited.id}-repl`, `folder ${labPaths(exited.id).dir}`]),
+      expect.arrayContaining([`domain drbdlab-${exited.id}-drbd1`, `network drbdlab-${exited.id}-repl`, `folder ${labPaths(w.host.folders.state, exited.id).dir}`]),
     );
     for (const gone of [exited, reused, otherBoot]) expect(left(gone)).toBe(0);
     for (const kept of [alive, users, beforeOwners]) expect(left(kept)).toBe(5);
@@ -82,7 +81,7 @@ describe('the reaper decides by owner', () => {
     const owner = w.host.processes.spawn();
     const lab = await labOwnedBy(owner);
     const { rm } = await import('node:fs/promises');
-    await rm(labPaths(lab.id).dir, { recursive: true });
+    await rm(labPaths(w.host.folders.state, lab.id).dir, { recursive: true });
     w.host.processes.exit(owner.pid);
     const [r] = await reap();
     expect(r).toMatchObject({ labId: lab.id, why: `its owner, pid ${owner.pid}, is gone` });
@@ -103,7 +102,7 @@ describe('the reaper decides by owner', () => {
     const live = w.host.processes.spawn();
     const dead = w.host.processes.spawn();
     w.host.processes.exit(dead.pid);
-    const images = join(cacheRoot(), 'images');
+    const images = join(w.host.folders.cache, 'images');
     const liveDir = join(images, `debian12-drbd84-aaaa.building-${live.pid}-${live.startTime}`);
     const deadDir = join(images, `debian12-drbd84-bbbb.building-${dead.pid}-${dead.startTime}`);
     for (const d of [liveDir, deadDir]) await mkdir(d, { recursive: true });
@@ -142,7 +141,7 @@ describe('sweepLabsOf', () => {
 
 /** As a lab made before owners were recorded: no owner in its state or its domains' metadata. */
 async function withoutOwner(lab: StartedLab): Promise<void> {
-  const file = labPaths(lab.id).state;
+  const file = labPaths(w.host.folders.state, lab.id).state;
   const state = JSON.parse(await readFile(file, 'utf8'));
   delete state.owner;
   await writeFile(file, JSON.stringify(state));

@@ -3,12 +3,11 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cacheRoot, snapshotsRoot } from '../paths.js';
 import { removeTree } from '../image/remove-tree.js';
 import { parseLabMetadata } from '../libvirt/lab-metadata.js';
 import { isLabDomain, networkName } from './identity.js';
 import { ownerStatus, type Owner, type ProcessTable } from '../host/owner.js';
-import { realHost, type LabHost } from './lab-host.js';
+import type { LabHost } from './lab-host.js';
 import { listLabIds, readState } from './state.js';
 import { labIdsInLibvirt, teardownLab } from './teardown.js';
 import { knownLabs } from './whose.js';
@@ -31,7 +30,7 @@ async function reap(labId: string, why: string, remove: () => Promise<string[]>)
 }
 
 /** Labs (and half-built images) whose owner is gone. A user's lab and a lab of before owners stay. */
-export async function reapOrphans(uri = 'qemu:///system', host: LabHost = realHost): Promise<Reaped[]> {
+export async function reapOrphans(uri: string, host: LabHost): Promise<Reaped[]> {
   const virsh = host.connect(uri);
   const labs = await knownLabs(uri, host);
   const reaped: Reaped[] = [];
@@ -45,12 +44,12 @@ export async function reapOrphans(uri = 'qemu:///system', host: LabHost = realHo
     if (labs.some((k) => k.labId === id) || !networks.includes(networkName(id))) continue;
     reaped.push(await reap(id, 'a network without domains or owner', () => teardownLab(id, uri, { host })));
   }
-  reaped.push(...(await reapImageScratch(host.processes)));
+  reaped.push(...(await reapImageScratch(host)));
   return reaped;
 }
 
 /** Labs that `owner` still has (a job sweeping its workers' clusters after an interrupt). */
-export async function sweepLabsOf(owner: Owner, uri = 'qemu:///system', host: LabHost = realHost): Promise<Reaped[]> {
+export async function sweepLabsOf(owner: Owner, uri: string, host: LabHost): Promise<Reaped[]> {
   const out: Reaped[] = [];
   const virsh = host.connect(uri);
   const ids = new Set<string>();
@@ -58,8 +57,8 @@ export async function sweepLabsOf(owner: Owner, uri = 'qemu:///system', host: La
     const meta = parseLabMetadata((await virsh.domainXml(d)) ?? '');
     if (meta?.owner && sameOwner(meta.owner, owner)) ids.add(meta.labId);
   }
-  for (const id of await listLabIds()) {
-    const o = (await readState(id))?.owner;
+  for (const id of await listLabIds(host.folders.state)) {
+    const o = (await readState(host.folders.state, id))?.owner;
     if (o && sameOwner(o, owner)) ids.add(id);
   }
   for (const id of ids) out.push(await reap(id, 'left by this run', () => teardownLab(id, uri, { host })));
@@ -69,10 +68,10 @@ export async function sweepLabsOf(owner: Owner, uri = 'qemu:///system', host: La
 const sameOwner = (a: Owner, b: Owner) => a.kind === 'process' && a.pid === b.pid && a.startTime === b.startTime && a.bootId === b.bootId;
 
 /** `<image or snapshot>.building-<pid>-<start>` folders of builds whose process is gone (killed mid-build). */
-async function reapImageScratch(procs: ProcessTable): Promise<Reaped[]> {
+async function reapImageScratch(host: LabHost): Promise<Reaped[]> {
   const out: Reaped[] = [];
-  out.push(...(await reapScratchIn(join(cacheRoot(), 'images'), 'an image build', procs)));
-  out.push(...(await reapScratchIn(snapshotsRoot(), 'a snapshot save', procs)));
+  out.push(...(await reapScratchIn(join(host.folders.cache, 'images'), 'an image build', host.processes)));
+  out.push(...(await reapScratchIn(host.folders.snapshots, 'a snapshot save', host.processes)));
   return out;
 }
 

@@ -8,7 +8,7 @@ import { readState, type LabState } from './state.js';
 import { teardownLab } from './teardown.js';
 import { UsageError } from '../errors.js';
 import { DomainFaults } from '../libvirt/domain-faults.js';
-import { realHost, type LabHost } from './lab-host.js';
+import type { LabHost } from './lab-host.js';
 
 /** A running lab: its nodes by name, and disposal that leaves nothing behind. */
 export class StartedLab implements AsyncDisposable {
@@ -24,11 +24,11 @@ export class StartedLab implements AsyncDisposable {
     privateKey: string,
     readonly transcript: CommandSink & { dir?: string },
     /** Keep the VMs on dispose (a user's `--keep`, or an attach from the CLI). */
-    public keep = false,
-    /** Where its domains live (a fake host in tests). */
-    readonly host: LabHost = realHost,
+    public keep: boolean,
+    /** Where its domains and files live (a fake host in tests). */
+    readonly host: LabHost,
   ) {
-    const p = labPaths(state.labId);
+    const p = labPaths(host.folders.state, state.labId);
     const virsh = host.connect(state.libvirtUri);
     this.nodes = new Map(
       state.nodes.map((n) => [n.name, new StartedNode(n, p.consoleLog(n.name), privateKey, state.user, transcript, new DomainFaults(virsh, n.domain, state.network), () => this.timeoutScale)]),
@@ -36,11 +36,12 @@ export class StartedLab implements AsyncDisposable {
   }
 
   /** Attach to a lab another process started (the CLI's `ssh`, `status`, scenarios). */
-  static async attach(labId: string, sink?: CommandSink, host: LabHost = realHost): Promise<StartedLab> {
-    const state = await readState(labId);
+  static async attach(labId: string, host: LabHost, sink?: CommandSink): Promise<StartedLab> {
+    const state = await readState(host.folders.state, labId);
     if (!state) throw new UsageError(`no lab ${labId} here: run \`npm run lab -- up\` first`);
-    const key = await readFile(labPaths(labId).userKey, 'utf8');
-    return new StartedLab(state, key, sink ?? new Transcript(labPaths(labId).transcript), true, host);
+    const p = labPaths(host.folders.state, labId);
+    const key = await readFile(p.userKey, 'utf8');
+    return new StartedLab(state, key, sink ?? new Transcript(p.transcript), true, host);
   }
 
   /** What its waits are scaled by: its hypervisor's (3 under TCG), read from its state. */

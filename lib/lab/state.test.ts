@@ -6,11 +6,8 @@ import { labImageDirsHere } from '../image/prune.js';
 import { labPaths } from './paths.js';
 import { writeState, type LabState } from './state.js';
 
-const saved = process.env.DRBDLAB_STATE;
 let dir: string;
 afterEach(async () => {
-  if (saved === undefined) delete process.env.DRBDLAB_STATE;
-  else process.env.DRBDLAB_STATE = saved;
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -18,13 +15,12 @@ afterEach(async () => {
 // writeState writes, so a change to either shows here.
 it('image pruning sees the image folder of every lab state writeState wrote, and skips what is no lab state', async () => {
   dir = await mkdtemp(join(tmpdir(), 'drbdlab-state-'));
-  process.env.DRBDLAB_STATE = dir;
   const state = (labId: string, image: string) => ({ labId, image: { dir: image, digest: 'd', versions: {} } }) as unknown as LabState;
   for (const [id, image] of [['a1b2c3', '/cache/images/one'], ['d4e5f6', '/cache/images/two']] as const) {
-    await mkdir(labPaths(id).dir, { recursive: true });
-    await writeState(state(id, image));
+    await mkdir(labPaths(dir, id).dir, { recursive: true });
+    await writeState(dir, state(id, image));
   }
   await mkdir(join(dir, 'half-made'), { recursive: true });
   await writeFile(join(dir, 'stray-file'), 'x');
-  expect((await labImageDirsHere()).sort()).toEqual(['/cache/images/one', '/cache/images/two']);
+  expect((await labImageDirsHere(dir)).sort()).toEqual(['/cache/images/one', '/cache/images/two']);
 });

@@ -5,7 +5,6 @@ import type { ProfileName } from '../image/profile-names.js';
 import type { Accel, KvmCpu } from '../libvirt/domain-xml.js';
 import type { Owner } from '../host/owner.js';
 import { labPaths } from './paths.js';
-import { labsRoot } from '../paths.js';
 
 /** What a started lab writes down, so another process (`ssh`, `down`) can attach to it. */
 export interface LabState {
@@ -29,21 +28,22 @@ export interface LabState {
   nodes: { name: string; id: number; domain: string; uuid: string; sshPort: number; replicationIp: string; hostKey: string }[];
 }
 
-export async function writeState(state: LabState): Promise<void> {
-  await writeFile(labPaths(state.labId).state, JSON.stringify(state, null, 2));
+/** `labs`: the labs folder (the run's Config.paths.state, LabHost.folders.state). */
+export async function writeState(labs: string, state: LabState): Promise<void> {
+  await writeFile(labPaths(labs, state.labId).state, JSON.stringify(state, null, 2));
 }
 
-export async function readState(labId: string): Promise<LabState | undefined> {
-  const f = labPaths(labId).state;
+export async function readState(labs: string, labId: string): Promise<LabState | undefined> {
+  const f = labPaths(labs, labId).state;
   return existsSync(f) ? (JSON.parse(await readFile(f, 'utf8')) as LabState) : undefined;
 }
 
 /** Lab ids that have a folder here, newest first. */
-export async function listLabIds(): Promise<string[]> {
-  if (!existsSync(labsRoot())) return [];
-  const ids = (await readdir(labsRoot())).filter((d) => /^[0-9a-f]{6}$/.test(d));
+export async function listLabIds(labs: string): Promise<string[]> {
+  if (!existsSync(labs)) return [];
+  const ids = (await readdir(labs)).filter((d) => /^[0-9a-f]{6}$/.test(d));
   const withTime = await Promise.all(
-    ids.map(async (id) => ({ id, t: (await readState(id))?.createdAt ?? '' })),
+    ids.map(async (id) => ({ id, t: (await readState(labs, id))?.createdAt ?? '' })),
   );
   return withTime.sort((a, b) => b.t.localeCompare(a.t)).map((x) => x.id);
 }

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { ifPresent } from '../libvirt/libvirt.js';
 import { pollUntil } from '../wait/poll.js';
 import { isLabDomain, networkName } from './identity.js';
-import { realHost, type LabHost } from './lab-host.js';
+import type { LabHost } from './lab-host.js';
 import { labPaths } from './paths.js';
 import { readState } from './state.js';
 
@@ -14,9 +14,9 @@ import { readState } from './state.js';
  * taken earlier, and lists again until nothing of the lab is left: a define that libvirtd
  * finished after our first look is removed too.
  */
-export async function teardownLab(labId: string, uri = 'qemu:///system', opts: { dir?: string; host?: LabHost } = {}): Promise<string[]> {
-  const state = await readState(labId);
-  const host = opts.host ?? realHost;
+export async function teardownLab(labId: string, uri: string, opts: { dir?: string; host: LabHost }): Promise<string[]> {
+  const { host } = opts;
+  const state = await readState(host.folders.state, labId);
   const virsh = host.connect(state?.libvirtUri ?? uri);
   const removed: string[] = [];
   const net = networkName(labId);
@@ -42,7 +42,7 @@ export async function teardownLab(labId: string, uri = 'qemu:///system', opts: {
     { timeoutMs: 120_000, intervalMs: 500, clock: host.clock },
   );
   // A folder named by another checkout's metadata is removed only if it is that lab's folder.
-  const dirs = [labPaths(labId).dir, ...(opts.dir && basename(opts.dir) === labId ? [opts.dir] : [])];
+  const dirs = [labPaths(host.folders.state, labId).dir, ...(opts.dir && basename(opts.dir) === labId ? [opts.dir] : [])];
   for (const dir of new Set(dirs)) {
     if (!existsSync(dir)) continue;
     await rm(dir, { recursive: true, force: true });
@@ -52,7 +52,7 @@ export async function teardownLab(labId: string, uri = 'qemu:///system', opts: {
 }
 
 /** Lab ids libvirt still knows (domains or networks), whether or not a state folder exists. */
-export async function labIdsInLibvirt(uri = 'qemu:///system', host: LabHost = realHost): Promise<string[]> {
+export async function labIdsInLibvirt(uri: string, host: LabHost): Promise<string[]> {
   const virsh = host.connect(uri);
   const names = [...(await virsh.listDomains()), ...(await virsh.listNetworks())];
   return [...new Set(names.map((n) => /^drbdlab-([0-9a-f]{6})-/.exec(n)?.[1]).filter((x): x is string => !!x))];

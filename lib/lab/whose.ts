@@ -3,7 +3,7 @@
 import { ownerStatus, type Owner, type OwnerStatus, type ProcessTable } from '../host/owner.js';
 import { parseLabMetadata } from '../libvirt/lab-metadata.js';
 import { isLabDomain } from './identity.js';
-import { realHost, type LabHost } from './lab-host.js';
+import type { LabHost } from './lab-host.js';
 import { listLabIds, readState, type LabState } from './state.js';
 import { labIdsInLibvirt } from './teardown.js';
 
@@ -19,7 +19,7 @@ export interface KnownLab {
 }
 
 /** Labs with drbdlab metadata in libvirt or a folder here, newest folders first. */
-export async function knownLabs(uri: string, host: LabHost = realHost): Promise<KnownLab[]> {
+export async function knownLabs(uri: string, host: LabHost): Promise<KnownLab[]> {
   const virsh = host.connect(uri);
   const labs = new Map<string, KnownLab>();
   const known = (labId: string) => labs.get(labId) ?? labs.set(labId, { labId }).get(labId)!;
@@ -30,9 +30,9 @@ export async function knownLabs(uri: string, host: LabHost = realHost): Promise<
     k.owner ??= meta.owner;
     k.dir ??= meta.dir;
   }
-  for (const id of await listLabIds()) {
+  for (const id of await listLabIds(host.folders.state)) {
     const k = known(id);
-    k.state = await readState(id);
+    k.state = await readState(host.folders.state, id);
     k.owner ??= k.state?.owner;
   }
   return [...labs.values()];
@@ -73,7 +73,7 @@ export interface LabOnHost extends KnownLab {
   whose: Whose;
 }
 
-export async function labsOnHost(uri: string, host: LabHost = realHost): Promise<LabOnHost[]> {
+export async function labsOnHost(uri: string, host: LabHost): Promise<LabOnHost[]> {
   const labs: LabOnHost[] = (await knownLabs(uri, host)).map((k) => ({ ...k, whose: whose(k.owner, host.processes) }));
   for (const labId of await labIdsInLibvirt(uri, host)) {
     if (!labs.some((l) => l.labId === labId)) labs.push({ labId, whose: { kind: 'unknown' } });

@@ -8,19 +8,22 @@ import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import { DrbdlabError, UsageError } from '../errors.js';
-import { reportsRoot } from '../paths.js';
+import { resolveLabless } from '../config/config.js';
 import { mergeReports } from './merge.js';
 import { formatShard } from './shard.js';
 import { readRunInfo, type RunInfo } from './run-info.js';
 import { publishReport, type PublishResult } from './publish.js';
 import { changeHeadline, versionsFromNewestRecording, type Versions } from './versions.js';
-import { isOffline } from '../image/offline.js';
 import { prunePackages } from './package-set-runs.js';
-import { packageCacheMaxBytes } from '../image/package-store.js';
-
-const REPORTS = reportsRoot();
+import { packagesRoot } from '../image/package-store.js';
 
 async function main(argv: string[]): Promise<void> {
+  // This edge reads no lab.yaml: its folders (DRBDLAB_REPORTS, DRBDLAB_CACHE), offline and the
+  // package store's bound by the configuration's rules, once, here.
+  const config = resolveLabless();
+  const REPORTS = config.paths.reports;
+  const STORE = packagesRoot(config.paths.cache);
+  const storeBytes = config.packageCacheGiB * 1024 ** 3;
   const cmd = new Command('report')
     .description('generate the Allure report of the last run, with history and package-version changes')
     .option('--results <dir>', 'allure-results', join(REPORTS, 'allure-results'))
@@ -62,7 +65,7 @@ async function main(argv: string[]): Promise<void> {
     console.log(`merged ${m.run.merged!.shards.map(formatShard).join(', ')}: ${c['allure-results']} result and attachment files, ${c.recordings} recordings, ${c.runs} transcript files, ${c.console} console logs`);
     for (const d of m.run.merged!.disagreements) console.log(`SHARDS DISAGREE: ${d}`);
     printPublished(m.published, m.run.offline ?? false, m.run.versions);
-    await prunePackages(m.published.versionsHistoryPath, packageCacheMaxBytes(process.env), console.log);
+    await prunePackages(m.published.versionsHistoryPath, storeBytes, STORE, console.log);
     return;
   }
 
@@ -79,7 +82,7 @@ async function main(argv: string[]): Promise<void> {
     if (rec) console.log(`versions from ${rec.file}`);
     else console.log(`no recording in ${o.recordings}: the report has no package versions`);
     // A test run under DRBDLAB_OFFLINE=1 has no versions file: its environment says it.
-    run = { profile: rec?.profile ?? 'unknown', versions: rec?.versions ?? {}, ...(isOffline(process.env) ? { offline: true } : {}) };
+    run = { profile: rec?.profile ?? 'unknown', versions: rec?.versions ?? {}, ...(config.offline ? { offline: true } : {}) };
   }
   if (o.profile) run = { ...run, profile: o.profile };
   const r = await publishReport({
@@ -92,7 +95,7 @@ async function main(argv: string[]): Promise<void> {
     appendHistory: o.appendHistory,
   });
   printPublished(r, run.offline ?? false, run.versions);
-  if (o.appendHistory) await prunePackages(r.versionsHistoryPath, packageCacheMaxBytes(process.env), console.log);
+  if (o.appendHistory) await prunePackages(r.versionsHistoryPath, storeBytes, STORE, console.log);
 }
 
 function printPublished(r: PublishResult, offline: boolean, versions: Versions): void {

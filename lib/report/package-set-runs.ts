@@ -2,7 +2,7 @@
 // prunes the set of a profile's last green run (what a red run is compared with, and what a
 // downgrade goes back to) nor the set of its newest run.
 
-import { packagesRoot, prunePackageStore } from '../image/package-store.js';
+import { prunePackageStore } from '../image/package-store.js';
 import type { Cancellation } from './classify.js';
 import { readVersionsHistory, type VersionsEntry } from './versions.js';
 
@@ -26,14 +26,14 @@ export function protectedPackageSets(entries: readonly VersionsEntry[]): { profi
 }
 
 /** After a run is recorded in `versionsHistory`: keep the package store under its bound. */
-export async function prunePackagesAfterRun(versionsHistory: string, maxBytes: number, root = packagesRoot()): Promise<{ sets: string[]; debs: number; bytes: number }> {
+export async function prunePackagesAfterRun(versionsHistory: string, maxBytes: number, /** The store (packagesRoot of the run's cache). */ root: string): Promise<{ sets: string[]; debs: number; bytes: number }> {
   const { entries } = await readVersionsHistory(versionsHistory);
   const protect = protectedPackageSets(entries).flatMap((p) => [p.newest, p.lastGreen]);
   return prunePackageStore({ root, maxBytes, protect });
 }
 
 /** Prune after a recorded run and say so when something went; what a run's report hand-off calls. */
-export async function prunePackages(versionsHistory: string, maxBytes: number, log: (m: string) => void): Promise<void> {
-  const p = await prunePackagesAfterRun(versionsHistory, maxBytes);
+export async function prunePackages(versionsHistory: string, maxBytes: number, store: string, log: (m: string) => void): Promise<void> {
+  const p = await prunePackagesAfterRun(versionsHistory, maxBytes, store);
   if (p.sets.length || p.debs) log(`package store: pruned ${p.sets.length} sets, ${p.debs} debs (${(p.bytes / 1024 ** 2).toFixed(0)} MiB)`);
 }

@@ -51,7 +51,7 @@ export function realScenarioLab(lab: StartedLab, fault?: Fault): ScenarioLab {
       evidence: 'real',
       hypervisor: lab.state.accel.toUpperCase(),
       labId: lab.id,
-      labDir: labPaths(lab.id).dir,
+      labDir: labPaths(lab.host.folders.state, lab.id).dir,
       ...(lab.state.snapshot ? { cluster: `restored from snapshot ${lab.state.snapshot.point} ${lab.state.snapshot.digest.slice(0, 12)}` } : { cluster: 'fresh boot' }),
       ...Object.fromEntries(Object.entries(lab.state.image.versions).map(([k, v]) => [`pkg:${k}`, v])),
     },

@@ -1,4 +1,5 @@
 // A starting point's steps are checked as a scenario is: on fake nodes (tests/support/fake-kernel-node.ts).
+import { defaultFolders } from '../paths.js';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -63,7 +64,7 @@ describe('a real scenario target and the run plan it is handed', () => {
   it('a plan that does not validate: one ConfigError naming it and the field, before any lab', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'plan-target-'));
     try {
-      const [target] = scenarioTargets('walkthrough', { mode: 'real', plan: { format: 1, profile: 'debian12-drbd84' }, profile: 'debian12-drbd84', runDir: dir });
+      const [target] = scenarioTargets('walkthrough', { mode: 'real', plan: { format: 1, profile: 'debian12-drbd84' }, profile: 'debian12-drbd84', runDir: dir, folders: defaultFolders(dir) });
       await expect(target!.open()).rejects.toMatchObject({ name: 'ConfigError', file: 'the run plan handed to the scenario', path: 'image' });
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -73,7 +74,7 @@ describe('a real scenario target and the run plan it is handed', () => {
   it('no plan and no lab: one UsageError saying how to run the real scenarios', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'plan-target-'));
     try {
-      const [target] = scenarioTargets('walkthrough', { mode: 'real', profile: 'debian12-drbd84', runDir: dir });
+      const [target] = scenarioTargets('walkthrough', { mode: 'real', profile: 'debian12-drbd84', runDir: dir, folders: defaultFolders(dir) });
       await expect(target!.open()).rejects.toMatchObject({ name: 'UsageError', message: expect.stringMatching(/^no lab and no run plan for the real scenarios/) });
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -2,10 +2,11 @@ import * as allure from 'allure-js-commons';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PROJECT_ROOT, reportsRoot } from '../paths.js';
+import { PROJECT_ROOT, type Folders } from '../paths.js';
 import type { ProfileName } from '../image/profile-names.js';
 import { stackOf } from '../image/profiles.js';
 import { StartedLab } from '../lab/started-lab.js';
+import { realHost } from '../lab/lab-host.js';
 import { Transcript } from '../ssh/transcript.js';
 import { realScenarioLab } from './real-lab.js';
 import { describeProvenance } from '../ssh/command-record.js';
@@ -25,7 +26,6 @@ export const RECORDINGS_DIR = join(PROJECT_ROOT, 'scenarios', 'recordings');
 const SYNTHETIC_RECORDINGS_DIR = join(RECORDINGS_DIR, 'synthetic');
 /** Recordings built from captured outputs of the real programs (never a drbdlab run either). */
 export const CAPTURED_RECORDINGS_DIR = join(RECORDINGS_DIR, 'captured');
-export const REPORTS_DIR = reportsRoot();
 
 /** What the scenarios project's global setup hands to scenario files. */
 export type ScenarioEnv =
@@ -33,7 +33,7 @@ export type ScenarioEnv =
    * labId: run against that lab as it is (DRBDLAB_LAB); plan: each scenario on its own restore of
    * the run plan's snapshot (a RunPlan as vitest hands it over, validated where it is used).
    */
-  | { mode: 'real'; labId?: string; plan?: WireRunPlan; profile: ProfileName; runDir: string; /** A failed scenario's cluster stays (--keep, DRBDLAB_KEEP=1). */ keep?: boolean; fault?: Fault; /** The job whose clusters these are (the nightly's pid). */ ownerPid?: number; /** The snapshot cache's bound in bytes (DRBDLAB_SNAPSHOT_CACHE_GIB), for a starting point made here. */ snapshotCacheBytes?: number }
+  | { mode: 'real'; labId?: string; plan?: WireRunPlan; profile: ProfileName; runDir: string; /** The run's folders (Config.paths): labs, images, snapshots, reports. */ folders: Folders; /** A failed scenario's cluster stays (--keep, DRBDLAB_KEEP=1). */ keep?: boolean; fault?: Fault; /** The job whose clusters these are (the nightly's pid). */ ownerPid?: number; /** The snapshot cache's bound in bytes (DRBDLAB_SNAPSHOT_CACHE_GIB), for a starting point made here. */ snapshotCacheBytes?: number }
   | { mode: 'replay'; recordings: string[]; runDir: string; fault?: Fault };
 
 export interface OpenTarget {
@@ -103,20 +103,20 @@ async function reportProvenance(recording: Recording): Promise<void> {
 async function realLab(scenario: string, env: Extract<ScenarioEnv, { mode: 'real' }>, transcript: Transcript, start?: ScenarioStart): Promise<StartedLab> {
   if (env.labId) {
     // A lab that is up, as it is: the starting point's steps run first, in the scenario.
-    return StartedLab.attach(env.labId, transcript);
+    return StartedLab.attach(env.labId, realHost(env.folders), transcript);
   }
   if (env.plan === undefined) throw new UsageError('no lab and no run plan for the real scenarios: run them through `npm run lab` or `npm run scenarios`');
   // The run's plan, never the upstreams or a hypervisor probe: every scenario of a run is on one image and one hypervisor.
   const plan = parseRunPlan(env.plan, 'the run plan handed to the scenario');
   const progress = (m: string) => console.log(`[${scenario}] ${m}`);
-  return restorePlanned(plan, { sink: transcript, progress, ...(env.ownerPid ? { ownerPid: env.ownerPid } : {}), ...(env.snapshotCacheBytes !== undefined ? { cacheMaxBytes: env.snapshotCacheBytes } : {}), ...(start ? { step: scenarioStep(start) } : {}) });
+  return restorePlanned(plan, { host: realHost(env.folders), sink: transcript, progress, ...(env.ownerPid ? { ownerPid: env.ownerPid } : {}), ...(env.snapshotCacheBytes !== undefined ? { cacheMaxBytes: env.snapshotCacheBytes } : {}), ...(start ? { step: scenarioStep(start) } : {}) });
 }
 
 /** Console logs into the report, then the cluster goes (a failed one stays with keep: --keep, DRBDLAB_KEEP=1). */
-async function releaseRestored(scenario: string, lab: StartedLab, passed: boolean, keep: boolean): Promise<void> {
-  await copyConsoleLogs(lab, join(REPORTS_DIR, 'console', scenario));
+async function releaseRestored(scenario: string, lab: StartedLab, passed: boolean, keep: boolean, reports: string): Promise<void> {
+  await copyConsoleLogs(lab, join(reports, 'console', scenario));
   if (!passed && keep) {
-    await keepForUser(lab.state);
+    await keepForUser(lab.state, lab.host);
     console.log(`[${scenario}] kept lab ${lab.id}: npm run lab -- ssh drbd1 --lab ${lab.id}; npm run lab -- down --lab ${lab.id}`);
     return;
   }
@@ -142,7 +142,7 @@ export function scenarioTargets(scenario: string, env: ScenarioEnv): ScenarioTar
             shared: env.labId !== undefined,
             close: async (passed) => {
               for (const n of started.nodeList) n.close();
-              if (!env.labId) await releaseRestored(scenario, started, passed, env.keep ?? false);
+              if (!env.labId) await releaseRestored(scenario, started, passed, env.keep ?? false, env.folders.reports);
               const recording: Recording = {
                 profile: env.profile,
                 evidence: 'real',
@@ -152,9 +152,9 @@ export function scenarioTargets(scenario: string, env: ScenarioEnv): ScenarioTar
                 nodes: lab.nodes.map((n) => ({ name: n.name, replicationIp: n.replicationIp })),
                 commands: transcript.records,
               };
-              await mkdir(join(REPORTS_DIR, 'recordings'), { recursive: true });
+              await mkdir(join(env.folders.reports, 'recordings'), { recursive: true });
               const name = `${scenario}.${env.profile}${passed ? '' : '.failed'}.json`;
-              await writeFile(join(REPORTS_DIR, 'recordings', name), JSON.stringify(recording, null, 1));
+              await writeFile(join(env.folders.reports, 'recordings', name), JSON.stringify(recording, null, 1));
             },
           };
         },

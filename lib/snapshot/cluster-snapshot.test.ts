@@ -8,12 +8,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeWorld, type FakeWorld } from '../lab/fake-host.js';
 import { Lab } from '../lab/lab.js';
 import { labPaths } from '../lab/paths.js';
-import { labsRoot } from '../paths.js';
 import type { StartedLab } from '../lab/started-lab.js';
 import { LIBVIRT_SAYS } from '../libvirt/fake-libvirt.js';
 import { ClusterSnapshot, ensureSnapshot, planRun, restorePlanned } from './cluster-snapshot.js';
 import { snapshotPaths } from './store.js';
-import { snapshotsRoot } from '../paths.js';
 
 let w: FakeWorld;
 let lab: Lab;
@@ -36,11 +34,11 @@ const restore = (s: ClusterSnapshot) => s.restore({ progress: w.progress, pickPo
 /** Nothing of any lab in the fake libvirt, and no lab folder. */
 function noLabLeft(): void {
   expect(w.libvirt.leftovers()).toEqual([]);
-  expect(existsSync(labsRoot()) ? readdirSync(labsRoot()) : []).toEqual([]);
+  expect(existsSync(w.host.folders.state) ? readdirSync(w.host.folders.state) : []).toEqual([]);
 }
 
 function cacheFolders(): string[] {
-  return existsSync(snapshotsRoot()) ? readdirSync(snapshotsRoot()).filter((f) => !f.endsWith('.lock')) : [];
+  return existsSync(w.host.folders.snapshots) ? readdirSync(w.host.folders.snapshots).filter((f) => !f.endsWith('.lock')) : [];
 }
 
 describe('ensureSnapshot', () => {
@@ -147,7 +145,7 @@ describe('ClusterSnapshot.restore', () => {
         expect(await w.libvirt.domainState(n.domain)).toBe('running');
         expect(w.libvirt.forwardedPort(n.domain)).toBe(n.sshPort);
         // The memory copy is removed once the node runs.
-        expect(existsSync(labPaths(l.id).memory(n.name))).toBe(false);
+        expect(existsSync(labPaths(w.host.folders.state, l.id).memory(n.name))).toBe(false);
       }
       const mine = w.libvirt.calls.filter((c) => c.includes(l.id) && /^(restore|resume) /.test(c)).map((c) => c.split(' ')[0]);
       expect(mine).toEqual(['restore', 'restore', 'restore', 'resume', 'resume', 'resume']);

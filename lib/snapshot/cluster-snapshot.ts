@@ -5,12 +5,11 @@ import lockfile from 'proper-lockfile';
 import { loadTemplates } from '../cloud-init/render.js';
 import { UsageError } from '../errors.js';
 import { buildAtomically, canonicalJson } from '../image/cache.js';
-import { cacheRoot } from '../paths.js';
 import { silent, type Progress } from '../image/progress.js';
 import type { Lab } from '../lab/lab.js';
 import { LabStarter, type SavedCluster, type StartOptions } from '../lab/lab-starter.js';
 import type { StartedLab } from '../lab/started-lab.js';
-import { realHost, type LabHost } from '../lab/lab-host.js';
+import type { LabHost } from '../lab/lab-host.js';
 import type { LabPlan, RunPlan } from '../lab/run-plan.js';
 import type { BaseImage } from '../image/profile.js';
 import type { AccelChoice } from '../libvirt/accel.js';
@@ -27,10 +26,10 @@ export class ClusterSnapshot {
     readonly dir: string,
     readonly manifest: SnapshotManifest,
     /** Where its restores run (a fake host in tests). */
-    readonly host: LabHost = realHost,
+    readonly host: LabHost,
   ) {}
 
-  static async load(where: string, host: LabHost = realHost): Promise<ClusterSnapshot> {
+  static async load(where: string, host: LabHost): Promise<ClusterSnapshot> {
     // Absolute: the restored disks name it as their backing file.
     const dir = resolve(where);
     const m = await readSnapshot(dir);
@@ -39,7 +38,7 @@ export class ClusterSnapshot {
   }
 
   /** The snapshot a run plan names, still the one it was when planned (same identity, same image, same hypervisor). */
-  static async ofPlan(plan: RunPlan, host: LabHost = realHost): Promise<ClusterSnapshot> {
+  static async ofPlan(plan: RunPlan, host: LabHost): Promise<ClusterSnapshot> {
     const s = await ClusterSnapshot.load(plan.snapshot.dir, host);
     const m = s.manifest;
     const differs =
@@ -140,7 +139,7 @@ export async function planRun(lab: Lab, opts: Omit<EnsureOptions, 'step'> = {}):
  * starting point `step` on top of it (made now from it if the cache has none). No upstream is
  * asked and no hypervisor probed: the plan and the snapshots say both.
  */
-export async function restorePlanned(plan: RunPlan, o: StartOptions & { step?: SnapshotStep; host?: LabHost; cacheMaxBytes?: number } = {}): Promise<StartedLab> {
+export async function restorePlanned(plan: RunPlan, o: StartOptions & { step?: SnapshotStep; host: LabHost; cacheMaxBytes?: number }): Promise<StartedLab> {
   const { step, host, cacheMaxBytes, ...opts } = o;
   const ready = await ClusterSnapshot.ofPlan(plan, host);
   const snapshot = step ? (await ensureStepSnapshot(ready, step, { progress: opts.progress, signal: opts.signal, ...(opts.ownerPid ? { ownerPid: opts.ownerPid } : {}), ...(cacheMaxBytes !== undefined ? { cacheMaxBytes } : {}) })).snapshot : ready;
@@ -205,7 +204,7 @@ async function ensureAt(inputs: SnapshotInputs, host: LabHost, image: BaseImage,
   const point = inputs.point;
   const t0 = Date.now();
   const digest = snapshotDigest(inputs);
-  const dir = snapshotDir(inputs.profile, point, digest);
+  const dir = snapshotDir(host.folders.snapshots, inputs.profile, point, digest);
   const cached = await readSnapshot(dir);
   if (cached) {
     await markUsed(dir);
@@ -224,7 +223,7 @@ async function ensureAt(inputs: SnapshotInputs, host: LabHost, image: BaseImage,
       // The lab fell back (KVM → TCG) while starting: a snapshot is only ever what it ran on, so
       // it is saved under that identity, the one the host's corrected verdict plans from now on.
       const ranDigest = snapshotDigest(ran);
-      const ranDir = snapshotDir(ran.profile, point, ranDigest);
+      const ranDir = snapshotDir(host.folders.snapshots, ran.profile, point, ranDigest);
       progress(`snapshot ${point}: the lab fell back from ${inputs.accel} to ${ran.accel} while it was made; saved as what it ran on, ${ranDigest.slice(0, 12)}`);
       return await locked(ranDir, async () => {
         const there = await readSnapshot(ranDir);
@@ -237,7 +236,7 @@ async function ensureAt(inputs: SnapshotInputs, host: LabHost, image: BaseImage,
   });
   if (ensured.created) {
     const maxBytes = opts.cacheMaxBytes;
-    if (maxBytes !== undefined) for (const removed of await pruneSnapshots({ maxBytes, keep: [ensured.snapshot.dir, ...(make.keep ? [make.keep] : [])] })) progress(`snapshot cache: pruned ${removed}`);
+    if (maxBytes !== undefined) for (const removed of await pruneSnapshots({ root: host.folders.snapshots, maxBytes, keep: [ensured.snapshot.dir, ...(make.keep ? [make.keep] : [])] })) progress(`snapshot cache: pruned ${removed}`);
     progress(`snapshot ${point} ${ensured.snapshot.manifest.digest.slice(0, 12)} saved (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   }
   return ensured;

@@ -36,7 +36,7 @@ export interface SaveInputs {
 export async function saveCluster(lab: StartedLab, dir: string, s: SaveInputs): Promise<SnapshotManifest> {
   const virsh = lab.host.connect(lab.state.libvirtUri);
   const p = snapshotPaths(dir);
-  const lp = labPaths(lab.id);
+  const lp = labPaths(lab.host.folders.state, lab.id);
   // No SSH connection may live on in a saved slirp stack.
   for (const n of lab.nodeList) n.close();
   const t = Date.now();

@@ -4,7 +4,6 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { snapshotsRoot } from '../paths.js';
 import type { ProfileName } from '../image/profile-names.js';
 import type { BaseImage } from '../image/profile.js';
 import { removeTree } from '../image/remove-tree.js';
@@ -49,8 +48,9 @@ export function snapshotPaths(dir: string) {
   };
 }
 
-export function snapshotDir(profile: ProfileName, point: string, digest: string): string {
-  return join(snapshotsRoot(), snapshotDirName(profile, point, digest));
+/** `root`: the snapshot cache (the run's Config.paths.snapshots). */
+export function snapshotDir(root: string, profile: ProfileName, point: string, digest: string): string {
+  return join(root, snapshotDirName(profile, point, digest));
 }
 
 /** A complete snapshot folder whose base image is still there, or nothing. */
@@ -83,7 +83,7 @@ export interface CachedSnapshot {
   complete: boolean;
 }
 
-export async function listSnapshots(root = snapshotsRoot()): Promise<CachedSnapshot[]> {
+export async function listSnapshots(root: string): Promise<CachedSnapshot[]> {
   if (!existsSync(root)) return [];
   const out: CachedSnapshot[] = [];
   for (const name of await readdir(root)) {
@@ -102,7 +102,7 @@ export async function listSnapshots(root = snapshotsRoot()): Promise<CachedSnaps
  * Keep the cache under its bound: incomplete ones (base image gone) first, then the least
  * recently used; the snapshots named in `keep` (in use by this run) stay whatever their size.
  */
-export async function pruneSnapshots(opts: { keep?: string[]; /** The bound: the run's DRBDLAB_SNAPSHOT_CACHE_GIB, in bytes. */ maxBytes: number; root?: string }): Promise<string[]> {
+export async function pruneSnapshots(opts: { keep?: string[]; /** The bound: the run's DRBDLAB_SNAPSHOT_CACHE_GIB, in bytes. */ maxBytes: number; /** The snapshot cache (the run's Config.paths.snapshots). */ root: string }): Promise<string[]> {
   const max = opts.maxBytes;
   const keep = new Set(opts.keep ?? []);
   const all = await listSnapshots(opts.root);
@@ -118,7 +118,7 @@ export async function pruneSnapshots(opts: { keep?: string[]; /** The bound: the
   }
   // A lock whose holder was killed (SIGKILL) stays beside a snapshot never made: the holder
   // touches it every 15 s, so one untouched this long has none.
-  const root = opts.root ?? snapshotsRoot();
+  const root = opts.root;
   if (existsSync(root)) {
     for (const name of await readdir(root)) {
       if (!name.endsWith('.lock')) continue;

@@ -24,7 +24,6 @@ let work: string;
 let repo: string;
 let server: Awaited<ReturnType<typeof serveDir>>;
 let recipe: DebianRecipe;
-const saved = { ...process.env };
 const said: string[] = [];
 const progress = (m: string) => {
   said.push(m);
@@ -32,6 +31,8 @@ const progress = (m: string) => {
 };
 /** Pruning as after a nightly, but with no grace period: an old image goes at once. */
 const prune = { graceMs: 0 };
+/** The test's own image cache (and a labs folder no lab is in). */
+const folders = () => ({ cache: join(work, 'cache'), state: join(work, 'labs') });
 
 /** A file of an image's root file system (ext4 in qcow2), read with debugfs. */
 async function catInImage(disk: string, path: string): Promise<string> {
@@ -58,19 +59,12 @@ beforeAll(async () => {
   await mkdir(repo);
   await publishCanary('1.0');
   server = await serveDir(repo);
-  process.env.DRBDLAB_CACHE = join(work, 'cache');
-  process.env.DRBDLAB_EXTRA_APT_SOURCE = `deb [trusted=yes] ${server.url}/ ./`;
-  process.env.DRBDLAB_EXTRA_PACKAGES = CANARY;
-  delete process.env.DRBDLAB_OFFLINE;
-  recipe = debian12Recipe(undefined, undefined, extraFromEnv(process.env));
+  // The variables the recipe's extra source is read from, given here rather than set in this process.
+  recipe = debian12Recipe(undefined, undefined, extraFromEnv({ DRBDLAB_EXTRA_APT_SOURCE: `deb [trusted=yes] ${server.url}/ ./`, DRBDLAB_EXTRA_PACKAGES: CANARY }));
 });
 
 afterAll(async () => {
   await server?.close();
-  for (const k of ['DRBDLAB_CACHE', 'DRBDLAB_EXTRA_APT_SOURCE', 'DRBDLAB_EXTRA_PACKAGES', 'DRBDLAB_OFFLINE']) {
-    if (saved[k] === undefined) delete process.env[k];
-    else process.env[k] = saved[k];
-  }
   if (work) await rm(work, { recursive: true, force: true });
 });
 
@@ -94,7 +88,7 @@ describe('upstream freshness with a loopback apt repository', () => {
   const source = () => `${server.url} ./`;
 
   it('first build: the canary from 127.0.0.1 is in the image; its identity is the recipe plus every source\'s Release digest', async () => {
-    first = await ensureDebianImage(recipe, progress, { prune });
+    first = await ensureDebianImage(recipe, progress, { folders: folders(), prune });
     expect(first.built).toBe(true);
     expect(first.versions[CANARY]).toBe('1.0');
     expect(first.upstreams?.map((u) => u.name)).toEqual([
@@ -116,7 +110,7 @@ describe('upstream freshness with a loopback apt repository', () => {
 
   it('repository unchanged: the next run asks it once more and reuses the image', async () => {
     const before = server.requests.length;
-    const again = await ensureDebianImage(recipe, progress, { prune });
+    const again = await ensureDebianImage(recipe, progress, { folders: folders(), prune });
     expect(again).toMatchObject({ built: false, dir: first.dir, digest: first.digest });
     expect(server.requests.slice(before)).toEqual(['GET /InRelease', 'GET /Release']);
   });
@@ -124,7 +118,7 @@ describe('upstream freshness with a loopback apt repository', () => {
   it('canary 1.1 published: new Release digest → new identity → a new image with 1.1 (a layer on the first), the banner says 1.0 → 1.1', async () => {
     await publishCanary('1.1');
     said.length = 0;
-    second = await ensureDebianImage(recipe, progress, { prune });
+    second = await ensureDebianImage(recipe, progress, { folders: folders(), prune });
     expect(second.built).toBe(true);
     expect(second.digest).not.toBe(first.digest);
     expect(second.digest).toBe(imageIdentity(recipeDigest(recipe), second.upstreams!));
@@ -155,7 +149,7 @@ describe('upstream freshness with a loopback apt repository', () => {
   it('canary 1.2: the next layer goes on the full build again, and the previous layer is pruned', async () => {
     await publishCanary('1.2');
     said.length = 0;
-    const third = await ensureDebianImage(recipe, progress, { prune });
+    const third = await ensureDebianImage(recipe, progress, { folders: folders(), prune });
     expect(third).toMatchObject({ built: true, layeredOn: first.digest });
     expect(third.versions[CANARY]).toBe('1.2');
     expect(said).toContain(`pruned old image ${second.dir}`);
@@ -166,10 +160,10 @@ describe('upstream freshness with a loopback apt repository', () => {
   it('offline: the repository gone, the cached image is used without asking, and it says so; online it is "upstream unavailable"', async () => {
     await server.close();
     said.length = 0;
-    const offline = await ensureDebianImage(recipe, progress, { offline: true, prune });
+    const offline = await ensureDebianImage(recipe, progress, { folders: folders(), offline: true, prune });
     expect(offline).toMatchObject({ built: false, offline: true, dir: second.dir });
     expect(said).toEqual([`offline: upstreams not asked; image debian12-drbd84 ${second.digest.slice(0, 12)} as cached (built ${second.builtAt})`]);
-    const err = await ensureDebianImage(recipe, progress, { prune }).catch((e: unknown) => e);
+    const err = await ensureDebianImage(recipe, progress, { folders: folders(), prune }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamUnavailableError);
     expect((err as Error).message).toMatch(new RegExp(`^upstream unavailable: ${source().replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: cannot reach 127\\.0\\.0\\.1:\\d+ .*--offline`));
   });

@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG } from '../../lib/cli/context.js';
 import { loadConfig, profileSettings } from '../../lib/config/config.js';
 import { Debian12Profile } from '../../lib/image/debian12-profile.js';
 import { Lab } from '../../lib/lab/lab.js';
+import { realHost } from '../../lib/lab/lab-host.js';
 import { labPaths } from '../../lib/lab/paths.js';
 import type { StartedLab } from '../../lib/lab/started-lab.js';
 import { Virsh } from '../../lib/libvirt/virsh.js';
@@ -16,6 +17,8 @@ import { restartLibvirtd } from '../support/libvirtd.js';
 
 let config: LabConfig;
 let lab: StartedLab | undefined;
+/** The labs folder of the run's configuration. */
+let labs: string;
 const said: string[] = [];
 /** A loopback port another process holds: handed to drbd1 as if taken between choice and start. */
 let squatter: Server;
@@ -31,10 +34,12 @@ beforeAll(async () => {
   // One start exercises three faults of the start path: a taken port, a KVM choice that
   // cannot boot (a CPU model no host has: libvirt refuses it anywhere) and libvirtd restarted
   // while the nodes boot.
-  const profile = Debian12Profile.create(profileSettings(await loadConfig()));
+  const run = await loadConfig();
+  labs = run.paths.state;
+  const profile = Debian12Profile.create(profileSettings(run));
   const image = await profile.ensureImage((m) => console.log(`[lab] ${m}`));
   const accel = { accel: 'kvm', cpu: { model: 'drbdlab-no-such-cpu' }, mode: 'auto', reason: 'test: as if the probe had passed' } as const;
-  lab = await new Lab(config, profile).start({ profile: profile.name, image, accel }, {
+  lab = await new Lab(config, profile, realHost(run.paths)).start({ profile: profile.name, image, accel }, {
     progress: (m) => {
       said.push(m);
       console.log(`[lab] ${m}`);
@@ -132,7 +137,7 @@ describe('three-VM lab on libvirt', () => {
     await lab!.down();
     expect((await virsh.listDomains()).filter((d) => d.includes(id))).toEqual([]);
     expect((await virsh.listNetworks()).filter((d) => d.includes(id))).toEqual([]);
-    expect(existsSync(labPaths(id).dir)).toBe(false);
+    expect(existsSync(labPaths(labs, id).dir)).toBe(false);
     // Idempotent: a second down finds nothing and does not fail.
     expect(await lab!.down()).toEqual([]);
   });

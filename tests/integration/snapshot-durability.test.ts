@@ -9,6 +9,7 @@ import { DEFAULT_CONFIG } from '../../lib/cli/context.js';
 import { loadConfig, profileSettings } from '../../lib/config/config.js';
 import { Debian12Profile } from '../../lib/image/debian12-profile.js';
 import { Lab } from '../../lib/lab/lab.js';
+import { realHost } from '../../lib/lab/lab-host.js';
 import type { StartedLab } from '../../lib/lab/started-lab.js';
 import { ensureSnapshot, type ClusterSnapshot, type SnapshotStep } from '../../lib/snapshot/cluster-snapshot.js';
 
@@ -31,9 +32,9 @@ let snapshot: ClusterSnapshot | undefined;
 let lab: StartedLab | undefined;
 
 beforeAll(async () => {
-  // The run's configuration (DRBDLAB_ACCEL, offline, mirrors, the snapshot cache's bound), as the CLI reads it.
+  // The run's configuration (DRBDLAB_ACCEL, offline, mirrors, folders, the snapshot cache's bound), as the CLI reads it.
   const run = await loadConfig();
-  const def = new Lab(await loadLabConfig(DEFAULT_CONFIG), Debian12Profile.create(profileSettings(run)), undefined, run.accel);
+  const def = new Lab(await loadLabConfig(DEFAULT_CONFIG), Debian12Profile.create(profileSettings(run)), realHost(run.paths), run.accel);
   const progress = (m: string) => console.log(`[durability] ${m}`);
   const plan = await def.plan({ progress });
   let made = await ensureSnapshot(def, plan, { step: STEP, progress, cacheMaxBytes: run.snapshotCacheGiB * 1024 ** 3 });

@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG } from '../../lib/cli/context.js';
 import { loadConfig, profileSettings } from '../../lib/config/config.js';
 import { Debian12Profile } from '../../lib/image/debian12-profile.js';
 import { Lab } from '../../lib/lab/lab.js';
+import { realHost } from '../../lib/lab/lab-host.js';
 import type { StartedLab } from '../../lib/lab/started-lab.js';
 import { Virsh } from '../../lib/libvirt/virsh.js';
 import { planRun, type ClusterSnapshot } from '../../lib/snapshot/cluster-snapshot.js';
@@ -17,9 +18,9 @@ let labs: StartedLab[] = [];
 let diskBefore: { size: number; mtimeMs: number };
 
 beforeAll(async () => {
-  // The run's configuration (DRBDLAB_ACCEL, offline, mirrors, the snapshot cache's bound), as the CLI reads it.
+  // The run's configuration (DRBDLAB_ACCEL, offline, mirrors, folders, the snapshot cache's bound), as the CLI reads it.
   const run = await loadConfig();
-  const lab = new Lab(await loadLabConfig(DEFAULT_CONFIG), Debian12Profile.create(profileSettings(run)), undefined, run.accel);
+  const lab = new Lab(await loadLabConfig(DEFAULT_CONFIG), Debian12Profile.create(profileSettings(run)), realHost(run.paths), run.accel);
   ({ snapshot } = await planRun(lab, { progress: (m) => console.log(`[snapshot] ${m}`), cacheMaxBytes: run.snapshotCacheGiB * 1024 ** 3 }));
   diskBefore = await stat(snapshotPaths(snapshot.dir).rootDisk('drbd1'));
   labs = await Promise.all([0, 1].map(() => snapshot.restore({ progress: (m) => console.log(`[restore] ${m}`) })));

@@ -2,9 +2,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { DEFAULT_CONFIG } from '../../lib/cli/context.js';
-import { loadLabConfig } from '../../lib/config/load-lab.js';
-import { cacheRoot } from '../../lib/paths.js';
+import { loadConfig } from '../../lib/config/config.js';
 import { cli } from './cli.js';
 import { snapshot, type HostSnapshot } from './leftovers.js';
 
@@ -19,17 +17,21 @@ export class LifecycleEnv {
     readonly reportsDir: string,
     /** An empty image cache: a build started there is a cold one. */
     readonly coldCache: string,
+    /** The image cache the CLI runs here use (the configuration's: this process's environment is theirs). */
+    readonly cache: string,
   ) {}
 
   static async create(): Promise<LifecycleEnv> {
-    const uri = (await loadLabConfig(DEFAULT_CONFIG)).libvirtUri;
+    // As the CLI runs below read it (they inherit this process's environment).
+    const run = await loadConfig();
+    const uri = run.lab.libvirtUri;
     // o+x: libvirt's QEMU user must reach the disks in there (mkdtemp makes 0700 folders).
     const mk = async (what: string) => {
       const dir = await mkdtemp(join(tmpdir(), `drbdlab-lifecycle-${what}-`));
       await chmod(dir, 0o711);
       return dir;
     };
-    const e = new LifecycleEnv(uri, await mk('state'), await mk('reports'), await mk('cache'));
+    const e = new LifecycleEnv(uri, await mk('state'), await mk('reports'), await mk('cache'), run.paths.cache);
     const img = await cli(['image', 'build'], e.env, 20 * 60_000);
     if (img.exitCode !== 0) throw new Error(`image build failed:\n${img.output}`);
     return e;
@@ -41,7 +43,7 @@ export class LifecycleEnv {
 
   /** What the host holds of drbdlab now (compare before and after a fault). */
   look(): Promise<HostSnapshot> {
-    return snapshot({ uri: this.uri, stateDir: this.stateDir, cacheDirs: [cacheRoot(), this.coldCache] });
+    return snapshot({ uri: this.uri, stateDir: this.stateDir, cacheDirs: [this.cache, this.coldCache] });
   }
 
   async dispose(): Promise<void> {

@@ -9,8 +9,7 @@ import { isKvmCheck, parseVirtHostValidate } from '../../host/virt-host-validate
 import { debian12Recipe } from '../../image/debian12-recipe.js';
 import { newestImageOfRecipe, recipeDigest } from '../../image/cache.js';
 import { ifPresent, type Libvirt } from '../../libvirt/libvirt.js';
-import { cacheRoot } from '../../paths.js';
-import { realHost, type LabHost } from '../../lab/lab-host.js';
+import type { LabHost } from '../../lab/lab-host.js';
 import { labsOnHost } from '../../lab/whose.js';
 import type { Check } from './doctor-check.js';
 import { labChecks } from './labs.js';
@@ -29,8 +28,8 @@ const TOOLS: [string, string][] = [
 ];
 
 /** What the lab needs from this host, each with the exact fix. */
-export async function runDoctor(uri: string, opts: { reprobe?: boolean; host?: LabHost; accel: AccelSetting; debian?: DebianSources }): Promise<Check[]> {
-  const host = opts.host ?? realHost;
+export async function runDoctor(uri: string, opts: { reprobe?: boolean; /** This machine with the run's folders. */ host: LabHost; accel: AccelSetting; debian?: DebianSources }): Promise<Check[]> {
+  const host = opts.host;
   const checks: Check[] = [];
   const major = Number(process.versions.node.split('.')[0]);
   checks.push({ name: 'node', ok: major >= 20, detail: `v${process.versions.node}`, fix: 'install Node.js 20 or newer' });
@@ -71,7 +70,7 @@ export async function runDoctor(uri: string, opts: { reprobe?: boolean; host?: L
     checks.push(await hypervisorCheck(virsh, host, opts.reprobe ?? false, opts.accel, opts.debian));
   }
   try {
-    const st = statfsSync(cacheRoot().replace(/\/\.cache$/, ''));
+    const st = statfsSync(host.folders.cache.replace(/\/\.cache$/, ''));
     const freeGiB = (st.bavail * st.bsize) / 2 ** 30;
     checks.push({ name: 'disk space', ok: freeGiB >= 8, detail: `${freeGiB.toFixed(0)} GiB free`, fix: 'free at least 8 GiB for the image and three clones' });
   } catch {
@@ -110,15 +109,15 @@ async function timedDefine(virsh: Libvirt, deviceProblem: string | undefined): P
 
 /** The remembered verdict, or a probe when the offline image is cached (it boots that kernel). */
 async function hypervisorCheck(virsh: Libvirt, host: LabHost, reprobe: boolean, setting: AccelSetting, debian?: DebianSources): Promise<Check> {
-  const remembered = reprobe ? undefined : await rememberedVerdict(virsh, cacheRoot(), host.accel);
+  const remembered = reprobe ? undefined : await rememberedVerdict(virsh, host.folders.cache, host.accel);
   if (remembered) return { name: 'hypervisor', ok: true, detail: `${remembered.choice.accel.toUpperCase()}: ${remembered.choice.reason} (verdict of ${remembered.at})` };
   // The run's recipe (its mirrors are part of its digest).
   const recipe = debian ? debian12Recipe(debian.mirror, debian.securityMirror, debian.extra) : debian12Recipe();
   // Any image of the recipe will do (the kernel of the newest): doctor asks no upstream.
-  const img = await newestImageOfRecipe(recipe.profile, recipeDigest(recipe));
+  const img = await newestImageOfRecipe(host.folders.cache, recipe.profile, recipeDigest(recipe));
   if (!img?.kernel || !img.initrd) {
-    return { name: 'hypervisor', ok: true, detail: `not probed yet: the probe boots the lab's kernel (npm run lab -- image build; images in ${join(cacheRoot(), 'images')})` };
+    return { name: 'hypervisor', ok: true, detail: `not probed yet: the probe boots the lab's kernel (npm run lab -- image build; images in ${join(host.folders.cache, 'images')})` };
   }
-  const c = await chooseAccel({ virsh, host: host.accel, cacheDir: cacheRoot(), boot: { kind: 'direct', kernel: img.kernel, initrd: img.initrd, cmdline: recipe.cmdline }, reprobe: true, setting });
+  const c = await chooseAccel({ virsh, host: host.accel, cacheDir: host.folders.cache, boot: { kind: 'direct', kernel: img.kernel, initrd: img.initrd, cmdline: recipe.cmdline }, reprobe: true, setting });
   return { name: 'hypervisor', ok: true, detail: `${c.accel.toUpperCase()}: ${c.reason}` };
 }

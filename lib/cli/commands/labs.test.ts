@@ -40,7 +40,7 @@ async function fourLabs() {
   await setLabOwner(ended.state, gone, w.host);
   w.host.processes.exit(gone.pid);
   await setLabOwner(elsewhere.state, job, w.host);
-  await rm(labPaths(elsewhere.id).dir, { recursive: true });
+  await rm(labPaths(w.host.folders.state, elsewhere.id).dir, { recursive: true });
   return { users, nightly, ended, elsewhere, job, gone };
 }
 
@@ -77,7 +77,7 @@ describe('status', () => {
     const gone = w.host.processes.spawn();
     await setLabOwner(lab.state, gone, w.host);
     w.host.processes.exit(gone.pid);
-    await rm(labPaths(lab.id).dir, { recursive: true });
+    await rm(labPaths(w.host.folders.state, lab.id).dir, { recursive: true });
     await statusCommand(w.config.libvirtUri, log, { host: w.host, nodeLines: async () => [] });
     expect(said).toEqual([`lab ${lab.id}  in libvirt only (no folder here)  orphaned: its owner, pid ${gone.pid}, has ended  (remove: npm run lab -- down --lab ${lab.id})`]);
   });
@@ -151,7 +151,7 @@ describe('down', () => {
     await keepForUser(lab.state, w.host);
     await downCommand(w.config.libvirtUri, { lab: lab.id }, log, w.host);
     expect(said).toEqual([
-      `lab ${lab.id}: removed domain drbdlab-${lab.id}-drbd1, domain drbdlab-${lab.id}-drbd2, domain drbdlab-${lab.id}-drbd3, network drbdlab-${lab.id}-repl, folder ${labPaths(lab.id).dir}`,
+      `lab ${lab.id}: removed domain drbdlab-${lab.id}-drbd1, domain drbdlab-${lab.id}-drbd2, domain drbdlab-${lab.id}-drbd3, network drbdlab-${lab.id}-repl, folder ${labPaths(w.host.folders.state, lab.id).dir}`,
     ]);
     expect(w.libvirt.leftovers()).toEqual([]);
   });

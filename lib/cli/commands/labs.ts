@@ -2,7 +2,7 @@
 // remove a lab a live process owns (a nightly's, a test run's). `down --all` spares those unless
 // told --force; `down --lab` of one refuses without --force.
 import { UsageError } from '../../errors.js';
-import { realHost, type LabHost } from '../../lab/lab-host.js';
+import type { LabHost } from '../../lab/lab-host.js';
 import { StartedLab } from '../../lab/started-lab.js';
 import { listLabIds } from '../../lab/state.js';
 import { teardownLab } from '../../lab/teardown.js';
@@ -23,7 +23,7 @@ function statusHeader(l: LabOnHost): string[] {
 
 /** Each node's line (SSH: uptime), for a lab with a folder here. */
 async function nodeLinesOverSsh(l: LabOnHost, host: LabHost): Promise<string[]> {
-  const lab = await StartedLab.attach(l.labId, undefined, host);
+  const lab = await StartedLab.attach(l.labId, host);
   const out: string[] = [];
   for (const n of lab.nodeList) {
     const up = await n.output('uptime -p', { timeoutMs: 10_000 }).catch((e: Error) => `unreachable (${e.message.split('\n')[0]})`);
@@ -34,17 +34,18 @@ async function nodeLinesOverSsh(l: LabOnHost, host: LabHost): Promise<string[]> 
 }
 
 export interface StatusOptions {
-  host?: LabHost;
+  /** This machine with the run's folders (a fake host in tests). */
+  host: LabHost;
   /** How a lab's nodes are described (over SSH by default). */
   nodeLines?: (l: LabOnHost) => Promise<string[]>;
 }
 
 /** `status`: every lab here (newest first), then those only libvirt has. */
-export async function statusCommand(uri: string, log: (line: string) => void, o: StatusOptions = {}): Promise<void> {
-  const host = o.host ?? realHost;
+export async function statusCommand(uri: string, log: (line: string) => void, o: StatusOptions): Promise<void> {
+  const host = o.host;
   const nodeLines = o.nodeLines ?? ((l: LabOnHost) => nodeLinesOverSsh(l, host));
   const labs = await labsOnHost(uri, host);
-  const order = await listLabIds();
+  const order = await listLabIds(host.folders.state);
   const rank = (l: LabOnHost) => (l.state ? order.indexOf(l.labId) : order.length);
   if (labs.length === 0) log('no lab here');
   for (const l of [...labs].sort((a, b) => rank(a) - rank(b))) {
@@ -107,8 +108,8 @@ function planDown(labs: readonly LabOnHost[], newest: string | undefined, o: Dow
 }
 
 /** `down`: remove what the plan says, say what was spared. */
-export async function downCommand(uri: string, o: DownOptions, log: (line: string) => void, host: LabHost = realHost): Promise<void> {
-  const plan = planDown(await labsOnHost(uri, host), (await listLabIds())[0], o);
+export async function downCommand(uri: string, o: DownOptions, log: (line: string) => void, host: LabHost): Promise<void> {
+  const plan = planDown(await labsOnHost(uri, host), (await listLabIds(host.folders.state))[0], o);
   if (plan.remove.length === 0 && plan.spared.length === 0) log('nothing to remove');
   for (const id of plan.remove) {
     const removed = await teardownLab(id, uri, { host });

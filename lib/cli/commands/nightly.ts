@@ -4,7 +4,9 @@ import { execa } from 'execa';
 import { profileSettings, RUN_CONFIG_ENV, serializeConfig, type Config } from '../../config/config.js';
 import { failureFields, UsageError } from '../../errors.js';
 import { imageRecord } from '../../image/cache.js';
-import { PROJECT_ROOT, reportsRoot } from '../../paths.js';
+import { PROJECT_ROOT } from '../../paths.js';
+import { realHost } from '../../lab/lab-host.js';
+import { packagesRoot } from '../../image/package-store.js';
 import { OFFLINE_LINE } from '../../image/offline.js';
 import type { ProfileName } from '../../image/profile-names.js';
 import { chooseProfile, choiceLine, profileCandidates } from '../../image/profiles.js';
@@ -55,7 +57,9 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
   // First line of output: which profile and why, or that the walkthrough's did not run.
   process.stdout.write(`${choiceLine(choice)}\n`);
   if (offline) process.stdout.write(`${OFFLINE_LINE}\n`);
-  const reports = reportsRoot();
+  const reports = o.config.paths.reports;
+  // This machine with the run's folders (labs, images, snapshots).
+  const host = realHost(o.config.paths);
   await rm(join(reports, 'allure-results'), { recursive: true, force: true });
   await mkdir(reports, { recursive: true });
 
@@ -71,7 +75,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     try {
       // The run's plan, resolved once: image, hypervisor and a ready cluster saved (from the
       // cache, or made now by one fresh up). Every scenario process gets this plan.
-      const made = await planRun(new Lab(config, choice.profile, undefined, o.config.accel), { progress: say, signal: interrupt.signal, cacheMaxBytes: o.config.snapshotCacheGiB * 1024 ** 3 });
+      const made = await planRun(new Lab(config, choice.profile, host, o.config.accel), { progress: say, signal: interrupt.signal, cacheMaxBytes: o.config.snapshotCacheGiB * 1024 ** 3 });
       ({ snapshot, plan } = made);
       say(`snapshot ${snapshot.point} ${snapshot.manifest.digest.slice(0, 12)} ${made.created ? 'made' : 'cached'}: ${JSON.stringify(snapshot.manifest.timings)}`);
     } catch (err) {
@@ -119,11 +123,11 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
       await writeCancelledRunResult(join(reports, 'allure-results'), cancelledSentence(run.cancelled), interruptedBy, { profile: choice.profile.name }, t0);
     }
     // Clusters of workers that were stopped before they could remove them (an interrupt).
-    for (const r of await sweepLabsOf(currentOwner('process'), config.libvirtUri)) say(describeReaped(r));
+    for (const r of await sweepLabsOf(currentOwner('process'), config.libvirtUri, host)) say(describeReaped(r));
     // …and what a stopped worker had half-made of its own (a snapshot being saved).
-    for (const r of await reapOrphans(config.libvirtUri)) say(describeReaped(r));
+    for (const r of await reapOrphans(config.libvirtUri, host)) say(describeReaped(r));
     // A report that could not be made (a result file that does not read) is no green run.
-    if (!(await publishRun(reports, { ...run, shard: o.shard }, say, (history, log) => prunePackages(history, o.config.packageCacheGiB * 1024 ** 3, log))) && code === EXIT.ok) code = EXIT.broken;
+    if (!(await publishRun(reports, { ...run, shard: o.shard }, say, (history, log) => prunePackages(history, o.config.packageCacheGiB * 1024 ** 3, packagesRoot(o.config.paths.cache), log))) && code === EXIT.ok) code = EXIT.broken;
   }
   return code;
 }

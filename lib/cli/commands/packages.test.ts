@@ -29,11 +29,10 @@ describe('formatStore', () => {
 describe('packagesCommand', () => {
   it("says the bound it was given (the run's DRBDLAB_PACKAGE_CACHE_GIB), not the environment's", async () => {
     const cache = await mkdtemp(join(tmpdir(), 'drbdlab-packages-'));
-    vi.stubEnv('DRBDLAB_CACHE', cache);
     vi.stubEnv('DRBDLAB_PACKAGE_CACHE_GIB', '9');
     try {
       const said: string[] = [];
-      await packagesCommand({ maxBytes: 2 * 1024 ** 3 }, (l) => said.push(l));
+      await packagesCommand({ maxBytes: 2 * 1024 ** 3, folders: { cache, reports: join(cache, 'reports') } }, (l) => said.push(l));
       expect(said.at(-1)).toMatch(/^0 sets, 0 debs, .*; bound 2048 MiB \(DRBDLAB_PACKAGE_CACHE_GIB\)$/);
     } finally {
       vi.unstubAllEnvs();

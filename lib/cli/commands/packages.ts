@@ -4,7 +4,7 @@
 
 import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { reportsRoot } from '../../paths.js';
+import type { Folders } from '../../paths.js';
 import { diffPackageSets, formatSourceChange } from '../../image/package-set.js';
 import { listStore, packagesRoot, readSet, type StoreListing } from '../../image/package-store.js';
 import { prunePackagesAfterRun } from '../../report/package-set-runs.js';
@@ -22,25 +22,26 @@ export function formatStore(l: StoreListing, maxBytes: number): string[] {
   return lines;
 }
 
-async function setByPrefix(prefix: string) {
-  const matches = (await listStore()).sets.filter((s) => s.id.startsWith(prefix));
+async function setByPrefix(store: string, prefix: string) {
+  const matches = (await listStore(store)).sets.filter((s) => s.id.startsWith(prefix));
   if (matches.length !== 1) throw new UsageError(`${prefix}: ${matches.length ? 'more than one set starts so: give more of its id' : 'no such package set'} (npm run lab -- packages lists them)`);
-  return (await readSet(packagesRoot(), matches[0]!.id))!;
+  return (await readSet(store, matches[0]!.id))!;
 }
 
-/** `maxBytes`: the store's bound, the run's DRBDLAB_PACKAGE_CACHE_GIB. */
-export async function packagesCommand(o: { prune?: boolean; diff?: string[]; maxBytes: number }, log: (line: string) => void): Promise<void> {
+/** `maxBytes`: the store's bound, the run's DRBDLAB_PACKAGE_CACHE_GIB; `folders`: the run's (the store is in its cache, the runs' record in its reports). */
+export async function packagesCommand(o: { prune?: boolean; diff?: string[]; maxBytes: number; folders: Pick<Folders, 'cache' | 'reports'> }, log: (line: string) => void): Promise<void> {
+  const store = packagesRoot(o.folders.cache);
   if (o.diff) {
-    const [older, newer] = await Promise.all(o.diff.map(setByPrefix));
+    const [older, newer] = await Promise.all(o.diff.map((d) => setByPrefix(store, d)));
     const changes = diffPackageSets(older!.entries, newer!.entries);
     log(`${older!.id.slice(0, 12)} → ${newer!.id.slice(0, 12)}: ${changes.length} source packages differ`);
     for (const c of changes) log(`  ${formatSourceChange(c)}`);
     return;
   }
   if (o.prune) {
-    const r = await prunePackagesAfterRun(join(reportsRoot(), 'history', VERSIONS_HISTORY_FILE), o.maxBytes);
+    const r = await prunePackagesAfterRun(join(o.folders.reports, 'history', VERSIONS_HISTORY_FILE), o.maxBytes, store);
     for (const id of r.sets) log(`removed set ${id}`);
     log(`pruned ${r.sets.length} sets, ${r.debs} debs (${mib(r.bytes)})`);
   }
-  for (const line of formatStore(await listStore(), o.maxBytes)) log(line);
+  for (const line of formatStore(await listStore(store), o.maxBytes)) log(line);
 }

@@ -3,6 +3,7 @@ import type { ProfileName } from '../../image/profile-names.js';
 import { chooseProfile, choiceLine, profileCandidates } from '../../image/profiles.js';
 import type { ProfileSettings } from '../../image/profile.js';
 import { Lab } from '../../lab/lab.js';
+import type { LabHost } from '../../lab/lab-host.js';
 import type { StartedLab } from '../../lab/started-lab.js';
 import type { LabConfig } from '../../config/lab-schema.js';
 import { labPaths } from '../../lab/paths.js';
@@ -11,6 +12,8 @@ import { ensureSnapshot } from '../../snapshot/cluster-snapshot.js';
 export interface UpOptions {
   /** lab.yaml as the run's configuration has it. */
   config: LabConfig;
+  /** This machine with the run's folders. */
+  host: LabHost;
   /** The snapshot cache's bound in bytes (DRBDLAB_SNAPSHOT_CACHE_GIB), kept after --snapshot made one. */
   snapshotCacheBytes: number;
   /** What the profiles take of the run's configuration (offline, pinned set). */
@@ -27,7 +30,7 @@ export async function upCommand(o: UpOptions): Promise<StartedLab> {
   const config = o.config;
   const choice = await chooseProfile(o.profile, config.profile, profileCandidates(o.settings));
   process.stdout.write(`${choiceLine(choice)}\n`);
-  const lab = new Lab(config, choice.profile, undefined, o.settings.accel);
+  const lab = new Lab(config, choice.profile, o.host, o.settings.accel);
   let started: StartedLab | undefined;
   const tasks = new Listr(
     [
@@ -55,6 +58,6 @@ export async function upCommand(o: UpOptions): Promise<StartedLab> {
   for (const n of s.state.nodes) {
     process.stdout.write(`  ${n.name}  ${n.replicationIp}  ssh: npm run lab -- ssh ${n.name}   (127.0.0.1:${n.sshPort})\n`);
   }
-  process.stdout.write(`  files: ${labPaths(s.id).dir}\n  down:  npm run lab -- down --lab ${s.id}\n`);
+  process.stdout.write(`  files: ${labPaths(o.host.folders.state, s.id).dir}\n  down:  npm run lab -- down --lab ${s.id}\n`);
   return s;
 }
