@@ -9,13 +9,22 @@ import { checkSurvivors, scoresByModule, type ListedSurvivor, type MutationRepor
 const REPORT = 'reports/mutation/mutation.json';
 const LISTING = 'mutation/survivors.json';
 
+const USAGE = 'usage: npm run mutation [-- --check-only] [--mutate <globs>] [<stryker options>]   (npx stryker run --help lists those)';
 const args = process.argv.slice(2);
+// Its own usage, not Stryker's followed by a survivors check of the last report.
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 const checkOnly = args.includes('--check-only');
 // `--mutate <globs>` becomes DRBDLAB_MUTATE, so the config still leaves tests and fixtures alone
 // (Stryker's own --mutate would replace the whole list, exclusions included).
 const at = args.indexOf('--mutate');
 if (at >= 0) {
-  if (!args[at + 1]) throw new Error('--mutate needs a glob, e.g. --mutate "lib/wait/**"');
+  if (!args[at + 1] || args[at + 1]!.startsWith('-')) {
+    process.stderr.write(`--mutate needs a glob, e.g. --mutate "lib/wait/**"; ${USAGE}\n`);
+    process.exit(2);
+  }
   process.env.DRBDLAB_MUTATE = args.splice(at, 2)[1];
 }
 

@@ -53,4 +53,14 @@ describe("the scripts' arguments, parsed before anything starts", () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('npm run mutation -- --help: its own usage, exit 0, nothing run; --mutate without a glob: one line, exit 2', async () => {
+    const mutation = (...args: string[]) => execa(join(PROJECT_ROOT, 'node_modules/.bin/tsx'), [join(PROJECT_ROOT, 'scripts/mutation.ts'), ...args], { cwd: tmpdir(), reject: false });
+    const help = await mutation('--help');
+    expect([help.exitCode, help.stderr]).toEqual([0, '']);
+    expect(help.stdout).toMatch(/^usage: npm run mutation \[-- --check-only\] \[--mutate <globs>\]/);
+    const bare = await mutation('--mutate', '--check-only');
+    expect([bare.exitCode, bare.stdout]).toEqual([2, '']);
+    expect(bare.stderr).toMatch(/^--mutate needs a glob, e\.g\. --mutate "lib\/wait\/\*\*"; usage: npm run mutation/);
+  }, 60_000);
 });
