@@ -4,7 +4,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { resolveConfig, RUN_CONFIG_ENV, serializeConfig } from '../../lib/config/config.js';
+import { PROJECT_ROOT } from '../../lib/paths.js';
 import { parseRunPlan, serializeRunPlan } from '../../lib/lab/run-plan.js';
 import setup from '../../scenarios/support/global-setup-real.js';
 import { SAMPLE_RUN_PLAN } from '../support/run-plan.js';
@@ -31,4 +34,22 @@ it("the nightly's plan file reaches each scenario file as a plan the scenario ta
   expect(env).toMatchObject({ mode: 'real', profile: 'debian12-drbd84' });
   // What lib/scenario/targets.ts does with it before restoring a cluster.
   expect(parseRunPlan(env.plan, 'the run plan handed to the scenario')).toEqual(SAMPLE_RUN_PLAN);
+});
+
+it("the run's folders (the nightly's configuration) reach each scenario file, its run folder under the run's reports", async () => {
+  const file = join(dir, 'run-plan.json');
+  await writeFile(file, serializeRunPlan(SAMPLE_RUN_PLAN));
+  process.env.DRBDLAB_PLAN = file;
+  const env = { DRBDLAB_STATE: join(dir, 'labs'), DRBDLAB_CACHE: join(dir, 'cache'), DRBDLAB_REPORTS: join(dir, 'reports') };
+  const config = resolveConfig(readFileSync(join(PROJECT_ROOT, 'lab/lab.yaml'), 'utf8'), { env, root: PROJECT_ROOT });
+  vi.stubEnv(RUN_CONFIG_ENV, serializeConfig(config));
+  try {
+    const provided: Record<string, unknown> = {};
+    await setup({ provide: (key: string, value: unknown) => void (provided[key] = value) } as unknown as TestProject);
+    const handed = provided.drbdlab as { folders: unknown; runDir: string };
+    expect(handed.folders).toEqual({ state: join(dir, 'labs'), cache: join(dir, 'cache'), snapshots: join(dir, 'cache', 'snapshots'), reports: join(dir, 'reports') });
+    expect(handed.runDir.startsWith(join(dir, 'reports', 'runs'))).toBe(true);
+  } finally {
+    vi.unstubAllEnvs();
+  }
 });
