@@ -14,7 +14,7 @@ import { cacheRoot, PROJECT_ROOT } from '../lib/paths.js';
 import { Lab } from '../lib/lab/lab.js';
 import type { StartedLab } from '../lib/lab/started-lab.js';
 import { planRun, type ClusterSnapshot } from '../lib/snapshot/cluster-snapshot.js';
-import { parseBlame, parseCpuTotal, parseSystemdAnalyze, parseUnitCpu } from '../lib/bench/boot-profile.js';
+import { parseBlame, parseSystemdAnalyze, parseUnitCpu } from '../lib/bench/boot-profile.js';
 import { scoresByModule, type MutationReport } from '../lib/report/mutation-score.js';
 
 const arg = (name: string) => process.argv.includes(name);
@@ -122,8 +122,7 @@ async function bootTimes(lab: StartedLab): Promise<Record<string, string>> {
 
 /** Guest CPU seconds a node's QEMU has run since it started (a guest reboot keeps the process). */
 async function guestCpu(lab: StartedLab, node: string): Promise<number> {
-  const domain = lab.state.nodes.find((n) => n.name === node)!.domain;
-  return parseCpuTotal((await execa('virsh', ['-c', lab.state.libvirtUri, 'domstats', '--cpu-total', domain])).stdout);
+  return (await lab.guestCpu())[node]!;
 }
 
 /** What systemd says of the boot a node is in: the split, the slowest units, the units that used most CPU, the critical chain. */

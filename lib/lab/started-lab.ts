@@ -62,6 +62,12 @@ export class StartedLab implements AsyncDisposable {
     return [...this.nodes.values()];
   }
 
+  /** Guest CPU seconds per node: what each node's QEMU has used since it started (for a restored lab, since the restore). */
+  async guestCpu(): Promise<Record<string, number>> {
+    const virsh = this.host.connect(this.state.libvirtUri);
+    return Object.fromEntries(await Promise.all(this.state.nodes.map(async (n) => [n.name, await virsh.cpuSeconds(n.domain)] as const)));
+  }
+
   async down(): Promise<string[]> {
     for (const n of this.nodes.values()) n.close();
     this.disposed = true;
