@@ -62,10 +62,9 @@ export class StartedLab implements AsyncDisposable {
     return [...this.nodes.values()];
   }
 
-  /** Guest CPU seconds per node: what each node's QEMU has used since it started (for a restored lab, since the restore). */
+  /** Guest CPU seconds per node since this lab started it (for a restored lab, since the restore), power cuts included. */
   async guestCpu(): Promise<Record<string, number>> {
-    const virsh = this.host.connect(this.state.libvirtUri);
-    return Object.fromEntries(await Promise.all(this.state.nodes.map(async (n) => [n.name, await virsh.cpuSeconds(n.domain)] as const)));
+    return Object.fromEntries(await Promise.all(this.nodeList.map(async (n) => [n.name, await n.domain!.cpuSeconds()] as const)));
   }
 
   async down(): Promise<string[]> {

@@ -401,6 +401,8 @@ export class FakeLibvirt implements Libvirt {
   private stop(d: FakeDomain): void {
     d.status = 'shut off';
     d.live = undefined;
+    // Its QEMU is gone, and its CPU counter with it: the next start counts from zero.
+    this.cpu.delete(d.name);
     if (d.config === undefined) this.domains.delete(d.name);
   }
 
