@@ -16,7 +16,7 @@ import { Lab } from '../lib/lab/lab.js';
 import type { StartedLab } from '../lib/lab/started-lab.js';
 import { planRun, type ClusterSnapshot } from '../lib/snapshot/cluster-snapshot.js';
 import { argsOrExit, BENCH_USAGE, parseBenchArgs } from '../lib/bench/script-args.js';
-import { parseBlame, parseCpuTotal, parseSystemdAnalyze, parseUnitCpu } from '../lib/bench/boot-profile.js';
+import { parseBlame, parseSystemdAnalyze, parseUnitCpu } from '../lib/bench/boot-profile.js';
 import { scoresByModule, type MutationReport } from '../lib/report/mutation-score.js';
 
 // Before anything starts: --help, an unknown flag or a bad --restores ends here.
@@ -124,8 +124,7 @@ async function bootTimes(lab: StartedLab): Promise<Record<string, string>> {
 
 /** Guest CPU seconds a node's QEMU has run since it started (a guest reboot keeps the process). */
 async function guestCpu(lab: StartedLab, node: string): Promise<number> {
-  const domain = lab.state.nodes.find((n) => n.name === node)!.domain;
-  return parseCpuTotal((await execa('virsh', ['-c', lab.state.libvirtUri, 'domstats', '--cpu-total', domain])).stdout);
+  return (await lab.guestCpu())[node]!;
 }
 
 /** What systemd says of the boot a node is in: the split, the slowest units, the units that used most CPU, the critical chain. */
@@ -151,11 +150,12 @@ async function bootProfiles(snapshot: ClusterSnapshot) {
     let t = Date.now();
     await lab.node(node).reboot();
     const reboot = { wallSeconds: seconds(t), guestCpuSeconds: round((await guestCpu(lab, node)) - cpu), ...(await bootSplit(lab, node)) };
+    // The node's count goes on across the power cut (the killed QEMU's CPU kept): the power-on's is the difference.
+    cpu = await guestCpu(lab, node);
     await lab.node(node).powerOff();
     t = Date.now();
     await lab.node(node).powerOn();
-    cpu = await guestCpu(lab, node);
-    const powerOn = { wallSeconds: seconds(t), guestCpuSeconds: round(cpu), ...(await bootSplit(lab, node)) };
+    const powerOn = { wallSeconds: seconds(t), guestCpuSeconds: round((await guestCpu(lab, node)) - cpu), ...(await bootSplit(lab, node)) };
     return { node, restore, reboot, powerOn };
   } finally {
     await lab.down();

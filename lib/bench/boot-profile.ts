@@ -34,13 +34,6 @@ export function parseBlame(text: string, n = 8): { unit: string; seconds: number
     .slice(0, n);
 }
 
-/** `virsh domstats --cpu-total` → the guest's CPU time in seconds (`cpu.time` is in ns). */
-export function parseCpuTotal(text: string): number {
-  const m = /^\s*cpu\.time=(\d+)\s*$/mu.exec(text);
-  if (!m) throw new Error(`no cpu.time in virsh domstats output: ${text.trim().slice(0, 200)}`);
-  return Number(m[1]) / 1e9;
-}
-
 /**
  * `systemctl show -p Id -p CPUUsageNSec <units>` → the units that used most guest CPU in this
  * boot, seconds, most first. Where the CPU went, not how long a unit waited (blame's figure).

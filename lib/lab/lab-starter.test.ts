@@ -63,6 +63,21 @@ describe('a start on the fake host', () => {
   });
 });
 
+describe('guest CPU of a started lab', () => {
+  it("per node, what each domain's QEMU has used; a node that is not running is an error, never 0", async () => {
+    const lab = await start();
+    const [d1, d2, d3] = lab.state.nodes.map((n) => n.domain);
+    w.libvirt.cpu.set(d1!, 12.5).set(d2!, 3).set(d3!, 0.25);
+    expect(await lab.guestCpu()).toEqual({ drbd1: 12.5, drbd2: 3, drbd3: 0.25 });
+    // A power cut kills a QEMU; the cold boot's new one counts from zero: the killed one's CPU stays counted.
+    await lab.node('drbd2').domain!.destroy();
+    await expect(lab.guestCpu()).rejects.toMatchObject({ kind: 'parse', parser: 'virsh domstats' });
+    await lab.node('drbd2').domain!.start();
+    w.libvirt.cpu.set(d2!, 1.5);
+    expect(await lab.guestCpu()).toEqual({ drbd1: 12.5, drbd2: 4.5, drbd3: 0.25 });
+  });
+});
+
 describe('the fresh path', () => {
   it("boots on its plan's image and hypervisor: the profile's upstreams are not asked, the host's verdict not read", async () => {
     const asked: string[] = [];

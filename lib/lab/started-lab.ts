@@ -63,6 +63,11 @@ export class StartedLab implements AsyncDisposable {
     return [...this.nodes.values()];
   }
 
+  /** Guest CPU seconds per node since this lab started it (for a restored lab, since the restore), power cuts included. */
+  async guestCpu(): Promise<Record<string, number>> {
+    return Object.fromEntries(await Promise.all(this.nodeList.map(async (n) => [n.name, await n.domain!.cpuSeconds()] as const)));
+  }
+
   async down(): Promise<string[]> {
     for (const n of this.nodes.values()) n.close();
     this.disposed = true;

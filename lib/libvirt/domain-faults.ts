@@ -35,6 +35,10 @@ function escapeRe(s: string): string {
 /** One domain's host-side faults. Thin: each method is one virsh call. */
 export class DomainFaults {
   private mac?: string;
+  /** Guest CPU of the QEMUs a power cut killed: a cold boot starts a new one, counting from zero. */
+  private cpuOfKilled = 0;
+  /** A power cut came while the CPU counter could not be read: the total is unknown from then on. */
+  private cpuLost?: unknown;
   constructor(
     private readonly virsh: Libvirt,
     readonly domain: string,
@@ -61,7 +65,19 @@ export class DomainFaults {
 
   /** Pull the plug: QEMU is killed, the guest's page cache is lost, its disks keep what reached them. */
   async destroy(): Promise<void> {
+    // The cut must happen whatever the counter says: a failed read only makes the cost unknown.
+    const spent = await this.virsh.cpuSeconds(this.domain).then(
+      (s) => s,
+      (err: unknown) => ((this.cpuLost = err), 0),
+    );
     await this.virsh.destroy(this.domain);
+    this.cpuOfKilled += spent;
+  }
+
+  /** Guest CPU seconds this domain has used since it was started here, power cuts included. */
+  async cpuSeconds(): Promise<number> {
+    if (this.cpuLost !== undefined) throw new DrbdlabError(`guest CPU of ${this.domain} unknown: its counter could not be read before a power cut`, { cause: this.cpuLost });
+    return this.cpuOfKilled + (await this.virsh.cpuSeconds(this.domain));
   }
 
   /** Cold boot of the defined (persistent) domain from its overlay disk. */

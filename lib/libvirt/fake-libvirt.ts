@@ -9,6 +9,7 @@ import { HostCommandError } from '../errors.js';
 import { shellQuote } from '../exec/run.js';
 import type { Libvirt, LinkState } from './libvirt.js';
 import { classifyVirshError, VirshError } from './virsh-error.js';
+import { parseCpuTotal } from './domstats.js';
 
 export type DomainStatus = 'shut off' | 'running' | 'paused';
 
@@ -38,6 +39,7 @@ export type FakeOp =
   | 'suspend'
   | 'resume'
   | 'save'
+  | 'cpuSeconds'
   | 'restore'
   | 'setMetadata'
   | 'setLink'
@@ -97,6 +99,8 @@ export class FakeLibvirt implements Libvirt {
   readonly calls: string[] = [];
   /** Loopback ports another process holds: a QEMU forwarding one of them does not start. */
   readonly heldPorts = new Set<number>();
+  /** Guest CPU seconds of a running domain's QEMU, as a test sets them (0 until then). */
+  readonly cpu = new Map<string, number>();
   /** What a KVM guest does here (TCG guests always boot). */
   kvm: KvmBehaviour = 'boots';
   private failures: Failure[] = [];
@@ -296,6 +300,14 @@ export class FakeLibvirt implements Libvirt {
     return `vnet0 ${d.status === 'shut off' ? 'down' : (d.links.get(mac.toLowerCase()) ?? 'up')}`;
   }
 
+  async cpuSeconds(name: string): Promise<number> {
+    await this.enter('cpuSeconds', name);
+    const d = this.existing('domstats', name);
+    // As virsh prints it: a domain that is not running has no CPU counter, only its state.
+    const ns = BigInt(Math.round((this.cpu.get(name) ?? 0) * 1e9));
+    return parseCpuTotal(d.status === 'shut off' ? `Domain: '${name}'\n  state.state=5\n` : `Domain: '${name}'\n  cpu.time=${ns}\n  cpu.user=0\n`);
+  }
+
   async qemuLogTail(name: string): Promise<string> {
     return this.domains.get(name)?.log ?? '';
   }
@@ -389,6 +401,8 @@ export class FakeLibvirt implements Libvirt {
   private stop(d: FakeDomain): void {
     d.status = 'shut off';
     d.live = undefined;
+    // Its QEMU is gone, and its CPU counter with it: the next start counts from zero.
+    this.cpu.delete(d.name);
     if (d.config === undefined) this.domains.delete(d.name);
   }
 

@@ -37,6 +37,8 @@ export interface Libvirt {
   setLink(name: string, mac: string, state: LinkState): Promise<void>;
   /** `domif-getlink` output: `<target> <state>`. */
   linkState(name: string, mac: string): Promise<string>;
+  /** `virsh domstats --cpu-total`: the CPU seconds its QEMU has used since it started (a restore starts a new QEMU). */
+  cpuSeconds(name: string): Promise<number>;
   /** The last meaningful line QEMU left in libvirt's per-domain log ('' when none). */
   qemuLogTail(name: string): Promise<string>;
 

@@ -2,6 +2,7 @@ import { HostCommandError } from '../errors.js';
 import { run, type RunOptions } from '../exec/run.js';
 import type { Libvirt, LinkState } from './libvirt.js';
 import { qemuLogTail } from './qemu-log.js';
+import { parseCpuTotal } from './domstats.js';
 import { classifyVirshError, VirshError } from './virsh-error.js';
 
 export { classifyVirshError, VirshError } from './virsh-error.js';
@@ -95,6 +96,10 @@ export class Virsh implements Libvirt {
 
   linkState(name: string, mac: string): Promise<string> {
     return this.run(['domif-getlink', name, mac]);
+  }
+
+  async cpuSeconds(name: string): Promise<number> {
+    return parseCpuTotal(await this.run(['domstats', '--cpu-total', name]));
   }
 
   qemuLogTail(name: string): Promise<string> {

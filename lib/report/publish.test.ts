@@ -11,6 +11,7 @@ import { failureFields, RemoteCommandError, UpstreamUnavailableError, WaitTimeou
 import { StepError } from '../scenario/step.js';
 import { FAILURE_KIND_LABEL, failureLabels, type AllureResult } from './classify.js';
 import { stageResults, stripAnalytics } from './allure-report.js';
+import { GUEST_CPU_LABEL } from './cost.js';
 import { latestPerTest, publishReport, publishRun, reportTitle, summaryMarkdown, type PublishResult } from './publish.js';
 import { readRunInfo, type RunInfo } from './run-info.js';
 import { diffVersions } from './versions.js';
@@ -321,6 +322,14 @@ describe('report helpers', () => {
     expect(reportTitle('debian12-drbd84', [], substituted)).toBe(`drbdlab debian12-drbd84 — ${sentence}`);
     const md = summaryMarkdown({ run: { profile: 'debian12-drbd84', substituted, versions: {} }, timestamp: 't', changes: [], previous: undefined, results: [], reportPath: 'r' });
     expect(md.split('\n').slice(0, 4)).toEqual(['# drbdlab report: debian12-drbd84, t', '', `**${sentence}.**`, '']);
+  });
+
+  it("summary: each real scenario's guest CPU beside its wall time, and the run's floor on the cores it ran on", () => {
+    const results = [{ uuid: '1', name: 'reboot [debian12-drbd84]', status: 'passed' as const, start: 0, stop: 100_000, labels: [{ name: GUEST_CPU_LABEL, value: '150.0' }] }];
+    const md = summaryMarkdown({ run: { profile: 'p', versions: { drbd: '8.4' }, hostCores: 2 }, timestamp: 't', changes: [], previous: undefined, results, reportPath: 'r' });
+    const cost = md.slice(md.indexOf('## Cost'), md.indexOf('## Versions'));
+    expect(cost).toContain('| reboot [debian12-drbd84] | 100 | 150 |');
+    expect(cost).toContain('on 2 cores the floor is 75 s: wall / floor = 1.33.');
   });
 
   it('title and summary of one shard: not to be taken for the whole run', () => {

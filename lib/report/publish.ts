@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { substitutionSentence, type ProfileSubstitution } from '../image/substitution.js';
 import { generateAllureReport } from './allure-report.js';
+import { costSection } from './cost.js';
 import { isGreen } from './package-set-runs.js';
 import { CANCELLED_LABEL, cancelledSentence, type AllureResult, type AllureStatus, type Cancellation } from './classify.js';
 import { writeRunInfo, type MergedShards, type RunInfo } from './run-info.js';
@@ -135,6 +136,8 @@ export function summaryMarkdown(o: {
       lines.push(`- **${r.status}** ${r.name}${msg ? `: ${msg}` : ''}`);
     }
   }
+  const cost = costSection(latest, run.hostCores);
+  if (cost.length > 0) lines.push('', ...cost);
   const names = Object.keys(run.versions).sort();
   if (names.length > 0) {
     if (run.origins) {

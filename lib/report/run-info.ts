@@ -46,6 +46,8 @@ const runInfoSchema = z.object({
   offline: z.boolean().optional(),
   /** The image the run used. */
   image: imageRecordSchema.optional(),
+  /** The cores of the host the run ran on: the floor its guest CPU sets (summary.md's cost). */
+  hostCores: z.int().positive().optional(),
   /** The run was interrupted (Ctrl-C, SIGTERM): no verdict. */
   cancelled: cancellationSchema.optional(),
 });

@@ -16,6 +16,7 @@ import { restorePlanned } from '../snapshot/cluster-snapshot.js';
 import { parseRunPlan, type WireRunPlan } from '../lab/run-plan.js';
 import { scenarioStep, type ScenarioStart } from './scenario-start.js';
 import { copyConsoleLogs } from '../report/console-logs.js';
+import { GUEST_CPU_LABEL } from '../report/cost.js';
 import { keepForUser } from '../lab/ownership.js';
 import { UsageError } from '../errors.js';
 import type { Fault } from '../config/config.js';
@@ -112,6 +113,16 @@ async function realLab(scenario: string, env: Extract<ScenarioEnv, { mode: 'real
   return restorePlanned(plan, { host: realHost(env.folders), sink: transcript, progress, ...(env.ownerPid ? { ownerPid: env.ownerPid } : {}), ...(env.snapshotCacheBytes !== undefined ? { cacheMaxBytes: env.snapshotCacheBytes } : {}), ...(start ? { step: scenarioStep(start) } : {}) });
 }
 
+/** The guest CPU the scenario's own cluster used (restored for it: since the restore), as a label the report sums up. */
+async function reportGuestCpu(scenario: string, lab: StartedLab): Promise<void> {
+  // A cost, not a verdict: a counter that cannot be read leaves the figure out and says why.
+  const perNode = await lab.guestCpu().catch((err: unknown) => (console.log(`[${scenario}] guest CPU not counted: ${(err as Error).message}`), undefined));
+  if (!perNode) return;
+  const total = Object.values(perNode).reduce((t, s) => t + s, 0);
+  console.log(`[${scenario}] guest CPU ${total.toFixed(1)} s (${Object.entries(perNode).map(([n, s]) => `${n} ${s.toFixed(1)}`).join(', ')})`);
+  await allure.label(GUEST_CPU_LABEL, total.toFixed(1));
+}
+
 /** Console logs into the report, then the cluster goes (a failed one stays with keep: --keep, DRBDLAB_KEEP=1). */
 async function releaseRestored(scenario: string, lab: StartedLab, passed: boolean, keep: boolean, reports: string): Promise<void> {
   await copyConsoleLogs(lab, join(reports, 'console', scenario));
@@ -142,7 +153,10 @@ export function scenarioTargets(scenario: string, env: ScenarioEnv): ScenarioTar
             shared: env.labId !== undefined,
             close: async (passed) => {
               for (const n of started.nodeList) n.close();
-              if (!env.labId) await releaseRestored(scenario, started, passed, env.keep ?? false, env.folders.reports);
+              if (!env.labId) {
+                await reportGuestCpu(scenario, started);
+                await releaseRestored(scenario, started, passed, env.keep ?? false, env.folders.reports);
+              }
               const recording: Recording = {
                 profile: env.profile,
                 evidence: 'real',

@@ -16,7 +16,7 @@ import { describeReaped, reapOrphans, sweepLabsOf } from '../../lab/reaper.js';
 import { currentOwner } from '../../host/owner.js';
 import { planRun, type ClusterSnapshot } from '../../snapshot/cluster-snapshot.js';
 import { serializeRunPlan, type RunPlan } from '../../lab/run-plan.js';
-import { cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, totalmem } from 'node:os';
 import { writeBrokenLabResult, writeCancelledRunResult } from '../../report/broken-result.js';
 import { cancelledSentence } from '../../report/classify.js';
 import { runVerdict } from '../../report/results.js';
@@ -68,7 +68,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
   let code: number = EXIT.ok;
   // This run's versions go to the report (the PPA regression signal), never an older run's;
   // a substitution goes with them, to the report title and summary.md.
-  const run: RunInfo = { profile: choice.profile.name, versions: {}, offline, ...(choice.substituted ? { substituted: choice.substituted } : {}) };
+  const run: RunInfo = { profile: choice.profile.name, versions: {}, offline, hostCores: availableParallelism(), ...(choice.substituted ? { substituted: choice.substituted } : {}) };
   try {
     let snapshot: ClusterSnapshot;
     let plan: RunPlan;
