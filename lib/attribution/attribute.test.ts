@@ -42,6 +42,7 @@ interface World {
   /** Snapshots of these sets' images break (the lab, not DRBD). */
   brokenSets?: string[];
   goodImage?: boolean;
+  badImage?: boolean;
   /** Minutes each probe takes on the clock. */
   probeMinutes?: number;
 }
@@ -51,7 +52,7 @@ function fakePorts(w: World) {
   let clock = 0;
   const layers: LayerRequest[] = [];
   const ports: AttributionPorts<PackageEntry[], PackageEntry[]> = {
-    goodImage: w.goodImage ?? true,
+    images: { good: w.goodImage ?? true, bad: w.badImage ?? true },
     now: () => clock,
     async layer(req) {
       layers.push(req);
@@ -59,6 +60,7 @@ function fakePorts(w: World) {
       const drop = new Set([...req.steps.remove, ...req.steps.install.map((e) => `${e.package}:${e.arch}`)]);
       const image = [...base.filter((e) => !drop.has(`${e.package}:${e.arch}`)), ...req.steps.install];
       expect(packageSetId(image), 'the layer makes the set it names').toBe(req.setId);
+      expect(packageSetId(req.target)).toBe(req.setId);
       const isNew = (pkg: string) => image.find((e) => e.package === pkg)?.version === BAD.entries.find((e) => e.package === pkg)!.version;
       for (const [a, b] of Object.entries(w.needs ?? {})) if (isNew(a) && !isNew(b)) return { kind: 'refused', detail: `${a} : Depends: ${b} but it is not going to be installed` };
       return { kind: 'image', image };
@@ -88,7 +90,8 @@ describe('attribute', () => {
     const { a, layers } = await run({ notReproduced: true });
     expect(a.verdict).toEqual({ kind: 'flaky' });
     expect(a.probes).toEqual([{ role: 'same', applied: ['drbd-utils', 'linux-signed-amd64', 'systemd', 'tzdata'], outcome: 'passed', setId: BAD.id, ms: 600_000 }]);
-    expect(layers).toEqual([{ base: 'bad', steps: { install: [], remove: [] }, setId: BAD.id }]);
+    expect(layers).toHaveLength(1);
+    expect(layers[0]).toMatchObject({ base: 'bad', steps: { install: [], remove: [] }, setId: BAD.id });
   });
 
   it('red on the last green set too: not the packages', async () => {
@@ -140,6 +143,14 @@ describe('attribute', () => {
       'systemd 252.38-1',
       'tzdata 2025b-0',
     ]);
+  });
+
+  it('without the red image (a bisect between older runs), the red set again is a layer of the updates on the green image', async () => {
+    const { a, layers } = await run({ breaking: ['drbd-utils'], badImage: false });
+    expect(a.verdict).toMatchObject({ kind: 'introduced', change: { source: 'drbd-utils' } });
+    expect(layers[0]!.base).toBe('good');
+    expect(layers[0]!.setId).toBe(BAD.id);
+    expect(layers[0]!.steps.install).toHaveLength(6);
   });
 
   it('a probe apt refuses is "cannot tell", and the verdict says so (here the bound has no room for a neighbour)', async () => {

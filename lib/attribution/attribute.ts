@@ -6,7 +6,7 @@
 // or a fake in memory (tests).
 
 import { DrbdlabError } from '../errors.js';
-import { diffPackageSets, type PackageSetManifest, type SourceChange } from '../image/package-set.js';
+import { diffPackageSets, type PackageEntry, type PackageSetManifest, type SourceChange } from '../image/package-set.js';
 import { nextStep, probeBound, type Probe, type ProbeOutcome, type ProbeRecord, type Verdict } from './plan.js';
 import { layerSteps, probeEntries, probeSetId, type LayerSteps } from './sets.js';
 
@@ -18,7 +18,8 @@ export interface LayerRequest {
   base: 'good' | 'bad';
   /** The .debs to install and the packages to remove (both empty: the base image itself). */
   steps: LayerSteps;
-  /** The id of the set the layer makes. */
+  /** The set the layer makes, and its id (what apt installed is checked against it). */
+  target: PackageEntry[];
   setId: string;
 }
 
@@ -26,8 +27,11 @@ export interface LayerRequest {
 export type Layered<I> = { kind: 'image'; image: I } | { kind: 'refused'; detail: string };
 
 export interface AttributionPorts<I, P> {
-  /** An image of the last green set is still cached: probes go on it (else on the red image, by downgrades). */
-  readonly goodImage: boolean;
+  /**
+   * Which images are at hand: the last green set's (probes go on it; else on the red image, by
+   * downgrades) and the red set's (the rerun runs on it as it is; else a layer on the green one).
+   */
+  readonly images: { good: boolean; bad: boolean };
   layer(req: LayerRequest): Promise<Layered<I>>;
   /** A ready cluster saved from the image (cached or made), as a plan a scenario runs on. */
   snapshot(image: I): Promise<P>;
@@ -61,11 +65,11 @@ export interface Attribution {
 }
 
 /** The probe's set as a layer request: on the green image when there is one, else on the red image. */
-export function layerFor(probe: Probe, o: { good: PackageSetManifest; bad: PackageSetManifest; changes: readonly SourceChange[]; goodImage: boolean }): LayerRequest {
+export function layerFor(probe: Probe, o: { good: PackageSetManifest; bad: PackageSetManifest; changes: readonly SourceChange[]; images: { good: boolean; bad: boolean } }): LayerRequest {
   const target = probeEntries(o.good.entries, o.bad.entries, o.changes, probe.applied);
-  // The same set again runs on the red image as it is, whatever is cached.
-  const base = probe.role === 'same' || !o.goodImage ? 'bad' : 'good';
-  return { base, steps: layerSteps((base === 'good' ? o.good : o.bad).entries, target), setId: probeSetId(target) };
+  // The red set again runs on the red image as it is; every other probe on the green image.
+  const base = probe.role === 'same' ? (o.images.bad ? 'bad' : 'good') : o.images.good ? 'good' : 'bad';
+  return { base, steps: layerSteps((base === 'good' ? o.good : o.bad).entries, target), target, setId: probeSetId(target) };
 }
 
 async function runProbe<I, P>(probe: Probe, req: LayerRequest, ports: AttributionPorts<I, P>): Promise<{ outcome: ProbeOutcome; detail?: string }> {
@@ -92,7 +96,7 @@ export async function attribute<I, P>(input: AttributionInput, ports: Attributio
     const step = nextStep(changes, probes);
     if (step.kind === 'verdict') return done(step.verdict);
     if (ports.now() - t0 + longest >= input.budgetMs) return done({ kind: 'budget', candidates: step.candidates, minutes: Math.round(input.budgetMs / 60_000) });
-    const req = layerFor(step.probe, { good: input.good, bad: input.bad, changes, goodImage: ports.goodImage });
+    const req = layerFor(step.probe, { good: input.good, bad: input.bad, changes, images: ports.images });
     ports.progress?.(`attribution of ${input.scenario}: probe ${probes.length + 1} (${describeProbe(step.probe, changes)})`);
     const start = ports.now();
     const r = await runProbe(step.probe, req, ports);

@@ -81,10 +81,11 @@ export type ProbeImage = { kind: 'image'; image: CachedImage } | { kind: 'refuse
 
 /**
  * The image of `setId` made from `base` by `install` (from the store at `storeRoot`) and `remove`,
- * cached; refused when apt will not make it or makes another set. Nothing to do: `base` itself.
+ * cached; refused when apt will not make it or makes another set. (Nothing to install or remove:
+ * the caller runs on `base` itself.)
  */
 export async function ensureProbeImage(o: {
-  base: CachedImage;
+  base: Pick<CachedImage, 'disk' | 'digest' | 'versions'>;
   profile: string;
   storeRoot: string;
   install: readonly PackageEntry[];
@@ -93,7 +94,6 @@ export async function ensureProbeImage(o: {
   setId: string;
   signal?: AbortSignal;
 }): Promise<ProbeImage> {
-  if (o.install.length === 0 && o.remove.length === 0) return { kind: 'image', image: o.base };
   const digest = probeImageDigest(o.base.digest, o.setId);
   const cached = await readCachedImage(o.profile, digest);
   if (cached) return { kind: 'image', image: cached };
