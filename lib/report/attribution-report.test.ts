@@ -9,6 +9,7 @@ import {
   historyWithout,
   junitWithAttribution,
   withAttributionStep,
+  failingScenarios,
 } from './attribution-report.js';
 import type { AllureResult } from './classify.js';
 
@@ -143,5 +144,19 @@ describe("Allure's flaky guess kept off", () => {
     expect(JSON.parse(out[0]!)).toEqual({ uuid: 'r1', testResults: { x3: { fullName: 'drbdlab:c', status: 'passed' } } });
     expect(out[1]).toBe(l2);
     expect(out[2]).toBe('');
+  });
+});
+
+describe('failingScenarios', () => {
+  const labelled = (kind: string) => [{ name: 'failureKind', value: kind }];
+  it('the results failed as DRBD\'s, with the file and name a rerun runs; broken, cancelled and passed ones not', () => {
+    const rs: AllureResult[] = [
+      { uuid: '1', name: 'reboot', fullName: 'drbdlab:scenarios/02-reboot-persistence.test.ts#reboot', status: 'broken', labels: labelled('product') },
+      { uuid: '2', name: 'link-cut', fullName: 'drbdlab:scenarios/05-link-cut.test.ts#link-cut', status: 'broken', labels: labelled('infrastructure') },
+      { uuid: '3', name: 'services', fullName: 'drbdlab:scenarios/04-services.test.ts#services', status: 'broken', labels: labelled('interrupted') },
+      { uuid: '4', name: 'walkthrough', fullName: 'drbdlab:scenarios/01-walkthrough.test.ts#walkthrough', status: 'passed' },
+      { uuid: '5', name: 'lab setup', fullName: 'drbdlab:lab setup', status: 'failed' },
+    ];
+    expect(failingScenarios(rs).map((f) => [f.result.uuid, f.file, f.name])).toEqual([['1', 'scenarios/02-reboot-persistence.test.ts', 'reboot']]);
   });
 });

@@ -7,7 +7,7 @@ import type { Attribution } from '../attribution/attribute.js';
 import type { ProbeOutcome } from '../attribution/plan.js';
 import { attributionLine, probeLine, verdictSentence } from '../attribution/words.js';
 import { formatSourceChange } from '../image/package-set.js';
-import type { AllureLabel, AllureResult, AllureStatus, AllureStep } from './classify.js';
+import { reportStatus, type AllureLabel, type AllureResult, type AllureStatus, type AllureStep } from './classify.js';
 
 /** The label an attributed result carries: the verdict in words. */
 export const ATTRIBUTION_LABEL = 'attribution';
@@ -148,4 +148,25 @@ export function historyWithout(text: string, fullNames: ReadonlySet<string>): st
       return JSON.stringify({ ...point, testResults: Object.fromEntries(Object.entries(point.testResults).filter(([, item]) => !hidden(item))) });
     })
     .join('\n');
+}
+
+/** A scenario that failed as DRBD's failure: its result, its file and its test name (what a rerun runs). */
+export interface FailingScenario {
+  result: AllureResult;
+  /** `scenarios/02-reboot-persistence.test.ts`, from the result's fullName. */
+  file: string;
+  name: string;
+}
+
+/**
+ * The results the report shows failed (DRBD): what attribution follows up. Broken (the lab) and
+ * cancelled ones are no product failure; a result without a file in its fullName cannot be rerun.
+ */
+export function failingScenarios(results: readonly AllureResult[]): FailingScenario[] {
+  return results
+    .filter((r) => reportStatus(r) === 'failed')
+    .flatMap((r) => {
+      const m = /^[^:]*:([^#]+\.test\.ts)#/u.exec(r.fullName ?? '');
+      return m ? [{ result: r, file: m[1]!, name: r.name }] : [];
+    });
 }

@@ -24,6 +24,7 @@ import type { RunInfo } from '../../report/run-info.js';
 import { publishRun } from '../../report/publish.js';
 import { prunePackages } from '../../report/package-set-runs.js';
 import { runScenarioProcess } from './scenario-process.js';
+import { followUpRedRun } from './follow-up.js';
 
 export interface NightlyOptions {
   /** The run's configuration, resolved once by the CLI. */
@@ -92,6 +93,17 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     for (const u of verdict.unreadable) say(u.message);
     code = verdict.code;
     say(`scenarios: ${interrupt.signal.aborted ? `cancelled (${interruptedBy}): no verdict` : code === EXIT.ok ? 'all passed' : code === EXIT.failed ? 'failed' : 'broken (lab/infrastructure)'}`);
+    // A DRBD failure is followed up: which update made it red (docs/attribution.md). The exit code stays.
+    if (code === EXIT.failed && !interrupt.signal.aborted) {
+      if (!o.config.attribution.enabled) say('attribution: off (--no-attribution)');
+      else {
+        const attributions = await followUpRedRun({ config: o.config, profile: choice.profile, plan, redSet: run.image?.packageSet, reports, signal: interrupt.signal, say }).catch((err: unknown) => {
+          say(interrupt.signal.aborted ? `attribution cancelled (${interruptedBy})` : `attribution failed: ${(err as Error).message.split('\n')[0]}`);
+          return [];
+        });
+        if (attributions.length) run.attributions = attributions;
+      }
+    }
   } finally {
     interrupt.release();
     // Ctrl-C or SIGTERM: neither failed nor broken; the report says cancelled (the exit status says the signal).

@@ -1,0 +1,100 @@
+// A red nightly followed up (docs/attribution.md): each scenario that failed as DRBD's failure is
+// attributed (lib/attribution) between the profile's last green package set and this run's, one
+// time budget for them all; the verdicts go into the scenario's Allure result (an Attribution
+// step, each probe attached) and the JUnit file, and back to the nightly for the run record.
+
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { attribute, type Attribution } from '../../attribution/attribute.js';
+import { attributionLine } from '../../attribution/words.js';
+import type { Config } from '../../config/config.js';
+import { DrbdlabError } from '../../errors.js';
+import { packagesRoot, readSet } from '../../image/package-store.js';
+import type { GuestProfile } from '../../image/profile.js';
+import type { RunPlan } from '../../lab/run-plan.js';
+import { failingScenarios, junitWithAttribution, withAttributionStep, type FailingScenario } from '../../report/attribution-report.js';
+import type { AllureResult } from '../../report/classify.js';
+import { lastGreenSetFor } from '../../report/package-set-runs.js';
+import { VERSIONS_HISTORY_FILE } from '../../report/publish.js';
+import { isResultFile, parseResult } from '../../report/results.js';
+import { readVersionsHistory } from '../../report/versions.js';
+import { asBaseImage, cachedImageOfSet, realPorts } from './attribution-ports.js';
+
+export interface FollowUp {
+  config: Config;
+  profile: GuestProfile;
+  /** The red run's plan: its image (the red set) and hypervisor. */
+  plan: RunPlan;
+  /** The red run's package set id. */
+  redSet: string | undefined;
+  reports: string;
+  signal: AbortSignal;
+  say(m: string): void;
+}
+
+async function readResults(dir: string): Promise<{ file: string; result: AllureResult }[]> {
+  const names = (await readdir(dir).catch(() => [] as string[])).filter(isResultFile).sort();
+  return Promise.all(names.map(async (f) => ({ file: join(dir, f), result: parseResult(join(dir, f), await readFile(join(dir, f), 'utf8')) })));
+}
+
+/** Attribute every DRBD failure of the run; what was found goes into its results. [] when nothing is followed up (said why). */
+export async function followUpRedRun(o: FollowUp): Promise<Attribution[]> {
+  const resultsDir = join(o.reports, 'allure-results');
+  const results = await readResults(resultsDir);
+  const failing = failingScenarios(results.map((r) => r.result));
+  if (failing.length === 0) return [];
+  const { entries } = await readVersionsHistory(join(o.reports, 'history', VERSIONS_HISTORY_FILE));
+  const base = lastGreenSetFor(entries, o.plan.profile, o.redSet);
+  if ('skip' in base) {
+    o.say(`attribution: ${base.skip}`);
+    return [];
+  }
+  const [good, bad] = await Promise.all([readSet(packagesRoot(), base.good), readSet(packagesRoot(), o.redSet!)]);
+  if (!good || !bad) {
+    o.say(`attribution: the package set ${(!good ? base.good : o.redSet!).slice(0, 12)} is no longer in the package store: nothing to go back to`);
+    return [];
+  }
+  const goodImage = await cachedImageOfSet(o.plan.profile, good.id);
+  const deadline = Date.now() + o.config.attribution.budgetMinutes * 60_000;
+  const out: Attribution[] = [];
+  for (const f of failing) {
+    o.say(`attribution of ${f.name}: last green set ${good.id.slice(0, 12)} → this run's ${bad.id.slice(0, 12)}${goodImage ? '' : ' (the green image is gone: downgrades on this run\'s image)'}`);
+    try {
+      const ports = realPorts({
+        config: o.config,
+        profile: o.profile,
+        bad: o.plan.image,
+        ...(goodImage ? { good: asBaseImage(goodImage, o.plan.image) } : {}),
+        accel: o.plan.accel,
+        scenario: { files: [f.file], name: f.name },
+        workDir: join(o.reports, 'attribution', String(out.length + 1)),
+        signal: o.signal,
+        say: o.say,
+      });
+      const a = await attribute({ scenario: f.name, good, bad, budgetMs: Math.max(0, deadline - Date.now()) }, ports);
+      out.push(a);
+      o.say(attributionLine(a));
+    } catch (err) {
+      if (err instanceof DrbdlabError && err.kind === 'interrupted') throw err;
+      if (o.signal.aborted) throw err;
+      o.say(`attribution of ${f.name} failed: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  await recordInResults(results, failing, out, o.config.paths.junit);
+  return out;
+}
+
+/** The Attribution step into each attributed result (with its attachments), the property into junit.xml. */
+async function recordInResults(results: { file: string; result: AllureResult }[], failing: FailingScenario[], attributions: Attribution[], junit: string): Promise<void> {
+  const dir = (file: string) => file.slice(0, file.lastIndexOf('/'));
+  for (const a of attributions) {
+    const f = failing.find((x) => x.name === a.scenario);
+    const r = f && results.find((x) => x.result.uuid === f.result.uuid);
+    if (!r) continue;
+    const { result, attachments } = withAttributionStep(r.result, a, Date.now());
+    for (const at of attachments) await writeFile(join(dir(r.file), at.source), at.text);
+    await writeFile(r.file, JSON.stringify(result));
+  }
+  const xml = await readFile(junit, 'utf8').catch(() => undefined);
+  if (xml !== undefined && attributions.length) await writeFile(junit, junitWithAttribution(xml, attributions));
+}
