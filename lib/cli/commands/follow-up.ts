@@ -18,7 +18,8 @@ import { lastGreenSetFor } from '../../report/package-set-runs.js';
 import { VERSIONS_HISTORY_FILE } from '../../report/publish.js';
 import { isResultFile, parseResult } from '../../report/results.js';
 import { readVersionsHistory } from '../../report/versions.js';
-import { asBaseImage, cachedImageOfSet, realPorts } from './attribution-ports.js';
+import { asBaseImage, cachedImageOfSet, realPorts, type ProbeContext } from './attribution-ports.js';
+import type { AttributionPorts } from '../../attribution/attribute.js';
 
 export interface FollowUp {
   config: Config;
@@ -30,6 +31,8 @@ export interface FollowUp {
   reports: string;
   signal: AbortSignal;
   say(m: string): void;
+  /** The ports a probe runs through (tests: a fake); default the real ones. */
+  ports?: (c: ProbeContext) => AttributionPorts<unknown, unknown>;
 }
 
 async function readResults(dir: string): Promise<{ file: string; result: AllureResult }[]> {
@@ -60,7 +63,7 @@ export async function followUpRedRun(o: FollowUp): Promise<Attribution[]> {
   for (const f of failing) {
     o.say(`attribution of ${f.name}: last green set ${good.id.slice(0, 12)} → this run's ${bad.id.slice(0, 12)}${goodImage ? '' : ' (the green image is gone: downgrades on this run\'s image)'}`);
     try {
-      const ports = realPorts({
+      const ports = (o.ports ?? realPorts)({
         config: o.config,
         profile: o.profile,
         bad: o.plan.image,
