@@ -65,7 +65,7 @@ export interface Attribution {
 }
 
 /** The probe's set as a layer request: on the green image when there is one, else on the red image. */
-export function layerFor(probe: Probe, o: { good: PackageSetManifest; bad: PackageSetManifest; changes: readonly SourceChange[]; images: { good: boolean; bad: boolean } }): LayerRequest {
+function layerFor(probe: Probe, o: { good: PackageSetManifest; bad: PackageSetManifest; changes: readonly SourceChange[]; images: { good: boolean; bad: boolean } }): LayerRequest {
   const target = probeEntries(o.good.entries, o.bad.entries, o.changes, probe.applied);
   // The red set again runs on the red image as it is; every other probe on the green image.
   const base = probe.role === 'same' ? (o.images.bad ? 'bad' : 'good') : o.images.good ? 'good' : 'bad';
@@ -108,7 +108,7 @@ export async function attribute<I, P>(input: AttributionInput, ports: Attributio
 }
 
 /** A probe in words: `the same set again`, `the last green set`, `updates of a, b applied`. */
-export function describeProbe(p: Probe, changes: readonly SourceChange[]): string {
+function describeProbe(p: Probe, changes: readonly SourceChange[]): string {
   if (p.role === 'same') return 'the red set again';
   if (p.role === 'good') return 'the last green set';
   const on = new Set(p.applied);

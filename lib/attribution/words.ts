@@ -24,9 +24,6 @@ export function verdictSentence(v: Verdict): string {
   }
 }
 
-/** The word a report's status shows: Allure marks a result flaky only on this. */
-export const isFlakyVerdict = (v: Verdict): boolean => v.kind === 'flaky';
-
 /** `reboot red: introduced by …`: the first line of the nightly and the top of summary.md. */
 export function attributionLine(a: Pick<Attribution, 'scenario' | 'verdict'>): string {
   return `${a.scenario} red: ${verdictSentence(a.verdict)}`;

@@ -10,10 +10,10 @@ import { formatSourceChange } from '../image/package-set.js';
 import { reportStatus, type AllureLabel, type AllureResult, type AllureStatus, type AllureStep } from './classify.js';
 
 /** The label an attributed result carries: the verdict in words. */
-export const ATTRIBUTION_LABEL = 'attribution';
+const ATTRIBUTION_LABEL = 'attribution';
 
 /** The JUnit property of an attributed testcase. */
-export const ATTRIBUTION_PROPERTY = 'attribution';
+const ATTRIBUTION_PROPERTY = 'attribution';
 
 /** summary.md's top: each attributed scenario's line in bold, then its probes. */
 export function attributionSummary(attributions: readonly Attribution[]): string[] {

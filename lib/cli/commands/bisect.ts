@@ -20,7 +20,7 @@ import { readVersionsHistory, type VersionsEntry } from '../../report/versions.j
 import { asBaseImage, cachedImageOfSet, realPorts } from './attribution-ports.js';
 
 /** The recorded run `id` names (its timestamp, or a start of it naming one run), or one line saying what is wrong. */
-export function pickRun(entries: readonly VersionsEntry[], id: string, flag: string, history: string): VersionsEntry {
+function pickRun(entries: readonly VersionsEntry[], id: string, flag: string, history: string): VersionsEntry {
   const matches = entries.filter((e) => e.timestamp.startsWith(id));
   if (matches.length === 0) {
     const newest = entries.at(-1);
