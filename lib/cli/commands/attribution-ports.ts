@@ -36,9 +36,10 @@ export function asBaseImage(img: CachedImage, like: BaseImage): BaseImage {
   };
 }
 
-/** A cached image of the profile whose package set is `setId`, if one is still there. */
+/** A cached image of the profile whose package set is `setId`, if one is still there: a build of a recipe before a probe's. */
 export async function cachedImageOfSet(profile: string, setId: string): Promise<CachedImage | undefined> {
-  return (await listCachedImages(profile)).find((i) => i.packageSet === setId && existsSync(i.disk));
+  const of = (await listCachedImages(profile)).filter((i) => i.packageSet === setId && existsSync(i.disk));
+  return of.find((i) => i.recipeDigest) ?? of[0];
 }
 
 export interface ProbeContext {

@@ -4,6 +4,7 @@
 // checked first — both runs known, both with a kept package set, the sets differ, an image of one
 // of them cached — each missing thing one line and exit 2, before any lab work.
 
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { attribute, type Attribution } from '../../attribution/attribute.js';
 import { attributionText } from '../../attribution/words.js';
@@ -14,6 +15,7 @@ import type { PackageSetManifest } from '../../image/package-set.js';
 import { PROFILE_NAMES, type ProfileName } from '../../image/profile-names.js';
 import { profileByName } from '../../image/profiles.js';
 import type { CachedImage } from '../../image/cache.js';
+import type { BaseImage, GuestProfile } from '../../image/profile.js';
 import { Lab } from '../../lab/lab.js';
 import { VERSIONS_HISTORY_FILE } from '../../report/publish.js';
 import { readVersionsHistory, type VersionsEntry } from '../../report/versions.js';
@@ -66,16 +68,21 @@ export async function checkBisect(o: { good: string; bad: string; reports: strin
 /** The bisection itself (on VMs): probes until a verdict or the budget; every probe and the verdict said. */
 export async function bisectCommand(o: { config: Config; inputs: BisectInputs; scenarios: string[]; signal: AbortSignal }, log: (line: string) => void): Promise<Attribution> {
   const i = o.inputs;
-  // The hypervisor as a run would choose it, on the newest cached image of the profile (asked of no upstream).
-  const profile = profileByName(i.profile, { ...profileSettings(o.config), offline: true });
-  const lab = new Lab(o.config.lab, profile, undefined, o.config.accel);
+  // The hypervisor as a run would choose it (the remembered verdict, or a probe), on one of the two
+  // images themselves: no upstream is asked and nothing is built.
+  const img = (i.badImage ?? i.goodImage)!;
+  const recipe = JSON.parse(await readFile(join(img.dir, 'recipe.json'), 'utf8').catch(() => '{}')) as { cmdline?: string };
+  if (!img.kernel || !img.initrd || !recipe.cmdline) throw new UsageError(`image ${img.dir}: no kernel, initrd or recipe kernel command line: it cannot be booted as a probe's base`);
+  const like: BaseImage = { profile: i.profile, disk: img.disk, digest: img.digest, dir: img.dir, boot: { kind: 'direct', kernel: img.kernel, initrd: img.initrd, cmdline: recipe.cmdline }, versions: img.versions, built: false };
+  const profile = profileByName(i.profile, profileSettings(o.config));
+  const pinned: GuestProfile = { name: profile.name, stack: profile.stack, checkAvailable: async () => {}, ensureImage: async () => like };
+  const lab = new Lab(o.config.lab, pinned, undefined, o.config.accel);
   const labPlan = await lab.plan({ progress: log, signal: o.signal });
-  const like = labPlan.image;
   const scenario = o.scenarios.length ? o.scenarios.join(' ') : 'all scenarios';
   log(`bisect ${scenario}: run ${i.good.timestamp} (set ${i.goodSet.id.slice(0, 12)}) → run ${i.bad.timestamp} (set ${i.badSet.id.slice(0, 12)})`);
   const ports = realPorts({
     config: o.config,
-    profile,
+    profile: pinned,
     ...(i.badImage ? { bad: asBaseImage(i.badImage, like) } : {}),
     ...(i.goodImage ? { good: asBaseImage(i.goodImage, like) } : {}),
     accel: labPlan.accel,
