@@ -1,7 +1,11 @@
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { HostCommandError } from '../errors.js';
 import type { PackageEntry } from './package-set.js';
-import { lastAptError, PROBE_REFUSED_EXIT, probeImageDigest, probeLayerScript, setMismatch } from './probe-layer.js';
+import { ensureProbeImage, lastAptError, PROBE_REFUSED_EXIT, probeImageDigest, probeLayerScript, setMismatch, type RunCommand } from './probe-layer.js';
 
 const SHA_A = 'a'.repeat(64);
 const SHA_B = 'b'.repeat(64);
@@ -70,5 +74,83 @@ describe('probeImageDigest', () => {
     expect(d).toMatch(/^[0-9a-f]{64}$/);
     expect(probeImageDigest(SHA_B, SHA_B)).not.toBe(d);
     expect(probeImageDigest(SHA_A, SHA_A)).not.toBe(d);
+  });
+});
+
+describe('ensureProbeImage (host commands faked)', () => {
+  const entry = (pkg: string, version: string, sha: string): PackageEntry => ({ package: pkg, version, arch: 'amd64', source: pkg, sourceVersion: version, sha256: sha, size: 1 });
+  const TARGET = [entry('drbd-utils', '9.22.0-1', SHA_A), entry('systemd', '252.38-1', SHA_B)];
+  const installedLine = (e: PackageEntry) => `${e.package}\t${e.version}\t${e.arch}\t${e.source}\t${e.sourceVersion}\tii \n`;
+  let work: string;
+  let calls: { file: string; args: readonly string[]; debs?: string[] }[];
+
+  beforeEach(async () => {
+    work = await mkdtemp(join(tmpdir(), 'drbdlab-probe-layer-'));
+    vi.stubEnv('DRBDLAB_CACHE', join(work, 'cache'));
+    await mkdir(join(work, 'store', 'debs'), { recursive: true });
+    await writeFile(join(work, 'store', 'debs', `${SHA_A}.deb`), 'deb a');
+    calls = [];
+  });
+  afterEach(async () => {
+    vi.unstubAllEnvs();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  /** qemu-img writes its output; the layer's script does `layer` (apt's outcome). */
+  const fakeRun = (layer: 'ok' | 'refused' | 'other-set'): RunCommand => async (file, args) => {
+    if (file === 'qemu-img') {
+      await writeFile(args.at(-1)!, 'disk');
+    } else {
+      const w = args[5]!;
+      calls.push({ file, args, debs: await readdir(join(w, 'debs')) });
+      if (layer === 'refused') throw new HostCommandError(`bash -c …`, PROBE_REFUSED_EXIT, 'E: Unable to correct problems, you have held broken packages.\n', ' drbd-utils : Depends: libsystemd0 (>= 252.39) but 252.38-1 is to be installed\n');
+      const installed = layer === 'ok' ? TARGET : [...TARGET, entry('udev', '252.38-1', SHA_B)];
+      await writeFile(join(w, 'installed.tsv'), installed.map(installedLine).join(''));
+      await mkdir(join(w, 'boot'), { recursive: true });
+      for (const f of ['vmlinuz-6.1.0-41-amd64', 'initrd.img-6.1.0-41-amd64']) await writeFile(join(w, 'boot', f), f);
+    }
+    return { stdout: '', stderr: '' };
+  };
+  const make = (layer: 'ok' | 'refused' | 'other-set') =>
+    ensureProbeImage({
+      base: { disk: join(work, 'base.qcow2'), digest: 'c'.repeat(64), versions: { 'drbd-utils': '9.22.0-2', kernel: '6.1.0-41-amd64' } },
+      profile: 'debian12-drbd84',
+      storeRoot: join(work, 'store'),
+      install: [TARGET[0]!],
+      remove: ['udev:amd64'],
+      target: TARGET,
+      setId: 'd'.repeat(64),
+      run: fakeRun(layer),
+    });
+
+  it('an image of the set, the kept debs handed to the layer, cached: never a recipe\'s image nor a layer base', async () => {
+    const r = await make('ok');
+    expect(r.kind).toBe('image');
+    if (r.kind !== 'image') return;
+    expect(calls.map((c) => c.debs)).toEqual([[`${SHA_A}.deb`]]);
+    expect(r.image).toMatchObject({ packageSet: 'd'.repeat(64), layeredOn: 'c'.repeat(64), versions: { 'drbd-utils': '9.22.0-1', kernel: '6.1.0-41-amd64' } });
+    expect(r.image.recipeDigest).toBeUndefined();
+    expect(await readdir(r.image.dir)).toEqual(expect.arrayContaining(['disk.qcow2', 'vmlinuz', 'initrd.img', 'manifest.json']));
+    expect(await readdir(r.image.dir)).not.toContain('layer');
+    // Asked again: the cached image, no command run.
+    expect((await make('ok')).kind).toBe('image');
+    expect(calls).toHaveLength(1);
+  });
+
+  it("apt refusing is the probe's refused with apt's own lines, and leaves nothing in the cache", async () => {
+    expect(await make('refused')).toEqual({ kind: 'refused', detail: 'drbd-utils : Depends: libsystemd0 (>= 252.39) but 252.38-1 is to be installed; E: Unable to correct problems, you have held broken packages.' });
+    expect(await readdir(join(work, 'cache', 'images')).catch(() => [])).toEqual([]);
+  });
+
+  it('apt making another set than the probe\'s (a dependent removed or pulled in) is refused too, naming the difference', async () => {
+    expect(await make('other-set')).toEqual({ kind: 'refused', detail: "apt made another set than the probe's: +udev 252.38-1 amd64" });
+  });
+
+  it('another failure of the layer is the lab\'s: thrown', async () => {
+    const failing: RunCommand = async (file) => {
+      if (file === 'bash') throw new HostCommandError('bash -c …', 32, 'mount: /mnt: failed to setup loop device', '');
+      return { stdout: '', stderr: '' };
+    };
+    await expect(ensureProbeImage({ base: { disk: 'b', digest: 'c'.repeat(64), versions: {} }, profile: 'debian12-drbd84', storeRoot: join(work, 'store'), install: [TARGET[0]!], remove: [], target: TARGET, setId: 'e'.repeat(64), run: failing })).rejects.toBeInstanceOf(HostCommandError);
   });
 });

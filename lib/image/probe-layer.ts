@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HostCommandError } from '../errors.js';
-import { run } from '../exec/run.js';
+import { run, type RunOptions, type RunResult } from '../exec/run.js';
 import { buildAtomically, imageDir, readCachedImage, type CachedImage } from './cache.js';
 import { newestKernel } from './debian12-layer.js';
 import { INSTALLED_FORMAT, parseInstalled, type PackageEntry } from './package-set.js';
@@ -79,6 +79,9 @@ export const probeImageDigest = (baseDigest: string, setId: string): string => c
 
 export type ProbeImage = { kind: 'image'; image: CachedImage } | { kind: 'refused'; detail: string };
 
+/** How host commands run (qemu-img, the layer's script): `run`, or a fake in tests. */
+export type RunCommand = (file: string, args: readonly string[], opts?: RunOptions) => Promise<RunResult>;
+
 /**
  * The image of `setId` made from `base` by `install` (from the store at `storeRoot`) and `remove`,
  * cached; refused when apt will not make it or makes another set. (Nothing to install or remove:
@@ -93,7 +96,9 @@ export async function ensureProbeImage(o: {
   target: readonly PackageEntry[];
   setId: string;
   signal?: AbortSignal;
+  run?: RunCommand;
 }): Promise<ProbeImage> {
+  const exec = o.run ?? run;
   const digest = probeImageDigest(o.base.digest, o.setId);
   const cached = await readCachedImage(o.profile, digest);
   if (cached) return { kind: 'image', image: cached };
@@ -110,19 +115,17 @@ export async function ensureProbeImage(o: {
     await mkdir(mnt, { recursive: true });
     for (const e of o.install) await copyFile(debPathIn(o.storeRoot, e.sha256), join(work, 'debs', `${e.sha256}.deb`));
     const raw = join(work, 'root.raw');
-    await run('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', o.base.disk, raw], { timeoutMs: 10 * 60_000, signal: o.signal, dieWithParent: true });
+    await exec('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', o.base.disk, raw], { timeoutMs: 10 * 60_000, signal: o.signal, dieWithParent: true });
     try {
-      await run('bash', ['-c', probeLayerScript(o.install.map((e) => `${e.sha256}.deb`), o.remove), 'drbdlab-probe-layer', raw, mnt, work], {
+      await exec('bash', ['-c', probeLayerScript(o.install.map((e) => `${e.sha256}.deb`), o.remove), 'drbdlab-probe-layer', raw, mnt, work], {
         timeoutMs: 20 * 60_000,
         signal: o.signal,
         isolated: true,
         hint: 'a probe layer needs loop devices (as an upgrade layer does)',
       });
     } catch (err) {
-      if (err instanceof HostCommandError && err.exitCode === PROBE_REFUSED_EXIT) {
-        refused = lastAptError(err.stderr, err.stdout);
-        throw err;
-      }
+      // apt would not: the probe's answer (refused), not the lab's failure. Nothing is kept.
+      if (err instanceof HostCommandError && err.exitCode === PROBE_REFUSED_EXIT) refused = lastAptError(err.stderr, err.stdout);
       throw err;
     }
     const mismatch = setMismatch(parseInstalled(await readFile(join(work, 'installed.tsv'), 'utf8')), o.target);
@@ -135,7 +138,7 @@ export async function ensureProbeImage(o: {
     await copyFile(join(work, 'boot', boot.kernel), join(scratch, 'vmlinuz'));
     await copyFile(join(work, 'boot', boot.initrd), join(scratch, 'initrd.img'));
     await chmod(join(scratch, 'initrd.img'), 0o644);
-    await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, join(scratch, 'disk.qcow2')], { timeoutMs: 10 * 60_000, signal: o.signal, dieWithParent: true });
+    await exec('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, join(scratch, 'disk.qcow2')], { timeoutMs: 10 * 60_000, signal: o.signal, dieWithParent: true });
     await removeTree(work);
     const versions = { ...o.base.versions, ...Object.fromEntries(o.target.filter((e) => e.package in o.base.versions).map((e) => [e.package, e.version])), kernel: boot.version };
     // No recipe digest and a base: never taken as a recipe's newest image, nor as a layer's base.
