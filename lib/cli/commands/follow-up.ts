@@ -3,8 +3,8 @@
 // time budget for them all; the verdicts go into the scenario's Allure result (an Attribution
 // step, each probe attached) and the JUnit file, and back to the nightly for the run record.
 
-import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { attribute, type Attribution } from '../../attribution/attribute.js';
 import { attributionLine } from '../../attribution/words.js';
 import type { Config } from '../../config/config.js';
@@ -59,8 +59,10 @@ export async function followUpRedRun(o: FollowUp): Promise<Attribution[]> {
   }
   const goodImage = await cachedImageOfSet(o.plan.profile, good.id);
   const deadline = Date.now() + o.config.attribution.budgetMinutes * 60_000;
-  const out: Attribution[] = [];
-  for (const f of failing) {
+  const out: { failing: FailingScenario; attribution: Attribution }[] = [];
+  // This run's probes only: an earlier run's are gone.
+  await rm(join(o.reports, 'attribution'), { recursive: true, force: true });
+  for (const [i, f] of failing.entries()) {
     o.say(`attribution of ${f.name}: last green set ${good.id.slice(0, 12)} → this run's ${bad.id.slice(0, 12)}${goodImage ? '' : ' (the green image is gone: downgrades on this run\'s image)'}`);
     try {
       const ports = (o.ports ?? realPorts)({
@@ -70,12 +72,12 @@ export async function followUpRedRun(o: FollowUp): Promise<Attribution[]> {
         ...(goodImage ? { good: asBaseImage(goodImage, o.plan.image) } : {}),
         accel: o.plan.accel,
         scenario: { files: [f.file], name: f.name },
-        workDir: join(o.reports, 'attribution', String(out.length + 1)),
+        workDir: join(o.reports, 'attribution', String(i + 1)),
         signal: o.signal,
         say: o.say,
       });
       const a = await attribute({ scenario: f.name, good, bad, budgetMs: Math.max(0, deadline - Date.now()) }, ports);
-      out.push(a);
+      out.push({ failing: f, attribution: a });
       o.say(attributionLine(a));
     } catch (err) {
       if (err instanceof DrbdlabError && err.kind === 'interrupted') throw err;
@@ -83,21 +85,19 @@ export async function followUpRedRun(o: FollowUp): Promise<Attribution[]> {
       o.say(`attribution of ${f.name} failed: ${(err as Error).message.split('\n')[0]}`);
     }
   }
-  await recordInResults(results, failing, out, o.config.paths.junit);
-  return out;
+  await recordInResults(results, out, o.config.paths.junit);
+  return out.map((x) => x.attribution);
 }
 
 /** The Attribution step into each attributed result (with its attachments), the property into junit.xml. */
-async function recordInResults(results: { file: string; result: AllureResult }[], failing: FailingScenario[], attributions: Attribution[], junit: string): Promise<void> {
-  const dir = (file: string) => file.slice(0, file.lastIndexOf('/'));
-  for (const a of attributions) {
-    const f = failing.find((x) => x.name === a.scenario);
-    const r = f && results.find((x) => x.result.uuid === f.result.uuid);
+async function recordInResults(results: { file: string; result: AllureResult }[], done: { failing: FailingScenario; attribution: Attribution }[], junit: string): Promise<void> {
+  for (const { failing, attribution } of done) {
+    const r = results.find((x) => x.result.uuid === failing.result.uuid);
     if (!r) continue;
-    const { result, attachments } = withAttributionStep(r.result, a, Date.now());
-    for (const at of attachments) await writeFile(join(dir(r.file), at.source), at.text);
+    const { result, attachments } = withAttributionStep(r.result, attribution, Date.now());
+    for (const at of attachments) await writeFile(join(dirname(r.file), at.source), at.text);
     await writeFile(r.file, JSON.stringify(result));
   }
   const xml = await readFile(junit, 'utf8').catch(() => undefined);
-  if (xml !== undefined && attributions.length) await writeFile(junit, junitWithAttribution(xml, attributions));
+  if (xml !== undefined && done.length) await writeFile(junit, junitWithAttribution(xml, done.map((d) => d.attribution)));
 }
