@@ -113,8 +113,9 @@ export async function generateAllureReport(o: AllureReportOptions): Promise<Allu
     const { results, reclassified } = await stageResults(o.resultsDir, staged, o.cancelled);
     const configFile = join(work, 'allurerc.json');
     await mkdir(dirname(resolve(o.historyPath)), { recursive: true });
-    // Allure guesses "flaky" from history alone; a failing test's history is kept from that guess
-    // (a copy without it goes to Allure, and the line Allure adds goes on to the real file).
+    // Allure guesses "flaky" from history alone (a failure before a pass, failed now); a failing
+    // test's history older than its last pass is kept from that guess (a copy without it goes to
+    // Allure, and the line Allure adds goes on to the real file).
     const hidden = historyHiddenFromFlakyGuess(results);
     const historyCopy = hidden.size ? join(work, 'history.jsonl') : undefined;
     if (historyCopy) {

@@ -1,7 +1,8 @@
 // Attribution in the report, pure: the verdict at the top of summary.md and in the title, an
 // "Attribution" step on the failing scenario's Allure result with each probe attached, a JUnit
-// property, the history entry's field — and Allure's own "flaky" guess (from history: passed
-// before, failed now) kept off, so a test is shown flaky only when a rerun on the same set says so.
+// property, the history entry's field — and Allure's own "flaky" guess (from history: a failure
+// before a pass, failed now) kept off, so a test is shown flaky only when a rerun on the same set
+// says so.
 
 import type { Attribution } from '../attribution/attribute.js';
 import type { ProbeOutcome } from '../attribution/plan.js';
@@ -135,19 +136,33 @@ export function historyHiddenFromFlakyGuess(results: readonly AllureResult[]): S
   return new Set(results.filter((r) => (r.status === 'failed' || r.status === 'broken') && r.statusDetails?.flaky !== true && r.fullName).map((r) => r.fullName!));
 }
 
-/** Allure's history (JSON lines, one report each) without the items of the tests `fullNames`; other lines as they were. */
+/**
+ * Allure's history (JSON lines, one report each, oldest first) with, for each test of
+ * `fullNames`, what is older than its newest pass left out: Allure then sees no failure before a
+ * pass (its "flaky" rule) and still sees the last runs up to that pass (a "regressed" test stays
+ * regressed). Other tests and lines are as they were.
+ */
 export function historyWithout(text: string, fullNames: ReadonlySet<string>): string {
   if (fullNames.size === 0) return text;
-  const hidden = (item: unknown) => fullNames.has((item as { fullName?: string } | null)?.fullName ?? '');
-  return text
-    .split('\n')
-    .map((line) => {
-      if (!line.trim()) return line;
-      const point = JSON.parse(line) as { testResults?: Record<string, unknown> };
-      if (!point.testResults || !Object.values(point.testResults).some(hidden)) return line;
-      return JSON.stringify({ ...point, testResults: Object.fromEntries(Object.entries(point.testResults).filter(([, item]) => !hidden(item))) });
-    })
-    .join('\n');
+  type Point = { testResults?: Record<string, { fullName?: string; status?: string } | null> };
+  const lines = text.split('\n');
+  const points = lines.map((l) => (l.trim() ? (JSON.parse(l) as Point) : undefined));
+  const changed = new Set<number>();
+  for (const name of fullNames) {
+    let passedSeen = false;
+    for (let i = points.length - 1; i >= 0; i--) {
+      const tr = points[i]?.testResults;
+      if (!tr) continue;
+      for (const [id, item] of Object.entries(tr)) {
+        if (item?.fullName !== name) continue;
+        if (passedSeen) {
+          delete tr[id];
+          changed.add(i);
+        } else if (item.status === 'passed') passedSeen = true;
+      }
+    }
+  }
+  return lines.map((l, i) => (changed.has(i) ? JSON.stringify(points[i]) : l)).join('\n');
 }
 
 /** A scenario that failed as DRBD's failure: its result, its file and its test name (what a rerun runs). */

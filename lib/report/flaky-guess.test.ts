@@ -24,7 +24,7 @@ const result = (status: 'passed' | 'failed', run: number, flaky?: boolean): Allu
 });
 
 /** Three nightly reports into one history: failed, passed, then `last`; the last report's word on it. */
-async function flakyInReport(work: string, name: string, last: AllureResult): Promise<{ flaky: unknown; historyLines: number }> {
+async function flakyInReport(work: string, name: string, last: AllureResult): Promise<{ flaky: unknown; transition: unknown; historyLines: number }> {
   const history = join(work, `${name}-history.jsonl`);
   const out = join(work, `${name}-html`);
   for (const r of [result('failed', 1), result('passed', 2), last]) {
@@ -35,10 +35,10 @@ async function flakyInReport(work: string, name: string, last: AllureResult): Pr
   }
   const dir = join(out, 'data', 'test-results');
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
-  const trs = await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as { name?: string; flaky?: unknown }));
+  const trs = await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as { name?: string; flaky?: unknown; transition?: unknown }));
   const tr = trs.find((t) => t.name === 'reboot');
   if (!tr) throw new Error(`no test result "reboot" in ${dir} (${files.join(', ')})`);
-  return { flaky: tr.flaky, historyLines: (await readFile(history, 'utf8')).trim().split('\n').length };
+  return { flaky: tr.flaky, transition: tr.transition, historyLines: (await readFile(history, 'utf8')).trim().split('\n').length };
 }
 
 describe("the report's flaky mark", { timeout: 180_000 }, () => {
@@ -53,6 +53,8 @@ describe("the report's flaky mark", { timeout: 180_000 }, () => {
   it('is not guessed from history: a failure no rerun called flaky is not shown flaky; the run still goes into the history', async () => {
     const r = await flakyInReport(work, 'deterministic', result('failed', 3));
     expect(r.flaky).toBe(false);
+    // The run before still counts: passed then, failed now.
+    expect(r.transition).toBe('regressed');
     expect(r.historyLines).toBe(3);
   });
 
