@@ -84,6 +84,12 @@ describe('npm run lab -- bisect on bad input', { timeout: 60_000 }, () => {
     expect((await readdir(join(work, 'reports'))).sort()).toEqual(['history']);
   });
 
+  it('a budget that is no number of minutes: one line, exit 2', async () => {
+    const r = await bisect('--good', '2026-12-01', '--bad', '2026-12-03T05', '--attribution-budget', 'soon');
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toBe('drbdlab: --attribution-budget soon: give minutes, a number above 0 (e.g. 90)');
+  });
+
   it('without --good or --bad: commander\'s line, exit 2', async () => {
     const r = await bisect('--bad', '2026-12-03T05');
     expect(r.exitCode).toBe(2);
