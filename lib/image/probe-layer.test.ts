@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HostCommandError } from '../errors.js';
 import type { PackageEntry } from './package-set.js';
-import { ensureProbeImage, lastAptError, PROBE_REFUSED_EXIT, probeImageDigest, probeLayerScript, setMismatch, type RunCommand } from './probe-layer.js';
+import { ensureProbeImage, expectedAfter, lastAptError, PROBE_REFUSED_EXIT, probeImageDigest, probeLayerScript, setMismatch, type RunCommand } from './probe-layer.js';
 
 const SHA_A = 'a'.repeat(64);
 const SHA_B = 'b'.repeat(64);
@@ -46,6 +46,13 @@ describe('probeLayerScript', () => {
     const odd = probeLayerScript(["x'y.deb"], []);
     expect(odd).toContain(`'/tmp/drbdlab-probe/x'\\''y.deb'`);
     for (const s of [script, odd]) expect((await execa('bash', ['-n', '-c', s], { reject: false })).exitCode).toBe(0);
+  });
+});
+
+describe('expectedAfter', () => {
+  it('what was installed, the installed ones put in (another version replaced), the removed ones out', () => {
+    const p = (pkg: string, version: string) => ({ package: pkg, version, arch: 'amd64' });
+    expect(expectedAfter([p('drbd-utils', '2'), p('udev', '1'), p('lvm2', '1')], [p('drbd-utils', '1'), p('canary', '1')], ['udev:amd64'])).toEqual([p('drbd-utils', '1'), p('lvm2', '1'), p('canary', '1')]);
   });
 });
 
@@ -104,6 +111,8 @@ describe('ensureProbeImage (host commands faked)', () => {
       const w = args[5]!;
       calls.push({ file, args, debs: await readdir(join(w, 'debs')) });
       if (layer === 'refused') throw new HostCommandError(`bash -c …`, PROBE_REFUSED_EXIT, 'E: Unable to correct problems, you have held broken packages.\n', ' drbd-utils : Depends: libsystemd0 (>= 252.39) but 252.38-1 is to be installed\n');
+      // Before: drbd-utils at another version, udev (to be removed); after, as apt left it.
+      await writeFile(join(w, 'before.tsv'), [entry('drbd-utils', '9.22.0-2', SHA_B), TARGET[1]!, entry('udev', '252.38-1', SHA_B)].map(installedLine).join(''));
       const installed = layer === 'ok' ? TARGET : [...TARGET, entry('udev', '252.38-1', SHA_B)];
       await writeFile(join(w, 'installed.tsv'), installed.map(installedLine).join(''));
       await mkdir(join(w, 'boot'), { recursive: true });

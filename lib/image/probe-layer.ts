@@ -42,6 +42,7 @@ export function probeLayerScript(files: readonly string[], remove: readonly stri
     `mkdir -p "$mnt${GUEST_DEBS}"`,
     `find "$work/debs" -maxdepth 1 -name '*.deb' -exec cp -t "$mnt${GUEST_DEBS}" {} +`,
     'export DEBIAN_FRONTEND=noninteractive',
+    `chroot "$mnt" dpkg-query -W -f '${INSTALLED_FORMAT}' > "$work/before.tsv"`,
     // No sources, no lists: nothing is fetched; apt resolves against the installed and the given files.
     ...(args
       ? [
@@ -63,12 +64,23 @@ export function probeLayerScript(files: readonly string[], remove: readonly stri
 
 const exact = (p: { package: string; version: string; arch: string }) => `${p.package} ${p.version} ${p.arch}`;
 
+type Installed = { package: string; version: string; arch: string };
+
+/** What should be installed after the layer: what was, with `install` put in and `remove` (`name:arch`) taken out. */
+export function expectedAfter(before: readonly Installed[], install: readonly Installed[], remove: readonly string[]): Installed[] {
+  const key = (p: Installed) => `${p.package}:${p.arch}`;
+  const out = new Map(before.map((p) => [key(p), p]));
+  for (const r of remove) out.delete(r);
+  for (const p of install) out.set(key(p), p);
+  return [...out.values()];
+}
+
 /**
- * How what apt installed differs from the probe's set (`+` installed but not wanted, `-` wanted
- * but not installed); empty when it is the set. apt may remove a dependent package with one the
- * probe removes: then the image is not the probe's set.
+ * How what apt installed differs from what the layer should give (`+` installed but not wanted,
+ * `-` wanted but not installed); empty when it is that. apt may remove a dependent package with
+ * one the probe removes, or pull one in: then the image is not the probe's set.
  */
-export function setMismatch(installed: readonly { package: string; version: string; arch: string }[], target: readonly PackageEntry[]): string[] {
+export function setMismatch(installed: readonly Installed[], target: readonly Installed[]): string[] {
   const have = new Set(installed.map(exact));
   const want = new Set(target.map(exact));
   return [...[...have].filter((x) => !want.has(x)).map((x) => `+${x}`), ...[...want].filter((x) => !have.has(x)).map((x) => `-${x}`)].sort();
@@ -93,6 +105,7 @@ export async function ensureProbeImage(o: {
   storeRoot: string;
   install: readonly PackageEntry[];
   remove: readonly string[];
+  /** The set it makes (its id names the image; its versions go to the image's record). */
   target: readonly PackageEntry[];
   setId: string;
   signal?: AbortSignal;
@@ -128,7 +141,9 @@ export async function ensureProbeImage(o: {
       if (err instanceof HostCommandError && err.exitCode === PROBE_REFUSED_EXIT) refused = lastAptError(err.stderr, err.stdout);
       throw err;
     }
-    const mismatch = setMismatch(parseInstalled(await readFile(join(work, 'installed.tsv'), 'utf8')), o.target);
+    // Checked against what was installed before (a set may lack the odd package no .deb was kept for).
+    const before = parseInstalled(await readFile(join(work, 'before.tsv'), 'utf8'));
+    const mismatch = setMismatch(parseInstalled(await readFile(join(work, 'installed.tsv'), 'utf8')), expectedAfter(before, o.install, o.remove));
     if (mismatch.length) {
       refused = `apt made another set than the probe's: ${mismatch.slice(0, 5).join(', ')}${mismatch.length > 5 ? ` and ${mismatch.length - 5} more` : ''}`;
       throw new Error(refused);
