@@ -1,7 +1,7 @@
 // Import rules as code, checked in the fast tests (tests/unit/structure.test.ts).
 // Rooms of lib/, top to bottom: a file may import its own room and any room below it, never one
 // above. lib/*.ts (errors, exit codes, project paths) is the floor every room stands on.
-const LAYERS = ['cli', 'scenario', 'snapshot', 'lab', 'report', 'config', 'image', 'cloud-init', 'libvirt', 'host', 'bench', 'pacemaker', 'drbd', 'ssh', 'exec', 'wait'];
+const LAYERS = ['cli', 'scenario', 'snapshot', 'lab', 'report', 'attribution', 'config', 'image', 'cloud-init', 'libvirt', 'host', 'bench', 'pacemaker', 'drbd', 'ssh', 'exec', 'wait'];
 
 // Known exceptions, each named `known-…` so the folder-loop check of the structure test passes
 // over it. None today: keep it that way.

@@ -20,6 +20,7 @@ import { abortOnSignals, interruptedBy } from './commands/interrupt.js';
 import { constants } from 'node:os';
 import { nightlyCommand } from './commands/nightly.js';
 import { packagesCommand } from './commands/packages.js';
+import { bisectCommand, checkBisect } from './commands/bisect.js';
 import { listSnapshots, pruneSnapshots, readSnapshot } from '../snapshot/store.js';
 import { checkShardFits, parseShard, type Shard } from '../report/shard.js';
 import { scenarioFileCount } from './scenario-files.js';
@@ -38,10 +39,14 @@ const program = new Command('drbdlab')
   // A flag or command that does not parse is bad input (exit 2), as a bad variable is.
   .exitOverride()
   .hook('preAction', async (_program, action) => {
-    const o = action.opts<{ profile?: string; offline?: boolean; keep?: boolean }>();
-    resolved = await loadConfig({ flags: { config: program.opts<{ config?: string }>().config, profile: o.profile, offline: o.offline, keep: o.keep } });
-    // Every command first removes the labs of processes that are gone (a killed nightly or test).
-    for (const r of await reapOrphans(resolved.lab.libvirtUri, host())) log(describeReaped(r));
+    const o = action.opts<{ profile?: string; offline?: boolean; keep?: boolean; attribution?: boolean; attributionBudget?: string }>();
+    // commander gives `attribution: true` unless --no-attribution: only `false` is the flag's word.
+    resolved = await loadConfig({
+      flags: { config: program.opts<{ config?: string }>().config, profile: o.profile, offline: o.offline, keep: o.keep, ...(o.attribution === false ? { attribution: false } : {}), attributionBudget: o.attributionBudget },
+    });
+    // Every command first removes the labs of processes that are gone (a killed nightly or test);
+    // bisect checks its input first (bad input touches no lab) and reaps then.
+    if (action.name() !== 'bisect') for (const r of await reapOrphans(resolved.lab.libvirtUri, host())) log(describeReaped(r));
   });
 
 const profileOption = () => new Option('-p, --profile <name>', 'guest profile').choices(PROFILE_NAMES as unknown as string[]);
@@ -57,9 +62,29 @@ program
     checkShardFits(parseShard(v), scenarioFileCount()),
   )
   .addOption(offlineOption())
+  .option('--no-attribution', 'do not follow a DRBD failure up (by default: rerun it, on the last green package set, then bisect the updates)')
+  .option('--attribution-budget <minutes>', 'time budget of following a red run up (default 120; DRBDLAB_ATTRIBUTION_BUDGET_MIN)')
   .argument('[scenarios...]', 'scenario files (default: all)')
   .action(async (scenarios: string[], o: { profile?: ProfileName; shard?: Shard }) => {
     process.exitCode = await nightlyCommand({ config: config(), profile: o.profile, keep: config().keep, scenarios, shard: o.shard });
+  });
+
+program
+  .command('bisect')
+  .description('which update between two recorded runs turns a scenario red: rerun on each set, then bisect the changed source packages (docs/attribution.md)')
+  .requiredOption('--good <run>', 'a recorded run (its timestamp in reports/history/versions.jsonl, or a start of it) that was green')
+  .requiredOption('--bad <run>', 'a later recorded run that was red')
+  .option('--attribution-budget <minutes>', 'time budget (default 120; DRBDLAB_ATTRIBUTION_BUDGET_MIN)')
+  .argument('[scenarios...]', 'scenario files to run on each probe (default: all)')
+  .action(async (scenarios: string[], o: { good: string; bad: string }) => {
+    const inputs = await checkBisect({ good: o.good, bad: o.bad, reports: config().paths.reports, cache: config().paths.cache });
+    for (const r of await reapOrphans(config().lab.libvirtUri, host())) log(describeReaped(r));
+    const interrupt = abortOnSignals((m) => log(`\n${m}`), 'removing what was made');
+    try {
+      await bisectCommand({ config: config(), inputs, scenarios, signal: interrupt.signal }, log);
+    } finally {
+      interrupt.release();
+    }
   });
 
 program

@@ -84,6 +84,14 @@ describe('one configuration: flag > variable > lab.yaml > default', () => {
     expect(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_OFFLINE: '1' }, flags: { offline: false } }).offline).toBe(false);
   });
 
+  it('attribution: on with a 120-minute budget by default; the flags over the variables', () => {
+    expect(resolveConfig(LAB, { root: ROOT, env: {} }).attribution).toEqual({ enabled: true, budgetMinutes: 120 });
+    const env = { DRBDLAB_ATTRIBUTION: '0', DRBDLAB_ATTRIBUTION_BUDGET_MIN: '30' };
+    expect(resolveConfig(LAB, { root: ROOT, env }).attribution).toEqual({ enabled: false, budgetMinutes: 30 });
+    expect(resolveConfig(LAB, { root: ROOT, env, flags: { attribution: true, attributionBudget: '45.5' } }).attribution).toEqual({ enabled: true, budgetMinutes: 45.5 });
+    expect(resolveConfig(LAB, { root: ROOT, env: {}, flags: { attribution: false } }).attribution).toEqual({ enabled: false, budgetMinutes: 120 });
+  });
+
   it('the lab definition: --config over DRBDLAB_CONFIG over lab/lab.yaml of the checkout', () => {
     expect(configFileOf({ root: ROOT, env: {} })).toBe('/checkout/lab/lab.yaml');
     expect(configFileOf({ root: ROOT, env: { DRBDLAB_CONFIG: '/etc/env.yaml' } })).toBe('/etc/env.yaml');
@@ -138,6 +146,8 @@ describe('a bad value in any source: one line naming it and the fix (exit 2 at t
 
   it('a flag', () => {
     expect(lineOf(() => resolveConfig(LAB, { root: ROOT, env: {}, flags: { profile: 'centos' } }))).toBe('--profile centos: not a profile; use one of debian12-drbd84, ubuntu1804-drbd9');
+    expect(lineOf(() => resolveConfig(LAB, { root: ROOT, env: {}, flags: { attributionBudget: '0' } }))).toBe('--attribution-budget 0: give minutes, a number above 0 (e.g. 90)');
+    expect(lineOf(() => resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_ATTRIBUTION_BUDGET_MIN: 'an hour' } }))).toBe('DRBDLAB_ATTRIBUTION_BUDGET_MIN=an hour: give minutes, a number above 0 (e.g. 90)');
   });
 
   it('lab.yaml: the file, the key and the fix', () => {

@@ -54,6 +54,12 @@ export const configSchema = z.strictObject({
   snapshotCacheGiB: z.number().min(0),
   /** DRBDLAB_PACKAGE_CACHE_GIB: the package store's bound. */
   packageCacheGiB: z.number().min(0),
+  /**
+   * Following up a red run (docs/attribution.md): on unless --no-attribution or
+   * DRBDLAB_ATTRIBUTION=0; its time budget in minutes (--attribution-budget,
+   * DRBDLAB_ATTRIBUTION_BUDGET_MIN, default 120).
+   */
+  attribution: z.strictObject({ enabled: z.boolean(), budgetMinutes: z.number().positive() }),
   /** DRBDLAB_DEBIAN_MIRROR, DRBDLAB_DEBIAN_SECURITY_MIRROR; DRBDLAB_EXTRA_APT_SOURCE and DRBDLAB_EXTRA_PACKAGES (tests). */
   debian: z.strictObject({
     mirror: z.string().min(1),
@@ -82,6 +88,10 @@ export interface ConfigFlags {
   profile?: string;
   offline?: boolean;
   keep?: boolean;
+  /** --no-attribution gives false. */
+  attribution?: boolean;
+  /** --attribution-budget <minutes>, as typed. */
+  attributionBudget?: string;
 }
 
 export interface ResolveInput {
@@ -124,6 +134,10 @@ export function resolveConfig(labText: string, input: ResolveInput = {}): Config
     paths: labless.paths,
     snapshotCacheGiB: Number(set('DRBDLAB_SNAPSHOT_CACHE_GIB') ?? 6),
     packageCacheGiB: labless.packageCacheGiB,
+    attribution: {
+      enabled: flags.attribution ?? set('DRBDLAB_ATTRIBUTION') !== '0',
+      budgetMinutes: budgetMinutes(flags.attributionBudget) ?? Number(set('DRBDLAB_ATTRIBUTION_BUDGET_MIN') ?? DEFAULT_ATTRIBUTION_BUDGET_MIN),
+    },
     debian: {
       mirror: set('DRBDLAB_DEBIAN_MIRROR') ?? DEBIAN_MIRROR,
       securityMirror: set('DRBDLAB_DEBIAN_SECURITY_MIRROR') ?? DEBIAN_SECURITY_MIRROR,
@@ -168,6 +182,16 @@ function resolvePaths(set: (name: string) => string | undefined, root: string): 
   };
 }
 
+/** Default time budget of attribution, minutes: a few probes of a fresh image and cluster each. */
+const DEFAULT_ATTRIBUTION_BUDGET_MIN = 120;
+
+/** --attribution-budget's minutes, checked: a number above 0, or one line saying so. */
+function budgetMinutes(flag: string | undefined): number | undefined {
+  if (flag === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/u.test(flag) || Number(flag) <= 0) throw new UsageError(`--attribution-budget ${flag}: give minutes, a number above 0 (e.g. 90)`);
+  return Number(flag);
+}
+
 function checkProfileFlag(flags: ConfigFlags): void {
   if (flags.profile !== undefined && !(PROFILE_NAMES as readonly string[]).includes(flags.profile)) {
     throw new UsageError(`--profile ${flags.profile}: not a profile; use one of ${PROFILE_NAMES.join(', ')}`);
@@ -182,6 +206,9 @@ function withFlags(config: Config, flags: ConfigFlags = {}): Config {
     ...(flags.profile !== undefined ? { profile: flags.profile as ProfileName } : {}),
     ...(flags.offline !== undefined ? { offline: flags.offline } : {}),
     ...(flags.keep !== undefined ? { keep: flags.keep } : {}),
+    ...(flags.attribution !== undefined || flags.attributionBudget !== undefined
+      ? { attribution: { enabled: flags.attribution ?? config.attribution.enabled, budgetMinutes: budgetMinutes(flags.attributionBudget) ?? config.attribution.budgetMinutes } }
+      : {}),
   };
 }
 

@@ -16,6 +16,8 @@ const nonEmpty: Check = (v) => (v === '' ? 'give a value or leave it unset' : un
 /** Name → what its value may be. Test-only and internal ones too: they are set by the project itself. */
 export const VARIABLES: Readonly<Record<string, Check>> = {
   DRBDLAB_ACCEL: oneOf('kvm', 'tcg', 'auto', ''),
+  DRBDLAB_ATTRIBUTION: oneOf('1', '0', ''),
+  DRBDLAB_ATTRIBUTION_BUDGET_MIN: (v) => (/^\d+(\.\d+)?$/u.test(v) && Number(v) > 0 ? undefined : 'give minutes, a number above 0 (e.g. 90)'),
   DRBDLAB_CACHE: nonEmpty,
   DRBDLAB_CLUSTERS: wholeNumber,
   DRBDLAB_CONFIG: nonEmpty,

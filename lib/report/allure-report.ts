@@ -2,12 +2,13 @@
 // allure-results, with the statuses reclassified (lib/report/classify.ts), drbdlab's
 // categories, the run's variables (package versions) and a history file for trends.
 
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { run } from '../exec/run.js';
+import { historyHiddenFromFlakyGuess, historyWithout } from './attribution-report.js';
 import { cancelResult, DRBDLAB_CATEGORIES, reclassify, type AllureResult, type Cancellation } from './classify.js';
 import { isResultFile, parseResult } from './results.js';
 
@@ -111,8 +112,20 @@ export async function generateAllureReport(o: AllureReportOptions): Promise<Allu
     const staged = join(work, 'allure-results');
     const { results, reclassified } = await stageResults(o.resultsDir, staged, o.cancelled);
     const configFile = join(work, 'allurerc.json');
-    await writeFile(configFile, JSON.stringify(allureConfig(o), null, 1));
     await mkdir(dirname(resolve(o.historyPath)), { recursive: true });
+    // Allure guesses "flaky" from history alone (a failure before a pass, failed now); a failing
+    // test's history older than its last pass is kept from that guess (a copy without it goes to
+    // Allure, and the line Allure adds goes on to the real file).
+    const hidden = historyHiddenFromFlakyGuess(results);
+    const historyCopy = hidden.size ? join(work, 'history.jsonl') : undefined;
+    if (historyCopy) {
+      const text = await readFile(o.historyPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return '';
+        throw err;
+      });
+      await writeFile(historyCopy, historyWithout(text, hidden));
+    }
+    await writeFile(configFile, JSON.stringify(allureConfig({ ...o, historyPath: historyCopy ?? o.historyPath }), null, 1));
     await clearOutDir(o.outDir);
     await run(process.execPath, [allureCli(), 'generate', '--config', configFile, '--cwd', work, staged], {
       cwd: work,
@@ -120,6 +133,10 @@ export async function generateAllureReport(o: AllureReportOptions): Promise<Allu
       env: { NO_COLOR: '1', FORCE_COLOR: '0' },
       hint: 'the report generator (`allure` npm package) failed; `npm install` restores it',
     });
+    if (historyCopy && (o.appendHistory ?? true)) {
+      const added = (await readFile(historyCopy, 'utf8')).trim().split('\n').pop();
+      if (added) await appendFile(o.historyPath, `${added}\n`);
+    }
     const indexHtml = join(o.outDir, 'index.html');
     const html = await readFile(indexHtml, 'utf8');
     const clean = stripAnalytics(html);

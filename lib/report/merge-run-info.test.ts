@@ -15,6 +15,12 @@ describe('mergeRunInfos', () => {
     });
   });
 
+  it("each shard's attributions together, in shard order", () => {
+    const a = (scenario: string) => ({ scenario, good: 'ab'.repeat(32), bad: 'cd'.repeat(32), changes: [], probes: [], verdict: { kind: 'flaky' as const }, bound: 2, ms: 0 });
+    expect(mergeRunInfos([shard(2, { attributions: [a('link-cut')] }), shard(1, { attributions: [a('reboot')] })]).attributions?.map((x) => x.scenario)).toEqual(['reboot', 'link-cut']);
+    expect(mergeRunInfos([shard(1), shard(2)]).attributions).toBeUndefined();
+  });
+
   it('a version the shards disagree on: every shard\'s value, said plainly, none picked', () => {
     const m = mergeRunInfos([shard(1), shard(2, { versions: { 'drbd-utils': '9.21.0-1', kernel: '6.1.0-50' } })]);
     expect(m.versions['drbd-utils']).toBe('9.22.0-1 (shard 1/2), 9.21.0-1 (shard 2/2)');

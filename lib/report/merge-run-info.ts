@@ -64,6 +64,8 @@ export function mergeRunInfos(shards: readonly ShardRun[]): RunInfo {
     ...(cancelled ? { cancelled } : {}),
     ...(offline ? { offline } : {}),
     ...(image ? { image } : {}),
+    // Each shard followed up its own failing scenarios: together they are the run's.
+    ...(sorted.some((s) => s.run.attributions?.length) ? { attributions: sorted.flatMap((s) => s.run.attributions ?? []) } : {}),
     merged: { shards: sorted.map((s) => s.shard), disagreements },
   };
 }

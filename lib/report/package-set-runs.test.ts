@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keepPackageSet, listStore, markSetUsed } from '../image/package-store.js';
-import { isGreen, protectedPackageSets, prunePackagesAfterRun } from './package-set-runs.js';
+import { isGreen, lastGreenSetFor, protectedPackageSets, prunePackagesAfterRun } from './package-set-runs.js';
 import type { VersionsEntry } from './versions.js';
 
 describe('isGreen', () => {
@@ -75,5 +75,18 @@ describe('prunePackagesAfterRun', () => {
     const r = await prunePackagesAfterRun(history, 0, root);
     expect(r.sets).toEqual([ids[0], ids[3]]);
     expect((await listStore(root)).sets.map((s) => s.id).sort()).toEqual([ids[1], ids[2]].sort());
+  });
+});
+
+describe('lastGreenSetFor', () => {
+  const e = (packageSet: string | undefined, green: boolean, profile = 'debian12-drbd84'): VersionsEntry => ({ timestamp: 't', profile, versions: { x: '1' }, ...(packageSet ? { packageSet } : {}), ...(green ? { green } : {}) });
+  it("the profile's last green run's set when it differs from the red run's", () => {
+    const entries = [e('a'.repeat(64), true), e('b'.repeat(64), true), e('c'.repeat(64), false), e('d'.repeat(64), true, 'ubuntu1804-drbd9')];
+    expect(lastGreenSetFor(entries, 'debian12-drbd84', 'e'.repeat(64))).toEqual({ good: 'b'.repeat(64) });
+  });
+  it('otherwise why there is nothing to follow up', () => {
+    expect(lastGreenSetFor([e('a'.repeat(64), true)], 'debian12-drbd84', undefined)).toEqual({ skip: "this run's image kept no package set: nothing to compare" });
+    expect(lastGreenSetFor([e('a'.repeat(64), false), e('b'.repeat(64), true, 'ubuntu1804-drbd9')], 'debian12-drbd84', 'c'.repeat(64))).toEqual({ skip: 'no green run of debian12-drbd84 with a kept package set yet: nothing to compare' });
+    expect(lastGreenSetFor([e('a'.repeat(64), true)], 'debian12-drbd84', 'a'.repeat(64))).toEqual({ skip: 'the last green run of debian12-drbd84 had this same package set: no update to name' });
   });
 });

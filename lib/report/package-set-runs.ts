@@ -37,3 +37,15 @@ export async function prunePackages(versionsHistory: string, maxBytes: number, s
   const p = await prunePackagesAfterRun(versionsHistory, maxBytes, store);
   if (p.sets.length || p.debs) log(`package store: pruned ${p.sets.length} sets, ${p.debs} debs (${(p.bytes / 1024 ** 2).toFixed(0)} MiB)`);
 }
+
+/**
+ * The set a red run is compared with: its profile's last green run's, when that is another set
+ * than the red run's; otherwise why there is nothing to follow up (one line).
+ */
+export function lastGreenSetFor(entries: readonly VersionsEntry[], profile: string, redSet: string | undefined): { good: string } | { skip: string } {
+  if (!redSet) return { skip: "this run's image kept no package set: nothing to compare" };
+  const lastGreen = protectedPackageSets(entries).find((p) => p.profile === profile)?.lastGreen;
+  if (!lastGreen) return { skip: `no green run of ${profile} with a kept package set yet: nothing to compare` };
+  if (lastGreen === redSet) return { skip: `the last green run of ${profile} had this same package set: no update to name` };
+  return { good: lastGreen };
+}

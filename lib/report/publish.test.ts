@@ -332,6 +332,16 @@ describe('report helpers', () => {
     expect(cost).toContain('on 2 cores the floor is 75 s: wall / floor = 1.33.');
   });
 
+  it('title and summary of an attributed run: the verdict first, before anything else the run says', () => {
+    const change = { source: 'linux-signed-amd64', kind: 'changed' as const, from: ['6.1.170-1'], to: ['6.1.176-1'], binaries: [{ package: 'linux-image-amd64', arch: 'amd64', from: '6.1.170-1', to: '6.1.176-1' }] };
+    const attributions = [{ scenario: 'reboot', good: 'a'.repeat(64), bad: 'b'.repeat(64), changes: [change], probes: [], verdict: { kind: 'introduced' as const, change }, bound: 2, ms: 0 }];
+    const line = 'reboot red: introduced by linux-signed-amd64 6.1.170-1 → 6.1.176-1 (linux-image-amd64)';
+    const shard = { index: 1, count: 2 };
+    expect(reportTitle('p', [], undefined, { attributions })).toBe(`drbdlab p — ${line}`);
+    const md = summaryMarkdown({ run: { profile: 'p', shard, versions: {}, attributions }, timestamp: 't', changes: [], previous: undefined, results: [], reportPath: 'r' });
+    expect(md.split('\n').slice(2, 4)).toEqual([`**${line}**`, '']);
+  });
+
   it('title and summary of one shard: not to be taken for the whole run', () => {
     const shard = { index: 1, count: 2 };
     expect(reportTitle('p', [], undefined, { shard })).toBe('drbdlab p — shard 1/2 of the scenario files only (the merged report has them all)');

@@ -7,6 +7,8 @@ import { substitutionSentence, type ProfileSubstitution } from '../image/substit
 import { generateAllureReport } from './allure-report.js';
 import { costSection } from './cost.js';
 import { isGreen } from './package-set-runs.js';
+import { attributionSummary, attributionTitle, historyAttribution } from './attribution-report.js';
+import { verdictSentence } from '../attribution/words.js';
 import { CANCELLED_LABEL, cancelledSentence, type AllureResult, type AllureStatus, type Cancellation } from './classify.js';
 import { writeRunInfo, type MergedShards, type RunInfo } from './run-info.js';
 import { formatShard, type Shard } from './shard.js';
@@ -109,6 +111,8 @@ export function summaryMarkdown(o: {
   const latest = latestPerTest(o.results);
   const stats = countStatuses(latest);
   const lines: string[] = [`# drbdlab report: ${run.profile}, ${o.timestamp}`, ''];
+  // Which update turned a scenario red comes before anything else the run says.
+  if (run.attributions?.length) lines.push(...attributionSummary(run.attributions));
   if (run.cancelled) lines.push(`**Run ${cancelledSentence(run.cancelled)}. Scenarios it cut short are shown skipped (cancelled) or have no result.**`, '');
   if (run.substituted) lines.push(`**${substitutionSentence(run.substituted, run.profile)}.**`, '');
   if (run.shard) lines.push(`**This report is ${shardSentence(run.shard)}.**`, '');
@@ -165,9 +169,11 @@ export function reportTitle(
   profile: string,
   changes: readonly VersionChange[],
   substituted?: ProfileSubstitution,
-  parts: { shard?: Shard; merged?: MergedShards; cancelled?: Cancellation } = {},
+  parts: { shard?: Shard; merged?: MergedShards; cancelled?: Cancellation; attributions?: RunInfo['attributions'] } = {},
 ): string {
   let head = substituted ? `drbdlab ${profile} — ${substitutionSentence(substituted, profile)}` : `drbdlab ${profile}`;
+  const attributed = attributionTitle(parts.attributions ?? []);
+  if (attributed) head += ` — ${attributed}`;
   if (parts.cancelled) head += ` — ${cancelledSentence(parts.cancelled)}`;
   if (parts.shard) head += ` — ${shardSentence(parts.shard)}`;
   if (parts.merged?.disagreements.length) head += ` — shards disagree: ${parts.merged.disagreements.join('; ')}`;
@@ -188,7 +194,7 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
 
   const { entries, badLines } = await readVersionsHistory(versionsHistoryPath);
   const { previous, changes } = compareWithHistory(entries, run.profile, run.versions);
-  const name = o.name ?? reportTitle(run.profile, changes, run.substituted, { shard: run.shard, merged: run.merged, cancelled: run.cancelled });
+  const name = o.name ?? reportTitle(run.profile, changes, run.substituted, { shard: run.shard, merged: run.merged, cancelled: run.cancelled, attributions: run.attributions });
 
   const report = await generateAllureReport({
     resultsDir: o.resultsDir,
@@ -196,6 +202,7 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
     historyPath: allureHistoryPath,
     name,
     variables: {
+      ...Object.fromEntries((run.attributions ?? []).map((a) => [`ATTRIBUTION ${a.scenario}`, verdictSentence(a.verdict)])),
       ...(run.cancelled ? { CANCELLED: cancelledSentence(run.cancelled) } : {}),
       ...(run.substituted ? { 'NOT RUN': substitutionSentence(run.substituted, run.profile) } : {}),
       ...(run.merged?.disagreements.length ? { 'SHARDS DISAGREE': run.merged.disagreements.join('; ') } : {}),
@@ -219,6 +226,7 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
       ...(run.image ? { image: run.image.identity } : {}),
       ...(run.image?.packageSet ? { packageSet: run.image.packageSet } : {}),
       ...(isGreen(countStatuses(report.results), run.cancelled) ? { green: true } : {}),
+      ...(run.attributions?.length ? { attribution: historyAttribution(run.attributions) } : {}),
     });
   }
 

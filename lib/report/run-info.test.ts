@@ -33,6 +33,26 @@ describe('the run record (reports/versions.json)', () => {
     expect(await readRunInfo(join(dir, 'm.json'))).toEqual({ profile: 'p', versions: {}, merged });
   });
 
+  it('reads back the attributions of a red run, and refuses one whose verdict is none it knows', async () => {
+    const change = { source: 'drbd-utils', kind: 'changed' as const, from: ['1'], to: ['2'], binaries: [{ package: 'drbd-utils', arch: 'amd64', from: '1', to: '2' }] };
+    const attributions: RunInfo['attributions'] = [
+      {
+        scenario: 'reboot',
+        good: 'ab'.repeat(32),
+        bad: 'cd'.repeat(32),
+        changes: [change],
+        probes: [{ role: 'same', applied: ['drbd-utils'], outcome: 'failed', setId: 'cd'.repeat(32), ms: 1000 }, { role: 'good', applied: [], outcome: 'refused', detail: 'E: x' }],
+        verdict: { kind: 'introduced', change },
+        bound: 2,
+        ms: 2000,
+      },
+    ];
+    await write('a.json', { profile: 'debian12-drbd84', versions: {}, attributions });
+    expect((await readRunInfo(join(dir, 'a.json'))).attributions).toEqual(attributions);
+    await write('ab.json', { profile: 'debian12-drbd84', versions: {}, attributions: [{ ...attributions[0], verdict: { kind: 'guessed' } }] });
+    await expect(readRunInfo(join(dir, 'ab.json'))).rejects.toThrow(/ab\.json: attributions\.0\.verdict\.kind: /);
+  });
+
   it('reads the package set of the run\'s image, and refuses one that is not a sha256', async () => {
     const image = { identity: 'ab'.repeat(32), packageSet: 'cd'.repeat(32) };
     await write('ps.json', { profile: 'debian12-drbd84', versions: {}, image });

@@ -7,6 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PROFILE_NAMES } from '../image/profile-names.js';
 import { UsageError } from '../errors.js';
+import { attributionSchema } from '../attribution/schema.js';
 
 /** Package → version, as one run installed them. */
 export type Versions = Record<string, string>;
@@ -50,6 +51,8 @@ const runInfoSchema = z.object({
   hostCores: z.int().positive().optional(),
   /** The run was interrupted (Ctrl-C, SIGTERM): no verdict. */
   cancelled: cancellationSchema.optional(),
+  /** Which update turned each failing scenario red (docs/attribution.md): probes and verdict. */
+  attributions: z.array(attributionSchema).optional(),
 });
 
 /** The run record (reports/versions.json). */

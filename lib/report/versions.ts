@@ -29,6 +29,8 @@ export interface VersionsEntry {
   packageSet?: string;
   /** Every scenario of the run passed (lib/report/package-set-runs.ts): its set is the last known good. */
   green?: boolean;
+  /** What attribution said of each failing scenario (docs/attribution.md). */
+  attribution?: { scenario: string; verdict: string; sentence: string }[];
 }
 
 /**

@@ -1,7 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
-import { profileSettings, RUN_CONFIG_ENV, serializeConfig, type Config } from '../../config/config.js';
+import { profileSettings, type Config } from '../../config/config.js';
 import { failureFields, UsageError } from '../../errors.js';
 import { imageRecord } from '../../image/cache.js';
 import { PROJECT_ROOT } from '../../paths.js';
@@ -21,13 +20,13 @@ import { writeBrokenLabResult, writeCancelledRunResult } from '../../report/brok
 import { cancelledSentence } from '../../report/classify.js';
 import { runVerdict } from '../../report/results.js';
 import { EXIT } from '../../exit-codes.js';
-import { dyingWithParent } from '../../exec/run.js';
-import { reapGroup, signalGroup } from '../../exec/process-group.js';
 import { abortOnSignals, interruptedAt, interruptedBy } from './interrupt.js';
 import { formatShard, type Shard } from '../../report/shard.js';
 import type { RunInfo } from '../../report/run-info.js';
 import { publishRun } from '../../report/publish.js';
 import { prunePackages } from '../../report/package-set-runs.js';
+import { runScenarioProcess } from './scenario-process.js';
+import { followUpRedRun } from './follow-up.js';
 
 export interface NightlyOptions {
   /** The run's configuration, resolved once by the CLI. */
@@ -91,30 +90,24 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
     const planFile = join(reports, 'run-plan.json');
     await writeFile(planFile, serializeRunPlan(plan));
     say(`running scenarios, each on its own cluster restored from the snapshot (${workers(o.config)} at a time)`);
-    // vitest itself, not through npx (which would not pass the signal on), dies with us even on
-    // SIGKILL. Its workers' clusters are this job's (the configuration's ownerPid): reaped if we are killed,
-    // swept below if we are interrupted.
     const shard = o.shard ? ['--shard', formatShard(o.shard)] : [];
-    const vitest = [join(PROJECT_ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'scenarios', ...shard, ...(o.scenarios ?? [])];
-    // Its own process group, so an interrupt stops vitest's fork workers too (they would go on
-    // restoring clusters after the sweep below) — the whole group is gone before the sweep.
-    const child = execa(...dyingWithParent(process.execPath, vitest, 'TERM'), {
-      cwd: PROJECT_ROOT,
-      // The run's plan (resolved once) and its configuration, whole, with --keep in it.
-      env: { DRBDLAB_PLAN: planFile, [RUN_CONFIG_ENV]: serializeConfig({ ...o.config, keep: o.keep ?? false, ownerPid: process.pid }) },
-      stdio: 'inherit',
-      reject: false,
-      detached: true,
-    });
-    const stop = () => child.pid !== undefined && signalGroup(child.pid, 'SIGTERM');
-    interrupt.signal.addEventListener('abort', stop, { once: true });
-    const tests = await child;
-    interrupt.signal.removeEventListener('abort', stop);
-    if (child.pid !== undefined && (await reapGroup(child.pid, { graceMs: 30_000 })) === 'killed') say('vitest workers did not stop on SIGTERM within 30 s: killed');
-    const verdict = await runVerdict(tests.exitCode ?? 1, join(reports, 'allure-results'));
+    // The configuration whole, with --keep in it; the workers' clusters are this job's.
+    const exit = await runScenarioProcess({ config: { ...o.config, keep: o.keep ?? false, ownerPid: process.pid }, planFile, args: [...shard, ...(o.scenarios ?? [])], signal: interrupt.signal, say });
+    const verdict = await runVerdict(exit, join(reports, 'allure-results'));
     for (const u of verdict.unreadable) say(u.message);
     code = verdict.code;
     say(`scenarios: ${interrupt.signal.aborted ? `cancelled (${interruptedBy}): no verdict` : code === EXIT.ok ? 'all passed' : code === EXIT.failed ? 'failed' : 'broken (lab/infrastructure)'}`);
+    // A DRBD failure is followed up: which update made it red (docs/attribution.md). The exit code stays.
+    if (code === EXIT.failed && !interrupt.signal.aborted) {
+      if (!o.config.attribution.enabled) say('attribution: off (--no-attribution)');
+      else {
+        const attributions = await followUpRedRun({ config: o.config, profile: choice.profile, plan, redSet: run.image?.packageSet, reports, signal: interrupt.signal, say }).catch((err: unknown) => {
+          say(interrupt.signal.aborted ? `attribution cancelled (${interruptedBy})` : `attribution failed: ${(err as Error).message.split('\n')[0]}`);
+          return [];
+        });
+        if (attributions.length) run.attributions = attributions;
+      }
+    }
   } finally {
     interrupt.release();
     // Ctrl-C or SIGTERM: neither failed nor broken; the report says cancelled (the exit status says the signal).
