@@ -164,7 +164,10 @@ describe('what a node boots (only what a scenario uses)', () => {
   it('the build fails when a generator of the list is not in the image (a stale list would mask nothing)', async () => {
     const { root, run } = await trimmedRoot(UNUSED_GENERATORS.slice(1));
     try {
-      await expect(run()).rejects.toMatchObject({ exitCode: 1, stderr: `generator ${UNUSED_GENERATORS[0]} not found: the list is stale` });
+      const err = await run().then(() => undefined, (e: unknown) => e as { exitCode: number; stderr: string });
+      expect(err?.exitCode).toBe(1);
+      // The last line is the hook's (a shell started by the suite may print its own warnings first).
+      expect(err?.stderr.split('\n').at(-1)).toBe(`generator ${UNUSED_GENERATORS[0]} not found: the list is stale`);
     } finally {
       await rm(root, { recursive: true, force: true });
     }
