@@ -1,11 +1,14 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
 import { recipeDigest } from './cache.js';
-import { DISABLED_UNITS, debianAptSources, debian12Recipe, extraFromEnv, JOURNAL_PERSISTENT, TINY_INITRAMFS } from './debian12-recipe.js';
+import {
+  BOOT_TRIM, DISABLED_UNITS, debianAptSources, debian12Recipe, extraFromEnv, JOURNAL_PERSISTENT, TINY_INITRAMFS, UDEV_COLDPLUG_SKIPS, UNUSED_BOOT_UNITS,
+  UNUSED_GENERATORS, UNUSED_MODULES,
+} from './debian12-recipe.js';
 
 describe('the Debian recipe\'s apt sources', () => {
   it('the real recipe reads what a Debian server runs: bookworm, bookworm-updates, bookworm-security, and no test-only part', () => {
@@ -121,5 +124,74 @@ describe('what a node boots (only what a scenario uses)', () => {
   it('no getty on tty1 (no display); the serial console keeps its own', () => {
     expect(r.customize).toContain('ln -sf /dev/null "$root/etc/systemd/system/getty@tty1.service"');
     expect(r.customize).not.toMatch(/serial-getty/);
+  });
+
+  it('the boot trim is part of the image, before the initrd is made', () => {
+    const at = r.customize.indexOf(BOOT_TRIM);
+    expect(at).toBeGreaterThan(-1);
+    expect(r.customize.indexOf('update-tirfs', at)).toBeGreaterThan(at);
+  });
+
+  /** A root with the generators the list names (as Debian's systemd ships them), then the snippet as mmdebstrap's hook runs it. */
+  async function trimmedRoot(generators: readonly string[]): Promise<{ root: string; run: () => Promise<unknown> }> {
+    const root = await mkdtemp(join(tmpdir(), 'boot-trim-'));
+    await mkdir(join(root, 'usr/lib/systemd/system-generators'), { recursive: true });
+    for (const g of generators) await writeFile(join(root, 'usr/lib/systemd/system-generators', g), '#!/bin/sh\n');
+    return { root, run: () => execa('bash', ['-euc', `root="$1"\n${BOOT_TRIM}`, 'hook', root]) };
+  }
+
+  it('masks the unused generators and boot units (links to /dev/null) and blacklists the unused modules', async () => {
+    const { root, run } = await trimmedRoot(UNUSED_GENERATORS);
+    try {
+      await run();
+      for (const g of UNUSED_GENERATORS) expect(await readlink(join(root, 'etc/systemd/system-generators', g))).toBe('/dev/null');
+      for (const u of UNUSED_BOOT_UNITS) expect(await readlink(join(root, 'etc/systemd/system', u))).toBe('/dev/null');
+      const blacklist = await readFile(join(root, 'etc/modprobe.d/drbdlab-unused.conf'), 'utf8');
+      expect(blacklist.trim().split('\n')).toEqual(UNUSED_MODULES.map((m) => `blacklist ${m}`));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps what a node needs: cloud-init\'s, netplan\'s, fstab\'s and the serial getty\'s generators, logind, udev, the modules DRBD and LVM use', () => {
+    for (const g of ['cloud-init-generator', 'netplan', 'systemd-fstab-generator', 'systemd-getty-generator']) expect(UNUSED_GENERATORS).not.toContain(g);
+    for (const u of ['systemd-logind.service', 'systemd-udevd.service', 'systemd-journald.service', 'systemd-modules-load.service', 'modprobe@dm_mod.service']) {
+      expect(UNUSED_BOOT_UNITS).not.toContain(u);
+    }
+    for (const m of ['drbd', 'dm_mod', 'virtio_net', 'virtio_blk', 'sr_mod']) expect(UNUSED_MODULES).not.toContain(m);
+  });
+
+  it('the build fails when a generator of the list is not in the image (a stale list would mask nothing)', async () => {
+    const { root, run } = await trimmedRoot(UNUSED_GENERATORS.slice(1));
+    try {
+      const err = await run().then(() => undefined, (e: unknown) => e as { exitCode: number; stderr: string });
+      expect(err?.exitCode).toBe(1);
+      // The last line is the hook's (a shell started by the suite may print its own warnings first).
+      expect(err?.stderr.split('\n').at(-1)).toBe(`generator ${UNUSED_GENERATORS[0]} not found: the list is stale`);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('udev\'s coldplug replays subsystems, then every device outside the skipped subsystems, then the serial console\'s tty', async () => {
+    const { root, run } = await trimmedRoot(UNUSED_GENERATORS);
+    try {
+      await run();
+      const dropIn = await readFile(join(root, 'etc/systemd/system/systemd-udev-trigger.service.d/10-drbdlab.conf'), 'utf8');
+      const starts = dropIn.split('\n').filter((l) => l.startsWith('ExecStart='));
+      expect(starts[0]).toBe('ExecStart=');
+      expect(starts[1]).toBe('ExecStart=-udevadm trigger --type=subsystems --action=add');
+      const devices = starts[2]!.split(' ');
+      expect(devices.slice(0, 4)).toEqual(['ExecStart=-udevadm', 'trigger', '--type=devices', '--action=add']);
+      expect(devices.slice(4)).toEqual(UDEV_COLDPLUG_SKIPS.map((s) => `--subsystem-nomatch=${s}`));
+      expect(starts[3]).toBe('ExecStart=-udevadm trigger --type=devices --action=add /sys/class/tty/ttyS0');
+      expect(starts).toHaveLength(4);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('the coldplug still replays what DRBD, LVM and the NICs need', () => {
+    for (const s of ['block', 'net', 'pci', 'virtio', 'misc', 'scsi']) expect(UDEV_COLDPLUG_SKIPS).not.toContain(s);
   });
 });

@@ -72,6 +72,63 @@ mkdir -p "$root/etc/tiny-initramfs"
 printf 'AUTO_MODULES=no\nINCLUDE_MODULES="virtio_blk"\nMICROCODE=no\nDEBUG=no\n' > "$root/etc/tiny-initramfs/tiny-initramfs.conf"
 `;
 
+/**
+ * What systemd would start at every boot that no lab node uses: its generators for disks, boot
+ * loaders and init scripts a node does not have (every unit here is native; cloud-init's, netplan's,
+ * fstab's and getty's generators stay), kernel file systems and module loads nothing mounts or
+ * opens, run-once helpers with nothing to do (users exist since the build, no utmp reader), and
+ * blk-availability, whose shutdown script walks every block device at each reboot. Masked (a link
+ * to /dev/null), so nothing pulls them in either.
+ */
+export const UNUSED_GENERATORS = [
+  'systemd-cryptsetup-generator', 'systemd-debug-generator', 'systemd-gpt-auto-generator', 'systemd-hibernate-resume-generator',
+  'systemd-integritysetup-generator', 'systemd-rc-local-generator', 'systemd-run-generator', 'systemd-system-update-generator',
+  'systemd-sysv-generator', 'systemd-veritysetup-generator',
+];
+export const UNUSED_BOOT_UNITS = [
+  'dev-hugepages.mount', 'dev-mqueue.mount', 'sys-kernel-config.mount', 'sys-kernel-debug.mount', 'sys-kernel-tracing.mount',
+  'sys-fs-fuse-connections.mount', 'proc-sys-fs-binfmt_misc.automount', 'systemd-binfmt.service',
+  'modprobe@configfs.service', 'modprobe@efi_pstore.service', 'modprobe@fuse.service', 'modprobe@loop.service',
+  'systemd-pstore.service', 'systemd-repart.service', 'systemd-sysusers.service',
+  'systemd-update-utmp.service', 'systemd-update-utmp-runlevel.service', 'blk-availability.service',
+];
+
+/**
+ * Modules udev's coldplug would load for devices of the emulated machine a node never uses: KVM
+ * inside a TCG guest, the raw serio port, SCSI generic for the seed's CD drive.
+ */
+export const UNUSED_MODULES = ['kvm_amd', 'kvm_intel', 'kvm', 'irqbypass', 'serio_raw', 'sg'];
+
+/**
+ * udev's coldplug at boot replays an "add" for every device in sysfs; most of a node's are ACPI
+ * objects, virtual consoles, the 64 tty lines, memory blocks and kernel bookkeeping, whose rules
+ * do nothing a node needs. It replays the rest: block (the root, the data disk and its LVM
+ * volumes, the seed), net and pci (NIC names, drivers), virtio, misc (device-mapper's control
+ * node), and the serial console's tty alone (its getty waits for it). Devices added later (a DRBD
+ * minor, an LV) get their events as always.
+ */
+export const UDEV_COLDPLUG_SKIPS = [
+  'acpi', 'tty', 'vc', 'wakeup', 'bdi', 'workqueue', 'event_source', 'memory', 'memory_tiering',
+  'clockevents', 'clocksource', 'pnp', 'container',
+];
+
+export const BOOT_TRIM = String.raw`# Generators, units and modules no lab node uses; a narrower udev coldplug.
+mkdir -p "$root/etc/systemd/system-generators" "$root/etc/systemd/system/systemd-udev-trigger.service.d" "$root/etc/modprobe.d"
+for g in ${UNUSED_GENERATORS.join(' ')}; do
+  [ -e "$root/usr/lib/systemd/system-generators/$g" ] || { echo "generator $g not found: the list is stale" >&2; exit 1; }
+  ln -sf /dev/null "$root/etc/systemd/system-generators/$g"
+done
+for u in ${UNUSED_BOOT_UNITS.join(' ')}; do ln -sf /dev/null "$root/etc/systemd/system/$u"; done
+printf 'blacklist %s\n' ${UNUSED_MODULES.join(' ')} > "$root/etc/modprobe.d/drbdlab-unused.conf"
+cat > "$root/etc/systemd/system/systemd-udev-trigger.service.d/10-drbdlab.conf" <<'UNIT'
+[Service]
+ExecStart=
+ExecStart=-udevadm trigger --type=subsystems --action=add
+ExecStart=-udevadm trigger --type=devices --action=add ${UDEV_COLDPLUG_SKIPS.map((s) => `--subsystem-nomatch=${s}`).join(' ')}
+ExecStart=-udevadm trigger --type=devices --action=add /sys/class/tty/ttyS0
+UNIT
+`;
+
 const CUSTOMIZE = String.raw`set -eu
 root="$1"
 # Fresh identity per clone: no machine-id, no host keys (cloud-init injects ours).
@@ -120,7 +177,7 @@ chroot "$root" systemctl disable --quiet ${DISABLED_UNITS.join(' ')}
 for u in ${DISABLED_UNITS.join(' ')}; do
   if chroot "$root" systemctl is-enabled --quiet "$u"; then echo "$u still enabled" >&2; exit 1; fi
 done
-${JOURNAL_PERSISTENT}${TINY_INITRAMFS}chroot "$root" update-tirfs >/dev/null
+${BOOT_TRIM}${JOURNAL_PERSISTENT}${TINY_INITRAMFS}chroot "$root" update-tirfs >/dev/null
 `;
 
 const PACKAGE_RE = /^[a-z0-9][a-z0-9+.-]+$/;
