@@ -41,7 +41,9 @@ export async function saveCluster(lab: StartedLab, dir: string, s: SaveInputs): 
   for (const n of lab.nodeList) n.close();
   const t = Date.now();
   await Promise.all(lab.state.nodes.map((n) => virsh.suspend(n.domain)));
-  await Promise.all(
+  // Every node's save ends before a failure is thrown: the caller removes the half-made snapshot
+  // then, and a save still under way would write into it again.
+  await settleAll(
     lab.state.nodes.map(async (n) => {
       await mkdir(p.nodeDir(n.name), { recursive: true, mode: 0o711 });
       await virsh.save(n.domain, p.memory(n.name));
@@ -73,4 +75,10 @@ export async function saveCluster(lab: StartedLab, dir: string, s: SaveInputs): 
   };
   await writeFile(p.manifest, JSON.stringify(manifest, null, 2));
   return manifest;
+}
+
+/** Promise.all that waits for every promise before it throws the first rejection. */
+async function settleAll(work: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
