@@ -51,13 +51,17 @@ describe('two clusters restored at once from one snapshot', () => {
   });
 
   it('run on the host\'s time, not the time the snapshot was saved', async () => {
+    // Without the setting a guest's clock is as far behind as the snapshot is old.
+    const savedAt = (await stat(snapshotPaths(snapshot.dir).memory('drbd1'))).mtimeMs;
     for (const n of labs.flatMap((l) => l.nodeList)) {
       const before = Date.now();
       const guest = Number(await n.output('date +%s%3N'));
       const after = Date.now();
-      // Half the round trip is what a reading can tell; a second on top for the setting itself
-      // (the snapshot was saved minutes or days ago: without the setting it is that far behind).
-      expect(Math.abs(guest - (before + after) / 2), `${n.name} clock`).toBeLessThan((after - before) / 2 + 1000);
+      // Half the round trip is what a reading can tell; on top, what a TCG guest on a loaded host
+      // lags by (seconds), but never as much as half the snapshot's age, so a clock left at the
+      // save still fails.
+      const slack = Math.min(3000, (before - savedAt) / 2);
+      expect(Math.abs(guest - (before + after) / 2), `${n.name} clock (snapshot saved ${Math.round((before - savedAt) / 1000)} s before)`).toBeLessThan((after - before) / 2 + slack);
     }
   });
 
