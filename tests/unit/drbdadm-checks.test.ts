@@ -12,9 +12,13 @@ import type { AllureStep } from '../../lib/report/classify.js';
 import type { ScenarioBody, ScenarioOptions } from '../../lib/scenario/define-scenario.js';
 import { readRecording, type Recording } from '../../lib/scenario/recording.js';
 import type { CommandRecord } from '../../lib/ssh/command-record.js';
+import { drbdadmLinkCut } from '../../scenarios/steps/drbdadm/link-cut.js';
+import { drbdadmPowerLoss } from '../../scenarios/steps/drbdadm/power-loss.js';
+import { drbdadmRebootPersistence } from '../../scenarios/steps/drbdadm/reboot.js';
 import { drbdadmServices } from '../../scenarios/steps/drbdadm/services.js';
+import { drbdadmSplitBrain } from '../../scenarios/steps/drbdadm/split-brain.js';
 import { R0_UP } from '../../scenarios/steps/drbdadm/start.js';
-import { at, firstIndex, mutate, replayThroughDefineScenario, type Edit } from '../support/mutation.js';
+import { at, firstAfter, firstIndex, lastIndex, mutate, replayThroughDefineScenario, type Edit } from '../support/mutation.js';
 
 const RECORDINGS = join(import.meta.dirname, '../../scenarios/recordings');
 const FROM_R0_UP: ScenarioOptions = { from: { drbdadm: R0_UP } };
@@ -85,6 +89,42 @@ async function expectReportSaysSomething(scenario: string, file: string, body: S
   return { attachments, parameters, green };
 }
 
+/** A parameter's value as a number (it must be one). */
+function figure(parameters: { name: string; value: string }[], name: string): number {
+  const found = parameters.filter((p) => p.name === name);
+  expect(found, `parameter "${name}"`).toHaveLength(1);
+  expect(found[0]!.value).toMatch(/^\d+(\.\d+)?$/u);
+  return Number(found[0]!.value);
+}
+
+/** Seconds from a recording's first command to its last: no duration measured in it can be longer. */
+function spanSeconds(r: Recording): number {
+  return (Date.parse(r.commands.at(-1)!.startedAt) - Date.parse(r.commands[0]!.startedAt)) / 1000;
+}
+
+/** The end-of-scenario kernel-log reads a recording ends with (boot ids, then each node's dmesg since its mark). */
+const END_READ = /^cat \/proc\/sys\/kernel\/random\/boot_id$|^sudo bash -o pipefail -c 'dmesg \| tail -n \+\d+'$/u;
+
+/**
+ * The recording with `answers` (node, command, exit code, stdout) run where the scenario's body
+ * ends, before the end-of-scenario kernel-log reads: what a lab that goes on runs in addition.
+ */
+function withCommandsAtEnd(recording: Recording, answers: [node: string, command: string, exitCode?: number, stdout?: string][]): Recording {
+  let end = recording.commands.length;
+  while (end > 0 && END_READ.test(recording.commands[end - 1]!.command)) end--;
+  expect(recording.commands.length - end, 'the end-of-scenario reads: a boot id and a kernel log per node').toBe(2 * recording.nodes.length);
+  const last = recording.commands[end - 1]!;
+  const added = answers.map(([node, command, exitCode = 0, stdout = '']) => ({ ...last, node, command, exitCode, stdout, stderr: '' }));
+  recording.commands.splice(end, 0, ...added);
+  return recording;
+}
+
+/** An output without the lines `drop` matches. */
+const without = (drop: RegExp) => (c: CommandRecord) => ({ stdout: c.stdout.split('\n').filter((l) => !drop.test(l)).join('\n') });
+
+/** The kernel log read of `node` since the mark (`dmesg --notime | tail`), the first one. */
+const kernelLogSince = (node: string) => (c: CommandRecord, i: number, all: readonly CommandRecord[]) => i === firstIndex(all, at(/dmesg --notime \| tail -n \+/u, node));
+
 describe('services (scenario 4)', () => {
   const FILE = 'services.debian12-drbd84.json';
   const DESCRIPTION = '○ drbd.service - DRBD -- please disable. Unless you are NOT using a cluster manager.';
@@ -122,22 +162,16 @@ describe('services (scenario 4)', () => {
   ]);
 
   describe('on a lab that goes on: the restore step', () => {
-    /** The recording with the restore step's commands answered where the scenario ends (before the end-of-scenario kernel-log reads). */
-    function withRestore(disabled: { primary?: string; secondary?: string } = {}): Recording {
-      const recording = real(FILE);
-      const end = recording.commands.findIndex((c, i, all) => i > firstIndex(all, at('#reboot')) && at('sudo drbdadm status r0', 'drbd1')(c)) + 1;
-      expect(end).toBeGreaterThan(0);
-      const restore: CommandRecord[] = [
+    /** The recording with the restore step's commands answered (drbd@r0.target and drbd2's drbd.service as given). */
+    const withRestore = (disabled: { primary?: string; secondary?: string } = {}) =>
+      withCommandsAtEnd(real(FILE), [
         ['drbd1', 'sudo systemctl disable drbd@r0.target 2>&1', 0, 'Removed "/etc/systemd/system/multi-user.target.wants/drbd@r0.target".'],
-        // systemctl is-enabled exits 1 for a disabled unit.
-        ['drbd1', 'systemctl is-enabled drbd@r0.target', 1, disabled.primary ?? 'disabled'],
-        ['drbd2', 'systemctl is-enabled drbd.service', 1, disabled.secondary ?? 'disabled'],
-        ['drbd1', 'sudo drbdadm primary r0', 0, ''],
-        ['drbd1', 'sudo mount /dev/drbd100 /mnt/r0', 0, ''],
-      ].map(([node, command, exitCode, stdout]) => ({ ...recording.commands[end - 1]!, node: node as string, command: command as string, exitCode: exitCode as number, stdout: stdout as string, stderr: '' }));
-      recording.commands.splice(end, 0, ...restore);
-      return recording;
-    }
+        // systemctl is-enabled exits 1 for a disabled unit, 0 for an enabled one.
+        ['drbd1', 'systemctl is-enabled drbd@r0.target', disabled.primary ? 0 : 1, disabled.primary ?? 'disabled'],
+        ['drbd2', 'systemctl is-enabled drbd.service', disabled.secondary ? 0 : 1, disabled.secondary ?? 'disabled'],
+        ['drbd1', 'sudo drbdadm primary r0'],
+        ['drbd1', 'sudo mount /dev/drbd100 /mnt/r0'],
+      ]);
 
     it('restores the services as installed, drbd1 Primary and mounted, and passes', async () => {
       const r = await replayThroughDefineScenario(withRestore(), drbdadmServices, { scenario: 'services', opts: FROM_R0_UP, shared: true });
@@ -160,6 +194,155 @@ describe('services (scenario 4)', () => {
       const r = await replayThroughDefineScenario(real(FILE), drbdadmServices, { scenario: 'services', opts: FROM_R0_UP, shared: false });
       expect(r.err).toBeUndefined();
       expect(walk(r.result).map((s) => s.name)).not.toContain('restore: services as installed, first node Primary and mounted');
+    });
+  });
+});
+
+describe('link cut (scenario 5)', () => {
+  const FILE = 'link-cut.debian12-drbd84.json';
+
+  it('a passing run reports every step, attachment and parameter with something in it, and figures that fit the run', async () => {
+    const { parameters } = await expectReportSaysSomething('link-cut', FILE, drbdadmLinkCut, FROM_R0_UP, [
+      /^precondition: r0 Connected/u, /^1\. the probe writes/u, /^2\. cut drbd1's replication link/u, /^3\. the primary keeps writing/u,
+      /^4\. restore the link/u, /^5\. only the blocks written while cut/u, /^6\. switch primaries: drbd2 holds/u,
+    ]);
+    const cut = figure(parameters, 'link down → primary WFConnection (s)');
+    expect(cut).toBeGreaterThan(0);
+    expect(cut).toBeLessThan(spanSeconds(real(FILE)));
+    // As recorded: 39 records acknowledged when step 3 began, 76 when the wait for 30 more ended.
+    expect(figure(parameters, 'records acknowledged while the link was down (at least)')).toBe(76 - 39);
+  });
+
+  checksOf('link-cut', FILE, drbdadmLinkCut, FROM_R0_UP, [
+    {
+      check: 'the primary loses its replication address with the carrier',
+      edits: [{ what: 'no address after the cut', match: (c, i, all) => i === firstAfter(all, at('#link down'), at('ip -o -4 addr show to 10.255.255.101/32', 'drbd1')), change: () => ({ stdout: '' }) }],
+      step: /2\. cut drbd1's replication link/u,
+      message: /drbd1 keeps 10\.255\.255\.101 without carrier: expected false to be true/u,
+    },
+    {
+      check: 'the link comes back without a resync in the events2 stream',
+      edits: [{ what: 'no SyncSource, WFBitMapS or before-resync helper', match: at('cat /tmp/r0.events', 'drbd1'), change: without(/replication:(WFBitMapS|SyncSource)|conn:(WFBitMapS|SyncSource)|helper:before-resync-source/u) }],
+      step: /4\. restore the link/u,
+      message: /sync states in the stream: /u,
+    },
+    {
+      check: "drbd2's kernel log has no sync handshake since the link came back",
+      edits: [{ what: 'the handshake lines dropped', match: kernelLogSince('drbd2'), change: without(/drbd_sync_handshake|: (self|peer) [0-9A-F]+:|uuid_compare/u) }],
+      step: /5\. only the blocks written while cut/u,
+      message: /drbd2: a sync handshake of drbd100 in the kernel log since the link came back: expected 0 to be greater than 0/u,
+    },
+    {
+      check: 'nothing was resynced: the writes while cut never reached the disk',
+      edits: [
+        { what: "drbd1's log without its resync", match: kernelLogSince('drbd1'), change: without(/Began resync/u) },
+        { what: "drbd2's log without its resync", match: kernelLogSince('drbd2'), change: without(/Began resync/u) },
+      ],
+      step: /5\. only the blocks written while cut/u,
+      // The message is both nodes' summaries, one after the other.
+      message: /drbd1: handshake: [^\n]*; 1 resync done; drbd2: handshake: [^\n]*; 1 resync done: expected 'none' to be 'bitmap'/u,
+    },
+    {
+      check: 'the writer stopped with fewer records acknowledged than it had while cut',
+      edits: [
+        { what: 'stopped at 60', match: at('sudo tail -n 1 /var/lib/drbdlab-probe.ack', 'drbd1'), change: replaced(/^stopped 184$/u, 'stopped 60') },
+        { what: 'the ack log ends at 60', match: at('sudo cat /var/lib/drbdlab-probe.ack', 'drbd1'), change: (c) => ({ stdout: `${c.stdout.split('\n').filter((l) => !/^(ack (6[1-9]|[7-9]\d|1\d\d)|stopped \d+)$/u.test(l)).join('\n')}\nstopped 60\n` }) },
+      ],
+      step: /6\. switch primaries/u,
+      message: /expected 60 to be greater than or equal to 69/u,
+    },
+  ]);
+});
+
+describe('split brain (scenario 7)', () => {
+  const FILE = 'split-brain.debian12-drbd84.json';
+  /** The kernel log read of `node` that spans the manual recovery (its last `dmesg --notime | tail`). */
+  const recoveryLog = (node: string) => (c: CommandRecord, i: number, all: readonly CommandRecord[]) => i === lastIndex(all, at(/dmesg --notime \| tail -n \+/u, node));
+
+  it('a passing run reports every step, attachment and parameter with something in it', async () => {
+    const { attachments } = await expectReportSaysSomething('split-brain', FILE, drbdadmSplitBrain, FROM_R0_UP, [
+      /^precondition: r0 Connected/u, /^1\. cut drbd1's replication link/u, /^2\. promote drbd2 too/u, /^3\. restore the link: DRBD detects the split brain/u,
+      /^4\. manual recovery: drbd2 connects with --discard-my-data, drbd1 connects/u, /^5\. drbd2 has drbd1's data/u,
+    ]);
+    expect(attachments.map((a) => a.name)).toContain('writes discarded by the recovery (by design)');
+  });
+
+  checksOf('split-brain', FILE, drbdadmSplitBrain, FROM_R0_UP, [
+    {
+      check: 'drbd1 does not say it resolved the split brain from its own data',
+      edits: [{ what: "drbd1's recovery log without its line", match: recoveryLog('drbd1'), change: without(/manually solved/u) }],
+      step: /4\. manual recovery/u,
+      message: /drbd1: lines "block drbd100: Split-Brain detected, manually solved\. Sync from this node" in the kernel log: expected \+0 to be 1/u,
+    },
+    {
+      check: 'drbd2 does not say it resolved the split brain from its peer',
+      edits: [{ what: "drbd2's recovery log says it synced from itself", match: recoveryLog('drbd2'), change: replaced('manually solved. Sync from peer node', 'manually solved. Sync from this node') }],
+      step: /4\. manual recovery/u,
+      message: /drbd2: lines "block drbd100: Split-Brain detected, manually solved\. Sync from peer node" in the kernel log: expected \+0 to be 1/u,
+    },
+    {
+      check: "the victim's own write survives the recovery",
+      edits: [{ what: 'test -e finds the file', match: at('test -e /mnt/r0/split-drbd2.txt', 'drbd2'), change: () => ({ exitCode: 0 }) }],
+      step: /5\. drbd2 has drbd1's data/u,
+      message: /\/mnt\/r0\/split-drbd2\.txt \(written on drbd2 while split\) after the recovery: expected \+0 to be 1/u,
+    },
+  ]);
+});
+
+describe('power loss (scenario 6)', () => {
+  const FILE = 'power-loss.debian12-drbd84.json';
+
+  it('a passing run reports every step, attachment and parameter with something in it, and figures that fit the run', async () => {
+    const { parameters } = await expectReportSaysSomething('power-loss', FILE, drbdadmPowerLoss, FROM_R0_UP, [
+      /^precondition: r0 Connected/u, /^1\. the probe writes/u, /^2\. power off drbd1 from the host/u, /^3\. promote drbd2 and mount r0/u,
+      /^4\. power drbd1 on: it boots, r0 stays down/u, /^5\. every acknowledged record is on drbd2/u, /^6\. drbd1 rejoins as secondary and resyncs from drbd2/u,
+      /^7\. the resync went from drbd2 to drbd1: the crashed primary's activity log \(67 extents\)/u, /^8\. switch primaries back: drbd1 holds/u,
+    ]);
+    const span = spanSeconds(real(FILE));
+    const lost = figure(parameters, 'power off → secondary WFConnection (s)');
+    const mounted = figure(parameters, 'power off → mounted on the new primary (s)');
+    expect(lost).toBeGreaterThan(0);
+    expect(mounted).toBeGreaterThanOrEqual(lost);
+    expect(mounted).toBeLessThan(span);
+    const back = figure(parameters, 'drbd1 up → Established UpToDate/UpToDate (s)');
+    expect(back).toBeGreaterThan(0);
+    expect(back).toBeLessThan(span);
+    // As recorded: the writer's ack log on drbd1's disk ends at ack 36; drbdadm up marked 268 MB (67 extents of 4 MiB) from the AL.
+    expect(figure(parameters, 'records acknowledged before the power cut')).toBe(36);
+    expect(figure(parameters, 'activity log of the crashed drbd1 (KB marked, at most 274432)')).toBe(268 * 1024);
+  });
+});
+
+describe('reboot persistence (scenario 2)', () => {
+  const FILE = 'reboot.debian12-drbd84.json';
+
+  it('a passing run reports every step, attachment and parameter with something in it', async () => {
+    await expectReportSaysSomething('reboot', FILE, drbdadmRebootPersistence, FROM_R0_UP, [
+      /^precondition: r0 up, data on it/u, /^24\. drbd\.service is disabled as installed/u, /^24\. reboot both replicas/u, /^25\. enable drbd\.service/u,
+      /^25\. reboot again/u, /^25\. after the reboot DRBD resynced only what its bitmap held/u, /^25\. data intact after the reboot/u,
+    ]);
+  });
+
+  describe('on a lab that goes on: the restore step', () => {
+    /** The recording with the restore step's commands answered; `drbd2` says it is still enabled when asked. */
+    const withRestore = (drbd2 = 'disabled') =>
+      withCommandsAtEnd(real(FILE), [
+        ['drbd1', 'sudo systemctl disable drbd.service 2>&1', 0, 'Synchronizing state of drbd.service with SysV service script with /lib/systemd/systemd-sysv-install.'],
+        ['drbd1', 'systemctl is-enabled drbd.service', 1, 'disabled'],
+        ['drbd2', 'sudo systemctl disable drbd.service 2>&1', 0, 'Synchronizing state of drbd.service with SysV service script with /lib/systemd/systemd-sysv-install.'],
+        ['drbd2', 'systemctl is-enabled drbd.service', drbd2 === 'disabled' ? 1 : 0, drbd2],
+      ]);
+
+    it('disables drbd.service on both replicas again, and passes', async () => {
+      const r = await replayThroughDefineScenario(withRestore(), drbdadmRebootPersistence, { scenario: 'reboot', opts: FROM_R0_UP, shared: true });
+      expect(r.err).toBeUndefined();
+      expect(r.remaining).toBe(0);
+      expect(walk(r.result).map((s) => s.name)).toContain('restore: drbd.service disabled again, as installed');
+    });
+
+    it('fails when drbd.service stays enabled on drbd2', async () => {
+      const r = await replayThroughDefineScenario(withRestore('enabled'), drbdadmRebootPersistence, { scenario: 'reboot', opts: FROM_R0_UP, shared: true });
+      expect((r.err as Error).message).toMatch(/^step "restore: drbd\.service disabled again, as installed" failed: expected 'enabled' to be 'disabled'/u);
     });
   });
 });
