@@ -311,6 +311,65 @@ describe('power loss (scenario 6)', () => {
     expect(figure(parameters, 'records acknowledged before the power cut')).toBe(36);
     expect(figure(parameters, 'activity log of the crashed drbd1 (KB marked, at most 274432)')).toBe(268 * 1024);
   });
+
+  const ACKS = at('sudo cat /var/lib/drbdlab-probe.ack', 'drbd1');
+  const CSTATE_AFTER_BOOT = (c: CommandRecord, i: number, all: readonly CommandRecord[]) => i === firstAfter(all, at('#power on', 'drbd1'), at('sudo drbdadm cstate r0', 'drbd1'));
+  checksOf('power-loss', FILE, drbdadmPowerLoss, FROM_R0_UP, [
+    {
+      check: 'r0 after the boot: drbdadm fails otherwise than "no such minor"',
+      edits: [{ what: 'drbdadm cstate refuses its config', match: CSTATE_AFTER_BOOT, change: () => ({ exitCode: 1, stderr: "'r0' not defined in your config (for this host)." }) }],
+      step: /4\. power drbd1 on/u,
+      message: /drbd1: drbdadm cstate r0 after the boot: exit code \(stderr: 'r0' not defined in your config \(for this host\)\.\): expected 1 to be 10/u,
+    },
+    {
+      check: 'r0 after the boot: exit 10, but not for a missing minor',
+      edits: [{ what: 'another failure of drbdsetup, same exit code', match: CSTATE_AFTER_BOOT, change: replaced('100: Failure: (127) Device minor not allocated', '100: Failure: (158) Unknown resource') }],
+      step: /4\. power drbd1 on/u,
+      message: /drbd1: drbdadm cstate r0 after the boot: expected '100: Failure: \(158\) Unknown resource' to be '100: Failure: \(127\) Device minor not/u,
+    },
+    {
+      check: "the writer's ack log after the boot says it stopped (it was killed)",
+      edits: [{ what: 'a stopped line at its end', match: ACKS, change: (c) => ({ stdout: `${c.stdout.replace(/\n*$/u, '')}\nstopped 36\n` }) }],
+      step: /4\. power drbd1 on/u,
+      message: /expected true to be false/u,
+    },
+    {
+      check: "the writer's ack log after the boot has fewer records than the host saw acknowledged",
+      edits: [{ what: 'the log ends at ack 20', match: ACKS, change: (c) => ({ stdout: `${c.stdout.split('\n').filter((l) => !/^ack (2[1-9]|3\d)$/u.test(l)).join('\n')}` }) }],
+      step: /4\. power drbd1 on/u,
+      message: /expected 20 to be greater than or equal to 27/u,
+    },
+    {
+      check: 'drbd1 did not resync as SyncTarget',
+      edits: [{ what: "drbd1's log without its Began resync", match: kernelLogSince('drbd1'), change: without(/Began resync as SyncTarget/u) }],
+      step: /7\. the resync went from drbd2 to drbd1/u,
+      message: /drbd1: began resync as …: expected \[\] to deeply equal \[ 'SyncTarget' \]/u,
+    },
+    {
+      check: 'drbd2 did not resync as SyncSource',
+      edits: [{ what: "drbd2's log without its Began resync", match: kernelLogSince('drbd2'), change: without(/Began resync as SyncSource/u) }],
+      step: /7\. the resync went from drbd2 to drbd1/u,
+      message: /drbd2: began resync as …: expected \[\] to deeply equal \[ 'SyncSource' \]/u,
+    },
+    {
+      check: 'drbdadm up on drbd1 does not say how much its activity log marked',
+      edits: [{ what: "no drbdmeta apply-al line", match: at('sudo drbdadm up r0', 'drbd1'), change: () => ({ stderr: '' }) }],
+      step: /7\. the resync went from drbd2 to drbd1/u,
+      message: /drbdadm up on drbd1: "Marked additional … as out-of-sync based on AL\.": expected null not to be null/u,
+    },
+    {
+      check: "drbd1's log has no bitmap count at attach",
+      edits: [{ what: 'without the on-disk bitmap line', match: kernelLogSince('drbd1'), change: without(/marked out-of-sync by on disk bit-map/u) }],
+      step: /7\. the resync went from drbd2 to drbd1/u,
+      message: /drbd1: "… bits marked out-of-sync by on disk bit-map" at attach: expected undefined to be defined/u,
+    },
+    {
+      check: "drbd2's log has no sync handshake with its own bits",
+      edits: [{ what: 'without the handshake', match: kernelLogSince('drbd2'), change: without(/drbd_sync_handshake|: (self|peer) [0-9A-F]+:|uuid_compare/u) }],
+      step: /7\. the resync went from drbd2 to drbd1/u,
+      message: /drbd2: its bits at the sync handshake: expected undefined to deeply equal Any<Number>/u,
+    },
+  ]);
 });
 
 describe('reboot persistence (scenario 2)', () => {
