@@ -12,10 +12,13 @@ import type { AllureStep } from '../../lib/report/classify.js';
 import type { ScenarioBody, ScenarioOptions } from '../../lib/scenario/define-scenario.js';
 import { readRecording, type Recording } from '../../lib/scenario/recording.js';
 import type { CommandRecord } from '../../lib/ssh/command-record.js';
+import { drbdadmHostnamePitfall } from '../../scenarios/steps/drbdadm/hostname.js';
 import { drbdadmLinkCut } from '../../scenarios/steps/drbdadm/link-cut.js';
+import { drbdadmPacemakerFailover } from '../../scenarios/steps/drbdadm/pacemaker.js';
 import { drbdadmPowerLoss } from '../../scenarios/steps/drbdadm/power-loss.js';
 import { drbdadmRebootPersistence } from '../../scenarios/steps/drbdadm/reboot.js';
 import { drbdadmServices } from '../../scenarios/steps/drbdadm/services.js';
+import { drbdadmWalkthrough } from '../../scenarios/steps/drbdadm/walkthrough.js';
 import { drbdadmSplitBrain } from '../../scenarios/steps/drbdadm/split-brain.js';
 import { R0_UP } from '../../scenarios/steps/drbdadm/start.js';
 import { at, firstAfter, firstIndex, lastIndex, mutate, replayThroughDefineScenario, type Edit } from '../support/mutation.js';
@@ -113,6 +116,12 @@ function withCommandsAtEnd(recording: Recording, answers: [node: string, command
   let end = recording.commands.length;
   while (end > 0 && END_READ.test(recording.commands[end - 1]!.command)) end--;
   expect(recording.commands.length - end, 'the end-of-scenario reads: a boot id and a kernel log per node').toBe(2 * recording.nodes.length);
+  return withCommandsAt(recording, end, answers);
+}
+
+/** The recording with `answers` run before its command #`end` (counted from 0). */
+function withCommandsAt(recording: Recording, end: number, answers: [node: string, command: string, exitCode?: number, stdout?: string][]): Recording {
+  expect(end).toBeGreaterThan(0);
   const last = recording.commands[end - 1]!;
   const added = answers.map(([node, command, exitCode = 0, stdout = '']) => ({ ...last, node, command, exitCode, stdout, stderr: '' }));
   recording.commands.splice(end, 0, ...added);
@@ -317,7 +326,7 @@ describe('power loss (scenario 6)', () => {
   checksOf('power-loss', FILE, drbdadmPowerLoss, FROM_R0_UP, [
     {
       check: 'r0 after the boot: drbdadm fails otherwise than "no such minor"',
-      edits: [{ what: 'drbdadm cstate refuses its config', match: CSTATE_AFTER_BOOT, change: () => ({ exitCode: 1, stderr: "'r0' not defined in your config (for this host)." }) }],
+      edits: [{ what: 'drbdadm cstate refuses its config', match: CSTATE_AFTER_BOOT, change: () => ({ exitCode: 1, stderr: "'r0' not defined in your config (for this host).\n" }) }],
       step: /4\. power drbd1 on/u,
       message: /drbd1: drbdadm cstate r0 after the boot: exit code \(stderr: 'r0' not defined in your config \(for this host\)\.\): expected 1 to be 10/u,
     },
@@ -382,6 +391,37 @@ describe('reboot persistence (scenario 2)', () => {
     ]);
   });
 
+  /** The events2 stream of step 25 showing `kib` out of sync (the recorded one shows 0 at once). */
+  const outOfSync = (kib: number): Edit => ({ what: `events2: out-of-sync:${kib}`, match: at('cat /tmp/r0.events', 'drbd1'), change: (c) => ({ stdout: c.stdout.replaceAll(' out-of-sync:0 ', ` out-of-sync:${kib} `) }) });
+  const STATUS_AFTER_FIRST_REBOOT = (c: CommandRecord, i: number, all: readonly CommandRecord[]) => i === firstAfter(all, at('#reboot', 'drbd1'), at('sudo drbdadm status r0', 'drbd2'));
+
+  checksOf('reboot', FILE, drbdadmRebootPersistence, FROM_R0_UP, [
+    {
+      check: 'after the first reboot drbdadm status fails otherwise than "No such resource" (same exit code)',
+      edits: [{ what: "drbd2's answer without the line", match: STATUS_AFTER_FIRST_REBOOT, change: replaced('r0: No such resource\n', '') }],
+      step: /24\. reboot both replicas/u,
+      message: /to match \/r0: No such resource\//u,
+    },
+    {
+      check: 'enabling drbd.service says neither of what systemctl says when it does',
+      edits: [{ what: 'drbd1: systemctl enable prints nothing', match: at('sudo systemctl enable drbd.service 2>&1', 'drbd1'), change: () => ({ stdout: '' }) }],
+      step: /25\. enable drbd\.service/u,
+      message: /expected '' to match \/Created symlink\|Synchronizing state o/u,
+    },
+    {
+      check: 'the kernel log shows a small resync but the events2 stream found one AL extent (4 MiB) out of sync',
+      edits: [outOfSync(4096)],
+      step: /25\. after the reboot DRBD resynced only what its bitmap held/u,
+      message: /r0: resync of 4096 KB after the reboot; expected a bitmap-based resync under 4096 KB\n {2}events2 on drbd1: /u,
+    },
+    {
+      check: 'the events2 stream found the whole device out of sync',
+      edits: [outOfSync(1048508)],
+      step: /25\. after the reboot DRBD resynced only what its bitmap held/u,
+      message: /r0: full resync of 1048508 KB after the reboot \(the whole device\); expected a bitmap-based resync under 4096 KB/u,
+    },
+  ]);
+
   describe('on a lab that goes on: the restore step', () => {
     /** The recording with the restore step's commands answered; `drbd2` says it is still enabled when asked. */
     const withRestore = (drbd2 = 'disabled') =>
@@ -404,4 +444,137 @@ describe('reboot persistence (scenario 2)', () => {
       expect((r.err as Error).message).toMatch(/^step "restore: drbd\.service disabled again, as installed" failed: expected 'enabled' to be 'disabled'/u);
     });
   });
+});
+
+describe('hostname pitfall (scenario 3)', () => {
+  const FILE = 'hostname.debian12-drbd84.json';
+
+  it('a passing run reports every step, attachment and parameter with something in it', async () => {
+    await expectReportSaysSomething('hostname', FILE, drbdadmHostnamePitfall, FROM_R0_UP, [
+      /^10\. before DRBD is configured: drbd3 renamed drbd3x, then create-md and up under the new name work/u,
+      /^10\. after DRBD runs: drbd2 renamed drbd2x; drbdadm no longer finds r0, the kernel keeps it connected/u,
+      /^10\. where it bites: drbd2x reboots and cannot bring r0 up; drbd1 keeps waiting for its peer/u,
+      /^restore the hostname drbd2: drbdadm finds the node again, r0 reconnects and catches up/u,
+    ]);
+  });
+
+  describe('on a lab that goes on: the scratch resource is removed, drbd3 renamed back', () => {
+    /** The recording with the restore step's commands answered, before drbd2 is renamed; `hostname` on drbd3 answers `name`. */
+    function withRestore(name = 'drbd3'): Recording {
+      const recording = real(FILE);
+      const restore = ['drbd3', 'drbd1'].flatMap((n): [string, string][] => [[n, 'sudo drbdadm down r1'], [n, 'sudo rm /etc/drbd.d/r1.res'], [n, 'sudo lvremove --yes drbdpool/r1']]);
+      return withCommandsAt(recording, firstIndex(recording.commands, at('sudo hostnamectl set-hostname drbd2x', 'drbd2')), [
+        ...restore, ['drbd3', 'sudo hostnamectl set-hostname drbd3'], ['drbd3', 'hostname', 0, name],
+      ]);
+    }
+
+    it('runs the restore step and passes', async () => {
+      const r = await replayThroughDefineScenario(withRestore(), drbdadmHostnamePitfall, { scenario: 'hostname', opts: FROM_R0_UP, shared: true });
+      expect(r.err).toBeUndefined();
+      expect(r.remaining).toBe(0);
+      expect(walk(r.result).map((s) => s.name)).toContain('restore: r1 removed, drbd3x named drbd3 again');
+    });
+
+    it('fails when drbd3 keeps its new name', async () => {
+      const r = await replayThroughDefineScenario(withRestore('drbd3x'), drbdadmHostnamePitfall, { scenario: 'hostname', opts: FROM_R0_UP, shared: true });
+      expect((r.err as Error).message).toMatch(/^step "restore: r1 removed, drbd3x named drbd3 again" failed: expected 'drbd3x' to be 'drbd3'/u);
+    });
+  });
+});
+
+describe('walkthrough (scenario 1)', () => {
+  const FILE = 'walkthrough.debian12-drbd84.json';
+  const R3_UP = at('sudo drbdadm -c /tmp/r3.res up r3', 'drbd1');
+
+  it('a passing run reports every step, attachment and parameter with something in it', async () => {
+    const { attachments } = await expectReportSaysSomething('walkthrough', FILE, drbdadmWalkthrough, {}, [
+      /^0\. DRBD stack/u, /^3\. second disk/u, /^5\. \/etc\/hosts/u, /^8\. LVM/u, /^10\. hostnames/u, /^18\. resource r0/u, /^20\. three replicas/u,
+      /^20\. create-md and up on drbd1 and drbd2/u, /^21\. initial primary on drbd1/u, /^22\. resync visible/u, /^23\. mount \/dev\/drbd100/u, /^switch primary to drbd2/u,
+    ]);
+    expect(attachments.map((a) => a.name)).toContain('DRBD 8.4 and the third node');
+  });
+
+  checksOf('walkthrough', FILE, drbdadmWalkthrough, {}, [
+    {
+      check: '/etc/hosts lacks a node',
+      edits: [{ what: "drbd3's /etc/hosts without drbd2", match: at('cat /etc/hosts', 'drbd3'), change: without(/ drbd2$/u) }],
+      step: /5\. \/etc\/hosts/u,
+      message: /to contain '10\.255\.255\.102 drbd2'/u,
+    },
+    {
+      check: "drbdadm dump r0 has no host section of the primary",
+      edits: [{ what: 'the section renamed', match: at('sudo drbdadm dump r0', 'drbd2'), change: replaced('on drbd1 {', 'on drbd9 {') }],
+      step: /18\. resource r0/u,
+      message: /to contain 'on drbd1'/u,
+    },
+    {
+      check: 'r3 with three hosts: drbdadm up refuses for another reason',
+      edits: [{ what: 'without the multiple-host-sections line', match: R3_UP, change: (c) => ({ stderr: c.stderr.replace('There are multiple host sections for the peer node.', 'No host section for this node.') }) }],
+      step: /20\. three replicas/u,
+      message: /to contain 'There are multiple host sections for/u,
+    },
+    {
+      check: 'r3 with three hosts: drbdadm up does not say it cannot configure the network',
+      edits: [{ what: 'without the network line', match: R3_UP, change: (c) => ({ stderr: c.stderr.replace('cannot configure network without knowing my peer', 'configured') }) }],
+      step: /20\. three replicas/u,
+      message: /to contain 'cannot configure network without know/u,
+    },
+  ]);
+});
+
+describe('Pacemaker failover (scenario 8)', () => {
+  const FILE = 'pacemaker-failover.debian12-drbd84.json';
+  // As recorded: Pacemaker promoted drbd2, so drbd2 is the node that loses power and drbd1 the survivor.
+
+  it('a passing run reports every step, attachment and parameter with something in it, and a failover time that fits the run', async () => {
+    const { parameters, attachments } = await expectReportSaysSomething('pacemaker-failover', FILE, drbdadmPacemakerFailover, FROM_R0_UP, [
+      /^26\. corosync and pacemaker installed, not enabled/u, /^26\. hand r0 over to Pacemaker/u, /^26\. corosync\.conf/u, /^26\. start corosync and pacemaker on the three: quorate with 3 votes/u,
+      /^26\. load the r0 configuration/u, /^26\. integrity probe writing on drbd2/u, /^26\. power off drbd2 from the host; Pacemaker promotes drbd1/u,
+      /^26\. data intact on drbd1/u, /^26\. drbd2 powered on/u, /^26\. every record the probe acknowledged on drbd2 is intact on drbd1/u, /^26\. the cluster settles/u,
+    ]);
+    const failover = figure(parameters, 'failover seconds');
+    expect(failover).toBeGreaterThan(0);
+    expect(failover).toBeLessThan(spanSeconds(real(FILE)));
+    expect(attachments.map((a) => a.name)).toContain(`failover time: ${failover.toFixed(1)} s`);
+    expect(attachments.map((a) => a.name)).toEqual(expect.arrayContaining(['failover: corosync and pacemaker journal on drbd1', 'return: corosync and pacemaker journal on drbd2']));
+  });
+
+  checksOf('pacemaker-failover', FILE, drbdadmPacemakerFailover, FROM_R0_UP, [
+    {
+      check: 'corosync is enabled on drbd2 before the scenario enables anything',
+      edits: [{ what: 'is-enabled: enabled, disabled', match: at('systemctl is-enabled corosync.service pacemaker.service', 'drbd2'), change: () => ({ exitCode: 0, stdout: 'enabled\ndisabled' }) }],
+      step: /26\. corosync and pacemaker installed, not enabled/u,
+      message: /drbd2: systemctl is-enabled corosync\.service pacemaker\.service: expected \[ 'enabled', 'disabled' \] to deeply equal/u,
+    },
+    {
+      check: 'drbd3 ends up with another authkey',
+      edits: [{ what: "drbd3's key checksum differs", match: at('sudo sha256sum /etc/corosync/authkey', 'drbd3'), change: replaced(/^633f/u, '733f') }],
+      step: /26\. corosync\.conf/u,
+      message: /one authkey on drbd1, drbd2, drbd3: expected 2 to be 1/u,
+    },
+    {
+      check: 'the replica Pacemaker promoted holds other data',
+      edits: [{ what: "drbd2's data.bin checksum differs", match: at('sudo sha256sum /mnt/r0/data.bin', 'drbd2'), change: replaced(/^6b2b/u, '7b2b') }],
+      step: /26\. load the r0 configuration/u,
+      message: /data\.bin as the starting point wrote it: expected '7b2b/u,
+    },
+    {
+      check: 'r0 is up on drbd2 after its power-on, before Pacemaker started',
+      edits: [{ what: 'drbdadm status answers with r0', match: (c, i, all) => i === firstAfter(all, at('#power on', 'drbd2'), at('sudo drbdadm status r0', 'drbd2')), change: () => ({ exitCode: 0, stderr: '', stdout: 'r0 role:Secondary\n  disk:UpToDate\n  peer connection:Connecting\n' }) }],
+      step: /26\. drbd2 powered on/u,
+      message: /r0 not up on drbd2 before Pacemaker starts it: expected/u,
+    },
+    {
+      check: "the writer's ack log on drbd2 says it stopped (it lost power)",
+      edits: [{ what: 'a stopped line at its end', match: at('sudo cat /var/lib/drbdlab-probe.ack', 'drbd2'), change: (c) => ({ stdout: `${c.stdout.replace(/\n*$/u, '')}\nstopped 35\n` }) }],
+      step: /26\. every record the probe acknowledged on drbd2/u,
+      message: /the writer died with the power, it did not stop: expected true to be false/u,
+    },
+    {
+      check: "drbd1's kernel log shows a split brain after the return",
+      edits: [{ what: 'the alert in the log', match: (c, i, all) => i === lastIndex(all, at('sudo dmesg --notime', 'drbd1')), change: (c) => ({ stdout: `${c.stdout.replace(/\n*$/u, '')}\nblock drbd100: Split-Brain detected but unresolved, dropping connection!\n` }) }],
+      step: /26\. the cluster settles/u,
+      message: /drbd1: Split-Brain in the kernel log: expected \[/u,
+    },
+  ]);
 });
