@@ -409,6 +409,12 @@ describe('reboot persistence (scenario 2)', () => {
       message: /expected '' to match \/Created symlink\|Synchronizing state o/u,
     },
     {
+      check: "drbd2's log of the boot has no sync handshake",
+      edits: [{ what: 'the handshake lines dropped', match: (c, i, all) => i === lastIndex(all, at('sudo dmesg --notime', 'drbd2')), change: without(/drbd_sync_handshake|: (self|peer) [0-9A-F]+:|uuid_compare/u) }],
+      step: /25\. after the reboot DRBD resynced only what its bitmap held/u,
+      message: /drbd2: a sync handshake of drbd100 in this boot's kernel log: expected 0 to be greater than 0/u,
+    },
+    {
       check: 'the kernel log shows a small resync but the events2 stream found one AL extent (4 MiB) out of sync',
       edits: [outOfSync(4096)],
       step: /25\. after the reboot DRBD resynced only what its bitmap held/u,
@@ -456,6 +462,116 @@ describe('hostname pitfall (scenario 3)', () => {
       /^10\. where it bites: drbd2x reboots and cannot bring r0 up; drbd1 keeps waiting for its peer/u,
       /^restore the hostname drbd2: drbdadm finds the node again, r0 reconnects and catches up/u,
     ]);
+  });
+
+  /** The first record of `command` on `node` after the first one of `after` (on any node). */
+  const after = (first: string, command: string, node: string) => (c: CommandRecord, i: number, all: readonly CommandRecord[]) => i === firstAfter(all, at(first), at(command, node));
+  const CONNECTED_100 = '100: cs:Connected ro:Secondary/Primary ds:UpToDate/UpToDate C r-----\n    ns:0 nr:0 dw:0 dr:0 al:8 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0';
+
+  checksOf('hostname', FILE, drbdadmHostnamePitfall, FROM_R0_UP, [
+    {
+      check: 'drbdadm on the renamed drbd3 does not find itself in the scratch resource',
+      edits: [{ what: 'the dump names the old host', match: at('sudo drbdadm dump r1', 'drbd3'), change: replaced('on drbd3x {', 'on drbd3 {') }],
+      step: /10\. before DRBD is configured/u,
+      message: /drbdadm dump r1 on drbd3x: expected '# resource r1 on drbd3x[^']*' to match \/\\bon drbd3x\\s\*\\\{\/u/u,
+    },
+    {
+      check: 'the scratch resource still has a section for the old name drbd3',
+      edits: [{ what: 'a second section, for drbd3', match: at('sudo drbdadm dump r1', 'drbd3'), change: replaced('    on drbd3x {', '    on drbd3 {\n    }\n    on drbd3x {') }],
+      step: /10\. before DRBD is configured/u,
+      message: /drbdadm dump r1 on drbd3x: expected '# resource r1 on drbd3x[^']*' not to match \/\\bon drbd3\\s\*\\\{\/u/u,
+    },
+    {
+      check: 'create-md on drbd3x does not say it created the metadata',
+      edits: [{ what: 'create-md prints nothing', match: at('sudo drbdadm create-md --force r1', 'drbd3'), change: () => ({ stdout: '', stderr: '' }) }],
+      step: /10\. before DRBD is configured/u,
+      message: /drbd3: create-md: expected '' to match/u,
+    },
+    {
+      check: 'the fresh scratch resource is already UpToDate on drbd1',
+      edits: [{ what: 'r1 disk UpToDate', match: at('sudo drbdadm status r1', 'drbd1'), change: replaced('disk:Inconsistent\n  peer', 'disk:UpToDate\n  peer') }],
+      step: /10\. before DRBD is configured/u,
+      message: /drbd1: r1 disk: expected 'UpToDate' to be 'Inconsistent'/u,
+    },
+    {
+      check: 'drbdadm down on the renamed drbd2 prints something on stdout',
+      edits: [{ what: 'a line on stdout', match: at('sudo drbdadm down r0', 'drbd2'), change: () => ({ stdout: 'r0: down\n' }) }],
+      step: /10\. after DRBD runs/u,
+      message: /drbdadm down r0 on drbd2x: stdout: expected 'r0: down' to be ''/u,
+    },
+    {
+      check: "the kernel drops r0's connection when drbd2 is renamed",
+      edits: [{ what: '/proc/drbd: WFConnection', match: at('cat /proc/drbd', 'drbd2'), change: replaced('100: cs:Connected', '100: cs:WFConnection') }],
+      step: /10\. after DRBD runs/u,
+      message: /drbd2x: \/proc\/drbd minor 100: expected 'WFConnection' to be 'Connected'/u,
+    },
+    {
+      check: 'drbd1 no longer sees its peer after the rename',
+      edits: [{ what: "drbd1's status: connecting", match: after('sudo hostnamectl set-hostname drbd2x', 'sudo drbdadm status r0', 'drbd1'), change: () => ({ stdout: 'r0 role:Primary\n  disk:UpToDate\n  peer connection:Connecting\n' }) }],
+      step: /10\. after DRBD runs/u,
+      message: /drbd1 still sees its peer: expected false to be true/u,
+    },
+    {
+      check: 'the new name does not survive the reboot',
+      edits: [{ what: 'hostname after the reboot: drbd2', match: after('#reboot', 'hostname', 'drbd2'), change: () => ({ stdout: 'drbd2' }) }],
+      step: /10\. where it bites/u,
+      message: /the new name survives the reboot: expected 'drbd2' to be 'drbd2x'/u,
+    },
+    {
+      check: 'r0 is up on drbd2x after the reboot',
+      edits: [{ what: '/proc/drbd with minor 100', match: after('#reboot', 'cat /proc/drbd', 'drbd2'), change: (c) => ({ stdout: `${c.stdout}\n\n${CONNECTED_100}` }) }],
+      step: /10\. where it bites/u,
+      message: /drbd2x: \/proc\/drbd minor 100 after the reboot: expected 'Connected' to be null/u,
+    },
+    {
+      check: 'r0 is up on drbd2x after the failed drbdadm up',
+      edits: [{ what: '/proc/drbd with minor 100', match: after('sudo drbdadm up r0', 'cat /proc/drbd', 'drbd2'), change: (c) => ({ stdout: `${c.stdout}\n\n${CONNECTED_100}` }) }],
+      step: /10\. where it bites/u,
+      message: /drbd2x: \/proc\/drbd minor 100 after the failed up: expected 'Connected' to be null/u,
+    },
+    {
+      check: "drbd1's events2 stream sees r0 connected meanwhile",
+      edits: [{ what: 'a connection change to Connected in the stream', match: (c, i, all) => i === lastIndex(all, at('cat /tmp/r0.events', 'drbd1')), change: (c) => ({ stdout: `${c.stdout.replace(/\n*$/u, '')}\n2026-12-07T02:26:10.000000+00:00 change connection name:r0 peer-node-id:0 conn-name:peer connection:Connected\n` }) }],
+      step: /10\. where it bites/u,
+      message: /drbd1: r0 connection states in the events2 stream: expected/u,
+    },
+    {
+      check: 'r0 not UpToDate on drbd2 after its name is back',
+      edits: [{ what: "drbd2's last status: Inconsistent", match: (c, i, all) => i === lastIndex(all, at('sudo drbdadm status r0', 'drbd2')), change: replaced('disk:UpToDate\n  peer', 'disk:Inconsistent\n  peer') }],
+      step: /restore the hostname drbd2/u,
+      message: /expected 'Inconsistent' to be 'UpToDate'/u,
+    },
+  ]);
+
+  it("drbd1 waits for its peer over five intervals of 5 s (DRBD's connect-int twice over), its events2 watcher kept on for them", async () => {
+    const slept: number[] = [];
+    const r = await replayThroughDefineScenario(real(FILE), drbdadmHostnamePitfall, {
+      scenario: 'hostname', opts: FROM_R0_UP,
+      lab: (replay) => {
+        const clock = replay.clock;
+        const sleep = clock.sleep.bind(clock);
+        clock.sleep = async (ms, signal) => {
+          slept.push(ms);
+          return sleep(ms, signal);
+        };
+        return replay;
+      },
+    });
+    expect(r.err).toBeUndefined();
+    // Between the six looks of step "where it bites", and nowhere else in this recording.
+    expect(slept.filter((ms) => ms === 5_000)).toHaveLength(5);
+  });
+
+  it('a step that fails while the events2 watcher runs tries to stop it and attaches the outcome', async () => {
+    const red = await replayThroughDefineScenario(mutate(real(FILE), [{
+      what: 'r0 up on drbd2x after the failed up', match: after('sudo drbdadm up r0', 'cat /proc/drbd', 'drbd2'), change: (c) => ({ stdout: `${c.stdout}\n\n${CONNECTED_100}` }),
+    }]), drbdadmHostnamePitfall, { scenario: 'hostname', opts: FROM_R0_UP });
+    expect((red.err as Error).message).toMatch(/^step "10\. where it bites/u);
+    const attached = walk(red.result).flatMap((s) => (s.attachments ?? []) as { name: string; source: string }[]);
+    const seen = attached.find((a) => a.name === 'drbdsetup events2 r0 on drbd1 (step failed)');
+    expect(seen, attached.map((a) => a.name).join(' | ')).toBeDefined();
+    // Replayed, the stop runs off the recording (its `kill` comes later in it): the attachment says why it could not stop.
+    expect(await readFile(join(red.resultsDir, seen!.source), 'utf8')).toMatch(/^events2 watcher not stopped: ReplayMismatchError: replay differs at command #\d+/u);
   });
 
   describe('on a lab that goes on: the scratch resource is removed, drbd3 renamed back', () => {
