@@ -79,6 +79,8 @@ async function expectReportSaysSomething(scenario: string, file: string, body: S
   for (const t of titles) expect(t.trim(), `a step title of ${titles.join(' | ')}`).not.toBe('');
   for (const s of steps) expect(titles.filter((t) => s.test(t)), `steps titled ${s}`).toHaveLength(1);
   const attachments = [green.result, ...all].flatMap((s) => (s.attachments ?? []) as { name: string; source: string; type: string }[]);
+  // What a failed step leaves (a watcher stopped on the way out) has no place in a passing run.
+  expect(attachments.map((a) => a.name).filter((n) => n.endsWith('(step failed)'))).toEqual([]);
   for (const a of attachments) {
     expect(a.name.trim(), 'attachment name').not.toBe('');
     expect(a.type, `${a.name}: content type`).toMatch(/^[a-z]+\/[\w.+-]+$/u);
@@ -567,9 +569,10 @@ describe('hostname pitfall (scenario 3)', () => {
       what: 'r0 up on drbd2x after the failed up', match: after('sudo drbdadm up r0', 'cat /proc/drbd', 'drbd2'), change: (c) => ({ stdout: `${c.stdout}\n\n${CONNECTED_100}` }),
     }]), drbdadmHostnamePitfall, { scenario: 'hostname', opts: FROM_R0_UP });
     expect((red.err as Error).message).toMatch(/^step "10\. where it bites/u);
-    const attached = walk(red.result).flatMap((s) => (s.attachments ?? []) as { name: string; source: string }[]);
+    const attached = walk(red.result).flatMap((s) => (s.attachments ?? []) as { name: string; source: string; type: string }[]);
     const seen = attached.find((a) => a.name === 'drbdsetup events2 r0 on drbd1 (step failed)');
     expect(seen, attached.map((a) => a.name).join(' | ')).toBeDefined();
+    expect(seen!.type).toBe('text/plain');
     // Replayed, the stop runs off the recording (its `kill` comes later in it): the attachment says why it could not stop.
     expect(await readFile(join(red.resultsDir, seen!.source), 'utf8')).toMatch(/^events2 watcher not stopped: ReplayMismatchError: replay differs at command #\d+/u);
   });
@@ -610,6 +613,19 @@ describe('walkthrough (scenario 1)', () => {
     expect(attachments.map((a) => a.name)).toContain('DRBD 8.4 and the third node');
   });
 
+  it('a step that fails while the events2 watcher runs tries to stop it and attaches the outcome', async () => {
+    const red = await replayThroughDefineScenario(mutate(real(FILE), [{
+      what: 'mkfs says nothing of the file system it made', match: at('sudo mkfs -t ext4 /dev/drbd100', 'drbd1'), change: () => ({ stdout: '' }),
+    }]), drbdadmWalkthrough, { scenario: 'walkthrough' });
+    expect((red.err as Error).message).toMatch(/^step "21\. initial primary on drbd1/u);
+    const attached = [red.result, ...walk(red.result)].flatMap((s) => (s.attachments ?? []) as { name: string; source: string; type: string }[]);
+    const stop = attached.find((a) => a.name === 'events2 watcher not stopped');
+    expect(stop, attached.map((a) => a.name).join(' | ')).toBeDefined();
+    expect(stop!.type).toBe('text/plain');
+    // Replayed, the stop runs off the recording (its `kill` comes later in it).
+    expect(await readFile(join(red.resultsDir, stop!.source), 'utf8')).toMatch(/^ReplayMismatchError: replay differs at command #\d+/u);
+  });
+
   checksOf('walkthrough', FILE, drbdadmWalkthrough, {}, [
     {
       check: '/etc/hosts lacks a node',
@@ -622,6 +638,12 @@ describe('walkthrough (scenario 1)', () => {
       edits: [{ what: 'the section renamed', match: at('sudo drbdadm dump r0', 'drbd2'), change: replaced('on drbd1 {', 'on drbd9 {') }],
       step: /18\. resource r0/u,
       message: /to contain 'on drbd1'/u,
+    },
+    {
+      check: "drbdadm dump r0 gives the primary another address",
+      edits: [{ what: "drbd1's address changed", match: at('sudo drbdadm dump r0', 'drbd2'), change: replaced('ipv4 10.255.255.101:7000;', 'ipv4 10.255.255.199:7000;') }],
+      step: /18\. resource r0/u,
+      message: /to match \/address\\s\+ipv4 10\\\.255\\\.255\\\.101:7000;\//u,
     },
     {
       check: 'r3 with three hosts: drbdadm up refuses for another reason',
