@@ -101,6 +101,8 @@ export async function replayThroughDefineScenario(
     lab?: (replay: ScenarioLab) => ScenarioLab;
     /** A fault the replayed run injects (DRBDLAB_FAULT of the run that was recorded). */
     fault?: Fault;
+    /** Run as on a lab that goes on (DRBDLAB_LAB): the scenario restores what it changed. */
+    shared?: boolean;
   } = {},
 ): Promise<Replayed> {
   const dir = await mkdtemp(join(tmpdir(), 'mutation-'));
@@ -112,7 +114,7 @@ export async function replayThroughDefineScenario(
     open: async (start?: Parameters<typeof base.open>[0]) => {
       const opened = await base.open(start);
       lab = opened.lab as ReplayLab;
-      return o.lab ? { ...opened, lab: o.lab(opened.lab) } : opened;
+      return { ...opened, ...(o.lab ? { lab: o.lab(opened.lab) } : {}), ...(o.shared === undefined ? {} : { shared: o.shared }) };
     },
   };
   // The scenario's Allure calls (labels, steps, attachments) go to this runtime, not into the
