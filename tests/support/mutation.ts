@@ -75,8 +75,6 @@ export const firstAfter = (all: readonly CommandRecord[], after: Pred, pred: Pre
 export interface Replayed {
   /** What runScenario threw (undefined: the scenario passed). */
   err: unknown;
-  /** Wall time of the scenario run (ms). */
-  ms: number;
   /** Commands of the recording not replayed. */
   remaining: number;
   /** The allure-results folder holding this run's one result file. */
@@ -122,7 +120,6 @@ export async function replayThroughDefineScenario(
   const runtime = new MessageHolderTestRuntime();
   const previous = getGlobalTestRuntime();
   setGlobalTestRuntime(runtime);
-  const started = performance.now();
   let err: unknown;
   try {
     await runScenario(scenario, body, o.opts ?? {}, target);
@@ -131,10 +128,9 @@ export async function replayThroughDefineScenario(
   } finally {
     setGlobalTestRuntime(previous);
   }
-  const ms = performance.now() - started;
   const resultsDir = join(dir, 'allure-results');
   const result = await writeResultLikeAllureVitest(resultsDir, `${scenario} [replay (mutated)]`, runtime, err);
-  return { err, ms, remaining: lab ? lab.remaining.length : Number.NaN, resultsDir, result, vitestExit: err === undefined ? 0 : 1 };
+  return { err, remaining: lab ? lab.remaining.length : Number.NaN, resultsDir, result, vitestExit: err === undefined ? 0 : 1 };
 }
 
 /** allure-vitest's reporter for one finished test: its runtime messages, then the status from vitest's serialized error. */

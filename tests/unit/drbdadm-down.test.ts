@@ -52,7 +52,6 @@ async function expectFailedAtOnce(r: Replayed, step: RegExp): Promise<Error> {
   const err = r.err as Error;
   expect(err.message).toMatch(step);
   expect(causes(err).filter((e) => e instanceof WaitTimeoutError)).toEqual([]);
-  expect(r.ms, 'wall time of the failing replay (ms)').toBeLessThan(5_000);
   expect(await classifyLikeTheNightly(r)).toEqual({ status: 'failed', category: 'product', exitCode: EXIT.failed });
   return err;
 }

@@ -231,7 +231,6 @@ describe('drbdmanage mutations: each turns the captured replay red, with the rig
       expect(err.message).toMatch(m.expected.message);
       if (m.expected.error) expect(m.expected.error(err), `error type: ${err.name}`).toBe(true);
       expect(causes(err).filter((e) => e instanceof WaitTimeoutError), 'no wait ran out its time').toEqual([]);
-      expect(red.ms, 'wall time of the failing replay (ms)').toBeLessThan(5_000);
     });
   }
 });

@@ -501,7 +501,6 @@ describe('mutations: each pitfall turns the replay red, with the right classific
       if (m.expected.error) expect(m.expected.error(err), `error type: ${err.name}`).toBe(true);
       // Quickly: no wait ran out its time, not even on the virtual clock.
       expect(causes(err).filter((e) => e instanceof WaitTimeoutError)).toEqual([]);
-      expect(red.ms, 'wall time of the failing replay (ms)').toBeLessThan(5_000);
     });
   }
 });
