@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { run } from '../exec/run.js';
 import { buildAtomically, imageDir, listCachedImages, readCachedImage, recipeDigest, type CachedImage } from './cache.js';
 import { LAYER_MAX_BASE_AGE_MS, layerBase, layerDebianImage } from './debian12-layer.js';
-import { debianAptSources, type DebianRecipe } from './debian12-recipe.js';
+import { debianAptSources, preferencesHook, type DebianRecipe } from './debian12-recipe.js';
 import { afterBuild, planImage, type ImageFolders } from './fresh-image.js';
 import { aptPolicyArgs, kernelOrigin, parseAptPolicyOrigins } from './apt-policy.js';
 import { keepPackageSet, packagesRoot, type TreeListing } from './package-store.js';
@@ -82,6 +82,7 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
       versions,
       ...(origins ? { origins } : {}),
       packageSet: packageSet!.id,
+      ...(recipe.added ? { variant: recipe.added.variant } : {}),
     };
     await writeFile(join(scratch, 'recipe.json'), JSON.stringify(recipe, null, 2));
     await writeFile(join(scratch, 'manifest.json'), JSON.stringify(manifest, null, 2));
@@ -89,7 +90,7 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
   const built = await readCachedImage(cache, recipe.profile, digest);
   if (!built) throw new Error(`image build finished but ${dir}/manifest.json is missing`);
   // A layer's base stays: the next layer goes on it too.
-  await afterBuild(opts.folders, recipe.profile, layeredOn ? [dir, base!.dir] : [dir], progress, opts.prune);
+  await afterBuild(opts.folders, recipe.profile, layeredOn ? [dir, base!.dir] : [dir], progress, opts.prune, recipe.added?.variant);
   return { ...built, built: true, offline: false };
 }
 
@@ -97,7 +98,7 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
 async function fullBuild(cache: string, recipe: DebianRecipe, tracked: readonly string[], scratch: string, progress: Progress, signal?: AbortSignal): Promise<{ versions: Record<string, string>; origins: Record<string, string>; packageSet: PackageSetManifest }> {
   const rootfs = join(scratch, 'rootfs');
   const debs = join(scratch, 'debs');
-  progress(`mmdebstrap ${recipe.suite} (${recipe.packages.length} packages)`);
+  progress(`mmdebstrap ${recipe.suite}${recipe.added ? ` + ${recipe.added.variant}` : ''} (${recipe.packages.length} packages)`);
   await run(
     'mmdebstrap',
     [
@@ -114,12 +115,15 @@ async function fullBuild(cache: string, recipe: DebianRecipe, tracked: readonly 
       '--dpkgopt=path-exclude=/usr/share/doc/*',
       '--dpkgopt=path-exclude=/usr/share/man/*',
       '--dpkgopt=path-exclude=/usr/share/locale/*',
+      // A variant's apt preferences (backports) before apt first reads the archive.
+      ...(recipe.added?.preferences ? [`--setup-hook=${preferencesHook(recipe.added.preferences)}`] : []),
       `--customize-hook=${recipe.customize}`,
       `--customize-hook=${moveDebsOut(debs)}`,
       recipe.suite,
       rootfs,
       recipe.mirror,
       ...recipe.updates,
+      ...(recipe.added?.sources ?? []),
       ...(recipe.extra?.sources ?? []),
     ],
     { timeoutMs: 20 * 60_000, signal, isolated: true, hint: 'mmdebstrap needs Debian\'s archive: check DRBDLAB_DEBIAN_MIRROR or your apt proxy' },

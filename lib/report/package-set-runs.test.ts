@@ -82,11 +82,11 @@ describe('lastGreenSetFor', () => {
   const e = (packageSet: string | undefined, green: boolean, profile = 'debian12-drbd84'): VersionsEntry => ({ timestamp: 't', profile, versions: { x: '1' }, ...(packageSet ? { packageSet } : {}), ...(green ? { green } : {}) });
   it("the profile's last green run's set when it differs from the red run's", () => {
     const entries = [e('a'.repeat(64), true), e('b'.repeat(64), true), e('c'.repeat(64), false), e('d'.repeat(64), true, 'ubuntu1804-drbd9')];
-    expect(lastGreenSetFor(entries, 'debian12-drbd84', 'e'.repeat(64))).toEqual({ good: 'b'.repeat(64) });
+    expect(lastGreenSetFor(entries, { profile: 'debian12-drbd84' }, 'e'.repeat(64))).toEqual({ good: 'b'.repeat(64) });
   });
   it('otherwise why there is nothing to follow up', () => {
-    expect(lastGreenSetFor([e('a'.repeat(64), true)], 'debian12-drbd84', undefined)).toEqual({ skip: "this run's image kept no package set: nothing to compare" });
-    expect(lastGreenSetFor([e('a'.repeat(64), false), e('b'.repeat(64), true, 'ubuntu1804-drbd9')], 'debian12-drbd84', 'c'.repeat(64))).toEqual({ skip: 'no green run of debian12-drbd84 with a kept package set yet: nothing to compare' });
-    expect(lastGreenSetFor([e('a'.repeat(64), true)], 'debian12-drbd84', 'a'.repeat(64))).toEqual({ skip: 'the last green run of debian12-drbd84 had this same package set: no update to name' });
+    expect(lastGreenSetFor([e('a'.repeat(64), true)], { profile: 'debian12-drbd84' }, undefined)).toEqual({ skip: "this run's image kept no package set: nothing to compare" });
+    expect(lastGreenSetFor([e('a'.repeat(64), false), e('b'.repeat(64), true, 'ubuntu1804-drbd9')], { profile: 'debian12-drbd84' }, 'c'.repeat(64))).toEqual({ skip: 'no green run of debian12-drbd84 with a kept package set yet: nothing to compare' });
+    expect(lastGreenSetFor([e('a'.repeat(64), true)], { profile: 'debian12-drbd84' }, 'a'.repeat(64))).toEqual({ skip: 'the last green run of debian12-drbd84 had this same package set: no update to name' });
   });
 });

@@ -101,8 +101,8 @@ describe('history (versions.jsonl)', () => {
       { timestamp: '3', profile: 'debian12-drbd84', versions: cur },
       { timestamp: '4', profile: 'ubuntu1804-drbd9', versions: {} },
     ];
-    expect(previousEntry(entries, 'debian12-drbd84')?.timestamp).toBe('3');
-    expect(previousEntry(entries, 'ubuntu2204')).toBeUndefined();
+    expect(previousEntry(entries, { profile: 'debian12-drbd84' })?.timestamp).toBe('3');
+    expect(previousEntry(entries, { profile: 'ubuntu2204' })).toBeUndefined();
   });
 
   it('compares with the last run that recorded versions: a broken run since (none recorded) does not make everything "added"', () => {
@@ -110,16 +110,16 @@ describe('history (versions.jsonl)', () => {
       { timestamp: '1', profile: 'debian12-drbd84', versions: prev },
       { timestamp: '2', profile: 'debian12-drbd84', versions: {} }, // its lab never came up
     ];
-    const { previous, changes } = compareWithHistory(entries, 'debian12-drbd84', cur);
+    const { previous, changes } = compareWithHistory(entries, { profile: 'debian12-drbd84' }, cur);
     expect(previous?.timestamp).toBe('1');
     expect(changes).toEqual(diffVersions(prev, cur));
     expect(changes.filter((c) => c.kind === 'added').map((c) => c.name)).toEqual(['/proc/drbd']);
-    expect(compareWithHistory(entries.slice(1), 'debian12-drbd84', cur).previous).toBeUndefined(); // only broken runs: a first run
+    expect(compareWithHistory(entries.slice(1), { profile: 'debian12-drbd84' }, cur).previous).toBeUndefined(); // only broken runs: a first run
   });
 
   it('a run that recorded no versions compares with nothing (not "every package removed")', () => {
     const entries: VersionsEntry[] = [{ timestamp: '1', profile: 'debian12-drbd84', versions: prev }];
-    expect(compareWithHistory(entries, 'debian12-drbd84', {}).changes).toEqual([]);
+    expect(compareWithHistory(entries, { profile: 'debian12-drbd84' }, {}).changes).toEqual([]);
     expect(changeHeadline([], entries[0], {})).toBe('this run recorded no package versions (its lab did not come up): nothing to compare');
   });
 });
