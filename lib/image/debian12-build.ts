@@ -94,6 +94,38 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
   return { ...built, built: true, offline: false };
 }
 
+/**
+ * mmdebstrap's arguments for the recipe (pure): the packages, the hooks, then the release, the
+ * tree, and every apt source after it (the updates, a variant's added suites, a test's extra).
+ */
+export function mmdebstrapArgs(recipe: DebianRecipe, rootfs: string, debs: string): string[] {
+  return [
+    '--quiet',
+    `--variant=${recipe.variant}`,
+    '--mode=root',
+    `--include=${[...recipe.packages, ...(recipe.extra?.packages ?? [])].join(',')}`,
+    '--aptopt=Acquire::Retries "3"',
+    // Kept until apt-cache has said which suite each package came from, then removed below.
+    '--skip=cleanup/apt/lists',
+    // Every .deb installed is kept (the image's package set): mmdebstrap would delete the
+    // essential ones after installing them; the last hook moves them all out of the tree.
+    '--skip=essential/unlink',
+    '--dpkgopt=path-exclude=/usr/share/doc/*',
+    '--dpkgopt=path-exclude=/usr/share/man/*',
+    '--dpkgopt=path-exclude=/usr/share/locale/*',
+    // A variant's apt preferences (backports) before apt first reads the archive.
+    ...(recipe.added?.preferences ? [`--setup-hook=${preferencesHook(recipe.added.preferences)}`] : []),
+    `--customize-hook=${recipe.customize}`,
+    `--customize-hook=${moveDebsOut(debs)}`,
+    recipe.suite,
+    rootfs,
+    recipe.mirror,
+    ...recipe.updates,
+    ...(recipe.added?.sources ?? []),
+    ...(recipe.extra?.sources ?? []),
+  ];
+}
+
 /** mmdebstrap, kernel and initrd out of the rootfs, ext4, qcow2: a fresh image in `scratch`. */
 async function fullBuild(cache: string, recipe: DebianRecipe, tracked: readonly string[], scratch: string, progress: Progress, signal?: AbortSignal): Promise<{ versions: Record<string, string>; origins: Record<string, string>; packageSet: PackageSetManifest }> {
   const rootfs = join(scratch, 'rootfs');
@@ -101,31 +133,7 @@ async function fullBuild(cache: string, recipe: DebianRecipe, tracked: readonly 
   progress(`mmdebstrap ${recipe.suite}${recipe.added ? ` + ${recipe.added.variant}` : ''} (${recipe.packages.length} packages)`);
   await run(
     'mmdebstrap',
-    [
-      '--quiet',
-      `--variant=${recipe.variant}`,
-      '--mode=root',
-      `--include=${[...recipe.packages, ...(recipe.extra?.packages ?? [])].join(',')}`,
-      '--aptopt=Acquire::Retries "3"',
-      // Kept until apt-cache has said which suite each package came from, then removed below.
-      '--skip=cleanup/apt/lists',
-      // Every .deb installed is kept (the image's package set): mmdebstrap would delete the
-      // essential ones after installing them; the last hook moves them all out of the tree.
-      '--skip=essential/unlink',
-      '--dpkgopt=path-exclude=/usr/share/doc/*',
-      '--dpkgopt=path-exclude=/usr/share/man/*',
-      '--dpkgopt=path-exclude=/usr/share/locale/*',
-      // A variant's apt preferences (backports) before apt first reads the archive.
-      ...(recipe.added?.preferences ? [`--setup-hook=${preferencesHook(recipe.added.preferences)}`] : []),
-      `--customize-hook=${recipe.customize}`,
-      `--customize-hook=${moveDebsOut(debs)}`,
-      recipe.suite,
-      rootfs,
-      recipe.mirror,
-      ...recipe.updates,
-      ...(recipe.added?.sources ?? []),
-      ...(recipe.extra?.sources ?? []),
-    ],
+    mmdebstrapArgs(recipe, rootfs, debs),
     { timeoutMs: 20 * 60_000, signal, isolated: true, hint: 'mmdebstrap needs Debian\'s archive: check DRBDLAB_DEBIAN_MIRROR or your apt proxy' },
   );
   const boot = await readdir(join(rootfs, 'boot'));
