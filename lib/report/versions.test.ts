@@ -105,6 +105,21 @@ describe('history (versions.jsonl)', () => {
     expect(previousEntry(entries, { profile: 'ubuntu2204' })).toBeUndefined();
   });
 
+  it('a variant is a line of its own: a plain run never compares with a proposed-updates run, nor the other way round', () => {
+    const pu = { profile: 'debian12-drbd84', variant: 'proposed-updates' };
+    const entries: VersionsEntry[] = [
+      { timestamp: '1', profile: 'debian12-drbd84', versions: prev },
+      { timestamp: '2', ...pu, versions: cur },
+      { timestamp: '3', profile: 'debian12-drbd84', variant: 'backports', versions: cur },
+    ];
+    expect(previousEntry(entries, { profile: 'debian12-drbd84' })?.timestamp).toBe('1');
+    expect(previousEntry(entries, pu)?.timestamp).toBe('2');
+    expect(previousEntry(entries.slice(0, 1), pu)).toBeUndefined();
+    expect(compareWithHistory(entries, { profile: 'debian12-drbd84' }, prev).changes).toEqual([]);
+    // The banner says which line it compared with.
+    expect(versionVariables(diffVersions(prev, cur), entries[1], cur, 'debian12-drbd84')['compared with']).toBe('debian12-drbd84+proposed-updates run of 2');
+  });
+
   it('compares with the last run that recorded versions: a broken run since (none recorded) does not make everything "added"', () => {
     const entries: VersionsEntry[] = [
       { timestamp: '1', profile: 'debian12-drbd84', versions: prev },
