@@ -217,7 +217,7 @@ const profilesWithSuites = (): string =>
  * profile can add (its facts): sorted and without repeats, or undefined when none is given. A
  * suite the profile cannot add, or suites with no profile named to add them to, is one line.
  */
-export function checkSuites(o: { given: readonly string[]; by: string }, profile: ProfileName | undefined): AddedSuite[] | undefined {
+function checkSuites(o: { given: readonly string[]; by: string }, profile: ProfileName | undefined): AddedSuite[] | undefined {
   const names = [...new Set(o.given.flatMap((g) => g.split(/[\s,]+/u)).filter(Boolean))].sort();
   if (names.length === 0) return undefined;
   const typed = `${o.by} ${names.join(',')}`;

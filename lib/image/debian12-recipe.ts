@@ -209,7 +209,7 @@ export function preferencesHook(preferences: string): string {
 }
 
 /** The recipe's `added` for these suites on this mirror: undefined when none is added (the plain profile). */
-export function addedSuites(mirror: string, suites: readonly AddedSuite[] | undefined): DebianRecipe['added'] {
+function addedSuites(mirror: string, suites: readonly AddedSuite[] | undefined): DebianRecipe['added'] {
   const variant = variantName(suites);
   if (!variant) return undefined;
   const names = variant.split('+') as AddedSuite[];
