@@ -37,10 +37,23 @@ if ! pgrep -x systemd-udevd >/dev/null && ! pgrep -x udevd >/dev/null; then
   [ -c /dev/net/tun ] && chmod 0666 /dev/net/tun
 fi
 
+# A daemon keeps every descriptor it inherits: started under a lock (`flock <file> bash
+# scripts/host-setup.sh …`) it would hold the lock for as long as it runs, after the job is done.
+# Daemons get stdin, stdout and stderr only.
+start_daemon() {
+  (
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ] && [ -e "/proc/self/fd/$fd" ]; then eval "exec $fd>&-"; fi
+    done
+    exec "$@"
+  )
+}
+
 # Without systemd the daemons are started by hand (virtlogd first: libvirtd needs it for consoles).
 if [ "$(cat /proc/1/comm 2>/dev/null)" != systemd ]; then
-  pgrep -x virtlogd >/dev/null || virtlogd -d
-  pgrep -x libvirtd >/dev/null || libvirtd -d
+  pgrep -x virtlogd >/dev/null || start_daemon virtlogd -d
+  pgrep -x libvirtd >/dev/null || start_daemon libvirtd -d
 fi
 
 for _ in $(seq 1 50); do

@@ -22,6 +22,18 @@ describe('the CLI on bad input', () => {
     expect(r.stderr.trim()).toBe('drbdlab: DRBDLAB_KEEP=yes: use 1, 0, (empty)');
   });
 
+  it('--suite a profile cannot add: one line naming the profiles that can, exit 2, before any lab work', async () => {
+    const r = await cli(['nightly', '--profile', 'ubuntu1804-drbd9', '--suite', 'proposed-updates']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toBe('drbdlab: --suite proposed-updates: ubuntu1804-drbd9 adds no suites; profiles that do: debian12-drbd84 (proposed-updates, backports)');
+    const unknown = await cli(['up', '--profile', 'debian12-drbd84', '--suite', 'backports', '--suite', 'sid']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr.trim()).toBe('drbdlab: --suite sid: not a suite debian12-drbd84 can add; use proposed-updates, backports');
+    const byVariable = await cli(['image', 'build'], { DRBDLAB_SUITE: 'experimental' });
+    expect(byVariable.exitCode).toBe(2);
+    expect(byVariable.stderr.trim()).toBe('drbdlab: DRBDLAB_SUITE=experimental: experimental: use proposed-updates, backports (a comma list), or leave it unset');
+  });
+
   it('a lab.yaml mistake in the file DRBDLAB_CONFIG names: one line with the file, the key and the fix, exit 2', async () => {
     const file = join(await mkdtemp(join(tmpdir(), 'drbdlab-cli-')), 'lab.yaml');
     await writeFile(file, (await readFile(join(ROOT, 'lab/lab.yaml'), 'utf8')).replace(/^memoryMiB: \d+/m, 'memoryMiB: 64'));

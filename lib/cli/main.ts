@@ -39,10 +39,10 @@ const program = new Command('drbdlab')
   // A flag or command that does not parse is bad input (exit 2), as a bad variable is.
   .exitOverride()
   .hook('preAction', async (_program, action) => {
-    const o = action.opts<{ profile?: string; offline?: boolean; keep?: boolean; attribution?: boolean; attributionBudget?: string }>();
+    const o = action.opts<{ profile?: string; suite?: string[]; offline?: boolean; keep?: boolean; attribution?: boolean; attributionBudget?: string }>();
     // commander gives `attribution: true` unless --no-attribution: only `false` is the flag's word.
     resolved = await loadConfig({
-      flags: { config: program.opts<{ config?: string }>().config, profile: o.profile, offline: o.offline, keep: o.keep, ...(o.attribution === false ? { attribution: false } : {}), attributionBudget: o.attributionBudget },
+      flags: { config: program.opts<{ config?: string }>().config, profile: o.profile, suites: o.suite, offline: o.offline, keep: o.keep, ...(o.attribution === false ? { attribution: false } : {}), attributionBudget: o.attributionBudget },
     });
     // Every command first removes the labs of processes that are gone (a killed nightly or test);
     // bisect checks its input first (bad input touches no lab) and reaps then.
@@ -50,12 +50,17 @@ const program = new Command('drbdlab')
   });
 
 const profileOption = () => new Option('-p, --profile <name>', 'guest profile').choices(PROFILE_NAMES as unknown as string[]);
+// Repeatable, each a name or a comma list; which suites the profile can add is checked with the configuration.
+const suiteOption = () =>
+  new Option('--suite <name>', 'add an archive suite to the profile\'s, a variant with its own image and history: proposed-updates, backports (debian12-drbd84; DRBDLAB_SUITE)')
+    .argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
 const offlineOption = () => new Option('--offline', 'use the cached image as it is; ask no upstream (DRBDLAB_OFFLINE=1 does the same)');
 
 program
   .command('nightly', { isDefault: true })
   .description('the nightly job (default): image, up, all scenarios, report, down')
   .addOption(profileOption())
+  .addOption(suiteOption())
   .option('--keep', 'on failure keep the VMs and print how to reach them')
   // Checked while parsing: bad input ends before any reaping or lab work.
   .option('--shard <i/n>', 'run part i of n of the scenario files (vitest --shard), e.g. 1/2; npm run report -- --merge joins the parts', (v) =>
@@ -102,6 +107,7 @@ image
   .command('build')
   .description('build the profile\'s base image (cached by recipe and the state of its upstreams)')
   .addOption(profileOption())
+  .addOption(suiteOption())
   .addOption(offlineOption())
   .action(async () => {
     if (config().offline) log(OFFLINE_LINE);
@@ -116,6 +122,7 @@ program
   .command('up')
   .description('start the lab: clones of the template, booted in parallel, ready over SSH')
   .addOption(profileOption())
+  .addOption(suiteOption())
   .option('--snapshot', 'restore the cached snapshot of a ready cluster (seconds; made once by a fresh up)')
   .action(async (o: { profile?: ProfileName; snapshot?: boolean }) => {
     const interrupt = abortOnSignals((m) => log(`\n${m}`), 'removing what was made');

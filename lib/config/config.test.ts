@@ -68,6 +68,24 @@ describe('one configuration: flag > variable > lab.yaml > default', () => {
     }
   });
 
+  it('--suite: repeatable and comma lists, sorted, no repeats; the flag over DRBDLAB_SUITE; none: the plain profile', () => {
+    const flags = (suites: string[]) => ({ root: ROOT, env: { DRBDLAB_SUITE: 'backports' }, flags: { suites } });
+    expect(resolveConfig(LAB, flags(['proposed-updates'])).suites).toEqual(['proposed-updates']);
+    expect(resolveConfig(LAB, flags(['proposed-updates,backports', 'proposed-updates'])).suites).toEqual(['backports', 'proposed-updates']);
+    expect(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_SUITE: 'proposed-updates, backports' } }).suites).toEqual(['backports', 'proposed-updates']);
+    expect('suites' in resolveConfig(LAB, { root: ROOT, env: {} })).toBe(false);
+    expect('suites' in resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_SUITE: '' } })).toBe(false);
+  });
+
+  it('the added suites reach the profile: its recipe reads bookworm-proposed-updates and the run is that variant', () => {
+    const config = resolveConfig(LAB, { root: ROOT, env: {}, flags: { suites: ['proposed-updates'] } });
+    expect(profileSettings(config).suites).toEqual(['proposed-updates']);
+    const profile = profileByName('debian12-drbd84', profileSettings(config)) as Debian12Profile;
+    expect(profile.variant).toBe('proposed-updates');
+    expect(profile.recipe.added?.sources).toEqual(['deb http://deb.debian.org/debian bookworm-proposed-updates main']);
+    expect('suites' in profileSettings(resolveConfig(LAB, { root: ROOT, env: {} }))).toBe(false);
+  });
+
   it('a bad extra source is one line at the edge', () => {
     expect(() => resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_EXTRA_PACKAGES: 'x' } })).toThrow('DRBDLAB_EXTRA_PACKAGES needs DRBDLAB_EXTRA_APT_SOURCE (the source they come from)');
   });
@@ -150,6 +168,18 @@ describe('a bad value in any source: one line naming it and the fix (exit 2 at t
     expect(lineOf(() => resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_ATTRIBUTION_BUDGET_MIN: 'an hour' } }))).toBe('DRBDLAB_ATTRIBUTION_BUDGET_MIN=an hour: give minutes, a number above 0 (e.g. 90)');
   });
 
+  it('a suite the profile cannot add: one line naming the profiles that can, and what they add', () => {
+    const ubuntu = LAB.replace('profile: debian12-drbd84', 'profile: ubuntu1804-drbd9');
+    expect(lineOf(() => resolveConfig(ubuntu, { root: ROOT, env: {}, flags: { suites: ['proposed-updates'] } }))).toBe(
+      '--suite proposed-updates: ubuntu1804-drbd9 adds no suites; profiles that do: debian12-drbd84 (proposed-updates, backports)',
+    );
+    expect(lineOf(() => resolveConfig(LAB, { root: ROOT, env: {}, flags: { suites: ['backports,sid'] } }))).toBe('--suite sid: not a suite debian12-drbd84 can add; use proposed-updates, backports');
+    expect(lineOf(() => resolveConfig(NO_PROFILE, { root: ROOT, env: { DRBDLAB_SUITE: 'backports' } }))).toBe(
+      "DRBDLAB_SUITE backports: a suite is added to a named profile: name it with --profile (or DRBDLAB_PROFILE, lab.yaml's profile); profiles that add suites: debian12-drbd84 (proposed-updates, backports)",
+    );
+    expect(lineOf(() => resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_SUITE: 'testing' } }))).toBe('DRBDLAB_SUITE=testing: testing: use proposed-updates, backports (a comma list), or leave it unset');
+  });
+
   it('lab.yaml: the file, the key and the fix', () => {
     let err: unknown;
     try {
@@ -183,6 +213,14 @@ describe('handed down to a child process whole', () => {
     expect(await loadConfig({ env, flags: { profile: 'ubuntu1804-drbd9', keep: true, offline: true } })).toMatchObject({ profile: 'ubuntu1804-drbd9', keep: true, offline: true });
     expect(await loadConfig({ env })).toMatchObject({ profile: 'debian12-drbd84', keep: false, offline: false });
     await expect(loadConfig({ env, flags: { profile: 'centos' } })).rejects.toThrow('--profile centos: not a profile');
+  });
+
+  it('the added suites go down with it; a child\'s own --profile is checked against them', async () => {
+    const parent = resolveConfig(LAB, { root: ROOT, env: {}, flags: { suites: ['proposed-updates'] } });
+    const env = { [RUN_CONFIG_ENV]: serializeConfig(parent) };
+    expect((await loadConfig({ env })).suites).toEqual(['proposed-updates']);
+    expect((await loadConfig({ env, flags: { suites: ['backports'] } })).suites).toEqual(['backports']);
+    await expect(loadConfig({ env, flags: { profile: 'ubuntu1804-drbd9' } })).rejects.toThrow('ubuntu1804-drbd9 adds no suites');
   });
 
   it('without it, the child reads lab.yaml and its variables by the same rules', async () => {

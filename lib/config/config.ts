@@ -11,6 +11,8 @@ import { ConfigError, UsageError } from '../errors.js';
 import { PROFILE_NAMES, type ProfileName } from '../image/profile-names.js';
 import { DEBIAN_MIRROR, DEBIAN_SECURITY_MIRROR, extraFromEnv } from '../image/debian12-recipe.js';
 import type { ProfileSettings } from '../image/profile.js';
+import { profileFacts } from '../image/profiles.js';
+import { ADDED_SUITES, type AddedSuite } from '../image/variant.js';
 import { defaultFolders, PROJECT_ROOT } from '../paths.js';
 import { checkEnvironment } from './environment.js';
 import { labSchema } from './lab-schema.js';
@@ -33,6 +35,8 @@ export const configSchema = z.strictObject({
   lab: labSchema,
   /** --profile, DRBDLAB_PROFILE, lab.yaml's `profile`; unset: chosen by the run. */
   profile: z.enum(PROFILE_NAMES).optional(),
+  /** --suite, DRBDLAB_SUITE: suites added to the profile's (a variant, lib/image/variant.ts), sorted; unset: the plain profile. */
+  suites: z.array(z.enum(ADDED_SUITES)).min(1).optional(),
   /** --offline, DRBDLAB_OFFLINE=1: the cached image as it is, no upstream asked. */
   offline: z.boolean(),
   /** --keep, DRBDLAB_KEEP=1: a failed scenario's cluster stays. */
@@ -86,6 +90,8 @@ export type Config = z.infer<typeof configSchema>;
 export interface ConfigFlags {
   config?: string;
   profile?: string;
+  /** --suite, as typed (each may be a comma list). */
+  suites?: string[];
   offline?: boolean;
   keep?: boolean;
   /** --no-attribution gives false. */
@@ -120,12 +126,14 @@ export function resolveConfig(labText: string, input: ResolveInput = {}): Config
 
   checkProfileFlag(flags);
   const profile = (flags.profile ?? set('DRBDLAB_PROFILE') ?? lab.profile) as ProfileName | undefined;
+  const suites = checkSuites(flags.suites !== undefined ? { given: flags.suites, by: '--suite' } : { given: set('DRBDLAB_SUITE') ? [set('DRBDLAB_SUITE')!] : [], by: 'DRBDLAB_SUITE' }, profile);
   const extra = extraFromEnv(env);
   const replay = set('DRBDLAB_REPLAY')?.split(',').filter(Boolean).map((f) => resolve(f));
   const config: Config = {
     configFile,
     lab,
     ...(profile ? { profile } : {}),
+    ...(suites ? { suites } : {}),
     offline: flags.offline ?? labless.offline,
     keep: flags.keep ?? set('DRBDLAB_KEEP') === '1',
     debug: set('DRBDLAB_DEBUG') !== undefined,
@@ -198,11 +206,38 @@ function checkProfileFlag(flags: ConfigFlags): void {
   }
 }
 
+/** Every profile that can add suites, with them: `debian12-drbd84 (proposed-updates, backports)`. */
+const profilesWithSuites = (): string =>
+  PROFILE_NAMES.filter((n) => profileFacts(n).suites.length)
+    .map((n) => `${n} (${profileFacts(n).suites.join(', ')})`)
+    .join('; ');
+
+/**
+ * --suite (each a name or a comma list; it wins over DRBDLAB_SUITE) checked against what the
+ * profile can add (its facts): sorted and without repeats, or undefined when none is given. A
+ * suite the profile cannot add, or suites with no profile named to add them to, is one line.
+ */
+function checkSuites(o: { given: readonly string[]; by: string }, profile: ProfileName | undefined): AddedSuite[] | undefined {
+  const names = [...new Set(o.given.flatMap((g) => g.split(/[\s,]+/u)).filter(Boolean))].sort();
+  if (names.length === 0) return undefined;
+  const typed = `${o.by} ${names.join(',')}`;
+  if (!profile) throw new UsageError(`${typed}: a suite is added to a named profile: name it with --profile (or DRBDLAB_PROFILE, lab.yaml's profile); profiles that add suites: ${profilesWithSuites()}`);
+  const allowed: readonly string[] = profileFacts(profile).suites;
+  const bad = names.filter((n) => !allowed.includes(n));
+  if (bad.length === 0) return names as AddedSuite[];
+  if (allowed.length === 0) throw new UsageError(`${typed}: ${profile} adds no suites; profiles that do: ${profilesWithSuites()}`);
+  throw new UsageError(`${o.by} ${bad.join(',')}: not a suite ${profile} can add; use ${allowed.join(', ')}`);
+}
+
 /** A handed-down configuration with this process's own flags over it (a flag wins over everything). */
 function withFlags(config: Config, flags: ConfigFlags = {}): Config {
   checkProfileFlag(flags);
+  const profile = (flags.profile ?? config.profile) as ProfileName | undefined;
+  const suites = flags.suites !== undefined || flags.profile !== undefined ? checkSuites({ given: flags.suites ?? config.suites ?? [], by: flags.suites !== undefined ? '--suite' : 'the handed-down suites' }, profile) : config.suites;
+  const { suites: _handed, ...rest } = config;
   return {
-    ...config,
+    ...rest,
+    ...(suites ? { suites } : {}),
     ...(flags.profile !== undefined ? { profile: flags.profile as ProfileName } : {}),
     ...(flags.offline !== undefined ? { offline: flags.offline } : {}),
     ...(flags.keep !== undefined ? { keep: flags.keep } : {}),
@@ -232,7 +267,14 @@ export async function loadConfig(input: ResolveInput = {}): Promise<Config> {
 
 /** What the profiles take of the configuration (lib/image/profiles.ts: profileByName, profileCandidates). */
 export function profileSettings(config: Config): ProfileSettings {
-  return { folders: { cache: config.paths.cache, state: config.paths.state }, offline: config.offline, accel: config.accel, debian: config.debian, ...(config.pinDir ? { pinDir: config.pinDir } : {}) };
+  return {
+    folders: { cache: config.paths.cache, state: config.paths.state },
+    offline: config.offline,
+    accel: config.accel,
+    debian: config.debian,
+    ...(config.suites ? { suites: config.suites } : {}),
+    ...(config.pinDir ? { pinDir: config.pinDir } : {}),
+  };
 }
 
 /** What a child process gets in DRBDLAB_RUN_CONFIG. */

@@ -4,6 +4,7 @@
 
 import { UsageError } from '../errors.js';
 import { PROFILE_NAMES } from '../image/profile-names.js';
+import { ADDED_SUITES } from '../image/variant.js';
 
 type Check = (value: string) => string | undefined;
 
@@ -11,6 +12,11 @@ const oneOf = (...allowed: string[]): Check => (v) => (allowed.includes(v) ? und
 const wholeNumber: Check = (v) => (/^[1-9]\d*$/u.test(v) ? undefined : 'give a whole number, 1 or more');
 const gib: Check = (v) => (/^\d+(\.\d+)?$/u.test(v) ? undefined : 'give a size in GiB, e.g. 6');
 const any: Check = () => undefined;
+/** Suite names, a comma (or space) list; which a profile can add is checked with the profile (lib/config). */
+const suiteList: Check = (v) => {
+  const bad = v.split(/[\s,]+/u).filter((s) => s && !(ADDED_SUITES as readonly string[]).includes(s));
+  return bad.length ? `${bad.join(', ')}: use ${ADDED_SUITES.join(', ')} (a comma list), or leave it unset` : undefined;
+};
 const nonEmpty: Check = (v) => (v === '' ? 'give a value or leave it unset' : undefined);
 
 /** Name → what its value may be. Test-only and internal ones too: they are set by the project itself. */
@@ -45,6 +51,7 @@ export const VARIABLES: Readonly<Record<string, Check>> = {
   DRBDLAB_SNAPSHOT_CACHE_GIB: gib,
   DRBDLAB_SNAPSHOTS: nonEmpty,
   DRBDLAB_STATE: nonEmpty,
+  DRBDLAB_SUITE: suiteList,
 };
 
 /** The known name closest to `name` (at most two edits away), for "did you mean". */

@@ -65,6 +65,34 @@ describe('where each installed package came from (apt-cache policy)', () => {
   });
 });
 
+// A variant's image: drbd-utils newer in bookworm-proposed-updates (priority 500, as bookworm's),
+// the kernel from bookworm-backports (NotAutomatic, 100; pinned to 500 for this package).
+const VARIANT_POLICY = `drbd-utils:
+  Installed: 9.22.0-1+deb12u1
+  Candidate: 9.22.0-1+deb12u1
+  Version table:
+ *** 9.22.0-1+deb12u1 500
+        500 http://deb.debian.org/debian bookworm-proposed-updates/main amd64 Packages
+        100 /var/lib/dpkg/status
+     9.22.0-1 500
+        500 http://deb.debian.org/debian bookworm/main amd64 Packages
+linux-image-cloud-amd64:
+  Installed: 6.12.95-1~bpo12+1
+  Candidate: 6.12.95-1~bpo12+1
+  Version table:
+ *** 6.12.95-1~bpo12+1 500
+        100 http://deb.debian.org/debian bookworm-backports/main amd64 Packages
+        100 /var/lib/dpkg/status
+     6.1.158-1 500
+        500 http://deb.debian.org/debian-security bookworm-security/main amd64 Packages
+`;
+
+describe('a variant\'s origins (the versions table\'s "from")', () => {
+  it('names bookworm-proposed-updates and bookworm-backports for what came from there', () => {
+    expect(parseAptPolicyOrigins(VARIANT_POLICY)).toEqual({ 'drbd-utils': 'bookworm-proposed-updates', 'linux-image-cloud-amd64': 'bookworm-backports' });
+  });
+});
+
 describe('the kernel\'s origin', () => {
   it('is the booted kernel package\'s, under `kernel`; older kernel packages are left out', () => {
     const origins = { 'linux-image-6.1.0-40-cloud-amd64': 'bookworm', 'linux-image-6.1.0-41-cloud-amd64': 'bookworm-security', 'linux-image-cloud-amd64': 'bookworm-security', 'drbd-utils': 'bookworm' };

@@ -32,6 +32,8 @@ export interface CachedImage {
   origins?: Record<string, string>;
   /** The id of its package set (lib/image/package-store.ts; absent in images made before sets were kept). */
   packageSet?: string;
+  /** The variant it was built for (lib/image/variant.ts); absent: the plain profile. */
+  variant?: string;
 }
 
 /** The images' folder of a cache (the run's Config.paths.cache). */

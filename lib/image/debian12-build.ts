@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { run } from '../exec/run.js';
 import { buildAtomically, imageDir, listCachedImages, readCachedImage, recipeDigest, type CachedImage } from './cache.js';
 import { LAYER_MAX_BASE_AGE_MS, layerBase, layerDebianImage } from './debian12-layer.js';
-import { debianAptSources, type DebianRecipe } from './debian12-recipe.js';
+import { debianAptSources, preferencesHook, type DebianRecipe } from './debian12-recipe.js';
 import { afterBuild, planImage, type ImageFolders } from './fresh-image.js';
 import { aptPolicyArgs, kernelOrigin, parseAptPolicyOrigins } from './apt-policy.js';
 import { keepPackageSet, packagesRoot, type TreeListing } from './package-store.js';
@@ -82,6 +82,7 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
       versions,
       ...(origins ? { origins } : {}),
       packageSet: packageSet!.id,
+      ...(recipe.added ? { variant: recipe.added.variant } : {}),
     };
     await writeFile(join(scratch, 'recipe.json'), JSON.stringify(recipe, null, 2));
     await writeFile(join(scratch, 'manifest.json'), JSON.stringify(manifest, null, 2));
@@ -89,39 +90,50 @@ export async function ensureDebianImage(recipe: DebianRecipe, progress: Progress
   const built = await readCachedImage(cache, recipe.profile, digest);
   if (!built) throw new Error(`image build finished but ${dir}/manifest.json is missing`);
   // A layer's base stays: the next layer goes on it too.
-  await afterBuild(opts.folders, recipe.profile, layeredOn ? [dir, base!.dir] : [dir], progress, opts.prune);
+  await afterBuild(opts.folders, recipe.profile, layeredOn ? [dir, base!.dir] : [dir], progress, opts.prune, recipe.added?.variant);
   return { ...built, built: true, offline: false };
+}
+
+/**
+ * mmdebstrap's arguments for the recipe (pure): the packages, the hooks, then the release, the
+ * tree, and every apt source after it (the updates, a variant's added suites, a test's extra).
+ */
+export function mmdebstrapArgs(recipe: DebianRecipe, rootfs: string, debs: string): string[] {
+  return [
+    '--quiet',
+    `--variant=${recipe.variant}`,
+    '--mode=root',
+    `--include=${[...recipe.packages, ...(recipe.extra?.packages ?? [])].join(',')}`,
+    '--aptopt=Acquire::Retries "3"',
+    // Kept until apt-cache has said which suite each package came from, then removed below.
+    '--skip=cleanup/apt/lists',
+    // Every .deb installed is kept (the image's package set): mmdebstrap would delete the
+    // essential ones after installing them; the last hook moves them all out of the tree.
+    '--skip=essential/unlink',
+    '--dpkgopt=path-exclude=/usr/share/doc/*',
+    '--dpkgopt=path-exclude=/usr/share/man/*',
+    '--dpkgopt=path-exclude=/usr/share/locale/*',
+    // A variant's apt preferences (backports) before apt first reads the archive.
+    ...(recipe.added?.preferences ? [`--setup-hook=${preferencesHook(recipe.added.preferences)}`] : []),
+    `--customize-hook=${recipe.customize}`,
+    `--customize-hook=${moveDebsOut(debs)}`,
+    recipe.suite,
+    rootfs,
+    recipe.mirror,
+    ...recipe.updates,
+    ...(recipe.added?.sources ?? []),
+    ...(recipe.extra?.sources ?? []),
+  ];
 }
 
 /** mmdebstrap, kernel and initrd out of the rootfs, ext4, qcow2: a fresh image in `scratch`. */
 async function fullBuild(cache: string, recipe: DebianRecipe, tracked: readonly string[], scratch: string, progress: Progress, signal?: AbortSignal): Promise<{ versions: Record<string, string>; origins: Record<string, string>; packageSet: PackageSetManifest }> {
   const rootfs = join(scratch, 'rootfs');
   const debs = join(scratch, 'debs');
-  progress(`mmdebstrap ${recipe.suite} (${recipe.packages.length} packages)`);
+  progress(`mmdebstrap ${recipe.suite}${recipe.added ? ` + ${recipe.added.variant}` : ''} (${recipe.packages.length} packages)`);
   await run(
     'mmdebstrap',
-    [
-      '--quiet',
-      `--variant=${recipe.variant}`,
-      '--mode=root',
-      `--include=${[...recipe.packages, ...(recipe.extra?.packages ?? [])].join(',')}`,
-      '--aptopt=Acquire::Retries "3"',
-      // Kept until apt-cache has said which suite each package came from, then removed below.
-      '--skip=cleanup/apt/lists',
-      // Every .deb installed is kept (the image's package set): mmdebstrap would delete the
-      // essential ones after installing them; the last hook moves them all out of the tree.
-      '--skip=essential/unlink',
-      '--dpkgopt=path-exclude=/usr/share/doc/*',
-      '--dpkgopt=path-exclude=/usr/share/man/*',
-      '--dpkgopt=path-exclude=/usr/share/locale/*',
-      `--customize-hook=${recipe.customize}`,
-      `--customize-hook=${moveDebsOut(debs)}`,
-      recipe.suite,
-      rootfs,
-      recipe.mirror,
-      ...recipe.updates,
-      ...(recipe.extra?.sources ?? []),
-    ],
+    mmdebstrapArgs(recipe, rootfs, debs),
     { timeoutMs: 20 * 60_000, signal, isolated: true, hint: 'mmdebstrap needs Debian\'s archive: check DRBDLAB_DEBIAN_MIRROR or your apt proxy' },
   );
   const boot = await readdir(join(rootfs, 'boot'));

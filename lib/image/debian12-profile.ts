@@ -11,9 +11,15 @@ export class Debian12Profile implements GuestProfile {
     stack: 'drbdadm',
     recipe: 'Debian 12 from Debian\'s archive (mmdebstrap), in-tree DRBD 8.4, drbd-utils',
     walkthrough: false,
+    // Streams before they land: the next point release's (proposed-updates), and backports.
+    suites: ['proposed-updates', 'backports'],
   } as const satisfies ProfileFacts;
   readonly name = Debian12Profile.facts.name;
   readonly stack = Debian12Profile.facts.stack;
+  /** The added suites' variant (the recipe's), when there is one. */
+  get variant(): string | undefined {
+    return this.recipe.added?.variant;
+  }
   constructor(
     readonly recipe = debian12Recipe(),
     private readonly options: { offline?: boolean; folders: ImageFolders },
@@ -22,7 +28,8 @@ export class Debian12Profile implements GuestProfile {
   /** The profile of a run (lib/image/profiles.ts): the recipe on the run's sources, offline or not. */
   static create(settings: ProfileSettings): Debian12Profile {
     const d = settings.debian;
-    return new Debian12Profile(d ? debian12Recipe(d.mirror, d.securityMirror, d.extra) : debian12Recipe(), { offline: settings.offline, folders: settings.folders });
+    const recipe = d ? debian12Recipe(d.mirror, d.securityMirror, d.extra, settings.suites) : debian12Recipe(undefined, undefined, undefined, settings.suites);
+    return new Debian12Profile(recipe, { offline: settings.offline, folders: settings.folders });
   }
 
   async checkAvailable(): Promise<void> {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
 import { recipeDigest } from './cache.js';
 import {
+  BACKPORTS_PINNED, BACKPORTS_PREFERENCES, PREFERENCES_FILE, preferencesHook,
   BOOT_TRIM, DISABLED_UNITS, debianAptSources, debian12Recipe, extraFromEnv, JOURNAL_PERSISTENT, TINY_INITRAMFS, UDEV_COLDPLUG_SKIPS, UNUSED_BOOT_UNITS,
   UNUSED_GENERATORS, UNUSED_MODULES,
 } from './debian12-recipe.js';
@@ -41,6 +42,55 @@ describe('the Debian recipe\'s apt sources', () => {
     for (const [env, msg] of bad) {
       expect(() => extraFromEnv(env)).toThrow(UsageError);
       expect(() => extraFromEnv(env)).toThrow(msg);
+    }
+  });
+});
+
+describe('a variant of the Debian recipe (--suite): suites added to the three', () => {
+  const M = 'http://mirror.example/debian';
+  const S = 'http://mirror.example/debian-security';
+
+  it('the plain recipe has no added part: its digest (and so the plain line\'s cached images) is what it was', () => {
+    const plain = debian12Recipe(M, S);
+    expect('added' in plain).toBe(false);
+    expect(debian12Recipe(M, S, undefined, [])).toEqual(plain);
+    expect(recipeDigest(debian12Recipe(M, S, undefined, []))).toBe(recipeDigest(plain));
+  });
+
+  it('proposed-updates: bookworm-proposed-updates on the run\'s mirror after the three, the variant named, no preferences', () => {
+    const r = debian12Recipe(M, S, undefined, ['proposed-updates']);
+    expect(r.added).toEqual({ variant: 'proposed-updates', sources: [`deb ${M} bookworm-proposed-updates main`] });
+    expect(debianAptSources(r).map((s) => `${s.uri} ${s.suite} ${s.components.join(' ')}`)).toEqual([
+      `${M} bookworm main`, `${M} bookworm-updates main`, `${S} bookworm-security main`, `${M} bookworm-proposed-updates main`,
+    ]);
+  });
+
+  it('backports: bookworm-backports with the preferences that take the kernel and drbd-utils from it', () => {
+    const r = debian12Recipe(M, S, undefined, ['backports']);
+    expect(r.added).toEqual({ variant: 'backports', sources: [`deb ${M} bookworm-backports main`], preferences: BACKPORTS_PREFERENCES });
+    expect(BACKPORTS_PREFERENCES).toBe(
+      'Package: linux-image-cloud-amd64 linux-image-*-cloud-amd64 linux-base drbd-utils\nPin: release n=bookworm-backports\nPin-Priority: 500\n',
+    );
+    expect(BACKPORTS_PINNED).toEqual(expect.arrayContaining(['linux-image-cloud-amd64', 'drbd-utils']));
+  });
+
+  it('each variant its own recipe digest; the order and repeats of the suites given do not matter', () => {
+    const digests = [undefined, ['proposed-updates'], ['backports'], ['backports', 'proposed-updates']].map((s) => recipeDigest(debian12Recipe(M, S, undefined, s as never)));
+    expect(new Set(digests).size).toBe(4);
+    const both = debian12Recipe(M, S, undefined, ['proposed-updates', 'backports', 'proposed-updates']);
+    expect(both.added?.variant).toBe('backports+proposed-updates');
+    expect(recipeDigest(both)).toBe(digests[3]);
+  });
+
+  it('the setup hook writes the preferences into the tree, byte for byte (quotes too)', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'drbdlab-pref-'));
+    try {
+      for (const text of [BACKPORTS_PREFERENCES, "Package: it's\n"]) {
+        await execa('sh', ['-c', preferencesHook(text), 'exec', root]);
+        expect(await readFile(join(root, PREFERENCES_FILE), 'utf8')).toBe(text);
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
     }
   });
 });

@@ -3,6 +3,7 @@
 
 import { UsageError } from '../errors.js';
 import { parseSourcesLine, type AptSource } from './apt-source.js';
+import { variantName, type AddedSuite } from './variant.js';
 
 export interface DebianRecipe {
   profile: 'debian12-drbd84';
@@ -26,6 +27,13 @@ export interface DebianRecipe {
    * Absent otherwise, so the real recipe's digest does not depend on it.
    */
   extra?: { sources: string[]; packages: string[] };
+  /**
+   * A variant (--suite, lib/image/variant.ts): its name and the suites it adds to the three above,
+   * as sources.list lines (their Release digests join the identity), with the apt preferences it
+   * installs (backports: BACKPORTS_PREFERENCES). Absent for the plain profile, so its digest does
+   * not depend on it.
+   */
+  added?: { variant: string; sources: string[]; preferences?: string };
 }
 
 const DEBIAN12_PACKAGES = [
@@ -180,6 +188,38 @@ done
 ${BOOT_TRIM}${JOURNAL_PERSISTENT}${TINY_INITRAMFS}chroot "$root" update-tirfs >/dev/null
 `;
 
+/**
+ * What a backports variant takes from bookworm-backports: the kernel (its metapackage, the image
+ * package that pulls in, and the linux-base that image needs) and drbd-utils, where the suite has
+ * a newer version than bookworm's; everything else stays bookworm's, as on a server that enables
+ * backports. The suite's Release says NotAutomatic (apt's priority 100: installed only when asked
+ * for), so these names are pinned to 500, bookworm's own priority, and the newer version wins.
+ * The file stays in the image: an upgrade layer follows the same rule.
+ */
+export const BACKPORTS_PINNED = ['linux-image-cloud-amd64', 'linux-image-*-cloud-amd64', 'linux-base', 'drbd-utils'];
+export const BACKPORTS_PREFERENCES = `Package: ${BACKPORTS_PINNED.join(' ')}\nPin: release n=bookworm-backports\nPin-Priority: 500\n`;
+
+/** Where a variant's apt preferences go in the image. */
+export const PREFERENCES_FILE = '/etc/apt/preferences.d/drbdlab-variant.pref';
+
+/** mmdebstrap's setup hook (`sh -c HOOK exec <root>`, before apt first reads the archive): the preferences into the tree. */
+export function preferencesHook(preferences: string): string {
+  const q = `'${preferences.replace(/'/g, `'\\''`)}'`;
+  return `set -eu; mkdir -p "$1/etc/apt/preferences.d"; printf '%s' ${q} > "$1${PREFERENCES_FILE}"`;
+}
+
+/** The recipe's `added` for these suites on this mirror: undefined when none is added (the plain profile). */
+function addedSuites(mirror: string, suites: readonly AddedSuite[] | undefined): DebianRecipe['added'] {
+  const variant = variantName(suites);
+  if (!variant) return undefined;
+  const names = variant.split('+') as AddedSuite[];
+  return {
+    variant,
+    sources: names.map((s) => `deb ${mirror} bookworm-${s} main`),
+    ...(names.includes('backports') ? { preferences: BACKPORTS_PREFERENCES } : {}),
+  };
+}
+
 const PACKAGE_RE = /^[a-z0-9][a-z0-9+.-]+$/;
 
 /** Debian's own archive: the default mirror for bookworm and bookworm-updates (DRBDLAB_DEBIAN_MIRROR). */
@@ -206,12 +246,14 @@ export function debianAptSources(recipe: DebianRecipe): AptSource[] {
   return [
     { options: '', uri: recipe.mirror, suite: recipe.suite, components: ['main'] },
     ...recipe.updates.map((l) => parseSourcesLine(l, 'recipe.updates')),
+    ...(recipe.added?.sources ?? []).map((l) => parseSourcesLine(l, 'recipe.added')),
     ...(recipe.extra?.sources ?? []).map((l) => parseSourcesLine(l, 'DRBDLAB_EXTRA_APT_SOURCE')),
   ];
 }
 
-/** The recipe, on the mirrors and with the extra source the run's configuration gives (lib/config). */
-export function debian12Recipe(mirror = DEBIAN_MIRROR, securityMirror = DEBIAN_SECURITY_MIRROR, extra?: DebianRecipe['extra']): DebianRecipe {
+/** The recipe, on the mirrors, with the extra source and the added suites the run's configuration gives (lib/config). */
+export function debian12Recipe(mirror = DEBIAN_MIRROR, securityMirror = DEBIAN_SECURITY_MIRROR, extra?: DebianRecipe['extra'], suites?: readonly AddedSuite[]): DebianRecipe {
+  const added = addedSuites(mirror, suites);
   return {
     profile: 'debian12-drbd84',
     suite: 'bookworm',
@@ -226,5 +268,6 @@ export function debian12Recipe(mirror = DEBIAN_MIRROR, securityMirror = DEBIAN_S
     cmdline: 'root=/dev/vda rootfstype=ext4 rw console=ttyS0 mitigations=off no_timer_check',
     customize: CUSTOMIZE,
     ...(extra ? { extra } : {}),
+    ...(added ? { added } : {}),
   };
 }

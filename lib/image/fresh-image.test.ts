@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
-import { imageDir, LAST_USED_FILE } from './cache.js';
+import { imageDir, LAST_USED_FILE, recipeDigest } from './cache.js';
 import { afterBuild, NoCachedImageError, planImage, type PlanOptions } from './fresh-image.js';
 import { openPathsOnHost, pruneImages } from './prune.js';
 import { open } from 'node:fs/promises';
@@ -188,6 +188,21 @@ describe('pruneImages', () => {
     expect(blind.kept.map((k) => k.why)).toEqual(Array(3).fill("not every process's open files can be seen (run as root to prune)"));
   });
 
+  it('a variant\'s images are a line of their own: a plain build leaves them, a variant\'s build prunes only its own', async () => {
+    const plainOld = await cacheImage('a'.repeat(64));
+    const puOld = await cacheImage('b'.repeat(64), { variant: 'proposed-updates' });
+    const bpoOld = await cacheImage('c'.repeat(64), { variant: 'backports' });
+    for (const d of [plainOld, puOld, bpoOld]) await hoursAgo(d, 25);
+    const deps = { openPaths: nothingOpen, labImageDirs: noLabs };
+    const plainNew = await cacheImage('d'.repeat(64));
+    expect((await pruneImages(folders(), P, plainNew, deps)).removed).toEqual([plainOld]);
+    const puNew = await cacheImage('e'.repeat(64), { variant: 'proposed-updates' });
+    const said: string[] = [];
+    await afterBuild(folders(), P, [puNew], (m) => said.push(m), deps, 'proposed-updates');
+    expect(said).toEqual([`pruned old image ${puOld}`]);
+    expect([plainNew, puNew, bpoOld].map((d) => existsSync(d))).toEqual([true, true, true]);
+  });
+
   it('openPathsOnHost sees what a process holds open (here: this one)', async () => {
     const f = join(cache, 'held.qcow2');
     await writeFile(f, '');
@@ -224,6 +239,32 @@ describe('the real Debian recipe\'s upstreams', () => {
     const next = await planImage(opts());
     expect(next.kind).toBe('build');
     expect(said.at(-1)).toMatch(/upstream changed since image .*: http:\/\/deb\.debian\.org\/debian-security bookworm-security /);
+  });
+
+  it('a proposed-updates variant: its own identity (the suite\'s Release digest in it); a new proposed-updates Release builds the variant, not the plain line', async () => {
+    const bodies: Record<string, string> = {
+      'http://deb.debian.org/debian/dists/bookworm/InRelease': 'release',
+      'http://deb.debian.org/debian/dists/bookworm-updates/InRelease': 'updates',
+      'http://deb.debian.org/debian-security/dists/bookworm-security/InRelease': 'security',
+      'http://deb.debian.org/debian/dists/bookworm-proposed-updates/InRelease': 'proposed 1',
+    };
+    const fetch: FetchLike = async (url) => (url in bodies ? new Response(bodies[url]) : new Response('', { status: 404 }));
+    const said: string[] = [];
+    const planOf = (suites?: ['proposed-updates']) => {
+      const recipe = debian12Recipe('http://deb.debian.org/debian', 'http://deb.debian.org/debian-security', undefined, suites);
+      return planImage({ cache, profile: P, recipeDigest: recipeDigest(recipe), checks: debianAptSources(recipe).map(aptReleaseCheck), progress: (m) => said.push(m), offline: false, fetch });
+    };
+    const plain = await planOf();
+    const variant = await planOf(['proposed-updates']);
+    if (plain.kind !== 'build' || variant.kind !== 'build') throw new Error('expected builds');
+    expect(variant.identity).not.toBe(plain.identity);
+    expect(variant.upstreams.map((u) => u.name)).toContain('http://deb.debian.org/debian bookworm-proposed-updates');
+    expect(plain.upstreams.map((u) => u.name)).not.toContain('http://deb.debian.org/debian bookworm-proposed-updates');
+    for (const p of [plain, variant]) await cacheImage(p.identity, { recipeDigest: p.recipeDigest, upstreams: p.upstreams });
+    bodies['http://deb.debian.org/debian/dists/bookworm-proposed-updates/InRelease'] = 'proposed 2';
+    expect((await planOf()).kind).toBe('cached');
+    expect((await planOf(['proposed-updates'])).kind).toBe('build');
+    expect(said.at(-1)).toMatch(/upstream changed since image .*: http:\/\/deb\.debian\.org\/debian bookworm-proposed-updates /);
   });
 });
 

@@ -70,10 +70,10 @@ export async function planImage(o: PlanOptions): Promise<ImagePlan> {
   return { kind: 'build', identity, recipeDigest: o.recipeDigest, upstreams };
 }
 
-/** After a build: stamp it used, remove the profile's older images (but `keep`) nothing may still use. */
-export async function afterBuild(folders: ImageFolders, profile: string, keep: readonly string[], progress: Progress, prune?: PruneDeps): Promise<void> {
+/** After a build: stamp it used, remove the older images of the profile's line (its variant's, or the plain one's; but `keep`) nothing may still use. */
+export async function afterBuild(folders: ImageFolders, profile: string, keep: readonly string[], progress: Progress, prune?: PruneDeps, variant?: string): Promise<void> {
   await markUsed(keep[0]!);
-  const r = await pruneImages(folders, profile, keep, prune);
+  const r = await pruneImages(folders, profile, keep, prune, variant);
   for (const d of r.removed) progress(`pruned old image ${d}`);
   for (const k of r.kept) progress(`kept old image ${k.dir}: ${k.why}`);
 }

@@ -4,6 +4,7 @@ import type { BootSpec } from '../libvirt/domain-xml.js';
 import type { ProfileName } from './profile-names.js';
 import type { Progress } from './progress.js';
 import type { UpstreamDigest } from './upstream-state.js';
+import type { AddedSuite } from './variant.js';
 
 /** A base image ready to be cloned: disk, how to boot it, what is installed. */
 export interface BaseImage {
@@ -43,6 +44,8 @@ export interface ProfileFacts {
   readonly recipe: string;
   /** The walkthrough's own profile: an automatic choice runs it where its upstreams answer. */
   readonly walkthrough: boolean;
+  /** The archive suites a run may add to its recipe (`--suite`, a variant: lib/image/variant.ts); none: no variant. */
+  readonly suites: readonly AddedSuite[];
 }
 
 /**
@@ -58,6 +61,8 @@ export interface ProfileSettings {
   pinDir?: string;
   /** DRBDLAB_ACCEL, for a build's provisioning boot (ubuntu1804-drbd9). */
   accel: AccelSetting;
+  /** The suites added to the profile's (--suite, DRBDLAB_SUITE): a variant; checked against the profile's facts by lib/config. */
+  suites?: readonly AddedSuite[];
   /** debian12-drbd84's sources (DRBDLAB_DEBIAN_MIRROR, DRBDLAB_DEBIAN_SECURITY_MIRROR, DRBDLAB_EXTRA_APT_SOURCE, DRBDLAB_EXTRA_PACKAGES); unset: Debian's own archive. */
   debian?: DebianSources;
 }
@@ -75,6 +80,8 @@ export interface GuestProfile {
   readonly name: ProfileName;
   /** The DRBD stack scenarios drive on it: its step set. */
   readonly stack: Stack;
+  /** Its variant (the suites added, lib/image/variant.ts), when it runs one: a line of its own. */
+  readonly variant?: string;
   /** Fails fast with UpstreamUnavailableError when a source it needs cannot be reached. */
   checkAvailable(): Promise<void>;
   /**

@@ -175,6 +175,19 @@ describe('the registry: profiles as data', () => {
     expect(profileFacts('debian12-drbd84').recipe).toMatch(/Debian 12/);
   });
 
+  it('which suites a profile can add is in its facts: debian12-drbd84 proposed-updates and backports, ubuntu1804-drbd9 none', () => {
+    expect(profileFacts('debian12-drbd84').suites).toEqual(['proposed-updates', 'backports']);
+    expect(profileFacts('ubuntu1804-drbd9').suites).toEqual([]);
+  });
+
+  it('a profile made with added suites runs their variant, and the first line names it; without: no variant', async () => {
+    const variant = profileByName('debian12-drbd84', { ...ONLINE, suites: ['proposed-updates'] });
+    expect(variant.variant).toBe('proposed-updates');
+    expect(profileByName('debian12-drbd84', ONLINE).variant).toBeUndefined();
+    const choice = await chooseProfile('debian12-drbd84', undefined, { ubuntu: fakes().ubuntu, debian: variant });
+    expect(choiceLine(choice)).toBe('profile: debian12-drbd84+proposed-updates (named by --profile)');
+  });
+
   it('a named profile is picked by its facts, and the substitution names the walkthrough profile by the candidate', async () => {
     const c = fakes(unreachable('ppa.launchpadcontent.net'));
     expect((await chooseProfile('ubuntu1804-drbd9', undefined, c)).profile).toBe(c.ubuntu);

@@ -8,6 +8,7 @@ import type { ProfileName } from './profile-names.js';
 import { Ubuntu1804Profile } from './ubuntu1804-profile.js';
 import { UpstreamUnavailableError } from '../errors.js';
 import { substitutionSentence, type ProfileSubstitution } from './substitution.js';
+import { lineName } from './variant.js';
 
 interface ProfileClass {
   readonly facts: ProfileFacts;
@@ -61,7 +62,7 @@ export interface ProfileChoice {
 
 /** The first line of `up` and of the nightly: which profile and why, or what did not run. */
 export function choiceLine(choice: ProfileChoice): string {
-  return choice.substituted ? substitutionSentence(choice.substituted, choice.profile.name) : `profile: ${choice.profile.name} (${choice.reason})`;
+  return choice.substituted ? substitutionSentence(choice.substituted, choice.profile.name) : `profile: ${lineName({ profile: choice.profile.name, variant: choice.profile.variant })} (${choice.reason})`;
 }
 
 /**

@@ -67,10 +67,17 @@ async function lastUsed(dir: string): Promise<number> {
   return 0;
 }
 
-/** Remove the profile's images other than `keep`, except those that may be in use. */
-export async function pruneImages(folders: Pick<Folders, 'cache' | 'state'>, profile: string, keep: string | readonly string[], deps: PruneDeps = {}): Promise<PruneResult> {
+/**
+ * Remove the profile's images other than `keep`, except those that may be in use. Only those of
+ * the same variant (none: the plain profile's): a variant's build leaves the plain line's images
+ * alone, and the other way round.
+ */
+export async function pruneImages(folders: Pick<Folders, 'cache' | 'state'>, profile: string, keep: string | readonly string[], deps: PruneDeps = {}, variant?: string): Promise<PruneResult> {
   const kept = new Set(typeof keep === 'string' ? [keep] : keep);
-  const candidates = (await listCachedImages(folders.cache, profile)).map((i) => i.dir).filter((d) => !kept.has(d));
+  const candidates = (await listCachedImages(folders.cache, profile))
+    .filter((i) => (i.variant ?? '') === (variant ?? ''))
+    .map((i) => i.dir)
+    .filter((d) => !kept.has(d));
   const result: PruneResult = { removed: [], kept: [] };
   if (candidates.length === 0) return result;
   const open = await (deps.openPaths ?? openPathsOnHost)();

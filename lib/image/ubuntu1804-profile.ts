@@ -34,6 +34,8 @@ export class Ubuntu1804Profile implements GuestProfile {
     stack: 'drbdmanage',
     recipe: 'Ubuntu 18.04 cloud image, DRBD 9 and drbdmanage from the LINBIT PPA (or a pinned set)',
     walkthrough: true,
+    // The walkthrough's archive and PPA as they are: no stream to add.
+    suites: [],
   } as const satisfies ProfileFacts;
   readonly name = Ubuntu1804Profile.facts.name;
   readonly stack = Ubuntu1804Profile.facts.stack;

@@ -21,6 +21,12 @@ describe('mergeRunInfos', () => {
     expect(mergeRunInfos([shard(1), shard(2)]).attributions).toBeUndefined();
   });
 
+  it('the variant: carried when the shards agree; shards of two lines disagree', () => {
+    expect(mergeRunInfos([shard(1, { variant: 'proposed-updates' }), shard(2, { variant: 'proposed-updates' })])).toMatchObject({ variant: 'proposed-updates', merged: { disagreements: [] } });
+    const differ = mergeRunInfos([shard(1, { variant: 'proposed-updates' }), shard(2)]);
+    expect(differ.merged!.disagreements).toEqual(['variant: proposed-updates (shard 1/2), none (shard 2/2)']);
+  });
+
   it('a version the shards disagree on: every shard\'s value, said plainly, none picked', () => {
     const m = mergeRunInfos([shard(1), shard(2, { versions: { 'drbd-utils': '9.21.0-1', kernel: '6.1.0-50' } })]);
     expect(m.versions['drbd-utils']).toBe('9.22.0-1 (shard 1/2), 9.21.0-1 (shard 2/2)');

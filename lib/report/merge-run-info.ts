@@ -28,6 +28,8 @@ export function mergeRunInfos(shards: readonly ShardRun[]): RunInfo {
   const sorted = [...shards].sort((a, b) => a.shard.index - b.shard.index);
   const disagreements: string[] = [];
   const profile = agree('profile', sorted.map((s) => ({ shard: s.shard, value: s.run.profile })), disagreements);
+  // Shards of one variant (or all plain); shards of two lines disagree.
+  const variant = agree('variant', sorted.map((s) => ({ shard: s.shard, value: s.run.variant ?? 'none' })), disagreements);
 
   // A shard whose lab never came up recorded no versions: it has none to disagree with (its
   // "lab setup" result says why it ran nothing).
@@ -59,6 +61,7 @@ export function mergeRunInfos(shards: readonly ShardRun[]): RunInfo {
 
   return {
     profile,
+    ...(variant !== 'none' ? { variant } : {}),
     versions,
     ...(substituted ? { substituted } : {}),
     ...(cancelled ? { cancelled } : {}),

@@ -36,6 +36,13 @@ describe('protectedPackageSets', () => {
       { profile: 'ubuntu1804-drbd9', newest: 'u', lastGreen: 'u' },
     ]);
   });
+  it('per line: a variant\'s newest and last green sets are kept beside the plain profile\'s', () => {
+    const pu = (packageSet: string, green?: boolean) => ({ ...run('debian12-drbd84', packageSet, green), variant: 'proposed-updates' });
+    expect(protectedPackageSets([run('debian12-drbd84', 'a', true), pu('p', true), run('debian12-drbd84', 'b'), pu('q')])).toEqual([
+      { profile: 'debian12-drbd84', newest: 'b', lastGreen: 'a' },
+      { profile: 'debian12-drbd84', variant: 'proposed-updates', newest: 'q', lastGreen: 'p' },
+    ]);
+  });
   it('runs without a set (older runs, a lab that never came up) protect nothing', () => {
     expect(protectedPackageSets([run('debian12-drbd84', 'a', true), run('debian12-drbd84', undefined)])).toEqual([{ profile: 'debian12-drbd84', newest: 'a', lastGreen: 'a' }]);
     expect(protectedPackageSets([run('debian12-drbd84', undefined, true)])).toEqual([]);
@@ -82,11 +89,20 @@ describe('lastGreenSetFor', () => {
   const e = (packageSet: string | undefined, green: boolean, profile = 'debian12-drbd84'): VersionsEntry => ({ timestamp: 't', profile, versions: { x: '1' }, ...(packageSet ? { packageSet } : {}), ...(green ? { green } : {}) });
   it("the profile's last green run's set when it differs from the red run's", () => {
     const entries = [e('a'.repeat(64), true), e('b'.repeat(64), true), e('c'.repeat(64), false), e('d'.repeat(64), true, 'ubuntu1804-drbd9')];
-    expect(lastGreenSetFor(entries, 'debian12-drbd84', 'e'.repeat(64))).toEqual({ good: 'b'.repeat(64) });
+    expect(lastGreenSetFor(entries, { profile: 'debian12-drbd84' }, 'e'.repeat(64))).toEqual({ good: 'b'.repeat(64) });
+  });
+  it("the last green run of the red run's own line: a plain red run never goes back to a proposed-updates run's set, nor the other way round", () => {
+    const pu = (packageSet: string, green: boolean): VersionsEntry => ({ ...e(packageSet, green), variant: 'proposed-updates' });
+    const entries = [e('a'.repeat(64), true), pu('p'.repeat(64), true), e('b'.repeat(64), false), pu('q'.repeat(64), false)];
+    expect(lastGreenSetFor(entries, { profile: 'debian12-drbd84' }, 'b'.repeat(64))).toEqual({ good: 'a'.repeat(64) });
+    expect(lastGreenSetFor(entries, { profile: 'debian12-drbd84', variant: 'proposed-updates' }, 'q'.repeat(64))).toEqual({ good: 'p'.repeat(64) });
+    expect(lastGreenSetFor([e('a'.repeat(64), true)], { profile: 'debian12-drbd84', variant: 'proposed-updates' }, 'q'.repeat(64))).toEqual({
+      skip: 'no green run of debian12-drbd84+proposed-updates with a kept package set yet: nothing to compare',
+    });
   });
   it('otherwise why there is nothing to follow up', () => {
-    expect(lastGreenSetFor([e('a'.repeat(64), true)], 'debian12-drbd84', undefined)).toEqual({ skip: "this run's image kept no package set: nothing to compare" });
-    expect(lastGreenSetFor([e('a'.repeat(64), false), e('b'.repeat(64), true, 'ubuntu1804-drbd9')], 'debian12-drbd84', 'c'.repeat(64))).toEqual({ skip: 'no green run of debian12-drbd84 with a kept package set yet: nothing to compare' });
-    expect(lastGreenSetFor([e('a'.repeat(64), true)], 'debian12-drbd84', 'a'.repeat(64))).toEqual({ skip: 'the last green run of debian12-drbd84 had this same package set: no update to name' });
+    expect(lastGreenSetFor([e('a'.repeat(64), true)], { profile: 'debian12-drbd84' }, undefined)).toEqual({ skip: "this run's image kept no package set: nothing to compare" });
+    expect(lastGreenSetFor([e('a'.repeat(64), false), e('b'.repeat(64), true, 'ubuntu1804-drbd9')], { profile: 'debian12-drbd84' }, 'c'.repeat(64))).toEqual({ skip: 'no green run of debian12-drbd84 with a kept package set yet: nothing to compare' });
+    expect(lastGreenSetFor([e('a'.repeat(64), true)], { profile: 'debian12-drbd84' }, 'a'.repeat(64))).toEqual({ skip: 'the last green run of debian12-drbd84 had this same package set: no update to name' });
   });
 });

@@ -4,6 +4,7 @@
 
 import { prunePackageStore } from '../image/package-store.js';
 import type { Cancellation } from './classify.js';
+import { lineName, sameLine, type RunLine } from '../image/variant.js';
 import { readVersionsHistory, type VersionsEntry } from './versions.js';
 
 /** A run is green when it was not cancelled, something passed, and nothing failed, broke or is unknown. */
@@ -12,15 +13,16 @@ export function isGreen(stats: Partial<Record<string, number>> & { total: number
   return (stats.passed ?? 0) > 0 && !stats.failed && !stats.broken && !stats.unknown;
 }
 
-/** Per profile, the newest run's set and the last green run's set (runs that recorded one). */
-export function protectedPackageSets(entries: readonly VersionsEntry[]): { profile: string; newest?: string; lastGreen?: string }[] {
-  const out = new Map<string, { profile: string; newest?: string; lastGreen?: string }>();
+/** Per line (a profile, or one variant of it), the newest run's set and the last green run's set (runs that recorded one). */
+export function protectedPackageSets(entries: readonly VersionsEntry[]): (RunLine & { newest?: string; lastGreen?: string })[] {
+  const out = new Map<string, RunLine & { newest?: string; lastGreen?: string }>();
   for (const e of entries) {
     if (!e.packageSet) continue;
-    const p = out.get(e.profile) ?? { profile: e.profile };
+    const key = lineName(e);
+    const p = out.get(key) ?? { profile: e.profile, ...(e.variant ? { variant: e.variant } : {}) };
     p.newest = e.packageSet;
     if (e.green) p.lastGreen = e.packageSet;
-    out.set(e.profile, p);
+    out.set(key, p);
   }
   return [...out.values()];
 }
@@ -39,13 +41,15 @@ export async function prunePackages(versionsHistory: string, maxBytes: number, s
 }
 
 /**
- * The set a red run is compared with: its profile's last green run's, when that is another set
- * than the red run's; otherwise why there is nothing to follow up (one line).
+ * The set a red run is compared with: its line's last green run's (the same profile and variant:
+ * a plain run never goes back to a proposed-updates run's set), when that is another set than the
+ * red run's; otherwise why there is nothing to follow up (one line).
  */
-export function lastGreenSetFor(entries: readonly VersionsEntry[], profile: string, redSet: string | undefined): { good: string } | { skip: string } {
+export function lastGreenSetFor(entries: readonly VersionsEntry[], line: RunLine, redSet: string | undefined): { good: string } | { skip: string } {
   if (!redSet) return { skip: "this run's image kept no package set: nothing to compare" };
-  const lastGreen = protectedPackageSets(entries).find((p) => p.profile === profile)?.lastGreen;
-  if (!lastGreen) return { skip: `no green run of ${profile} with a kept package set yet: nothing to compare` };
-  if (lastGreen === redSet) return { skip: `the last green run of ${profile} had this same package set: no update to name` };
+  const lastGreen = protectedPackageSets(entries).find((p) => sameLine(p, line))?.lastGreen;
+  const name = lineName(line);
+  if (!lastGreen) return { skip: `no green run of ${name} with a kept package set yet: nothing to compare` };
+  if (lastGreen === redSet) return { skip: `the last green run of ${name} had this same package set: no update to name` };
   return { good: lastGreen };
 }

@@ -240,6 +240,31 @@ describe('publishReport', () => {
     ]);
   });
 
+  it('a variant\'s run: named in the title, summary and variables, recorded with its variant, compared with its own line only', async () => {
+    const history = join(work, 'history-variant');
+    const plain = { profile: 'debian12-drbd84', versions: { 'drbd-utils': '9.22.0-1', kernel: '6.1.0-50-cloud-amd64' } };
+    const pu = { profile: 'debian12-drbd84', variant: 'proposed-updates', origins: { 'drbd-utils': 'bookworm-proposed-updates', kernel: 'bookworm-security' } };
+    const publish = (run: RunInfo, name: string, at: string) =>
+      publishReport({ run, resultsDir: results, outDir: join(work, name), historyDir: history, summaryPath: join(work, `${name}.md`), now: new Date(at) });
+    await publish(plain, 'plain', '2026-12-01T02:00:00.000Z');
+    // Its first run: the plain run (other versions) is no earlier run of this line.
+    const first = await publish({ ...pu, versions: { 'drbd-utils': '9.22.1-1', kernel: '6.1.0-50-cloud-amd64' } }, 'pu-1', '2026-12-01T03:00:00.000Z');
+    expect(first.previous).toBeUndefined();
+    expect((await readJson<{ name: string }>(join(first.reportDir, 'summary.json'))).name).toBe('drbdlab debian12-drbd84+proposed-updates');
+    const md = (await readFile(first.summaryPath, 'utf8')).split('\n');
+    expect(md[0]).toBe('# drbdlab report: debian12-drbd84+proposed-updates, 2026-12-01T03:00:00.000Z');
+    expect(md).toContain('| drbd-utils | 9.22.1-1 | bookworm-proposed-updates |');
+    expect((await readJson<Record<string, string>>(join(first.reportDir, 'widgets', 'variables.json'))).variant).toBe("proposed-updates (suites added to debian12-drbd84's)");
+    const next = await publish({ ...pu, versions: { 'drbd-utils': '9.22.1-1', kernel: '6.1.0-51-cloud-amd64' } }, 'pu-2', '2026-12-02T03:00:00.000Z');
+    expect(next.previous?.timestamp).toBe('2026-12-01T03:00:00.000Z');
+    expect(next.changes).toEqual([{ kind: 'changed', name: 'kernel', from: '6.1.0-50-cloud-amd64', to: '6.1.0-51-cloud-amd64' }]);
+    expect((await readFile(next.summaryPath, 'utf8')).split('\n')).toContain('**Package versions changed** since the debian12-drbd84+proposed-updates run of 2026-12-01T03:00:00.000Z:');
+    const lines = (await readFile(next.versionsHistoryPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.variant)).toEqual([undefined, 'proposed-updates', 'proposed-updates']);
+    // The plain line's next run still compares with the plain run, not the variant's newer one.
+    expect((await publish(plain, 'plain-2', '2026-12-03T02:00:00.000Z')).previous?.timestamp).toBe('2026-12-01T02:00:00.000Z');
+  });
+
   it('records the run\'s package set, and green only when every scenario passed', async () => {
     const passing = join(work, 'all-passed');
     await cp(FIXTURES, passing, { recursive: true });

@@ -4,6 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { substitutionSentence, type ProfileSubstitution } from '../image/substitution.js';
+import { lineName } from '../image/variant.js';
 import { generateAllureReport } from './allure-report.js';
 import { costSection } from './cost.js';
 import { isGreen } from './package-set-runs.js';
@@ -110,7 +111,7 @@ export function summaryMarkdown(o: {
   const run = o.run;
   const latest = latestPerTest(o.results);
   const stats = countStatuses(latest);
-  const lines: string[] = [`# drbdlab report: ${run.profile}, ${o.timestamp}`, ''];
+  const lines: string[] = [`# drbdlab report: ${lineName(run)}, ${o.timestamp}`, ''];
   // Which update turned a scenario red comes before anything else the run says.
   if (run.attributions?.length) lines.push(...attributionSummary(run.attributions));
   if (run.cancelled) lines.push(`**Run ${cancelledSentence(run.cancelled)}. Scenarios it cut short are shown skipped (cancelled) or have no result.**`, '');
@@ -123,7 +124,7 @@ export function summaryMarkdown(o: {
   const fresh = freshnessLine(run.offline, run.image);
   if (fresh) lines.push(run.offline ? `**${fresh}**` : fresh, '');
   if (o.changes.length > 0) {
-    lines.push(`**Package versions changed** since the ${o.previous!.profile} run of ${o.previous!.timestamp}:`, '');
+    lines.push(`**Package versions changed** since the ${lineName(o.previous!)} run of ${o.previous!.timestamp}:`, '');
     for (const c of o.changes) lines.push(`- ${formatChange(c)}`);
   } else {
     lines.push(`Package versions: ${changeHeadline(o.changes, o.previous, run.versions)}.`);
@@ -193,8 +194,9 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
   const summaryPath = o.summaryPath ?? join(dirname(o.outDir), 'summary.md');
 
   const { entries, badLines } = await readVersionsHistory(versionsHistoryPath);
-  const { previous, changes } = compareWithHistory(entries, run.profile, run.versions);
-  const name = o.name ?? reportTitle(run.profile, changes, run.substituted, { shard: run.shard, merged: run.merged, cancelled: run.cancelled, attributions: run.attributions });
+  // A variant's run is compared with its own line's runs only (lib/image/variant.ts).
+  const { previous, changes } = compareWithHistory(entries, run, run.versions);
+  const name = o.name ?? reportTitle(lineName(run), changes, run.substituted, { shard: run.shard, merged: run.merged, cancelled: run.cancelled, attributions: run.attributions });
 
   const report = await generateAllureReport({
     resultsDir: o.resultsDir,
@@ -211,6 +213,7 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
       ...(run.offline ? { OFFLINE: freshnessLine(true, run.image)! } : {}),
       ...(run.image ? { image: `${run.image.identity.slice(0, 12)}${run.image.builtAt ? ` built ${run.image.builtAt}` : ''}` } : {}),
       ...(run.image?.packageSet ? { 'package set': run.image.packageSet.slice(0, 12) } : {}),
+      ...(run.variant ? { variant: `${run.variant} (suites added to ${run.profile}'s)` } : {}),
       ...versionVariables(changes, previous, run.versions, run.profile),
     },
     singleFile: o.singleFile,
@@ -221,6 +224,7 @@ export async function publishReport(o: PublishOptions): Promise<PublishResult> {
     await appendVersionsEntry(versionsHistoryPath, {
       timestamp,
       profile: run.profile,
+      ...(run.variant ? { variant: run.variant } : {}),
       versions: run.versions,
       ...(run.offline ? { offline: true } : {}),
       ...(run.image ? { image: run.image.identity } : {}),

@@ -18,6 +18,7 @@ describe('the run record (reports/versions.json)', () => {
   it('reads back what the nightly writes: every field of the record', async () => {
     const run: RunInfo = {
       profile: 'debian12-drbd84',
+      variant: 'proposed-updates',
       versions: { 'drbd-utils': '9.22.0-1', kernel: 'k' },
       origins: { kernel: 'bookworm-security' },
       substituted: { wanted: 'ubuntu1804-drbd9', reason: 'ppa.launchpadcontent.net unavailable' },

@@ -34,6 +34,8 @@ export type MergedShards = z.infer<typeof mergedShardsSchema>;
 
 const runInfoSchema = z.object({
   profile: z.string().min(1),
+  /** The suites the run added to its profile's (--suite): a line of its own (lib/image/variant.ts). */
+  variant: z.string().min(1).optional(),
   versions: z.record(z.string(), z.string()),
   /** Package → the archive suite it came from (`bookworm-security`), where the image recorded it. */
   origins: z.record(z.string(), z.string()).optional(),

@@ -101,8 +101,23 @@ describe('history (versions.jsonl)', () => {
       { timestamp: '3', profile: 'debian12-drbd84', versions: cur },
       { timestamp: '4', profile: 'ubuntu1804-drbd9', versions: {} },
     ];
-    expect(previousEntry(entries, 'debian12-drbd84')?.timestamp).toBe('3');
-    expect(previousEntry(entries, 'ubuntu2204')).toBeUndefined();
+    expect(previousEntry(entries, { profile: 'debian12-drbd84' })?.timestamp).toBe('3');
+    expect(previousEntry(entries, { profile: 'ubuntu2204' })).toBeUndefined();
+  });
+
+  it('a variant is a line of its own: a plain run never compares with a proposed-updates run, nor the other way round', () => {
+    const pu = { profile: 'debian12-drbd84', variant: 'proposed-updates' };
+    const entries: VersionsEntry[] = [
+      { timestamp: '1', profile: 'debian12-drbd84', versions: prev },
+      { timestamp: '2', ...pu, versions: cur },
+      { timestamp: '3', profile: 'debian12-drbd84', variant: 'backports', versions: cur },
+    ];
+    expect(previousEntry(entries, { profile: 'debian12-drbd84' })?.timestamp).toBe('1');
+    expect(previousEntry(entries, pu)?.timestamp).toBe('2');
+    expect(previousEntry(entries.slice(0, 1), pu)).toBeUndefined();
+    expect(compareWithHistory(entries, { profile: 'debian12-drbd84' }, prev).changes).toEqual([]);
+    // The banner says which line it compared with.
+    expect(versionVariables(diffVersions(prev, cur), entries[1], cur, 'debian12-drbd84')['compared with']).toBe('debian12-drbd84+proposed-updates run of 2');
   });
 
   it('compares with the last run that recorded versions: a broken run since (none recorded) does not make everything "added"', () => {
@@ -110,16 +125,16 @@ describe('history (versions.jsonl)', () => {
       { timestamp: '1', profile: 'debian12-drbd84', versions: prev },
       { timestamp: '2', profile: 'debian12-drbd84', versions: {} }, // its lab never came up
     ];
-    const { previous, changes } = compareWithHistory(entries, 'debian12-drbd84', cur);
+    const { previous, changes } = compareWithHistory(entries, { profile: 'debian12-drbd84' }, cur);
     expect(previous?.timestamp).toBe('1');
     expect(changes).toEqual(diffVersions(prev, cur));
     expect(changes.filter((c) => c.kind === 'added').map((c) => c.name)).toEqual(['/proc/drbd']);
-    expect(compareWithHistory(entries.slice(1), 'debian12-drbd84', cur).previous).toBeUndefined(); // only broken runs: a first run
+    expect(compareWithHistory(entries.slice(1), { profile: 'debian12-drbd84' }, cur).previous).toBeUndefined(); // only broken runs: a first run
   });
 
   it('a run that recorded no versions compares with nothing (not "every package removed")', () => {
     const entries: VersionsEntry[] = [{ timestamp: '1', profile: 'debian12-drbd84', versions: prev }];
-    expect(compareWithHistory(entries, 'debian12-drbd84', {}).changes).toEqual([]);
+    expect(compareWithHistory(entries, { profile: 'debian12-drbd84' }, {}).changes).toEqual([]);
     expect(changeHeadline([], entries[0], {})).toBe('this run recorded no package versions (its lab did not come up): nothing to compare');
   });
 });

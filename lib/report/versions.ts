@@ -4,6 +4,7 @@
 import { appendFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DrbdlabError } from '../errors.js';
+import { lineName, sameLine, type RunLine } from '../image/variant.js';
 
 export type { ImageRecord } from './run-info.js';
 
@@ -20,6 +21,8 @@ export type VersionChange =
 export interface VersionsEntry {
   timestamp: string;
   profile: string;
+  /** The suites the run added (--suite): its line is the profile's variant, compared only with that variant's runs. */
+  variant?: string;
   versions: Versions;
   /** The run used the cached image without asking its upstreams (--offline). */
   offline?: boolean;
@@ -153,12 +156,12 @@ export function parseVersionsHistory(text: string): { entries: VersionsEntry[]; 
 const recordedAny = (v: Versions) => Object.keys(v).length > 0;
 
 /**
- * The run to compare with: the newest earlier run of the same profile (profiles differ by
- * design) that recorded versions. A run whose lab never came up recorded none: comparing with
- * it would list every package of the next run as "added".
+ * The run to compare with: the newest earlier run of the same line (profiles differ by design; a
+ * variant's runs are compared with that variant's alone) that recorded versions. A run whose lab
+ * never came up recorded none: comparing with it would list every package of the next run as "added".
  */
-export function previousEntry(entries: readonly VersionsEntry[], profile: string): VersionsEntry | undefined {
-  for (let i = entries.length - 1; i >= 0; i--) if (entries[i]!.profile === profile && recordedAny(entries[i]!.versions)) return entries[i];
+export function previousEntry(entries: readonly VersionsEntry[], line: RunLine): VersionsEntry | undefined {
+  for (let i = entries.length - 1; i >= 0; i--) if (sameLine(entries[i]!, line) && recordedAny(entries[i]!.versions)) return entries[i];
   return undefined;
 }
 
@@ -168,10 +171,10 @@ export function previousEntry(entries: readonly VersionsEntry[], profile: string
  */
 export function compareWithHistory(
   entries: readonly VersionsEntry[],
-  profile: string,
+  line: RunLine,
   current: Versions,
 ): { previous: VersionsEntry | undefined; changes: VersionChange[] } {
-  const previous = previousEntry(entries, profile);
+  const previous = previousEntry(entries, line);
   return { previous, changes: recordedAny(current) ? diffVersions(previous?.versions, current) : [] };
 }
 
@@ -215,7 +218,7 @@ export function versionVariables(
     else if (c.kind === 'added') vars[`ADDED ${c.name}`] = c.to;
     else vars[`REMOVED ${c.name}`] = `was ${c.from}`;
   }
-  if (changes.length > 0 && previous) vars['compared with'] = `${previous.profile} run of ${previous.timestamp}`;
+  if (changes.length > 0 && previous) vars['compared with'] = `${lineName(previous)} run of ${previous.timestamp}`;
   vars.profile = profile;
   for (const name of Object.keys(current).sort()) vars[name] = current[name]!;
   return vars;

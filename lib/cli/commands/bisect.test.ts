@@ -31,6 +31,7 @@ describe('npm run lab -- bisect on bad input', { timeout: 60_000 }, () => {
     await mkdir(join(work, 'cache', 'packages', 'sets'), { recursive: true });
     for (const s of [GREEN, RED]) await writeFile(join(work, 'cache', 'packages', 'sets', `${s.id}.json`), JSON.stringify(s));
     const history = [
+      { ...run('2026-11-29T05:00:00.000Z', GREEN.id, true), variant: 'proposed-updates' },
       run('2026-11-30T05:00:00.000Z'),
       run('2026-12-01T05:00:00.000Z', GREEN.id, true),
       run('2026-12-02T05:00:00.000Z', PRUNED.id),
@@ -68,6 +69,12 @@ describe('npm run lab -- bisect on bad input', { timeout: 60_000 }, () => {
     const r = await bisect('--good', '2026-12-01', '--bad', '2026-12-02');
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toBe(`drbdlab: --bad 2026-12-02: its package set ${PRUNED.id.slice(0, 12)} is no longer in the package store (pruned to its bound, DRBDLAB_PACKAGE_CACHE_GIB): nothing to go back to`);
+  });
+
+  it('runs of two lines (a plain run, a proposed-updates run): one line naming both, exit 2', async () => {
+    const r = await bisect('--good', '2026-11-29', '--bad', '2026-12-03T05');
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toBe('drbdlab: --good and --bad are runs of different variants (debian12-drbd84+proposed-updates, debian12-drbd84): bisect between two runs of one line');
   });
 
   it('two runs of the same set: nothing to bisect', async () => {

@@ -19,6 +19,7 @@ import type { BaseImage, GuestProfile } from '../../image/profile.js';
 import { Lab } from '../../lab/lab.js';
 import { VERSIONS_HISTORY_FILE } from '../../report/publish.js';
 import { readVersionsHistory, type VersionsEntry } from '../../report/versions.js';
+import { lineName, sameLine } from '../../image/variant.js';
 import { asBaseImage, cachedImageOfSet, realPorts } from './attribution-ports.js';
 import { realHost } from '../../lab/lab-host.js';
 
@@ -52,6 +53,7 @@ export async function checkBisect(o: { good: string; bad: string; reports: strin
   const good = pickRun(entries, o.good, '--good', history);
   const bad = pickRun(entries, o.bad, '--bad', history);
   if (good.profile !== bad.profile) throw new UsageError(`--good and --bad are runs of different profiles (${good.profile}, ${bad.profile}): bisect between two runs of one profile`);
+  if (!sameLine(good, bad)) throw new UsageError(`--good and --bad are runs of different variants (${lineName(good)}, ${lineName(bad)}): bisect between two runs of one line`);
   if (!(PROFILE_NAMES as readonly string[]).includes(good.profile)) throw new UsageError(`--good ${o.good}: a run of ${good.profile}, no profile this version knows`);
   if (good.packageSet === bad.packageSet) throw new UsageError(`--good and --bad ran the same package set ${good.packageSet!.slice(0, 12)}: no update between them to bisect`);
   const [goodSet, badSet] = await Promise.all([readSet(packagesRoot(o.cache), good.packageSet!), readSet(packagesRoot(o.cache), bad.packageSet!)]);

@@ -107,4 +107,13 @@ describe('followUpRedRun', () => {
     expect(said).toEqual(['attribution: no green run of debian12-drbd84 with a kept package set yet: nothing to compare']);
     expect(await readFile(join(reports, 'junit.xml'), 'utf8')).toBe(JUNIT);
   });
+
+  it("a variant's red run goes back to its own line's last green run only: the plain profile's green run is none of its", async () => {
+    const runs: string[][] = [];
+    const said: string[] = [];
+    const profile = { name: 'debian12-drbd84', variant: 'proposed-updates' } as never;
+    const out = await followUpRedRun({ config: await config(), profile, plan, redSet: BAD.id, reports, signal: new AbortController().signal, say: (m) => said.push(m), ports: fake(runs) as never });
+    expect([out, runs]).toEqual([[], []]);
+    expect(said).toEqual(['attribution: no green run of debian12-drbd84+proposed-updates with a kept package set yet: nothing to compare']);
+  });
 });

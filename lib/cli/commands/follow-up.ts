@@ -47,7 +47,8 @@ export async function followUpRedRun(o: FollowUp): Promise<Attribution[]> {
   const failing = failingScenarios(results.map((r) => r.result));
   if (failing.length === 0) return [];
   const { entries } = await readVersionsHistory(join(o.reports, 'history', VERSIONS_HISTORY_FILE));
-  const base = lastGreenSetFor(entries, o.plan.profile, o.redSet);
+  // The last green run of this run's line: the same variant (lib/image/variant.ts).
+  const base = lastGreenSetFor(entries, { profile: o.plan.profile, ...(o.profile.variant ? { variant: o.profile.variant } : {}) }, o.redSet);
   if ('skip' in base) {
     o.say(`attribution: ${base.skip}`);
     return [];

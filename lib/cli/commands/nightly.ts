@@ -67,7 +67,7 @@ export async function nightlyCommand(o: NightlyOptions): Promise<number> {
   let code: number = EXIT.ok;
   // This run's versions go to the report (the PPA regression signal), never an older run's;
   // a substitution goes with them, to the report title and summary.md.
-  const run: RunInfo = { profile: choice.profile.name, versions: {}, offline, hostCores: availableParallelism(), ...(choice.substituted ? { substituted: choice.substituted } : {}) };
+  const run: RunInfo = { profile: choice.profile.name, ...(choice.profile.variant ? { variant: choice.profile.variant } : {}), versions: {}, offline, hostCores: availableParallelism(), ...(choice.substituted ? { substituted: choice.substituted } : {}) };
   try {
     let snapshot: ClusterSnapshot;
     let plan: RunPlan;
