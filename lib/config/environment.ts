@@ -45,6 +45,7 @@ export const VARIABLES: Readonly<Record<string, Check>> = {
   DRBDLAB_SNAPSHOT_CACHE_GIB: gib,
   DRBDLAB_SNAPSHOTS: nonEmpty,
   DRBDLAB_STATE: nonEmpty,
+  DRBDLAB_TEST_SCENARIOS: oneOf('1', '0', ''),
 };
 
 /** The known name closest to `name` (at most two edits away), for "did you mean". */
