@@ -10,10 +10,12 @@
 //   4. canaries 2.0, where drbdlab-canary-b refuses DRBD's module: "introduced by
 //      drbdlab-canary-b 1.0 → 2.0", within ⌈log2 3⌉ + 2 = 4 probes.
 // Each red run's follow-up is real: probe layers of kept .debs, ready snapshots of them, the
-// scenario rerun on each. Wall times and each probe's time are printed for the bench notes.
+// scenario rerun on each. Then `bisect` by hand between runs 1 and 4, on what the follow-up
+// cached. Wall times, each probe's time and the package store's size are printed for the bench
+// notes.
 
 import { execSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +25,7 @@ import type { Attribution } from '../../lib/attribution/attribute.js';
 import { probeBound } from '../../lib/attribution/plan.js';
 import { loadConfig } from '../../lib/config/config.js';
 import { PROJECT_ROOT } from '../../lib/paths.js';
+import type { AllureResult } from '../../lib/report/classify.js';
 import { buildDeb, debsIn, indexFlatRepo, serveDir } from '../support/apt-repo.js';
 import { setCanaryFault, type CanaryFault } from '../support/drbd-canary.js';
 
@@ -47,11 +50,10 @@ async function publish(version: string, bFiles: Record<string, string> = {}): Pr
   await indexFlatRepo(repo);
 }
 
-/** One nightly through the CLI, on the canary scenario only; its exit, output and wall time. */
-async function nightly(what: string, fault?: CanaryFault): Promise<{ exitCode: number | undefined; output: string; ms: number }> {
-  await setCanaryFault(folders().state, fault);
+/** The CLI as a user runs it, with the test's folders, repository and scenarios; its exit and output. */
+async function cli(args: string[]): Promise<{ exitCode: number | undefined; output: string }> {
   const f = folders();
-  // This process's DRBDLAB_* (npm test's phase JUnit file, a lab, a fault) are not the nightly's;
+  // This process's DRBDLAB_* (npm test's phase JUnit file, a lab, a fault) are not the CLI's;
   // the hypervisor setting and the mirrors are the host's and pass on.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DRBDLAB_') || ['DRBDLAB_ACCEL', 'DRBDLAB_DEBIAN_MIRROR', 'DRBDLAB_DEBIAN_SECURITY_MIRROR'].includes(k)));
   Object.assign(env, {
@@ -65,22 +67,29 @@ async function nightly(what: string, fault?: CanaryFault): Promise<{ exitCode: n
     DRBDLAB_EXTRA_PACKAGES: CANARIES.join(' '),
     DRBDLAB_TEST_SCENARIOS: '1',
   });
-  const t0 = Date.now();
-  console.log(`[attribution-canary] nightly ${what}`);
-  const r = await execa('node', ['--import', 'tsx', 'lib/cli/main.ts', 'nightly', '--profile', 'debian12-drbd84', SCENARIO_FILE], {
+  const r = await execa('node', ['--import', 'tsx', 'lib/cli/main.ts', ...args], {
     cwd: PROJECT_ROOT,
     env,
     extendEnv: false,
     all: true,
     reject: false,
+    // Kept for the assertions and shown as it goes.
     stdout: ['pipe', 'inherit'],
     stderr: ['pipe', 'inherit'],
     timeout: 90 * 60_000,
     forceKillAfterDelay: 60_000,
   });
-  const ms = Date.now() - t0;
-  timings.push(`${what}: exit ${r.exitCode}, ${Math.round(ms / 1000)} s`);
-  return { exitCode: r.exitCode, output: String(r.all ?? ''), ms };
+  return { exitCode: r.exitCode, output: String(r.all ?? '') };
+}
+
+/** One nightly on the canary scenario only, with the fault switch set as given; its wall time noted. */
+async function nightly(what: string, fault?: CanaryFault): Promise<{ exitCode: number | undefined; output: string }> {
+  await setCanaryFault(folders().state, fault);
+  console.log(`[attribution-canary] nightly ${what}`);
+  const t0 = Date.now();
+  const r = await cli(['nightly', '--profile', 'debian12-drbd84', SCENARIO_FILE]);
+  timings.push(`${what}: exit ${r.exitCode}, ${Math.round((Date.now() - t0) / 1000)} s`);
+  return r;
 }
 
 /** The run record the nightly left (reports/versions.json), its summary.md, JUnit file and history. */
@@ -92,10 +101,24 @@ async function records() {
   const history = (await readFile(join(f.reports, 'history', 'versions.jsonl'), 'utf8'))
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l) as { packageSet?: string; green?: boolean; attribution?: { scenario: string; verdict: string; sentence: string }[] });
+    .map((l) => JSON.parse(l) as { timestamp: string; packageSet?: string; green?: boolean; attribution?: { scenario: string; verdict: string; sentence: string }[] });
   // The first line after the heading: what the run says before anything else.
   const firstSaid = summary.slice(1).find((l) => l.trim() !== '');
-  return { run, firstSaid, junit, history };
+  // The scenario's Allure result (the one test of the run), as the report shows it.
+  const results = join(f.reports, 'allure-results');
+  const allure = readdirSync(results)
+    .filter((n) => n.endsWith('-result.json'))
+    .map((n) => JSON.parse(readFileSync(join(results, n), 'utf8')) as AllureResult)
+    .filter((r) => r.name === SCENARIO);
+  return { run, firstSaid, junit, history, allure };
+}
+
+/** What the Allure result says of attribution: its label, the Attribution step (one step per probe), whether it is marked flaky. */
+function allureAttribution(results: AllureResult[]) {
+  expect(results).toHaveLength(1);
+  const r = results[0]!;
+  const step = r.steps?.find((s) => s.name?.startsWith('Attribution: '));
+  return { status: r.status, label: r.labels?.find((l) => l.name === 'attribution')?.value, step: step?.name, probes: step?.steps?.length, flaky: r.statusDetails?.flaky };
 }
 
 const probeTimes = (a: Attribution) => a.probes.map((p, i) => `probe ${i + 1} (${p.role}${p.role === 'bisect' ? ` ${p.applied.join('+')}` : ''}) ${p.outcome} in ${Math.round((p.ms ?? 0) / 1000)} s`).join('; ');
@@ -134,10 +157,12 @@ describe('a red nightly followed up on real VMs, canaries from a loopback apt re
   it('canaries 1.1 (harmless), the lab broken on every run: red, "not the packages" after two reruns', { timeout: 90 * 60_000 }, async () => {
     await publish('1.1');
     const r = await nightly('1.1, lab broken (persistent fault)', 'persistent');
-    expect(r.exitCode, r.output.slice(-3000)).toBe(1);
-    expect(r.output).toContain(`${SCENARIO} red: not the packages: red on the last green package set too`);
-    const { run, firstSaid, junit, history } = await records();
+    const { run, firstSaid, junit, history, allure } = await records();
     const a = run.attributions?.[0];
+    if (a) timings.push(`not the packages: ${probeTimes(a)}`);
+    expect(r.exitCode, r.output.slice(-3000)).toBe(1);
+    const sentence = 'not the packages: red on the last green package set too (the lab, the host or the scenario changed)';
+    expect(r.output).toContain(`${SCENARIO} red: ${sentence}`);
     expect(run.attributions).toHaveLength(1);
     expect(a).toMatchObject({ scenario: SCENARIO, verdict: { kind: 'not-the-packages' } });
     expect(a!.changes.map((c) => `${c.source} ${c.from.join('/')} → ${c.to.join('/')}`)).toEqual(CANARIES.map((c) => `${c} 1.0 → 1.1`));
@@ -145,35 +170,44 @@ describe('a red nightly followed up on real VMs, canaries from a loopback apt re
       ['same', 'failed'],
       ['good', 'failed'],
     ]);
-    expect(firstSaid).toBe(`**${SCENARIO} red: not the packages: red on the last green package set too (the lab, the host or the scenario changed)**`);
-    expect(junit).toContain('<property name="attribution" value="not the packages: red on the last green package set too (the lab, the host or the scenario changed)"/>');
-    expect(history.at(-1)).toMatchObject({ green: false, attribution: [{ scenario: SCENARIO, verdict: 'not-the-packages' }] });
-    console.log(`[attribution-canary] not the packages: ${probeTimes(a!)}`);
-    timings.push(`not the packages: ${probeTimes(a!)}`);
+    expect(firstSaid).toBe(`**${SCENARIO} red: ${sentence}**`);
+    expect(junit).toContain(`<property name="attribution" value="${sentence}"/>`);
+    expect(allureAttribution(allure)).toEqual({ status: 'failed', label: sentence, step: `Attribution: ${sentence}`, probes: 2, flaky: false });
+    expect(history.at(-1)).toMatchObject({ attribution: [{ scenario: SCENARIO, verdict: 'not-the-packages' }] });
+    expect(history.at(-1)?.green).toBeUndefined();
   });
 
   it('canaries 1.1, a fault that breaks one run only: red, "flaky" after one rerun', { timeout: 90 * 60_000 }, async () => {
     const r = await nightly('1.1, one-shot fault', 'once');
-    expect(r.exitCode, r.output.slice(-3000)).toBe(1);
-    expect(r.output).toContain(`${SCENARIO} red: flaky: green when run again on the same package set (failure not reproduced)`);
-    const { run, firstSaid, junit, history } = await records();
+    const { run, firstSaid, junit, history, allure } = await records();
     const a = run.attributions?.[0];
+    if (a) timings.push(`flaky: ${probeTimes(a)}`);
+    expect(r.exitCode, r.output.slice(-3000)).toBe(1);
+    const sentence = 'flaky: green when run again on the same package set (failure not reproduced)';
+    expect(r.output).toContain(`${SCENARIO} red: ${sentence}`);
     expect(a).toMatchObject({ scenario: SCENARIO, verdict: { kind: 'flaky' } });
     expect(a!.probes.map((p) => [p.role, p.outcome])).toEqual([['same', 'passed']]);
-    expect(firstSaid).toBe(`**${SCENARIO} red: flaky: green when run again on the same package set (failure not reproduced)**`);
-    expect(junit).toContain('<property name="attribution" value="flaky: green when run again on the same package set (failure not reproduced)"/>');
-    expect(history.at(-1)).toMatchObject({ green: false, attribution: [{ scenario: SCENARIO, verdict: 'flaky' }] });
-    timings.push(`flaky: ${probeTimes(a!)}`);
+    expect(firstSaid).toBe(`**${SCENARIO} red: ${sentence}**`);
+    expect(junit).toContain(`<property name="attribution" value="${sentence}"/>`);
+    // Still reported failed (the failure happened), and marked flaky because the rerun said so.
+    expect(allureAttribution(allure)).toEqual({ status: 'failed', label: sentence, step: `Attribution: ${sentence}`, probes: 1, flaky: true });
+    expect(history.at(-1)).toMatchObject({ attribution: [{ scenario: SCENARIO, verdict: 'flaky' }] });
+    expect(history.at(-1)?.green).toBeUndefined();
   });
 
   it('canaries 2.0, canary-b refusing DRBD\'s module: red, "introduced by drbdlab-canary-b 1.0 → 2.0" within the bound', { timeout: 120 * 60_000 }, async () => {
     await publish('2.0', REFUSE_DRBD);
     const r = await nightly('2.0, canary-b breaks DRBD');
+    const { run, firstSaid, junit, history, allure } = await records();
+    const a = run.attributions?.[0];
+    if (a) timings.push(`introduced: ${probeTimes(a)}, ${Math.round(a.ms / 1000)} s in all`);
+    // What the package store keeps for these runs (every set shares the debs they have in common).
+    const store = join(folders().cache, 'packages');
+    const du = execSync(`du -sh ${store}`, { encoding: 'utf8' }).trim().split(/\s/u)[0];
+    timings.push(`package store: ${du} for ${readdirSync(join(store, 'sets')).filter((f) => f.endsWith('.json')).length} sets, ${readdirSync(join(store, 'debs')).length} debs`);
     expect(r.exitCode, r.output.slice(-3000)).toBe(1);
     const sentence = 'introduced by drbdlab-canary-b 1.0 → 2.0 (drbdlab-canary-b)';
     expect(r.output).toContain(`${SCENARIO} red: ${sentence}`);
-    const { run, firstSaid, junit, history } = await records();
-    const a = run.attributions?.[0];
     expect(a).toMatchObject({ scenario: SCENARIO, verdict: { kind: 'introduced', change: { source: 'drbdlab-canary-b', from: ['1.0'], to: ['2.0'] } } });
     expect(a!.changes.map((c) => c.source)).toEqual(CANARIES);
     expect(a!.bound).toBe(probeBound(3));
@@ -187,12 +221,21 @@ describe('a red nightly followed up on real VMs, canaries from a loopback apt re
     ]);
     expect(firstSaid).toBe(`**${SCENARIO} red: ${sentence}**`);
     expect(junit).toContain(`<property name="attribution" value="${sentence}"/>`);
-    expect(history.at(-1)).toMatchObject({ green: false, attribution: [{ scenario: SCENARIO, verdict: 'introduced', sentence }] });
-    timings.push(`introduced: ${probeTimes(a!)}`);
-    // What the package store keeps for these runs (every set shares the debs they have in common).
-    const store = join(folders().cache, 'packages');
-    const du = execSync(`du -sh ${store}`, { encoding: 'utf8' }).trim().split(/\s/u)[0];
-    timings.push(`package store: ${du} for ${readdirSync(join(store, 'sets')).filter((f) => f.endsWith('.json')).length} sets, ${readdirSync(join(store, 'debs')).length} debs`);
+    expect(allureAttribution(allure)).toEqual({ status: 'failed', label: sentence, step: `Attribution: ${sentence}`, probes: 4, flaky: false });
+    expect(history.at(-1)).toMatchObject({ attribution: [{ scenario: SCENARIO, verdict: 'introduced', sentence }] });
+    expect(history.at(-1)?.green).toBeUndefined();
+  });
+
+  it('bisect by hand between the green run and the red one: the same verdict, from the probes cached by the follow-up', { timeout: 60 * 60_000 }, async () => {
+    const { history } = await records();
+    const good = history.find((e) => e.green)!;
+    const bad = history.at(-1)!;
+    const t0 = Date.now();
+    const r = await cli(['bisect', '--good', good.timestamp, '--bad', bad.timestamp, SCENARIO_FILE]);
+    timings.push(`bisect: exit ${r.exitCode}, ${Math.round((Date.now() - t0) / 1000)} s`);
+    expect(r.exitCode, r.output.slice(-3000)).toBe(0);
+    expect(r.output).toContain(`${SCENARIO_FILE} red: introduced by drbdlab-canary-b 1.0 → 2.0 (drbdlab-canary-b)`);
+    expect(r.output).toMatch(/^\s*4\. last green set \+ drbdlab-canary-a 2\.0, drbdlab-canary-b 2\.0 \(set [0-9a-f]{12}\): failed in \d+ s$/mu);
   });
 
   it('every nightly and probe removed its clusters: no lab left in the labs folder', () => {
