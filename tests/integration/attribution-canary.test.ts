@@ -222,6 +222,12 @@ describe('a red nightly followed up on real VMs, canaries from a loopback apt re
     expect(firstSaid).toBe(`**${SCENARIO} red: ${sentence}**`);
     expect(junit).toContain(`<property name="attribution" value="${sentence}"/>`);
     expect(allureAttribution(allure)).toEqual({ status: 'failed', label: sentence, step: `Attribution: ${sentence}`, probes: 4, flaky: false });
+    // Each probe's own results and what its scenario run printed, in its folder.
+    for (const k of [1, 2, 3, 4]) {
+      const dir = join(folders().reports, 'attribution', '1', `probe-${k}`);
+      expect(readdirSync(dir)).toEqual(expect.arrayContaining(['allure-results', 'junit.xml', 'output.log', 'run-plan.json']));
+      expect(readFileSync(join(dir, 'output.log'), 'utf8')).toContain(SCENARIO);
+    }
     expect(history.at(-1)).toMatchObject({ attribution: [{ scenario: SCENARIO, verdict: 'introduced', sentence }] });
     expect(history.at(-1)?.green).toBeUndefined();
   });
