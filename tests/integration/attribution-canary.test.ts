@@ -15,8 +15,8 @@
 // notes.
 
 import { execSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -133,8 +133,13 @@ beforeAll(async () => {
   server = await serveDir(repo);
   // Two nodes (the fewest a DRBD lab takes): the scenario needs no more, and each probe's fresh
   // cluster boots faster. The rest as the checkout's lab.
-  const lab = (await loadConfig()).lab;
+  const config = await loadConfig();
+  const lab = config.lab;
   await writeFile(join(work, 'lab.yaml'), JSON.stringify({ ...lab, profile: 'debian12-drbd84', nodes: lab.nodes.slice(0, 2) }, null, 2));
+  // The host's hypervisor verdict where the checkout's cache has one (it is keyed by this boot,
+  // libvirt's version and /dev/kvm: one that does not fit is probed again).
+  const verdict = join(config.paths.cache, 'hypervisor.json');
+  if (existsSync(verdict)) await copyFile(verdict, join(folders().cache, 'hypervisor.json'));
 });
 
 afterAll(async () => {
