@@ -25,7 +25,7 @@ import type { Attribution } from '../../lib/attribution/attribute.js';
 import { probeBound } from '../../lib/attribution/plan.js';
 import { loadConfig } from '../../lib/config/config.js';
 import { PROJECT_ROOT } from '../../lib/paths.js';
-import type { AllureResult } from '../../lib/report/classify.js';
+import { reportStatus, type AllureResult } from '../../lib/report/classify.js';
 import { buildDeb, debsIn, indexFlatRepo, serveDir } from '../support/apt-repo.js';
 import { setCanaryFault, type CanaryFault } from '../support/drbd-canary.js';
 
@@ -113,12 +113,13 @@ async function records() {
   return { run, firstSaid, junit, history, allure };
 }
 
-/** What the Allure result says of attribution: its label, the Attribution step (one step per probe), whether it is marked flaky. */
+/** What the Allure result says of attribution: its status, label, the Attribution step (one step per probe), whether it is marked flaky. */
 function allureAttribution(results: AllureResult[]) {
   expect(results).toHaveLength(1);
   const r = results[0]!;
   const step = r.steps?.find((s) => s.name?.startsWith('Attribution: '));
-  return { status: r.status, label: r.labels?.find((l) => l.name === 'attribution')?.value, step: step?.name, probes: step?.steps?.length, flaky: r.statusDetails?.flaky };
+  // The status as the report shows it (failed: DRBD's), from the result's failure labels.
+  return { status: reportStatus(r), label: r.labels?.find((l) => l.name === 'attribution')?.value, step: step?.name, probes: step?.steps?.length, flaky: r.statusDetails?.flaky };
 }
 
 const probeTimes = (a: Attribution) => a.probes.map((p, i) => `probe ${i + 1} (${p.role}${p.role === 'bisect' ? ` ${p.applied.join('+')}` : ''}) ${p.outcome} in ${Math.round((p.ms ?? 0) / 1000)} s`).join('; ');
