@@ -93,7 +93,9 @@ export default defineConfig({
       {
         test: {
           name: 'scenarios',
-          include: ['scenarios/*.test.ts'],
+          // The tests' own scenarios (tests/scenarios/, e.g. the attribution canary) only for a
+          // test that asks (DRBDLAB_TEST_SCENARIOS=1): never in npm test's scenarios phase.
+          include: ['scenarios/*.test.ts', ...(config.testScenarios ? ['tests/scenarios/*.test.ts'] : [])],
           globalSetup: ['scenarios/support/global-setup-real.ts'],
           setupFiles: ['allure-vitest/setup', 'scenarios/support/die-with-runner.ts'],
           fileParallelism: scenarioWorkers() > 1,

@@ -110,6 +110,13 @@ describe('one configuration: flag > variable > lab.yaml > default', () => {
     expect(resolveConfig(LAB, { root: ROOT, env: {}, flags: { attribution: false } }).attribution).toEqual({ enabled: false, budgetMinutes: 120 });
   });
 
+  it("the tests' own scenarios: only with DRBDLAB_TEST_SCENARIOS=1", () => {
+    expect(resolveConfig(LAB, { root: ROOT, env: {} }).testScenarios).toBeUndefined();
+    expect(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_TEST_SCENARIOS: '0' } }).testScenarios).toBeUndefined();
+    expect(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_TEST_SCENARIOS: '1' } }).testScenarios).toBe(true);
+    expect(lineOf(() => resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_TEST_SCENARIOS: 'yes' } }))).toBe('DRBDLAB_TEST_SCENARIOS=yes: use 1, 0, (empty)');
+  });
+
   it('the lab definition: --config over DRBDLAB_CONFIG over lab/lab.yaml of the checkout', () => {
     expect(configFileOf({ root: ROOT, env: {} })).toBe('/checkout/lab/lab.yaml');
     expect(configFileOf({ root: ROOT, env: { DRBDLAB_CONFIG: '/etc/env.yaml' } })).toBe('/etc/env.yaml');

@@ -82,6 +82,8 @@ export const configSchema = z.strictObject({
   ownerPid: z.number().int().min(1).optional(),
   /** DRBDLAB_FAULT: a fault the drbdadm walkthrough injects on purpose. */
   fault: z.enum(FAULTS).optional(),
+  /** DRBDLAB_TEST_SCENARIOS=1: the scenarios project also runs the tests' own scenarios (tests/scenarios/). */
+  testScenarios: z.boolean().optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -157,6 +159,7 @@ export function resolveConfig(labText: string, input: ResolveInput = {}): Config
     ...(replay?.length ? { replay } : {}),
     ...(set('DRBDLAB_OWNER_PID') ? { ownerPid: Number(set('DRBDLAB_OWNER_PID')) } : {}),
     ...(set('DRBDLAB_FAULT') ? { fault: set('DRBDLAB_FAULT') as Config['fault'] } : {}),
+    ...(set('DRBDLAB_TEST_SCENARIOS') === '1' ? { testScenarios: true } : {}),
   };
   // The variables were checked one by one above; this is the shape every consumer relies on.
   return configSchema.parse(config);

@@ -52,6 +52,7 @@ export const VARIABLES: Readonly<Record<string, Check>> = {
   DRBDLAB_SNAPSHOTS: nonEmpty,
   DRBDLAB_STATE: nonEmpty,
   DRBDLAB_SUITE: suiteList,
+  DRBDLAB_TEST_SCENARIOS: oneOf('1', '0', ''),
 };
 
 /** The known name closest to `name` (at most two edits away), for "did you mean". */

@@ -1,18 +1,23 @@
-// A tiny apt repository on 127.0.0.1 standing in for an archive: one package built with
-// dpkg-deb, indexed by apt-ftparchive (Packages, Release), served by Node's http server.
+// A tiny apt repository on 127.0.0.1 standing in for an archive: packages built with dpkg-deb
+// (each may ship a few files of its own), indexed by apt-ftparchive (Packages, Release), served
+// by Node's http server.
 
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { join, normalize } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 import { execa } from 'execa';
 
-/** `<out>/<name>_<version>_all.deb`, holding /usr/share/<name>/version. */
-export async function buildDeb(name: string, version: string, out: string): Promise<string> {
+/** `<out>/<name>_<version>_all.deb`, holding /usr/share/<name>/version and `files` (absolute path → content). */
+export async function buildDeb(name: string, version: string, out: string, files: Readonly<Record<string, string>> = {}): Promise<string> {
   const root = join(out, `${name}-${version}-tree`);
   await mkdir(join(root, 'DEBIAN'), { recursive: true });
   await mkdir(join(root, 'usr', 'share', name), { recursive: true });
   await writeFile(join(root, 'usr', 'share', name, 'version'), `${version}\n`);
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(root, path)), { recursive: true });
+    await writeFile(join(root, path), text);
+  }
   await writeFile(
     join(root, 'DEBIAN', 'control'),
     `Package: ${name}\nVersion: ${version}\nArchitecture: all\nMaintainer: drbdlab tests <tests@drbdlab.invalid>\nDescription: canary for drbdlab's upstream freshness test\n`,

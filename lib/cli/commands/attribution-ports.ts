@@ -86,7 +86,7 @@ export function realPorts(c: ProbeContext): AttributionPorts<BaseImage, RunPlan>
       await writeFile(planFile, serializeRunPlan(plan));
       const config: Config = { ...c.config, keep: false, ownerPid: process.pid, paths: { ...c.config.paths, reports: dir, junit: join(dir, 'junit.xml') } };
       const args = [...c.scenario.files, ...(c.scenario.name ? ['-t', literal(c.scenario.name)] : [])];
-      const exit = await runScenarioProcess({ config, planFile, args, signal: c.signal, say: c.say, stdio: 'pipe' });
+      const exit = await runScenarioProcess({ config, planFile, args, signal: c.signal, say: c.say, output: join(dir, 'output.log') });
       const { code } = await runVerdict(exit, join(dir, 'allure-results'));
       return code === EXIT.ok ? 'passed' : code === EXIT.failed ? 'failed' : 'broken';
     },

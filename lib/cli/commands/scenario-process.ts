@@ -3,6 +3,7 @@
 // runs the failing one on each probe's plan the same way (into a results folder of its own).
 
 import { execa } from 'execa';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RUN_CONFIG_ENV, serializeConfig, type Config } from '../../config/config.js';
 import { reapGroup, signalGroup } from '../../exec/process-group.js';
@@ -19,8 +20,8 @@ export interface ScenarioProcess {
   signal: AbortSignal;
   /** Said when vitest's workers had to be killed. */
   say(m: string): void;
-  /** Where its output goes: the terminal (the nightly), or kept (a probe's, in its own folder). */
-  stdio?: 'inherit' | 'pipe';
+  /** Where its output goes: the terminal (the nightly), or this file (a probe's, in its own folder). */
+  output?: string;
 }
 
 /** vitest's exit status (1 when it had none: killed). */
@@ -35,7 +36,7 @@ export async function runScenarioProcess(o: ScenarioProcess): Promise<number> {
     cwd: PROJECT_ROOT,
     // The run's plan (resolved once) and its configuration, whole.
     env: { DRBDLAB_PLAN: o.planFile, [RUN_CONFIG_ENV]: serializeConfig(o.config) },
-    stdio: o.stdio ?? 'inherit',
+    ...(o.output ? { all: true, stdin: 'ignore' as const } : { stdio: 'inherit' as const }),
     reject: false,
     detached: true,
   });
@@ -43,6 +44,7 @@ export async function runScenarioProcess(o: ScenarioProcess): Promise<number> {
   o.signal.addEventListener('abort', stop, { once: true });
   const r = await child;
   o.signal.removeEventListener('abort', stop);
+  if (o.output) await writeFile(o.output, String(r.all ?? ''));
   if (child.pid !== undefined && (await reapGroup(child.pid, { graceMs: 30_000 })) === 'killed') o.say('vitest workers did not stop on SIGTERM within 30 s: killed');
   return r.exitCode ?? 1;
 }
