@@ -21,7 +21,8 @@ import { drbdadmServices } from '../../scenarios/steps/drbdadm/services.js';
 import { drbdadmWalkthrough } from '../../scenarios/steps/drbdadm/walkthrough.js';
 import { drbdadmSplitBrain } from '../../scenarios/steps/drbdadm/split-brain.js';
 import { R0_UP } from '../../scenarios/steps/drbdadm/start.js';
-import { at, firstAfter, firstIndex, lastIndex, mutate, replayThroughDefineScenario, type Edit } from '../support/mutation.js';
+import { EXIT } from '../../lib/exit-codes.js';
+import { at, classifyLikeTheNightly, firstAfter, firstIndex, lastIndex, mutate, replayThroughDefineScenario, type Edit } from '../support/mutation.js';
 
 const RECORDINGS = join(import.meta.dirname, '../../scenarios/recordings');
 const FROM_R0_UP: ScenarioOptions = { from: { drbdadm: R0_UP } };
@@ -51,6 +52,9 @@ function checksOf(scenario: string, file: string, body: ScenarioBody, opts: Scen
       const message = (red.err as Error).message;
       expect(message).toMatch(new RegExp(`^step "${c.step.source}`, 'u'));
       expect(message).toMatch(c.message);
+      // A check that refuses is DRBD not doing what the walkthrough says, never a harness bug
+      // (a TypeError in the scenario is reported "broken (harness)" instead).
+      expect(await classifyLikeTheNightly(red), 'as the report and the nightly classify it').toEqual({ status: 'failed', category: 'product', exitCode: EXIT.failed });
     });
   }
 }
@@ -604,13 +608,26 @@ describe('hostname pitfall (scenario 3)', () => {
 describe('walkthrough (scenario 1)', () => {
   const FILE = 'walkthrough.debian12-drbd84.json';
   const R3_UP = at('sudo drbdadm -c /tmp/r3.res up r3', 'drbd1');
+  /** drbdadm status r0 on `node` in step 22 (after mkfs). */
+  const AFTER_RESYNC = (node: string) => (c: CommandRecord, i: number, all: readonly CommandRecord[]) =>
+    i === firstAfter(all, at('sudo mkfs -t ext4 /dev/drbd100', 'drbd1'), at('sudo drbdadm status r0', node));
+  const LAST_STATUS = (c: CommandRecord, i: number, all: readonly CommandRecord[]) => i === lastIndex(all, at('sudo drbdadm status r0', 'drbd1'));
+  /** drbdadm status of a resource that is down, as DRBD 8.4's drbdadm answers. */
+  const NO_SUCH_R0 = { exitCode: 10, stdout: '', stderr: "r0: No such resource\nCommand 'drbdsetup-84 status r0' terminated with exit code 10\n" };
 
   it('a passing run reports every step, attachment and parameter with something in it', async () => {
-    const { attachments } = await expectReportSaysSomething('walkthrough', FILE, drbdadmWalkthrough, {}, [
+    const { attachments, green } = await expectReportSaysSomething('walkthrough', FILE, drbdadmWalkthrough, {}, [
       /^0\. DRBD stack/u, /^3\. second disk/u, /^5\. \/etc\/hosts/u, /^8\. LVM/u, /^10\. hostnames/u, /^18\. resource r0/u, /^20\. three replicas/u,
       /^20\. create-md and up on drbd1 and drbd2/u, /^21\. initial primary on drbd1/u, /^22\. resync visible/u, /^23\. mount \/dev\/drbd100/u, /^switch primary to drbd2/u,
     ]);
-    expect(attachments.map((a) => a.name)).toContain('DRBD 8.4 and the third node');
+    const third = attachments.find((a) => a.name === 'DRBD 8.4 and the third node');
+    expect(third, attachments.map((a) => a.name).join(' | ')).toBeDefined();
+    // What it says: what the walkthrough does on DRBD 9, drbdadm's own refusal, where r0 lives instead.
+    const text = await readFile(join(green.resultsDir, third!.source), 'utf8');
+    expect(text).toMatch(/^The walkthrough deploys r0 to three nodes \(drbdmanage on DRBD 9: deploy-resource r0 3\)\.\n/u);
+    expect(text).toContain("DRBD 8.4 connects a resource to exactly one peer; with three 'on' sections, drbdadm up says:\n\n");
+    expect(text).toContain('There are multiple host sections for the peer node.');
+    expect(text).toMatch(/\nSo here r0 lives on drbd1 and drbd2; drbd3 keeps its drbdpool VG and no r0\.$/u);
   });
 
   it('a step that fails while the events2 watcher runs tries to stop it and attaches the outcome', async () => {
@@ -627,6 +644,24 @@ describe('walkthrough (scenario 1)', () => {
   });
 
   checksOf('walkthrough', FILE, drbdadmWalkthrough, {}, [
+    {
+      check: "drbd3's kernel module is DRBD 9: the failure names the node",
+      edits: [{ what: "drbd3's /proc/drbd says 9.2", match: at('cat /proc/drbd', 'drbd3'), change: replaced('version: 8.4.11', 'version: 9.2.12') }],
+      step: /0\. DRBD stack/u,
+      message: /drbd3 \/proc\/drbd: expected 9 to be 8/u,
+    },
+    {
+      check: 'the VG drbdpool spans 12 physical volumes',
+      edits: [{ what: "drbd2's vgs says 12", match: at('sudo vgs --noheadings -o vg_name,pv_count drbdpool', 'drbd2'), change: () => ({ stdout: 'drbdpool  12' }) }],
+      step: /8\. LVM/u,
+      message: /to match \/\^drbdpool\\s\+1\$\//u,
+    },
+    {
+      check: 'two VGs named drbdpool (a cloned disk), the first of 2 physical volumes',
+      edits: [{ what: "drbd2's vgs lists two", match: at('sudo vgs --noheadings -o vg_name,pv_count drbdpool', 'drbd2'), change: () => ({ stdout: 'drbdpool   2\n  drbdpool   1' }) }],
+      step: /8\. LVM/u,
+      message: /to match \/\^drbdpool\\s\+1\$\//u,
+    },
     {
       check: '/etc/hosts lacks a node',
       edits: [{ what: "drbd3's /etc/hosts without drbd2", match: at('cat /etc/hosts', 'drbd3'), change: without(/ drbd2$/u) }],
@@ -656,6 +691,60 @@ describe('walkthrough (scenario 1)', () => {
       edits: [{ what: 'without the network line', match: R3_UP, change: (c) => ({ stderr: c.stderr.replace('cannot configure network without knowing my peer', 'configured') }) }],
       step: /20\. three replicas/u,
       message: /to contain 'cannot configure network without know/u,
+    },
+    {
+      check: 'the kernel dropped events from the stream',
+      edits: [{ what: 'a "- skipped 2" line after SyncSource', match: at('cat /tmp/r0.events', 'drbd1'), change: (c) => ({ stdout: c.stdout.replace(/(replication:SyncSource [^\n]*\n)/u, '$1- skipped 2\n') }) }],
+      step: /22\. resync visible/u,
+      message: /events dropped by the kernel: the stream may miss a state: expected 2 to be \+0/u,
+    },
+    {
+      check: 'r0 is down on drbd1 after the resync',
+      edits: [{ what: "drbd1's drbdadm status: No such resource", match: AFTER_RESYNC('drbd1'), change: () => NO_SUCH_R0 }],
+      step: /22\. resync visible/u,
+      message: /expected undefined to be 'Primary'/u,
+    },
+    {
+      check: "drbd1's peer is Outdated after the resync",
+      edits: [{ what: "drbd1's drbdadm status: peer-disk:Outdated", match: AFTER_RESYNC('drbd1'), change: replaced('peer-disk:UpToDate', 'peer-disk:Outdated') }],
+      step: /22\. resync visible/u,
+      message: /expected false to be true/u,
+    },
+    {
+      check: 'r0 is down on drbd2 after the resync',
+      edits: [{ what: "drbd2's drbdadm status: No such resource", match: AFTER_RESYNC('drbd2'), change: () => NO_SUCH_R0 }],
+      step: /22\. resync visible/u,
+      message: /expected undefined to be 'Secondary'/u,
+    },
+    {
+      check: 'r0 on drbd2 has no volume after the resync',
+      edits: [{ what: "drbd2's drbdadm status: the resource line alone", match: AFTER_RESYNC('drbd2'), change: () => ({ stdout: 'r0 role:Secondary' }) }],
+      step: /22\. resync visible/u,
+      message: /expected undefined to be 'UpToDate'/u,
+    },
+    {
+      check: "sha256sum's first field is not a bare hash (an escaped name's backslash before it)",
+      edits: [{ what: "drbd1's sha256sum line starts with a backslash", match: at('sudo sha256sum /mnt/r0/data.bin', 'drbd1'), change: (c) => ({ stdout: `\\${c.stdout}` }) }],
+      step: /23\. mount \/dev\/drbd100/u,
+      message: /to match \/\^\[0-9a-f\]\{64\}\$\//u,
+    },
+    {
+      check: "sha256sum's first field has 65 hex digits",
+      edits: [{ what: "drbd1's hash one digit longer", match: at('sudo sha256sum /mnt/r0/data.bin', 'drbd1'), change: replaced(/^([0-9a-f]{64})/u, '$10') }],
+      step: /23\. mount \/dev\/drbd100/u,
+      message: /to match \/\^\[0-9a-f\]\{64\}\$\//u,
+    },
+    {
+      check: 'r0 is down on drbd1 at the end',
+      edits: [{ what: "drbd1's last drbdadm status: No such resource", match: LAST_STATUS, change: () => NO_SUCH_R0 }],
+      step: /switch primary to drbd2/u,
+      message: /expected undefined to be 'Primary'/u,
+    },
+    {
+      check: 'drbd1 has no peer at the end',
+      edits: [{ what: "drbd1's last drbdadm status without its peer", match: LAST_STATUS, change: () => ({ stdout: 'r0 role:Primary\n  disk:UpToDate' }) }],
+      step: /switch primary to drbd2/u,
+      message: /expected undefined to be 'Secondary'/u,
     },
   ]);
 });
