@@ -752,9 +752,118 @@ describe('walkthrough (scenario 1)', () => {
 describe('Pacemaker failover (scenario 8)', () => {
   const FILE = 'pacemaker-failover.debian12-drbd84.json';
   // As recorded: Pacemaker promoted drbd2, so drbd2 is the node that loses power and drbd1 the survivor.
+  const CRM_MON = at('sudo crm_mon -1 --output-as=xml', 'drbd1');
+  /** drbd1's crm_mon looks between two recorded commands: `from` (exclusive) to the next `to`. */
+  const looksBetween = (all: readonly CommandRecord[], from: (c: CommandRecord) => boolean, to: (c: CommandRecord) => boolean) => {
+    const start = firstIndex(all, from);
+    const end = firstAfter(all, from, to);
+    return all.flatMap((c, i) => (i > start && i < end && CRM_MON(c) ? [i] : []));
+  };
+  /** The wait for a DC and all nodes online: its looks, the last one the look that ended it. */
+  const clusterLooks = (all: readonly CommandRecord[]) => looksBetween(all, at('sudo corosync-quorumtool -s', 'drbd1'), at(/^sudo tee \/root\/r0\.crm /u, 'drbd1'));
+  /** The wait for r0 promoted and mounted after the configuration is loaded. */
+  const promoteLooks = (all: readonly CommandRecord[]) => looksBetween(all, at('sudo crm configure load update /root/r0.crm', 'drbd1'), at('findmnt -n -o SOURCE /mnt/r0', 'drbd2'));
+  /** The look before the one that ended a wait, replaced by that last look changed by `change`. */
+  const lookBeforeLast = (looks: (all: readonly CommandRecord[]) => number[], change: (xml: string) => string): Edit => ({
+    what: 'the look before the last one: the last one, changed',
+    match: (c, i, all) => i === looks(all).at(-2),
+    change: (c) => {
+      const all = recording.commands;
+      return { stdout: change(all[looks(all).at(-1)!]!.stdout) };
+    },
+  });
+  const recording = real(FILE);
+  /** The failover wait's last look (crm_mon on drbd1 before its findmnt). */
+  const FAILOVER_LOOK = (c: CommandRecord, i: number, all: readonly CommandRecord[]) => i === firstAfter(all, at('#power off', 'drbd2'), at('findmnt -n -o SOURCE /mnt/r0', 'drbd1')) - 1;
+
+  /** The scenario passes on the changed recording, every command of it replayed. */
+  async function passes(edits: Edit[]) {
+    const green = await replayThroughDefineScenario(mutate(real(FILE), edits), drbdadmPacemakerFailover, { scenario: 'pacemaker-failover', opts: FROM_R0_UP });
+    expect(green.err).toBeUndefined();
+    expect(green.remaining, 'commands of the recording not replayed').toBe(0);
+    return green;
+  }
+  /** The content of the attachment named `name` (there must be one). */
+  async function attached(r: Awaited<ReturnType<typeof passes>>, name: string): Promise<string> {
+    const all = [r.result, ...walk(r.result)].flatMap((s) => (s.attachments ?? []) as { name: string; source: string }[]);
+    const found = all.filter((a) => a.name === name);
+    expect(found, all.map((a) => a.name).join(' | ')).toHaveLength(1);
+    return readFile(join(r.resultsDir, found[0]!.source), 'utf8');
+  }
+
+  describe('the waits end on the look that shows what they wait for, not before', () => {
+    it('pacemaker: a look with all three online but no DC is not the end', async () => {
+      await passes([lookBeforeLast(clusterLooks, (xml) => xml.replace(/<current_dc [^>]*\/>/u, '<current_dc present="false"/>'))]);
+    });
+    it('pacemaker: a look with a DC and two nodes, both online, is not the end', async () => {
+      await passes([lookBeforeLast(clusterLooks, (xml) => xml.replace(/\n\s*<node name="drbd3" id="3" online="true"[^>]*\/>/u, ''))]);
+    });
+    it('pacemaker: a look with a DC and drbd2 offline is not the end', async () => {
+      await passes([lookBeforeLast(clusterLooks, (xml) => xml.replace('<node name="drbd2" id="2" online="true"', '<node name="drbd2" id="2" online="false"'))]);
+    });
+    it('r0 promoted and mounted on drbd2, but its clone stopped on drbd1, is not the end', async () => {
+      await passes([lookBeforeLast(promoteLooks, (xml) => xml.replace(
+        /<resource id="p_drbd_r0" resource_agent="ocf:linbit:drbd" role="Unpromoted" active="true"([^>]*) nodes_running_on="1">\s*<node name="drbd1" id="1" cached="true"\/>\s*<\/resource>/u,
+        '<resource id="p_drbd_r0" resource_agent="ocf:linbit:drbd" role="Stopped" active="false"$1 nodes_running_on="0"/>',
+      ))]);
+    });
+  });
+
+  describe('orders the cluster tools print in do not matter', () => {
+    it('corosync-quorumtool lists drbd2 first', async () => {
+      await passes([{
+        what: 'the membership rows of the last look reordered',
+        match: (c, i, all) => i === firstAfter(all, at('sudo systemctl start corosync.service pacemaker.service', 'drbd3'), CRM_MON) - 1,
+        change: replaced(/( +1 +1 drbd1 \(local\)\n)( +2 +1 drbd2\n)/u, '$2$1'),
+      }]);
+    });
+    it("crm_mon lists the clone's instance on drbd2 before drbd1's", async () => {
+      await passes([{
+        what: "the last look's clone instances swapped",
+        match: (c, i, all) => i === promoteLooks(all).at(-1),
+        change: replaced(/(<resource id="p_drbd_r0"[^>]*role="Unpromoted"[^>]*>\s*<node name="drbd1"[^>]*\/>\s*<\/resource>)(\s*)(<resource id="p_drbd_r0"[^>]*role="Promoted"[^>]*>\s*<node name="drbd2"[^>]*\/>\s*<\/resource>)/u, '$3$2$1'),
+      }]);
+    });
+  });
+
+  describe('the journals and failed actions in the report', () => {
+    const JOURNAL = 'sudo journalctl -b -u corosync -u pacemaker --no-pager -o short-precise';
+    it('a journal that cannot be read does not fail the scenario', async () => {
+      const green = await passes([{ what: "drbd1's journalctl fails", match: at(JOURNAL, 'drbd1'), change: () => ({ exitCode: 1, stdout: '', stderr: 'Failed to open journal' }) }]);
+      expect(await attached(green, 'failover: corosync and pacemaker journal on drbd1')).toBe('');
+    });
+    it('a long journal: its last 400 lines', async () => {
+      const lines = Array.from({ length: 450 }, (_, i) => `line ${i + 1}`);
+      const green = await passes([{ what: "drbd2's journal of 450 lines", match: at(JOURNAL, 'drbd2'), change: () => ({ stdout: lines.join('\n') }) }]);
+      expect(await attached(green, 'return: corosync and pacemaker journal on drbd2')).toBe(lines.slice(50).join('\n'));
+    });
+    it('failed actions after the return are listed, one a line (reported, not judged)', async () => {
+      const failures = '<failures>\n    <failure op_key="p_drbd_r0_monitor_20000" node="drbd2" exitstatus="error" exitreason="monitor timed out" exitcode="1" call="9" status="Timed out"/>\n' +
+        '    <failure op_key="p_fs_r0_monitor_20000" node="drbd1" exitstatus="not running" exitreason="" exitcode="7" call="12" status="complete"/>\n  </failures>\n  <status ';
+      const green = await passes([{ what: 'the last look with two failed actions', match: (c, i, all) => i === lastIndex(all, CRM_MON), change: replaced('<status ', failures) }]);
+      expect(await attached(green, 'failed actions in crm_mon after the return')).toBe('p_drbd_r0_monitor_20000 on drbd2: error monitor timed out\np_fs_r0_monitor_20000 on drbd1: not running ');
+    });
+    it('no failed actions: the attachment says none', async () => {
+      const green = await passes([]);
+      expect(await attached(green, 'failed actions in crm_mon after the return')).toBe('none');
+    });
+  });
+
+  describe('setup commands that fail are the lab\'s failure, not DRBD\'s', () => {
+    for (const [what, command, node, step] of [
+      ['corosync-keygen fails', 'sudo corosync-keygen', 'drbd1', /26\. corosync\.conf/u],
+      ["the key's copy to drbd2 fails", "sudo sh -c 'umask 077; base64 -d > /etc/corosync/authkey.new && mv /etc/corosync/authkey.new /etc/corosync/authkey'", 'drbd2', /26\. corosync\.conf/u],
+    ] as const) {
+      it(what, async () => {
+        const red = await replayThroughDefineScenario(mutate(real(FILE), [{ what, match: at(command, node), change: () => ({ exitCode: 1, stderr: 'Input/output error' }) }]), drbdadmPacemakerFailover, { scenario: 'pacemaker-failover', opts: FROM_R0_UP });
+        expect((red.err as Error).message).toMatch(new RegExp(`^step "${step.source}`, 'u'));
+        expect(await classifyLikeTheNightly(red)).toEqual({ status: 'broken', category: 'infra-other', exitCode: EXIT.broken });
+      });
+    }
+  });
 
   it('a passing run reports every step, attachment and parameter with something in it, and a failover time that fits the run', async () => {
-    const { parameters, attachments } = await expectReportSaysSomething('pacemaker-failover', FILE, drbdadmPacemakerFailover, FROM_R0_UP, [
+    const { parameters, attachments, green } = await expectReportSaysSomething('pacemaker-failover', FILE, drbdadmPacemakerFailover, FROM_R0_UP, [
       /^26\. corosync and pacemaker installed, not enabled/u, /^26\. hand r0 over to Pacemaker/u, /^26\. corosync\.conf/u, /^26\. start corosync and pacemaker on the three: quorate with 3 votes/u,
       /^26\. load the r0 configuration/u, /^26\. integrity probe writing on drbd2/u, /^26\. power off drbd2 from the host; Pacemaker promotes drbd1/u,
       /^26\. data intact on drbd1/u, /^26\. drbd2 powered on/u, /^26\. every record the probe acknowledged on drbd2 is intact on drbd1/u, /^26\. the cluster settles/u,
@@ -763,6 +872,10 @@ describe('Pacemaker failover (scenario 8)', () => {
     expect(failover).toBeGreaterThan(0);
     expect(failover).toBeLessThan(spanSeconds(real(FILE)));
     expect(attachments.map((a) => a.name)).toContain(`failover time: ${failover.toFixed(1)} s`);
+    const said = attachments.find((a) => a.name === `failover time: ${failover.toFixed(1)} s`)!;
+    expect(await readFile(join(green.resultsDir, said.source), 'utf8')).toBe(
+      `power-off of drbd2 (virsh destroy) to /mnt/r0 mounted on drbd1 as crm_mon shows it: ${failover.toFixed(1)} s (crm_mon polled every 2 s; corosync token 5000 ms)\n`,
+    );
     expect(attachments.map((a) => a.name)).toEqual(expect.arrayContaining(['failover: corosync and pacemaker journal on drbd1', 'return: corosync and pacemaker journal on drbd2']));
   });
 
@@ -772,6 +885,30 @@ describe('Pacemaker failover (scenario 8)', () => {
       edits: [{ what: 'is-enabled: enabled, disabled', match: at('systemctl is-enabled corosync.service pacemaker.service', 'drbd2'), change: () => ({ exitCode: 0, stdout: 'enabled\ndisabled' }) }],
       step: /26\. corosync and pacemaker installed, not enabled/u,
       message: /drbd2: systemctl is-enabled corosync\.service pacemaker\.service: expected \[ 'enabled', 'disabled' \] to deeply equal/u,
+    },
+    {
+      check: 'r0 still up on drbd1 after drbdadm down',
+      edits: [{ what: "drbd1's drbdadm status answers with r0", match: (c, i, all) => i === firstAfter(all, at('sudo drbdadm down r0', 'drbd1'), at('sudo drbdadm status r0', 'drbd1')), change: () => ({ exitCode: 0, stderr: '', stdout: 'r0 role:Secondary\n  disk:UpToDate\n  peer connection:Connecting\n' }) }],
+      step: /26\. hand r0 over to Pacemaker/u,
+      message: /drbd1: r0 down before Pacemaker starts it: expected/u,
+    },
+    {
+      check: "the authkey's sha256sum line starts with a backslash on every node",
+      edits: [{ what: 'a backslash before each hash', match: at('sudo sha256sum /etc/corosync/authkey'), change: (c) => ({ stdout: `\\${c.stdout}` }) }],
+      step: /26\. corosync\.conf/u,
+      message: /to match \/\^\[0-9a-f\]\{64\}\$\//u,
+    },
+    {
+      check: "the authkey's hash has 65 hex digits on every node",
+      edits: [{ what: 'one digit more on each', match: at('sudo sha256sum /etc/corosync/authkey'), change: replaced(/^([0-9a-f]{64})/u, '$10') }],
+      step: /26\. corosync\.conf/u,
+      message: /to match \/\^\[0-9a-f\]\{64\}\$\//u,
+    },
+    {
+      check: 'crm_mon no longer lists drbd2 after the failover',
+      edits: [{ what: "the failover's last look without drbd2's node", match: FAILOVER_LOOK, change: replaced(/\n\s*<node name="drbd2" id="2" online="false"[^>]*\/>/u, '') }],
+      step: /26\. power off drbd2 from the host/u,
+      message: /drbd2 offline in crm_mon: expected undefined to be false/u,
     },
     {
       check: 'drbd3 ends up with another authkey',
