@@ -643,6 +643,16 @@ describe('walkthrough (scenario 1)', () => {
     expect(await readFile(join(red.resultsDir, stop!.source), 'utf8')).toMatch(/^ReplayMismatchError: replay differs at command #\d+/u);
   });
 
+  it('the events2 watcher that cannot start: the step fails on that, as DRBD\'s tool failing, with nothing to stop', async () => {
+    const red = await replayThroughDefineScenario(mutate(real(FILE), [{
+      what: 'drbdsetup events2 does not start', match: at(/^sudo sh -c 'nohup drbdsetup events2 /u, 'drbd1'), change: () => ({ exitCode: 127, stdout: '', stderr: 'sh: 1: drbdsetup: not found' }),
+    }]), drbdadmWalkthrough, { scenario: 'walkthrough' });
+    expect((red.err as Error).message).toMatch(/^step "21\. initial primary on drbd1/u);
+    expect(await classifyLikeTheNightly(red)).toEqual({ status: 'failed', category: 'product', exitCode: EXIT.failed });
+    const attached = [red.result, ...walk(red.result)].flatMap((s) => (s.attachments ?? []) as { name: string }[]);
+    expect(attached.map((a) => a.name)).not.toContain('events2 watcher not stopped');
+  });
+
   checksOf('walkthrough', FILE, drbdadmWalkthrough, {}, [
     {
       check: "drbd3's kernel module is DRBD 9: the failure names the node",
