@@ -134,6 +134,8 @@ group('edges the fixtures do not show', () => {
     expect(isConnected(parse1('r0 role:Secondary\n  drbd2 role:Secondary\n').peers[0]!)).toBe(true);
     expect(isConnected(parse1('r0 role:Secondary\n  disk:UpToDate\n  peer role:Unknown\n    replication:Established peer-disk:UpToDate\n').peers[0]!)).toBe(true);
     expect(isConnected(parse1('r0 role:Secondary\n  drbd2 connection:Connecting\n').peers[0]!)).toBe(false);
+    // Unknown role and no volumes, but the connection says Connected: connected (only the bare line is not).
+    expect(isConnected(parse1('r0 role:Secondary\n  drbd2 connection:Connected role:Unknown\n').peers[0]!)).toBe(true);
   });
 
   it('a resync that has not started moving (WFBitMapS, no done:) is 0% and says so', () => {

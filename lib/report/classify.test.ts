@@ -274,3 +274,29 @@ describe('edges of the classification', () => {
     expect(labelled.labels).toEqual([{ name: 'feature', value: 'walkthrough' }, { name: CANCELLED_LABEL, value: 'SIGINT' }]);
   });
 });
+
+describe('labels written and read back', () => {
+  const K = FAILURE_LABELS;
+  it('a failure with only a kind is one label: fields that say nothing are left out', () => {
+    expect(failureLabels({ kind: 'infrastructure', timedOut: false, canceled: false })).toEqual([{ name: K.kind, value: 'infrastructure' }]);
+  });
+  it('an exit code is read back only when its label is a whole number', () => {
+    const exitOf = (v: string) => failureOf({ labels: [{ name: K.kind, value: 'product' }, { name: K.exitCode, value: v }] })?.exitCode;
+    expect(exitOf('127')).toBe(127);
+    expect(exitOf('-1')).toBe(-1);
+    for (const v of ['12x', 'x12', '1.5', '']) expect(exitOf(v), v).toBeUndefined();
+  });
+  it('a cancellation by reclassify is labelled with the signal, else "interrupted"; other reclassifications add no label and keep every label', () => {
+    const kind = (k: string, more: Record<string, string> = {}) => result('broken', 'x', { [K.kind]: k, ...more });
+    expect(reclassify(kind('interrupted', { [K.signal]: 'SIGTERM' })).result.labels).toEqual([...kind('interrupted', { [K.signal]: 'SIGTERM' }).labels!, { name: CANCELLED_LABEL, value: 'SIGTERM' }]);
+    expect(reclassify(kind('interrupted')).result.labels).toEqual([...kind('interrupted').labels!, { name: CANCELLED_LABEL, value: 'interrupted' }]);
+    const product = reclassify(kind('product'));
+    expect(product.result.status).toBe('failed');
+    expect(product.result.labels).toEqual(kind('product').labels);
+  });
+  it('cancelResult on a result already labelled cancelled: one cancelled label, the new signal', () => {
+    const at = '2026-11-28T21:00:00.000Z';
+    const before = { ...result('broken', 'x', { [CANCELLED_LABEL]: 'SIGINT' }), stop: Date.parse(at) + 1 };
+    expect(cancelResult(before, { signal: 'SIGTERM', at }).result.labels).toEqual([{ name: 'feature', value: 'walkthrough' }, { name: CANCELLED_LABEL, value: 'SIGTERM' }]);
+  });
+});

@@ -21,7 +21,8 @@ import { drbdadmServices } from '../../scenarios/steps/drbdadm/services.js';
 import { drbdadmWalkthrough } from '../../scenarios/steps/drbdadm/walkthrough.js';
 import { drbdadmSplitBrain } from '../../scenarios/steps/drbdadm/split-brain.js';
 import { R0_UP } from '../../scenarios/steps/drbdadm/start.js';
-import { at, firstAfter, firstIndex, lastIndex, mutate, replayThroughDefineScenario, type Edit } from '../support/mutation.js';
+import { EXIT } from '../../lib/exit-codes.js';
+import { at, classifyLikeTheNightly, firstAfter, firstIndex, lastIndex, mutate, replayThroughDefineScenario, type Edit } from '../support/mutation.js';
 
 const RECORDINGS = join(import.meta.dirname, '../../scenarios/recordings');
 const FROM_R0_UP: ScenarioOptions = { from: { drbdadm: R0_UP } };
@@ -51,6 +52,9 @@ function checksOf(scenario: string, file: string, body: ScenarioBody, opts: Scen
       const message = (red.err as Error).message;
       expect(message).toMatch(new RegExp(`^step "${c.step.source}`, 'u'));
       expect(message).toMatch(c.message);
+      // A check that refuses is DRBD not doing what the walkthrough says, never a harness bug
+      // (a TypeError in the scenario is reported "broken (harness)" instead).
+      expect(await classifyLikeTheNightly(red), 'as the report and the nightly classify it').toEqual({ status: 'failed', category: 'product', exitCode: EXIT.failed });
     });
   }
 }
@@ -604,13 +608,26 @@ describe('hostname pitfall (scenario 3)', () => {
 describe('walkthrough (scenario 1)', () => {
   const FILE = 'walkthrough.debian12-drbd84.json';
   const R3_UP = at('sudo drbdadm -c /tmp/r3.res up r3', 'drbd1');
+  /** drbdadm status r0 on `node` in step 22 (after mkfs). */
+  const AFTER_RESYNC = (node: string) => (c: CommandRecord, i: number, all: readonly CommandRecord[]) =>
+    i === firstAfter(all, at('sudo mkfs -t ext4 /dev/drbd100', 'drbd1'), at('sudo drbdadm status r0', node));
+  const LAST_STATUS = (c: CommandRecord, i: number, all: readonly CommandRecord[]) => i === lastIndex(all, at('sudo drbdadm status r0', 'drbd1'));
+  /** drbdadm status of a resource that is down, as DRBD 8.4's drbdadm answers. */
+  const NO_SUCH_R0 = { exitCode: 10, stdout: '', stderr: "r0: No such resource\nCommand 'drbdsetup-84 status r0' terminated with exit code 10\n" };
 
   it('a passing run reports every step, attachment and parameter with something in it', async () => {
-    const { attachments } = await expectReportSaysSomething('walkthrough', FILE, drbdadmWalkthrough, {}, [
+    const { attachments, green } = await expectReportSaysSomething('walkthrough', FILE, drbdadmWalkthrough, {}, [
       /^0\. DRBD stack/u, /^3\. second disk/u, /^5\. \/etc\/hosts/u, /^8\. LVM/u, /^10\. hostnames/u, /^18\. resource r0/u, /^20\. three replicas/u,
       /^20\. create-md and up on drbd1 and drbd2/u, /^21\. initial primary on drbd1/u, /^22\. resync visible/u, /^23\. mount \/dev\/drbd100/u, /^switch primary to drbd2/u,
     ]);
-    expect(attachments.map((a) => a.name)).toContain('DRBD 8.4 and the third node');
+    const third = attachments.find((a) => a.name === 'DRBD 8.4 and the third node');
+    expect(third, attachments.map((a) => a.name).join(' | ')).toBeDefined();
+    // What it says: what the walkthrough does on DRBD 9, drbdadm's own refusal, where r0 lives instead.
+    const text = await readFile(join(green.resultsDir, third!.source), 'utf8');
+    expect(text).toMatch(/^The walkthrough deploys r0 to three nodes \(drbdmanage on DRBD 9: deploy-resource r0 3\)\.\n/u);
+    expect(text).toContain("DRBD 8.4 connects a resource to exactly one peer; with three 'on' sections, drbdadm up says:\n\n");
+    expect(text).toContain('There are multiple host sections for the peer node.');
+    expect(text).toMatch(/\nSo here r0 lives on drbd1 and drbd2; drbd3 keeps its drbdpool VG and no r0\.$/u);
   });
 
   it('a step that fails while the events2 watcher runs tries to stop it and attaches the outcome', async () => {
@@ -626,7 +643,35 @@ describe('walkthrough (scenario 1)', () => {
     expect(await readFile(join(red.resultsDir, stop!.source), 'utf8')).toMatch(/^ReplayMismatchError: replay differs at command #\d+/u);
   });
 
+  it('the events2 watcher that cannot start: the step fails on that, as DRBD\'s tool failing, with nothing to stop', async () => {
+    const red = await replayThroughDefineScenario(mutate(real(FILE), [{
+      what: 'drbdsetup events2 does not start', match: at(/^sudo sh -c 'nohup drbdsetup events2 /u, 'drbd1'), change: () => ({ exitCode: 127, stdout: '', stderr: 'sh: 1: drbdsetup: not found' }),
+    }]), drbdadmWalkthrough, { scenario: 'walkthrough' });
+    expect((red.err as Error).message).toMatch(/^step "21\. initial primary on drbd1/u);
+    expect(await classifyLikeTheNightly(red)).toEqual({ status: 'failed', category: 'product', exitCode: EXIT.failed });
+    const attached = [red.result, ...walk(red.result)].flatMap((s) => (s.attachments ?? []) as { name: string }[]);
+    expect(attached.map((a) => a.name)).not.toContain('events2 watcher not stopped');
+  });
+
   checksOf('walkthrough', FILE, drbdadmWalkthrough, {}, [
+    {
+      check: "drbd3's kernel module is DRBD 9: the failure names the node",
+      edits: [{ what: "drbd3's /proc/drbd says 9.2", match: at('cat /proc/drbd', 'drbd3'), change: replaced('version: 8.4.11', 'version: 9.2.12') }],
+      step: /0\. DRBD stack/u,
+      message: /drbd3 \/proc\/drbd: expected 9 to be 8/u,
+    },
+    {
+      check: 'the VG drbdpool spans 12 physical volumes',
+      edits: [{ what: "drbd2's vgs says 12", match: at('sudo vgs --noheadings -o vg_name,pv_count drbdpool', 'drbd2'), change: () => ({ stdout: 'drbdpool  12' }) }],
+      step: /8\. LVM/u,
+      message: /to match \/\^drbdpool\\s\+1\$\//u,
+    },
+    {
+      check: 'two VGs named drbdpool (a cloned disk), the first of 2 physical volumes',
+      edits: [{ what: "drbd2's vgs lists two", match: at('sudo vgs --noheadings -o vg_name,pv_count drbdpool', 'drbd2'), change: () => ({ stdout: 'drbdpool   2\n  drbdpool   1' }) }],
+      step: /8\. LVM/u,
+      message: /to match \/\^drbdpool\\s\+1\$\//u,
+    },
     {
       check: '/etc/hosts lacks a node',
       edits: [{ what: "drbd3's /etc/hosts without drbd2", match: at('cat /etc/hosts', 'drbd3'), change: without(/ drbd2$/u) }],
@@ -657,15 +702,178 @@ describe('walkthrough (scenario 1)', () => {
       step: /20\. three replicas/u,
       message: /to contain 'cannot configure network without know/u,
     },
+    {
+      check: 'the kernel dropped events from the stream',
+      edits: [{ what: 'a "- skipped 2" line after SyncSource', match: at('cat /tmp/r0.events', 'drbd1'), change: (c) => ({ stdout: c.stdout.replace(/(replication:SyncSource [^\n]*\n)/u, '$1- skipped 2\n') }) }],
+      step: /22\. resync visible/u,
+      message: /events dropped by the kernel: the stream may miss a state: expected 2 to be \+0/u,
+    },
+    {
+      check: 'r0 is down on drbd1 after the resync',
+      edits: [{ what: "drbd1's drbdadm status: No such resource", match: AFTER_RESYNC('drbd1'), change: () => NO_SUCH_R0 }],
+      step: /22\. resync visible/u,
+      message: /expected undefined to be 'Primary'/u,
+    },
+    {
+      check: "drbd1's peer is Outdated after the resync",
+      edits: [{ what: "drbd1's drbdadm status: peer-disk:Outdated", match: AFTER_RESYNC('drbd1'), change: replaced('peer-disk:UpToDate', 'peer-disk:Outdated') }],
+      step: /22\. resync visible/u,
+      message: /expected false to be true/u,
+    },
+    {
+      check: 'r0 is down on drbd2 after the resync',
+      edits: [{ what: "drbd2's drbdadm status: No such resource", match: AFTER_RESYNC('drbd2'), change: () => NO_SUCH_R0 }],
+      step: /22\. resync visible/u,
+      message: /expected undefined to be 'Secondary'/u,
+    },
+    {
+      check: 'r0 on drbd2 has no volume after the resync',
+      edits: [{ what: "drbd2's drbdadm status: the resource line alone", match: AFTER_RESYNC('drbd2'), change: () => ({ stdout: 'r0 role:Secondary' }) }],
+      step: /22\. resync visible/u,
+      message: /expected undefined to be 'UpToDate'/u,
+    },
+    {
+      check: "sha256sum's first field is not a bare hash (an escaped name's backslash before it)",
+      edits: [{ what: "drbd1's sha256sum line starts with a backslash", match: at('sudo sha256sum /mnt/r0/data.bin', 'drbd1'), change: (c) => ({ stdout: `\\${c.stdout}` }) }],
+      step: /23\. mount \/dev\/drbd100/u,
+      message: /to match \/\^\[0-9a-f\]\{64\}\$\//u,
+    },
+    {
+      check: "sha256sum's first field has 65 hex digits",
+      edits: [{ what: "drbd1's hash one digit longer", match: at('sudo sha256sum /mnt/r0/data.bin', 'drbd1'), change: replaced(/^([0-9a-f]{64})/u, '$10') }],
+      step: /23\. mount \/dev\/drbd100/u,
+      message: /to match \/\^\[0-9a-f\]\{64\}\$\//u,
+    },
+    {
+      check: 'r0 is down on drbd1 at the end',
+      edits: [{ what: "drbd1's last drbdadm status: No such resource", match: LAST_STATUS, change: () => NO_SUCH_R0 }],
+      step: /switch primary to drbd2/u,
+      message: /expected undefined to be 'Primary'/u,
+    },
+    {
+      check: 'drbd1 has no peer at the end',
+      edits: [{ what: "drbd1's last drbdadm status without its peer", match: LAST_STATUS, change: () => ({ stdout: 'r0 role:Primary\n  disk:UpToDate' }) }],
+      step: /switch primary to drbd2/u,
+      message: /expected undefined to be 'Secondary'/u,
+    },
   ]);
 });
 
 describe('Pacemaker failover (scenario 8)', () => {
   const FILE = 'pacemaker-failover.debian12-drbd84.json';
   // As recorded: Pacemaker promoted drbd2, so drbd2 is the node that loses power and drbd1 the survivor.
+  const CRM_MON = at('sudo crm_mon -1 --output-as=xml', 'drbd1');
+  /** drbd1's crm_mon looks between two recorded commands: `from` (exclusive) to the next `to`. */
+  const looksBetween = (all: readonly CommandRecord[], from: (c: CommandRecord) => boolean, to: (c: CommandRecord) => boolean) => {
+    const start = firstIndex(all, from);
+    const end = firstAfter(all, from, to);
+    return all.flatMap((c, i) => (i > start && i < end && CRM_MON(c) ? [i] : []));
+  };
+  /** The wait for a DC and all nodes online: its looks, the last one the look that ended it. */
+  const clusterLooks = (all: readonly CommandRecord[]) => looksBetween(all, at('sudo corosync-quorumtool -s', 'drbd1'), at(/^sudo tee \/root\/r0\.crm /u, 'drbd1'));
+  /** The wait for r0 promoted and mounted after the configuration is loaded. */
+  const promoteLooks = (all: readonly CommandRecord[]) => looksBetween(all, at('sudo crm configure load update /root/r0.crm', 'drbd1'), at('findmnt -n -o SOURCE /mnt/r0', 'drbd2'));
+  /** The look before the one that ended a wait, replaced by that last look changed by `change`. */
+  const lookBeforeLast = (looks: (all: readonly CommandRecord[]) => number[], change: (xml: string) => string): Edit => ({
+    what: 'the look before the last one: the last one, changed',
+    match: (c, i, all) => i === looks(all).at(-2),
+    change: (c) => {
+      const all = recording.commands;
+      return { stdout: change(all[looks(all).at(-1)!]!.stdout) };
+    },
+  });
+  const recording = real(FILE);
+  /** The failover wait's last look (crm_mon on drbd1 before its findmnt). */
+  const FAILOVER_LOOK = (c: CommandRecord, i: number, all: readonly CommandRecord[]) => i === firstAfter(all, at('#power off', 'drbd2'), at('findmnt -n -o SOURCE /mnt/r0', 'drbd1')) - 1;
+
+  /** The scenario passes on the changed recording, every command of it replayed. */
+  async function passes(edits: Edit[]) {
+    const green = await replayThroughDefineScenario(mutate(real(FILE), edits), drbdadmPacemakerFailover, { scenario: 'pacemaker-failover', opts: FROM_R0_UP });
+    expect(green.err).toBeUndefined();
+    expect(green.remaining, 'commands of the recording not replayed').toBe(0);
+    return green;
+  }
+  /** The content of the attachment named `name` (there must be one). */
+  async function attached(r: Awaited<ReturnType<typeof passes>>, name: string): Promise<string> {
+    const all = [r.result, ...walk(r.result)].flatMap((s) => (s.attachments ?? []) as { name: string; source: string }[]);
+    const found = all.filter((a) => a.name === name);
+    expect(found, all.map((a) => a.name).join(' | ')).toHaveLength(1);
+    return readFile(join(r.resultsDir, found[0]!.source), 'utf8');
+  }
+
+  describe('the waits end on the look that shows what they wait for, not before', () => {
+    it('pacemaker: a look with all three online but no DC is not the end', async () => {
+      await passes([lookBeforeLast(clusterLooks, (xml) => xml.replace(/<current_dc [^>]*\/>/u, '<current_dc present="false"/>'))]);
+    });
+    it('pacemaker: a look with a DC and two nodes, both online, is not the end', async () => {
+      await passes([lookBeforeLast(clusterLooks, (xml) => xml.replace(/\n\s*<node name="drbd3" id="3" online="true"[^>]*\/>/u, ''))]);
+    });
+    it('pacemaker: a look with a DC and drbd2 offline is not the end', async () => {
+      await passes([lookBeforeLast(clusterLooks, (xml) => xml.replace('<node name="drbd2" id="2" online="true"', '<node name="drbd2" id="2" online="false"'))]);
+    });
+    it('r0 promoted and mounted on drbd2, but its clone stopped on drbd1, is not the end', async () => {
+      await passes([lookBeforeLast(promoteLooks, (xml) => xml.replace(
+        /<resource id="p_drbd_r0" resource_agent="ocf:linbit:drbd" role="Unpromoted" active="true"([^>]*) nodes_running_on="1">\s*<node name="drbd1" id="1" cached="true"\/>\s*<\/resource>/u,
+        '<resource id="p_drbd_r0" resource_agent="ocf:linbit:drbd" role="Stopped" active="false"$1 nodes_running_on="0"/>',
+      ))]);
+    });
+  });
+
+  describe('orders the cluster tools print in do not matter', () => {
+    it('corosync-quorumtool lists drbd2 first', async () => {
+      await passes([{
+        what: 'the membership rows of the last look reordered',
+        match: (c, i, all) => i === firstAfter(all, at('sudo systemctl start corosync.service pacemaker.service', 'drbd3'), CRM_MON) - 1,
+        change: replaced(/( +1 +1 drbd1 \(local\)\n)( +2 +1 drbd2\n)/u, '$2$1'),
+      }]);
+    });
+    it("crm_mon lists the clone's instance on drbd2 before drbd1's", async () => {
+      await passes([{
+        what: "the last look's clone instances swapped",
+        match: (c, i, all) => i === promoteLooks(all).at(-1),
+        change: replaced(/(<resource id="p_drbd_r0"[^>]*role="Unpromoted"[^>]*>\s*<node name="drbd1"[^>]*\/>\s*<\/resource>)(\s*)(<resource id="p_drbd_r0"[^>]*role="Promoted"[^>]*>\s*<node name="drbd2"[^>]*\/>\s*<\/resource>)/u, '$3$2$1'),
+      }]);
+    });
+  });
+
+  describe('the journals and failed actions in the report', () => {
+    const JOURNAL = 'sudo journalctl -b -u corosync -u pacemaker --no-pager -o short-precise';
+    it('a journal that cannot be read does not fail the scenario', async () => {
+      const green = await passes([{ what: "drbd1's journalctl fails", match: at(JOURNAL, 'drbd1'), change: () => ({ exitCode: 1, stdout: '', stderr: 'Failed to open journal' }) }]);
+      expect(await attached(green, 'failover: corosync and pacemaker journal on drbd1')).toBe('');
+    });
+    it('a long journal: its last 400 lines', async () => {
+      const lines = Array.from({ length: 450 }, (_, i) => `line ${i + 1}`);
+      const green = await passes([{ what: "drbd2's journal of 450 lines", match: at(JOURNAL, 'drbd2'), change: () => ({ stdout: lines.join('\n') }) }]);
+      expect(await attached(green, 'return: corosync and pacemaker journal on drbd2')).toBe(lines.slice(50).join('\n'));
+    });
+    it('failed actions after the return are listed, one a line (reported, not judged)', async () => {
+      const failures = '<failures>\n    <failure op_key="p_drbd_r0_monitor_20000" node="drbd2" exitstatus="error" exitreason="monitor timed out" exitcode="1" call="9" status="Timed out"/>\n' +
+        '    <failure op_key="p_fs_r0_monitor_20000" node="drbd1" exitstatus="not running" exitreason="" exitcode="7" call="12" status="complete"/>\n  </failures>\n  <status ';
+      const green = await passes([{ what: 'the last look with two failed actions', match: (c, i, all) => i === lastIndex(all, CRM_MON), change: replaced('<status ', failures) }]);
+      expect(await attached(green, 'failed actions in crm_mon after the return')).toBe('p_drbd_r0_monitor_20000 on drbd2: error monitor timed out\np_fs_r0_monitor_20000 on drbd1: not running ');
+    });
+    it('no failed actions: the attachment says none', async () => {
+      const green = await passes([]);
+      expect(await attached(green, 'failed actions in crm_mon after the return')).toBe('none');
+    });
+  });
+
+  describe('setup commands that fail are the lab\'s failure, not DRBD\'s', () => {
+    for (const [what, command, node, step] of [
+      ['corosync-keygen fails', 'sudo corosync-keygen', 'drbd1', /26\. corosync\.conf/u],
+      ["the key's copy to drbd2 fails", "sudo sh -c 'umask 077; base64 -d > /etc/corosync/authkey.new && mv /etc/corosync/authkey.new /etc/corosync/authkey'", 'drbd2', /26\. corosync\.conf/u],
+    ] as const) {
+      it(what, async () => {
+        const red = await replayThroughDefineScenario(mutate(real(FILE), [{ what, match: at(command, node), change: () => ({ exitCode: 1, stderr: 'Input/output error' }) }]), drbdadmPacemakerFailover, { scenario: 'pacemaker-failover', opts: FROM_R0_UP });
+        expect((red.err as Error).message).toMatch(new RegExp(`^step "${step.source}`, 'u'));
+        expect(await classifyLikeTheNightly(red)).toEqual({ status: 'broken', category: 'infra-other', exitCode: EXIT.broken });
+      });
+    }
+  });
 
   it('a passing run reports every step, attachment and parameter with something in it, and a failover time that fits the run', async () => {
-    const { parameters, attachments } = await expectReportSaysSomething('pacemaker-failover', FILE, drbdadmPacemakerFailover, FROM_R0_UP, [
+    const { parameters, attachments, green } = await expectReportSaysSomething('pacemaker-failover', FILE, drbdadmPacemakerFailover, FROM_R0_UP, [
       /^26\. corosync and pacemaker installed, not enabled/u, /^26\. hand r0 over to Pacemaker/u, /^26\. corosync\.conf/u, /^26\. start corosync and pacemaker on the three: quorate with 3 votes/u,
       /^26\. load the r0 configuration/u, /^26\. integrity probe writing on drbd2/u, /^26\. power off drbd2 from the host; Pacemaker promotes drbd1/u,
       /^26\. data intact on drbd1/u, /^26\. drbd2 powered on/u, /^26\. every record the probe acknowledged on drbd2 is intact on drbd1/u, /^26\. the cluster settles/u,
@@ -674,6 +882,10 @@ describe('Pacemaker failover (scenario 8)', () => {
     expect(failover).toBeGreaterThan(0);
     expect(failover).toBeLessThan(spanSeconds(real(FILE)));
     expect(attachments.map((a) => a.name)).toContain(`failover time: ${failover.toFixed(1)} s`);
+    const said = attachments.find((a) => a.name === `failover time: ${failover.toFixed(1)} s`)!;
+    expect(await readFile(join(green.resultsDir, said.source), 'utf8')).toBe(
+      `power-off of drbd2 (virsh destroy) to /mnt/r0 mounted on drbd1 as crm_mon shows it: ${failover.toFixed(1)} s (crm_mon polled every 2 s; corosync token 5000 ms)\n`,
+    );
     expect(attachments.map((a) => a.name)).toEqual(expect.arrayContaining(['failover: corosync and pacemaker journal on drbd1', 'return: corosync and pacemaker journal on drbd2']));
   });
 
@@ -683,6 +895,30 @@ describe('Pacemaker failover (scenario 8)', () => {
       edits: [{ what: 'is-enabled: enabled, disabled', match: at('systemctl is-enabled corosync.service pacemaker.service', 'drbd2'), change: () => ({ exitCode: 0, stdout: 'enabled\ndisabled' }) }],
       step: /26\. corosync and pacemaker installed, not enabled/u,
       message: /drbd2: systemctl is-enabled corosync\.service pacemaker\.service: expected \[ 'enabled', 'disabled' \] to deeply equal/u,
+    },
+    {
+      check: 'r0 still up on drbd1 after drbdadm down',
+      edits: [{ what: "drbd1's drbdadm status answers with r0", match: (c, i, all) => i === firstAfter(all, at('sudo drbdadm down r0', 'drbd1'), at('sudo drbdadm status r0', 'drbd1')), change: () => ({ exitCode: 0, stderr: '', stdout: 'r0 role:Secondary\n  disk:UpToDate\n  peer connection:Connecting\n' }) }],
+      step: /26\. hand r0 over to Pacemaker/u,
+      message: /drbd1: r0 down before Pacemaker starts it: expected/u,
+    },
+    {
+      check: "the authkey's sha256sum line starts with a backslash on every node",
+      edits: [{ what: 'a backslash before each hash', match: at('sudo sha256sum /etc/corosync/authkey'), change: (c) => ({ stdout: `\\${c.stdout}` }) }],
+      step: /26\. corosync\.conf/u,
+      message: /to match \/\^\[0-9a-f\]\{64\}\$\//u,
+    },
+    {
+      check: "the authkey's hash has 65 hex digits on every node",
+      edits: [{ what: 'one digit more on each', match: at('sudo sha256sum /etc/corosync/authkey'), change: replaced(/^([0-9a-f]{64})/u, '$10') }],
+      step: /26\. corosync\.conf/u,
+      message: /to match \/\^\[0-9a-f\]\{64\}\$\//u,
+    },
+    {
+      check: 'crm_mon no longer lists drbd2 after the failover',
+      edits: [{ what: "the failover's last look without drbd2's node", match: FAILOVER_LOOK, change: replaced(/\n\s*<node name="drbd2" id="2" online="false"[^>]*\/>/u, '') }],
+      step: /26\. power off drbd2 from the host/u,
+      message: /drbd2 offline in crm_mon: expected undefined to be false/u,
     },
     {
       check: 'drbd3 ends up with another authkey',
