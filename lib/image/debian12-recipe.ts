@@ -210,9 +210,9 @@ export function preferencesHook(preferences: string): string {
 
 /** The recipe's `added` for these suites on this mirror: undefined when none is added (the plain profile). */
 function addedSuites(mirror: string, suites: readonly AddedSuite[] | undefined): DebianRecipe['added'] {
-  const variant = variantName(suites);
+  const names = [...new Set(suites ?? [])].sort();
+  const variant = variantName(names);
   if (!variant) return undefined;
-  const names = variant.split('+') as AddedSuite[];
   return {
     variant,
     sources: names.map((s) => `deb ${mirror} bookworm-${s} main`),

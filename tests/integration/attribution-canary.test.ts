@@ -122,6 +122,19 @@ function allureAttribution(results: AllureResult[]) {
   return { status: reportStatus(r), label: r.labels?.find((l) => l.name === 'attribution')?.value, step: step?.name, probes: step?.steps?.length, flaky: r.statusDetails?.flaky };
 }
 
+/**
+ * A red run's verdict where a user reads it: the nightly's output, the first line of summary.md,
+ * the JUnit property, the Allure result and the history entry (a red run has no `green`).
+ */
+function expectVerdictShown(r: { output: string }, rec: Awaited<ReturnType<typeof records>>, v: { sentence: string; kind: string; probes: number; flaky: boolean }) {
+  expect(r.output).toContain(`${SCENARIO} red: ${v.sentence}`);
+  expect(rec.firstSaid).toBe(`**${SCENARIO} red: ${v.sentence}**`);
+  expect(rec.junit).toContain(`<property name="attribution" value="${v.sentence}"/>`);
+  expect(allureAttribution(rec.allure)).toEqual({ status: 'failed', label: v.sentence, step: `Attribution: ${v.sentence}`, probes: v.probes, flaky: v.flaky });
+  expect(rec.history.at(-1)).toMatchObject({ attribution: [{ scenario: SCENARIO, verdict: v.kind, sentence: v.sentence }] });
+  expect(rec.history.at(-1)?.green).toBeUndefined();
+}
+
 const probeTimes = (a: Attribution) => a.probes.map((p, i) => `probe ${i + 1} (${p.role}${p.role === 'bisect' ? ` ${p.applied.join('+')}` : ''}) ${p.outcome} in ${Math.round((p.ms ?? 0) / 1000)} s`).join('; ');
 
 beforeAll(async () => {
@@ -163,12 +176,13 @@ describe('a red nightly followed up on real VMs, canaries from a loopback apt re
   it('canaries 1.1 (harmless), the lab broken on every run: red, "not the packages" after two reruns', { timeout: 90 * 60_000 }, async () => {
     await publish('1.1');
     const r = await nightly('1.1, lab broken (persistent fault)', 'persistent');
-    const { run, firstSaid, junit, history, allure } = await records();
+    const rec = await records();
+    const { run } = rec;
     const a = run.attributions?.[0];
     if (a) timings.push(`not the packages: ${probeTimes(a)}`);
     expect(r.exitCode, r.output.slice(-3000)).toBe(1);
     const sentence = 'not the packages: red on the last green package set too (the lab, the host or the scenario changed)';
-    expect(r.output).toContain(`${SCENARIO} red: ${sentence}`);
+    expectVerdictShown(r, rec, { sentence, kind: 'not-the-packages', probes: 2, flaky: false });
     expect(run.attributions).toHaveLength(1);
     expect(a).toMatchObject({ scenario: SCENARIO, verdict: { kind: 'not-the-packages' } });
     expect(a!.changes.map((c) => `${c.source} ${c.from.join('/')} → ${c.to.join('/')}`)).toEqual(CANARIES.map((c) => `${c} 1.0 → 1.1`));
@@ -176,36 +190,26 @@ describe('a red nightly followed up on real VMs, canaries from a loopback apt re
       ['same', 'failed'],
       ['good', 'failed'],
     ]);
-    expect(firstSaid).toBe(`**${SCENARIO} red: ${sentence}**`);
-    expect(junit).toContain(`<property name="attribution" value="${sentence}"/>`);
-    expect(allureAttribution(allure)).toEqual({ status: 'failed', label: sentence, step: `Attribution: ${sentence}`, probes: 2, flaky: false });
-    expect(history.at(-1)).toMatchObject({ attribution: [{ scenario: SCENARIO, verdict: 'not-the-packages' }] });
-    expect(history.at(-1)?.green).toBeUndefined();
   });
 
   it('canaries 1.1, a fault that breaks one run only: red, "flaky" after one rerun', { timeout: 90 * 60_000 }, async () => {
     const r = await nightly('1.1, one-shot fault', 'once');
-    const { run, firstSaid, junit, history, allure } = await records();
-    const a = run.attributions?.[0];
+    const rec = await records();
+    const a = rec.run.attributions?.[0];
     if (a) timings.push(`flaky: ${probeTimes(a)}`);
     expect(r.exitCode, r.output.slice(-3000)).toBe(1);
     const sentence = 'flaky: green when run again on the same package set (failure not reproduced)';
-    expect(r.output).toContain(`${SCENARIO} red: ${sentence}`);
+    // Still reported failed (the failure happened), and marked flaky because the rerun said so.
+    expectVerdictShown(r, rec, { sentence, kind: 'flaky', probes: 1, flaky: true });
     expect(a).toMatchObject({ scenario: SCENARIO, verdict: { kind: 'flaky' } });
     expect(a!.probes.map((p) => [p.role, p.outcome])).toEqual([['same', 'passed']]);
-    expect(firstSaid).toBe(`**${SCENARIO} red: ${sentence}**`);
-    expect(junit).toContain(`<property name="attribution" value="${sentence}"/>`);
-    // Still reported failed (the failure happened), and marked flaky because the rerun said so.
-    expect(allureAttribution(allure)).toEqual({ status: 'failed', label: sentence, step: `Attribution: ${sentence}`, probes: 1, flaky: true });
-    expect(history.at(-1)).toMatchObject({ attribution: [{ scenario: SCENARIO, verdict: 'flaky' }] });
-    expect(history.at(-1)?.green).toBeUndefined();
   });
 
   it('canaries 2.0, canary-b refusing DRBD\'s module: red, "introduced by drbdlab-canary-b 1.0 → 2.0" within the bound', { timeout: 120 * 60_000 }, async () => {
     await publish('2.0', REFUSE_DRBD);
     const r = await nightly('2.0, canary-b breaks DRBD');
-    const { run, firstSaid, junit, history, allure } = await records();
-    const a = run.attributions?.[0];
+    const rec = await records();
+    const a = rec.run.attributions?.[0];
     if (a) timings.push(`introduced: ${probeTimes(a)}, ${Math.round(a.ms / 1000)} s in all`);
     // What the package store keeps for these runs (every set shares the debs they have in common).
     const store = join(folders().cache, 'packages');
@@ -213,7 +217,7 @@ describe('a red nightly followed up on real VMs, canaries from a loopback apt re
     timings.push(`package store: ${du} for ${readdirSync(join(store, 'sets')).filter((f) => f.endsWith('.json')).length} sets, ${readdirSync(join(store, 'debs')).length} debs`);
     expect(r.exitCode, r.output.slice(-3000)).toBe(1);
     const sentence = 'introduced by drbdlab-canary-b 1.0 → 2.0 (drbdlab-canary-b)';
-    expect(r.output).toContain(`${SCENARIO} red: ${sentence}`);
+    expectVerdictShown(r, rec, { sentence, kind: 'introduced', probes: 4, flaky: false });
     expect(a).toMatchObject({ scenario: SCENARIO, verdict: { kind: 'introduced', change: { source: 'drbdlab-canary-b', from: ['1.0'], to: ['2.0'] } } });
     expect(a!.changes.map((c) => c.source)).toEqual(CANARIES);
     expect(a!.bound).toBe(probeBound(3));
@@ -225,17 +229,12 @@ describe('a red nightly followed up on real VMs, canaries from a loopback apt re
       ['bisect', 'drbdlab-canary-a', 'passed'],
       ['bisect', 'drbdlab-canary-a+drbdlab-canary-b', 'failed'],
     ]);
-    expect(firstSaid).toBe(`**${SCENARIO} red: ${sentence}**`);
-    expect(junit).toContain(`<property name="attribution" value="${sentence}"/>`);
-    expect(allureAttribution(allure)).toEqual({ status: 'failed', label: sentence, step: `Attribution: ${sentence}`, probes: 4, flaky: false });
     // Each probe's own results and what its scenario run printed, in its folder.
     for (const k of [1, 2, 3, 4]) {
       const dir = join(folders().reports, 'attribution', '1', `probe-${k}`);
       expect(readdirSync(dir)).toEqual(expect.arrayContaining(['allure-results', 'junit.xml', 'output.log', 'run-plan.json']));
       expect(readFileSync(join(dir, 'output.log'), 'utf8')).toContain(SCENARIO);
     }
-    expect(history.at(-1)).toMatchObject({ attribution: [{ scenario: SCENARIO, verdict: 'introduced', sentence }] });
-    expect(history.at(-1)?.green).toBeUndefined();
   });
 
   it('bisect by hand between the green run and the red one: the same verdict, from the probes cached by the follow-up', { timeout: 60 * 60_000 }, async () => {
