@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { checkEnvironment } from '../config/environment.js';
 import { execa } from 'execa';
 import { DrbdlabError, UsageError } from '../errors.js';
@@ -23,7 +23,7 @@ import { packagesCommand } from './commands/packages.js';
 import { bisectCommand, checkBisect } from './commands/bisect.js';
 import { listSnapshots, pruneSnapshots, readSnapshot } from '../snapshot/store.js';
 import { checkShardFits, parseShard, type Shard } from '../report/shard.js';
-import { scenarioFileCount } from './scenario-files.js';
+import { checkScenarioFilters, scenarioFileCount } from './scenario-files.js';
 
 // The run's configuration: lab.yaml, DRBDLAB_* and the action's flags, resolved once before the
 // action (preAction) and read by it; nothing below the CLI reads them again.
@@ -54,6 +54,12 @@ const profileOption = () => new Option('-p, --profile <name>', 'guest profile').
 const suiteOption = () =>
   new Option('--suite <name>', 'add an archive suite to the profile\'s, a variant with its own image and history: proposed-updates, backports (debian12-drbd84; DRBDLAB_SUITE)')
     .argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
+// Checked while parsing, as --shard is: a word that selects no scenario ends before any lab work.
+const scenariosArgument = (description: string) =>
+  new Argument('[scenarios...]', description).argParser((v: string, prev: string[] | undefined) => {
+    checkScenarioFilters([v]);
+    return [...(prev ?? []), v];
+  });
 const offlineOption = () => new Option('--offline', 'use the cached image as it is; ask no upstream (DRBDLAB_OFFLINE=1 does the same)');
 
 program
@@ -69,7 +75,7 @@ program
   .addOption(offlineOption())
   .option('--no-attribution', 'do not follow a DRBD failure up (by default: rerun it, on the last green package set, then bisect the updates)')
   .option('--attribution-budget <minutes>', 'time budget of following a red run up (default 120; DRBDLAB_ATTRIBUTION_BUDGET_MIN)')
-  .argument('[scenarios...]', 'scenario files (default: all)')
+  .addArgument(scenariosArgument('scenario files (default: all)'))
   .action(async (scenarios: string[], o: { profile?: ProfileName; shard?: Shard }) => {
     process.exitCode = await nightlyCommand({ config: config(), profile: o.profile, keep: config().keep, scenarios, shard: o.shard });
   });
@@ -80,7 +86,7 @@ program
   .requiredOption('--good <run>', 'a recorded run (its timestamp in reports/history/versions.jsonl, or a start of it) that was green')
   .requiredOption('--bad <run>', 'a later recorded run that was red')
   .option('--attribution-budget <minutes>', 'time budget (default 120; DRBDLAB_ATTRIBUTION_BUDGET_MIN)')
-  .argument('[scenarios...]', 'scenario files to run on each probe (default: all)')
+  .addArgument(scenariosArgument('scenario files to run on each probe (default: all)'))
   .action(async (scenarios: string[], o: { good: string; bad: string }) => {
     const inputs = await checkBisect({ good: o.good, bad: o.bad, reports: config().paths.reports, cache: config().paths.cache });
     for (const r of await reapOrphans(config().lab.libvirtUri, host())) log(describeReaped(r));

@@ -1,8 +1,48 @@
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
+import { UsageError } from '../errors.js';
 import { PROJECT_ROOT } from '../paths.js';
 
-/** How many scenario files the `scenarios` project runs (vitest.config.ts: scenarios/*.test.ts). */
+/** The scenario files the `scenarios` project runs (vitest.config.ts: scenarios/*.test.ts), project-relative. */
+export function scenarioFiles(): string[] {
+  return readdirSync(join(PROJECT_ROOT, 'scenarios'))
+    .filter((f) => f.endsWith('.test.ts'))
+    .sort()
+    .map((f) => `scenarios/${f}`);
+}
+
+/** How many scenario files the `scenarios` project runs. */
 export function scenarioFileCount(): number {
-  return readdirSync(join(PROJECT_ROOT, 'scenarios')).filter((f) => f.endsWith('.test.ts')).length;
+  return scenarioFiles().length;
+}
+
+/**
+ * The filters that select no scenario file, matched as vitest matches its file filters (a part
+ * of the project-relative path, case-insensitive; a path relative to `cwd`, a trailing `/` kept;
+ * an absolute prefix), so a filter passes here exactly when vitest would run something. No
+ * `file:line` form: a scenario file holds one test.
+ */
+export function unmatchedScenarioFilters(filters: readonly string[], files: readonly string[], cwd: string, root: string): string[] {
+  return filters.filter((f) => {
+    return !files.some((file) => {
+      const abs = join(root, file);
+      if (isAbsolute(f) && abs.startsWith(f)) return true;
+      const rel = (relative(root, join(cwd, f)) + (f.endsWith('/') ? '/' : '')).toLowerCase();
+      const path = file.toLowerCase();
+      return path.includes(f.toLowerCase()) || (rel !== '' && path.includes(rel));
+    });
+  });
+}
+
+/**
+ * Scenario arguments checked before any lab work: a word that selects nothing (a mistyped
+ * command reads as one) is one line naming it, the scenarios and where the commands are.
+ */
+export function checkScenarioFilters(filters: readonly string[], files = scenarioFiles(), cwd = process.cwd(), root = PROJECT_ROOT): void {
+  const unmatched = unmatchedScenarioFilters(filters, files, cwd, root);
+  if (unmatched.length === 0) return;
+  const names = files.map((f) => f.replace(/^scenarios\//, '').replace(/\.test\.ts$/, ''));
+  throw new UsageError(
+    `no scenario file matches ${unmatched.map((u) => `"${u}"`).join(', ')}: scenarios are ${names.join(', ')}; the commands are in npm run lab -- --help`,
+  );
 }
