@@ -1,5 +1,6 @@
 // The hypervisor choice against a fake libvirt: the KVM probe boots a throwaway guest with each
-// CPU mode in turn, the verdict is remembered per host boot, and the probe leaves nothing.
+// CPU mode at once, the first mode in order of preference that boots wins, the verdict is
+// remembered per host boot, and the probe leaves nothing.
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -45,11 +46,11 @@ describe('chooseAccel', () => {
   it('KVM when a probe guest reaches its kernel with the host CPU; the verdict is remembered for this boot', async () => {
     const c = await choose();
     expect(c).toMatchObject({ accel: 'kvm', cpu: 'host-passthrough', mode: 'auto', reason: 'a KVM guest booted its kernel (CPU host-passthrough)' });
-    expect(libvirt.callsOf('define')).toHaveLength(1);
+    expect(libvirt.callsOf('define')).toHaveLength(3);
     probeLeftNothing();
     const again = await choose();
     expect(again.reason).toMatch(/^a KVM guest booted its kernel \(CPU host-passthrough\) \(verdict of /);
-    expect(libvirt.callsOf('define')).toHaveLength(1);
+    expect(libvirt.callsOf('define')).toHaveLength(3);
     expect((await rememberedVerdict(libvirt, cacheDir, host))?.choice.accel).toBe('kvm');
   });
 
@@ -58,7 +59,7 @@ describe('chooseAccel', () => {
     const c = await choose();
     expect(c).toMatchObject({ accel: 'kvm', cpu: { model: 'Skylake-Client-IBRS' } });
     expect(said).toContain('KVM probe: host-passthrough: did not start: error: internal error: process exited while connecting to monitor: ioctl(KVM_CREATE_VM) failed: 12 Cannot allocate memory');
-    expect(libvirt.callsOf('define')).toHaveLength(2);
+    expect(libvirt.callsOf('define')).toHaveLength(3);
     probeLeftNothing();
   });
 
@@ -94,6 +95,56 @@ describe('chooseAccel', () => {
     host.boot = 'boot-2';
     libvirt.kvm = 'dies';
     expect((await choose()).accel).toBe('tcg');
-    expect(libvirt.callsOf('define')).toHaveLength(4);
+    expect(libvirt.callsOf('define')).toHaveLength(6);
+  });
+
+  it('every mode at once: all three probe guests are started before any is removed', async () => {
+    libvirt.kvm = 'dies';
+    await choose();
+    const at = (op: string) => libvirt.calls.map((c, i) => (c.startsWith(`${op} `) ? i : -1)).filter((i) => i >= 0);
+    expect(at('start')).toHaveLength(3);
+    expect(Math.max(...at('start'))).toBeLessThan(Math.min(...at('destroy')));
+    expect(said[0]).toBe("KVM probe: booting the lab's kernel with CPU host-passthrough, Skylake-Client-IBRS, qemu64 at once");
+  });
+
+  it('the preferred mode boots while the others stay silent: they are stopped at once, not waited for; only the needed result is kept', async () => {
+    libvirt.kvmByCpu = { 'Skylake-Client-IBRS': 'silent', qemu64: 'silent' };
+    const c = await choose();
+    expect(c).toMatchObject({ accel: 'kvm', cpu: 'host-passthrough' });
+    expect(said.filter((m) => /^KVM probe: [^b]/.test(m))).toEqual([expect.stringMatching(/^KVM probe: host-passthrough: kernel ran in /)]);
+    expect((await rememberedVerdict(libvirt, cacheDir, host))?.probes.map((p) => p.cpu)).toEqual(['host-passthrough']);
+    probeLeftNothing();
+  });
+
+  it('the first mode in order that boots wins, whatever died or was refused before it', async () => {
+    libvirt.kvmByCpu = { 'host-passthrough': 'dies', qemu64: 'boots' };
+    libvirt.kvm = 'refused-at-start';
+    const c = await choose();
+    expect(c).toMatchObject({ accel: 'kvm', cpu: { model: 'qemu64' } });
+    expect(c.reason).toBe('a KVM guest booted its kernel (CPU qemu64)');
+    expect((await rememberedVerdict(libvirt, cacheDir, host))?.probes.map((p) => p.ok)).toEqual([false, false, true]);
+    probeLeftNothing();
+  });
+
+  it('a preferred mode is waited for: a later mode that boots first does not win', async () => {
+    // host-passthrough's guest starts last, so qemu64 (and the named model) have booted by then.
+    libvirt.beforeCall('start', async (name) => {
+      if (/mode=["']host-passthrough/.test((await libvirt.domainXml(name)) ?? '')) await new Promise((r) => setTimeout(r, 500));
+    });
+    const c = await choose();
+    expect(c).toMatchObject({ accel: 'kvm', cpu: 'host-passthrough' });
+    expect(said.at(-1)).toMatch(/^KVM probe: host-passthrough: kernel ran in /);
+    expect((await rememberedVerdict(libvirt, cacheDir, host))?.probes.map((p) => p.cpu)).toEqual(['host-passthrough']);
+    probeLeftNothing();
+  });
+
+  it('Ctrl-C while probing: every probe guest removed, the abort thrown, no verdict written', async () => {
+    libvirt.kvm = 'silent';
+    const ctl = new AbortController();
+    const p = choose({ signal: ctl.signal });
+    setTimeout(() => ctl.abort(new Error('SIGINT')), 300);
+    await expect(p).rejects.toThrow('SIGINT');
+    probeLeftNothing();
+    expect(await rememberedVerdict(libvirt, cacheDir, host)).toBeUndefined();
   });
 });

@@ -133,16 +133,7 @@ export async function chooseAccel(o: ChooseAccelOptions): Promise<AccelChoice> {
   if (remembered && (setting === 'auto' || remembered.choice.accel === 'kvm')) {
     return { ...remembered.choice, mode: setting === 'kvm' ? 'forced' : 'auto', reason: `${remembered.choice.reason} (verdict of ${remembered.at})` };
   }
-  const probes: ProbeResult[] = [];
-  const workDir = join(o.cacheDir, 'probes');
-  for (const cpu of await cpuCandidates(o.virsh)) {
-    o.signal?.throwIfAborted();
-    o.progress?.(`KVM probe: booting the lab's kernel with CPU ${cpuName(cpu)}`);
-    const r = await probeKvmBoot(o.virsh, o.boot, cpu, { workDir, timeoutMs: PROBE_TIMEOUT_MS, disk: o.disk });
-    probes.push(r);
-    o.progress?.(`KVM probe: ${cpuName(cpu)}: ${r.detail}`);
-    if (r.ok) break;
-  }
+  const probes = await probeAll(o, await cpuCandidates(o.virsh));
   const good = probes.find((p) => p.ok);
   const summary = probes.map((p) => `${cpuName(p.cpu)}: ${p.detail}`).join('; ');
   if (!good && setting === 'kvm') throw new DrbdlabError(`DRBDLAB_ACCEL=kvm but no KVM guest boots here (${summary}); unset DRBDLAB_ACCEL to use TCG`);
@@ -151,6 +142,45 @@ export async function chooseAccel(o: ChooseAccelOptions): Promise<AccelChoice> {
     : { accel: 'tcg', mode: 'auto', reason: `KVM unusable (${summary})` };
   await writeVerdict(o.cacheDir, { key, choice, probes, at: new Date().toISOString() });
   return choice;
+}
+
+/**
+ * Every CPU mode probed at once (a host without working KVM waits one probe's silence, not one
+ * per mode), the answer still the first mode in order of preference that boots: a later mode's
+ * probe is stopped as soon as an earlier one booted and every one before that has ended.
+ * The results of the modes that were needed, in that order.
+ */
+async function probeAll(o: ChooseAccelOptions, cpus: KvmCpu[]): Promise<ProbeResult[]> {
+  o.signal?.throwIfAborted();
+  const workDir = join(o.cacheDir, 'probes');
+  o.progress?.(`KVM probe: booting the lab's kernel with CPU ${cpus.map(cpuName).join(', ')} at once`);
+  const stops = cpus.map(() => new AbortController());
+  const results: (ProbeResult | undefined)[] = cpus.map(() => undefined);
+  const settle = () => {
+    // The first mode (in order) that booted, once every mode before it has its answer.
+    const i = results.findIndex((r) => r === undefined || r.ok);
+    if (i >= 0 && results[i]?.ok) for (const s of stops.slice(i + 1)) s.abort();
+  };
+  // allSettled: every probe has removed its guest before anything is thrown.
+  const ended = await Promise.allSettled(
+    cpus.map(async (cpu, i) => {
+      const signal = o.signal ? AbortSignal.any([o.signal, stops[i]!.signal]) : stops[i]!.signal;
+      try {
+        results[i] = await probeKvmBoot(o.virsh, o.boot, cpu, { workDir, timeoutMs: PROBE_TIMEOUT_MS, disk: o.disk, signal });
+        o.progress?.(`KVM probe: ${cpuName(cpu)}: ${results[i]!.detail}`);
+      } catch (err) {
+        // Stopped because an earlier mode booted: not needed. Ctrl-C or anything else: thrown.
+        if (!(stops[i]!.signal.aborted && !o.signal?.aborted)) throw err;
+      } finally {
+        settle();
+      }
+    }),
+  );
+  o.signal?.throwIfAborted();
+  const failed = ended.find((e) => e.status === 'rejected');
+  if (failed) throw failed.reason;
+  const needed = results.findIndex((r) => r?.ok);
+  return results.slice(0, needed >= 0 ? needed + 1 : undefined).filter((r): r is ProbeResult => r !== undefined);
 }
 
 /** A lab fell back from KVM to TCG: later runs on this host boot go straight to TCG. */

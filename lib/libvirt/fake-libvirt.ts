@@ -103,6 +103,8 @@ export class FakeLibvirt implements Libvirt {
   readonly cpu = new Map<string, number>();
   /** What a KVM guest does here (TCG guests always boot). */
   kvm: KvmBehaviour = 'boots';
+  /** Per CPU mode of a KVM guest ('host-passthrough', or a model's name): what it does instead of `kvm`. */
+  kvmByCpu: Record<string, KvmBehaviour> = {};
   private failures: Failure[] = [];
   private before: { op: FakeOp; fn: (subject: string) => void | Promise<void> }[] = [];
 
@@ -203,7 +205,7 @@ export class FakeLibvirt implements Libvirt {
     const name = nameOf(xmlText);
     await this.enter('define', xmlFile, name);
     const uuid = /<uuid>([^<]+)<\/uuid>/.exec(xmlText)?.[1];
-    if (this.kvm === 'refused-at-define' && isKvm(xmlText)) throw this.error('define', [xmlFile], LIBVIRT_SAYS.cpuRefused(xmlFile));
+    if (this.kvmOf(xmlText) === 'refused-at-define' && isKvm(xmlText)) throw this.error('define', [xmlFile], LIBVIRT_SAYS.cpuRefused(xmlFile));
     const had = this.domains.get(name);
     if (had && uuid && had.uuid !== uuid) throw this.error('define', [xmlFile], LIBVIRT_SAYS.otherUuid(name, had.uuid));
     if (had) {
@@ -226,7 +228,7 @@ export class FakeLibvirt implements Libvirt {
     const d = this.existing('start', name);
     if (d.status !== 'shut off') throw this.error('start', [name], LIBVIRT_SAYS.alreadyActive(name));
     await this.launch(d, d.config!, 'start', [name]);
-    if (isKvm(d.live!) && this.kvm === 'dies') this.killQemu(name, 'kvm: kvm_init_vcpu: kvm_arch_init_vcpu failed (0): Invalid argument');
+    if (isKvm(d.live!) && this.kvmOf(d.live!) === 'dies') this.killQemu(name, 'kvm: kvm_init_vcpu: kvm_arch_init_vcpu failed (0): Invalid argument');
   }
 
   async destroy(name: string): Promise<void> {
@@ -383,15 +385,20 @@ export class FakeLibvirt implements Libvirt {
     if (net && !this.networks.get(net)?.active) throw this.error(op, args, LIBVIRT_SAYS.domainNetworkInactive(d.name, net));
     const port = portOf(xml);
     if (port !== undefined && (this.heldPorts.has(port) || this.portOfRunning(port))) throw this.error(op, args, LIBVIRT_SAYS.portInUse(d.name, port));
-    if (isKvm(xml) && this.kvm === 'refused-at-start') throw this.error(op, args, LIBVIRT_SAYS.kvmRefused(d.name));
+    if (isKvm(xml) && this.kvmOf(xml) === 'refused-at-start') throw this.error(op, args, LIBVIRT_SAYS.kvmRefused(d.name));
     d.live = xml;
     d.status = 'running';
     d.log = '';
     d.links = new Map();
     // virtlogd (re)creates the serial log at each start; a restored guest prints nothing new.
     const consoleLog = /<log file=["']([^"']+)["']/.exec(xml)?.[1];
-    const kernelRuns = !o.fromSave && !(isKvm(xml) && (this.kvm === 'silent' || this.kvm === 'dies'));
+    const kernelRuns = !o.fromSave && !(isKvm(xml) && (this.kvmOf(xml) === 'silent' || this.kvmOf(xml) === 'dies'));
     if (consoleLog) await writeFile(consoleLog, kernelRuns ? KERNEL_CONSOLE : '');
+  }
+
+  private kvmOf(xml: string): KvmBehaviour {
+    const cpu = /<cpu\b[^>]*\bmode=["']host-passthrough["']/.test(xml) ? 'host-passthrough' : /<cpu\b[\s\S]*?<model\b[^>]*>([^<]+)<\/model>/.exec(xml)?.[1];
+    return (cpu !== undefined ? this.kvmByCpu[cpu] : undefined) ?? this.kvm;
   }
 
   private portOfRunning(port: number): boolean {

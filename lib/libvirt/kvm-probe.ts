@@ -35,7 +35,7 @@ export async function probeKvmBoot(
   virsh: Libvirt,
   boot: BootSpec,
   cpu: KvmCpu,
-  opts: { workDir: string; timeoutMs: number; disk?: string },
+  opts: { workDir: string; timeoutMs: number; disk?: string; signal?: AbortSignal },
 ): Promise<ProbeResult> {
   const id = randomBytes(3).toString('hex'); // a lab id of its own: the reaper knows the pattern
   const name = `drbdlab-${id}-kvmprobe`;
@@ -68,7 +68,8 @@ export async function probeKvmBoot(
         if (state !== 'running') return { done: true, value: 'died' as const, seen: `domain ${state ?? 'gone'}` };
         return { done: false, seen: KERNEL_FIRST_LINE.test(out) ? 'kernel banner only' : 'console silent' };
       },
-      { timeoutMs: opts.timeoutMs, intervalMs: 250 },
+      // Aborted (Ctrl-C, or its answer no longer needed): the guest is removed below, then it throws.
+      { timeoutMs: opts.timeoutMs, intervalMs: 250, signal: opts.signal },
     ).catch((err: unknown) => {
       if (err instanceof WaitTimeoutError) return 'silent' as const;
       throw err;
