@@ -157,8 +157,8 @@ UNIT
  * What every SSH login and every sudo of the harness pays for and no scenario reads. sshd's PAM
  * stack without pam_motd: it ran /etc/update-motd.d at each login, for a message a command's
  * session never shows. sudo without PAM (the lab's user has NOPASSWD: no password to check, and no
- * account, credential or session step, so it execs the command without a monitor process), without
- * its syslog line, a pty or the scan of the network interfaces (the sudoers rules name no host).
+ * account, credential or session step), without its syslog line, a pty or the scan of the network
+ * interfaces (the sudoers rules name no host).
  * What a command prints is unchanged, sudo's own "unable to resolve host" notice included.
  */
 export const SUDOERS_DEFAULTS = 'Defaults !pam_acct_mgmt, !pam_session, !pam_setcred, !syslog, !use_pty';
