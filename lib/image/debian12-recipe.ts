@@ -132,7 +132,7 @@ export const CLOUD_INIT_DISABLED = '/etc/cloud/cloud-init.disabled';
  * cdrom are never loaded and probed. The first boot, which reads the seed, loads them as before.
  * Ordered before 80-drivers.rules, which loads a device's modules from its MODALIAS.
  */
-export const SEED_DRIVE_RULE = `SUBSYSTEM=="pci", ATTR{class}=="0x010180", TEST=="${CLOUD_INIT_DISABLED}", ENV{MODALIAS}=""`;
+const SEED_DRIVE_RULE = `SUBSYSTEM=="pci", ATTR{class}=="0x010180", TEST=="${CLOUD_INIT_DISABLED}", ENV{MODALIAS}=""`;
 export const SEED_DRIVE_RULE_FILE = '/etc/udev/rules.d/70-drbdlab-seed-drive.rules';
 
 export const BOOT_TRIM = String.raw`# Generators, units and modules no lab node uses; a narrower udev coldplug; no seed drive after the first boot.
@@ -161,7 +161,7 @@ UNIT
  * interfaces (the sudoers rules name no host).
  * What a command prints is unchanged, sudo's own "unable to resolve host" notice included.
  */
-export const SUDOERS_DEFAULTS = 'Defaults !pam_acct_mgmt, !pam_session, !pam_setcred, !syslog, !use_pty';
+const SUDOERS_DEFAULTS = 'Defaults !pam_acct_mgmt, !pam_session, !pam_setcred, !syslog, !use_pty';
 export const SUDOERS_FILE = '/etc/sudoers.d/10-drbdlab';
 export const SUDO_CONF_LINE = 'Set probe_interfaces false';
 
