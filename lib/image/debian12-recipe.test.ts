@@ -7,8 +7,8 @@ import { UsageError } from '../errors.js';
 import { recipeDigest } from './cache.js';
 import {
   BACKPORTS_PINNED, BACKPORTS_PREFERENCES, PREFERENCES_FILE, preferencesHook,
-  BOOT_TRIM, DISABLED_UNITS, debianAptSources, debian12Recipe, extraFromEnv, JOURNAL_PERSISTENT, TINY_INITRAMFS, UDEV_COLDPLUG_SKIPS, UNUSED_BOOT_UNITS,
-  UNUSED_GENERATORS, UNUSED_MODULES,
+  BOOT_TRIM, CLOUD_INIT_DISABLED, DISABLED_UNITS, debianAptSources, debian12Recipe, extraFromEnv, JOURNAL_PERSISTENT, LOGIN_TRIM, SEED_DRIVE_RULE_FILE,
+  SUDO_CONF_LINE, SUDOERS_FILE, TINY_INITRAMFS, UDEV_COLDPLUG_SKIPS, UNUSED_BOOT_UNITS, UNUSED_GENERATORS, UNUSED_MODULES,
 } from './debian12-recipe.js';
 
 describe('the Debian recipe\'s apt sources', () => {
@@ -241,7 +241,79 @@ describe('what a node boots (only what a scenario uses)', () => {
     }
   });
 
+  it('after the first boot the seed drive\'s IDE controller gets no driver: a udev rule before 80-drivers clears its MODALIAS once cloud-init is disabled', async () => {
+    const { root, run } = await trimmedRoot(UNUSED_GENERATORS);
+    try {
+      await run();
+      expect(SEED_DRIVE_RULE_FILE).toMatch(/^\/etc\/udev\/rules\.d\/[0-7]\d-/);
+      const rule = await readFile(join(root, SEED_DRIVE_RULE_FILE), 'utf8');
+      expect(rule).toBe(`SUBSYSTEM=="pci", ATTR{class}=="0x010180", TEST=="${CLOUD_INIT_DISABLED}", ENV{MODALIAS}=""\n`);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('the rule\'s condition is the marker the first boot\'s cloud-config writes (the seed is read before it exists)', async () => {
+    const userData = await readFile(new URL('../../lab/cloud-init/user-data.yaml', import.meta.url), 'utf8');
+    expect(userData).toContain(`- [touch, ${CLOUD_INIT_DISABLED}]`);
+  });
+
   it('the coldplug still replays what DRBD, LVM and the NICs need', () => {
     for (const s of ['block', 'net', 'pci', 'virtio', 'misc', 'scsi']) expect(UDEV_COLDPLUG_SKIPS).not.toContain(s);
+  });
+});
+
+describe('what an SSH login and a sudo cost a node (every command of a scenario)', () => {
+  const r = debian12Recipe('http://deb.debian.org/debian');
+  // The lines of Debian 12's /etc/pam.d/sshd around its two pam_motd lines, and its /etc/sudo.conf's last line.
+  const SSHD_PAM = [
+    '@include common-auth',
+    'session    optional     pam_keyinit.so force revoke',
+    '@include common-session',
+    'session    optional     pam_motd.so  motd=/run/motd.dynamic',
+    'session    optional     pam_motd.so noupdate',
+    'session    optional     pam_mail.so standard noenv # [1]',
+    'session    required     pam_limits.so',
+  ];
+
+  async function loginRoot(): Promise<{ root: string; run: () => Promise<unknown> }> {
+    const root = await mkdtemp(join(tmpdir(), 'login-trim-'));
+    await mkdir(join(root, 'etc/pam.d'), { recursive: true });
+    await writeFile(join(root, 'etc/pam.d/sshd'), `${SSHD_PAM.join('\n')}\n`);
+    await writeFile(join(root, 'etc/sudo.conf'), '#Set disable_coredump false\n');
+    return { root, run: () => execa('bash', ['-euc', `root="$1"\n${LOGIN_TRIM}`, 'hook', root]) };
+  }
+
+  it('is part of the image, and the build checks the sudoers it leaves', () => {
+    const at = r.customize.indexOf(LOGIN_TRIM);
+    expect(at).toBeGreaterThan(-1);
+    expect(r.customize.indexOf('chroot "$root" visudo -c -q', at)).toBeGreaterThan(at);
+  });
+
+  it('sshd\'s PAM stack loses its pam_motd lines and keeps every other line in order', async () => {
+    const { root, run } = await loginRoot();
+    try {
+      await run();
+      expect((await readFile(join(root, 'etc/pam.d/sshd'), 'utf8')).split('\n').filter(Boolean)).toEqual(SSHD_PAM.filter((l) => !l.includes('pam_motd')));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('sudo: no PAM step, no syslog line, no pty, no interface scan; the sudoers file is 0440 (sudo ignores it otherwise)', async () => {
+    const { root, run } = await loginRoot();
+    try {
+      await run();
+      expect(await readFile(join(root, SUDOERS_FILE), 'utf8')).toBe('Defaults !pam_acct_mgmt, !pam_session, !pam_setcred, !syslog, !use_pty\n');
+      expect((await stat(join(root, SUDOERS_FILE))).mode & 0o777).toBe(0o440);
+      expect(await readFile(join(root, 'etc/sudo.conf'), 'utf8')).toBe(`#Set disable_coredump false\n${SUDO_CONF_LINE}\n`);
+      expect(SUDO_CONF_LINE).toBe('Set probe_interfaces false');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('the sudoers file is a name sudo reads from sudoers.d (no dot, no trailing ~)', () => {
+    expect(SUDOERS_FILE).toMatch(/^\/etc\/sudoers\.d\/[^.~]+$/);
   });
 });

@@ -120,8 +120,24 @@ export const UDEV_COLDPLUG_SKIPS = [
   'clockevents', 'clocksource', 'pnp', 'container',
 ];
 
-export const BOOT_TRIM = String.raw`# Generators, units and modules no lab node uses; a narrower udev coldplug.
-mkdir -p "$root/etc/systemd/system-generators" "$root/etc/systemd/system/systemd-udev-trigger.service.d" "$root/etc/modprobe.d"
+/**
+ * The marker cloud-init's last stage writes on a node's first boot (lab/cloud-init/user-data.yaml):
+ * from then on cloud-init no longer runs, and nothing reads the seed's CD drive again.
+ */
+export const CLOUD_INIT_DISABLED = '/etc/cloud/cloud-init.disabled';
+
+/**
+ * A udev rule: once cloud-init has disabled itself, the IDE controller (PCI class 0x010180) that
+ * carries only the seed's CD drive gets no driver, so ata_piix, libata, the SCSI layer, sr_mod and
+ * cdrom are never loaded and probed. The first boot, which reads the seed, loads them as before.
+ * Ordered before 80-drivers.rules, which loads a device's modules from its MODALIAS.
+ */
+const SEED_DRIVE_RULE = `SUBSYSTEM=="pci", ATTR{class}=="0x010180", TEST=="${CLOUD_INIT_DISABLED}", ENV{MODALIAS}=""`;
+export const SEED_DRIVE_RULE_FILE = '/etc/udev/rules.d/70-drbdlab-seed-drive.rules';
+
+export const BOOT_TRIM = String.raw`# Generators, units and modules no lab node uses; a narrower udev coldplug; no seed drive after the first boot.
+mkdir -p "$root/etc/systemd/system-generators" "$root/etc/systemd/system/systemd-udev-trigger.service.d" "$root/etc/modprobe.d" "$root/etc/udev/rules.d"
+printf '%s\n' '${SEED_DRIVE_RULE}' > "$root${SEED_DRIVE_RULE_FILE}"
 for g in ${UNUSED_GENERATORS.join(' ')}; do
   [ -e "$root/usr/lib/systemd/system-generators/$g" ] || { echo "generator $g not found: the list is stale" >&2; exit 1; }
   ln -sf /dev/null "$root/etc/systemd/system-generators/$g"
@@ -135,6 +151,27 @@ ExecStart=-udevadm trigger --type=subsystems --action=add
 ExecStart=-udevadm trigger --type=devices --action=add ${UDEV_COLDPLUG_SKIPS.map((s) => `--subsystem-nomatch=${s}`).join(' ')}
 ExecStart=-udevadm trigger --type=devices --action=add /sys/class/tty/ttyS0
 UNIT
+`;
+
+/**
+ * What every SSH login and every sudo of the harness pays for and no scenario reads. sshd's PAM
+ * stack without pam_motd: it ran /etc/update-motd.d at each login, for a message a command's
+ * session never shows. sudo without PAM (the lab's user has NOPASSWD: no password to check, and no
+ * account, credential or session step), without its syslog line, a pty or the scan of the network
+ * interfaces (the sudoers rules name no host).
+ * What a command prints is unchanged, sudo's own "unable to resolve host" notice included.
+ */
+const SUDOERS_DEFAULTS = 'Defaults !pam_acct_mgmt, !pam_session, !pam_setcred, !syslog, !use_pty';
+export const SUDOERS_FILE = '/etc/sudoers.d/10-drbdlab';
+export const SUDO_CONF_LINE = 'Set probe_interfaces false';
+
+export const LOGIN_TRIM = String.raw`# No motd scripts at SSH logins; sudo without PAM, syslog, pty or interface scan.
+sed -i '/pam_motd\.so/d' "$root/etc/pam.d/sshd"
+if grep -q pam_motd "$root/etc/pam.d/sshd"; then echo "pam_motd still in pam.d/sshd" >&2; exit 1; fi
+mkdir -p "$root/etc/sudoers.d"
+printf '%s\n' '${SUDOERS_DEFAULTS}' > "$root${SUDOERS_FILE}"
+chmod 0440 "$root${SUDOERS_FILE}"
+printf '%s\n' '${SUDO_CONF_LINE}' >> "$root/etc/sudo.conf"
 `;
 
 const CUSTOMIZE = String.raw`set -eu
@@ -185,7 +222,8 @@ chroot "$root" systemctl disable --quiet ${DISABLED_UNITS.join(' ')}
 for u in ${DISABLED_UNITS.join(' ')}; do
   if chroot "$root" systemctl is-enabled --quiet "$u"; then echo "$u still enabled" >&2; exit 1; fi
 done
-${BOOT_TRIM}${JOURNAL_PERSISTENT}${TINY_INITRAMFS}chroot "$root" update-tirfs >/dev/null
+${BOOT_TRIM}${LOGIN_TRIM}chroot "$root" visudo -c -q
+${JOURNAL_PERSISTENT}${TINY_INITRAMFS}chroot "$root" update-tirfs >/dev/null
 `;
 
 /**
