@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chooseAccel, rememberedVerdict, type AccelHost, type ChooseAccelOptions } from './accel.js';
-import { FakeLibvirt, LIBVIRT_SAYS } from './fake-libvirt.js';
+import { FakeLibvirt } from './fake-libvirt.js';
 
 let cacheDir: string;
 let libvirt: FakeLibvirt;
@@ -55,7 +55,8 @@ describe('chooseAccel', () => {
   });
 
   it("the host CPU refused: the named host model is tried next, from libvirt's domain capabilities", async () => {
-    libvirt.fail('start', { name: /kvmprobe$/, stderr: (d) => LIBVIRT_SAYS.kvmRefused(d) });
+    // By CPU mode, not by the first start call: the probes start at once, in no fixed order.
+    libvirt.kvmByCpu = { 'host-passthrough': 'refused-at-start' };
     const c = await choose();
     expect(c).toMatchObject({ accel: 'kvm', cpu: { model: 'Skylake-Client-IBRS' } });
     expect(said).toContain('KVM probe: host-passthrough: did not start: error: internal error: process exited while connecting to monitor: ioctl(KVM_CREATE_VM) failed: 12 Cannot allocate memory');
@@ -98,13 +99,21 @@ describe('chooseAccel', () => {
     expect(libvirt.callsOf('define')).toHaveLength(6);
   });
 
-  it('every mode at once: all three probe guests are started before any is removed', async () => {
+  it('every mode at once: the three probe guests are all being started before any start returns', async () => {
     libvirt.kvm = 'dies';
-    await choose();
-    const at = (op: string) => libvirt.calls.map((c, i) => (c.startsWith(`${op} `) ? i : -1)).filter((i) => i >= 0);
-    expect(at('start')).toHaveLength(3);
-    expect(Math.max(...at('start'))).toBeLessThan(Math.min(...at('destroy')));
+    // A barrier in libvirt's start: it opens only when three starts are in flight together, so
+    // probes one after another would never get past it (and say how many were there).
+    let arrived = 0;
+    let open: () => void = () => {};
+    const all = new Promise<void>((r) => (open = r));
+    libvirt.beforeCall('start', async () => {
+      if (++arrived === 3) open();
+      await Promise.race([all, new Promise((_, fail) => setTimeout(() => fail(new Error(`only ${arrived} probe start(s) at once`)), 2_000))]);
+    });
+    const c = await choose();
+    expect(c.reason).toMatch(/^KVM unusable \(host-passthrough: QEMU died: .*; Skylake-Client-IBRS: QEMU died: .*; qemu64: QEMU died: .*\)$/);
     expect(said[0]).toBe("KVM probe: booting the lab's kernel with CPU host-passthrough, Skylake-Client-IBRS, qemu64 at once");
+    probeLeftNothing();
   });
 
   it('the preferred mode boots while the others stay silent: they are stopped at once, not waited for; only the needed result is kept', async () => {
