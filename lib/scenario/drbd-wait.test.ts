@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CommandTimeoutError, RemoteCommandError, SshTransportError, WaitTimeoutError } from '../errors.js';
 import { VirtualClock } from './replay-lab.js';
 import type { RemoteShell } from '../ssh/remote-shell.js';
-import type { ExecResult } from '../ssh/session.js';
+import type { ExecOptions, ExecResult } from '../ssh/session.js';
 import { DrbdStatusError } from '../drbd/drbdadm-status.js';
 import { DrbdParseError } from '../drbd/errors.js';
 import { isConnected } from '../drbd/state.js';
@@ -16,15 +16,20 @@ const INCONSISTENT = fixture('drbdsetup-status-84-connected-inconsistent.txt');
 
 type Answer = Partial<ExecResult> | Error;
 
-/** A node that answers each status look with the next scripted answer (the last one repeats). */
+/**
+ * A node that answers each status look with the next scripted answer (the last one repeats).
+ * Like the SSH session, a command that exits non-zero throws unless the caller said `check: false`.
+ */
 function scripted(answers: Answer[]): RemoteShell & { looks: number } {
   const node = {
     name: 'drbd1',
     looks: 0,
-    async exec(): Promise<ExecResult> {
+    async exec(command: string, o: ExecOptions = {}): Promise<ExecResult> {
       const a = answers[Math.min(node.looks++, answers.length - 1)]!;
       if (a instanceof Error) throw a;
-      return { stdout: '', stderr: '', exitCode: 0, durationMs: 1, ...a };
+      const r = { stdout: '', stderr: '', exitCode: 0, durationMs: 1, ...a };
+      if ((o.check ?? true) && r.exitCode !== 0) throw new RemoteCommandError('drbd1', command, r.exitCode, r.stdout, r.stderr, o.kind);
+      return r;
     },
     async output(): Promise<string> {
       throw new Error('not used');
@@ -54,6 +59,13 @@ describe('waitForResource', () => {
     const err = await wait(node, 10_000).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WaitTimeoutError);
     expect(err).toMatchObject({ kind: 'product', target: 'drbd1', lastSeen: 'r0: No such resource (not up)' });
+  });
+
+  it('looks every 2 s unless told otherwise: 10 s of "not yet" are six looks (at 0, 2, … 10 s)', async () => {
+    const node = scripted([{ exitCode: 10, stderr: DOWN }]);
+    const err = await waitForResource(node, 'r0', 'connected to its peer', connected, { clock: new VirtualClock(), timeoutMs: 10_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WaitTimeoutError);
+    expect(node.looks).toBe(6);
   });
 
   it('drbdadm failing ends the wait at the first look, with its output (no polls until the timeout)', async () => {

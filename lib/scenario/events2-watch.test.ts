@@ -37,17 +37,36 @@ it('starts in the background, waits for the initial dump, stops by PID', async (
   expect(w.running).toBe(false);
 });
 
-it('no PID: a typed error, nothing to stop', async () => {
-  const { node } = fakeNode('sh: 1: drbdsetup: not found', ['']);
-  await expect(Events2Watch.start(node, 'r0', new VirtualClock(), 1)).rejects.toBeInstanceOf(WatcherStartError);
+it('no PID: a typed product error naming the node and what it printed, nothing to stop', async () => {
+  const { node, commands } = fakeNode('sh: 1: drbdsetup: not found', ['']);
+  const err = await Events2Watch.start(node, 'r0', new VirtualClock(), 1).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(WatcherStartError);
+  expect(err).toMatchObject({ kind: 'product', node: 'drbd1', output: 'sh: 1: drbdsetup: not found' });
+  expect((err as Error).message).toBe('drbd1: drbdsetup events2 watcher did not start (expected a PID, got "sh: 1: drbdsetup: not found")');
+  expect(commands.filter((c) => c.startsWith('cat ') || c.includes('kill'))).toEqual([]);
 });
 
-it('never armed: a product timeout saying what it last saw', async () => {
-  const { node } = fakeNode('4711', ['exists resource name:r0 role:Secondary suspended:no']);
+it('a PID is the whole answer: digits with anything before or after are no PID', async () => {
+  for (const out of ['nohup: ignoring input 4711', '4711 Killed']) {
+    const { node } = fakeNode(out, ['']);
+    await expect(Events2Watch.start(node, 'r0', new VirtualClock(), 1), out).rejects.toBeInstanceOf(WatcherStartError);
+  }
+});
+
+it('never armed: a product timeout naming the wait and the last line it saw', async () => {
+  const { node } = fakeNode('4711', ['exists resource name:r0 role:Secondary suspended:no\n']);
   const err = await Events2Watch.start(node, 'r0', new VirtualClock(), 1).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(WaitTimeoutError);
   expect((err as WaitTimeoutError).kind).toBe('product');
-  expect((err as Error).message).toContain('exists resource name:r0');
+  expect((err as WaitTimeoutError).lastSeen).toBe('exists resource name:r0 role:Secondary suspended:no');
+  expect((err as Error).message).toContain('r0 events2 watcher armed');
+});
+
+it('a file that stays empty: the timeout says no output yet', async () => {
+  const { node } = fakeNode('4711', ['']);
+  const err = await Events2Watch.start(node, 'r0', new VirtualClock(), 1).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(WaitTimeoutError);
+  expect((err as WaitTimeoutError).lastSeen).toBe('no output yet');
 });
 
 it('output that is not events2 fails at once, not by timing out', async () => {

@@ -1,10 +1,12 @@
 // The kernel-log check's flow on fake nodes (tests/support/fake-kernel-node.ts): a kernel with a
 // ring buffer and a journal, reboots and power cuts, SSH that fails; no VM.
 import { describe, expect, it } from 'vitest';
-import { KernelLogError, KernelLogLostError, KernelLogUncheckedError, SshTransportError } from '../errors.js';
+import { KernelLogError, KernelLogLostError, KernelLogUncheckedError, RemoteCommandError, SshTransportError } from '../errors.js';
+import { MARK_COMMAND } from '../drbd/kernel-log.js';
+import { reported } from '../../tests/support/synthetic-lab.js';
 import { fakeLab } from '../../tests/support/fake-kernel-node.js';
 import { KERNEL_BUG_FAULT_COMMAND, KERNEL_BUG_FAULT_LINE, injectKernelBugBeforeReboot } from '../../scenarios/steps/drbdadm/reboot.js';
-import { KernelHealth } from './kernel-health.js';
+import { allureAttach, KernelHealth, markKernelLogs } from './kernel-health.js';
 
 const BUG = 'kernel BUG at drivers/block/drbd/drbd_req.c:123!';
 
@@ -252,5 +254,134 @@ describe('DRBDLAB_FAULT=kernel-bug-before-reboot (scenarios/steps/drbdadm/reboot
     expect(err).toBeInstanceOf(KernelLogError);
     expect(err.kind).toBe('product');
     expect(err.hits).toEqual([{ node: 'drbd1', line: expect.stringContaining(KERNEL_BUG_FAULT_LINE), pattern: 'kernel BUG', window: 'before reboot 1' }]);
+  });
+});
+
+describe('KernelHealth: answers it cannot read are named, never taken for a clean log', () => {
+  it('a mark that does not parse: thrown at the start, an infrastructure error saying what was expected', async () => {
+    const lab = fakeLab(['drbd1', 'drbd2']);
+    lab.nodes[1]!.override = (c) => (c.includes('cat -n') ? 'garbled\n' : undefined);
+    const err = (await KernelHealth.start(lab).then(() => undefined, (e: unknown) => e)) as KernelLogUncheckedError;
+    expect(err).toBeInstanceOf(KernelLogUncheckedError);
+    expect(err.unread.map((u) => [u.node, u.window])).toEqual([['drbd2', 'mark at the start']]);
+    expect(err.unread[0]!.error).toBeInstanceOf(RemoteCommandError);
+    expect(err.unread[0]!.error).toMatchObject({ kind: 'infrastructure', node: 'drbd2', stdout: 'garbled\n' });
+    expect((err.unread[0]!.error as Error).message).toContain('expected a boot id and the last dmesg line, numbered');
+  });
+
+  it('a boot id that does not parse: that window unread, an infrastructure error', async () => {
+    const lab = fakeLab(['drbd1']);
+    const health = await KernelHealth.start(lab);
+    lab.nodes[0]!.override = (c) => (c === 'cat /proc/sys/kernel/random/boot_id' ? 'no such file\n' : undefined);
+    const err = (await checked(health)) as KernelLogUncheckedError;
+    expect(err).toBeInstanceOf(KernelLogUncheckedError);
+    expect(err.unread.map((u) => u.window)).toEqual(['until the end of the scenario']);
+    expect(err.unread[0]!.error).toMatchObject({ kind: 'infrastructure', command: 'cat /proc/sys/kernel/random/boot_id' });
+    expect((err.unread[0]!.error as Error).message).toContain('expected a boot id');
+  });
+
+  it('a journal answer that is no JSON: the boot before unread, an infrastructure error', async () => {
+    const lab = fakeLab(['drbd1']);
+    const health = await KernelHealth.start(lab);
+    lab.nodes[0]!.override = (c) => (c.includes('journalctl') ? 'Hint: You are currently not seeing messages from other users\n' : undefined);
+    await health.lab.nodes[0]!.reboot();
+    const err = (await checked(health)) as KernelLogUncheckedError;
+    expect(err.unread.map((u) => u.window)).toEqual(['reboot 1: the end of the boot before (its journal)', 'until the end of the scenario: the end of the boot before (its journal)']);
+    expect(err.unread[0]!.error).toMatchObject({ kind: 'infrastructure' });
+    expect((err.unread[0]!.error as Error).message).toContain('expected journal entries as JSON, one a line');
+  });
+
+  it('the journal has no entry at the last line read: unread, saying what it found there', async () => {
+    for (const [answer, found] of [['', 'no entry with its timestamp'], ['{"__CURSOR":"s=1;i=9","MESSAGE":"another line","_SOURCE_MONOTONIC_TIMESTAMP":"1"}\n{"__CURSOR":"s=1;i=a","MESSAGE":"and one more","_SOURCE_MONOTONIC_TIMESTAMP":"1"}\n', '[    0.000001] another line | [    0.000001] and one more']] as const) {
+      const lab = fakeLab(['drbd1']);
+      const health = await KernelHealth.start(lab);
+      lab.nodes[0]!.override = (c) => (c.includes('_SOURCE_MONOTONIC_TIMESTAMP=') ? answer : undefined);
+      await health.lab.nodes[0]!.reboot();
+      const err = (await checked(health)) as KernelLogUncheckedError;
+      expect(err.unread[0]!.window).toBe('reboot 1: the end of the boot before (its journal)');
+      expect(err.unread[0]!.error).toBeInstanceOf(KernelLogLostError);
+      expect(err.unread[0]!.error).toMatchObject({ found, expected: expect.stringMatching(/^line 4: \[ +\d+\.\d{6}\] drbd: initialized/u) });
+    }
+  });
+
+  it('a last line without a [seconds.micros] stamp cannot be found in the journal: unread, never read from the boot\'s start', async () => {
+    const lab = fakeLab(['drbd1']);
+    const fake = lab.nodes[0]!;
+    fake.override = (c) => (c.includes('cat -n') ? `${fake.bootId}\n     4\tno stamp here\n` : undefined);
+    const health = await KernelHealth.start(lab);
+    fake.override = undefined;
+    await health.lab.nodes[0]!.reboot();
+    const err = (await checked(health)) as KernelLogUncheckedError;
+    const journal = err.unread.find((u) => u.window === 'reboot 1: the end of the boot before (its journal)');
+    expect(journal?.error).toBeInstanceOf(KernelLogLostError);
+    expect(journal?.error).toMatchObject({ expected: 'a [seconds.micros] stamp on line 4', found: 'no stamp here' });
+    expect(fake.commands.filter((c) => c.includes('journalctl'))).toEqual([]);
+  });
+});
+
+describe('KernelHealth: a boot none of whose lines could be read', () => {
+  it('after the next reboot it is read whole from its journal (no cursor to go on from)', async () => {
+    const lab = fakeLab(['drbd1']);
+    const fake = lab.nodes[0]!;
+    const health = await KernelHealth.start(lab);
+    const n = health.lab.nodes[0]!;
+    // Every read of a new boot from its first line fails (the SSH connection drops).
+    fake.sshFails = /^sudo dmesg$/u;
+    await n.reboot();
+    fake.log(BUG);
+    await n.reboot();
+    const err = (await checked(health)) as KernelLogError;
+    expect(err).toBeInstanceOf(KernelLogError);
+    expect(err.hits.map((h) => [h.pattern, h.window])).toEqual([['kernel BUG', 'reboot 2: the end of the boot before (its journal)']]);
+    const journal = fake.commands.filter((c) => c.includes('journalctl')).map((c) => c.replace(/[0-9a-f]{32}/gu, 'B').replace(/=\d+ /u, '=T ').replace(/cursor='[^']*'/u, "cursor='C'"));
+    expect(journal.slice(2)).toEqual(['sudo journalctl -k -b B -o json --output-fields=MESSAGE,_SOURCE_MONOTONIC_TIMESTAMP --all -q --no-pager']);
+  });
+});
+
+describe('KernelHealth: the windows attached', () => {
+  it('a power cut and its power-on, and a power-on with no cut before it: each window named after what happened', async () => {
+    const lab = fakeLab(['drbd1']);
+    const a = attachments();
+    const health = await KernelHealth.start(lab, { attach: a.attach });
+    const n = health.lab.nodes[0]!;
+    await n.powerOff();
+    await n.powerOn();
+    await n.powerOn();
+    expect(await checked(health)).toBeUndefined();
+    const log = a.got.get('kernel log during the scenario: drbd1')!;
+    expect(log).toContain('--- power cut 1: the end of the boot before: 0 line(s) (the power was cut: read up to the cut, the rest is in no log) ---\n');
+    expect(log).toMatch(/--- power cut 1: the new boot until it answered: 4 line\(s\) ---\n/u);
+    expect(log).toMatch(/--- power on: the end of the boot before: \d+ line\(s\) ---\n/u);
+    expect(log).toMatch(/--- power on: the new boot until it answered: 4 line\(s\) ---\n/u);
+  });
+
+  it('a node off at the end: its window has no lines; an unread window says NOT READ with its error', async () => {
+    const lab = fakeLab(['drbd1', 'drbd2']);
+    const a = attachments();
+    const health = await KernelHealth.start(lab, { attach: a.attach });
+    await health.lab.node('drbd1').powerOff();
+    lab.nodes[1]!.sshFails = /dmesg/u;
+    const err = (await checked(health)) as KernelLogUncheckedError;
+    expect(err).toBeInstanceOf(KernelLogUncheckedError);
+    expect(a.got.get('kernel log during the scenario: drbd1')).toBe('--- before power cut 1: 0 line(s) ---\n\n--- until the end of the scenario: 0 line(s) (powered off since power cut 1: read up to the cut) ---\n\n');
+    expect(a.got.get('kernel log during the scenario: drbd2')).toMatch(/^--- until the end of the scenario: NOT READ ---\ndrbd2: `sudo bash -o pipefail -c 'dmesg \| tail -n \+4'`: SSH connection failed[^\n]*\n$/u);
+  });
+
+  it('allureAttach: a text/plain attachment of the report', async () => {
+    const out = await reported(() => allureAttach('kernel log during the scenario: drbd1', 'text'));
+    expect(out.attachments).toEqual([{ name: 'kernel log during the scenario: drbd1', content: 'text', contentType: 'text/plain' }]);
+  });
+});
+
+describe('markKernelLogs: a step\'s own mark', () => {
+  it('an answer that is no mark, or a failed mark command: an infrastructure error', async () => {
+    const lab = fakeLab(['drbd1']);
+    lab.nodes[0]!.override = (c) => (c === MARK_COMMAND ? 'garbled\n' : undefined);
+    await expect(markKernelLogs(lab.nodes)).rejects.toMatchObject({ kind: 'infrastructure', command: MARK_COMMAND, message: expect.stringContaining('expected a boot id and a line count') });
+    lab.nodes[0]!.override = (c) => {
+      if (c === MARK_COMMAND) throw new RemoteCommandError('drbd1', c, 1, '', 'dmesg: read kernel buffer failed: Operation not permitted');
+      return undefined;
+    };
+    await expect(markKernelLogs(lab.nodes)).rejects.toMatchObject({ kind: 'infrastructure', exitCode: 1 });
   });
 });

@@ -21,6 +21,11 @@ describe('schedule: longest scenario first', () => {
     expect(recordedDurationMs([])).toBeUndefined();
   });
 
+  it('a start or an end that is no time: no duration (the scenario counts as unrecorded)', () => {
+    expect(recordedDurationMs([{ startedAt: 'soon', durationMs: 2000 }, { startedAt: at(10), durationMs: 500 }])).toBeUndefined();
+    expect(recordedDurationMs([{ startedAt: at(0), durationMs: 2000 }, { startedAt: 'later', durationMs: 500 }])).toBeUndefined();
+  });
+
   it('finds the scenario a test file defines', () => {
     expect(scenarioNameOf("import x;\ndefineScenario('reboot', async (ctx) => {")).toBe('reboot');
     expect(scenarioNameOf('defineScenario(\n  "power-loss",')).toBe('power-loss');
@@ -42,6 +47,11 @@ describe('schedule: longest scenario first', () => {
     await writeFile(join(dir, 'synthetic', 'hostname.ubuntu1804-drbd9.json'), recording('synthetic', 'ubuntu1804-drbd9', [[0, 999]]));
     const d = recordedDurations(dir);
     expect(Object.fromEntries(d)).toEqual({ reboot: 300_000 });
+  });
+
+  it('no recordings folder: no durations (every scenario counts as unrecorded)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'schedule-'));
+    expect(recordedDurations(join(dir, 'recordings')).size).toBe(0);
   });
 
   it('the scenarios recorded here: the reboot scenario (four reboots) starts before the services one (one)', () => {

@@ -37,6 +37,8 @@ export class FakeKernelNode implements ScenarioNode {
   shutdownLines: string[] = ['drbd r0: conn( Connected -> Disconnecting ) ', 'drbd r0: Terminating drbd_w_r0'];
   off = false;
   readonly commands: string[] = [];
+  /** An answer of the test's own for a command (undefined: the kernel's); may throw as exec would. */
+  override: ((command: string) => string | undefined) | undefined;
 
   constructor(readonly name: string) {
     this.replicationIp = `10.255.255.${100 + Number(name.replace(/\D/gu, '') || 0)}`;
@@ -86,6 +88,8 @@ export class FakeKernelNode implements ScenarioNode {
   }
 
   private answer(command: string): string {
+    const own = this.override?.(command);
+    if (own !== undefined) return own;
     if (command === BOOT_ID_COMMAND) return `${this.bootId}\n`;
     if (command === POSITION_COMMAND) {
       const d = this.dmesg();

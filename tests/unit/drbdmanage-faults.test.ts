@@ -158,6 +158,41 @@ const MUTATIONS: Mutation[] = [
     expected: { status: 'failed', category: 'product', step: /^step "10\. drbdmanaged restarted under the new name/, message: /list-nodes on drbd3-new: error lines/ },
   },
   {
+    name: "the renamed node's list-nodes gave up after fewer than drbdmanage's retries",
+    recording: 'hostname.ubuntu1804-drbd9.json',
+    body: drbdmanageHostnamePitfall,
+    edits: [{ what: 'list-nodes on drbd3-new after the restart: five dots of "Waiting for server"', match: capture('p4-hostname-pitfall__drbd3.jsonl:7'), change: (c) => ({ stderr: c.stderr.replace('Waiting for server: ...............', 'Waiting for server: .....') }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "10\. drbdmanaged restarted under the new name/, message: /list-nodes on drbd3-new: drbdmanage's own retries/ },
+  },
+  {
+    name: 'the renamed node\'s "Waiting for server" line is not the retries\' own (text after the dots)',
+    recording: 'hostname.ubuntu1804-drbd9.json',
+    body: drbdmanageHostnamePitfall,
+    edits: [{ what: 'list-nodes on drbd3-new after the restart: the dots and more', match: capture('p4-hostname-pitfall__drbd3.jsonl:7'), change: (c) => ({ stderr: c.stderr.replace('Waiting for server: ...............', 'Waiting for server: ............... skipped') }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "10\. drbdmanaged restarted under the new name/, message: /list-nodes on drbd3-new: drbdmanage's own retries/ },
+  },
+  {
+    name: 'the renamed node\'s "Waiting for server" line is not the retries\' own (text before it)',
+    recording: 'hostname.ubuntu1804-drbd9.json',
+    body: drbdmanageHostnamePitfall,
+    edits: [{ what: 'list-nodes on drbd3-new after the restart: the line quoted in another', match: capture('p4-hostname-pitfall__drbd3.jsonl:7'), change: (c) => ({ stderr: c.stderr.replace('\nWaiting for server: ', '\nNot Waiting for server: ') }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "10\. drbdmanaged restarted under the new name/, message: /list-nodes on drbd3-new: drbdmanage's own retries/ },
+  },
+  {
+    name: "drbdmanaged restarted under the new name: its journal does not name the new name",
+    recording: 'hostname.ubuntu1804-drbd9.json',
+    body: drbdmanageHostnamePitfall,
+    edits: [{ what: "drbd3-new's journal: initializing on node 'drbd3'", match: capture('p4-hostname-pitfall__drbd3.jsonl:9'), change: (c) => ({ stdout: c.stdout.replaceAll("initializing on node 'drbd3-new'", "initializing on node 'drbd3'") }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "10\. drbdmanaged restarted under the new name/, message: /drbdmanaged's journal on drbd3-new/ },
+  },
+  {
+    name: 'drbdmanaged restarted under the new name adjusts .drbdctrl fine (no "not defined" in its journal)',
+    recording: 'hostname.ubuntu1804-drbd9.json',
+    body: drbdmanageHostnamePitfall,
+    edits: [{ what: "drbd3-new's journal without the .drbdctrl error", match: capture('p4-hostname-pitfall__drbd3.jsonl:9'), change: (c) => ({ stdout: c.stdout.replaceAll("'.drbdctrl' not defined in your config (for this host).", "'.drbdctrl' adjusted.") }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "10\. drbdmanaged restarted under the new name/, message: /drbdmanaged's journal on drbd3-new/ },
+  },
+  {
     name: 'the D-Bus activation file starts the unit instead (SystemdService=)',
     recording: 'services.ubuntu1804-drbd9.json',
     body: drbdmanageServices,
@@ -315,6 +350,45 @@ describe('drbdmanage observers wait through what drbdmanage itself retries', () 
     const r = await replayThroughDefineScenario(mutate(walkthrough(), [edit]), drbdmanageWalkthrough);
     expect(r.err).toBeInstanceOf(Error);
     expect((r.err as Error).message).toMatch(/`sudo drbdmanage list-volumes -m` printed Error: Server currently not ready, please retry later/u);
+  });
+});
+
+describe('the hostname scenario: the wait for drbd3 OFFLINE and the restart of drbdmanaged', () => {
+  const hostname = () => readRecording(join(CAPTURED, 'hostname.ubuntu1804-drbd9.json'));
+  const OFFLINE_LIST = capture('p4-hostname-pitfall__drbd1.jsonl:3');
+  const state = (node: string, to: string) => (c: CommandRecord) => c.stdout.replace(new RegExp(`(\\| \u001b\\[0;36m${node}\u001b\\[0m \\|.*\\| +)\u001b\\[[0-9;]+m[^\u001b]+\u001b\\[0m \\|`, 'u'), `$1${to} |`);
+
+  it.each([
+    ['drbd3 still ok', state('drbd3', 'ok')],
+    ['drbd3 OFFLINE, drbd2 not ok yet', state('drbd2', 'OFFLINE')],
+    ['drbd3 OFFLINE, drbd1 not ok yet', state('drbd1', 'pending actions: adjust connections')],
+  ])("drbd1's list-nodes with %s first: the wait looks again", async (_t, change) => {
+    const recording = hostname();
+    const offline = recording.commands.find(OFFLINE_LIST)!;
+    const first = change(offline);
+    expect(first, 'the earlier answer differs').not.toBe(offline.stdout);
+    const r = await replayThroughDefineScenario(answeredFirst(recording, OFFLINE_LIST, { stdout: first, stderr: '', exitCode: 0 }), drbdmanageHostnamePitfall);
+    expect(r.err).toBeUndefined();
+    expect(r.remaining).toBe(0);
+  });
+
+  /** drbdmanaged not run by its unit: the scenario restarts it with `drbdmanage restart -q`, whose answer is `said`. */
+  const dbusActivated = (said: string): Recording => {
+    const recording = hostname();
+    const i = recording.commands.findIndex(capture('p4-hostname-pitfall__drbd3.jsonl:6'));
+    const isActive = recording.commands[i - 1]!;
+    expect(isActive.command).toBe('systemctl is-active drbdmanaged.service');
+    Object.assign(isActive, { stdout: 'inactive\n', exitCode: 3, provenance: { kind: 'source', from: 'test: the unit not started (D-Bus-activated server)' } });
+    Object.assign(recording.commands[i]!, { command: 'sudo drbdmanage restart -q', stdout: said, stderr: '', exitCode: 0, provenance: { kind: 'source', from: 'test: drbdmanage restart (cmd_restart, cmd_startup)' } });
+    return recording;
+  };
+
+  it('drbdmanaged D-Bus-activated: restarted with `drbdmanage restart -q`, which must say the new server answers', async () => {
+    const green = await replayThroughDefineScenario(dbusActivated('Attempting to startup the server through D-Bus activation...\nD-Bus connection successful, server is running and reachable\n'), drbdmanageHostnamePitfall);
+    expect(green.err).toBeUndefined();
+    expect(green.remaining).toBe(0);
+    const red = await replayThroughDefineScenario(dbusActivated('Attempting to startup the server through D-Bus activation...\nD-Bus connection FAILED\n'), drbdmanageHostnamePitfall);
+    expect((red.err as Error).message).toMatch(/^step "10\. drbdmanaged restarted under the new name[^]*drbdmanage restart on drbd3: expected/u);
   });
 });
 
