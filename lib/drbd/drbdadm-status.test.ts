@@ -36,6 +36,13 @@ describe('isNoSuchResource', () => {
     expect(isNoSuchResource('r0', answer(10, '', "r0: No such resource\nCommand 'drbdsetup-84 status r0' terminated with exit code 20"))).toBe(false);
     expect(isNoSuchResource('r0', answer(10, '', fixture('drbdadm-cstate-84-minor-not-allocated.real.stderr.txt')))).toBe(false);
     expect(isNoSuchResource('r0', answer(10, '', ''))).toBe(false);
+    // drbdadm's dispatch line whole, not a line that merely contains it
+    expect(isNoSuchResource('r0', answer(10, '', "r0: No such resource\nwarning: Command 'drbdsetup-84 status r0' terminated with exit code 10"))).toBe(false);
+    expect(isNoSuchResource('r0', answer(10, '', "r0: No such resource\nCommand 'drbdsetup-84 status r0' terminated with exit code 10 (signal)"))).toBe(false);
+  });
+
+  it('a stdout of blanks is no output', () => {
+    expect(isNoSuchResource('r0', answer(10, '\n', fixture('drbdadm-status-84-down.real.stderr.txt')))).toBe(true);
   });
 });
 
@@ -65,7 +72,12 @@ describe('readResourceStatus', () => {
     expect(other).toBeInstanceOf(DrbdStatusError);
     expect(other).toMatchObject({ resource: 'r0', exitCode: 0, stdout: 'r1 role:Secondary\n  disk:UpToDate' });
     expect((other as Error).message).toContain('r1 role:Secondary');
-    expect(thrown(() => readResourceStatus('drbd1', CMD, 'r0', answer(0, '')))).toBeInstanceOf(DrbdStatusError);
+    expect(thrown(() => readResourceStatus('drbd1', CMD, 'r0', answer(0, '')))).toMatchObject({ kind: 'product', message: 'drbd1: `sudo drbdadm status r0` exited 0 without r0 in its output\n  (no output)' });
+    // the message quotes the first three lines of the output, indented
+    expect(thrown(() => readResourceStatus('drbd1', CMD, 'r0', answer(0, '\nr1 role:Secondary\n  disk:UpToDate\nr2 role:Secondary\n  disk:UpToDate\n')))).toMatchObject({
+      kind: 'product',
+      message: 'drbd1: `sudo drbdadm status r0` exited 0 without r0 in its output\n  r1 role:Secondary\n    disk:UpToDate\n  r2 role:Secondary',
+    });
     expect(thrown(() => readResourceStatus('drbd1', CMD, 'r0', answer(0, 'r0 role:Primary\n  disk UpToDate')))).toBeInstanceOf(DrbdParseError);
   });
 });

@@ -143,6 +143,21 @@ describe('parseDrbdsetupStatus, DRBD 9', () => {
     expect(r0!.peers).toEqual([{ name: null, nodeId: 1, role: null, connection: 'Connecting', volumes: [], extra: {} }]);
   });
 
+  it('reads tokens separated by runs of blanks', () => {
+    expect(parseDrbdsetupStatus('r0  role:Primary   suspended:no\n  disk:UpToDate  quorum:yes\n')).toEqual([
+      { name: 'r0', role: 'Primary', suspended: 'no', volumes: [{ volume: 0, disk: 'UpToDate', extra: { quorum: 'yes' } }], peers: [], extra: {} },
+    ]);
+  });
+
+  it('an indent-4 line before any device or connection continues the resource line; after a connection alone it is a peer device', () => {
+    const [wrapped] = parseDrbdsetupStatus('r0 role:Primary\n    suspended:no write-ordering:flush\n  disk:UpToDate\n');
+    expect(wrapped).toMatchObject({ role: 'Primary', suspended: 'no', extra: { 'write-ordering': 'flush' } });
+    // a diskless client: no device line, the connection's peer device straight after it
+    const [client] = parseDrbdsetupStatus('r0 role:Primary\n  drbd2 role:Secondary\n    peer-disk:UpToDate\n');
+    expect(client!.extra).toEqual({});
+    expect(client!.peers[0]!.volumes).toEqual([{ volume: 0, peerDisk: 'UpToDate', extra: {} }]);
+  });
+
   it('returns no resources when nothing is configured', () => {
     expect(parseDrbdsetupStatus('# No currently configured DRBD found.\n')).toEqual([]);
     expect(parseDrbdsetupStatus('')).toEqual([]);
@@ -215,6 +230,13 @@ describe('parseDrbdsetupStatus errors', () => {
     expect(error('r0 role:Primary\n  drbd2 role:Secondary\n    peer-disk:SyncSource done:lots\n').reason).toBe(
       'done is not a number: lots',
     );
+  });
+
+  it('rejects continuation lines with nothing to continue, and volume numbers that are not whole numbers', () => {
+    expect(error('r0 role:Primary\n      disk:UpToDate\n')).toMatchObject({ reason: 'continuation line without a device or connection', lineNumber: 2 });
+    expect(error('r0 role:Primary\n  drbd2 role:Secondary\n        done:5.00\n')).toMatchObject({ reason: 'continuation line without a peer device', lineNumber: 3 });
+    for (const v of ['x', '1x', 'x1']) expect(error(`r0 role:Primary\n  volume:${v} disk:UpToDate\n`).reason).toBe(`not a number: ${v}`);
+    expect(parseDrbdsetupStatus('r0 role:Primary\n  volume:12 disk:UpToDate\n')[0]!.volumes[0]!.volume).toBe(12);
   });
 
   it('rejects random text', () => {

@@ -195,3 +195,51 @@ describe('line-count marks (a step\'s own read of what DRBD logged)', () => {
     expect(MARK_COMMAND).toContain('pipefail');
   });
 });
+
+describe('edges of the parsers (survivors of the mutation run)', () => {
+  const cursor = 's=9b1c0e3f2a4d4b6c8e0f1a2b3c4d5e6f;i=1';
+  const json = (o: Record<string, unknown>) => JSON.stringify({ __CURSOR: cursor, ...o });
+
+  it('marks: only the boot id and a count, each trimmed', () => {
+    expect(parseKernelLogMark(`${BOOT} \n 812 \n`)).toEqual({ bootId: BOOT, lines: 812 });
+    expect(parseKernelLogMark(`${BOOT}\nx12\n`)).toBeNull();
+    expect(parseKernelLogMark(`${BOOT}\n812\nmore\n`)).toBeNull();
+  });
+
+  it('positions: line 1 is one; text before the number is not', () => {
+    expect(parsePosition(`${BOOT}\n     1\t[    0.000000] Linux version 6.1\n`)).toEqual({ bootId: BOOT, line: 1, text: '[    0.000000] Linux version 6.1' });
+    expect(parsePosition(`${BOOT}\nx    3\tline\n`)).toBeNull();
+  });
+
+  it('stamps only at the start of a line; a position without one has no journal command', () => {
+    expect(stampMicros('x [    1.000000] y')).toBeNull();
+    expect(() => journalAtCommand({ bootId: BOOT, line: 3, text: 'no stamp' })).toThrow("no [seconds.micros] stamp in the position's line: no stamp");
+  });
+
+  it('the journal after a boot\'s start, exactly; a cursor must be cursor characters from its first one', () => {
+    expect(journalAfterCommand(BOOT)).toBe('sudo journalctl -k -b 0f3c7d0e5c1e4a539a436f0ad8d0a1b2 -o json --output-fields=MESSAGE,_SOURCE_MONOTONIC_TIMESTAMP --all -q --no-pager');
+    expect(() => journalAfterCommand(BOOT, "'s=1")).toThrow('not a journal cursor');
+  });
+
+  it('journal entries: blank lines skipped; a null line, an empty MESSAGE array or one of mixed values is no journal output', () => {
+    expect(parseJournalJson(`${json({ MESSAGE: 'x', _SOURCE_MONOTONIC_TIMESTAMP: '5' })}\n   \n`)).toEqual([{ cursor, micros: 5, message: 'x' }]);
+    expect(parseJournalJson('null')).toBeNull();
+    expect(parseJournalJson(json({ MESSAGE: [] }))).toBeNull();
+    expect(parseJournalJson(json({ MESSAGE: [120, 'y'] }))).toBeNull();
+  });
+
+  it('journal entries: a MESSAGE of several values is its first; a missing or non-numeric timestamp is none', () => {
+    expect(parseJournalJson(json({ MESSAGE: ['first', 'second'], _SOURCE_MONOTONIC_TIMESTAMP: '7' }))).toEqual([{ cursor, micros: 7, message: 'first' }]);
+    expect(parseJournalJson(json({ MESSAGE: 'x' }))![0]!.micros).toBeNull();
+    for (const t of ['7x', 'x7']) expect(parseJournalJson(json({ MESSAGE: 'x', _SOURCE_MONOTONIC_TIMESTAMP: t }))![0]!.micros).toBeNull();
+  });
+
+  it('journal lines: each line of a message stamped, only its trailing newline dropped; no timestamp, no stamp', () => {
+    expect(journalLines([{ cursor, micros: 1_000_001, message: 'a\nb\n' }])).toEqual(['[    1.000001] a', '[    1.000001] b']);
+    expect(journalLines([{ cursor, micros: null, message: 'plain' }])).toEqual(['plain']);
+  });
+
+  it("an empty message at the position's timestamp is not its line", () => {
+    expect(entryAt([{ cursor, micros: 600, message: '' }], { bootId: BOOT, line: 9, text: '[    0.000600] block drbd101: x' })).toBeUndefined();
+  });
+});

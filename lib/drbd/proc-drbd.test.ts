@@ -118,3 +118,78 @@ describe('drbdVersion', () => {
     expect(() => drbdVersion('version: unknown\n')).toThrow(/unrecognised version "unknown" at line 1/);
   });
 });
+
+describe('parseProcDrbd: blanks and strictness', () => {
+  it('reads fields separated by runs of blanks, or none where the format allows it', () => {
+    const text = [
+      'version:  8.4.11  (api:12/proto:86-101)',
+      'srcversion:211FB288A383ED945B83420',
+      'GIT-hash:  ab9777dfeaf9d619acc9a5201bfcae8103e9529c',
+      'Transports: tcp  (9.0.16-1)',
+      ' 0:  cs:SyncSource ro:Primary/Secondary ds:UpToDate/Inconsistent C r-----',
+      '    ns:7936  nr:0 wo:f oos:1040572',
+      "\t[>....................] sync'ed:  0.9%(1040572/1048508)K",
+      '\tfinish:0:16:24  speed:1,056 (1,016) K/sec',
+    ].join('\n');
+    const proc = parseProcDrbd(text);
+    expect(proc).toMatchObject({ version: { raw: '8.4.11' }, api: '12', proto: '86-101', srcversion: '211FB288A383ED945B83420', gitHash: 'ab9777dfeaf9d619acc9a5201bfcae8103e9529c' });
+    expect(proc.transports).toEqual([{ name: 'tcp', version: '9.0.16-1' }]);
+    expect(proc.minors[0]).toMatchObject({ minor: 0, connectionState: 'SyncSource', counters: { ns: 7936, nr: 0, oos: 1040572 }, writeOrdering: 'f' });
+    expect(proc.minors[0]!.sync).toEqual({ kind: "sync'ed", percent: 0.9, remainingKiB: 1040572, totalKiB: 1048508, finish: '0:16:24', speedKiBps: 1056 });
+  });
+
+  it('a version line without the api/proto part still gives the version', () => {
+    expect(parseProcDrbd('version: 8.4.11\n')).toMatchObject({ version: { major: 8, minor: 4, patch: 11 }, api: null, proto: null });
+  });
+
+  it('header words, minor lines and tokens count only where /proc/drbd prints them', () => {
+    const reason = (text: string) => {
+      try {
+        parseProcDrbd(text);
+      } catch (err) {
+        if (err instanceof DrbdParseError) return err.reason;
+        throw err;
+      }
+      return 'parsed';
+    };
+    expect(reason('x srcversion: 211FB288A383ED945B83420\n')).toBe('unrecognised line');
+    expect(reason('x Transports: tcp (9.0.16-1)\n')).toBe('unrecognised line');
+    expect(reason('x 0: cs:Connected\n')).toBe('unrecognised line');
+    // a detail line is indented; an unindented one after a minor is not one
+    expect(reason(' 0: cs:Connected\nns:0 nr:0\n')).toBe('unrecognised line');
+    expect(reason(' 0: cs:Connected xro:Primary/Secondary\n')).toBe('unexpected token "xro:Primary/Secondary"');
+    expect(reason(' 0: cs:Connected DC\n')).toBe('unexpected token "DC"');
+    expect(reason(' 0: cs:Connected Cx\n')).toBe('unexpected token "Cx"');
+    expect(reason(' 0: cs:Connected r------\n')).toBe('unexpected token "r------"');
+    expect(reason(' 0: cs:Connected\n    ns:0 nr\n')).toBe('unexpected token "nr"');
+    expect(reason(' 0: cs:Connected\n    ns:0 nr:1x\n')).toBe('not a number: nr:1x');
+    expect(reason(' 0: cs:Connected\n    ns:0 nr:x1\n')).toBe('not a number: nr:x1');
+  });
+
+  it('keeps indented lines that only contain ns: or finish: words, and a finish line without progress', () => {
+    const text = ' 0: cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate C r-----\n\tresync: transitions:3\n\tearly finish: 0:01:00 speed: 5\n\tfinish: 0:01:00 speed: 5\n';
+    const [minor] = parseProcDrbd(text).minors;
+    expect(minor!.extraLines).toEqual(['resync: transitions:3', 'early finish: 0:01:00 speed: 5', 'finish: 0:01:00 speed: 5']);
+    expect(minor!.sync).toBeNull();
+    expect(minor!.counters).toEqual({});
+    // during a resync too: only a line that starts with finish: is the estimate
+    const syncing = " 0: cs:SyncSource ro:Primary/Secondary ds:UpToDate/Inconsistent C r-----\n\t[>....................] sync'ed:  0.4% (1046596/1048508)K\n\tearly finish: 0:01:00 speed: 5\n";
+    const [source] = parseProcDrbd(syncing).minors;
+    expect(source!.sync).toEqual({ kind: "sync'ed", percent: 0.4, remainingKiB: 1046596, totalKiB: 1048508 });
+    expect(source!.extraLines).toEqual(['early finish: 0:01:00 speed: 5']);
+  });
+});
+
+describe('drbdVersion: strictness', () => {
+  it('reads the version at the start of the line only, with any blanks after "version:", every part in full', () => {
+    expect(drbdVersion('version:  10.12.3\n')).toEqual({ major: 10, minor: 12, patch: 3, raw: '10.12.3' });
+    expect(() => drbdVersion('x version: 8.4.11\n')).toThrow(/no "version:" line/);
+    expect(() => drbdVersion('version: v8.4.11\n')).toThrow(/unrecognised version "v8.4.11"/);
+    try {
+      drbdVersion('version: unknown\n');
+    } catch (err) {
+      expect(err).toMatchObject({ parser: 'drbd-version' });
+    }
+    expect.assertions(4);
+  });
+});
