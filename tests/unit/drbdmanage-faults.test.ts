@@ -32,6 +32,15 @@ const hasCause = (type: new (...a: never[]) => unknown) => (err: unknown) => cau
 /** The table without the row of `node`. */
 const withoutRow = (node: string) => (c: CommandRecord) => ({ stdout: c.stdout.split('\n').filter((l) => !l.includes(` ${node} `) && !l.includes(`m${node}\u001b`)).join('\n') });
 
+/** The renamed node's list-nodes after the restart, its "Waiting for server" line changed: not drbdmanage's own retries. */
+const retriesLine = (name: string, what: string, from: string, to: string): Mutation => ({
+  name,
+  recording: 'hostname.ubuntu1804-drbd9.json',
+  body: drbdmanageHostnamePitfall,
+  edits: [{ what: `list-nodes on drbd3-new after the restart: ${what}`, match: capture('p4-hostname-pitfall__drbd3.jsonl:7'), change: (c) => ({ stderr: c.stderr.replace(from, to) }) }],
+  expected: { status: 'failed', category: 'product', step: /^step "10\. drbdmanaged restarted under the new name/, message: /list-nodes on drbd3-new: drbdmanage's own retries/ },
+});
+
 const MUTATIONS: Mutation[] = [
   // ---- an error line in place of success
   {
@@ -157,27 +166,9 @@ const MUTATIONS: Mutation[] = [
     edits: [{ what: 'list-nodes on drbd3-new after the restart: the table, no error', match: capture('p4-hostname-pitfall__drbd3.jsonl:7'), change: (c) => ({ stderr: c.stderr.replace(/Error: Satellite could not request control volume from leader\n/u, '') }) }],
     expected: { status: 'failed', category: 'product', step: /^step "10\. drbdmanaged restarted under the new name/, message: /list-nodes on drbd3-new: error lines/ },
   },
-  {
-    name: "the renamed node's list-nodes gave up after fewer than drbdmanage's retries",
-    recording: 'hostname.ubuntu1804-drbd9.json',
-    body: drbdmanageHostnamePitfall,
-    edits: [{ what: 'list-nodes on drbd3-new after the restart: five dots of "Waiting for server"', match: capture('p4-hostname-pitfall__drbd3.jsonl:7'), change: (c) => ({ stderr: c.stderr.replace('Waiting for server: ...............', 'Waiting for server: .....') }) }],
-    expected: { status: 'failed', category: 'product', step: /^step "10\. drbdmanaged restarted under the new name/, message: /list-nodes on drbd3-new: drbdmanage's own retries/ },
-  },
-  {
-    name: 'the renamed node\'s "Waiting for server" line is not the retries\' own (text after the dots)',
-    recording: 'hostname.ubuntu1804-drbd9.json',
-    body: drbdmanageHostnamePitfall,
-    edits: [{ what: 'list-nodes on drbd3-new after the restart: the dots and more', match: capture('p4-hostname-pitfall__drbd3.jsonl:7'), change: (c) => ({ stderr: c.stderr.replace('Waiting for server: ...............', 'Waiting for server: ............... skipped') }) }],
-    expected: { status: 'failed', category: 'product', step: /^step "10\. drbdmanaged restarted under the new name/, message: /list-nodes on drbd3-new: drbdmanage's own retries/ },
-  },
-  {
-    name: 'the renamed node\'s "Waiting for server" line is not the retries\' own (text before it)',
-    recording: 'hostname.ubuntu1804-drbd9.json',
-    body: drbdmanageHostnamePitfall,
-    edits: [{ what: 'list-nodes on drbd3-new after the restart: the line quoted in another', match: capture('p4-hostname-pitfall__drbd3.jsonl:7'), change: (c) => ({ stderr: c.stderr.replace('\nWaiting for server: ', '\nNot Waiting for server: ') }) }],
-    expected: { status: 'failed', category: 'product', step: /^step "10\. drbdmanaged restarted under the new name/, message: /list-nodes on drbd3-new: drbdmanage's own retries/ },
-  },
+  retriesLine("the renamed node's list-nodes gave up after fewer than drbdmanage's retries", 'five dots of "Waiting for server"', 'Waiting for server: ...............', 'Waiting for server: .....'),
+  retriesLine('the renamed node\'s "Waiting for server" line is not the retries\' own (text after the dots)', 'the dots and more', 'Waiting for server: ...............', 'Waiting for server: ............... skipped'),
+  retriesLine('the renamed node\'s "Waiting for server" line is not the retries\' own (text before it)', 'the line quoted in another', '\nWaiting for server: ', '\nNot Waiting for server: '),
   {
     name: "drbdmanaged restarted under the new name: its journal does not name the new name",
     recording: 'hostname.ubuntu1804-drbd9.json',
