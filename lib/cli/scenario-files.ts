@@ -23,15 +23,13 @@ export function scenarioFileCount(): number {
  * `file:line` form: a scenario file holds one test.
  */
 export function unmatchedScenarioFilters(filters: readonly string[], files: readonly string[], cwd: string, root: string): string[] {
-  return filters.filter((f) => {
-    return !files.some((file) => {
-      const abs = join(root, file);
-      if (isAbsolute(f) && abs.startsWith(f)) return true;
-      const rel = (relative(root, join(cwd, f)) + (f.endsWith('/') ? '/' : '')).toLowerCase();
-      const path = file.toLowerCase();
-      return path.includes(f.toLowerCase()) || (rel !== '' && path.includes(rel));
-    });
-  });
+  const selects = (f: string, file: string): boolean => {
+    if (isAbsolute(f) && join(root, file).startsWith(f)) return true;
+    const rel = (relative(root, join(cwd, f)) + (f.endsWith('/') ? '/' : '')).toLowerCase();
+    const path = file.toLowerCase();
+    return path.includes(f.toLowerCase()) || (rel !== '' && path.includes(rel));
+  };
+  return filters.filter((f) => !files.some((file) => selects(f, file)));
 }
 
 /**
