@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from './lib/config/config.js';
 import { clustersFor } from './lib/lab/parallelism.js';
+import { scenarioFolders } from './lib/cli/scenario-files.js';
 import { longestFirst, recordedDurations, scenarioNameOf } from './lib/scenario/schedule.js';
 
 // The same configuration the CLI resolves (the nightly hands its own down whole): lab.yaml and
@@ -94,8 +95,9 @@ export default defineConfig({
         test: {
           name: 'scenarios',
           // The tests' own scenarios (tests/scenarios/, e.g. the attribution canary) only for a
-          // test that asks (DRBDLAB_TEST_SCENARIOS=1): never in npm test's scenarios phase.
-          include: ['scenarios/*.test.ts', ...(config.testScenarios ? ['tests/scenarios/*.test.ts'] : [])],
+          // test that asks (DRBDLAB_TEST_SCENARIOS=1): never in npm test's scenarios phase. The
+          // CLI checks scenario arguments against the same folders.
+          include: scenarioFolders(config.testScenarios).map((d) => `${d}/*.test.ts`),
           globalSetup: ['scenarios/support/global-setup-real.ts'],
           setupFiles: ['allure-vitest/setup', 'scenarios/support/die-with-runner.ts'],
           fileParallelism: scenarioWorkers() > 1,

@@ -2,7 +2,7 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 import { checkEnvironment } from '../config/environment.js';
 import { execa } from 'execa';
 import { DrbdlabError, UsageError } from '../errors.js';
-import { loadConfig, profileSettings, type Config } from '../config/config.js';
+import { loadConfig, profileSettings, resolveLabless, type Config } from '../config/config.js';
 import { PROFILE_NAMES, type ProfileName } from '../image/profile-names.js';
 import { OFFLINE_PROFILE, profileByName } from '../image/profiles.js';
 import { OFFLINE_LINE } from '../image/offline.js';
@@ -23,12 +23,18 @@ import { packagesCommand } from './commands/packages.js';
 import { bisectCommand, checkBisect } from './commands/bisect.js';
 import { listSnapshots, pruneSnapshots, readSnapshot } from '../snapshot/store.js';
 import { checkShardFits, parseShard, type Shard } from '../report/shard.js';
-import { checkScenarioFilters, scenarioFileCount } from './scenario-files.js';
+import { checkScenarioFilters, scenarioFiles } from './scenario-files.js';
 
 // The run's configuration: lab.yaml, DRBDLAB_* and the action's flags, resolved once before the
 // action (preAction) and read by it; nothing below the CLI reads them again.
 let resolved: Config | undefined;
 const config = (): Config => resolved!;
+/**
+ * Whether the scenarios project also runs the tests' own scenarios: argument checks run while
+ * parsing, before lab.yaml is read, so they take it from the part of the configuration that
+ * needs no lab.yaml (resolved by the same rules as the run's).
+ */
+const testScenarios = (): boolean => resolveLabless().testScenarios === true;
 /** This machine, with the run's folders (labs, images, snapshots). */
 const host = () => realHost(config().paths);
 
@@ -57,7 +63,7 @@ const suiteOption = () =>
 // Checked while parsing, as --shard is: a word that selects no scenario ends before any lab work.
 const scenariosArgument = (description: string) =>
   new Argument('[scenarios...]', description).argParser((v: string, prev: string[] | undefined) => {
-    checkScenarioFilters([v]);
+    checkScenarioFilters([v], scenarioFiles(testScenarios()));
     return [...(prev ?? []), v];
   });
 const offlineOption = () => new Option('--offline', 'use the cached image as it is; ask no upstream (DRBDLAB_OFFLINE=1 does the same)');
@@ -70,7 +76,7 @@ program
   .option('--keep', 'on failure keep the VMs and print how to reach them')
   // Checked while parsing: bad input ends before any reaping or lab work.
   .option('--shard <i/n>', 'run part i of n of the scenario files (vitest --shard), e.g. 1/2; npm run report -- --merge joins the parts', (v) =>
-    checkShardFits(parseShard(v), scenarioFileCount()),
+    checkShardFits(parseShard(v), scenarioFiles(testScenarios()).length),
   )
   .addOption(offlineOption())
   .option('--no-attribution', 'do not follow a DRBD failure up (by default: rerun it, on the last green package set, then bisect the updates)')

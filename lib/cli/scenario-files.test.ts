@@ -41,6 +41,30 @@ describe('unmatchedScenarioFilters', () => {
       expect(unmatchedScenarioFilters([filter], scenarioFiles(), PROJECT_ROOT, PROJECT_ROOT)).toEqual(vitestRuns ? [] : [filter]);
     },
   );
+
+  // The attribution canary test runs a nightly on the tests' own scenario: the folders the check
+  // knows are the ones vitest.config.ts includes, with and without DRBDLAB_TEST_SCENARIOS=1.
+  it.each([
+    ['tests/scenarios/drbd-canary.test.ts', false],
+    ['tests/scenarios/drbd-canary.test.ts', true],
+    ['CANARY', true],
+    ['02-reboot', true],
+  ])('agrees with vitest on %s, the tests\' own scenarios asked for: %s', async (filter, testScenarios) => {
+    const listed = await execa('npx', ['vitest', 'list', '--filesOnly', '--project', 'scenarios', filter], {
+      cwd: PROJECT_ROOT,
+      env: { NO_COLOR: '1', DRBDLAB_TEST_SCENARIOS: testScenarios ? '1' : '' },
+      reject: false,
+    });
+    const vitestRuns = listed.stdout.split('\n').some((l) => l.includes('scenarios/'));
+    expect(unmatchedScenarioFilters([filter], scenarioFiles(testScenarios), PROJECT_ROOT, PROJECT_ROOT)).toEqual(vitestRuns ? [] : [filter]);
+  });
+
+  it('scenarioFiles: the product\'s scenarios, then the tests\' own only when asked', () => {
+    const product = scenarioFiles();
+    expect(product.length).toBeGreaterThan(0);
+    expect(product.every((f) => /^scenarios\/[^/]+\.test\.ts$/.test(f))).toBe(true);
+    expect(scenarioFiles(true)).toEqual([...product, 'tests/scenarios/drbd-canary.test.ts']);
+  });
 });
 
 describe('npm run lab -- <word that is no scenario>', () => {
@@ -55,5 +79,23 @@ describe('npm run lab -- <word that is no scenario>', () => {
     expect(r.stderr).toMatch(/^drbdlab: no scenario file matches "(labs|xyz|nope)": scenarios are 01-walkthrough, .*; the commands are in npm run lab -- --help$/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stdout).toBe('');
+  });
+
+  // The nightly the attribution canary test runs: its scenario is known only with the tests' own
+  // scenarios asked for. The lab definition does not exist, so a word the check lets through
+  // stops at loading it.
+  it('tests/scenarios/drbd-canary.test.ts passes the check with DRBDLAB_TEST_SCENARIOS=1, and only then', async () => {
+    const canary = (v: string) =>
+      execa(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', '--config', '/nonexistent/lab.yaml', 'nightly', 'tests/scenarios/drbd-canary.test.ts'], {
+        cwd: PROJECT_ROOT,
+        reject: false,
+        env: { DRBDLAB_DEBUG: '', DRBDLAB_TEST_SCENARIOS: v },
+      });
+    const asked = await canary('1');
+    expect(asked.exitCode).toBe(EXIT.usage);
+    expect(asked.stderr).toMatch(/cannot read the lab definition/);
+    const not = await canary('');
+    expect(not.exitCode).toBe(EXIT.usage);
+    expect(not.stderr).toMatch(/^drbdlab: no scenario file matches "tests\/scenarios\/drbd-canary\.test\.ts"/);
   });
 });

@@ -3,17 +3,23 @@ import { isAbsolute, join, relative } from 'node:path';
 import { UsageError } from '../errors.js';
 import { PROJECT_ROOT } from '../paths.js';
 
-/** The scenario files the `scenarios` project runs (vitest.config.ts: scenarios/*.test.ts), project-relative. */
-export function scenarioFiles(): string[] {
-  return readdirSync(join(PROJECT_ROOT, 'scenarios'))
-    .filter((f) => f.endsWith('.test.ts'))
-    .sort()
-    .map((f) => `scenarios/${f}`);
+/**
+ * The folders of the scenario files the `scenarios` project runs, project-relative: the
+ * product's, and the tests' own (the attribution canary) when a test asks for them
+ * (DRBDLAB_TEST_SCENARIOS=1). vitest.config.ts includes exactly these.
+ */
+export function scenarioFolders(testScenarios = false): string[] {
+  return ['scenarios', ...(testScenarios ? ['tests/scenarios'] : [])];
 }
 
-/** How many scenario files the `scenarios` project runs. */
-export function scenarioFileCount(): number {
-  return scenarioFiles().length;
+/** The scenario files the `scenarios` project runs, project-relative. */
+export function scenarioFiles(testScenarios = false, root = PROJECT_ROOT): string[] {
+  return scenarioFolders(testScenarios).flatMap((dir) =>
+    readdirSync(join(root, dir))
+      .filter((f) => f.endsWith('.test.ts'))
+      .sort()
+      .map((f) => `${dir}/${f}`),
+  );
 }
 
 /**
@@ -36,10 +42,10 @@ export function unmatchedScenarioFilters(filters: readonly string[], files: read
  * Scenario arguments checked before any lab work: a word that selects nothing (a mistyped
  * command reads as one) is one line naming it, the scenarios and where the commands are.
  */
-export function checkScenarioFilters(filters: readonly string[], files = scenarioFiles(), cwd = process.cwd(), root = PROJECT_ROOT): void {
+export function checkScenarioFilters(filters: readonly string[], files: readonly string[], cwd = process.cwd(), root = PROJECT_ROOT): void {
   const unmatched = unmatchedScenarioFilters(filters, files, cwd, root);
   if (unmatched.length === 0) return;
-  const names = files.map((f) => f.replace(/^scenarios\//, '').replace(/\.test\.ts$/, ''));
+  const names = files.map((f) => f.replace(/^.*\//, '').replace(/\.test\.ts$/, ''));
   throw new UsageError(
     `no scenario file matches ${unmatched.map((u) => `"${u}"`).join(', ')}: scenarios are ${names.join(', ')}; the commands are in npm run lab -- --help`,
   );

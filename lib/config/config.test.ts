@@ -115,6 +115,9 @@ describe('one configuration: flag > variable > lab.yaml > default', () => {
     expect(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_TEST_SCENARIOS: '0' } }).testScenarios).toBeUndefined();
     expect(resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_TEST_SCENARIOS: '1' } }).testScenarios).toBe(true);
     expect(lineOf(() => resolveConfig(LAB, { root: ROOT, env: { DRBDLAB_TEST_SCENARIOS: 'yes' } }))).toBe('DRBDLAB_TEST_SCENARIOS=yes: use 1, 0, (empty)');
+    // The CLI checks scenario arguments before lab.yaml is read: the same answer without it.
+    expect(resolveLabless({ DRBDLAB_TEST_SCENARIOS: '1' }, ROOT).testScenarios).toBe(true);
+    expect(resolveLabless({ DRBDLAB_TEST_SCENARIOS: '0' }, ROOT).testScenarios).toBeUndefined();
   });
 
   it('the lab definition: --config over DRBDLAB_CONFIG over lab/lab.yaml of the checkout', () => {

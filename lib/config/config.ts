@@ -159,24 +159,31 @@ export function resolveConfig(labText: string, input: ResolveInput = {}): Config
     ...(replay?.length ? { replay } : {}),
     ...(set('DRBDLAB_OWNER_PID') ? { ownerPid: Number(set('DRBDLAB_OWNER_PID')) } : {}),
     ...(set('DRBDLAB_FAULT') ? { fault: set('DRBDLAB_FAULT') as Config['fault'] } : {}),
-    ...(set('DRBDLAB_TEST_SCENARIOS') === '1' ? { testScenarios: true } : {}),
+    ...(labless.testScenarios ? { testScenarios: true } : {}),
   };
   // The variables were checked one by one above; this is the shape every consumer relies on.
   return configSchema.parse(config);
 }
 
 /** What an edge that reads no lab.yaml (`npm run report`) takes of the configuration. */
-export type LablessConfig = Pick<Config, 'paths' | 'offline' | 'packageCacheGiB'>;
+export type LablessConfig = Pick<Config, 'paths' | 'offline' | 'packageCacheGiB' | 'testScenarios'>;
 
 /**
  * The part of the configuration that needs no lab.yaml, by the same rules as resolveConfig (which
  * takes it from here): the folders (a variable, from the working directory, else the default
- * under `root`), offline and the package store's bound. The environment is checked first.
+ * under `root`), offline, the package store's bound and whether the tests' own scenarios run
+ * (the CLI checks scenario arguments against them before any lab.yaml). The environment is
+ * checked first.
  */
 export function resolveLabless(env: NodeJS.ProcessEnv = process.env, root = ROOT): LablessConfig {
   checkEnvironment(env);
   const set = (name: string): string | undefined => env[name] || undefined;
-  return { paths: resolvePaths(set, root), offline: set('DRBDLAB_OFFLINE') === '1', packageCacheGiB: Number(set('DRBDLAB_PACKAGE_CACHE_GIB') ?? 4) };
+  return {
+    paths: resolvePaths(set, root),
+    offline: set('DRBDLAB_OFFLINE') === '1',
+    packageCacheGiB: Number(set('DRBDLAB_PACKAGE_CACHE_GIB') ?? 4),
+    ...(set('DRBDLAB_TEST_SCENARIOS') === '1' ? { testScenarios: true } : {}),
+  };
 }
 
 function resolvePaths(set: (name: string) => string | undefined, root: string): Config['paths'] {
