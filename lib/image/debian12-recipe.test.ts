@@ -161,6 +161,10 @@ describe('the Debian image\'s initrd (tiny-initramfs: the kernel mounts /dev/vda
   it('the kernel command line names the root device and its file system (tiny-initramfs probes neither), and skips the timer check a starved guest failed', () => {
     expect(r.cmdline.split(' ')).toEqual(expect.arrayContaining(['root=/dev/vda', 'rootfstype=ext4', 'rw', 'console=ttyS0', 'no_timer_check']));
   });
+
+  it('the kernel runs without the memory cgroup controller: no page is charged to a cgroup', () => {
+    expect(r.cmdline.split(' ')).toContain('cgroup_disable=memory');
+  });
 });
 
 describe('what a node boots (only what a scenario uses)', () => {

@@ -303,7 +303,9 @@ export function debian12Recipe(mirror = DEBIAN_MIRROR, securityMirror = DEBIAN_S
     // mitigations=off: throwaway lab guests; the speculation work-arounds only slow TCG down.
     // rootfstype: tiny-initramfs mounts the root itself (no blkid to probe it). no_timer_check:
     // a starved TCG guest failed the kernel's IO-APIC timer check and panicked at boot.
-    cmdline: 'root=/dev/vda rootfstype=ext4 rw console=ttyS0 mitigations=off no_timer_check',
+    // cgroup_disable=memory: no memory controller, so no page a node allocates is charged to a
+    // cgroup (emulated work under TCG); no scenario or bench reads a unit's memory.
+    cmdline: 'root=/dev/vda rootfstype=ext4 rw console=ttyS0 mitigations=off no_timer_check cgroup_disable=memory',
     customize: CUSTOMIZE,
     ...(extra ? { extra } : {}),
     ...(added ? { added } : {}),
