@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
-import { describeCounts, parseRecording, provenanceCounts, readRecording, SYNTHETIC_NOTE, SYNTHETIC_SOURCE, type Recording } from './recording.js';
+import { capturedNote, describeCounts, parseRecording, provenanceCounts, readRecording, realSource, SYNTHETIC_NOTE, SYNTHETIC_SOURCE, type Recording } from './recording.js';
+import { PROFILE_NAMES } from '../image/profile-names.js';
+import type { CommandRecord } from '../ssh/command-record.js';
 import { ReplayLab } from './replay-lab.js';
 import { CAPTURED_RECORDINGS_DIR, RECORDINGS_DIR, recordingFiles, scenarioTargets } from './targets.js';
 
@@ -57,6 +59,47 @@ describe('parseRecording', () => {
       '/x/c.json: capturedOn: missing: say what the captures ran on',
     );
     expect(parseRecording('/x/d.json', captured([record({ kind: 'captured', from: 'p1:1' }), record({ kind: 'blog', from: 'step 11' })])).evidence).toBe('captured');
+  });
+
+  it('refuses what is no recording object, an unknown profile, and missing labels, nodes or commands', () => {
+    for (const text of ['null', '[]', '"walkthrough"']) expect(errorOf(() => parseRecording('/x/a.json', text)).message, text).toBe('/x/a.json: expected a recording object');
+    const ok = { ...base, evidence: 'real', source: 's' };
+    expect(errorOf(() => parseRecording('/x/a.json', JSON.stringify({ ...ok, profile: 'debian11' }))).message).toBe(
+      `/x/a.json: profile: "debian11" is no profile (${PROFILE_NAMES.join(', ')})`,
+    );
+    expect(errorOf(() => parseRecording('/x/a.json', JSON.stringify({ ...ok, source: '  ' }))).message).toBe('/x/a.json: source: missing: say where this real recording comes from');
+    for (const broken of [{ commands: {} }, { nodes: 'drbd1' }, { labels: null }, { labels: 'x' }]) {
+      const err = errorOf(() => parseRecording('/x/a.json', JSON.stringify({ ...ok, ...broken })));
+      expect(err, JSON.stringify(broken)).toBeInstanceOf(ConfigError);
+      expect(err.message, JSON.stringify(broken)).toBe('/x/a.json: expected labels, nodes and commands');
+    }
+  });
+
+  it('a captured recording: capturedOn blank is missing; an output without provenance, or of an unknown kind or without its source, is refused', () => {
+    const record = (provenance?: unknown) => ({ seq: 1, node: 'drbd1', command: 'x', stdout: '', stderr: '', exitCode: 0, startedAt: '2026-12-07T00:00:00.000Z', durationMs: 1, ...(provenance ? { provenance } : {}) });
+    const captured = (commands: unknown[], capturedOn: unknown = 'drbdmanage 0.99.18') => JSON.stringify({ ...base, evidence: 'captured', source: 's', capturedOn, commands });
+    expect(errorOf(() => parseRecording('/x/a.json', captured([record({ kind: 'captured', from: 'p' })], ' '))).message).toBe('/x/a.json: capturedOn: missing: say what the captures ran on');
+    expect(errorOf(() => parseRecording('/x/a.json', captured([record({ kind: 'captured', from: 'p' })], 7))).message).toBe('/x/a.json: capturedOn: missing: say what the captures ran on');
+    for (const [i, bad] of [[0, null], [0, record({ kind: 'heard', from: 'p' })], [1, record({ kind: 'blog' })]] as const) {
+      const commands = i === 0 ? [bad] : [record({ kind: 'captured', from: 'p' }), bad];
+      expect(errorOf(() => parseRecording('/x/a.json', captured(commands))).message, JSON.stringify(bad)).toBe(
+        `/x/a.json: commands[${i}].provenance: missing: say whether the output is captured or constructed from the blog or from source`,
+      );
+    }
+  });
+
+  it('realSource: the lab and the moment', () => {
+    expect(realSource('92183b', new Date('2026-11-27T00:12:07.599Z'))).toBe('recorded on VMs: lab 92183b, 2026-11-27T00:12:07.599Z');
+  });
+
+  it('provenanceCounts: outputs without provenance are not counted', () => {
+    const c = (kind?: 'captured' | 'blog' | 'source') => ({ provenance: kind ? { kind, from: 'x' } : undefined }) as CommandRecord;
+    expect(provenanceCounts({ commands: [c('captured'), c(), c('source'), c('source'), c('blog')] })).toEqual({ captured: 1, blog: 1, source: 2 });
+  });
+
+  it('capturedNote: what the captures ran on, or that they ran elsewhere', () => {
+    expect(capturedNote({ capturedOn: 'drbdmanage 0.99.18, Debian 12 guests' })).toBe('captured (drbdmanage 0.99.18, Debian 12 guests)');
+    expect(capturedNote({})).toBe('captured (real programs run elsewhere)');
   });
 
   it('accepts a recording that says what it is', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandRecord } from '../ssh/command-record.js';
 import type { Recording } from './recording.js';
-import { ReplayLab, ReplayMismatchError } from './replay-lab.js';
+import { Redactor } from '../ssh/command-record.js';
+import { ReplayLab, ReplayMismatchError, VirtualClock } from './replay-lab.js';
 
 let seq = 0;
 const rec = (node: string, command: string, at = 0, durationMs = 0): CommandRecord => ({
@@ -78,5 +79,91 @@ describe('commands on several nodes at once', () => {
   it("each node's own commands keep their order", async () => {
     const lab = new ReplayLab(three());
     await expect(lab.node('drbd1').exec('b')).rejects.toThrow(/recording has drbd1\$ a\n {2}but the scenario ran drbd1\$ b/);
+  });
+});
+
+describe('what a replayed command answers', () => {
+  const one = (r: Partial<CommandRecord>) => recording([{ ...rec('drbd1', 'cmd'), ...r }]);
+
+  it("the recorded output and exit code; the recorded time passes on the lab's virtual clock; output() trims", async () => {
+    const lab = new ReplayLab(recording([{ ...rec('drbd1', 'a', 0, 1500), stdout: ' out \n', stderr: 'err\n' }, rec('drbd1', 'b', 2, 250)]));
+    const t0 = lab.clock.now();
+    expect(await lab.node('drbd1').exec('a')).toEqual({ stdout: ' out \n', stderr: 'err\n', exitCode: 0, durationMs: 1500 });
+    expect(lab.clock.now() - t0).toBe(1500);
+    expect(await lab.node('drbd1').output('b')).toBe('drbd1:b');
+    expect(lab.clock.now() - t0).toBe(1750);
+    expect(await lab.node('drbd1').consoleLog()).toBe('');
+  });
+
+  it('a recorded failure throws unless check is false, with the kind asked for (product by default)', async () => {
+    const failed = { stdout: 'o', stderr: 'IP not found\n', exitCode: 10 };
+    const lab = new ReplayLab(recording([{ ...rec('drbd1', 'up'), ...failed }, { ...rec('drbd1', 'up'), ...failed }, { ...rec('drbd1', 'up'), ...failed }]));
+    await expect(lab.node('drbd1').exec('up')).rejects.toMatchObject({ name: 'RemoteCommandError', node: 'drbd1', command: 'up', exitCode: 10, stdout: 'o', stderr: 'IP not found\n', kind: 'product' });
+    await expect(lab.node('drbd1').exec('up', { kind: 'infrastructure' })).rejects.toMatchObject({ name: 'RemoteCommandError', kind: 'infrastructure' });
+    expect(await lab.node('drbd1').exec('up', { check: false })).toEqual({ stdout: 'o', stderr: 'IP not found\n', exitCode: 10, durationMs: 0 });
+  });
+
+  it('a command that timed out when recorded times out in the replay, whatever check says, with the kind asked for', async () => {
+    const timedOut = { ...rec('drbd1', 'sleep', 0, 30_000), exitCode: -1, timedOut: true };
+    const lab = new ReplayLab(recording([timedOut, timedOut]));
+    await expect(lab.node('drbd1').exec('sleep', { check: false })).rejects.toMatchObject({ name: 'CommandTimeoutError', node: 'drbd1', command: 'sleep', timeoutMs: 30_000, timedOut: true, kind: 'product' });
+    await expect(lab.node('drbd1').exec('sleep', { kind: 'infrastructure' })).rejects.toMatchObject({ name: 'CommandTimeoutError', kind: 'infrastructure' });
+  });
+
+  it('each replayed command goes to the sink as recorded, with its timeout and provenance when it has them', async () => {
+    const records: Omit<CommandRecord, 'seq'>[] = [];
+    const provenance = { kind: 'captured' as const, from: 'p1 line 3' };
+    const lab = new ReplayLab(recording([{ ...rec('drbd1', 'a', 0, 7), provenance }, { ...rec('drbd2', 'b', 1, 9), exitCode: 1, timedOut: true }]), { record: async (r) => void records.push(r) });
+    await lab.node('drbd1').exec('a');
+    await lab.node('drbd2').exec('b').catch(() => undefined);
+    expect(records).toEqual([
+      { node: 'drbd1', command: 'a', stdout: 'drbd1:a', stderr: '', exitCode: 0, startedAt: '2026-11-28T00:00:00.000Z', durationMs: 7, provenance },
+      { node: 'drbd2', command: 'b', stdout: 'drbd2:b', stderr: '', exitCode: 1, startedAt: '2026-11-28T00:00:01.000Z', durationMs: 9, timedOut: true },
+    ]);
+  });
+
+  it('a secret is compared redacted: the command with it matches the recording that has <redacted>', async () => {
+    const redactor = new Redactor();
+    redactor.add('s3cr3t-pass');
+    const lab = new ReplayLab(one({ command: 'join -p <redacted>' }), undefined, redactor);
+    expect((await lab.node('drbd1').exec('join -p s3cr3t-pass')).stdout).toBe('drbd1:cmd');
+    expect(lab.remaining).toEqual([]);
+  });
+
+  it('past the end of the recording, or on a node it does not have: a mismatch saying so', async () => {
+    const lab = new ReplayLab(one({}));
+    await lab.node('drbd1').exec('cmd');
+    const end = await lab.node('drbd1').exec('cmd').then(() => undefined, (e: unknown) => e);
+    expect(end).toBeInstanceOf(ReplayMismatchError);
+    expect(end).toMatchObject({ index: 1, expected: undefined, actual: { node: 'drbd1', command: 'cmd' }, kind: 'product' });
+    expect((end as Error).message).toBe('replay differs at command #2: the recording ends, but the scenario ran drbd1$ cmd');
+    const unknown = (() => {
+      try {
+        new ReplayLab(recording([rec('drbd2', 'x')])).node('drbd9');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(unknown).toMatchObject({ index: 0, expected: { node: 'drbd2', command: 'x' }, actual: { node: 'drbd9', command: '(node lookup)' } });
+  });
+
+  it("profile, stack and the hypervisor's scale are the recording's (no hypervisor: KVM's)", () => {
+    const lab = new ReplayLab(one({}));
+    expect([lab.mode, lab.profile, lab.stack, lab.timeoutScale, lab.fault]).toEqual(['replay', 'debian12-drbd84', 'drbdadm', 1, undefined]);
+    const dm = new ReplayLab({ ...one({}), profile: 'ubuntu1804-drbd9', labels: { hypervisor: 'TCG' } }, undefined, undefined, 'wrong-peer-ip');
+    expect([dm.profile, dm.stack, dm.timeoutScale, dm.fault]).toEqual(['ubuntu1804-drbd9', 'drbdmanage', 3, 'wrong-peer-ip']);
+    expect(lab.nodes.map((n) => [n.name, n.replicationIp])).toEqual([['drbd1', '10.255.255.101'], ['drbd2', '10.255.255.102']]);
+  });
+
+  it("labels of a real recording: its own, the hypervisor kept, with mode and evidence", () => {
+    expect(new ReplayLab({ ...one({}), labels: { hypervisor: 'TCG', 'pkg:drbd-utils': '9.22.0-1' } }).labels).toEqual({ hypervisor: 'TCG', 'pkg:drbd-utils': '9.22.0-1', mode: 'replay', evidence: 'real' });
+    expect(new ReplayLab({ ...one({}), evidence: 'synthetic', labels: { hypervisor: 'TCG', a: 'b' } }).labels).toEqual({ a: 'b', mode: 'replay', evidence: 'synthetic' });
+  });
+
+  it('the virtual clock starts at a fixed instant and moves only by sleeping', async () => {
+    const clock = new VirtualClock();
+    expect(clock.now()).toBe(Date.parse('2026-01-01T00:00:00Z'));
+    await clock.sleep(2_500);
+    expect(clock.now()).toBe(Date.parse('2026-01-01T00:00:02.500Z'));
   });
 });

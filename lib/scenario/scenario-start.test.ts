@@ -5,8 +5,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KernelLogError } from '../errors.js';
-import { fakeLab } from '../../tests/support/fake-kernel-node.js';
+import { KernelLogError, KernelLogUncheckedError } from '../errors.js';
+import { fakeLab, FakeKernelNode } from '../../tests/support/fake-kernel-node.js';
+import { reported } from '../../tests/support/synthetic-lab.js';
+import type { StartedLab } from '../lab/started-lab.js';
+import type { ScenarioContext } from './scenario-lab.js';
 import { runPointSteps, scenarioStep, type ScenarioStart } from './scenario-start.js';
 import { scenarioTargets } from './targets.js';
 
@@ -57,6 +60,60 @@ describe('runPointSteps: the kernel log of a starting point\'s steps', () => {
     })).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(KernelLogError);
     expect((err as KernelLogError).cause).toBe(stepFailed);
+  });
+});
+
+describe("runPointSteps: what the point's steps are given", () => {
+  it('the steps run on a lab of their own (not shared), each step just runs its body, a secret needs no transcript', async () => {
+    let ctx: ScenarioContext | undefined;
+    await runPointSteps(fakeLab(['drbd1']), point(async (c) => {
+      ctx = c;
+      expect(await c.step('20. up', async () => 'stepped')).toBe('stepped');
+      await expect(c.redact('s3cr3t-pass')).resolves.toBeUndefined();
+    }));
+    expect(ctx?.shared).toBe(false);
+  });
+
+  it('steps that passed but a log that cannot be read: the check\'s own error fails the point', async () => {
+    const lab = fakeLab(['drbd1']);
+    const err = await runPointSteps(lab, point(async () => {
+      lab.nodes[0]!.sshFails = /./u;
+    })).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(KernelLogUncheckedError);
+  });
+
+  it("a failed step and a log that cannot be read, with nowhere to report the check's failure: the step's error", async () => {
+    const stepFailed = new Error('step 20 failed');
+    const lab = fakeLab(['drbd1']);
+    await expect(runPointSteps(lab, point(async () => {
+      lab.nodes[0]!.sshFails = /./u;
+      throw stepFailed;
+    }))).rejects.toBe(stepFailed);
+  });
+
+  it("as a snapshot step: the steps run on the started lab's real nodes, the kernel log checked into the report", async () => {
+    const nodes = [new FakeKernelNode('drbd1'), new FakeKernelNode('drbd2')];
+    const started = {
+      id: 'lab-1',
+      nodeList: nodes.map((n) => ({
+        name: n.name,
+        info: { replicationIp: n.replicationIp },
+        exec: n.exec.bind(n), output: n.output.bind(n), reboot: n.reboot.bind(n), consoleLog: n.consoleLog.bind(n),
+        replicationLink: n.replicationLink.bind(n), powerOff: n.powerOff.bind(n), powerOn: n.powerOn.bind(n),
+      })),
+      timeoutScale: 1,
+      host: { folders: { state: '/labs' } },
+      state: { profile: 'debian12-drbd84', accel: 'kvm', image: { dir: '/i', digest: 'd', versions: {} } },
+      transcript: { record: async () => undefined },
+    } as unknown as StartedLab;
+    const seen: string[] = [];
+    const r = await reported(() => scenarioStep(point(async (ctx) => {
+      seen.push(ctx.lab.mode, ...ctx.lab.nodes.map((n) => n.name));
+      nodes[1]!.log('BUG: unable to handle page fault for address: ffffffffc0a1b2c3');
+    })).run(started));
+    expect(seen).toEqual(['real', 'drbd1', 'drbd2']);
+    expect(r.err).toBeInstanceOf(KernelLogError);
+    expect(r.attachments.map((a) => a.name)).toEqual(['kernel log during the steps of the starting point r0-up: drbd1', 'kernel log during the steps of the starting point r0-up: drbd2']);
   });
 });
 

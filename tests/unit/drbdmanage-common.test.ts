@@ -59,6 +59,15 @@ describe('the predicates the drbdmanage steps decide on', () => {
     expect(primaries(find(parseDrbdsetupStatus(r0('Primary', 'UpToDate', [['drbd2', 'Primary', 'UpToDate']])), 'r0')!, 'drbd1')).toEqual(['drbd1', 'drbd2']);
   });
 
+  it("primaries: a Primary peer DRBD 8.4 names only `peer` is '?'", () => {
+    expect(primaries(find(parseDrbdsetupStatus('r0 role:Secondary\n  disk:UpToDate\n  peer role:Primary\n    replication:Established peer-disk:UpToDate\n'), 'r0')!, 'drbd1')).toEqual(['?']);
+  });
+
+  it('upToDateWith: the peers in the order DRBD lists them do not matter', () => {
+    const reversed = find(parseDrbdsetupStatus(r0('Secondary', 'UpToDate', [['drbd3', 'Secondary', 'UpToDate'], ['drbd2', 'Secondary', 'UpToDate']])), 'r0');
+    expect(upToDateWith(reversed, ['drbd2', 'drbd3'])).toBe(true);
+  });
+
   it('peersOf: the two other nodes', () => {
     expect(peersOf('drbd2')).toEqual(['drbd1', 'drbd3']);
   });
@@ -126,6 +135,15 @@ describe('waitForNodes', () => {
   });
 });
 
+describe('waitForNodes: a server that never gets ready', () => {
+  it('times out saying what drbdmanage said last', async () => {
+    const lab = syntheticLab(times(37, ['drbd1', cmd.listNodes, 0, '', NOT_READY]));
+    const r = await outcome(lab, () => waitForNodes(lab, lab.node('drbd1'), 'all ok', allOk(['drbd1', 'drbd2', 'drbd3'])));
+    expect(r.err).toBeInstanceOf(WaitTimeoutError);
+    expect(r.err).toMatchObject({ lastSeen: NOT_READY_ERRORS[0] });
+  });
+});
+
 describe('waitForStatus: "not yet" is a resource not there yet; anything else ends the wait at once', () => {
   const wait = (answers: Answer[], o: Parameters<typeof waitForStatus>[4] = {}) => {
     const lab = syntheticLab(answers);
@@ -167,6 +185,25 @@ describe('waitForStatus: "not yet" is a resource not there yet; anything else en
     expect(r.remaining).toBe(1);
   });
 
+  it('only sudo\'s own notices (lines that start with "sudo: ") are set aside; any other line with the message is a failure', async () => {
+    for (const [exitCode, stderr] of [
+      [10, 'Warning:\nr0: No such resource\n'],
+      [1, "warning from sudo: x\n'r0' not defined in your config (for this host).\n"],
+    ] as const) {
+      const r = await wait([['drbd1', cmd.status, exitCode, '', stderr], ['drbd1', cmd.status, 0, R0_SYNCED]]);
+      expect(r.err, stderr).toBeInstanceOf(RemoteCommandError);
+    }
+  });
+
+  it('never there, or no resources: the timeout says what was seen last, as printed', async () => {
+    const absent = await wait(times(61, ['drbd1', cmd.status, 10, '', 'r0: No such resource\n']));
+    expect(absent.err).toMatchObject({ lastSeen: 'r0: No such resource' });
+    const none = await wait(times(61, ['drbd1', cmd.status, 0, '# No currently configured DRBD found.\n']));
+    expect(none.err).toMatchObject({ lastSeen: '# No currently configured DRBD found.' });
+    const two = await wait(times(61, ['drbd1', cmd.status, 0, `${DRBDCTRL}${R0_SYNCED.replace('disk:UpToDate', 'disk:Inconsistent')}\n`]));
+    expect((two.err as WaitTimeoutError).lastSeen).toMatch(/^\.drbdctrl Primary .*; r0 Secondary disk:Inconsistent /u);
+  });
+
   it('never there: a product timeout after 120 s (scaled) saying what was seen last', async () => {
     const r = await wait(times(61, ['drbd1', cmd.status, 0, '']));
     expect(r.err).toBeInstanceOf(WaitTimeoutError);
@@ -199,7 +236,7 @@ describe('r0DeployedEverywhere and r0Minor: read from drbdmanage\'s own lists', 
     const lab = syntheticLab([['drbd1', cmd.listAssignments, 0, '', NOT_READY]]);
     const r = await outcome(lab, () => r0DeployedEverywhere(contextOn(lab)));
     expect(r.err).toBeInstanceOf(DrbdmanageError);
-    expect(r.err).toMatchObject({ node: 'drbd1', command: cmd.listAssignments, errors: [NOT_READY_ERRORS[0]] });
+    expect(r.err).toMatchObject({ node: 'drbd1', command: cmd.listAssignments, exitCode: 0, stdout: '', stderr: NOT_READY_ERRORS[0], errors: [NOT_READY_ERRORS[0]] });
   });
 
   it('r0Minor: volume 0 of r0, from list-volumes -m', async () => {
@@ -211,6 +248,8 @@ describe('r0DeployedEverywhere and r0Minor: read from drbdmanage\'s own lists', 
     expect((await minor('r1,,0,39062500,7001,101,\n')).err).toBeInstanceOf(Error);
     const notReady = await minor('', NOT_READY);
     expect(notReady.err).toBeInstanceOf(DrbdmanageError);
-    expect(notReady.err).toMatchObject({ node: 'drbd2', command: cmd.listVolumesMachine });
+    expect(notReady.err).toMatchObject({ node: 'drbd2', command: cmd.listVolumesMachine, exitCode: 0, stdout: '', stderr: NOT_READY_ERRORS[0], errors: [NOT_READY_ERRORS[0]] });
+    // No r0 volume 0: an assertion naming the list and the node.
+    expect(((await minor('r1,,0,39062500,7001,101,\n')).err as Error).message).toMatch(/^r0 volume 0 in list-volumes -m on drbd2: expected undefined to be type of 'number'/u);
   });
 });

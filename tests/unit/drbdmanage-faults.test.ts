@@ -21,6 +21,7 @@ import { drbdmanageHostnamePitfall } from '../../scenarios/steps/drbdmanage/host
 import { drbdmanageRebootPersistence } from '../../scenarios/steps/drbdmanage/reboot.js';
 import { drbdmanageServices } from '../../scenarios/steps/drbdmanage/services.js';
 import { drbdmanageWalkthrough } from '../../scenarios/steps/drbdmanage/walkthrough.js';
+import { cmd, REBOOT_FILE } from '../../scenarios/steps/drbdmanage/commands.js';
 import { classifyLikeTheNightly, mutate, replayThroughDefineScenario, causes, type Edit, type Mutation } from '../support/mutation.js';
 
 const CAPTURED = join(import.meta.dirname, '../../scenarios/recordings/captured');
@@ -31,6 +32,12 @@ const capture = (id: string): Pred => (c) => c.provenance?.kind === 'captured' &
 const hasCause = (type: new (...a: never[]) => unknown) => (err: unknown) => causes(err).some((e) => e instanceof type);
 /** The table without the row of `node`. */
 const withoutRow = (node: string) => (c: CommandRecord) => ({ stdout: c.stdout.split('\n').filter((l) => !l.includes(` ${node} `) && !l.includes(`m${node}\u001b`)).join('\n') });
+
+/** The `k`-th record of `command` (one the captures have no id for: constructed from source). */
+const sourced = (command: string, k = 0) => (c: CommandRecord, _i: number, all: readonly CommandRecord[]) => c.command === command && all.filter((x) => x.command === command).indexOf(c) === k;
+
+/** The three nodes ok, as drbd3's server listed them before its restart (the hostname recording's record #7). */
+const NODES_3_OK = (_c: CommandRecord) => readRecording(join(CAPTURED, 'hostname.ubuntu1804-drbd9.json')).commands.find(capture('p4-hostname-pitfall__drbd3.jsonl:2'))!.stdout;
 
 /** The renamed node's list-nodes after the restart, its "Waiting for server" line changed: not drbdmanage's own retries. */
 const retriesLine = (name: string, what: string, from: string, to: string): Mutation => ({
@@ -164,7 +171,8 @@ const MUTATIONS: Mutation[] = [
     recording: 'hostname.ubuntu1804-drbd9.json',
     body: drbdmanageHostnamePitfall,
     edits: [{ what: 'list-nodes on drbd3-new after the restart: the table, no error', match: capture('p4-hostname-pitfall__drbd3.jsonl:7'), change: (c) => ({ stderr: c.stderr.replace(/Error: Satellite could not request control volume from leader\n/u, '') }) }],
-    expected: { status: 'failed', category: 'product', step: /^step "10\. drbdmanaged restarted under the new name/, message: /list-nodes on drbd3-new: error lines/ },
+    // The message carries the output, both streams, its ends trimmed.
+    expected: { status: 'failed', category: 'product', step: /^step "10\. drbdmanaged restarted under the new name/, message: /list-nodes on drbd3-new: error lines \(output: No nodes defined\nERROR:dbus\.proxies:Introspect error[^]*\nWaiting for server: \.{15}\): expected \[\] to deeply equal/ },
   },
   retriesLine("the renamed node's list-nodes gave up after fewer than drbdmanage's retries", 'five dots of "Waiting for server"', 'Waiting for server: ...............', 'Waiting for server: .....'),
   retriesLine('the renamed node\'s "Waiting for server" line is not the retries\' own (text after the dots)', 'the dots and more', 'Waiting for server: ...............', 'Waiting for server: ............... skipped'),
@@ -182,6 +190,169 @@ const MUTATIONS: Mutation[] = [
     body: drbdmanageHostnamePitfall,
     edits: [{ what: "drbd3-new's journal without the .drbdctrl error", match: capture('p4-hostname-pitfall__drbd3.jsonl:9'), change: (c) => ({ stdout: c.stdout.replaceAll("'.drbdctrl' not defined in your config (for this host).", "'.drbdctrl' adjusted.") }) }],
     expected: { status: 'failed', category: 'product', step: /^step "10\. drbdmanaged restarted under the new name/, message: /drbdmanaged's journal on drbd3-new/ },
+  },
+  // ---- the hostname scenario's other checks, each in its own step
+  {
+    name: 'whether the cluster is there cannot be read before the rename: a failure of step 0',
+    recording: 'hostname.ubuntu1804-drbd9.json',
+    body: drbdmanageHostnamePitfall,
+    edits: [{ what: "drbd1's first list-nodes prints a server error", match: capture('p4-hostname-pitfall__drbd1.jsonl:1'), change: () => ({ stdout: 'No nodes defined\n', stderr: 'Error: Object not found\n' }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "0\. Before: the walkthrough's cluster/, message: /`sudo drbdmanage list-nodes` printed Error: Object not found/, error: hasCause(DrbdmanageError) },
+  },
+  {
+    name: 'the rename did not take: hostname still says drbd3',
+    recording: 'hostname.ubuntu1804-drbd9.json',
+    body: drbdmanageHostnamePitfall,
+    edits: [{ what: 'hostname; uname -n after the rename: drbd3, drbd3-new', match: capture('p4-hostname-pitfall__drbd3.jsonl:1'), change: () => ({ stdout: 'drbd3\ndrbd3-new\n' }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "10\. drbd3 renamed drbd3-new/, message: /hostname; uname -n after the rename: expected \[ 'drbd3', 'drbd3-new' \] to deeply equal \[ 'drbd3-new', 'drbd3-new' \]/ },
+  },
+  {
+    name: 'the rename itself fails: the lab is broken, DRBD has not failed',
+    recording: 'hostname.ubuntu1804-drbd9.json',
+    body: drbdmanageHostnamePitfall,
+    edits: [{ what: 'hostnamectl set-hostname exits 1', match: capture('p4-hostname-pitfall__drbd3.jsonl:1'), change: () => ({ stdout: '', stderr: 'Could not set static hostname: Access denied\n', exitCode: 1 }) }],
+    expected: { status: 'broken', category: 'infra-other', step: /^step "10\. drbd3 renamed drbd3-new/, message: /drbd3: `sudo hostnamectl set-hostname drbd3-new; hostname; uname -n` exited 1\n {2}Could not set static hostname/, error: (e) => causes(e).some((x) => x instanceof RemoteCommandError && x.kind === 'infrastructure') },
+  },
+  {
+    name: 'drbdadm adjust all on the renamed node fails otherwise than "no resources for this host"',
+    recording: 'hostname.ubuntu1804-drbd9.json',
+    body: drbdmanageHostnamePitfall,
+    edits: [{ what: 'drbdadm adjust all: another error', match: capture('p4-hostname-pitfall__drbd3.jsonl:4'), change: () => ({ stderr: 'r0: Failure: (102) Local address(port) already in use.\n' }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "10\. drbd3 renamed drbd3-new/, message: /drbdadm adjust all on drbd3-new: stderr: expected \[/ },
+  },
+  {
+    name: 'the restarted server under the new name still lists the cluster after its error',
+    recording: 'hostname.ubuntu1804-drbd9.json',
+    body: drbdmanageHostnamePitfall,
+    edits: [{ what: 'list-nodes on drbd3-new after the restart: the table with the error line', match: capture('p4-hostname-pitfall__drbd3.jsonl:7'), change: (c) => ({ stdout: NODES_3_OK(c) }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "10\. drbdmanaged restarted under the new name/, message: /list-nodes on drbd3-new: no nodes: expected \[/ },
+  },
+  {
+    name: 'list-nodes on the renamed node exits 1 after the server error',
+    recording: 'hostname.ubuntu1804-drbd9.json',
+    body: drbdmanageHostnamePitfall,
+    edits: [{ what: 'list-nodes on drbd3-new after the restart: exit 1', match: capture('p4-hostname-pitfall__drbd3.jsonl:7'), change: () => ({ exitCode: 1 }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "10\. drbdmanaged restarted under the new name/, message: /list-nodes on drbd3-new: exit code \(drbdmanage exits 0 after a server error\): expected 1 to be \+0/ },
+  },
+  {
+    name: "drbd1's server not ready when asked for the cluster's names: no nodes, not a pass",
+    recording: 'hostname.ubuntu1804-drbd9.json',
+    body: drbdmanageHostnamePitfall,
+    edits: [{ what: "drbd1's list-nodes after the restart: not ready", match: capture('p4-hostname-pitfall__drbd1.jsonl:2'), change: () => ({ stdout: '', stderr: `Waiting for server: ...............\n${NOT_READY_ERRORS[0]}\n` }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "10\. drbdmanaged restarted under the new name/, message: /list-nodes on drbd1 \(\(no nodes\)\): expected \[\] to deeply equal \[ 'drbd1', 'drbd2', 'drbd3' \]/ },
+  },
+  {
+    name: 'the reboot lost the new name',
+    recording: 'hostname.ubuntu1804-drbd9.json',
+    body: drbdmanageHostnamePitfall,
+    edits: [{ what: 'hostname after the reboot: drbd3', match: capture('p4-hostname-pitfall__drbd3.jsonl:11'), change: () => ({ stdout: 'drbd3\n' }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "10\. drbd3-new rebooted: the name stays/, message: /hostname after the reboot: expected 'drbd3' to be 'drbd3-new'/ },
+  },
+  {
+    name: 'DRBD comes up on the renamed node after its reboot',
+    recording: 'hostname.ubuntu1804-drbd9.json',
+    body: drbdmanageHostnamePitfall,
+    edits: [{ what: 'drbdadm status on drbd3-new after the reboot: .drbdctrl up', match: capture('p4-hostname-pitfall__drbd3.jsonl:13'), change: () => ({ stdout: '.drbdctrl role:Secondary\n  volume:0 disk:UpToDate\n  volume:1 disk:UpToDate\n\n' }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "10\. drbd3-new rebooted/, message: /drbdadm status on drbd3-new after the reboot: expected '\.drbdctrl role:Secondary/ },
+  },
+  {
+    name: 'the old name does not come back',
+    recording: 'hostname.ubuntu1804-drbd9.json',
+    body: drbdmanageHostnamePitfall,
+    edits: [{ what: 'hostnamectl set-hostname drbd3; hostname: drbd3-new', match: capture('p4-hostname-pitfall__drbd3.jsonl:17'), change: () => ({ stdout: 'drbd3-new\n' }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "10\. Hostname restored and drbd3 rebooted: back in the cluster/, message: /hostname: expected 'drbd3-new' to be 'drbd3'/ },
+  },
+  {
+    name: 'setting the old name back fails: the lab is broken, DRBD has not failed',
+    recording: 'hostname.ubuntu1804-drbd9.json',
+    body: drbdmanageHostnamePitfall,
+    edits: [{ what: 'hostnamectl set-hostname drbd3 exits 1', match: capture('p4-hostname-pitfall__drbd3.jsonl:17'), change: () => ({ stdout: '', stderr: 'Could not set static hostname: Access denied\n', exitCode: 1 }) }],
+    expected: { status: 'broken', category: 'infra-other', step: /^step "10\. Hostname restored/, message: /drbd3: `sudo hostnamectl set-hostname drbd3; hostname` exited 1/, error: (e) => causes(e).some((x) => x instanceof RemoteCommandError && x.kind === 'infrastructure') },
+  },
+  // ---- the reboot scenario's other checks, each in its own step
+  {
+    name: 'writing the test file fails: the lab is broken, DRBD has not failed',
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{ what: 'dd of the test file exits 1', match: sourced(cmd.writeRebootFile), change: () => ({ stderr: 'dd: error writing \'/mnt/r0/reboot.bin\': No space left on device\n', exitCode: 1 }) }],
+    expected: { status: 'broken', category: 'infra-other', step: /^step "0\. Before/, message: /drbd1: `sudo dd if=\/dev\/urandom of=\/mnt\/r0\/reboot\.bin [^`]*` exited 1\n {2}dd: error writing/, error: (e) => causes(e).some((x) => x instanceof RemoteCommandError && x.kind === 'infrastructure') },
+  },
+  {
+    name: 'sha256sum prints no checksum',
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{ what: 'sha256sum of the written file: no hash', match: sourced(cmd.sha256(REBOOT_FILE)), change: () => ({ stdout: 'no hash here\n' }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "0\. Before/, message: /sha256sum output: no hash here: expected null not to be null/ },
+  },
+  {
+    name: 'r0 stays Primary on drbd1 after umount (no auto-demote)',
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{ what: 'umount; drbdadm status r0: r0 Primary', match: capture('p2-cluster-setup__drbd1.jsonl:84'), change: (c) => ({ stdout: c.stdout.replace('r0 role:Secondary', 'r0 role:Primary') }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "0\. Before/, message: /r0 on drbd1 after umount: expected 'Primary' to be 'Secondary'/ },
+  },
+  {
+    name: "drbd2's drbdmanaged.service is active as installed",
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{ what: "drbd2's systemctl status exits 0", match: capture('p3-reboot__drbd2.jsonl:3'), change: () => ({ exitCode: 0 }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "24\. As installed/, message: /drbd2: systemctl status drbdmanaged\.service: expected \[ \+0, 'inactive \(dead\)' \] to deeply equal \[ 3, 'inactive \(dead\)' \]/ },
+  },
+  {
+    name: 'no drbdmanaged server on drbd2 as installed',
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{ what: "drbd2's ps without dbus-drbdmanaged-service", match: capture('p3-reboot__drbd2.jsonl:4'), change: (c) => ({ stdout: c.stdout.split('\n').filter((l) => !l.includes('dbus-drbdmanaged-service')).join('\n') }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "24\. As installed/, message: /drbd2: a drbdmanaged server \(dbus-drbdmanaged-service\) runs: expected false to be true/ },
+  },
+  {
+    name: 'a drbdmanaged server runs on drbd3 right after its reboot',
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{ what: "drbd3's ps after the reboot shows the server", match: capture('p3-reboot__drbd3.jsonl:10'), change: (c) => ({ stdout: `${c.stdout.trimEnd()}\n    301       1 Mon Dec  7 00:04:09 2026 /usr/bin/python2 /usr/bin/dbus-drbdmanaged-service\n` }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "24\. drbd3 rebooted with the units as installed/, message: /drbd3: no drbdmanaged server after the reboot: expected true to be false/ },
+  },
+  {
+    name: 'the first drbdmanage command on drbd3 starts no server',
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{ what: "drbd3's ps after list-nodes without the server", match: capture('p3-reboot__drbd3.jsonl:12'), change: (c) => ({ stdout: c.stdout.split('\n').filter((l) => !l.includes('dbus-drbdmanaged-service')).join('\n') }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "24\. The first drbdmanage command on drbd3/, message: /drbd3: the drbdmanaged server D-Bus started: expected false to be true/ },
+  },
+  {
+    name: 'drbdmanaged.service not running after the reboot with the unit enabled',
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{ what: "drbd3's systemctl status after the second reboot: inactive", match: capture('p3-reboot__drbd3.jsonl:16'), change: (c) => ({ stdout: c.stdout.replace('Active: active (running)', 'Active: inactive (dead)'), exitCode: 3 }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "25\. systemctl enable drbdmanaged\.service on drbd3/, message: /drbd3: drbdmanaged\.service after the reboot: expected \[ 'enabled', 'inactive \(dead\)' \]/ },
+  },
+  {
+    name: '.drbdctrl Primary on two nodes after the reboot',
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{ what: "drbd3's last drbdadm status: .drbdctrl Primary here too", match: capture('p3-reboot__drbd3.jsonl:21'), change: (c) => ({ stdout: c.stdout.replace('.drbdctrl role:Secondary', '.drbdctrl role:Primary') }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "25\. systemctl enable/, message: /\.drbdctrl Primaries: expected \[ 'drbd3', 'drbd1' \] to have a length of 1/ },
+  },
+  {
+    name: "drbdmanaged's journal of this boot names another node",
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{ what: "journal: initializing on node 'drbd9'", match: capture('p3-reboot__drbd3.jsonl:22'), change: (c) => ({ stdout: c.stdout.replace("initializing on node 'drbd3'", "initializing on node 'drbd9'") }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "25\. systemctl enable/, message: /drbd3: drbdmanaged's journal of this boot: expected '[^']*' to match \/initializing on node 'drbd3'\/u/ },
+  },
+  {
+    name: "drbdmanaged's journal of this boot does not start r0",
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{ what: "journal without starting resource 'r0'", match: capture('p3-reboot__drbd3.jsonl:22'), change: (c) => ({ stdout: c.stdout.replace("starting resource 'r0'", "skipping resource 'r0'") }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "25\. systemctl enable/, message: /drbd3: drbdmanaged's journal of this boot: expected '[^']*' to match \/starting resource 'r0'\/u/ },
+  },
+  {
+    name: "r0's data changed across the reboots",
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{ what: 'sha256sum after the reboots: another hash', match: sourced(cmd.sha256(REBOOT_FILE), 1), change: (c) => ({ stdout: c.stdout.replace(/^a7/u, 'b7') }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "25\. r0's data intact after the reboots/, message: /\/mnt\/r0\/reboot\.bin after the reboots: expected 'b7286ba8[0-9a-f]*…' to be 'a7286ba8/ },
   },
   {
     name: 'the D-Bus activation file starts the unit instead (SystemdService=)',
@@ -364,13 +535,13 @@ describe('the hostname scenario: the wait for drbd3 OFFLINE and the restart of d
   });
 
   /** drbdmanaged not run by its unit: the scenario restarts it with `drbdmanage restart -q`, whose answer is `said`. */
-  const dbusActivated = (said: string): Recording => {
+  const dbusActivated = (said: string, exitCode = 0): Recording => {
     const recording = hostname();
     const i = recording.commands.findIndex(capture('p4-hostname-pitfall__drbd3.jsonl:6'));
     const isActive = recording.commands[i - 1]!;
     expect(isActive.command).toBe('systemctl is-active drbdmanaged.service');
     Object.assign(isActive, { stdout: 'inactive\n', exitCode: 3, provenance: { kind: 'source', from: 'test: the unit not started (D-Bus-activated server)' } });
-    Object.assign(recording.commands[i]!, { command: 'sudo drbdmanage restart -q', stdout: said, stderr: '', exitCode: 0, provenance: { kind: 'source', from: 'test: drbdmanage restart (cmd_restart, cmd_startup)' } });
+    Object.assign(recording.commands[i]!, { command: 'sudo drbdmanage restart -q', stdout: said, stderr: '', exitCode, provenance: { kind: 'source', from: 'test: drbdmanage restart (cmd_restart, cmd_startup)' } });
     return recording;
   };
 
@@ -380,14 +551,97 @@ describe('the hostname scenario: the wait for drbd3 OFFLINE and the restart of d
     expect(green.remaining).toBe(0);
     const red = await replayThroughDefineScenario(dbusActivated('Attempting to startup the server through D-Bus activation...\nD-Bus connection FAILED\n'), drbdmanageHostnamePitfall);
     expect((red.err as Error).message).toMatch(/^step "10\. drbdmanaged restarted under the new name[^]*drbdmanage restart on drbd3: expected/u);
+    // A failed exit is judged by what it said too: the failure names the restart, not only its exit code.
+    const failed = await replayThroughDefineScenario(dbusActivated('Attempting to startup the server through D-Bus activation...\nD-Bus connection FAILED\n', 1), drbdmanageHostnamePitfall);
+    expect((failed.err as Error).message).toMatch(/^step "10\. drbdmanaged restarted under the new name[^]*drbdmanage restart on drbd3: expected 'Attempting/u);
+  });
+
+  it("drbd1's list-nodes in another row order: the cluster's names are compared as a set", async () => {
+    const reorder = (c: CommandRecord) => {
+      const lines = c.stdout.split('\n');
+      const rows = lines.map((l, i) => [l, i] as const).filter(([l]) => l.startsWith('| \u001b[0;36mdrbd'));
+      const reversed = [...rows].reverse();
+      rows.forEach(([, i], k) => (lines[i] = reversed[k]![0]));
+      return lines.join('\n');
+    };
+    const recording = hostname();
+    const rec = recording.commands.find(capture('p4-hostname-pitfall__drbd1.jsonl:2'))!;
+    const before = rec.stdout;
+    rec.stdout = reorder(rec);
+    expect(rec.stdout, 'the rows moved').not.toBe(before);
+    const r = await replayThroughDefineScenario(recording, drbdmanageHostnamePitfall);
+    expect(r.err).toBeUndefined();
+    expect(r.remaining).toBe(0);
   });
 });
 
-/** The recording with one more answer to the command `match` selects, before its recorded one: what a poll gets first. */
-function answeredFirst(recording: Recording, match: Pred, out: Pick<CommandRecord, 'stdout' | 'stderr' | 'exitCode'>): Recording {
+describe('the hostname scenario: a wait that never gets there runs out, a product failure naming what it waited for', () => {
+  const hostname = () => readRecording(join(CAPTURED, 'hostname.ubuntu1804-drbd9.json'));
+  /** A list-nodes table of the captures in which drbd3 is OFFLINE, and one in which all three are ok. */
+  const table = (id: string) => hostname().commands.find(capture(id))!.stdout;
+  const OFFLINE = () => table('p4-hostname-pitfall__drbd1.jsonl:3');
+  const ALL_OK = () => table('p4-hostname-pitfall__drbd1.jsonl:1');
+
+  it.each([
+    ['drbd1 never lists the three ok before the rename', 'p4-hostname-pitfall__drbd1.jsonl:1', OFFLINE, /^step "0\. Before[^]*drbd1: timed out after 180 s waiting for drbd1, drbd2, drbd3 ok; last seen: drbd1:ok, drbd2:ok, drbd3:OFFLINE/u],
+    ['the renamed node\'s server never lists the three ok', 'p4-hostname-pitfall__drbd3.jsonl:2', OFFLINE, /^step "10\. drbd3 renamed[^]*drbd3: timed out after 180 s waiting for list-nodes on drbd3-new: the running server still says ok; last seen/u],
+    ['r0 never UpToDate on the renamed node', 'p4-hostname-pitfall__drbd3.jsonl:3', () => '', /^step "10\. drbd3 renamed[^]*drbd3: timed out after 120 s waiting for r0 still UpToDate on drbd3-new with drbd1, drbd2; last seen: \(no resources\)/u],
+    ['drbd1 never sees drbd3 OFFLINE', 'p4-hostname-pitfall__drbd1.jsonl:3', ALL_OK, /^step "10\. drbd3-new rebooted[^]*drbd1: timed out after 300 s waiting for drbd3 OFFLINE in drbd1's list-nodes; last seen: drbd1:ok, drbd2:ok, drbd3:ok/u],
+    ['drbd3 never back in its own list-nodes', 'p4-hostname-pitfall__drbd3.jsonl:20', OFFLINE, /^step "10\. Hostname restored[^]*drbd3: timed out after 300 s waiting for list-nodes on drbd3: all ok; last seen/u],
+    ['r0 never UpToDate on drbd3 again', 'p4-hostname-pitfall__drbd3.jsonl:19', () => '', /^step "10\. Hostname restored[^]*drbd3: timed out after 300 s waiting for r0 UpToDate on drbd3 with drbd1, drbd2; last seen: \(no resources\)/u],
+    ['drbd1 never lists the three ok again', 'p4-hostname-pitfall__drbd1.jsonl:6', OFFLINE, /^step "10\. Hostname restored[^]*drbd1: timed out after 300 s waiting for drbd1, drbd2, drbd3 ok; last seen: drbd1:ok, drbd2:ok, drbd3:OFFLINE/u],
+  ])('%s', async (_t, id, answer, message) => {
+    const r = await replayThroughDefineScenario(answeredFirst(hostname(), capture(id), { stdout: answer(), stderr: '', exitCode: 0 }, 70), drbdmanageHostnamePitfall);
+    expect(causes(r.err).find((e) => e instanceof WaitTimeoutError), 'a wait ran out its (virtual) time').toMatchObject({ kind: 'product' });
+    expect((r.err as Error).message).toMatch(message);
+  });
+});
+
+describe('the reboot scenario: waits that run out name what they waited for; what a wait or a check must not take', () => {
+  const reboot = () => readRecording(join(CAPTURED, 'reboot.ubuntu1804-drbd9.json'));
+  const stdoutOf = (id: string) => reboot().commands.find(capture(id))!.stdout;
+  const OFFLINE = () => stdoutOf('p3-reboot__drbd1.jsonl:6');
+  const ALL_OK = () => stdoutOf('p3-reboot__drbd1.jsonl:8');
+  const CTRL_ONLY = () => stdoutOf('p3-reboot__drbd3.jsonl:17');
+
+  it.each([
+    ['r0 never in sync before the reboots', 'p2-cluster-setup__drbd1.jsonl:80', () => '', 300, /^step "0\. Before[^]*drbd1: timed out after 2700 s waiting for r0 UpToDate on drbd1, drbd2, drbd3; last seen: \(no resources\)/u],
+    ['drbd1 never sees the rebooted drbd3 OFFLINE', 'p3-reboot__drbd1.jsonl:6', ALL_OK, 40, /^step "24\. drbd3 rebooted[^]*drbd1: timed out after 180 s waiting for drbd3 OFFLINE in drbd1's list-nodes; last seen: drbd1:ok, drbd2:ok, drbd3:ok/u],
+    ['drbd3 never lists the three ok after its reboot', 'p3-reboot__drbd3.jsonl:11', OFFLINE, 70, /^step "24\. The first drbdmanage command[^]*drbd3: timed out after 300 s waiting for drbd1, drbd2, drbd3 ok; last seen: drbd1:ok, drbd2:ok, drbd3:OFFLINE/u],
+    ['.drbdctrl and r0 never back on drbd3', 'p3-reboot__drbd3.jsonl:13', () => '', 70, /^step "24\. The first drbdmanage command[^]*drbd3: timed out after 300 s waiting for \.drbdctrl and r0 UpToDate on drbd3 with drbd1, drbd2; last seen: \(no resources\)/u],
+    ['drbd1 never lists drbd3 ok again', 'p3-reboot__drbd1.jsonl:8', OFFLINE, 70, /^step "24\. The first drbdmanage command[^]*drbd1: timed out after 300 s waiting for drbd1, drbd2, drbd3 ok; last seen: drbd1:ok, drbd2:ok, drbd3:OFFLINE/u],
+    ['.drbdctrl and r0 never back on drbd3 with the unit enabled', 'p3-reboot__drbd3.jsonl:17', () => '', 130, /^step "25\. systemctl enable[^]*drbd3: timed out after 600 s waiting for \.drbdctrl and r0 UpToDate on drbd3 with drbd1, drbd2; last seen: \(no resources\)/u],
+    ['drbd1 never lists drbd3 ok after the second reboot', 'p3-reboot__drbd1.jsonl:10', OFFLINE, 70, /^step "25\. systemctl enable[^]*drbd1: timed out after 300 s waiting for drbd1, drbd2, drbd3 ok after the reboot; last seen: drbd1:ok, drbd2:ok, drbd3:OFFLINE/u],
+  ])('%s', async (_t, id, answer, n, message) => {
+    const r = await replayThroughDefineScenario(answeredFirst(reboot(), capture(id), { stdout: answer(), stderr: '', exitCode: 0 }, n), drbdmanageRebootPersistence);
+    expect(causes(r.err).find((e) => e instanceof WaitTimeoutError), 'a wait ran out its (virtual) time').toMatchObject({ kind: 'product' });
+    expect((r.err as Error).message).toMatch(message);
+  });
+
+  it('drbd3 back: .drbdctrl up without r0 yet is not back, the wait looks again', async () => {
+    const r = await replayThroughDefineScenario(answeredFirst(reboot(), capture('p3-reboot__drbd3.jsonl:13'), { stdout: CTRL_ONLY(), stderr: '', exitCode: 0 }), drbdmanageRebootPersistence);
+    expect(r.err).toBeUndefined();
+    expect(r.remaining).toBe(0);
+  });
+
+  it('a process that only names the server in its arguments is no server', async () => {
+    const recording = mutate(reboot(), [{
+      what: "drbd3's ps after the reboot: a pager on the server's documentation",
+      match: capture('p3-reboot__drbd3.jsonl:10'),
+      change: (c) => ({ stdout: `${c.stdout.trimEnd()}\n    400       1 Mon Dec  7 00:04:08 2026 less /usr/share/doc/dbus-drbdmanaged-service/README\n` }),
+    }]);
+    const r = await replayThroughDefineScenario(recording, drbdmanageRebootPersistence);
+    expect(r.err).toBeUndefined();
+    expect(r.remaining).toBe(0);
+  });
+});
+
+/** The recording with `n` more answers to the command `match` selects, before its recorded one: what a poll gets first. */
+function answeredFirst(recording: Recording, match: Pred, out: Pick<CommandRecord, 'stdout' | 'stderr' | 'exitCode'>, n = 1): Recording {
   const copy = structuredClone(recording);
   const i = copy.commands.findIndex(match);
   if (i < 0) throw new Error('answeredFirst: no such record');
-  copy.commands.splice(i, 0, { ...copy.commands[i]!, ...out, provenance: { kind: 'source', from: 'test: an earlier answer to the same poll' } });
+  const earlier = { ...copy.commands[i]!, ...out, provenance: { kind: 'source' as const, from: 'test: an earlier answer to the same poll' } };
+  copy.commands.splice(i, 0, ...Array.from({ length: n }, () => ({ ...earlier })));
   return copy;
 }
