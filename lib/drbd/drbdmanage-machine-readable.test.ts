@@ -88,6 +88,8 @@ describe('-m edge cases', () => {
     expect(() => parseMachineReadable('\nERROR: no such node: a, b\n')).toThrow(/drbdmanage reported an error at line 2/);
     expect(parseMachineReadable('a,b\n')).toEqual([['a', 'b']]);
     expect(parseMachineReadable('not an error:,x\n')).toEqual([['not an error:', 'x']]);
+    // Indented (as quoted): the fields are the same.
+    expect(parseMachineReadable('  drbd1,r0,0,,deploy\n')).toEqual([['drbd1', 'r0', '0', '', 'deploy']]);
   });
 
   it('nodes: a family given by name stays, a zero pool is 0, a named site is kept', () => {
@@ -98,6 +100,7 @@ describe('-m edge cases', () => {
   });
 
   it('volumes: a size that is no number is refused, at its line; flags split; port and minor may be missing', () => {
+    expect(() => parseMachineReadableVolumes('r0,,0,39062500,7000,100\n')).toThrow(/^drbdmanage-list-volumes-m: expected 7 fields, got 6 at line 1/);
     expect(() => parseMachineReadableVolumes('r0,,0,39062500,7000,100,\n\nr1,,1,big,7001,101,\n')).toThrow(
       /^drbdmanage-list-volumes-m: volume id and size must be numbers at line 3: "r1,,1,big,7001,101,"$/,
     );

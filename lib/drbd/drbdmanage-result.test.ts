@@ -98,9 +98,12 @@ describe('the error lines drbdmanage prints (it exits 0 after most)', () => {
       'see D-Bus connection FAILED above',
       'drbdmanage list-nodes x: error: no',
       'Size is not a valid number!',
-      'The size is not a valid number',
+      'The Size is not a valid number',
       '"GiB" is not a valid unit',
       'x "GiB" is not a valid unit!',
+      '"GiB" is not a valid unit! Try MiB',
+      'Retry: Initialization failed',
+      'see drbdmanage: error: above',
     ].join('\n');
     expect(parseDrbdmanageResult(noise)).toEqual({ ok: true, errors: [], notReady: [] });
   });
@@ -198,6 +201,9 @@ describe('parseJoinCommand: options and headers', () => {
     expect(() => parseJoinCommand('drbdmanage join 10.0.0.2 1 drbd1 10.0.0.1 0 s -p')).toThrow(/-p needs a value at line 1/);
     expect(() => parseJoinCommand('drbdmanage join --port= 10.0.0.2 1 drbd1 10.0.0.1 0 s')).toThrow(/port is not a number: {2}at line 1/);
     expect(() => parseJoinCommand('drbdmanage join -x 10.0.0.2 1 drbd1 10.0.0.1 0 s')).toThrow(/unknown option -x at line 1/);
+    // Only long options take `=value`; a secret may hold "=" (base64 padding).
+    expect(() => parseJoinCommand('drbdmanage join -p=7001 10.0.0.2 1 drbd1 10.0.0.1 0 s')).toThrow(/unknown option -p=7001 at line 1/);
+    expect(parseJoinCommand('drbdmanage join 10.0.0.2 1 drbd1 10.0.0.1 0 a2V5=').secret).toBe('a2V5=');
     expect(() => parseJoinCommand('drbdmanage join -p 7k 10.0.0.2 1 drbd1 10.0.0.1 0 s')).toThrow(/port is not a number: 7k at line 1/);
     expect(() => parseJoinCommand('drbdmanage join 10.0.0.2 1 drbd1 10.0.0.1 a0 s')).toThrow(/leader node id is not a number: a0 at line 1/);
     expect(() => parseJoinCommand('drbdmanage join 10.0.0.2 1x drbd1 10.0.0.1 0 s')).toThrow(/node id is not a number: 1x at line 1/);

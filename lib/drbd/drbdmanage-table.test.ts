@@ -58,6 +58,12 @@ describe('parseDrbdmanageTable', () => {
     expect(pastable).toEqual(blog);
   });
 
+  it('reads an indented copy of a table (as quoted) like the table', () => {
+    const text = fixture('drbdmanage-list-nodes-1-ok.txt');
+    const indented = text.split('\n').map((l) => (l === '' ? l : `    ${l}`)).join('\n');
+    expect(parseDrbdmanageTable(indented)).toEqual(parseDrbdmanageTable(text));
+  });
+
   it('accepts --separators group lines between rows', () => {
     const text = [
       '+--------------------------+',
@@ -116,6 +122,22 @@ describe('parseDrbdmanageTable', () => {
     expect(() => parseDrbdmanageTable(table('| Name | State |', '| a | ok'))).toThrow(/expected a table row at line 4: "\| a \| ok"/);
     expect(() => parseDrbdmanageTable(table('| Name | State |', 'x a x ok x'))).toThrow(/expected a table row at line 4/);
     expect(() => parseDrbdmanageTable(table('|'))).toThrow(/expected a table row at line 2: "\|"/);
+  });
+
+  it('takes a frame line only as the whole line', () => {
+    const top = '+------------------+';
+    const sep = '|------------------|';
+    const table = (lines: string[]) => parseDrbdmanageTable(lines.join('\n'));
+    const ok = [top, '| Name | State |', sep, '| a | ok |', top];
+    expect(table(ok).rows).toEqual([{ Name: 'a', State: 'ok' }]);
+    for (const bad of [`x${top}`, `${top}x`]) {
+      expect(() => table([bad, ...ok.slice(1)]), bad).toThrow(/expected the top border of a table at line 1/);
+      expect(() => table([...ok.slice(0, 4), bad]), bad).toThrow(/expected a table row at line 5/);
+    }
+    for (const bad of [`x${sep}`, `${sep}x`]) {
+      expect(() => table([top, '| Name | State |', bad, '| a | ok |', top]), bad).toThrow(/expected the separator below the header at line 3/);
+      expect(() => table([...ok.slice(0, 4), bad, top]), bad).toThrow(/expected a table row at line 5/);
+    }
   });
 
   it('reads "no such objects" only as the whole output', () => {

@@ -22,5 +22,6 @@ describe('DrbdParseError', () => {
     expect(isDrbdParseError(Object.assign(new Error('x'), { name: 'DrbdParseError' }))).toBe(false);
     expect(isDrbdParseError({ name: 'DrbdParseError', parser: 'x', message: 'y' })).toBe(false);
     expect(isDrbdParseError(Object.assign(new Error('x'), { name: 'DrbdParseError', parser: 'x' }))).toBe(true);
+    expect(isDrbdParseError(Object.assign(new Error('x'), { parser: 'x' }))).toBe(false);
   });
 });
