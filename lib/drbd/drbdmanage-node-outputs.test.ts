@@ -70,6 +70,10 @@ describe('systemctl status: the other shapes', () => {
     });
   });
 
+  it('no journal without a blank line after the fields', () => {
+    expect(parseSystemctlStatus('● a.service - A\n   Loaded: loaded (/lib/a.service; enabled)\n   Active: active (running)\n   Main PID: 7 (a)').journal).toEqual([]);
+  });
+
   it('○ and * bullets; a masked unit has no unit file part; an Active without parentheses', () => {
     const masked = parseSystemctlStatus('○ drbd.service\u0020-\u0020DRBD\n     Loaded: masked (Reason: Unit drbd.service is masked.)\n     Active: inactive\n');
     expect(masked).toMatchObject({ unit: 'drbd.service', description: 'DRBD', unitFile: null, active: 'inactive', mainPid: null, journal: [] });
@@ -83,6 +87,7 @@ describe('systemctl status: the other shapes', () => {
 
   it('refuses a status without Loaded: or Active:, and a unit line with another bullet or none', () => {
     expect(() => parseSystemctlStatus('● drbd.service - DRBD\n   Active: inactive (dead)\n')).toThrow(/^systemctl-status: no Loaded: or Active: line/u);
+    expect(() => parseSystemctlStatus('● drbd.service - DRBD\n   Active: inactive (dead)')).toThrow(expect.objectContaining({ line: '● drbd.service - DRBD\n   Active: inactive (dead)' }));
     expect(() => parseSystemctlStatus('● drbd.service - DRBD\n   Loaded: loaded (/lib/systemd/system/drbd.service; disabled)\n')).toThrow(/no Loaded: or Active: line/u);
     expect(() => parseSystemctlStatus('# drbd.service - DRBD\n   Loaded: x\n   Active: y\n')).toThrow(/expected "● unit - description" at line 1: "# drbd.service/u);
     expect(() => parseSystemctlStatus('x ● drbd.service - DRBD\n   Loaded: x\n   Active: y\n')).toThrow(/expected "● unit - description"/u);
@@ -99,6 +104,8 @@ describe('systemctl list-unit-files, is-enabled, enable', () => {
     expect(() => parseUnitFiles('a.service enabled enabled extra\n')).toThrow(/expected "unit state \[preset\]"/u);
     expect(() => parseUnitFiles('UNIT FILES are these\n')).toThrow(/expected "unit state \[preset\]"/u);
     expect(() => parseUnitFiles('12 unit files listed. Done\n')).toThrow(/expected "unit state \[preset\]"/u);
+    expect(() => parseUnitFiles('in all 2 unit files listed.\n')).toThrow(/expected "unit state \[preset\]"/u);
+    expect(parseUnitFiles('  a.service   static  -\n\n312 unit files listed.\n')).toEqual([{ unit: 'a.service', state: 'static', preset: '-' }]);
   });
 
   it('is-enabled: one trimmed answer per unit, blank lines dropped', () => {
@@ -113,6 +120,7 @@ describe('systemctl list-unit-files, is-enabled, enable', () => {
       'Created symlink /etc/c.wants/z.service → /lib/z.service',
       'Created symlink /etc/d.wants/z.service => /lib/z.service.',
       'Removed symlink /etc/e.wants/z.service → /lib/z.service.',
+      'Not Created symlink /etc/f.wants/z.service → /lib/z.service.',
     ].join('\n');
     expect(createdSymlinks(stderr)).toEqual([
       { link: '/etc/a.wants/x.service', target: '/lib/x.service' },
@@ -128,11 +136,15 @@ describe('ps, key=value files', () => {
       { pid: 506, ppid: null, args: '/usr/bin/python2 /usr/bin/dbus-drbdmanaged-service' },
     ]);
     expect(() => parseProcesses('506\n')).toThrow(/^ps: expected "pid \[ppid lstart\] args" at line: "506"$/u);
+    // A parent with a long pid, a two-digit day, ps's padding between the columns.
+    expect(parseProcesses('2202  1234  Thu Dec 17 10:04:07 2026 python3 /usr/bin/x\n')).toEqual([{ pid: 2202, ppid: 1234, args: 'python3 /usr/bin/x' }]);
+    expect(() => parseProcesses('x 202 1 Mon Dec  7 00:04:07 2026 /usr/bin/dbus-daemon\n')).toThrow(/expected "pid \[ppid lstart\] args"/u);
   });
 
   it('key=value: sections and comments skipped, the last value wins, a value may hold "="; a line without a key is refused at its line', () => {
     expect(parseKeyValues('# comment\n[D-BUS Service]\n\nName=a\nExec=/usr/bin/x --opt=1\nName=b\n')).toEqual({ Name: 'b', Exec: '/usr/bin/x --opt=1' });
     expect(() => parseKeyValues('[s]\n=x\n')).toThrow(/^key-values: expected key=value at line 2: "=x"$/u);
+    expect(parseKeyValues('  Name=a\n\t# indented comment\n  [s]\n')).toEqual({ Name: 'a' });
   });
 });
 

@@ -122,6 +122,7 @@ describe('parseDrbdmanageTable', () => {
     expect(() => parseDrbdmanageTable(table('| Name | State |', '| a | ok'))).toThrow(/expected a table row at line 4: "\| a \| ok"/);
     expect(() => parseDrbdmanageTable(table('| Name | State |', 'x a x ok x'))).toThrow(/expected a table row at line 4/);
     expect(() => parseDrbdmanageTable(table('|'))).toThrow(/expected a table row at line 2: "\|"/);
+    expect(() => parseDrbdmanageTable(table('||'))).toThrow(/header row has no column names at line 2/);
   });
 
   it('takes a frame line only as the whole line', () => {
