@@ -43,6 +43,10 @@ describe('parseCaptureFile', () => {
     expect(capturedCommandLine({ cmd: 'echo a#b' })).toBe('echo a#b');
   });
 
+  it('takes a phase numbered past 9', () => {
+    expect(parseCaptureFile('p12-late__drbd3.jsonl', line({ phase: 'p12-late', node: 'drbd3' }))[0]).toMatchObject({ phase: 'p12-late', node: 'drbd3' });
+  });
+
   it('refuses a file name that is not <phase>__<node>.jsonl', () => {
     for (const bad of ['cluster-setup__drbd1.jsonl', 'p2-cluster-setup_drbd1.jsonl', 'p2-cluster-setup__drbd1.json', 'x/p2-cluster-setup__drbd1.jsonl', 'p2-cluster-setup__drbd1.jsonl.bak', 'p2__drbd1.jsonl', 'p2-setup__drbd-1.jsonl']) {
       expect(() => parseCaptureFile(bad, line()), bad).toThrow(/^drbdmanage-capture: .*: not a <phase>__<node>\.jsonl file name$/u);
