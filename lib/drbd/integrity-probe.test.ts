@@ -70,11 +70,22 @@ describe('probeVerdict', () => {
   });
 });
 
+const caught = (f: () => unknown): unknown => {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return 'nothing thrown';
+};
+
 describe('parseAckLog: shapes', () => {
   it('blank lines are skipped; without a start line it was not started', () => {
     expect(parseAckLog('\nack 1\n\nack 2\n')).toEqual({ acked: 2, started: false, stopped: false, errors: [] });
     expect(parseAckLog('')).toEqual({ acked: 0, started: false, stopped: false, errors: [] });
     expect(parseAckLog('start 1\nstopped 0')).toEqual({ acked: 0, started: true, stopped: true, errors: [] });
+    // Lines as read back through a terminal: CR LF ends, padding.
+    expect(parseAckLog('start 1\r\n  ack 1 \r\nstopped 1\r\n')).toEqual({ acked: 1, started: true, stopped: true, errors: [] });
   });
 
   it('a repeated ack, or lines like the writer\'s with more or less on them, are refused at their line', () => {
@@ -90,13 +101,18 @@ describe('parseProbeCheck: shapes', () => {
   it('an empty file, damage by number; whole records counted down from the size', () => {
     expect(parseProbeCheck('size 0\nend')).toEqual({ sizeBytes: 0, records: 0, intact: [], bad: [] });
     expect(parseProbeCheck('\nsize 8191\nbad 0 number\n\nend\n')).toEqual({ sizeBytes: 8191, records: 1, intact: [], bad: [{ index: 0, why: 'number' }] });
+    expect(parseProbeCheck(`size ${30 * 4096}\r\n ok 0-9 \r\nbad 10 checksum\r\nbad 11 number\r\nok 12-29\r\nend\r\n`)).toEqual({
+      sizeBytes: 30 * 4096, records: 30, intact: [{ from: 0, to: 9 }, { from: 12, to: 29 }], bad: [{ index: 10, why: 'checksum' }, { index: 11, why: 'number' }],
+    });
   });
 
   it('refuses a line after the end, output without a size, and lines with more or other words, at their line', () => {
     expect(() => parseProbeCheck('size 0\nend\nok 0-1')).toThrow(/^probe-check: line after end at line 3: "ok 0-1"$/);
     expect(() => parseProbeCheck('ok 0-1\nend')).toThrow(/^probe-check: no size line$/);
     expect(() => parseProbeCheck('size 0')).toThrow(/^probe-check: no end line: output incomplete$/);
-    for (const stray of ['size 1 2', 'mysize 1', 'ok 1', 'ok 0-1 x', 'took 0-1', 'bad 1 torn', 'bad 1', 'a bad 1 number', 'partial 1', 'partial 1 2 3', 'xpartial 1 2', 'ending']) {
+    expect(caught(() => parseProbeCheck('size 0\nfine\nend'))).toMatchObject({ parser: 'probe-check', reason: 'unexpected line', line: 'fine', lineNumber: 2 });
+    expect(caught(() => parseProbeCheck('size 0\nend\nend'))).toMatchObject({ parser: 'probe-check', reason: 'line after end', lineNumber: 3 });
+    for (const stray of ['size 1 2', 'mysize 1', 'ok 1', 'ok 0-1 x', 'took 0-1', 'bad 1 torn', 'bad 1', 'bad 1 checksum x', 'a bad 1 number', 'partial 1', 'partial 1 2 3', 'xpartial 1 2', 'ending']) {
       expect(() => parseProbeCheck(`size 0\n${stray}\nend`), stray).toThrow(/^probe-check: unexpected line at line 2: /);
     }
   });
@@ -136,7 +152,11 @@ describe('probeVerdict: what each problem says', () => {
 
   it('beyond the acknowledgements only the last record may be torn: a damaged one before a partial tail, or before more records, is damage', () => {
     const lastWhole = probeVerdict(parseAckLog(acks(2)), check(`size ${4 * 4096}\nok 0-2\nbad 3 number\nend`));
-    expect(lastWhole).toMatchObject({ ok: true, extras: 1, tornUnacked: 1, problems: [] });
+    expect(lastWhole).toMatchObject({ ok: true, damaged: [], extras: 1, tornUnacked: 1, problems: [] });
+    expect(lastWhole.summary).toBe('2 acknowledged, 2 of them intact; 1 unacknowledged extra(s), 1 torn beyond the acknowledgements');
+    // The first record past the last acknowledgement, torn: not acknowledged, so not damage.
+    const justPast = probeVerdict(parseAckLog(acks(3)), check(`size ${4 * 4096}\nok 0-2\nbad 3 checksum\nend`));
+    expect(justPast).toMatchObject({ ok: true, damaged: [], extras: 0, tornUnacked: 1, problems: [] });
     const beforePartial = probeVerdict(parseAckLog(acks(2)), check(`size ${4 * 4096 + 10}\nok 0-2\nbad 3 number\npartial 4 10\nend`));
     expect(beforePartial).toMatchObject({ ok: false, extras: 1, tornUnacked: 2 });
     expect(beforePartial.problems).toEqual(['unacknowledged record 3 damaged (number) with data after it']);
