@@ -81,3 +81,38 @@ describe('typed -m views', () => {
     expect(() => parseMachineReadableVolumes('r0,,x,39062500,7000,100,\n')).toThrow(/volume id and size must be numbers/);
   });
 });
+
+describe('-m edge cases', () => {
+  it('an error line is refused as such, commas or not; two fields are enough', () => {
+    expect(() => parseMachineReadable('Error: Object not found\n')).toThrow(/^drbdmanage-machine-readable: drbdmanage reported an error at line 1: "Error: Object not found"$/);
+    expect(() => parseMachineReadable('\nERROR: no such node: a, b\n')).toThrow(/drbdmanage reported an error at line 2/);
+    expect(parseMachineReadable('a,b\n')).toEqual([['a', 'b']]);
+    expect(parseMachineReadable('not an error:,x\n')).toEqual([['not an error:', 'x']]);
+    // Indented (as quoted): the fields are the same.
+    expect(parseMachineReadable('  drbd1,r0,0,,deploy\n')).toEqual([['drbd1', 'r0', '0', '', 'deploy']]);
+  });
+
+  it('nodes: a family given by name stays, a zero pool is 0, a named site is kept', () => {
+    expect(parseMachineReadableNodes('a,ipv6,fd00::1,0,0,,site1\nb,6x,10.0.0.2,-1,x,N/A,\n')).toEqual([
+      { name: 'a', addressFamily: 'ipv6', address: 'fd00::1', poolSizeKiB: 0, poolFreeKiB: 0, flags: [], site: 'site1' },
+      { name: 'b', addressFamily: '6x', address: '10.0.0.2', poolSizeKiB: null, poolFreeKiB: null, flags: [], site: null },
+    ]);
+  });
+
+  it('volumes: a size that is no number is refused, at its line; flags split; port and minor may be missing', () => {
+    expect(() => parseMachineReadableVolumes('r0,,0,39062500,7000,100\n')).toThrow(/^drbdmanage-list-volumes-m: expected 7 fields, got 6 at line 1/);
+    expect(() => parseMachineReadableVolumes('r0,,0,39062500,7000,100,\n\nr1,,1,big,7001,101,\n')).toThrow(
+      /^drbdmanage-list-volumes-m: volume id and size must be numbers at line 3: "r1,,1,big,7001,101,"$/,
+    );
+    expect(parseMachineReadableVolumes('r0,remove|deploy,1,4096,N/A,N/A,N/A\n')).toEqual([
+      { resource: 'r0', resourceFlags: ['remove', 'deploy'], volumeId: 1, sizeKiB: 4096, port: null, minor: null, volumeFlags: [] },
+    ]);
+  });
+
+  it('assignments: a node id N/A is null; a short row names its line', () => {
+    expect(parseMachineReadableAssignments('drbd1,r0,N/A,,deploy\n')).toEqual([
+      { node: 'drbd1', resource: 'r0', nodeId: null, currentFlags: [], targetFlags: ['deploy'] },
+    ]);
+    expect(() => parseMachineReadableAssignments('\na,b\n')).toThrow(/^drbdmanage-list-assignments-m: expected 5 fields, got 2 at line 2: "a,b"$/);
+  });
+});

@@ -58,6 +58,12 @@ describe('parseDrbdmanageTable', () => {
     expect(pastable).toEqual(blog);
   });
 
+  it('reads an indented copy of a table (as quoted) like the table', () => {
+    const text = fixture('drbdmanage-list-nodes-1-ok.txt');
+    const indented = text.split('\n').map((l) => (l === '' ? l : `    ${l}`)).join('\n');
+    expect(parseDrbdmanageTable(indented)).toEqual(parseDrbdmanageTable(text));
+  });
+
   it('accepts --separators group lines between rows', () => {
     const text = [
       '+--------------------------+',
@@ -102,6 +108,48 @@ describe('parseDrbdmanageTable', () => {
     expect(() =>
       parseDrbdmanageTable([top, '| Name | | State |', '|------------------|', '| a | x | ok |', top].join('\n')),
     ).toThrow(/text in the spacer column at line 4/);
+  });
+
+  it('rejects a header without names or with a name twice, a missing header separator, and rows not framed by one pipe', () => {
+    const top = '+------------------+';
+    const table = (header: string, ...body: string[]) => [top, header, '|------------------|', ...body, top].join('\n');
+    expect(() => parseDrbdmanageTable(table('|  |  |', '| a | ok |'))).toThrow(/header row has no column names at line 2/);
+    expect(() => parseDrbdmanageTable(table('| Name | Name |', '| a | b |'))).toThrow(/duplicate column names at line 2/);
+    expect(() => parseDrbdmanageTable([top, '| Name | State |', '| a | ok |', top].join('\n'))).toThrow(
+      /expected the separator below the header at line 3: "\| a \| ok \|"/,
+    );
+    expect(() => parseDrbdmanageTable([top, '| Name | State |', top].join('\n'))).toThrow(/expected the separator below the header at line 3/);
+    expect(() => parseDrbdmanageTable(table('| Name | State |', '| a | ok'))).toThrow(/expected a table row at line 4: "\| a \| ok"/);
+    expect(() => parseDrbdmanageTable(table('| Name | State |', 'x a x ok x'))).toThrow(/expected a table row at line 4/);
+    expect(() => parseDrbdmanageTable(table('|'))).toThrow(/expected a table row at line 2: "\|"/);
+    expect(() => parseDrbdmanageTable(table('||'))).toThrow(/header row has no column names at line 2/);
+  });
+
+  it('takes a frame line only as the whole line', () => {
+    const top = '+------------------+';
+    const sep = '|------------------|';
+    const table = (lines: string[]) => parseDrbdmanageTable(lines.join('\n'));
+    const ok = [top, '| Name | State |', sep, '| a | ok |', top];
+    expect(table(ok).rows).toEqual([{ Name: 'a', State: 'ok' }]);
+    for (const bad of [`x${top}`, `${top}x`]) {
+      expect(() => table([bad, ...ok.slice(1)]), bad).toThrow(/expected the top border of a table at line 1/);
+      expect(() => table([...ok.slice(0, 4), bad]), bad).toThrow(/expected a table row at line 5/);
+    }
+    for (const bad of [`x${sep}`, `${sep}x`]) {
+      expect(() => table([top, '| Name | State |', bad, '| a | ok |', top]), bad).toThrow(/expected the separator below the header at line 3/);
+      expect(() => table([...ok.slice(0, 4), bad, top]), bad).toThrow(/expected a table row at line 5/);
+    }
+  });
+
+  it('reads "no such objects" only as the whole output', () => {
+    for (const empty of ['No nodes defined', 'No resources defined', 'No assignments defined', 'Snapshot list is empty', 'Snapshot assignment list is empty']) {
+      expect(parseDrbdmanageTable(`\n  ${empty}  \n`), empty).toEqual({ headers: [], rows: [] });
+    }
+    expect(() => parseDrbdmanageTable('No nodes defined\n+------------------+\n')).toThrow(/expected the top border of a table at line 1/);
+    expect(() => parseDrbdmanageTable('+------------------+\n')).toThrow(/table is not closed at line 1/);
+    for (const other of ['No nodes defined yet', 'Error: No nodes defined', 'No volumes defined', 'Snapshot  list is empty']) {
+      expect(() => parseDrbdmanageTable(other), other).toThrow(/expected the top border of a table at line 1/);
+    }
   });
 });
 
@@ -246,6 +294,53 @@ describe('parseDrbdmanageState', () => {
       pendingActions: ['remove', 'check space'],
     });
   });
+
+  it('drops the ok and the * placeholder from the flags, and empty items; only a plain ok is ok', () => {
+    expect(parseDrbdmanageState('*')).toEqual({ state: '*', ok: false, stateFlags: [], pendingActions: [] });
+    expect(parseDrbdmanageState('ok, pending actions: adjust connections,')).toEqual({
+      state: 'ok, pending actions: adjust connections,',
+      ok: false,
+      stateFlags: [],
+      pendingActions: ['adjust connections'],
+    });
+    expect(parseDrbdmanageState('online, , quorum vote ignored')).toMatchObject({ stateFlags: ['online', 'quorum vote ignored'], pendingActions: [] });
+  });
+});
+
+describe('typed views: the cells drbdmanage prints for nothing', () => {
+  const top = '+------------------------------------------------------+';
+  const table = (header: string, ...rows: string[]) => [top, header, '|------------------------------------------------------|', ...rows, top].join('\n');
+
+  it('a pool under 1 MiB reads as 0, an empty one as 0, a negative or unknown one as null', () => {
+    const nodes = parseListNodes(
+      table('| Name  | Pool Size | Pool Free | | State |', '| drbd1 |       < 1 |         0 | |    ok |', '| drbd2 |        -1 |   unknown | |    ok |'),
+    );
+    expect(nodes.map((n) => [n.name, n.poolSizeMiB, n.poolFreeMiB])).toEqual([
+      ['drbd1', 0, 0],
+      ['drbd2', null, null],
+    ]);
+  });
+
+  it('an assignment without a block device: N/A and * are null', () => {
+    const assignments = parseListAssignments(
+      table('| Node  | Resource | Vol ID | Blockdevice | State |', '| drbd1 | r0 | 0 | N/A | ok |', '| drbd2 | r0 | * | * | ok |', '| drbd3 | r0 | 0 | /dev/drbd100 | ok |'),
+    );
+    expect(assignments.map((a) => a.blockdevice)).toEqual([null, null, '/dev/drbd100']);
+  });
+
+  it('a listing whose table lacks a column names each missing one and the headers it has', () => {
+    expect(() => parseListAssignments(table('| Node | Vol ID | State |', '| drbd1 | 0 | ok |'))).toThrow(
+      /^drbdmanage-list-assignments: missing column\(s\) "Resource" at line: "Node \| Vol ID \| State"$/,
+    );
+    expect(() => parseListVolumes(table('| Name | State |', '| r0 | ok |'))).toThrow(
+      /^drbdmanage-list-volumes: missing column\(s\) "Vol ID", "Size", "Minor" at line: "Name \| State"$/,
+    );
+  });
+
+  it('empty listings are no rows', () => {
+    expect(parseListVolumes('No resources defined\n')).toEqual([]);
+    expect(parseListAssignments('No assignments defined\n')).toEqual([]);
+  });
 });
 
 describe('parseSizeMiB', () => {
@@ -258,5 +353,24 @@ describe('parseSizeMiB', () => {
     expect(parseSizeMiB('< 1')).toBe(0);
     expect(parseSizeMiB('*')).toBeNull();
     expect(parseSizeMiB('unknown')).toBeNull();
+  });
+
+  it('reads the decimal units, sizes without a space or with padding; refuses other units and text around the size', () => {
+    expect(parseSizeMiB('1 PiB')).toBe(1024 ** 3);
+    expect(parseSizeMiB('1048576 kB')).toBe(1000);
+    expect(parseSizeMiB('1048576 MB')).toBe(1_000_000);
+    expect(parseSizeMiB('1 GB')).toBe(1e9 / 2 ** 20);
+    expect(parseSizeMiB('1 TB')).toBe(1e12 / 2 ** 20);
+    expect(parseSizeMiB('1 PB')).toBe(1e15 / 2 ** 20);
+    expect(parseSizeMiB('476.84MiB')).toBe(476.84);
+    expect(parseSizeMiB('  512 MiB  ')).toBe(512);
+    expect(parseSizeMiB(' < 1 ')).toBe(0);
+    expect(parseSizeMiB('10 KB')).toBeNull();
+    expect(parseSizeMiB('10 kiB')).toBeNull();
+    expect(parseSizeMiB('10 EiB')).toBeNull();
+    expect(parseSizeMiB('~10 MiB')).toBeNull();
+    expect(parseSizeMiB('10 MiBs')).toBeNull();
+    expect(parseSizeMiB('10. MiB')).toBeNull();
+    expect(parseSizeMiB('.5 MiB')).toBeNull();
   });
 });

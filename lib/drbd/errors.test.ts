@@ -18,5 +18,10 @@ describe('DrbdParseError', () => {
     expect(isDrbdParseError(new DrbdParseError('x', 'y'))).toBe(true);
     expect(isDrbdParseError(new Error('x'))).toBe(false);
     expect(isDrbdParseError('DrbdParseError')).toBe(false);
+    // By its fields, not its class: an Error only named so, or a plain object shaped like one, is not one.
+    expect(isDrbdParseError(Object.assign(new Error('x'), { name: 'DrbdParseError' }))).toBe(false);
+    expect(isDrbdParseError({ name: 'DrbdParseError', parser: 'x', message: 'y' })).toBe(false);
+    expect(isDrbdParseError(Object.assign(new Error('x'), { name: 'DrbdParseError', parser: 'x' }))).toBe(true);
+    expect(isDrbdParseError(Object.assign(new Error('x'), { parser: 'x' }))).toBe(false);
   });
 });

@@ -111,3 +111,89 @@ describe('events2ToStatus', () => {
     expect(end!.peers).toEqual([{ name: 'drbd2', nodeId: 1, role: null, connection: 'Connecting', volumes: [], extra: {} }]);
   });
 });
+
+describe('parseEvents2: each line shape', () => {
+  it('a timestamp only in the --timestamps form; the end of the dump with one', () => {
+    expect(parseEvents2Line('2019-01-24T10:15:02.1-09:00 exists -')).toEqual({ kind: 'initial-state-done', action: 'exists', timestamp: '2019-01-24T10:15:02.1-09:00' });
+    for (const notStamp of ['2019-01-24 10:15:02', '2019-01-24T10:15:02+09:00', '2019-01-24T10:15:02.123456', 'x2019-01-24T10:15:02.123456+09:00', '2019-01-24T10:15:02.123456+09:00x', '19-01-24T10:15:02.1+09:00', '2019-1-24T10:15:02.1+09:00']) {
+      expect(() => parseEvents2Line(`${notStamp} exists -`), notStamp).toThrow(/unknown action/);
+    }
+  });
+
+  it('every action drbdsetup prints; nothing else', () => {
+    for (const action of ['exists', 'create', 'change', 'destroy']) expect(parseEvents2Line(`${action} resource name:r0`), action).toMatchObject({ action, kind: 'resource' });
+    for (const action of ['call', 'response']) expect(parseEvents2Line(`${action} helper name:r0 helper:fence-peer`), action).toMatchObject({ action, kind: 'helper' });
+    expect(() => parseEvents2Line('rename resource name:r0')).toThrow(/unknown action "rename"/);
+  });
+
+  it('refuses a line cut short, a malformed end of dump or skip, and a non-numeric done:, status: or peer-node-id:', () => {
+    expect(() => parseEvents2Line('2019-01-24T10:15:02.123456+09:00', 3)).toThrow(/^drbdsetup-events2: missing action at line 3/);
+    expect(() => parseEvents2Line('change')).toThrow(/missing object at line 1: "change"/);
+    expect(() => parseEvents2Line('change -')).toThrow(/malformed end-of-initial-state line/);
+    expect(() => parseEvents2Line('exists - name:r0')).toThrow(/malformed end-of-initial-state line/);
+    expect(() => parseEvents2Line('- skipped 3 more')).toThrow(/malformed "- skipped" line/);
+    expect(() => parseEvents2Line('- skipped')).toThrow(/malformed "- skipped" line/);
+    expect(() => parseEvents2Line('- gone 3')).toThrow(/unknown action "-"/);
+    expect(() => parseEvents2Line('change peer-device name:r0 peer-node-id:1 volume:0 done:x')).toThrow(/non-numeric done:/);
+    expect(() => parseEvents2Line('response helper name:r0 helper:fence-peer status:x')).toThrow(/missing or non-numeric status:/);
+    expect(() => parseEvents2Line('call helper name:r0')).toThrow(/missing helper:/);
+    expect(() => parseEvents2Line('exists connection name:r0 peer-node-id:a')).toThrow(/missing or non-numeric peer-node-id:/);
+    expect(() => parseEvents2Line('exists resource name:r0 :x')).toThrow(/expected key:value, got ":x"/);
+  });
+
+  it('fields that are not printed stay absent; 8.4 has no connection names; a path not established', () => {
+    expect(parseEvents2Line('exists device name:r0 volume:0')).toEqual({ kind: 'device', action: 'exists', timestamp: null, name: 'r0', volume: 0, minor: null, props: { name: 'r0', volume: '0' } });
+    expect(parseEvents2Line('exists connection name:r0 peer-node-id:0')).toEqual({
+      kind: 'connection', action: 'exists', timestamp: null, name: 'r0', peerNodeId: 0, connName: null, props: { name: 'r0', 'peer-node-id': '0' },
+    });
+    expect(parseEvents2Line('exists peer-device name:r0 peer-node-id:0 volume:1')).toEqual({
+      kind: 'peer-device', action: 'exists', timestamp: null, name: 'r0', peerNodeId: 0, connName: null, volume: 1, props: { name: 'r0', 'peer-node-id': '0', volume: '1' },
+    });
+    expect(parseEvents2Line('exists path name:r0 peer-node-id:0 conn-name:peer established:no')).toMatchObject({ kind: 'path', connName: 'peer', established: false });
+    expect(parseEvents2Line('exists path name:r0 peer-node-id:0')).not.toHaveProperty('established');
+    expect(parseEvents2Line('call helper name:r0 helper:fence-peer')).not.toHaveProperty('status');
+    expect(parseEvents2Line('exists resource name:r0')).toEqual({ kind: 'resource', action: 'exists', timestamp: null, name: 'r0', props: { name: 'r0' } });
+    expect(parseEvents2('\n  \nexists resource name:r0\n')).toHaveLength(1);
+  });
+});
+
+describe('events2ToStatus: each change', () => {
+  const status = (lines: string[]) => events2ToStatus(parseEvents2(lines.join('\n')));
+
+  it('creates what a change names first, keeps what it does not say, and destroys', () => {
+    const [r0, r1] = status([
+      'change device name:r0 volume:1 minor:101',
+      'exists resource name:r0 role:Primary suspended:user',
+      'exists device name:r0 volume:0 minor:100 disk:UpToDate client:no quorum:yes',
+      'change device name:r0 volume:0 disk:Outdated',
+      'exists resource name:r1 role:Secondary',
+      'exists connection name:r1 peer-node-id:2 conn-name:drbd3 connection:StandAlone role:Unknown',
+      'exists connection name:r1 peer-node-id:1 conn-name:drbd2 connection:Connecting role:Secondary',
+      'change connection name:r1 peer-node-id:1 connection:Connected',
+      'exists peer-device name:r1 peer-node-id:1 conn-name:drbd2 volume:0 replication:Established peer-disk:UpToDate',
+      'exists peer-device name:r1 peer-node-id:1 conn-name:drbd2 volume:1 replication:Established',
+      'destroy peer-device name:r1 peer-node-id:1 conn-name:drbd2 volume:0',
+      'destroy peer-device name:r1 peer-node-id:1 conn-name:drbd2 volume:7',
+      'destroy connection name:r1 peer-node-id:2 conn-name:drbd3',
+      'change resource name:r1',
+    ]);
+    expect(r0).toEqual({
+      name: 'r0', role: 'Primary', suspended: 'user', peers: [], extra: {},
+      volumes: [
+        { volume: 1, disk: 'Unknown', extra: { minor: '101' } },
+        { volume: 0, disk: 'Outdated', extra: { client: 'no', quorum: 'yes', minor: '100' } },
+      ],
+    });
+    expect(r1).toEqual({
+      name: 'r1', role: 'Secondary', volumes: [], extra: {},
+      peers: [{ name: 'drbd2', nodeId: 1, role: 'Secondary', volumes: [{ volume: 1, replication: 'Established', peerDisk: null, extra: {} }], extra: {} }],
+    });
+    expect(status(['exists device name:r0 volume:0 disk:UpToDate', 'destroy device name:r0 volume:0', 'destroy device name:r0 volume:3'])).toEqual([
+      { name: 'r0', role: 'Unknown', volumes: [], peers: [], extra: {} },
+    ]);
+    expect(status(['exists resource name:r0 role:Primary', 'exists resource name:r1', 'destroy resource name:r0']).map((r) => r.name)).toEqual(['r1']);
+    expect(status(['exists connection name:r0 peer-node-id:1 role:Unknown'])[0]!.peers).toEqual([{ name: null, nodeId: 1, role: null, volumes: [], extra: {} }]);
+    expect(status(['exists connection name:r0 peer-node-id:1 connection:Connecting', 'change connection name:r0 peer-node-id:1 role:Primary'])[0]!.peers[0]).toMatchObject({ connection: 'Connecting', role: 'Primary' });
+    expect(status(['exists path name:r0 peer-node-id:1 established:yes', 'call helper name:r0 helper:x', '- skipped 1', 'exists -'])).toEqual([]);
+  });
+});

@@ -66,6 +66,112 @@ describe('parseResyncLog', () => {
   });
 });
 
+describe('parseResyncLog: the lines of one device, each form', () => {
+  // DRBD 9.1+ names the strategy and the rule; per-peer lines carry the connection name.
+  const NINE = [
+    'drbd r0/0 drbd100: size = 1024 MB (1048508 KB)',
+    '  drbd r0/0 drbd100: 2 MB (512 bits) marked out-of-sync by on disk bit-map.  ',
+    'drbd r0/0 drbd100 drbd2: drbd_sync_handshake:',
+    'drbd r0/0 drbd100 drbd2: self 6A1C0D7B3E9F2A10:0000000000000000:0000000000000000:0000000000000000 bits:512 flags:20',
+    'drbd r0/0 drbd100 drbd2: peer 5B0E2C1A3F8D4B20:0000000000000000:0000000000000000:0000000000000000 bits:4 flags:120',
+    'drbd r0/0 drbd100 drbd2: uuid_compare()=source-use-bitmap by rule=bitmap-self',
+    'drbd r0/0 drbd100 drbd2: self 0000000000000004:0000000000000000:0000000000000000:0000000000000000 bits:9 flags:0',
+    'drbd r0/0 drbd100 drbd3: drbd_sync_handshake:',
+    'drbd r0/0 drbd100 drbd3: uuid_compare()=-1 by rule 50',
+    'drbd r0/0 drbd100 drbd3: uuid_compare()=2 by rule 70',
+    'drbd r0/0 drbd100 drbd2: Began resync as PausedSyncS (will sync 2048 KB [512 bits set]).',
+    'drbd r0/0 drbd100 drbd2: Resync done (total 1 sec; paused 0 sec; 2048 K/sec)',
+    'drbd r0/0 drbd101: size = 1 GB (1048508 KB)',
+    'drbd r0/0 drbd10: size = 1 GB (9 KB)',
+    'xdrbd r0/0 drbd100: size = 1 GB (7 KB)',
+    'drbd r0 drbd100: size = 1 GB (7 KB)',
+    'drbd r0/x drbd100: size = 1 GB (7 KB)',
+    'drbd r0/0 drbd100 drbd2 x: size = 1 GB (7 KB)',
+    'drbd r0/0 drbd100:size = 1 GB (7 KB)',
+  ].join('\n');
+
+  it('reads DRBD 9 handshakes by peer and by name; a line after the verdict changes nothing', () => {
+    const log = parseResyncLog(NINE, 100);
+    expect(log.deviceKiB).toBe(1048508);
+    expect(log.attachBits).toEqual([512]);
+    expect(log.handshakes).toEqual([
+      { peer: 'drbd2', selfBits: 512, peerBits: 4, compare: 'source-use-bitmap', rule: 'bitmap-self' },
+      { peer: 'drbd3', selfBits: null, peerBits: null, compare: -1, rule: 50 },
+    ]);
+    expect(log.resyncs).toEqual([
+      { peer: 'drbd2', as: 'PausedSyncS', kib: 2048, bits: 512, line: 'drbd r0/0 drbd100 drbd2: Began resync as PausedSyncS (will sync 2048 KB [512 bits set]).' },
+    ]);
+    expect(log.doneLines).toEqual(['drbd r0/0 drbd100 drbd2: Resync done (total 1 sec; paused 0 sec; 2048 K/sec)']);
+    expect(log.lines[1]).toBe('drbd r0/0 drbd100: 2 MB (512 bits) marked out-of-sync by on disk bit-map.');
+    expect(log.lines).toHaveLength(12);
+  });
+
+  it('takes no line of another device, another prefix, or a message that is not the one it reads', () => {
+    const others = [
+      'block drbd100: size = 1 GB',
+      'block drbd100: resync bitmap: bits=x',
+      'block drbd100: 0 KB (0 bits) marked out-of-sync by on disk bit-map',
+      'block drbd100: 0 XB (0 bits) marked out-of-sync by on disk bit-map.',
+      'block drbd100: self 6A1C bits:1 flags:0',
+      'block drbd100: drbd_sync_handshake: again',
+      'block drbd100: uuid_compare()=1 by rule 40 x',
+      'block drbd100: Began resync as SyncSource (will sync 4 KB [1 bits set])',
+      'block drbd100: Writing the whole bitmap, full syncs required',
+      'block drbd100: Not Resync done (x)',
+      'block drbd100: The Writing the whole bitmap, full sync required',
+    ].join('\n');
+    const log = parseResyncLog(others, 100);
+    expect([log.deviceKiB, log.bitmapBits, log.attachBits, log.handshakes, log.resyncs, log.fullSyncLines, log.doneLines]).toEqual([null, null, [], [], [], [], []]);
+    expect(log.lines).toHaveLength(11);
+    expect(parseResyncLog('block drbd100: resync bitmap: bits=262127 words=4096 pages=8', 100).bitmapBits).toBe(262127);
+    expect(parseResyncLog('block drbd100: self 6A1C:0:0:0 bits:7 flags:0', 100).handshakes).toEqual([]);
+  });
+});
+
+describe('resyncVerdict: which resync counts', () => {
+  const log = (lines: string[]) => parseResyncLog(lines.join('\n'), 100);
+  const began = (kib: number, bits: number, peer = '') => `drbd r0/0 drbd100${peer}: Began resync as SyncSource (will sync ${kib} KB [${bits} bits set]).`;
+
+  it('the largest resync of any node and peer; the first node to print the size gives it', () => {
+    const v = resyncVerdict([
+      { node: 'drbd1', log: log([began(8, 2, ' drbd2'), began(16, 4, ' drbd3'), began(16, 5, ' drbd2')]) },
+      { node: 'drbd2', log: log(['drbd r0/0 drbd100: size = 1 GB (1048508 KB)', began(12, 3)]) },
+      { node: 'drbd3', log: log(['drbd r0/0 drbd100: size = 2 GB (2097152 KB)']) },
+    ]);
+    expect(v).toMatchObject({ kind: 'bitmap', kib: 16, bits: 4, deviceKiB: 1048508, handshakes: 0 });
+    expect(v.summary).toEqual([
+      'drbd1: began resync as SyncSource to drbd2: 8 KB [2 bits]; began resync as SyncSource to drbd3: 16 KB [4 bits]; began resync as SyncSource to drbd2: 16 KB [5 bits]',
+      'drbd2: began resync as SyncSource: 12 KB [3 bits]',
+      'drbd3: no lines of drbd100',
+    ]);
+  });
+
+  it('full when the resync covers the device, by size or by the bitmap of 8.4; not when it is one bit less', () => {
+    const size = 'block drbd100: size = 1 GB (1000 KB)';
+    const bitmap = 'block drbd100: resync bitmap: bits=250 words=4 pages=1';
+    const one = (lines: string[]) => resyncVerdict([{ node: 'drbd1', log: log(lines) }]);
+    expect(one([size, began(1000, 240)])).toMatchObject({ kind: 'full', kib: 1000 });
+    expect(one([size, began(999, 240)])).toMatchObject({ kind: 'bitmap', kib: 999 });
+    expect(one([bitmap, began(900, 250)])).toMatchObject({ kind: 'full', kib: 900, deviceKiB: null });
+    expect(one([bitmap, began(900, 249)])).toMatchObject({ kind: 'bitmap' });
+    expect(one([size, bitmap])).toMatchObject({ kind: 'none', kib: 0, bits: 0 });
+    // The whole bitmap written, no resync line left and no size printed: nothing to give as an amount.
+    expect(one(['block drbd100: Writing the whole bitmap, full sync required after drbd_sync_handshake.'])).toMatchObject({ kind: 'full', kib: 0 });
+  });
+
+  it('a handshake not finished in the log reads as question marks', () => {
+    const v = resyncVerdict([{ node: 'drbd1', log: log(['drbd r0/0 drbd100 drbd2: drbd_sync_handshake:']) }]);
+    expect(v.summary).toEqual(['drbd1: handshake with drbd2: uuid_compare()=? by rule ?, bits ?/?']);
+    expect(v.handshakes).toBe(1);
+  });
+
+  it('a resync under the limit after the link came back names what it followed', () => {
+    const v = resyncVerdict([{ node: 'drbd1', log: log([began(8192, 2048)]) }]);
+    expect(() => assertBitmapResync('r0', v, 8192, 'the link\'s return')).toThrow(/^r0: resync of 8192 KB after the link's return; expected a bitmap-based resync under 8192 KB\n {2}drbd1: began/);
+    expect(() => assertBitmapResync('r0', v, 8193)).not.toThrow();
+  });
+});
+
 describe('resyncVerdict / assertBitmapResync', () => {
   const both = (a: string, b: string) => resyncVerdict([
     { node: 'drbd1', log: parseResyncLog(a, 100) },
@@ -129,5 +235,10 @@ describe('alMarkedKiB', () => {
   });
   it('null when the node did not crash as Primary', () => {
     expect(alMarkedKiB('')).toBeNull();
+    expect(alMarkedKiB('Marked additional 1 TB as out-of-sync based on AL.')).toBeNull();
+  });
+  it('KB and GB too', () => {
+    expect(alMarkedKiB('Marked additional 12 KB as out-of-sync based on AL.')).toBe(12);
+    expect(alMarkedKiB('Marked additional 2 GB as out-of-sync based on AL.')).toBe(2 * 1024 * 1024);
   });
 });

@@ -123,3 +123,77 @@ describe('traceSettle (a watcher armed after the boot)', () => {
     expect(describeSettle(t)).toMatch(/sync states seen: WFBitMapS, max out-of-sync 0 KiB, not settled$/);
   });
 });
+
+describe('traceResync: what it follows', () => {
+  const pd = (volume: number, rest: string) => `change peer-device name:r0 peer-node-id:0 conn-name:peer volume:${volume} ${rest}`;
+
+  it('volume 0 of this resource only; progress while SyncSource or PausedSyncS, none after the end', () => {
+    const t = trace([
+      ...HEAD,
+      'change device name:r0 volume:1 minor:101 disk:UpToDate',
+      pd(1, 'replication:SyncSource out-of-sync:9 done:1.00'),
+      'change peer-device name:r1 peer-node-id:0 conn-name:peer volume:0 replication:SyncSource',
+      pd(0, 'replication:SyncSource out-of-sync:100 done:1.00'),
+      pd(0, 'replication:PausedSyncS out-of-sync:80 done:20.00'),
+      pd(0, 'out-of-sync:60 done:40.00'),
+      pd(0, 'replication:SyncTarget out-of-sync:70 done:30.00'),
+      pd(0, 'replication:SyncSource out-of-sync:n/a done:50.00'),
+      'change device name:r0 volume:0 minor:100 disk:UpToDate',
+      pd(0, 'replication:Established peer-disk:UpToDate out-of-sync:0 done:100.00'),
+      pd(0, 'replication:SyncSource out-of-sync:10 done:1.00'),
+    ]);
+    expect(t.syncSourceAt).toBe(7);
+    expect(t.donePercent).toEqual([1, 20, 40, 50]);
+    expect(t.outOfSyncKiB).toEqual([100, 80, 60]);
+    expect(t.regressions).toEqual([]);
+    expect(t.finishedAt).toBe(13);
+    expect(t.settledWithoutSyncAt).toBe(-1);
+    expect(describeTrace(t)).toBe('SyncSource at event #8, Established UpToDate/UpToDate at event #14');
+  });
+
+  it('a settle without a sync is told with its event; the peer disk and the local disk both count', () => {
+    const t = trace([
+      ...HEAD,
+      pd(0, 'peer-disk:UpToDate'),
+      'change device name:r0 volume:0 minor:100 disk:UpToDate',
+      pd(0, 'replication:SyncSource'),
+    ]);
+    expect([t.settledWithoutSyncAt, t.syncSourceAt, t.finishedAt]).toEqual([5, 6, -1]);
+    expect(describeTrace(t)).toBe('SyncSource at event #7, not finished, UpToDate/UpToDate without a sync at event #6');
+    const diskless = trace([...HEAD, pd(0, 'peer-disk:UpToDate')]);
+    expect(diskless.settledWithoutSyncAt).toBe(-1);
+  });
+});
+
+describe('traceSettle: what it follows', () => {
+  const pd = (volume: number, rest: string) => `change peer-device name:r0 peer-node-id:0 conn-name:peer volume:${volume} ${rest}`;
+
+  it('sync states in order without repeats, this volume and resource only; received counted; skipped told', () => {
+    const t = traceSettle(parseEvents2([
+      ...AFTER_BOOT.slice(0, 3),
+      'exists peer-device name:r0 peer-node-id:0 conn-name:peer volume:0 replication:PausedSyncT peer-disk:UpToDate received:100 out-of-sync:x',
+      'exists -',
+      pd(0, 'replication:SyncTarget out-of-sync:50'),
+      pd(0, 'replication:SyncTarget out-of-sync:40'),
+      pd(1, 'replication:SyncSource out-of-sync:5000'),
+      'change peer-device name:r1 peer-node-id:0 conn-name:peer volume:0 replication:WFBitMapT out-of-sync:6000',
+      pd(0, 'replication:Connected'),
+      pd(0, 'replication:VerifyS'),
+      '- skipped 2',
+      pd(0, 'replication:Established sent:9'),
+    ].join('\n')), 'r0');
+    expect(t.initial).toEqual({ replication: 'PausedSyncT', disk: 'UpToDate', peerDisk: 'UpToDate', receivedKiB: 100 });
+    expect(t.syncStates).toEqual(['PausedSyncT', 'SyncTarget']);
+    expect(t.maxOutOfSyncKiB).toBe(50);
+    expect(t.settledAt).toBe(12);
+    expect(describeSettle(t)).toBe(
+      'found PausedSyncT UpToDate/UpToDate, out-of-sync ? KiB, sent ? KiB, received 100 KiB, sync states seen: PausedSyncT → SyncTarget, max out-of-sync 50 KiB, Established UpToDate/UpToDate at event #13, 2 events skipped',
+    );
+  });
+
+  it('an initial dump without this resource finds nothing', () => {
+    const t = settle(['exists -']);
+    expect(t).toMatchObject({ armed: true, initial: {}, settledAt: -1 });
+    expect(describeSettle(t)).toBe('found ? ?/?, out-of-sync ? KiB, sent ? KiB, received ? KiB, no sync state seen, max out-of-sync 0 KiB, not settled');
+  });
+});
