@@ -30,11 +30,12 @@ import { checkScenarioFilters, scenarioFiles } from './scenario-files.js';
 let resolved: Config | undefined;
 const config = (): Config => resolved!;
 /**
- * Whether the scenarios project also runs the tests' own scenarios: argument checks run while
- * parsing, before lab.yaml is read, so they take it from the part of the configuration that
- * needs no lab.yaml (resolved by the same rules as the run's).
+ * The scenario files this run can select, for the checks made while parsing (before lab.yaml is
+ * read): whether the tests' own scenarios are among them comes from the part of the
+ * configuration that needs no lab.yaml, resolved by the same rules as the run's. Listed once.
  */
-const testScenarios = (): boolean => resolveLabless().testScenarios === true;
+let parsedScenarioFiles: string[] | undefined;
+const scenarioFilesToCheck = (): string[] => (parsedScenarioFiles ??= scenarioFiles(resolveLabless().testScenarios === true));
 /** This machine, with the run's folders (labs, images, snapshots). */
 const host = () => realHost(config().paths);
 
@@ -63,7 +64,7 @@ const suiteOption = () =>
 // Checked while parsing, as --shard is: a word that selects no scenario ends before any lab work.
 const scenariosArgument = (description: string) =>
   new Argument('[scenarios...]', description).argParser((v: string, prev: string[] | undefined) => {
-    checkScenarioFilters([v], scenarioFiles(testScenarios()));
+    checkScenarioFilters([v], scenarioFilesToCheck());
     return [...(prev ?? []), v];
   });
 const offlineOption = () => new Option('--offline', 'use the cached image as it is; ask no upstream (DRBDLAB_OFFLINE=1 does the same)');
@@ -76,7 +77,7 @@ program
   .option('--keep', 'on failure keep the VMs and print how to reach them')
   // Checked while parsing: bad input ends before any reaping or lab work.
   .option('--shard <i/n>', 'run part i of n of the scenario files (vitest --shard), e.g. 1/2; npm run report -- --merge joins the parts', (v) =>
-    checkShardFits(parseShard(v), scenarioFiles(testScenarios()).length),
+    checkShardFits(parseShard(v), scenarioFilesToCheck().length),
   )
   .addOption(offlineOption())
   .option('--no-attribution', 'do not follow a DRBD failure up (by default: rerun it, on the last green package set, then bisect the updates)')

@@ -13,9 +13,9 @@ export function scenarioFolders(testScenarios = false): string[] {
 }
 
 /** The scenario files the `scenarios` project runs, project-relative. */
-export function scenarioFiles(testScenarios = false, root = PROJECT_ROOT): string[] {
+export function scenarioFiles(testScenarios = false): string[] {
   return scenarioFolders(testScenarios).flatMap((dir) =>
-    readdirSync(join(root, dir))
+    readdirSync(join(PROJECT_ROOT, dir))
       .filter((f) => f.endsWith('.test.ts'))
       .sort()
       .map((f) => `${dir}/${f}`),

@@ -115,7 +115,7 @@ describe('what a replayed command answers', () => {
     const provenance = { kind: 'captured' as const, from: 'p1 line 3' };
     const lab = new ReplayLab(recording([{ ...rec('drbd1', 'a', 0, 7), provenance }, { ...rec('drbd2', 'b', 1, 9), exitCode: 1, timedOut: true }]), { record: async (r) => void records.push(r) });
     await lab.node('drbd1').exec('a');
-    await lab.node('drbd2').exec('b').catch(() => undefined);
+    await expect(lab.node('drbd2').exec('b')).rejects.toMatchObject({ name: 'CommandTimeoutError', node: 'drbd2', command: 'b' });
     expect(records).toEqual([
       { node: 'drbd1', command: 'a', stdout: 'drbd1:a', stderr: '', exitCode: 0, startedAt: '2026-11-28T00:00:00.000Z', durationMs: 7, provenance },
       { node: 'drbd2', command: 'b', stdout: 'drbd2:b', stderr: '', exitCode: 1, startedAt: '2026-11-28T00:00:01.000Z', durationMs: 9, timedOut: true },
