@@ -47,6 +47,9 @@ function scenarioWorkers(): number {
 // leaves one core idle, which on a two-core runner halves the fast phase's speed).
 const FAST_WORKERS = availableParallelism();
 
+// Every project: toThrow(pattern) fails when nothing that can carry a message was thrown.
+const STRICT_THROW = 'tests/support/strict-throw.ts';
+
 export default defineConfig({
   test: {
     sequence: { sequencer: Schedule },
@@ -56,6 +59,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['lib/**/*.test.ts', 'tests/unit/**/*.test.ts'],
+          setupFiles: [STRICT_THROW],
           maxWorkers: FAST_WORKERS,
           testTimeout: 20_000,
         },
@@ -66,7 +70,7 @@ export default defineConfig({
           include: ['scenarios/*.test.ts'],
           maxWorkers: FAST_WORKERS,
           globalSetup: ['scenarios/support/global-setup-replay.ts'],
-          setupFiles: ['allure-vitest/setup'],
+          setupFiles: ['allure-vitest/setup', STRICT_THROW],
           testTimeout: 60_000,
         },
       },
@@ -74,6 +78,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
+          setupFiles: [STRICT_THROW],
           fileParallelism: false,
           maxWorkers: 1,
           testTimeout: 15 * 60_000,
@@ -85,6 +90,7 @@ export default defineConfig({
           // Signals at every phase, CLI exits, two nightly jobs at once: real VMs, one file at a time.
           name: 'lifecycle',
           include: ['tests/lifecycle/**/*.test.ts'],
+          setupFiles: [STRICT_THROW],
           fileParallelism: false,
           maxWorkers: 1,
           testTimeout: 30 * 60_000,
@@ -99,7 +105,7 @@ export default defineConfig({
           // CLI checks scenario arguments against the same folders.
           include: scenarioFolders(config.testScenarios).map((d) => `${d}/*.test.ts`),
           globalSetup: ['scenarios/support/global-setup-real.ts'],
-          setupFiles: ['allure-vitest/setup', 'scenarios/support/die-with-runner.ts'],
+          setupFiles: ['allure-vitest/setup', 'scenarios/support/die-with-runner.ts', STRICT_THROW],
           fileParallelism: scenarioWorkers() > 1,
           maxWorkers: scenarioWorkers(),
           sequence: { concurrent: false },
