@@ -111,8 +111,17 @@ describe('renderDomainXml', () => {
     expect(child(os, 'type').textContent).toBe('hvm');
     expect(child(os, 'kernel').textContent).toBe('/cache/img/vmlinuz');
     expect(child(os, 'initrd').textContent).toBe('/cache/img/initrd.img');
-    expect(child(os, 'cmdline').textContent).toBe('root=/dev/vda rw console=ttyS0');
+    expect(child(os, 'cmdline').textContent).toBe('root=/dev/vda rw console=ttyS0 quiet');
     expect(children(os, 'boot')).toHaveLength(0);
+  });
+
+  it('direct boot: a quiet console under TCG only; KVM keeps the kernel lines the boot check reads', () => {
+    const cmdline = (accel: 'kvm' | 'tcg', c = 'root=/dev/vda rw console=ttyS0') =>
+      child(child(parse(renderDomainXml(spec({ accel, boot: { kind: 'direct', kernel: '/k', initrd: '/i', cmdline: c } }))), 'os'), 'cmdline').textContent;
+    expect(cmdline('tcg')).toBe('root=/dev/vda rw console=ttyS0 quiet');
+    expect(cmdline('kvm')).toBe('root=/dev/vda rw console=ttyS0');
+    expect(cmdline('tcg', 'root=/dev/vda quiet rw'), 'not twice').toBe('root=/dev/vda quiet rw');
+    expect(cmdline('tcg', 'root=/dev/vda rw quietly=1')).toBe('root=/dev/vda rw quietly=1 quiet');
   });
 
   it('disk boot: <boot dev="hd"/>, no kernel, initrd or cmdline', () => {

@@ -19,6 +19,17 @@ export function cpuElement(accel: Accel, cpu: KvmCpu = 'host-passthrough'): Reco
 
 export type OwnerTag = Owner;
 
+/**
+ * The kernel command line a direct boot gets. Under TCG every character the kernel and systemd
+ * write to the emulated serial port is guest CPU, so the console keeps only the kernel's errors
+ * and worse and systemd's failures (`quiet`); the rest stays in dmesg and the journal. Under KVM
+ * the boot check reads the kernel's `Run /init` line from the console: it stays verbose there.
+ */
+function kernelCmdline(accel: Accel, cmdline: string): string {
+  if (accel !== 'tcg' || cmdline.split(/\s+/).includes('quiet')) return cmdline;
+  return `${cmdline} quiet`;
+}
+
 export type BootSpec =
   /** Kernel and initrd handed to QEMU directly: the Debian image has no bootloader. */
   | { kind: 'direct'; kernel: string; initrd: string; cmdline: string }
@@ -60,7 +71,7 @@ export function renderDomainXml(spec: DomainSpec): string {
   if (spec.boot.kind === 'direct') {
     os.kernel = spec.boot.kernel;
     os.initrd = spec.boot.initrd;
-    os.cmdline = spec.boot.cmdline;
+    os.cmdline = kernelCmdline(spec.accel, spec.boot.cmdline);
   } else {
     os.boot = { '@dev': 'hd' };
   }

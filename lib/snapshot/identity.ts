@@ -10,9 +10,10 @@ import type { Accel, KvmCpu } from '../libvirt/domain-xml.js';
 /**
  * Bump when what a snapshot folder holds, or how it is restored, changes, the domain's devices
  * among it (lib/libvirt/domain-xml.ts): a saved memory image restores only into the devices it
- * was saved from. 2: no USB controller, no guest-agent channel.
+ * was saved from. 2: no USB controller, no guest-agent channel. 3: a quiet console under TCG
+ * (the snapshot's nodes booted with the command line they reboot with).
  */
-const SNAPSHOT_FORMAT = 2;
+const SNAPSHOT_FORMAT = 3;
 
 /** 'ready': three nodes just ready. Later points name the steps run on top of 'ready'. */
 export type SnapshotPoint = string;
