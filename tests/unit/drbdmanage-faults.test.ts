@@ -8,13 +8,16 @@
 // writes, the report's reclassification, Allure's category matcher and the nightly's exit code.
 // A second group checks that the observers wait through what drbdmanage itself retries (its
 // "server not ready" answers) and nothing else.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DrbdmanageError, NOT_READY_ERRORS } from '../../lib/drbd/drbdmanage-result.js';
 import { isDrbdParseError } from '../../lib/drbd/errors.js';
-import { failureFields, RemoteCommandError, WaitTimeoutError } from '../../lib/errors.js';
+import { WHOLE_BOOT_COMMAND } from '../../lib/drbd/kernel-log.js';
+import { failureFields, RemoteCommandError, ResyncAmountError, WaitTimeoutError } from '../../lib/errors.js';
 import { EXIT } from '../../lib/exit-codes.js';
 import type { CommandRecord } from '../../lib/ssh/command-record.js';
+import type { AllureStep } from '../../lib/report/classify.js';
 import { readRecording, type Recording } from '../../lib/scenario/recording.js';
 import { ReplayMismatchError } from '../../lib/scenario/replay-lab.js';
 import { drbdmanageHostnamePitfall } from '../../scenarios/steps/drbdmanage/hostname.js';
@@ -355,6 +358,77 @@ const MUTATIONS: Mutation[] = [
     expected: { status: 'failed', category: 'product', step: /^step "25\. r0's data intact after the reboots/, message: /\/mnt\/r0\/reboot\.bin after the reboots: expected 'b7286ba8[0-9a-f]*…' to be 'a7286ba8/ },
   },
   {
+    name: 'sha256sum prints a longer hash than a SHA-256 (another algorithm): no checksum read from its tail',
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{ what: 'sha256sum of the written file: 96 hex digits', match: sourced(cmd.sha256(REBOOT_FILE)), change: (c) => ({ stdout: `${'0'.repeat(32)}${c.stdout}` }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "0\. Before/, message: /sha256sum output: 0{32}a7286ba8[0-9a-f]{56} {2}\/mnt\/r0\/reboot\.bin\n?: expected null not to be null/ },
+  },
+  {
+    name: 'drbdadm status prints nothing after the umount: the failure names r0, not a TypeError',
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{ what: 'umount; drbdadm status r0: no output', match: capture('p2-cluster-setup__drbd1.jsonl:84'), change: () => ({ stdout: '' }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "0\. Before/, message: /r0 on drbd1 after umount: expected undefined to be 'Secondary'/ },
+  },
+  {
+    name: "drbd1's drbdadm status after the reboot has no r0: the failure names the connection, not a TypeError",
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{ what: "drbd1's drbdadm status without r0", match: capture('p3-reboot__drbd1.jsonl:5'), change: (c) => ({ stdout: c.stdout.replace(/^r0 role:Secondary\n(?: {2}.*\n)*\n/mu, '') }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "24\. drbd3 rebooted/, message: /drbd1: r0's connection to drbd3: expected undefined to be 'Connecting'/ },
+  },
+  {
+    name: "drbd1's r0 has no drbd3 at all after the reboot: the failure names the connection, not a TypeError",
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{ what: "drbd1's drbdadm status: r0 without its drbd3 connection", match: capture('p3-reboot__drbd1.jsonl:5'), change: (c) => ({ stdout: c.stdout.replace(/^(r0 role:Secondary\n(?: {2}.*\n)*?) {2}drbd3 connection:Connecting\n/mu, '$1') }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "24\. drbd3 rebooted/, message: /drbd1: r0's connection to drbd3: expected undefined to be 'Connecting'/ },
+  },
+  {
+    name: "drbdmanaged.service's unit file could not be loaded after the reboot: the failure names the unit, not a TypeError",
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{
+      what: "drbd3's systemctl status after the second reboot: bad-setting, inactive",
+      match: capture('p3-reboot__drbd3.jsonl:16'),
+      change: (c) => ({
+        stdout: c.stdout.replace(/Loaded: loaded \([^)]*\)/u, 'Loaded: bad-setting (Reason: Unit drbdmanaged.service has a bad unit file setting.)').replace(/Active: active \(running\)[^\n]*/u, 'Active: inactive (dead)'),
+        exitCode: 3,
+      }),
+    }],
+    expected: { status: 'failed', category: 'product', step: /^step "25\. systemctl enable drbdmanaged\.service on drbd3/, message: /drbd3: drbdmanaged\.service after the reboot: expected \[ undefined, 'inactive \(dead\)' \]/ },
+  },
+  {
+    name: "drbd3's kernel log shows a full resync from drbd1 after the reboot",
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{
+      what: "drbd3's kernel log of the boot: the whole bitmap written and r0's 488282 KB resynced after the handshake with drbd1",
+      match: sourced(WHOLE_BOOT_COMMAND),
+      change: (c) => ({
+        stdout: c.stdout.replace(
+          'drbd r0/0 drbd101 drbd1: uuid_compare()=no-sync by rule=reconnected\n',
+          '$&drbd r0/0 drbd101 drbd1: Writing the whole bitmap, full sync required after drbd_sync_handshake.\ndrbd r0/0 drbd101 drbd1: Began resync as SyncTarget (will sync 488282 KB [122071 bits set]).\n',
+        ),
+      }),
+    }],
+    expected: {
+      status: 'failed',
+      category: 'product',
+      step: /^step "25\. after the reboot DRBD resynced only what its bitmap held, not the whole r0 \(drbd3's kernel log\)" failed: /,
+      message: /r0: full resync of 488282 KB after the reboot \(the whole device\); expected a bitmap-based resync under 4096 KB\n {2}drbd3: [^\n]*whole bitmap set/,
+      error: (e) => causes(e).some((x) => x instanceof ResyncAmountError && x.resource === 'r0' && x.full && x.kib === 488282),
+    },
+  },
+  {
+    name: "drbd3's kernel log has no handshake with drbd2 after the reboot",
+    recording: 'reboot.ubuntu1804-drbd9.json',
+    body: drbdmanageRebootPersistence,
+    edits: [{ what: "drbd3's kernel log of the boot without drbd2's lines", match: sourced(WHOLE_BOOT_COMMAND), change: (c) => ({ stdout: c.stdout.split('\n').filter((l) => !/ drbd2: /u.test(l)).join('\n') }) }],
+    expected: { status: 'failed', category: 'product', step: /^step "25\. after the reboot DRBD resynced only/, message: /drbd3: sync handshakes of drbd101 in this boot's kernel log: expected \[ 'drbd1' \] to deeply equal \[ 'drbd1', 'drbd2' \]/ },
+  },
+  {
     name: 'the D-Bus activation file starts the unit instead (SystemdService=)',
     recording: 'services.ubuntu1804-drbd9.json',
     body: drbdmanageServices,
@@ -624,6 +698,52 @@ describe('the reboot scenario: waits that run out name what they waited for; wha
     expect(r.remaining).toBe(0);
   });
 
+  it("drbd1's list-nodes with drbd3 OFFLINE but drbd2 not ok yet: not what the wait waits for, it looks again", async () => {
+    const drbd2Offline = OFFLINE().replace(/(\| \u001b\[0;36mdrbd2\u001b\[0m \|.*\| +)\u001b\[0;32mok\u001b\[0m \|/u, '$1\u001b[1;31mOFFLINE\u001b[0m |');
+    expect(drbd2Offline, 'drbd2 OFFLINE in the earlier answer').not.toBe(OFFLINE());
+    const r = await replayThroughDefineScenario(answeredFirst(reboot(), capture('p3-reboot__drbd1.jsonl:6'), { stdout: drbd2Offline, stderr: '', exitCode: 0 }), drbdmanageRebootPersistence);
+    expect(r.err).toBeUndefined();
+    expect(r.remaining).toBe(0);
+  });
+
+  it('no process matches after the reboot (grep finds nothing, exit 1): no server, as the step expects, not a command failure', async () => {
+    const recording = mutate(reboot(), [{ what: "drbd3's ps | grep after the reboot: nothing, exit 1", match: capture('p3-reboot__drbd3.jsonl:10'), change: () => ({ stdout: '', exitCode: 1 }) }]);
+    const r = await replayThroughDefineScenario(recording, drbdmanageRebootPersistence);
+    expect(r.err).toBeUndefined();
+    expect(r.remaining).toBe(0);
+  });
+
+  it("drbd3's kernel log with drbd2's handshake before drbd1's: the handshakes are compared as a set", async () => {
+    const recording = mutate(reboot(), [{
+      what: "drbd3's kernel log of the boot: drbd2's lines first",
+      match: sourced(WHOLE_BOOT_COMMAND),
+      change: (c) => {
+        const lines = c.stdout.split('\n');
+        const of = (peer: string) => lines.filter((l) => l.includes(` ${peer}: `));
+        return { stdout: [...lines.filter((l) => !/ drbd[12]: /u.test(l)), ...of('drbd2'), ...of('drbd1')].join('\n') };
+      },
+    }]);
+    const r = await replayThroughDefineScenario(recording, drbdmanageRebootPersistence);
+    expect(r.err).toBeUndefined();
+    expect(r.remaining).toBe(0);
+  });
+
+  it("a passing run attaches drbd3's kernel-log lines of r0's device and the resync verdict, as text", async () => {
+    const r = await replayThroughDefineScenario(reboot(), drbdmanageRebootPersistence);
+    expect(r.err).toBeUndefined();
+    const attachments = [r.result, ...walk(r.result)].flatMap((s) => (s.attachments ?? []) as { name: string; source: string; type: string }[]);
+    const content = async (name: RegExp) => {
+      const found = attachments.filter((a) => name.test(a.name));
+      expect(found, attachments.map((a) => a.name).join(' | ')).toHaveLength(1);
+      expect(found[0]!.type, `${found[0]!.name}: content type`).toBe('text/plain');
+      return readFile(join(r.resultsDir, found[0]!.source), 'utf8');
+    };
+    const boot = reboot().commands.find(sourced(WHOLE_BOOT_COMMAND))!.stdout;
+    expect(await content(/^drbd3: drbd101 in this boot's kernel log$/u)).toBe(boot.split('\n').filter((l) => l.startsWith('drbd r0/0 drbd101')).join('\n'));
+    const verdict = await content(/^resync after the reboot: none, 0 KB$/u);
+    expect(verdict).toMatch(/^drbd3: attached with 0 bits out of sync; handshake with drbd1: uuid_compare\(\)=no-sync by rule reconnected, bits 0\/0; handshake with drbd2: /u);
+  });
+
   it('a process that only names the server in its arguments is no server', async () => {
     const recording = mutate(reboot(), [{
       what: "drbd3's ps after the reboot: a pager on the server's documentation",
@@ -644,4 +764,13 @@ function answeredFirst(recording: Recording, match: Pred, out: Pick<CommandRecor
   const earlier = { ...copy.commands[i]!, ...out, provenance: { kind: 'source' as const, from: 'test: an earlier answer to the same poll' } };
   copy.commands.splice(i, 0, ...Array.from({ length: n }, () => ({ ...earlier })));
   return copy;
+}
+
+/** Every step of a result, depth first. */
+function walk(step: AllureStep, out: AllureStep[] = []): AllureStep[] {
+  for (const s of step.steps ?? []) {
+    out.push(s);
+    walk(s, out);
+  }
+  return out;
 }
