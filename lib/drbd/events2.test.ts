@@ -197,3 +197,34 @@ describe('events2ToStatus: each change', () => {
     expect(status(['exists path name:r0 peer-node-id:1 established:yes', 'call helper name:r0 helper:x', '- skipped 1', 'exists -'])).toEqual([]);
   });
 });
+
+describe('parseEvents2 / events2ToStatus: what a line leaves out', () => {
+  const status = (lines: string[]) => events2ToStatus(parseEvents2(lines.join('\n')));
+
+  it('only `-` starts a skip line', () => {
+    expect(() => parseEvents2Line('+ skipped 3')).toThrow(DrbdParseError);
+    expect(() => parseEvents2Line('+ skipped 3')).toThrow(/unknown action "\+"/);
+  });
+
+  it('a field the line does not print is no key of the event (not a key holding undefined)', () => {
+    // toStrictEqual: toEqual would take `role: undefined` for an absent role.
+    expect(parseEvents2Line('exists resource name:r0')).toStrictEqual({ kind: 'resource', action: 'exists', timestamp: null, name: 'r0', props: { name: 'r0' } });
+    expect(Object.keys(parseEvents2Line('exists device name:r0 volume:0')!)).not.toContain('disk');
+    expect(Object.keys(parseEvents2Line('exists peer-device name:r0 peer-node-id:0 volume:0')!)).not.toContain('replication');
+  });
+
+  it('a resource change that does not name suspended: keeps it', () => {
+    const [r0] = status(['exists resource name:r0 role:Secondary suspended:user', 'change resource name:r0 role:Primary']);
+    expect(r0).toMatchObject({ role: 'Primary', suspended: 'user' });
+  });
+
+  it('a change of the first volume updates it in place; destroying a volume that is not there keeps the others', () => {
+    const [r0] = status([
+      'exists device name:r0 volume:0 minor:100 disk:Inconsistent',
+      'exists device name:r0 volume:1 minor:101 disk:UpToDate',
+      'change device name:r0 volume:0 disk:UpToDate',
+      'destroy device name:r0 volume:5',
+    ]);
+    expect(r0!.volumes.map((v) => [v.volume, v.disk])).toEqual([[0, 'UpToDate'], [1, 'UpToDate']]);
+  });
+});
