@@ -241,6 +241,17 @@ describe('traceResync: what moves the state and the marks', () => {
     expect(t.donePercent).toEqual([10, 10, 20, 30]);
     expect(t.outOfSyncKiB).toEqual([100, 100]);
   });
+
+  it('a regression is measured against the value just before it', () => {
+    const t = trace([
+      ...HEAD,
+      pd('replication:SyncSource out-of-sync:100 done:10.00'),
+      pd('out-of-sync:80 done:20.00'),
+      pd('out-of-sync:60 done:30.00'),
+      pd('out-of-sync:70 done:25.00'),
+    ]);
+    expect(t.regressions).toEqual(['done: 30 then 25', 'out-of-sync: 60 then 70 KiB']);
+  });
 });
 
 describe('traceSettle: what moves the state and the marks', () => {
@@ -282,5 +293,10 @@ describe('traceSettle: what moves the state and the marks', () => {
     expect(t.initial).toStrictEqual({ replication: 'StartingSyncS', disk: 'UpToDate', peerDisk: 'Inconsistent' });
     expect(t.syncStates).toEqual([]);
     expect(t.maxOutOfSyncKiB).toBe(0);
+  });
+
+  it('a sync state is a repeat only of the one just before it', () => {
+    const t = settle([...AFTER_BOOT.slice(0, 3), 'exists -', ...['WFBitMapT', 'SyncTarget', 'PausedSyncT', 'PausedSyncT', 'SyncTarget'].map((r) => pd(0, `replication:${r}`))]);
+    expect(t.syncStates).toEqual(['WFBitMapT', 'SyncTarget', 'PausedSyncT', 'SyncTarget']);
   });
 });
