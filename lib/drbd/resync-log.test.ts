@@ -269,6 +269,19 @@ describe('parseResyncLog: each message read whole', () => {
     }
   });
 
+  it('every line it keeps is kept without the spaces around it', () => {
+    const log = parseResyncLog([
+      '  block drbd100: Writing the whole bitmap, full sync required after drbd_sync_handshake.',
+      '  block drbd100: Began resync as SyncSource (will sync 4 KB [1 bits set]).',
+      '  block drbd100: Resync done (total 1 sec; paused 0 sec; 4 K/sec)',
+    ].join('\n'), 100);
+    expect([log.fullSyncLines, log.resyncs.map((r) => r.line), log.doneLines]).toEqual([
+      ['block drbd100: Writing the whole bitmap, full sync required after drbd_sync_handshake.'],
+      ['block drbd100: Began resync as SyncSource (will sync 4 KB [1 bits set]).'],
+      ['block drbd100: Resync done (total 1 sec; paused 0 sec; 4 K/sec)'],
+    ]);
+  });
+
   it('spaces after the device prefix are not part of the message', () => {
     expect(read(' size = 1 GB (9 KB)').deviceKiB).toBe(9);
   });
