@@ -219,6 +219,11 @@ describe('traceResync: what moves the state and the marks', () => {
     expect(peerFirst.settledWithoutSyncAt).toBe(6);
   });
 
+  it("another volume's disk is not this volume's", () => {
+    const t = trace([...HEAD, 'change device name:r0 volume:1 minor:101 disk:UpToDate', pd('peer-disk:UpToDate')]);
+    expect(t.settledWithoutSyncAt).toBe(-1);
+  });
+
   it('a settle already in the initial dump is marked at the next device event, not at a resource change, and only once', () => {
     const t = trace([...SETTLED_DUMP, 'change resource name:r0 role:Primary', pd('out-of-sync:0'), pd('out-of-sync:0')]);
     expect(t.settledWithoutSyncAt).toBe(5);
