@@ -219,6 +219,21 @@ describe('traceResync: what moves the state and the marks', () => {
     expect(peerFirst.settledWithoutSyncAt).toBe(6);
   });
 
+  it('a sync running in the initial dump: a device event after it marks no start and counts no progress', () => {
+    const t = trace([
+      'exists device name:r0 volume:0 minor:100 disk:UpToDate',
+      'exists peer-device name:r0 peer-node-id:0 conn-name:peer volume:0 replication:SyncSource peer-disk:Inconsistent out-of-sync:500 done:10.00',
+      'exists -',
+      'change device name:r0 volume:0 minor:100 client:no',
+    ]);
+    expect([t.syncSourceAt, t.donePercent, t.outOfSyncKiB]).toEqual([-1, [], []]);
+  });
+
+  it('progress before a SyncSource was seen is not counted', () => {
+    const t = trace([...HEAD, pd('replication:PausedSyncS out-of-sync:80 done:20.00')]);
+    expect([t.syncSourceAt, t.donePercent, t.outOfSyncKiB]).toEqual([-1, [], []]);
+  });
+
   it("another volume's disk is not this volume's", () => {
     const t = trace([...HEAD, 'change device name:r0 volume:1 minor:101 disk:UpToDate', pd('peer-disk:UpToDate')]);
     expect(t.settledWithoutSyncAt).toBe(-1);
@@ -298,6 +313,11 @@ describe('traceSettle: what moves the state and the marks', () => {
     expect(t.initial).toStrictEqual({ replication: 'StartingSyncS', disk: 'UpToDate', peerDisk: 'Inconsistent' });
     expect(t.syncStates).toEqual([]);
     expect(t.maxOutOfSyncKiB).toBe(0);
+  });
+
+  it('not settled while the local disk is not UpToDate', () => {
+    const t = settle([AFTER_BOOT[0]!, AFTER_BOOT[1]!, AFTER_BOOT[2]!.replace('disk:UpToDate', 'disk:Outdated'), AFTER_BOOT[3]!, 'exists -']);
+    expect(t.settledAt).toBe(-1);
   });
 
   it('a sync state is a repeat only of the one just before it', () => {
