@@ -197,3 +197,45 @@ describe('events2ToStatus: each change', () => {
     expect(status(['exists path name:r0 peer-node-id:1 established:yes', 'call helper name:r0 helper:x', '- skipped 1', 'exists -'])).toEqual([]);
   });
 });
+
+describe('parseEvents2 / events2ToStatus: what a line leaves out', () => {
+  const status = (lines: string[]) => events2ToStatus(parseEvents2(lines.join('\n')));
+
+  it('only `-` starts a skip line', () => {
+    expect(() => parseEvents2Line('+ skipped 3')).toThrow(DrbdParseError);
+    expect(() => parseEvents2Line('+ skipped 3')).toThrow(/unknown action "\+"/);
+  });
+
+  it('a field the line does not print is no key of the event (not a key holding undefined)', () => {
+    // toStrictEqual: toEqual would take `role: undefined` for an absent role.
+    expect(parseEvents2Line('exists resource name:r0')).toStrictEqual({ kind: 'resource', action: 'exists', timestamp: null, name: 'r0', props: { name: 'r0' } });
+    expect(parseEvents2Line('exists device name:r0 volume:0')).toStrictEqual({ kind: 'device', action: 'exists', timestamp: null, name: 'r0', volume: 0, minor: null, props: { name: 'r0', volume: '0' } });
+    expect(parseEvents2Line('exists peer-device name:r0 peer-node-id:0 volume:0')).toStrictEqual({
+      kind: 'peer-device', action: 'exists', timestamp: null, name: 'r0', peerNodeId: 0, connName: null, volume: 0, props: { name: 'r0', 'peer-node-id': '0', volume: '0' },
+    });
+  });
+
+  it('a peer-device change naming only done: keeps the replication and peer disk; done: gone is no key', () => {
+    const pd = 'name:r0 peer-node-id:1 conn-name:drbd2 volume:0';
+    const during = status([`exists peer-device ${pd} replication:SyncSource peer-disk:Inconsistent done:3.60`, `change peer-device ${pd} done:50.12`]);
+    expect(during[0]!.peers[0]!.volumes).toStrictEqual([{ volume: 0, replication: 'SyncSource', peerDisk: 'Inconsistent', donePercent: 50.12, extra: {} }]);
+    const after = status([`exists peer-device ${pd} replication:SyncSource peer-disk:Inconsistent done:3.60`, `change peer-device ${pd} replication:Established peer-disk:UpToDate`]);
+    // toStrictEqual: drbdsetup status has no donePercent key once the resync is over, not one holding undefined.
+    expect(after[0]!.peers[0]!.volumes).toStrictEqual([{ volume: 0, replication: 'Established', peerDisk: 'UpToDate', extra: {} }]);
+  });
+
+  it('a resource change that does not name suspended: keeps it', () => {
+    const [r0] = status(['exists resource name:r0 role:Secondary suspended:user', 'change resource name:r0 role:Primary']);
+    expect(r0).toMatchObject({ role: 'Primary', suspended: 'user' });
+  });
+
+  it('a change of the first volume updates it in place; destroying a volume that is not there keeps the others', () => {
+    const [r0] = status([
+      'exists device name:r0 volume:0 minor:100 disk:Inconsistent',
+      'exists device name:r0 volume:1 minor:101 disk:UpToDate',
+      'change device name:r0 volume:0 disk:UpToDate',
+      'destroy device name:r0 volume:5',
+    ]);
+    expect(r0!.volumes.map((v) => [v.volume, v.disk])).toEqual([[0, 'UpToDate'], [1, 'UpToDate']]);
+  });
+});

@@ -242,3 +242,96 @@ describe('alMarkedKiB', () => {
     expect(alMarkedKiB('Marked additional 2 GB as out-of-sync based on AL.')).toBe(2 * 1024 * 1024);
   });
 });
+
+describe('parseResyncLog: each message read whole', () => {
+  const read = (msg: string) => parseResyncLog(`block drbd100: ${msg}`, 100);
+  const nothing = (msg: string) => {
+    const log = read(msg);
+    return [log.deviceKiB, log.bitmapBits, log.attachBits, log.handshakes, log.resyncs, log.fullSyncLines, log.doneLines];
+  };
+  const NOTHING = [null, null, [], [], [], [], []];
+
+  it('a message with more in front or behind is another message', () => {
+    for (const msg of [
+      'xsize = 1 GB (7 KB)',
+      'size = 1 GB (7 KB) x',
+      'xresync bitmap: bits=7 words=1 pages=1',
+      'resync bitmap: bits=7x',
+      'x0 KB (0 bits) marked out-of-sync by on disk bit-map.',
+      '0 KB (0 bits) marked out-of-sync by on disk bit-map. x',
+      'xBegan resync as SyncSource (will sync 4 KB [1 bits set]).',
+      'Began resync as SyncSource (will sync 4 KB [1 bits set]). x',
+      'Writing the whole bitmap, full sync requiredx',
+    ]) expect(nothing(msg), msg).toEqual(NOTHING);
+    const handshake = (line: string) => parseResyncLog(['block drbd100: drbd_sync_handshake:', `block drbd100: ${line}`].join('\n'), 100).handshakes;
+    for (const line of ['xself 6A1C:0 bits:7 flags:0', 'self 6A1C:0 bits:7 flags:0 x', 'xuuid_compare()=1 by rule 40']) {
+      expect(handshake(line), line).toEqual([{ peer: null, selfBits: null, peerBits: null, compare: null, rule: null }]);
+    }
+  });
+
+  it('every line it keeps is kept without the spaces around it', () => {
+    const log = parseResyncLog([
+      '  block drbd100: Writing the whole bitmap, full sync required after drbd_sync_handshake.',
+      '  block drbd100: Began resync as SyncSource (will sync 4 KB [1 bits set]).',
+      '  block drbd100: Resync done (total 1 sec; paused 0 sec; 4 K/sec)',
+    ].join('\n'), 100);
+    expect([log.fullSyncLines, log.resyncs.map((r) => r.line), log.doneLines]).toEqual([
+      ['block drbd100: Writing the whole bitmap, full sync required after drbd_sync_handshake.'],
+      ['block drbd100: Began resync as SyncSource (will sync 4 KB [1 bits set]).'],
+      ['block drbd100: Resync done (total 1 sec; paused 0 sec; 4 K/sec)'],
+    ]);
+  });
+
+  it('spaces after the device prefix are not part of the message', () => {
+    expect(read(' size = 1 GB (9 KB)').deviceKiB).toBe(9);
+  });
+
+  it('a rule or strategy name with digits in it stays a name', () => {
+    const log = parseResyncLog([
+      'drbd r0/0 drbd100 drbd2: drbd_sync_handshake:',
+      'drbd r0/0 drbd100 drbd2: uuid_compare()=source-use-bitmap by rule=a2',
+      'drbd r0/0 drbd100 drbd3: drbd_sync_handshake:',
+      'drbd r0/0 drbd100 drbd3: uuid_compare()=-2 by rule=2a',
+    ].join('\n'), 100);
+    expect(log.handshakes.map((h) => [h.compare, h.rule])).toEqual([['source-use-bitmap', 'a2'], [-2, '2a']]);
+  });
+});
+
+describe('resyncVerdict / assertBitmapResync: all nodes together', () => {
+  const log = (lines: string[]) => parseResyncLog(lines.join('\n'), 100);
+  const began = (kib: number, bits: number) => `block drbd100: Began resync as SyncSource (will sync ${kib} KB [${bits} bits set]).`;
+
+  it("8.4's bitmap size from whichever node printed it", () => {
+    const v = resyncVerdict([
+      { node: 'drbd1', log: log([began(900, 250)]) },
+      { node: 'drbd2', log: log(['block drbd100: resync bitmap: bits=250 words=4 pages=1']) },
+    ]);
+    expect(v).toMatchObject({ kind: 'full', kib: 900, bits: 250 });
+  });
+
+  it('every attach of a node is told; the whole bitmap written is told', () => {
+    const v = resyncVerdict([{
+      node: 'drbd1',
+      log: log([
+        'block drbd100: 0 KB (0 bits) marked out-of-sync by on disk bit-map.',
+        'block drbd100: 12 KB (3 bits) marked out-of-sync by on disk bit-map.',
+        'block drbd100: Writing the whole bitmap, full sync required after drbd_sync_handshake.',
+      ]),
+    }]);
+    expect(v.summary).toEqual(['drbd1: attached with 0/3 bits out of sync; whole bitmap set (full sync required)']);
+  });
+
+  it('a full resync with no amount in the log is a product failure all the same', () => {
+    const v = resyncVerdict([{ node: 'drbd1', log: log(['block drbd100: Writing the whole bitmap, full sync required after drbd_sync_handshake.']) }]);
+    expect(v).toMatchObject({ kind: 'full', kib: 0 });
+    let caught: unknown;
+    try {
+      assertBitmapResync('r0', v, AL_EXTENT_KIB);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ResyncAmountError);
+    expect(caught).toMatchObject({ resource: 'r0', kib: 0, full: true, limitKiB: AL_EXTENT_KIB });
+    expect(failureKind(caught)).toBe('product');
+  });
+});

@@ -197,3 +197,131 @@ describe('traceSettle: what it follows', () => {
     expect(describeSettle(t)).toBe('found ? ?/?, out-of-sync ? KiB, sent ? KiB, received ? KiB, no sync state seen, max out-of-sync 0 KiB, not settled');
   });
 });
+
+describe('traceResync: what moves the state and the marks', () => {
+  const pd = (rest: string) => `change peer-device name:r0 peer-node-id:0 conn-name:peer volume:0 ${rest}`;
+  const SETTLED_DUMP = [
+    'exists resource name:r0 role:Secondary',
+    'exists device name:r0 volume:0 minor:100 disk:UpToDate',
+    'exists peer-device name:r0 peer-node-id:0 conn-name:peer volume:0 replication:Established peer-disk:UpToDate',
+    'exists -',
+  ];
+
+  it('a change that does not name the disk or the peer disk keeps them', () => {
+    const t = trace([
+      ...HEAD,
+      'change device name:r0 volume:0 minor:100 disk:UpToDate',
+      'change device name:r0 volume:0 minor:100 client:no',
+      pd('peer-disk:UpToDate'),
+    ]);
+    expect(t.settledWithoutSyncAt).toBe(6);
+    const peerFirst = trace([...HEAD, pd('peer-disk:UpToDate'), pd('out-of-sync:0'), 'change device name:r0 volume:0 minor:100 disk:UpToDate']);
+    expect(peerFirst.settledWithoutSyncAt).toBe(6);
+  });
+
+  it('a sync running in the initial dump: a device event after it marks no start and counts no progress', () => {
+    const t = trace([
+      'exists device name:r0 volume:0 minor:100 disk:UpToDate',
+      'exists peer-device name:r0 peer-node-id:0 conn-name:peer volume:0 replication:SyncSource peer-disk:Inconsistent out-of-sync:500 done:10.00',
+      'exists -',
+      'change device name:r0 volume:0 minor:100 client:no',
+    ]);
+    expect([t.syncSourceAt, t.donePercent, t.outOfSyncKiB]).toEqual([-1, [], []]);
+  });
+
+  it('progress before a SyncSource was seen is not counted', () => {
+    const t = trace([...HEAD, pd('replication:PausedSyncS out-of-sync:80 done:20.00')]);
+    expect([t.syncSourceAt, t.donePercent, t.outOfSyncKiB]).toEqual([-1, [], []]);
+  });
+
+  it("another volume's disk is not this volume's", () => {
+    const t = trace([...HEAD, 'change device name:r0 volume:1 minor:101 disk:UpToDate', pd('peer-disk:UpToDate')]);
+    expect(t.settledWithoutSyncAt).toBe(-1);
+  });
+
+  it('a settle already in the initial dump is marked at the next device event, not at a resource change, and only once', () => {
+    const t = trace([...SETTLED_DUMP, 'change resource name:r0 role:Primary', pd('out-of-sync:0'), pd('out-of-sync:0')]);
+    expect(t.settledWithoutSyncAt).toBe(5);
+  });
+
+  it('the end of a sync is marked once, at the first settled event', () => {
+    const t = trace([...HEAD, 'change device name:r0 volume:0 minor:100 disk:UpToDate', pd('replication:SyncSource'), pd('replication:Established peer-disk:UpToDate'), pd('out-of-sync:0')]);
+    expect([t.syncSourceAt, t.finishedAt]).toEqual([5, 6]);
+  });
+
+  it('progress standing still is no regression; an out-of-sync: that is not a number of KiB is not read', () => {
+    const t = trace([
+      ...HEAD,
+      pd('replication:SyncSource out-of-sync:100 done:10.00'),
+      pd('out-of-sync:100 done:10.00'),
+      pd('out-of-sync:x5 done:20.00'),
+      pd('out-of-sync:5x done:30.00'),
+    ]);
+    expect(t.regressions).toEqual([]);
+    expect(t.donePercent).toEqual([10, 10, 20, 30]);
+    expect(t.outOfSyncKiB).toEqual([100, 100]);
+  });
+
+  it('a regression is measured against the value just before it', () => {
+    const t = trace([
+      ...HEAD,
+      pd('replication:SyncSource out-of-sync:100 done:10.00'),
+      pd('out-of-sync:80 done:20.00'),
+      pd('out-of-sync:60 done:30.00'),
+      pd('out-of-sync:70 done:25.00'),
+    ]);
+    expect(t.regressions).toEqual(['done: 30 then 25', 'out-of-sync: 60 then 70 KiB']);
+  });
+});
+
+describe('traceSettle: what moves the state and the marks', () => {
+  const pd = (volume: number, rest: string) => `change peer-device name:r0 peer-node-id:0 conn-name:peer volume:${volume} ${rest}`;
+
+  it('settled once, at the first settled event; a change that does not name a state keeps it', () => {
+    const t = traceSettle(parseEvents2([
+      ...AFTER_BOOT.slice(0, 3),
+      'exists peer-device name:r0 peer-node-id:0 conn-name:peer volume:0 replication:SyncTarget peer-disk:UpToDate out-of-sync:64',
+      'exists -',
+      pd(0, 'replication:Established'),
+      pd(0, 'out-of-sync:0'),
+      'change device name:r0 volume:0 minor:100 client:no',
+      'change device name:r0 volume:1 minor:101 disk:Diskless',
+      pd(0, 'received:64'),
+    ].join('\n')), 'r0');
+    expect(t.settledAt).toBe(5);
+    const later = traceSettle(parseEvents2([
+      ...AFTER_BOOT.slice(0, 3),
+      'exists peer-device name:r0 peer-node-id:0 conn-name:peer volume:0 replication:SyncTarget peer-disk:Inconsistent',
+      'exists -',
+      pd(0, 'out-of-sync:0'),
+      'change device name:r0 volume:0 minor:100 client:no',
+      'change device name:r0 volume:1 minor:101 disk:Diskless',
+      pd(0, 'replication:Established'),
+      pd(0, 'peer-disk:UpToDate'),
+    ].join('\n')), 'r0');
+    expect(later.settledAt).toBe(9);
+  });
+
+  it('what the initial dump did not show is no key of initial; StartingSync is not yet a sync; out-of-sync: read only as a number', () => {
+    const t = traceSettle(parseEvents2([
+      'exists device name:r0 volume:0 minor:100 disk:UpToDate',
+      'exists peer-device name:r0 peer-node-id:0 conn-name:peer volume:0 replication:StartingSyncS peer-disk:Inconsistent out-of-sync:x5',
+      'exists -',
+      pd(0, 'out-of-sync:5x'),
+    ].join('\n')), 'r0');
+    // toStrictEqual: toEqual would take `sentKiB: undefined` for an absent sent:.
+    expect(t.initial).toStrictEqual({ replication: 'StartingSyncS', disk: 'UpToDate', peerDisk: 'Inconsistent' });
+    expect(t.syncStates).toEqual([]);
+    expect(t.maxOutOfSyncKiB).toBe(0);
+  });
+
+  it('not settled while the local disk is not UpToDate', () => {
+    const t = settle([AFTER_BOOT[0]!, AFTER_BOOT[1]!, AFTER_BOOT[2]!.replace('disk:UpToDate', 'disk:Outdated'), AFTER_BOOT[3]!, 'exists -']);
+    expect(t.settledAt).toBe(-1);
+  });
+
+  it('a sync state is a repeat only of the one just before it', () => {
+    const t = settle([...AFTER_BOOT.slice(0, 3), 'exists -', ...['WFBitMapT', 'SyncTarget', 'PausedSyncT', 'PausedSyncT', 'SyncTarget'].map((r) => pd(0, `replication:${r}`))]);
+    expect(t.syncStates).toEqual(['WFBitMapT', 'SyncTarget', 'PausedSyncT', 'SyncTarget']);
+  });
+});
