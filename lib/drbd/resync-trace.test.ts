@@ -50,6 +50,22 @@ describe('traceResync', () => {
     expect(t.settledWithoutSyncAt).toBe(3);
   });
 
+  it('a sync already running in the initial dump is not seen starting by a progress event after it', () => {
+    // DRBD 9 prints done: on every change of a running sync; the event names no replication state.
+    const pd = 'change peer-device name:r0 peer-node-id:0 conn-name:peer volume:0';
+    const t = trace([
+      'exists device name:r0 volume:0 minor:100 disk:UpToDate',
+      'exists peer-device name:r0 peer-node-id:0 conn-name:peer volume:0 replication:SyncSource peer-disk:Inconsistent done:40.00',
+      'exists -',
+      `${pd} done:75.00`,
+      `${pd} replication:Established peer-disk:UpToDate`,
+    ]);
+    expect(t.syncSourceAt).toBe(-1);
+    expect(t.finishedAt).toBe(-1);
+    expect(t.settledWithoutSyncAt).toBe(4);
+    expect(describeTrace(t)).toBe('no SyncSource, not finished, UpToDate/UpToDate without a sync at event #5');
+  });
+
   it('records done: and out-of-sync: while syncing, and flags progress going backwards', () => {
     const pd = 'change peer-device name:r0 peer-node-id:0 conn-name:peer volume:0';
     const t = trace([

@@ -50,8 +50,10 @@ export function traceResync(events: readonly DrbdEvent[], resource: string): Res
     if (e.kind === 'peer-device' && e.volume === 0) {
       if (e.replication !== undefined) replication = e.replication;
       if (e.peerDisk !== undefined) peerDisk = e.peerDisk;
-      // The initial dump is the state before the watch: a sync already running then was not seen starting.
-      if (trace.armed && trace.syncSourceAt < 0 && replication === 'SyncSource') trace.syncSourceAt = i;
+      // The initial dump is the state before the watch: a sync already running then was not seen
+      // starting. Only an event that itself names SyncSource is the start (DRBD 9's progress
+      // events of a running sync name no replication state).
+      if (trace.armed && trace.syncSourceAt < 0 && e.replication === 'SyncSource') trace.syncSourceAt = i;
       if (trace.syncSourceAt >= 0 && trace.finishedAt < 0 && SYNC_STATES.has(replication ?? '')) progress(trace, e.donePercent, e.props['out-of-sync']);
     }
     const settled = replication === 'Established' && disk === 'UpToDate' && peerDisk === 'UpToDate';
