@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CommandRecord } from '../ssh/command-record.js';
 import type { Recording } from './recording.js';
 import { Redactor } from '../ssh/command-record.js';
@@ -19,11 +19,12 @@ function recording(commands: CommandRecord[]): Recording {
 
 describe('host-side faults in a replay', () => {
   it('are met in the order the real run recorded them', async () => {
-    const lab = new ReplayLab(recording([rec('drbd1', '#link down'), rec('drbd1', '#link up'), rec('drbd2', '#power off'), rec('drbd2', '#power on')]));
+    const lab = new ReplayLab(recording([rec('drbd1', '#link down'), rec('drbd1', '#link up'), rec('drbd2', '#power off'), rec('drbd2', '#power on'), rec('drbd1', '#reboot')]));
     await lab.node('drbd1').replicationLink('down');
     await lab.node('drbd1').replicationLink('up');
     await lab.node('drbd2').powerOff();
     await lab.node('drbd2').powerOn();
+    await lab.node('drbd1').reboot();
     expect(lab.remaining).toEqual([]);
   });
 
@@ -76,6 +77,46 @@ describe('commands on several nodes at once', () => {
     await expect(lab.node('drbd3').exec('d')).rejects.toThrow(/recording has drbd2\$ c\n {2}but the scenario ran drbd3\$ d/);
   });
 
+  // A held-back command polls on timers; fake ones let the test move time on by hand: the
+  // other nodes' replays are then spaced out, each pause shorter than the stall, their sum longer.
+  describe('a held-back command while the other nodes replay slowly', () => {
+    afterEach(() => void vi.useRealTimers());
+    /** drbd3's d, asked before anything else was replayed: settled to its value or error, or still pending. */
+    const askEarly = (lab: ReplayLab) => {
+      const got: { value?: string; error?: unknown } = {};
+      lab.node('drbd3').exec('d').then((r) => void (got.value = r.stdout), (e: unknown) => void (got.error = e));
+      return got;
+    };
+
+    it('waits as long as they keep moving, however long that is in all', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout'] });
+      const lab = new ReplayLab(three());
+      const d = askEarly(lab);
+      await vi.advanceTimersByTimeAsync(800);
+      await lab.node('drbd1').exec('a');
+      await vi.advanceTimersByTimeAsync(800);
+      await lab.node('drbd2').exec('c');
+      await vi.advanceTimersByTimeAsync(800);
+      expect(d, 'still waiting for drbd1 b').toEqual({});
+      await lab.node('drbd1').exec('b');
+      await vi.advanceTimersByTimeAsync(10);
+      expect(d).toEqual({ value: 'drbd3:d' });
+      expect(lab.remaining).toEqual([]);
+    });
+
+    it('once they stop moving, it is a mismatch naming the record it waited for', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout'] });
+      const lab = new ReplayLab(three());
+      const d = askEarly(lab);
+      await vi.advanceTimersByTimeAsync(500);
+      await lab.node('drbd1').exec('a');
+      // drbd2's c never comes.
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(d.error).toBeInstanceOf(ReplayMismatchError);
+      expect(d.error).toMatchObject({ index: 1, expected: { node: 'drbd2', command: 'c' }, actual: { node: 'drbd3', command: 'd' } });
+    });
+  });
+
   it("each node's own commands keep their order", async () => {
     const lab = new ReplayLab(three());
     await expect(lab.node('drbd1').exec('b')).rejects.toThrow(/recording has drbd1\$ a\n {2}but the scenario ran drbd1\$ b/);
@@ -86,7 +127,7 @@ describe('what a replayed command answers', () => {
   const one = (r: Partial<CommandRecord>) => recording([{ ...rec('drbd1', 'cmd'), ...r }]);
 
   it("the recorded output and exit code; the recorded time passes on the lab's virtual clock; output() trims", async () => {
-    const lab = new ReplayLab(recording([{ ...rec('drbd1', 'a', 0, 1500), stdout: ' out \n', stderr: 'err\n' }, rec('drbd1', 'b', 2, 250)]));
+    const lab = new ReplayLab(recording([{ ...rec('drbd1', 'a', 0, 1500), stdout: ' out \n', stderr: 'err\n' }, { ...rec('drbd1', 'b', 2, 250), stdout: '\n drbd1:b \n' }]));
     const t0 = lab.clock.now();
     expect(await lab.node('drbd1').exec('a')).toEqual({ stdout: ' out \n', stderr: 'err\n', exitCode: 0, durationMs: 1500 });
     expect(lab.clock.now() - t0).toBe(1500);

@@ -227,3 +227,15 @@ export function causes(err: unknown): unknown[] {
   return out;
 }
 
+/** The record taken from capture `id` of scenarios/recordings/captures (its provenance names it). */
+export const capture = (id: string): Pred => (c) => c.provenance?.kind === 'captured' && c.provenance.from.startsWith(`${id} `);
+
+/** The recording with `n` more answers to the command `match` selects, before its recorded one: what a poll gets first. */
+export function answeredFirst(recording: Recording, match: Pred, out: Pick<CommandRecord, 'stdout' | 'stderr' | 'exitCode'>, n = 1): Recording {
+  const copy = structuredClone(recording);
+  const i = copy.commands.findIndex(match);
+  if (i < 0) throw new Error('answeredFirst: no such record');
+  const earlier = { ...copy.commands[i]!, ...out, provenance: { kind: 'source' as const, from: 'test: an earlier answer to the same poll' } };
+  copy.commands.splice(i, 0, ...Array.from({ length: n }, () => ({ ...earlier })));
+  return copy;
+}

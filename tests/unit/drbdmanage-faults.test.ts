@@ -25,13 +25,10 @@ import { drbdmanageRebootPersistence } from '../../scenarios/steps/drbdmanage/re
 import { drbdmanageServices } from '../../scenarios/steps/drbdmanage/services.js';
 import { drbdmanageWalkthrough } from '../../scenarios/steps/drbdmanage/walkthrough.js';
 import { cmd, REBOOT_FILE } from '../../scenarios/steps/drbdmanage/commands.js';
-import { classifyLikeTheNightly, mutate, replayThroughDefineScenario, causes, type Edit, type Mutation } from '../support/mutation.js';
+import { answeredFirst, capture, classifyLikeTheNightly, mutate, replayThroughDefineScenario, causes, type Edit, type Mutation } from '../support/mutation.js';
 
 const CAPTURED = join(import.meta.dirname, '../../scenarios/recordings/captured');
 
-type Pred = (c: CommandRecord) => boolean;
-/** The record taken from capture `id` (its provenance names it). */
-const capture = (id: string): Pred => (c) => c.provenance?.kind === 'captured' && c.provenance.from.startsWith(`${id} `);
 const hasCause = (type: new (...a: never[]) => unknown) => (err: unknown) => causes(err).some((e) => e instanceof type);
 /** The table without the row of `node`. */
 const withoutRow = (node: string) => (c: CommandRecord) => ({ stdout: c.stdout.split('\n').filter((l) => !l.includes(` ${node} `) && !l.includes(`m${node}\u001b`)).join('\n') });
@@ -755,16 +752,6 @@ describe('the reboot scenario: waits that run out name what they waited for; wha
     expect(r.remaining).toBe(0);
   });
 });
-
-/** The recording with `n` more answers to the command `match` selects, before its recorded one: what a poll gets first. */
-function answeredFirst(recording: Recording, match: Pred, out: Pick<CommandRecord, 'stdout' | 'stderr' | 'exitCode'>, n = 1): Recording {
-  const copy = structuredClone(recording);
-  const i = copy.commands.findIndex(match);
-  if (i < 0) throw new Error('answeredFirst: no such record');
-  const earlier = { ...copy.commands[i]!, ...out, provenance: { kind: 'source' as const, from: 'test: an earlier answer to the same poll' } };
-  copy.commands.splice(i, 0, ...Array.from({ length: n }, () => ({ ...earlier })));
-  return copy;
-}
 
 /** Every step of a result, depth first. */
 function walk(step: AllureStep, out: AllureStep[] = []): AllureStep[] {
