@@ -80,6 +80,11 @@ describe('parseEvents2', () => {
     expect(parseEvents2Line('')).toBeNull();
   });
 
+  it('reads the first line of what it is given: its newline is no part of it, what follows is not read', () => {
+    expect(parseEvents2Line('exists resource name:r0\nexists resource name:r1\n')).toStrictEqual({ kind: 'resource', action: 'exists', timestamp: null, name: 'r0', props: { name: 'r0' } });
+    expect(parseEvents2Line('\nexists resource name:r0\n')).toBeNull();
+  });
+
   it('rejects garbage with the parser name and line', () => {
     expect(() => parseEvents2('exists resource name:r0 role:Secondary\nhello world\n')).toThrow(
       /^drbdsetup-events2: unknown action "hello" at line 2: "hello world"$/,
