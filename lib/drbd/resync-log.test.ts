@@ -282,6 +282,12 @@ describe('parseResyncLog: each message read whole', () => {
     ]);
   });
 
+  it('lines ended by CRLF (output through a terminal) are read as the same lines', () => {
+    const log = parseResyncLog('block drbd100: size = 1 GB (9 KB)\r\nblock drbd100: Resync done (total 1 sec; paused 0 sec; 4 K/sec)\r\n', 100);
+    expect(log.deviceKiB).toBe(9);
+    expect(log.doneLines).toEqual(['block drbd100: Resync done (total 1 sec; paused 0 sec; 4 K/sec)']);
+  });
+
   it('spaces after the device prefix are not part of the message', () => {
     expect(read(' size = 1 GB (9 KB)').deviceKiB).toBe(9);
   });
@@ -307,6 +313,11 @@ describe('resyncVerdict / assertBitmapResync: all nodes together', () => {
       { node: 'drbd2', log: log(['block drbd100: resync bitmap: bits=250 words=4 pages=1']) },
     ]);
     expect(v).toMatchObject({ kind: 'full', kib: 900, bits: 250 });
+  });
+
+  it('no resync began is no resync, whatever size a node printed (even 0)', () => {
+    const v = resyncVerdict([{ node: 'drbd1', log: log(['block drbd100: size = 0 KB (0 KB)', 'block drbd100: resync bitmap: bits=0 words=0 pages=0']) }]);
+    expect(v).toMatchObject({ kind: 'none', kib: 0, bits: 0, deviceKiB: 0 });
   });
 
   it('every attach of a node is told; the whole bitmap written is told', () => {
