@@ -264,7 +264,7 @@ describe('parseResyncLog: each message read whole', () => {
       'Writing the whole bitmap, full sync requiredx',
     ]) expect(nothing(msg), msg).toEqual(NOTHING);
     const handshake = (line: string) => parseResyncLog(['block drbd100: drbd_sync_handshake:', `block drbd100: ${line}`].join('\n'), 100).handshakes;
-    for (const line of ['xself 6A1C:0 bits:7 flags:0', 'self 6A1C:0 bits:7 flags:0 x', 'xuuid_compare()=1 by rule 40']) {
+    for (const line of ['xself 6A1C:0 bits:7 flags:0', 'self 6A1C:0 bits:7 flags:0 x', 'xuuid_compare()=1 by rule 40', 'uuid_compare()=1 by rule 40 x']) {
       expect(handshake(line), line).toEqual([{ peer: null, selfBits: null, peerBits: null, compare: null, rule: null }]);
     }
   });
@@ -282,8 +282,24 @@ describe('parseResyncLog: each message read whole', () => {
     ]);
   });
 
+  it('lines ended by CRLF (output through a terminal) are read as the same lines', () => {
+    const log = parseResyncLog('block drbd100: size = 1 GB (9 KB)\r\nblock drbd100: Resync done (total 1 sec; paused 0 sec; 4 K/sec)\r\n', 100);
+    expect(log.deviceKiB).toBe(9);
+    expect(log.doneLines).toEqual(['block drbd100: Resync done (total 1 sec; paused 0 sec; 4 K/sec)']);
+  });
+
   it('spaces after the device prefix are not part of the message', () => {
     expect(read(' size = 1 GB (9 KB)').deviceKiB).toBe(9);
+  });
+
+  it("uuid_compare()'s results of more than one digit: split brain (100), unrelated data (-1000)", () => {
+    const log = parseResyncLog([
+      'block drbd100: drbd_sync_handshake:',
+      'block drbd100: uuid_compare()=100 by rule 90',
+      'block drbd100: drbd_sync_handshake:',
+      'block drbd100: uuid_compare()=-1000 by rule 100',
+    ].join('\n'), 100);
+    expect(log.handshakes.map((h) => [h.compare, h.rule])).toEqual([[100, 90], [-1000, 100]]);
   });
 
   it('a rule or strategy name with digits in it stays a name', () => {
@@ -307,6 +323,11 @@ describe('resyncVerdict / assertBitmapResync: all nodes together', () => {
       { node: 'drbd2', log: log(['block drbd100: resync bitmap: bits=250 words=4 pages=1']) },
     ]);
     expect(v).toMatchObject({ kind: 'full', kib: 900, bits: 250 });
+  });
+
+  it('no resync began is no resync, whatever size a node printed (even 0)', () => {
+    const v = resyncVerdict([{ node: 'drbd1', log: log(['block drbd100: size = 0 KB (0 KB)', 'block drbd100: resync bitmap: bits=0 words=0 pages=0']) }]);
+    expect(v).toMatchObject({ kind: 'none', kib: 0, bits: 0, deviceKiB: 0 });
   });
 
   it('every attach of a node is told; the whole bitmap written is told', () => {
