@@ -13,6 +13,8 @@ const HEAD = [
   'exists -',
 ];
 const trace = (lines: string[]) => traceResync(parseEvents2(lines.join('\n')), 'r0');
+/** A change event of r0's peer device on `volume`. */
+const pd = (volume: number, rest: string) => `change peer-device name:r0 peer-node-id:0 conn-name:peer volume:${volume} ${rest}`;
 
 describe('traceResync', () => {
   it('sees SyncSource, then Established UpToDate/UpToDate, in an 8.4 stream', () => {
@@ -52,13 +54,12 @@ describe('traceResync', () => {
 
   it('a sync already running in the initial dump is not seen starting by a progress event after it', () => {
     // DRBD 9 prints done: on every change of a running sync; the event names no replication state.
-    const pd = 'change peer-device name:r0 peer-node-id:0 conn-name:peer volume:0';
     const t = trace([
       'exists device name:r0 volume:0 minor:100 disk:UpToDate',
       'exists peer-device name:r0 peer-node-id:0 conn-name:peer volume:0 replication:SyncSource peer-disk:Inconsistent done:40.00',
       'exists -',
-      `${pd} done:75.00`,
-      `${pd} replication:Established peer-disk:UpToDate`,
+      pd(0, 'done:75.00'),
+      pd(0, 'replication:Established peer-disk:UpToDate'),
     ]);
     expect(t.syncSourceAt).toBe(-1);
     expect(t.finishedAt).toBe(-1);
@@ -67,14 +68,13 @@ describe('traceResync', () => {
   });
 
   it('records done: and out-of-sync: while syncing, and flags progress going backwards', () => {
-    const pd = 'change peer-device name:r0 peer-node-id:0 conn-name:peer volume:0';
     const t = trace([
       ...HEAD,
       'change device name:r0 volume:0 minor:100 disk:UpToDate',
-      `${pd} replication:SyncSource out-of-sync:1048508 done:0.25`,
-      `${pd} out-of-sync:524288 done:50.00`,
-      `${pd} out-of-sync:600000 done:42.77`,
-      `${pd} replication:Established peer-disk:UpToDate`,
+      pd(0, 'replication:SyncSource out-of-sync:1048508 done:0.25'),
+      pd(0, 'out-of-sync:524288 done:50.00'),
+      pd(0, 'out-of-sync:600000 done:42.77'),
+      pd(0, 'replication:Established peer-disk:UpToDate'),
     ]);
     expect(t.donePercent).toEqual([0.25, 50, 42.77]);
     expect(t.outOfSyncKiB).toEqual([1048508, 524288, 600000]);
@@ -119,12 +119,12 @@ describe('traceSettle (a watcher armed after the boot)', () => {
   });
 
   it('a resync still running when armed: its out-of-sync counts, settled when it ends', () => {
-    const pd = 'peer-device name:r0 peer-node-id:0 conn-name:peer volume:0';
+    const peer = 'peer-device name:r0 peer-node-id:0 conn-name:peer volume:0';
     const t = settle([
       ...AFTER_BOOT.slice(0, 3),
-      `exists ${pd} replication:SyncSource peer-disk:Inconsistent resync-suspended:no received:0 sent:409600 out-of-sync:638908 pending:0 unacked:0`,
+      `exists ${peer} replication:SyncSource peer-disk:Inconsistent resync-suspended:no received:0 sent:409600 out-of-sync:638908 pending:0 unacked:0`,
       'exists -',
-      `change ${pd} replication:Established peer-disk:UpToDate received:0 sent:1048508 out-of-sync:0 pending:0 unacked:0`,
+      `change ${peer} replication:Established peer-disk:UpToDate received:0 sent:1048508 out-of-sync:0 pending:0 unacked:0`,
     ]);
     expect(t.initial).toMatchObject({ replication: 'SyncSource', outOfSyncKiB: 638908, sentKiB: 409600 });
     expect(t.syncStates).toEqual(['SyncSource']);
@@ -141,8 +141,6 @@ describe('traceSettle (a watcher armed after the boot)', () => {
 });
 
 describe('traceResync: what it follows', () => {
-  const pd = (volume: number, rest: string) => `change peer-device name:r0 peer-node-id:0 conn-name:peer volume:${volume} ${rest}`;
-
   it('volume 0 of this resource only; progress while SyncSource or PausedSyncS, none after the end', () => {
     const t = trace([
       ...HEAD,
@@ -182,8 +180,6 @@ describe('traceResync: what it follows', () => {
 });
 
 describe('traceSettle: what it follows', () => {
-  const pd = (volume: number, rest: string) => `change peer-device name:r0 peer-node-id:0 conn-name:peer volume:${volume} ${rest}`;
-
   it('sync states in order without repeats, this volume and resource only; received counted; skipped told', () => {
     const t = traceSettle(parseEvents2([
       ...AFTER_BOOT.slice(0, 3),
@@ -215,7 +211,6 @@ describe('traceSettle: what it follows', () => {
 });
 
 describe('traceResync: what moves the state and the marks', () => {
-  const pd = (rest: string) => `change peer-device name:r0 peer-node-id:0 conn-name:peer volume:0 ${rest}`;
   const SETTLED_DUMP = [
     'exists resource name:r0 role:Secondary',
     'exists device name:r0 volume:0 minor:100 disk:UpToDate',
@@ -228,10 +223,10 @@ describe('traceResync: what moves the state and the marks', () => {
       ...HEAD,
       'change device name:r0 volume:0 minor:100 disk:UpToDate',
       'change device name:r0 volume:0 minor:100 client:no',
-      pd('peer-disk:UpToDate'),
+      pd(0, 'peer-disk:UpToDate'),
     ]);
     expect(t.settledWithoutSyncAt).toBe(6);
-    const peerFirst = trace([...HEAD, pd('peer-disk:UpToDate'), pd('out-of-sync:0'), 'change device name:r0 volume:0 minor:100 disk:UpToDate']);
+    const peerFirst = trace([...HEAD, pd(0, 'peer-disk:UpToDate'), pd(0, 'out-of-sync:0'), 'change device name:r0 volume:0 minor:100 disk:UpToDate']);
     expect(peerFirst.settledWithoutSyncAt).toBe(6);
   });
 
@@ -246,32 +241,32 @@ describe('traceResync: what moves the state and the marks', () => {
   });
 
   it('progress before a SyncSource was seen is not counted', () => {
-    const t = trace([...HEAD, pd('replication:PausedSyncS out-of-sync:80 done:20.00')]);
+    const t = trace([...HEAD, pd(0, 'replication:PausedSyncS out-of-sync:80 done:20.00')]);
     expect([t.syncSourceAt, t.donePercent, t.outOfSyncKiB]).toEqual([-1, [], []]);
   });
 
   it("another volume's disk is not this volume's", () => {
-    const t = trace([...HEAD, 'change device name:r0 volume:1 minor:101 disk:UpToDate', pd('peer-disk:UpToDate')]);
+    const t = trace([...HEAD, 'change device name:r0 volume:1 minor:101 disk:UpToDate', pd(0, 'peer-disk:UpToDate')]);
     expect(t.settledWithoutSyncAt).toBe(-1);
   });
 
   it('a settle already in the initial dump is marked at the next device event, not at a resource change, and only once', () => {
-    const t = trace([...SETTLED_DUMP, 'change resource name:r0 role:Primary', pd('out-of-sync:0'), pd('out-of-sync:0')]);
+    const t = trace([...SETTLED_DUMP, 'change resource name:r0 role:Primary', pd(0, 'out-of-sync:0'), pd(0, 'out-of-sync:0')]);
     expect(t.settledWithoutSyncAt).toBe(5);
   });
 
   it('the end of a sync is marked once, at the first settled event', () => {
-    const t = trace([...HEAD, 'change device name:r0 volume:0 minor:100 disk:UpToDate', pd('replication:SyncSource'), pd('replication:Established peer-disk:UpToDate'), pd('out-of-sync:0')]);
+    const t = trace([...HEAD, 'change device name:r0 volume:0 minor:100 disk:UpToDate', pd(0, 'replication:SyncSource'), pd(0, 'replication:Established peer-disk:UpToDate'), pd(0, 'out-of-sync:0')]);
     expect([t.syncSourceAt, t.finishedAt]).toEqual([5, 6]);
   });
 
   it('progress standing still is no regression; an out-of-sync: that is not a number of KiB is not read', () => {
     const t = trace([
       ...HEAD,
-      pd('replication:SyncSource out-of-sync:100 done:10.00'),
-      pd('out-of-sync:100 done:10.00'),
-      pd('out-of-sync:x5 done:20.00'),
-      pd('out-of-sync:5x done:30.00'),
+      pd(0, 'replication:SyncSource out-of-sync:100 done:10.00'),
+      pd(0, 'out-of-sync:100 done:10.00'),
+      pd(0, 'out-of-sync:x5 done:20.00'),
+      pd(0, 'out-of-sync:5x done:30.00'),
     ]);
     expect(t.regressions).toEqual([]);
     expect(t.donePercent).toEqual([10, 10, 20, 30]);
@@ -281,18 +276,16 @@ describe('traceResync: what moves the state and the marks', () => {
   it('a regression is measured against the value just before it', () => {
     const t = trace([
       ...HEAD,
-      pd('replication:SyncSource out-of-sync:100 done:10.00'),
-      pd('out-of-sync:80 done:20.00'),
-      pd('out-of-sync:60 done:30.00'),
-      pd('out-of-sync:70 done:25.00'),
+      pd(0, 'replication:SyncSource out-of-sync:100 done:10.00'),
+      pd(0, 'out-of-sync:80 done:20.00'),
+      pd(0, 'out-of-sync:60 done:30.00'),
+      pd(0, 'out-of-sync:70 done:25.00'),
     ]);
     expect(t.regressions).toEqual(['done: 30 then 25', 'out-of-sync: 60 then 70 KiB']);
   });
 });
 
 describe('traceSettle: what moves the state and the marks', () => {
-  const pd = (volume: number, rest: string) => `change peer-device name:r0 peer-node-id:0 conn-name:peer volume:${volume} ${rest}`;
-
   it('settled once, at the first settled event; a change that does not name a state keeps it', () => {
     const t = traceSettle(parseEvents2([
       ...AFTER_BOOT.slice(0, 3),
